@@ -1,0 +1,48 @@
+# The two commands a new user runs: `make demo` and `make test`.
+# Both build their own virtual environment first (pinned dependencies from pyproject.toml).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
+
+.PHONY: demo test serve worker beat bench lint venv
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "==> installing pinned dependencies into $(VENV) (first run takes a minute)"
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# The whole daily pipeline on the embedded default: SQLite, in-process tasks,
+# .eml outbox, offline summarizer unless OPENAI_API_KEY is set, sample corpus.
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py demo $(DEMO_ARGS)
+
+# Runs on PostgreSQL when one answers on 127.0.0.1:5432 (always in CI), else SQLite.
+test: $(STAMP)
+	@if [ -z "$$DATABASE_URL" ] && $(PY) -c "import socket; socket.create_connection(('127.0.0.1', 5432), 1)" 2>/dev/null; then \
+		echo "==> tests on PostgreSQL ($(PG_TEST_URL))"; export DATABASE_URL=$(PG_TEST_URL); \
+	else echo "==> tests on $${DATABASE_URL:-SQLite}"; fi; \
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+serve: $(STAMP)
+	$(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py load_defaults
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+worker: $(STAMP)
+	$(VENV)/bin/celery -A config worker -Q celery,ingest,llm,email -l info
+
+beat: $(STAMP)
+	$(VENV)/bin/celery -A config beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler
+
+bench: $(STAMP)
+	$(PY) -m bench.ingest
+	$(PY) -m bench.tokens
+	$(PY) -m bench.fanout
+	$(PY) -m bench.web

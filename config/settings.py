@@ -1,0 +1,239 @@
+"""One settings file: environment first, embedded defaults that run on a laptop.
+
+Every block states its default. Malformed values fail loudly at start-up.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean, got {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+
+
+def env_secret(name: str, default: str | None = None) -> str | None:
+    """Read NAME, or the contents of the file named by NAME_FILE (docker secrets)."""
+    if path := os.getenv(f"{name}_FILE"):
+        return Path(path).read_text().strip()
+    return os.getenv(name) or default
+
+
+# Default: DEBUG on, so a fresh checkout runs without configuration.
+DEBUG = env_bool("DEBUG", default=True)
+SECRET_KEY = env_secret("SECRET_KEY", default="dev-insecure-key" if DEBUG else None)
+if not SECRET_KEY:
+    raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG is off")
+ALLOWED_HOSTS = [h for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+if DEBUG:
+    ALLOWED_HOSTS += ["testserver"]
+
+# Links in emails and on pages. Default: the development server.
+SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
+
+# Runtime files (SQLite, outbox, digests). Default: var/ in the checkout.
+VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "anymail",
+    "django_celery_beat",
+    "newsletter",
+    "subscribers",
+    "ingestion",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# Default: SQLite file under var/. Production: DATABASE_URL=postgres://user:pass@host/db
+DATABASE_URL = os.getenv("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": VAR_DIR / "db.sqlite3",
+            # Inline tasks and the thread pool write from several threads.
+            "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Default: in-process memory cache. Production: CACHE_URL=redis://host:6379/1 (shared
+# rate limits across gunicorn workers).
+if CACHE_URL := os.getenv("CACHE_URL", ""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+# Language and time. Default: Korean digests, Seoul time.
+LANGUAGE_CODE = os.getenv("LANGUAGE_CODE", "ko")
+LANGUAGES = [("ko", "한국어"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+DIGEST_LANGUAGE = os.getenv("DIGEST_LANGUAGE", "ko")
+if DIGEST_LANGUAGE not in {"ko", "en"}:
+    raise ImproperlyConfigured("DIGEST_LANGUAGE must be 'ko' or 'en'")
+TIME_ZONE = os.getenv("TIME_ZONE", "Asia/Seoul")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+# Tasks. Default: no broker, tasks run in-process. Production: CELERY_BROKER_URL=redis://…
+CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = os.getenv("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
+CELERY_TASK_ACKS_LATE = True  # every task must be idempotent
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to the queue
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # sends and fetches are slow and network-bound
+CELERY_TASK_ROUTES = {
+    "ingestion.tasks.*": {"queue": "ingest"},
+    "newsletter.tasks.send_*": {"queue": "email"},
+    "newsletter.tasks.sweep_*": {"queue": "email"},
+    "newsletter.tasks.summarize_*": {"queue": "llm"},
+    "newsletter.tasks.classify_*": {"queue": "llm"},
+}
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Redis re-delivers unacked tasks after this; retry countdowns stay well below it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+
+# Email. Default: one .eml file per message in var/outbox/.
+# ESP=postmark|mailgun|sendgrid|… with ANYMAIL_<ESP>_* keys, or EMAIL_URL=smtp://…
+DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Daily AI Insights <digest@localhost>")
+SENDER_POSTAL_ADDRESS = os.getenv("SENDER_POSTAL_ADDRESS", "Daily AI Insights, Seoul, Korea")
+EMAIL_FILE_PATH = Path(os.getenv("EMAIL_FILE_PATH", VAR_DIR / "outbox"))
+ESP = os.getenv("ESP", "")
+EMAIL_URL = os.getenv("EMAIL_URL", "")
+ANYMAIL: dict[str, str] = {
+    key.removeprefix("ANYMAIL_"): value
+    for key, value in os.environ.items()
+    if key.startswith("ANYMAIL_") and value
+}
+if ESP:
+    EMAIL_BACKEND = f"anymail.backends.{ESP}.EmailBackend"
+elif EMAIL_URL:
+    from urllib.parse import unquote, urlsplit
+
+    _smtp = urlsplit(EMAIL_URL)
+    if _smtp.scheme not in {"smtp", "smtps", "submission"}:
+        raise ImproperlyConfigured("EMAIL_URL must be smtp://, smtps:// or submission://")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _smtp.hostname or "localhost"
+    EMAIL_PORT = _smtp.port or {"smtp": 25, "smtps": 465, "submission": 587}[_smtp.scheme]
+    EMAIL_HOST_USER = unquote(_smtp.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
+    EMAIL_USE_SSL = _smtp.scheme == "smtps"
+    EMAIL_USE_TLS = _smtp.scheme == "submission"
+    EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+else:
+    EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
+
+# LLM. Default: none, the offline rule classifier and extractive summarizer run.
+OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")
+OPENAI_BASE_URL = os.getenv("OPENAI_BASE_URL", "")
+LLM_ENABLED = bool(OPENAI_API_KEY or OPENAI_BASE_URL)
+LLM_SUMMARY_MODEL = os.getenv("LLM_SUMMARY_MODEL", "gpt-4o-mini")
+LLM_CLASSIFY_MODEL = os.getenv("LLM_CLASSIFY_MODEL", LLM_SUMMARY_MODEL)
+LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60)
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
+LLM_TOKEN_BUDGET = env_int("LLM_TOKEN_BUDGET", 200_000)  # per daily run, in+out tokens
+
+# Ingestion.
+INGEST_USER_AGENT = os.getenv(
+    "INGEST_USER_AGENT", "DailyAIInsights/0.1 (+https://github.com/daily-ai-insights)"
+)
+INGEST_CONNECT_TIMEOUT = float(os.getenv("INGEST_CONNECT_TIMEOUT", "5"))
+INGEST_READ_TIMEOUT = float(os.getenv("INGEST_READ_TIMEOUT", "10"))
+INGEST_DEADLINE = float(os.getenv("INGEST_DEADLINE", "30"))  # seconds per request, total
+INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 5 * 1024 * 1024)
+INGEST_MAX_REDIRECTS = env_int("INGEST_MAX_REDIRECTS", 5)
+# Refuse loopback/private/link-local targets unless explicitly allowed (demo, tests).
+INGEST_ALLOW_PRIVATE_HOSTS = env_bool("INGEST_ALLOW_PRIVATE_HOSTS", default=False)
+INGEST_WORKERS = env_int("INGEST_WORKERS", 8)
+INGEST_PER_HOST = env_int("INGEST_PER_HOST", 4)
+INGEST_PAUSE_AFTER_FAILURES = env_int("INGEST_PAUSE_AFTER_FAILURES", 5)
+# First digest ever: take this many most recent articles per source.
+DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
+
+# Digest review: auto-approve built digests (default) or wait for an editor.
+DIGEST_AUTO_APPROVE = env_bool("DIGEST_AUTO_APPROVE", default=True)
+# A subscriber whose categories have nothing today gets no email (default) or a short one.
+DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
+# Some ESPs reject inline images: switch the chart to a hosted URL.
+EMAIL_CHART_HOSTED = env_bool("EMAIL_CHART_HOSTED", default=False)
+EMAIL_HTML_MAX_BYTES = env_int("EMAIL_HTML_MAX_BYTES", 90 * 1024)
+EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 0)  # 0: the ESP's own limit
+DELIVERY_STALE_AFTER_SECONDS = env_int("DELIVERY_STALE_AFTER_SECONDS", 15 * 60)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,96 @@
+from django.db import models
+from django.utils import timezone
+
+
+class Source(models.Model):
+    class Kind(models.TextChoices):
+        NEWS = "news", "News"
+        PAPER = "paper", "Papers"
+
+    class FetchStatus(models.TextChoices):
+        NEVER = "never", "Never fetched"
+        OK = "ok", "OK"
+        NOT_MODIFIED = "not_modified", "Not modified (304)"
+        ERROR = "error", "Error"
+
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=1000, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NEWS)
+    is_active = models.BooleanField(default=True)
+    language = models.CharField(max_length=10, blank=True, help_text="Expected language, e.g. ko or en")
+    # Conditional GET validators from the last 200 response.
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_success_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=20, choices=FetchStatus.choices, default=FetchStatus.NEVER)
+    last_error = models.TextField(blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    paused_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set after too many failures in a row; clear it to resume."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+
+class ArticleQuerySet(models.QuerySet):
+    def originals(self):
+        return self.filter(duplicate_of__isnull=True)
+
+
+class Article(models.Model):
+    class ClassifiedBy(models.TextChoices):
+        UNCLASSIFIED = "", "Not classified"
+        LLM = "llm", "LLM"
+        RULES = "rules", "Rules"
+        EDITOR = "editor", "Editor"
+
+    class Extraction(models.TextChoices):
+        PENDING = "pending", "Pending"
+        EXTRACTED = "extracted", "Extracted from page"
+        FEED = "feed", "Feed content (page unavailable)"
+        FAILED = "failed", "Failed"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
+    url = models.URLField(max_length=2000, unique=True, help_text="Canonical URL")
+    guid = models.CharField(max_length=1000, blank=True)
+    title = models.CharField(max_length=1000)
+    author = models.CharField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+    feed_summary = models.TextField(blank=True)
+    text = models.TextField(blank=True)
+    language = models.CharField(max_length=10, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    category = models.ForeignKey(
+        "newsletter.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    category_confidence = models.FloatField(null=True, blank=True)
+    classified_by = models.CharField(
+        max_length=10, choices=ClassifiedBy.choices, default=ClassifiedBy.UNCLASSIFIED, blank=True
+    )
+    needs_review = models.BooleanField(default=False)
+    extraction_status = models.CharField(
+        max_length=20, choices=Extraction.choices, default=Extraction.PENDING
+    )
+    extraction_error = models.TextField(blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

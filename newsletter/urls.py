@@ -1,0 +1,12 @@
+from django.urls import path
+
+from newsletter import views
+
+app_name = "newsletter"
+
+urlpatterns = [
+    path("archive/", views.archive, name="archive"),
+    path("archive/feed/", views.archive_feed, name="archive_feed"),
+    path("digests/<str:date>/", views.digest_detail, name="digest_detail"),
+    path("digests/<str:date>/chart.png", views.digest_chart, name="digest_chart"),
+]

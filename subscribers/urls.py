@@ -1,0 +1,13 @@
+from django.urls import path
+
+from subscribers import views
+
+app_name = "subscribers"
+
+urlpatterns = [
+    path("", views.subscribe, name="subscribe"),
+    path("confirm/<str:token>/", views.confirm, name="confirm"),
+    path("preferences/<str:token>/", views.preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/one-click/", views.one_click, name="one_click"),
+]
