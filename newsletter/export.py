@@ -1,0 +1,97 @@
+"""The Markdown + PNG export, in the shape of the report script we grew out of.
+
+DIR/YYYY-MM-DD/News_YYYY-MM-DD_report.md beside news_YYYY-MM-DD.png. The first line,
+the `## <emoji> <name>` headings, the four numbered parts and the ` - <title> (<url>)`
+source lines are what downstream readers of the old script parse: keep them exact.
+"""
+
+import re
+from pathlib import Path
+
+from newsletter.models import Digest, DigestSection
+
+LABELS = {
+    "ko": {
+        "summary": "요약",
+        "topics": "주요 주제",
+        "events": "주요 사건",
+        "impact": "영향 분석",
+        "economy": "경제",
+        "politics_society": "정치/사회",
+        "science_technology": "과학기술",
+        "final": "최종 요약",
+        "sources": "출처",
+        "offline": "이 요약은 LLM 없이 기사 문장을 발췌해 만들었습니다.",
+    },
+    "en": {
+        "summary": "Summary",
+        "topics": "Main topics",
+        "events": "Main events",
+        "impact": "Impact analysis",
+        "economy": "Economy",
+        "politics_society": "Politics/Society",
+        "science_technology": "Science/Technology",
+        "final": "Final summary",
+        "sources": "Sources",
+        "offline": "This summary was written without an LLM, from the articles' own sentences.",
+    },
+}
+
+EDITION_TITLES = {Digest.Edition.NEWS: ("News", "news"), Digest.Edition.PAPERS: ("Papers", "paper")}
+
+
+def _one_line(text: str) -> str:
+    # Model and article text must not break the Markdown structure (headings, lists).
+    return re.sub(r"\s+", " ", str(text)).strip()
+
+
+def file_names(digest: Digest) -> tuple[str, str]:
+    title, prefix = EDITION_TITLES[digest.edition]
+    day = f"{digest.date:%Y-%m-%d}"
+    return f"{title}_{day}_report.md", f"{prefix}_{day}.png"
+
+
+def render_markdown(digest: Digest) -> str:
+    labels = LABELS.get(digest.language, LABELS["ko"])
+    title, _ = EDITION_TITLES[digest.edition]
+    _, png_name = file_names(digest)
+    lines = [f"# Daily Artificial Intelligence Insights : {title}![Category Distribution Graph]({png_name})", ""]
+    sections = digest.sections.select_related("category").prefetch_related("sources__article")
+    for section in sections:
+        lines += _section_lines(section, labels)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def _section_lines(section: DigestSection, labels: dict[str, str]) -> list[str]:
+    content = section.content or {}
+    impact = content.get("impact") or {}
+    lines = [f"## {section.category.emoji} {section.category.name}", ""]
+    if section.generated_by == DigestSection.GeneratedBy.OFFLINE:
+        lines += [f"_{labels['offline']}_", ""]
+    lines += [f"**{labels['summary']}:**", "", f"1. **{labels['topics']}**:"]
+    lines += [f"   - {_one_line(t)}" for t in content.get("topics", [])]
+    lines += ["   ", f"2. **{labels['events']}**:"]
+    for event in content.get("events", []):
+        marks = "".join(f"[{n}]" for n in event.get("citations", []))
+        lines.append(f"   - {_one_line(event.get('text', ''))} {marks}".rstrip())
+    lines += ["   ", f"3. **{labels['impact']}**:"]
+    for key in ("economy", "politics_society", "science_technology"):
+        lines.append(f"   - **{labels[key]}**: {_one_line(impact.get(key, ''))}")
+    lines += ["   ", f"4. **{labels['final']}**:"]
+    lines += [f"   - {_one_line(t)}" for t in content.get("final_summary", [])]
+    lines += ["", f"**{labels['sources']}:**", ""]
+    for source in section.sources.all():
+        lines.append(f" - {_one_line(source.article.title)} ({source.article.url})")
+    lines += ["", "", ""]
+    return lines
+
+
+def export_digest(digest: Digest, out_dir: str | Path) -> Path:
+    """Write the report and its chart; returns the Markdown path. Overwrites in place."""
+    md_name, png_name = file_names(digest)
+    folder = Path(out_dir) / f"{digest.date:%Y-%m-%d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / png_name).write_bytes(bytes(digest.chart_png or b""))
+    path = folder / md_name
+    path.write_text(render_markdown(digest), encoding="utf-8")
+    return path
