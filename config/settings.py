@@ -217,6 +217,9 @@ INGEST_ALLOW_PRIVATE_HOSTS = env_bool("INGEST_ALLOW_PRIVATE_HOSTS", default=Fals
 INGEST_WORKERS = env_int("INGEST_WORKERS", 8)
 INGEST_PER_HOST = env_int("INGEST_PER_HOST", 4)
 INGEST_PAUSE_AFTER_FAILURES = env_int("INGEST_PAUSE_AFTER_FAILURES", 5)
+# Article text kept per page (characters) and how far back near-duplicates are searched.
+INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", 100_000)
+INGEST_DEDUP_WINDOW_DAYS = env_int("INGEST_DEDUP_WINDOW_DAYS", 14)
 # First digest ever: take this many most recent articles per source.
 DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
 

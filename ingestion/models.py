@@ -62,6 +62,9 @@ class Article(models.Model):
 
     source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
     url = models.URLField(max_length=2000, unique=True, help_text="Canonical URL")
+    # The link as the feed gave it (canonicalised); differs from url when the page
+    # names another canonical URL. Looked up so a re-run finds the row again.
+    feed_url = models.URLField(max_length=2000, blank=True, db_index=True)
     guid = models.CharField(max_length=1000, blank=True)
     title = models.CharField(max_length=1000)
     author = models.CharField(max_length=500, blank=True)

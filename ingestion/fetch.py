@@ -1,0 +1,278 @@
+"""HTTP for feeds and article pages, hardened for the open web.
+
+One httpx client serves every request of a run. Limits enforced here:
+
+- connect and read timeouts, plus a total deadline per request (a server that trickles
+  one byte a second never trips a read timeout, so every socket read and connect is
+  bounded by what is left of the deadline);
+- a cap on the decoded body size, checked while streaming (gzip bombs included);
+- redirects followed by hand, at most ``INGEST_MAX_REDIRECTS``, loops refused;
+- no connection to loopback, private, link-local (cloud metadata), multicast or reserved
+  addresses unless ``INGEST_ALLOW_PRIVATE_HOSTS``. The check runs inside the connection
+  backend on the address actually dialled, so every redirect hop is covered and a DNS
+  answer that changes between check and connect (rebinding) gains nothing.
+
+Environment proxies are ignored on purpose: through a proxy the guard would only see the
+proxy's address.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import socket
+import threading
+import time
+import typing
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import httpcore
+import httpx
+from django.conf import settings
+
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+
+
+class FetchError(Exception):
+    """A request that produced no usable body; ``str()`` is the reason shown to editors."""
+
+
+class BlockedAddressError(FetchError):
+    pass
+
+
+@dataclass
+class FetchResult:
+    url: str  # after redirects
+    status_code: int
+    headers: dict[str, str] = field(default_factory=dict)  # lower-case keys
+    content: bytes = b""
+    elapsed: float = 0.0
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status_code == 304
+
+
+_limits = threading.local()
+
+
+def _remaining() -> float | None:
+    deadline = getattr(_limits, "deadline", None)
+    if deadline is None:
+        return None
+    return deadline - time.monotonic()
+
+
+def _bounded(timeout: float | None) -> float | None:
+    remaining = _remaining()
+    if remaining is None:
+        return timeout
+    if remaining <= 0:
+        raise httpcore.ReadTimeout("request deadline exceeded")
+    return remaining if timeout is None else min(timeout, remaining)
+
+
+def is_public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        return _DeadlineStream(
+            self._inner.start_tls(ssl_context, server_hostname, _bounded(timeout))
+        )
+
+    def get_extra_info(self, info: str) -> typing.Any:
+        return self._inner.get_extra_info(info)
+
+
+class _GuardedBackend(httpcore.SyncBackend):
+    """Resolves the host itself and dials only addresses the guard accepts."""
+
+    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+        allow_private = getattr(_limits, "allow_private", False)
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except socket.gaierror as exc:
+            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
+        addresses = list(dict.fromkeys(info[4][0] for info in infos))
+        if not allow_private:
+            blocked = [a for a in addresses if not is_public_address(a)]
+            if blocked:
+                raise BlockedAddressError(
+                    f"refused: {host} resolves to non-public address {blocked[0]} "
+                    "(loopback, private, link-local or metadata)"
+                )
+        last_error: Exception | None = None
+        for address in addresses:
+            try:
+                stream = super().connect_tcp(
+                    address, port, _bounded(timeout), local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
+                last_error = exc
+                continue
+            return _DeadlineStream(stream)
+        raise last_error or httpcore.ConnectError(f"no address for {host}")
+
+
+class _GuardedTransport(httpx.HTTPTransport):
+    def __init__(self, *, limits: httpx.Limits) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_GuardedBackend(),
+        )
+
+
+def make_client(*, max_connections: int | None = None) -> httpx.Client:
+    """The client every fetch of a run shares; close it when the run ends."""
+    workers = max_connections or max(settings.INGEST_WORKERS, 1) * 2
+    limits = httpx.Limits(max_connections=workers, max_keepalive_connections=workers)
+    return httpx.Client(
+        transport=_GuardedTransport(limits=limits),
+        timeout=httpx.Timeout(
+            settings.INGEST_READ_TIMEOUT, connect=settings.INGEST_CONNECT_TIMEOUT
+        ),
+        headers={
+            "User-Agent": settings.INGEST_USER_AGENT,
+            "Accept-Encoding": "gzip, deflate, br",
+        },
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def fetch(
+    url: str,
+    *,
+    client: httpx.Client | None = None,
+    etag: str = "",
+    last_modified: str = "",
+    accept: str = PAGE_ACCEPT,
+) -> FetchResult:
+    """GET ``url`` within every limit; raises FetchError with a readable reason.
+
+    Returns 2xx and 304 responses; anything else is a FetchError.
+    """
+    if client is None:
+        with make_client(max_connections=2) as own_client:
+            return fetch(
+                url, client=own_client, etag=etag, last_modified=last_modified, accept=accept
+            )
+    deadline_seconds = settings.INGEST_DEADLINE
+    started = time.monotonic()
+    _limits.deadline = started + deadline_seconds
+    _limits.allow_private = settings.INGEST_ALLOW_PRIVATE_HOSTS
+    try:
+        result = _follow(url, client=client, etag=etag, last_modified=last_modified, accept=accept)
+    except BlockedAddressError:
+        raise
+    except httpx.TimeoutException as exc:
+        if time.monotonic() - started >= deadline_seconds - 0.05:
+            raise FetchError(f"gave up after the {deadline_seconds:g} s deadline") from exc
+        raise FetchError(f"timed out ({type(exc).__name__}: {exc or 'no response'})") from exc
+    except httpx.TooManyRedirects as exc:
+        raise FetchError(str(exc)) from exc
+    except httpx.DecodingError as exc:
+        raise FetchError(f"could not decode the compressed body: {exc}") from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+    finally:
+        _limits.deadline = None
+    result.elapsed = time.monotonic() - started
+    return result
+
+
+def _follow(url, *, client, etag, last_modified, accept) -> FetchResult:
+    headers = {"Accept": accept}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    seen: set[str] = set()
+    for _ in range(settings.INGEST_MAX_REDIRECTS + 1):
+        _check_scheme(url)
+        if url in seen:
+            raise FetchError(f"redirect loop at {url}")
+        seen.add(url)
+        with client.stream("GET", url, headers=headers) as response:
+            if response.is_redirect:
+                location = response.headers.get("location", "")
+                if not location:
+                    raise FetchError(f"HTTP {response.status_code} redirect without Location")
+                url = urljoin(str(response.url), location)
+                continue
+            if response.status_code == 304:
+                return FetchResult(url=url, status_code=304, headers=_lower(response.headers))
+            if not 200 <= response.status_code < 300:
+                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+            content = _read_capped(response)
+            return FetchResult(
+                url=url,
+                status_code=response.status_code,
+                headers=_lower(response.headers),
+                content=content,
+            )
+    raise FetchError(f"more than {settings.INGEST_MAX_REDIRECTS} redirects")
+
+
+def _check_scheme(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise FetchError(f"not an http(s) URL: {url[:200]}")
+
+
+def _read_capped(response: httpx.Response) -> bytes:
+    cap = settings.INGEST_MAX_BYTES
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise FetchError(f"body of {int(declared):,} bytes exceeds the {cap:,}-byte cap")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise FetchError(f"body exceeds the {cap:,}-byte cap (aborted while reading)")
+        chunks.append(chunk)
+        # The stream's reads are bounded too; this catches a fast stream of tiny chunks.
+        remaining = _remaining()
+        if remaining is not None and remaining <= 0:
+            raise httpx.ReadTimeout("request deadline exceeded")
+    return b"".join(chunks)
+
+
+def _lower(headers: httpx.Headers) -> dict[str, str]:
+    return {key.lower(): value for key, value in headers.items()}
+
+
+def parse_http_date(value: str):
+    """An aware datetime from an HTTP date header, or None."""
+    try:
+        return email.utils.parsedate_to_datetime(value) if value else None
+    except (TypeError, ValueError):
+        return None

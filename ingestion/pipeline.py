@@ -1,0 +1,371 @@
+"""One ingest run over a set of sources: fetch, parse, upsert, fetch pages, dedup.
+
+Network I/O and parsing run in worker threads (``HostLimitedPool``); every database
+write happens in the calling thread, which keeps SQLite happy and each source's writes
+in one transaction. A failure is recorded on its Source or Article and the run goes on.
+Idempotent: entries already stored (same guid in the source, or same URL) are counted
+as seen and left alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from ingestion import dedup, fetch
+from ingestion.concurrency import HostLimitedPool, host_of
+from ingestion.extract import ExtractedArticle, detect_language, extract_article
+from ingestion.feeds import ParsedFeed, html_to_text, parse_feed
+from ingestion.models import Article, Source
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class IngestReport:
+    sources_ok: int = 0
+    sources_not_modified: int = 0
+    sources_failed: int = 0
+    articles_new: int = 0
+    articles_seen: int = 0
+    duplicates: int = 0
+    pages_failed: int = 0
+    entries_skipped: int = 0  # entries without a usable link
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    new_article_ids: list[int] = field(default_factory=list)
+
+    def merge(self, other: IngestReport) -> None:
+        for name, value in asdict(other).items():
+            if name in {"errors", "new_article_ids"}:
+                getattr(self, name).extend(tuple(v) if name == "errors" else v for v in value)
+            else:
+                setattr(self, name, getattr(self, name) + value)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> IngestReport:
+        report = cls(**{k: v for k, v in data.items() if k not in {"errors"}})
+        report.errors = [tuple(e) for e in data.get("errors", [])]
+        return report
+
+    def __str__(self) -> str:
+        line = (
+            f"sources: {self.sources_ok} ok, {self.sources_not_modified} not modified, "
+            f"{self.sources_failed} failed · articles: {self.articles_new} new, "
+            f"{self.articles_seen} already stored, {self.duplicates} duplicates · "
+            f"pages failed: {self.pages_failed}"
+        )
+        return "\n".join([line] + [f"  {name}: {reason}" for name, reason in self.errors])
+
+
+@dataclass
+class _FeedOutcome:
+    source_id: int
+    response: fetch.FetchResult | None = None
+    parsed: ParsedFeed | None = None
+    error: str = ""
+
+
+@dataclass
+class _PageOutcome:
+    article_id: int
+    final_url: str = ""
+    extracted: ExtractedArticle | None = None
+    error: str = ""
+
+
+def ingest_sources(source_ids: list[int], *, progress: Progress | None = None) -> IngestReport:
+    say = progress or (lambda message: None)
+    report = IngestReport()
+    sources = {s.id: s for s in Source.objects.filter(id__in=source_ids)}
+    if not sources:
+        return report
+    with (
+        fetch.make_client() as client,
+        HostLimitedPool(
+            workers=settings.INGEST_WORKERS, per_host=settings.INGEST_PER_HOST
+        ) as pool,
+    ):
+        for source in sources.values():
+            pool.submit(host_of(source.url), _feed_job(client, source))
+        pages_done = 0
+        for outcome in pool.results():
+            if isinstance(outcome, _FeedOutcome):
+                source = sources[outcome.source_id]
+                try:
+                    new_articles = _apply_feed(source, outcome, report)
+                except Exception as exc:  # a database surprise loses this source only
+                    logger.exception("storing %s failed", source.name)
+                    _record_failure(source, f"could not store entries: {exc!r}", report)
+                    new_articles = []
+                say(_feed_summary(source, outcome, len(new_articles)))
+                for article in new_articles:
+                    pool.submit(host_of(article.url), _page_job(client, article.id, article.url))
+            else:
+                _apply_page(outcome, report)
+                pages_done += 1
+                if pages_done % 25 == 0:
+                    say(f"{pages_done} of {len(report.new_article_ids)} pages read")
+    _mark_duplicates(report.new_article_ids, report)
+    say(str(report).split("\n", 1)[0])
+    return report
+
+
+def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
+    source_id, url, etag, last_modified = source.id, source.url, source.etag, source.last_modified
+
+    def job() -> _FeedOutcome:
+        outcome = _FeedOutcome(source_id=source_id)
+        try:
+            outcome.response = fetch.fetch(
+                url, client=client, etag=etag, last_modified=last_modified,
+                accept=fetch.FEED_ACCEPT,
+            )
+            if not outcome.response.not_modified:
+                outcome.parsed = parse_feed(
+                    outcome.response.content, url=outcome.response.url,
+                    headers=outcome.response.headers,
+                )
+        except fetch.FetchError as exc:
+            outcome.error = str(exc)
+        except Exception as exc:
+            logger.exception("fetching %s failed unexpectedly", url)
+            outcome.error = f"unexpected error: {exc!r}"
+        return outcome
+
+    return job
+
+
+def _page_job(client, article_id: int, url: str) -> Callable[[], _PageOutcome]:
+    def job() -> _PageOutcome:
+        outcome = _PageOutcome(article_id=article_id)
+        try:
+            response = fetch.fetch(url, client=client, accept=fetch.PAGE_ACCEPT)
+            outcome.final_url = response.url
+            content_type = response.headers.get("content-type", "").split(";")[0].strip()
+            if content_type and "html" not in content_type and "xml" not in content_type:
+                outcome.error = f"not an HTML page ({content_type})"
+                return outcome
+            outcome.extracted = extract_article(response.content, url=response.url)
+            if outcome.extracted is None:
+                outcome.error = "no article text found on the page"
+        except fetch.FetchError as exc:
+            outcome.error = str(exc)
+        except Exception as exc:
+            logger.exception("reading page %s failed unexpectedly", url)
+            outcome.error = f"unexpected error: {exc!r}"
+        return outcome
+
+    return job
+
+
+def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> list[Article]:
+    source.last_fetched_at = timezone.now()
+    if outcome.error:
+        _record_failure(source, outcome.error, report)
+        return []
+    response = outcome.response
+    if response.not_modified:
+        _record_success(source, Source.FetchStatus.NOT_MODIFIED, response)
+        report.sources_not_modified += 1
+        return []
+    parsed = outcome.parsed
+    if parsed.error:
+        _record_failure(source, parsed.error, report)
+        return []
+    linked = [entry for entry in parsed.entries if entry.url]
+    skipped = len(parsed.entries) - len(linked)
+    report.entries_skipped += skipped
+    if parsed.entries and not linked:
+        _record_failure(
+            source, f"none of the feed's {len(parsed.entries)} entries links to an article",
+            report,
+        )
+        return []
+    if skipped:
+        report.errors.append((source.name, f"skipped {skipped} entries without a link"))
+
+    created: list[Article] = []
+    with transaction.atomic():
+        for entry in linked:
+            article = _upsert_entry(source, entry)
+            if article is None:
+                report.articles_seen += 1
+            else:
+                created.append(article)
+        _record_success(source, Source.FetchStatus.OK, response)
+    report.sources_ok += 1
+    report.articles_new += len(created)
+    report.new_article_ids.extend(a.id for a in created)
+    return created
+
+
+def _upsert_entry(source: Source, entry) -> Article | None:
+    """The new Article for this entry, or None when it is already stored."""
+    feed_url = dedup.canonicalize_url(entry.url)
+    known = Article.objects.filter(Q(url=feed_url) | Q(feed_url=feed_url))
+    if entry.guid:
+        known = Article.objects.filter(
+            Q(source=source, guid=entry.guid) | Q(url=feed_url) | Q(feed_url=feed_url)
+        )
+    if known.exists():
+        return None
+    text = html_to_text(entry.content)[: settings.INGEST_MAX_TEXT_CHARS]
+    article = Article(
+        source=source,
+        url=feed_url,
+        feed_url=feed_url,
+        guid=entry.guid,
+        title=entry.title or feed_url,
+        author=entry.author,
+        published_at=entry.published_at,
+        first_seen_at=timezone.now(),
+        feed_summary=entry.summary,
+        text=text,
+        language=detect_language(text or entry.title, hint=source.language),
+        content_hash=dedup.content_hash(text),
+        extraction_status=Article.Extraction.PENDING,
+    )
+    try:
+        # Another worker (broker mode) may store the same URL at the same moment.
+        with transaction.atomic():
+            article.save()
+    except IntegrityError:
+        return None
+    return article
+
+
+def _apply_page(outcome: _PageOutcome, report: IngestReport) -> None:
+    article = Article.objects.filter(id=outcome.article_id).first()
+    if article is None:
+        return
+    extracted = outcome.extracted
+    if extracted is None:
+        report.pages_failed += 1
+        article.extraction_status = (
+            Article.Extraction.FEED if article.text else Article.Extraction.FAILED
+        )
+        article.extraction_error = outcome.error[:1000]
+        article.save(update_fields=["extraction_status", "extraction_error"])
+        return
+    article.text = extracted.text
+    article.extraction_status = Article.Extraction.EXTRACTED
+    article.extraction_error = ""
+    article.language = extracted.language or article.language
+    article.content_hash = dedup.content_hash(extracted.text)
+    if not article.title or article.title == article.url:
+        article.title = extracted.title[:1000] or article.title
+    if not article.author and extracted.authors:
+        article.author = ", ".join(extracted.authors)[:500]
+    if article.published_at is None:
+        article.published_at = extracted.published_at
+    canonical = dedup.canonicalize_url(extracted.canonical_url or outcome.final_url)
+    if canonical and canonical != article.url:
+        holder = Article.objects.filter(url=canonical).exclude(id=article.id).first()
+        if holder is None:
+            article.url = canonical
+        else:
+            # Another feed link already led to this page: the same article.
+            article.duplicate_of = holder.duplicate_of or holder
+    try:
+        with transaction.atomic():
+            article.save()
+    except IntegrityError:
+        article.url = article.feed_url
+        article.save()
+
+
+def _mark_duplicates(article_ids: list[int], report: IngestReport) -> None:
+    """Later copies point at the first: same text, or mostly the same text."""
+    if not article_ids:
+        return
+    new_ids = sorted(article_ids)
+    since = timezone.now() - timedelta(days=settings.INGEST_DEDUP_WINDOW_DAYS)
+    index = dedup.NearDuplicateIndex()
+    index.add_many(
+        Article.objects.originals()
+        .filter(first_seen_at__gte=since, id__lt=new_ids[0])
+        .exclude(text="")
+        .values_list("id", "text")
+        .iterator()
+    )
+    for article in Article.objects.filter(id__in=new_ids).order_by("id"):
+        if article.duplicate_of_id is None:
+            original = _find_original(article, index)
+            if original is not None:
+                article.duplicate_of_id = original
+                article.save(update_fields=["duplicate_of"])
+        if article.duplicate_of_id is None:
+            index.add(article.id, article.text)
+        else:
+            report.duplicates += 1
+
+
+def _find_original(article: Article, index: dedup.NearDuplicateIndex) -> int | None:
+    if article.content_hash and len(dedup.words(article.text)) >= dedup.MIN_WORDS:
+        same_text = (
+            Article.objects.originals()
+            .filter(content_hash=article.content_hash, id__lt=article.id)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if same_text is not None:
+            return same_text
+    match = index.find(article.text, exclude=article.id)
+    return match if match is not None and match < article.id else None
+
+
+def _record_success(source: Source, status: str, response: fetch.FetchResult) -> None:
+    source.last_status = status
+    source.last_success_at = source.last_fetched_at
+    source.last_error = ""
+    source.consecutive_failures = 0
+    if status == Source.FetchStatus.OK:
+        source.etag = response.headers.get("etag", "")[:500]
+        source.last_modified = response.headers.get("last-modified", "")[:100]
+    source.save(
+        update_fields=[
+            "last_status", "last_success_at", "last_error", "consecutive_failures",
+            "etag", "last_modified", "last_fetched_at",
+        ]
+    )
+
+
+def _record_failure(source: Source, reason: str, report: IngestReport) -> None:
+    source.last_status = Source.FetchStatus.ERROR
+    source.last_error = reason[:2000]
+    source.last_fetched_at = source.last_fetched_at or timezone.now()
+    source.consecutive_failures += 1
+    if (
+        source.consecutive_failures >= settings.INGEST_PAUSE_AFTER_FAILURES
+        and source.paused_at is None
+    ):
+        source.paused_at = timezone.now()
+    source.save(
+        update_fields=[
+            "last_status", "last_error", "last_fetched_at", "consecutive_failures", "paused_at",
+        ]
+    )
+    report.sources_failed += 1
+    report.errors.append((source.name, reason))
+
+
+def _feed_summary(source: Source, outcome: _FeedOutcome, new: int) -> str:
+    if source.last_status == Source.FetchStatus.ERROR:
+        return f"{source.name}: failed — {source.last_error}"
+    if source.last_status == Source.FetchStatus.NOT_MODIFIED:
+        return f"{source.name}: not modified"
+    total = len(outcome.parsed.entries) if outcome.parsed else 0
+    return f"{source.name}: {total} entries, {new} new"
