@@ -1,0 +1,47 @@
+"""The shapes the LLM must answer in (pydantic models sent as structured-output schemas)."""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, create_model
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    citations: list[int]
+
+
+class Impact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    economy: str
+    politics_society: str
+    science_technology: str
+
+
+class Briefing(BaseModel):
+    """One category's section; matches DigestSection.content."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topics: list[str]
+    events: list[Event]
+    impact: Impact
+    final_summary: list[str]
+
+
+def label_schema(slugs: list[str]) -> type[BaseModel]:
+    """ArticleLabels whose `category` can only be one of `slugs`: drift is impossible."""
+    category = Literal[tuple(slugs)]  # type: ignore[valid-type]
+    label = create_model(
+        "ArticleLabel",
+        __config__=ConfigDict(extra="forbid"),
+        id=(int, ...),
+        category=(category, ...),
+        confidence=(float, ...),
+        fits=(bool, ...),
+    )
+    return create_model(
+        "ArticleLabels", __config__=ConfigDict(extra="forbid"), labels=(list[label], ...)
+    )

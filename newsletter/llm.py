@@ -1,0 +1,287 @@
+"""The one door to the LLM: client, structured calls, cache, token budget, call log.
+
+Every call goes through `call_structured`, which:
+- answers from the cache when the same (model, messages, schema) was answered before
+  and the answer was accepted; the cached call is logged with cached=True and 0 tokens;
+- refuses to start a call the run's TokenBudget cannot afford (BudgetExceeded);
+- sends the request through `client.chat.completions.parse(response_format=Model)`;
+- logs one LLMCall row per request with the usage the server reported;
+- turns every failure into an LLMError with a `kind` the callers branch on
+  (api, timeout, truncated, refusal, schema, content_filter, budget).
+
+Token counts: what the server returns in `usage` is the truth and the only thing logged
+or charged. Before a call we only need an estimate that never undercounts, so
+`estimate_tokens` counts every non-ASCII character (Hangul, CJK, accents) as one token
+and ASCII text as one token per 4 characters, rounded up. Measured tokenizers give
+Korean about 1 character per token and English 4 to 4.6, so this rule is exact for
+Korean and slightly high for English. tiktoken is not used: it downloads its encodings
+on first use, which fails offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+import openai
+import pydantic
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+
+from newsletter.models import Digest, LLMCall
+
+T = TypeVar("T", bound=pydantic.BaseModel)
+
+# Tokens the chat format adds around each message and before the reply.
+MESSAGE_OVERHEAD_TOKENS = 4
+REPLY_OVERHEAD_TOKENS = 3
+
+# USD per million tokens; defaults are gpt-4o-mini's list prices.
+DEFAULT_PRICE_INPUT_PER_MTOK = Decimal("0.15")
+DEFAULT_PRICE_OUTPUT_PER_MTOK = Decimal("0.60")
+
+
+class LLMError(Exception):
+    """A call that produced nothing usable. `kind` names the reason for the call log."""
+
+    def __init__(self, kind: str, message: str, *, call: LLMCall | None = None) -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.call = call
+
+
+class BudgetExceeded(LLMError):
+    def __init__(self, message: str) -> None:
+        super().__init__("budget", message)
+
+
+class TokenBudget:
+    """Tokens (prompt + completion) one run may spend. Cached answers cost nothing."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = max(0, int(limit))
+        self.spent = 0
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.limit - self.spent)
+
+    def would_exceed(self, tokens: int) -> bool:
+        return self.spent + tokens > self.limit
+
+    def charge(self, prompt: int, completion: int) -> None:
+        self.spent += int(prompt) + int(completion)
+
+    def __repr__(self) -> str:
+        return f"TokenBudget(limit={self.limit}, spent={self.spent})"
+
+
+@dataclass
+class LLMResult(Generic[T]):
+    parsed: T
+    call: LLMCall
+    cached: bool
+
+
+def is_enabled() -> bool:
+    """LLM on: the switch is set and there is somewhere to send requests."""
+    return bool(
+        settings.LLM_ENABLED and (settings.OPENAI_API_KEY or settings.OPENAI_BASE_URL)
+    )
+
+
+def get_client() -> openai.OpenAI:
+    # Local OpenAI-compatible servers (Ollama, vLLM) accept any key, the client needs one.
+    return openai.OpenAI(
+        api_key=settings.OPENAI_API_KEY or "not-needed",
+        base_url=settings.OPENAI_BASE_URL or None,
+        timeout=float(settings.LLM_TIMEOUT),
+        max_retries=int(settings.LLM_MAX_RETRIES),
+    )
+
+
+def estimate_tokens(text: str) -> int:
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return non_ascii + math.ceil((len(text) - non_ascii) / 4)
+
+
+def estimate_prompt_tokens(
+    messages: list[dict[str, str]], response_format: type[pydantic.BaseModel] | None = None
+) -> int:
+    total = REPLY_OVERHEAD_TOKENS
+    for message in messages:
+        total += MESSAGE_OVERHEAD_TOKENS + estimate_tokens(message["content"])
+    if response_format is not None:
+        # Structured outputs bill the JSON schema as input too.
+        total += estimate_tokens(json.dumps(response_format.model_json_schema()))
+    return total
+
+
+def cost_estimate(prompt_tokens: int, completion_tokens: int) -> Decimal:
+    price_in = Decimal(
+        str(getattr(settings, "LLM_PRICE_INPUT_PER_MTOK", DEFAULT_PRICE_INPUT_PER_MTOK))
+    )
+    price_out = Decimal(
+        str(getattr(settings, "LLM_PRICE_OUTPUT_PER_MTOK", DEFAULT_PRICE_OUTPUT_PER_MTOK))
+    )
+    cost = (prompt_tokens * price_in + completion_tokens * price_out) / Decimal(1_000_000)
+    return cost.quantize(Decimal("0.000001"))
+
+
+def cache_key(
+    *, model: str, messages: list[dict[str, str]], response_format: type[pydantic.BaseModel]
+) -> str:
+    payload = json.dumps(
+        {
+            "model": model,
+            "messages": messages,
+            "schema": response_format.model_json_schema(),
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _cached_answer(key: str, response_format: type[T]) -> T | None:
+    row = (
+        LLMCall.objects.filter(cache_key=key, cached=False, error="", response__isnull=False)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    if row is None:
+        return None
+    try:
+        return response_format.model_validate(row.response)
+    except pydantic.ValidationError:
+        # The schema changed since (e.g. a category was added): not a valid answer any more.
+        return None
+
+
+def call_structured(
+    *,
+    purpose: str,
+    model: str,
+    messages: list[dict[str, str]],
+    response_format: type[T],
+    max_tokens: int,
+    digest: Digest | None = None,
+    budget: TokenBudget | None = None,
+    use_cache: bool = True,
+) -> LLMResult[T]:
+    """One structured request. Logs exactly one LLMCall row, raises LLMError on failure."""
+    key = cache_key(model=model, messages=messages, response_format=response_format)
+    if use_cache:
+        answer = _cached_answer(key, response_format)
+        if answer is not None:
+            call = LLMCall.objects.create(
+                purpose=purpose,
+                model=model,
+                digest=digest,
+                cache_key=key,
+                cached=True,
+                response=answer.model_dump(mode="json"),
+            )
+            return LLMResult(parsed=answer, call=call, cached=True)
+
+    needed = estimate_prompt_tokens(messages, response_format) + max_tokens
+    if budget is not None and budget.would_exceed(needed):
+        raise BudgetExceeded(
+            f"the next call needs up to {needed} tokens, "
+            f"{budget.remaining} of {budget.limit} remain"
+        )
+
+    started = time.monotonic()
+    prompt_tokens = completion_tokens = 0
+    parsed: T | None = None
+    error: LLMError | None = None
+    try:
+        raw = get_client().chat.completions.with_raw_response.parse(
+            model=model,
+            messages=messages,
+            response_format=response_format,
+            max_completion_tokens=max_tokens,
+            temperature=0.2,
+        )
+        prompt_tokens, completion_tokens = _usage_from_body(raw.text)
+        completion = raw.parse()
+        message = completion.choices[0].message
+        if message.refusal:
+            error = LLMError("refusal", message.refusal[:500])
+        elif message.parsed is None:
+            error = LLMError("schema", "the answer held no structured content")
+        else:
+            parsed = message.parsed
+    except openai.LengthFinishReasonError:
+        error = LLMError("truncated", f"the answer hit the {max_tokens}-token limit")
+    except openai.ContentFilterFinishReasonError:
+        error = LLMError("content_filter", "the provider's content filter stopped the answer")
+    except openai.APITimeoutError:
+        error = LLMError(
+            "timeout", f"no answer within {settings.LLM_TIMEOUT}s after retries"
+        )
+    except openai.APIStatusError as exc:
+        error = LLMError("api", f"HTTP {exc.status_code} after retries: {str(exc)[:300]}")
+    except openai.APIConnectionError as exc:
+        error = LLMError("api", f"connection failed: {exc}")
+    except (pydantic.ValidationError, json.JSONDecodeError, ValueError) as exc:
+        error = LLMError("schema", f"the answer broke the schema: {str(exc)[:500]}")
+
+    latency_ms = int((time.monotonic() - started) * 1000)
+    if budget is not None:
+        budget.charge(prompt_tokens, completion_tokens)
+    call = LLMCall.objects.create(
+        purpose=purpose,
+        model=model,
+        digest=digest,
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        latency_ms=latency_ms,
+        cost_estimate=cost_estimate(prompt_tokens, completion_tokens),
+        cache_key=key,
+        response=parsed.model_dump(mode="json") if parsed is not None else None,
+        error=f"{error.kind}: {error}"[:2000] if error else "",
+    )
+    if error is not None:
+        error.call = call
+        raise error
+    assert parsed is not None
+    return LLMResult(parsed=parsed, call=call, cached=False)
+
+
+def reject(result: LLMResult, reason: str) -> None:
+    """Keep an answer that failed our own checks out of the cache, and say why."""
+    LLMCall.objects.filter(pk=result.call.pk).update(error=f"rejected: {reason}"[:2000])
+
+
+def _usage_from_body(body: str) -> tuple[int, int]:
+    try:
+        usage = json.loads(body).get("usage") or {}
+        return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    except (ValueError, AttributeError, TypeError):
+        return 0, 0
+
+
+def digest_usage(digest: Digest) -> dict:
+    """Totals of the calls logged for one digest; cached calls count as calls_cached."""
+    totals = LLMCall.objects.filter(digest=digest).aggregate(
+        prompt_tokens=Sum("prompt_tokens"),
+        completion_tokens=Sum("completion_tokens"),
+        calls=Count("id", filter=Q(cached=False)),
+        calls_cached=Count("id", filter=Q(cached=True)),
+        calls_failed=Count("id", filter=~Q(error="")),
+        cost=Sum("cost_estimate"),
+    )
+    return {
+        "prompt_tokens": totals["prompt_tokens"] or 0,
+        "completion_tokens": totals["completion_tokens"] or 0,
+        "calls": totals["calls"] or 0,
+        "calls_cached": totals["calls_cached"] or 0,
+        "calls_failed": totals["calls_failed"] or 0,
+        "cost": totals["cost"] or Decimal("0"),
+    }

@@ -1,0 +1,328 @@
+"""A fake OpenAI-compatible chat-completions server on 127.0.0.1 for tests and benchmarks.
+
+    with FakeOpenAI() as fake:
+        settings.OPENAI_BASE_URL = fake.base_url
+        fake.script("rate_limit", "ok")      # answers for the next requests, in order
+        ...
+        fake.requests                        # every request received, parsed
+
+It answers /v1/chat/completions for the two schemas the project sends: ArticleLabels
+(classification) and Briefing (section summary). A valid answer is built from the
+request itself: labels from keyword rules over each <article>, briefings that cite
+[1]..[n] and copy phrases of the delivered <source> blocks, in Korean when the system
+prompt asks for Korean. When the script is empty every request gets "ok".
+
+Scripted behaviours:
+    ok               valid structured output
+    rate_limit       HTTP 429 (retry-after-ms: 5), the client retries
+    server_error     HTTP 500 (retry-after-ms: 5), the client retries
+    timeout          sleeps `timeout_sleep` seconds before answering
+    length           finish_reason "length" with half of the JSON
+    bad_schema       JSON that breaks the schema (unknown category, wrong types)
+    refusal          message.refusal set, no content
+    hangul_stripped  the valid Korean answer with every Hangul character removed
+    bad_citations    citations and [n] markers to sources that do not exist
+    invented         a valid answer plus a year and a company found in no source
+A callable behaviour gets the parsed request body and returns the message content.
+
+Usage rule (what `usage` reports): every non-ASCII character is one token and ASCII
+text is one token per 4 characters, rounded up; each message adds 4 tokens, the reply
+3, and the JSON schema of response_format is counted as prompt text. Completion tokens
+apply the same rule to the returned content (or refusal). `usage_override` replaces it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import time
+from collections import deque
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
+_ARTICLE = re.compile(
+    r'<article id="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</article>', re.S
+)
+_SOURCE = re.compile(r'<source n="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</source>', re.S)
+
+KOREAN_EVENT = "관련 발표가 나왔으며 업계와 연구자들의 관심이 모이고 있다"
+KOREAN_IMPACT = {
+    "economy": "관련 기업들의 사업 전략과 시장 경쟁에 변화가 예상된다",
+    "politics_society": "안전과 책임 있는 사용에 대한 사회적 논의가 이어질 것으로 보인다",
+    "science_technology": "모델 성능과 연구 방법이 한 단계 발전하는 계기가 될 수 있다",
+}
+
+
+def count_tokens(text: str) -> int:
+    non_ascii = sum(1 for ch in text if ord(ch) > 127)
+    return non_ascii + math.ceil((len(text) - non_ascii) / 4)
+
+
+class FakeOpenAI:
+    def __init__(self, *, timeout_sleep: float = 1.5) -> None:
+        self.timeout_sleep = timeout_sleep
+        self.requests: list[dict] = []
+        self.usage_override: tuple[int, int] | None = None
+        # Lower-case keyword -> slug, tried in order before the slug-name heuristic.
+        self.label_rules: dict[str, str] = {}
+        self._script: deque = deque()
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> FakeOpenAI:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def script(self, *behaviours) -> None:
+        with self._lock:
+            self._script.extend(behaviours)
+
+    def reset(self) -> None:
+        with self._lock:
+            self._script.clear()
+            self.requests.clear()
+
+    def requests_for(self, schema_name: str) -> list[dict]:
+        return [r for r in self.requests if schema_of(r["body"])[0] == schema_name]
+
+    # --- request handling -----------------------------------------------------
+
+    def _next_behaviour(self):
+        with self._lock:
+            return self._script.popleft() if self._script else "ok"
+
+    def _handler_class(self):
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                raw = self.rfile.read(length)
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    return self._send(400, {"error": {"message": "invalid JSON"}})
+                with fake._lock:
+                    fake.requests.append(
+                        {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                    )
+                if not self.path.endswith("/chat/completions"):
+                    return self._send(404, {"error": {"message": "not found"}})
+                behaviour = fake._next_behaviour()
+                if behaviour == "rate_limit":
+                    return self._send(429, _error("Rate limit reached"), retry=True)
+                if behaviour == "server_error":
+                    return self._send(500, _error("The server had an error"), retry=True)
+                if behaviour == "timeout":
+                    time.sleep(fake.timeout_sleep)
+                    behaviour = "ok"
+                try:
+                    payload = fake.completion(body, behaviour)
+                except Exception as exc:  # a bug in a scripted answer: say so, don't hang
+                    return self._send(500, _error(f"fake server error: {exc!r}"))
+                try:
+                    self._send(200, payload)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+            def _send(self, status: int, payload: dict, *, retry: bool = False) -> None:
+                data = json.dumps(payload, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                if retry:
+                    self.send_header("retry-after-ms", "5")
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+    def completion(self, body: dict, behaviour) -> dict:
+        name, schema = schema_of(body)
+        finish_reason = "stop"
+        refusal = None
+        if callable(behaviour):
+            content = behaviour(body)
+        elif behaviour == "refusal":
+            content, refusal = None, "I'm sorry, I can't help with that request."
+        else:
+            answer = self.answer(body, name, schema)
+            if behaviour == "bad_schema":
+                answer = _break_schema(name)
+            elif behaviour == "hangul_stripped":
+                answer = json.loads(_HANGUL.sub("", json.dumps(answer, ensure_ascii=False)))
+            elif behaviour == "bad_citations" and name == "Briefing":
+                for event in answer["events"]:
+                    event["citations"] = [len(answer["events"]) + 40]
+                    event["text"] = re.sub(r"\[\d+\]", "[99]", event["text"])
+                answer["final_summary"].append(answer["final_summary"][0] + " [0]")
+            elif behaviour == "invented" and name == "Briefing":
+                claim = {
+                    "ko": "2031년 Palantir와의 새 계약도 발표되었다 [1]",
+                    "en": "Palantir also signed a new contract in 2031 [1]",
+                }[_language(body)]
+                answer["events"].append({"text": claim, "citations": [1]})
+            content = json.dumps(answer, ensure_ascii=False)
+            if behaviour == "length":
+                content, finish_reason = content[: len(content) // 2], "length"
+        prompt_tokens = 3 + sum(
+            4 + count_tokens(str(m.get("content") or "")) for m in body.get("messages", [])
+        )
+        if schema is not None:
+            prompt_tokens += count_tokens(json.dumps(schema))
+        completion_tokens = count_tokens(content or refusal or "")
+        if self.usage_override:
+            prompt_tokens, completion_tokens = self.usage_override
+        return {
+            "id": f"chatcmpl-fake-{len(self.requests)}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "fake"),
+            "choices": [
+                {
+                    "index": 0,
+                    "finish_reason": finish_reason,
+                    "message": {"role": "assistant", "content": content, "refusal": refusal},
+                    "logprobs": None,
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+
+    # --- valid answers built from the request ----------------------------------
+
+    def answer(self, body: dict, name: str | None, schema: dict | None) -> dict:
+        if name == "ArticleLabels":
+            return self._labels(body, schema or {})
+        if name == "Briefing":
+            return _briefing(body)
+        return {}
+
+    def _labels(self, body: dict, schema: dict) -> dict:
+        slugs = _enum(schema)
+        labels = []
+        for number, title, text in _ARTICLE.findall(_user(body)):
+            haystack = f"{title} {text}".lower()
+            slug = next((s for k, s in self.label_rules.items() if k in haystack), None)
+            if slug is None:
+                hits = {
+                    s: sum(haystack.count(part) for part in s.split("-") if len(part) > 2)
+                    for s in slugs
+                }
+                best = max(hits, key=lambda s: hits[s], default=None)
+                slug = best if best and hits[best] else None
+            if slug in slugs:
+                labels.append({"id": int(number), "category": slug, "confidence": 0.9,
+                               "fits": True})
+            else:
+                labels.append({"id": int(number), "category": slugs[-1], "confidence": 0.3,
+                               "fits": False})
+        return {"labels": labels}
+
+
+def _briefing(body: dict) -> dict:
+    sources = [(int(n), t.strip(), x.strip()) for n, t, x in _SOURCE.findall(_user(body))]
+    korean = _language(body) == "ko"
+    events = []
+    for number, title, text in sources[:6]:
+        phrase = " ".join(text.split()[:10]).rstrip(".,…")
+        if korean:
+            short = " ".join(title.split()[:3])
+            events.append({"text": f"{short}: {KOREAN_EVENT} [{number}]", "citations": [number]})
+        else:
+            events.append({"text": f"{title}: {phrase} [{number}]", "citations": [number]})
+    if not sources:
+        sources = [(1, "Untitled", "no text")]
+    first = sources[0][0]
+    if korean:
+        topics = [" ".join(t.split()[:3]) + " 관련 동향" for _, t, _ in sources[:3]]
+        impact = {k: f"{v} [{first}]" for k, v in KOREAN_IMPACT.items()}
+        final = [f"오늘 이 분야에서는 {len(sources)}건의 소식이 전해졌다 [{first}]",
+                 "전반적으로 기술 발전과 책임 있는 활용이 함께 논의되고 있다"]
+    else:
+        topics = [t for _, t, _ in sources[:3]]
+        impact = {
+            k: f"Source [{first}] reports: {' '.join(sources[0][2].split()[:8])}"
+            for k in ("economy", "politics_society", "science_technology")
+        }
+        final = [f"{t} [{n}]" for n, t, _ in sources[:2]]
+    return {"topics": topics, "events": events, "impact": impact, "final_summary": final}
+
+
+def _break_schema(name: str | None) -> dict:
+    if name == "ArticleLabels":
+        return {"labels": [{"id": 1, "category": "made-up-category", "confidence": "high"}]}
+    return {"topics": "not a list", "events": [{"text": 5}], "impact": None}
+
+
+def schema_of(body: dict) -> tuple[str | None, dict | None]:
+    fmt = body.get("response_format") or {}
+    spec = fmt.get("json_schema") or {}
+    return spec.get("name"), spec.get("schema")
+
+
+def _enum(schema: dict) -> list[str]:
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            if "enum" in node and not found:
+                found.extend(node["enum"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    return found
+
+
+def _user(body: dict) -> str:
+    return "\n".join(
+        str(m.get("content") or "") for m in body.get("messages", []) if m.get("role") == "user"
+    )
+
+
+def _system(body: dict) -> str:
+    return "\n".join(
+        str(m.get("content") or "")
+        for m in body.get("messages", [])
+        if m.get("role") == "system"
+    )
+
+
+def _language(body: dict) -> str:
+    return "ko" if "Write in Korean" in _system(body) else "en"
+
+
+def _error(message: str) -> dict:
+    return {"error": {"message": message, "type": "server_error", "code": None}}
