@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -102,7 +103,10 @@ def _with_trafilatura(html, *, url: str, favor_precision: bool) -> ExtractedArti
 
 
 def _with_newspaper(html, *, url: str) -> ExtractedArticle | None:
-    import newspaper  # slow to import; only needed on the fallback path
+    with warnings.catch_warnings():
+        # It warns at import that NLTK is missing; we never call its NLP features.
+        warnings.simplefilter("ignore", UserWarning)
+        import newspaper  # slow to import; only needed on the fallback path
 
     if isinstance(html, bytes):
         html = html.decode("utf-8", errors="replace")
@@ -128,6 +132,14 @@ def _with_newspaper(html, *, url: str) -> ExtractedArticle | None:
         published_at=published.astimezone(UTC) if published else None,
         extractor="newspaper",
     )
+
+
+def find_canonical_url(html: str | bytes, *, url: str) -> str:
+    """The page's own <link rel="canonical">, made absolute; "" when absent or unusable."""
+    try:
+        return _canonical_url(lxml.html.fromstring(html), base_url=url) if html else ""
+    except (ValueError, lxml.etree.ParserError):
+        return ""
 
 
 def _canonical_url(tree, *, base_url: str) -> str:

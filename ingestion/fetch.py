@@ -18,7 +18,6 @@ proxy's address.
 
 from __future__ import annotations
 
-import email.utils
 import ipaddress
 import socket
 import threading
@@ -36,6 +35,7 @@ FEED_ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+REDIRECT_CODES = {301, 302, 303, 307, 308}
 
 
 class FetchError(Exception):
@@ -221,14 +221,14 @@ def _follow(url, *, client, etag, last_modified, accept) -> FetchResult:
             raise FetchError(f"redirect loop at {url}")
         seen.add(url)
         with client.stream("GET", url, headers=headers) as response:
-            if response.is_redirect:
+            if response.status_code == 304:
+                return FetchResult(url=url, status_code=304, headers=_lower(response.headers))
+            if response.status_code in REDIRECT_CODES:
                 location = response.headers.get("location", "")
                 if not location:
                     raise FetchError(f"HTTP {response.status_code} redirect without Location")
                 url = urljoin(str(response.url), location)
                 continue
-            if response.status_code == 304:
-                return FetchResult(url=url, status_code=304, headers=_lower(response.headers))
             if not 200 <= response.status_code < 300:
                 raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
             content = _read_capped(response)
@@ -269,10 +269,3 @@ def _read_capped(response: httpx.Response) -> bytes:
 def _lower(headers: httpx.Headers) -> dict[str, str]:
     return {key.lower(): value for key, value in headers.items()}
 
-
-def parse_http_date(value: str):
-    """An aware datetime from an HTTP date header, or None."""
-    try:
-        return email.utils.parsedate_to_datetime(value) if value else None
-    except (TypeError, ValueError):
-        return None

@@ -21,7 +21,12 @@ from django.utils import timezone
 
 from ingestion import dedup, fetch
 from ingestion.concurrency import HostLimitedPool, host_of
-from ingestion.extract import ExtractedArticle, detect_language, extract_article
+from ingestion.extract import (
+    ExtractedArticle,
+    detect_language,
+    extract_article,
+    find_canonical_url,
+)
 from ingestion.feeds import ParsedFeed, html_to_text, parse_feed
 from ingestion.models import Article, Source
 
@@ -81,6 +86,7 @@ class _FeedOutcome:
 class _PageOutcome:
     article_id: int
     final_url: str = ""
+    canonical_url: str = ""
     extracted: ExtractedArticle | None = None
     error: str = ""
 
@@ -159,7 +165,10 @@ def _page_job(client, article_id: int, url: str) -> Callable[[], _PageOutcome]:
                 return outcome
             outcome.extracted = extract_article(response.content, url=response.url)
             if outcome.extracted is None:
+                outcome.canonical_url = find_canonical_url(response.content, url=response.url)
                 outcome.error = "no article text found on the page"
+            else:
+                outcome.canonical_url = outcome.extracted.canonical_url
         except fetch.FetchError as exc:
             outcome.error = str(exc)
         except Exception as exc:
@@ -250,6 +259,8 @@ def _apply_page(outcome: _PageOutcome, report: IngestReport) -> None:
     article = Article.objects.filter(id=outcome.article_id).first()
     if article is None:
         return
+    if outcome.final_url or outcome.canonical_url:
+        _prefer_canonical_url(article, outcome.canonical_url or outcome.final_url)
     extracted = outcome.extracted
     if extracted is None:
         report.pages_failed += 1
@@ -257,7 +268,7 @@ def _apply_page(outcome: _PageOutcome, report: IngestReport) -> None:
             Article.Extraction.FEED if article.text else Article.Extraction.FAILED
         )
         article.extraction_error = outcome.error[:1000]
-        article.save(update_fields=["extraction_status", "extraction_error"])
+        _save_with_url_fallback(article)
         return
     article.text = extracted.text
     article.extraction_status = Article.Extraction.EXTRACTED
@@ -270,18 +281,27 @@ def _apply_page(outcome: _PageOutcome, report: IngestReport) -> None:
         article.author = ", ".join(extracted.authors)[:500]
     if article.published_at is None:
         article.published_at = extracted.published_at
-    canonical = dedup.canonicalize_url(extracted.canonical_url or outcome.final_url)
-    if canonical and canonical != article.url:
-        holder = Article.objects.filter(url=canonical).exclude(id=article.id).first()
-        if holder is None:
-            article.url = canonical
-        else:
-            # Another feed link already led to this page: the same article.
-            article.duplicate_of = holder.duplicate_of or holder
+    _save_with_url_fallback(article)
+
+
+def _prefer_canonical_url(article: Article, url: str) -> None:
+    canonical = dedup.canonicalize_url(url)
+    if not canonical or canonical == article.url:
+        return
+    holder = Article.objects.filter(url=canonical).exclude(id=article.id).first()
+    if holder is None:
+        article.url = canonical
+    else:
+        # Another feed link already led to this page: the same article.
+        article.duplicate_of_id = holder.duplicate_of_id or holder.id
+
+
+def _save_with_url_fallback(article: Article) -> None:
     try:
         with transaction.atomic():
             article.save()
     except IntegrityError:
+        # A concurrent run stored the canonical URL first: keep the feed's link.
         article.url = article.feed_url
         article.save()
 

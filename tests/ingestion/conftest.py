@@ -1,0 +1,51 @@
+import pytest
+
+from tests.fakes.feed_server import FeedServer
+
+
+@pytest.fixture
+def feed_server():
+    with FeedServer() as server:
+        yield server
+
+
+@pytest.fixture
+def local_fetching(settings):
+    """Tests talk to 127.0.0.1, which production refuses; short limits keep them fast."""
+    settings.INGEST_ALLOW_PRIVATE_HOSTS = True
+    settings.INGEST_DEADLINE = 3
+    settings.INGEST_READ_TIMEOUT = 2
+    settings.INGEST_CONNECT_TIMEOUT = 2
+    settings.INGEST_MAX_BYTES = 2 * 1024 * 1024
+    return settings
+
+
+def rss(*items: dict, title: str = "Test feed") -> bytes:
+    """A small RSS 2.0 document; each item dict may hold title, link, guid, date, body."""
+    parts = []
+    for item in items:
+        fields = [f"<title>{item.get('title', 'Untitled')}</title>"]
+        if item.get("link"):
+            fields.append(f"<link>{item['link']}</link>")
+        if item.get("guid"):
+            fields.append(f"<guid>{item['guid']}</guid>")
+        if item.get("date"):
+            fields.append(f"<pubDate>{item['date']}</pubDate>")
+        if item.get("body"):
+            fields.append(f"<description><![CDATA[{item['body']}]]></description>")
+        parts.append(f"<item>{''.join(fields)}</item>")
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>http://example.com/</link>{''.join(parts)}"
+        "</channel></rss>"
+    ).encode()
+
+
+def article_page(title: str, paragraphs: list[str], *, canonical: str = "", lang: str = "en") -> bytes:
+    head = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+        f"{head}</head><body><nav><a href='/'>Home</a></nav><main><article><h1>{title}</h1>"
+        f"{body}</article></main><footer>Footer text</footer></body></html>"
+    ).encode()
