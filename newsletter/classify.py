@@ -26,11 +26,14 @@ from newsletter.models import Category, Digest, LLMCall
 
 BATCH_SIZE = 25
 CATCH_ALL_SLUG = "others"
-# Below this the article lands in its best category but editors are asked to look.
+# Below these the article lands in its best category but editors are asked to look.
+# The rules' margin-based confidence runs lower than a model's self-reported one.
 REVIEW_BELOW = 0.5
+RULES_REVIEW_BELOW = 0.3
 RULES_TEXT_CHARS = 3000
 TITLE_WEIGHT = 3.0
 KEYWORD_WEIGHT = 1.0
+BODY_HITS_CAP = 3
 DESCRIPTION_WEIGHT = 0.5
 
 _STOPWORDS = {
@@ -197,9 +200,10 @@ class RuleClassifier:
         for pk, patterns in self.patterns.items():
             score = 0.0
             for pattern, weight in patterns:
-                score += weight * (
-                    TITLE_WEIGHT * len(pattern.findall(title)) + len(pattern.findall(body))
-                )
+                # Capped: one word repeated all through a text (a product name) must
+                # not outvote several different words of another category.
+                body_hits = min(len(pattern.findall(body)), BODY_HITS_CAP)
+                score += weight * (TITLE_WEIGHT * len(pattern.findall(title)) + body_hits)
             result[pk] = score
         return result
 
@@ -213,7 +217,9 @@ class RuleClassifier:
         confidence = round((top - second) / (top + 1), 3)
         category = next(c for c in self.categories if c.pk == top_pk)
         return _Label(
-            category=category, confidence=confidence, needs_review=confidence < REVIEW_BELOW
+            category=category,
+            confidence=confidence,
+            needs_review=confidence < RULES_REVIEW_BELOW,
         )
 
 
