@@ -240,3 +240,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
+
+# Digest delivery. Rows claimed and sent together over one connection (the most a
+# killed worker can leave for a duplicate re-send). Default 20.
+EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 20)
+# The mailto: half of List-Unsubscribe. Default: the From address.
+EMAIL_UNSUBSCRIBE_MAILTO = os.getenv("EMAIL_UNSUBSCRIBE_MAILTO", "")
+# The sweeper hands rows of dead workers back; beat runs it every minute (seconds).
+DELIVERY_SWEEP_EVERY = env_int("DELIVERY_SWEEP_EVERY", 60)
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {}) | {
+    "sweep-stale-deliveries": {
+        "task": "newsletter.tasks.sweep_stale_deliveries",
+        "schedule": float(DELIVERY_SWEEP_EVERY),
+        "options": {"queue": "email"},
+    },
+}

@@ -1,0 +1,570 @@
+"""The delivery ledger and the fan-out of an approved digest.
+
+One Delivery row per (digest, subscriber), created idempotently by ``send_digest``.
+Every send claims its rows first with a conditional UPDATE (pending -> sending), so a
+task that runs twice, or two workers holding the same ids, send each row once.
+
+Subscribers are grouped by the sections they receive; each group is rendered and
+compiled once per process (``_templates``) and only the links differ per person.
+
+The one duplicate window: a row is marked ``sent`` after the ESP or SMTP server
+accepted it. Messages of a claimed chunk are recorded together when the chunk ends
+(``_Ledger.flush``); a worker killed between the server's acceptance and that flush
+leaves the rows ``sending``. ``sweep_stale_deliveries`` later hands them back to
+``pending`` and they go out again: at most the claimed chunk per worker process
+(EMAIL_SEND_CHUNK, or the ESP's batch size) can be duplicated. The Message-ID is
+stable per delivery so receivers that deduplicate on it drop the second copy.
+"""
+
+import logging
+import smtplib
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
+
+from celery import current_app
+from django.conf import settings
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from newsletter import emails, fastmail
+from newsletter.models import Category, Delivery, Digest, DigestSection
+from newsletter.render import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderedEmail, render_digest_email
+from subscribers.models import Subscriber
+
+logger = logging.getLogger(__name__)
+
+# Recipients per API call where the ESP sends a batch with per-recipient fields.
+ESP_BATCH_LIMITS = {
+    "mailgun": 1000,
+    "sendgrid": 1000,
+    "brevo": 1000,
+    "postmark": 500,
+    "resend": 100,
+    "amazon_ses": 50,
+}
+# How each ESP substitutes a per-recipient field into a body sent without a stored
+# template. Postmark, Resend and SES batch APIs only merge into stored templates,
+# so with them every subscriber gets their own API call.
+ESP_MERGE_FIELDS = {
+    "mailgun": "%recipient.{}%",
+    "sendgrid": "-{}-",
+    "brevo": "{{{{ params.{} }}}}",
+}
+NO_SECTION_REASON = "no section today for the chosen categories"
+ENROL_CHUNK = 2000
+
+
+class TransientSendError(Exception):
+    """The server may accept this later: the rows went back to pending."""
+
+
+class PermanentSendError(Exception):
+    """This recipient will not accept this message."""
+
+
+class DigestNotSendable(Exception):
+    pass
+
+
+@dataclass
+class SendReport:
+    sent: int = 0
+    skipped: int = 0
+    failed: int = 0
+    already_done: int = 0
+    queued: int = 0  # handed to Celery workers
+    pending: int = 0  # left for a retry after a transient error
+
+    def add(self, other: "SendReport") -> None:
+        for name in ("sent", "skipped", "failed", "queued", "pending"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def __str__(self) -> str:
+        return (f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
+                f"already done {self.already_done}, queued {self.queued}, pending {self.pending}")
+
+
+def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def esp_name() -> str:
+    return (settings.ESP or "").lower()
+
+
+def is_batching() -> bool:
+    return esp_name() in ESP_MERGE_FIELDS
+
+
+def chunk_size() -> int:
+    """Rows claimed together: one ESP batch call, or one SMTP connection's worth."""
+    if is_batching():
+        return settings.EMAIL_BATCH_SIZE or ESP_BATCH_LIMITS[esp_name()]
+    return settings.EMAIL_SEND_CHUNK
+
+
+def _eager() -> bool:
+    return bool(current_app.conf.task_always_eager)
+
+
+# --- fan-out -----------------------------------------------------------------------
+
+
+def send_digest(digest_id: int) -> SendReport:
+    """Create the ledger rows for an approved digest and send what is pending.
+
+    Safe to run any number of times: existing rows are kept, sent rows are never
+    sent again. In-process when Celery runs eagerly, else queued on ``email``.
+    """
+    digest = Digest.objects.get(id=digest_id)
+    if digest.status not in {Digest.Status.APPROVED, Digest.Status.SENDING, Digest.Status.SENT}:
+        raise DigestNotSendable(f"digest {digest} is {digest.status}, not approved")
+    Digest.objects.filter(id=digest.id, status=Digest.Status.APPROVED).update(
+        status=Digest.Status.SENDING
+    )
+    report = SendReport()
+    done = [Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.SKIPPED]
+    report.already_done = Delivery.objects.filter(digest=digest, status__in=done).count()
+    skipped_before = Delivery.objects.filter(digest=digest, status=Delivery.Status.SKIPPED).count()
+    _enrol_subscribers(digest)
+    report.skipped = (
+        Delivery.objects.filter(digest=digest, status=Delivery.Status.SKIPPED).count() - skipped_before
+    )
+
+    pending = Delivery.objects.filter(digest=digest, status=Delivery.Status.PENDING)
+    if _eager():
+        for ids in _id_chunks(pending, chunk_size()):
+            report.add(send_deliveries(ids))
+        finish_digest(digest.id)
+    else:
+        for ids in _id_chunks(pending, chunk_size()):
+            report.queued += len(ids)
+            transaction.on_commit(lambda ids=ids: enqueue(ids))
+    return report
+
+
+def _id_chunks(queryset, size: int) -> Iterator[list[int]]:
+    """Ids in ascending chunks, one short query each (no cursor held across sends)."""
+    last = 0
+    while ids := list(
+        queryset.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:size]
+    ):
+        yield ids
+        last = ids[-1]
+
+
+def enqueue(delivery_ids: list[int]) -> None:
+    current_app.send_task(
+        "newsletter.tasks.send_deliveries", args=[delivery_ids], queue="email"
+    )
+
+
+def _section_category_ids(digest: Digest) -> frozenset[int]:
+    return frozenset(
+        DigestSection.objects.filter(digest=digest, category__in_digest=True).values_list(
+            "category_id", flat=True
+        )
+    )
+
+
+def _receiving_key(chosen: Iterable[int], in_digest: frozenset[int]) -> frozenset[int]:
+    """The sections a subscriber gets: their choice within today's, or all of them."""
+    chosen = frozenset(chosen)
+    return in_digest & chosen if chosen else in_digest
+
+
+def _chosen_categories(subscriber_ids: list[int]) -> dict[int, set[int]]:
+    through = Subscriber.categories.through
+    chosen: dict[int, set[int]] = defaultdict(set)
+    rows = through.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+        "subscriber_id", "category_id"
+    )
+    for subscriber_id, category_id in rows:
+        chosen[subscriber_id].add(category_id)
+    return chosen
+
+
+def _enrol_subscribers(digest: Digest) -> None:
+    """One row per receiving subscriber; those with nothing today are skipped rows."""
+    in_digest = _section_category_ids(digest)
+    notice = settings.DIGEST_SEND_EMPTY_NOTICE
+    subscriber_ids = (
+        Subscriber.objects.receiving().order_by("id").values_list("id", flat=True)
+        .iterator(chunk_size=ENROL_CHUNK)
+    )
+    now = timezone.now()
+    for ids in _chunks(subscriber_ids, ENROL_CHUNK):
+        chosen = _chosen_categories(ids)
+        rows = []
+        for subscriber_id in ids:
+            if _receiving_key(chosen.get(subscriber_id, ()), in_digest) or notice:
+                rows.append(Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now))
+            else:
+                rows.append(Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now,
+                                     status=Delivery.Status.SKIPPED, error=NO_SECTION_REASON))
+        Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def finish_digest(digest_id: int) -> bool:
+    """sending -> sent once no row is waiting; True when it moved."""
+    waiting = Delivery.objects.filter(
+        digest_id=digest_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+    ).exists()
+    if waiting:
+        return False
+    return bool(
+        Digest.objects.filter(id=digest_id, status=Digest.Status.SENDING).update(
+            status=Digest.Status.SENT, sent_at=timezone.now()
+        )
+    )
+
+
+# --- rendering cache -----------------------------------------------------------------
+
+
+class _Templates:
+    """Rendered emails per (digest version, category set), kept per process."""
+
+    def __init__(self, size: int = 64):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+
+    def get(self, digest: Digest, key: frozenset[int]) -> tuple[RenderedEmail, object]:
+        cache_key = (digest.id, digest.updated_at, key, settings.EMAIL_CHART_HOSTED,
+                     settings.SITE_URL)
+        if cache_key in self._items:
+            self._items.move_to_end(cache_key)
+            return self._items[cache_key]
+        categories = list(Category.objects.filter(id__in=key))
+        rendered = render_digest_email(digest, categories=categories)
+        try:
+            template: object = fastmail.GroupTemplate(rendered)
+        except fastmail.FastPathUnavailable as exc:
+            logger.info("digest %s: slow path for a group (%s)", digest.id, exc)
+            template = None
+        self._items[cache_key] = (rendered, template)
+        if len(self._items) > self.size:
+            self._items.popitem(last=False)
+        return rendered, template
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+_templates = _Templates()
+
+
+# --- sending -------------------------------------------------------------------------
+
+
+class _Ledger:
+    """Outcomes of one claimed chunk, written together."""
+
+    def __init__(self):
+        self.sent: list[tuple[int, str]] = []
+        self.failed: list[tuple[int, str]] = []
+        self.skipped: list[tuple[int, str]] = []
+        self.retry: list[int] = []
+
+    def flush(self) -> SendReport:
+        now = timezone.now()
+        with transaction.atomic():
+            for delivery_id, esp_id in self.sent:
+                Delivery.objects.filter(id=delivery_id, status=Delivery.Status.SENDING).update(
+                    status=Delivery.Status.SENT, sent_at=now, esp_message_id=esp_id[:255], error=""
+                )
+            for status, rows in ((Delivery.Status.FAILED, self.failed),
+                                 (Delivery.Status.SKIPPED, self.skipped)):
+                for delivery_id, reason in rows:
+                    Delivery.objects.filter(id=delivery_id, status=Delivery.Status.SENDING).update(
+                        status=status, error=reason[:1000]
+                    )
+            if self.retry:
+                Delivery.objects.filter(id__in=self.retry, status=Delivery.Status.SENDING).update(
+                    status=Delivery.Status.PENDING, claimed_at=None
+                )
+        report = SendReport(sent=len(self.sent), failed=len(self.failed),
+                            skipped=len(self.skipped), pending=len(self.retry))
+        self.sent, self.failed, self.skipped, self.retry = [], [], [], []
+        return report
+
+
+def _claim(delivery_ids: list[int]) -> list[Delivery]:
+    stamp = timezone.now()
+    claimed = Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SENDING, claimed_at=stamp, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        return []
+    # The stamp tells our rows from ones another worker claimed in the same instant.
+    return list(
+        Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.SENDING,
+                                claimed_at=stamp)
+        .select_related("subscriber", "digest")
+        .order_by("id")
+    )
+
+
+def send_delivery(delivery_id: int) -> None:
+    """Send one digest to one subscriber. Safe to call any number of times.
+
+    Raises TransientSendError (row back to pending) for the task to retry.
+    """
+    result = send_deliveries([delivery_id])
+    if result.pending:
+        raise TransientSendError(f"delivery {delivery_id}: transient error, will retry")
+
+
+def send_deliveries(delivery_ids: list[int]) -> SendReport:
+    """Claim and send these rows; the report counts what this call did.
+
+    Rows already claimed elsewhere or finished are left alone. After a transient
+    error the rest of the chunk is handed back to pending (``report.pending``);
+    the task wrapper turns that into a retry with backoff.
+    """
+    rows = _claim(delivery_ids)
+    if not rows:
+        return SendReport()
+    ledger = _Ledger()
+    report = SendReport()
+    try:
+        # Suppression and preferences are read here, right before the send: the
+        # rows' subscribers were loaded by the claim query above.
+        chosen = _chosen_categories([row.subscriber_id for row in rows])
+        sections: dict[int, frozenset[int]] = {}
+        work: list[tuple[Delivery, frozenset[int]]] = []
+        for row in rows:
+            subscriber = row.subscriber
+            if subscriber.is_suppressed or subscriber.status != Subscriber.Status.ACTIVE \
+                    or subscriber.is_paused:
+                ledger.skipped.append((row.id, f"not receiving: {subscriber.status}"
+                                       f"{' (paused)' if subscriber.is_paused else ''}"))
+                continue
+            if row.digest_id not in sections:
+                sections[row.digest_id] = _section_category_ids(row.digest)
+            key = _receiving_key(chosen.get(subscriber.id, ()), sections[row.digest_id])
+            if not key and not settings.DIGEST_SEND_EMPTY_NOTICE:
+                ledger.skipped.append((row.id, NO_SECTION_REASON))
+                continue
+            work.append((row, key))
+        if is_batching():
+            _send_batched(work, ledger)
+        else:
+            _send_one_by_one(work, ledger)
+    finally:
+        report.add(ledger.flush())
+    for digest_id in {row.digest_id for row in rows}:
+        finish_digest(digest_id)
+    return report
+
+
+def _send_one_by_one(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) -> None:
+    connection = get_connection()
+    fast = fastmail.accepts_pre_encoded(connection)
+    index = 0
+    try:
+        for index, (row, key) in enumerate(work):  # noqa: B007 - read in the handlers
+            try:
+                message = _build_message(row, key, fast=fast)
+            except Exception as exc:  # one bad row never stops the chunk
+                logger.exception("delivery %s: building the message failed", row.id)
+                ledger.failed.append((row.id, f"render: {type(exc).__name__}: {exc}"[:1000]))
+                continue
+            try:
+                connection.send_messages([message])
+            except Exception as exc:
+                kind, reason = classify_error(exc)
+                _reset_connection(connection)
+                if kind is TransientSendError:
+                    logger.warning("delivery %s: %s; chunk handed back", row.id, reason)
+                    ledger.retry.extend(r.id for r, _ in work[index:])
+                    index = len(work)
+                    return
+                ledger.failed.append((row.id, reason))
+                continue
+            ledger.sent.append((row.id, _esp_message_id(message)))
+        index = len(work)
+    except BaseException:
+        # Unexpected: the untried rows go back rather than wait for the sweeper.
+        ledger.retry.extend(r.id for r, _ in work[index + 1:])
+        raise
+    finally:
+        _reset_connection(connection)
+
+
+def _reset_connection(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # a broken socket may fail to close; the next open starts clean
+        logger.debug("closing the email connection failed", exc_info=True)
+
+
+def _build_message(row: Delivery, key: frozenset[int], *, fast: bool):
+    rendered, template = _templates.get(row.digest, key)
+    links = emails.recipient_links(row.subscriber)
+    message_id = emails.message_id(digest_date=row.digest.date, delivery_id=row.id)
+    if fast and template is not None:
+        try:
+            return template.message(to=row.subscriber.email, links=links, message_id=message_id)
+        except fastmail.FastPathUnavailable:
+            pass
+    return emails.build_digest_message(
+        rendered, to=row.subscriber.email, links=links, message_id=message_id
+    )
+
+
+def _esp_message_id(message) -> str:
+    status = getattr(message, "anymail_status", None)
+    if status is not None and isinstance(status.message_id, str) and status.message_id:
+        return status.message_id
+    if isinstance(message, fastmail.PreEncodedEmail):
+        return _header_value(message.raw, b"Message-ID")
+    return message.extra_headers.get("Message-ID", "")
+
+
+def _header_value(raw: bytes, name: bytes) -> str:
+    prefix = name + b": "
+    for line in raw.split(b"\n", 8)[:8]:
+        if line.startswith(prefix):
+            return line[len(prefix):].decode("ascii", "replace")
+    return ""
+
+
+def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) -> None:
+    """One ESP API call per category set in the chunk, links merged by the ESP."""
+    from anymail.message import AnymailMessage
+
+    groups: dict[tuple[int, frozenset[int]], list[Delivery]] = defaultdict(list)
+    for row, key in work:
+        groups[(row.digest_id, key)].append(row)
+    connection = get_connection()
+    field = ESP_MERGE_FIELDS[esp_name()]
+    pending = [row.id for row, _ in work]
+    try:
+        for (_, key), rows in groups.items():
+            rendered, _ = _templates.get(rows[0].digest, key)
+            tokens = {name: field.format(name) for name in ("preferences_url", "unsubscribe_url")}
+            text = rendered.text.replace(PREFERENCES_URL, tokens["preferences_url"]).replace(
+                UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
+            html = rendered.html.replace(PREFERENCES_URL, tokens["preferences_url"]).replace(
+                UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
+            message = AnymailMessage(
+                subject=rendered.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[row.subscriber.email for row in rows], headers=emails.shared_headers(),
+                connection=connection,
+            )
+            message.attach_alternative(html, "text/html")
+            if rendered.chart_cid:
+                message.mixed_subtype = "related"
+                message.attach(emails.chart_part(rendered))
+            merge_data, merge_headers, by_email = {}, {}, {}
+            for row in rows:
+                links = emails.recipient_links(row.subscriber)
+                merge_data[row.subscriber.email] = {
+                    "preferences_url": links.preferences_url,
+                    "unsubscribe_url": links.unsubscribe_url,
+                }
+                merge_headers[row.subscriber.email] = {
+                    "List-Unsubscribe": emails.list_unsubscribe(links.one_click_url),
+                }
+                by_email[row.subscriber.email.lower()] = row
+            message.merge_data = merge_data
+            message.merge_headers = merge_headers
+            if esp_name() == "sendgrid":
+                message.esp_extra = {"merge_field_format": "-{}-"}
+            try:
+                message.send()
+            except Exception as exc:
+                kind, reason = classify_error(exc)
+                if kind is TransientSendError:
+                    logger.warning("batch of %s: %s; chunk handed back", len(rows), reason)
+                    ledger.retry.extend(pending)
+                    pending = []
+                    return
+                ledger.failed.extend((row.id, reason) for row in rows)
+                pending = [i for i in pending if i not in {row.id for row in rows}]
+                continue
+            statuses = message.anymail_status.recipients
+            for email, row in by_email.items():
+                status = statuses.get(email) or statuses.get(row.subscriber.email)
+                if status is not None and status.status in {"rejected", "failed", "invalid"}:
+                    ledger.failed.append((row.id, f"ESP status: {status.status}"))
+                else:
+                    esp_id = status.message_id if status is not None else None
+                    ledger.sent.append((row.id, str(esp_id or "")))
+            done = {row.id for row in rows}
+            pending = [i for i in pending if i not in done]
+    except BaseException:
+        ledger.retry.extend(pending)
+        raise
+
+
+def classify_error(exc: BaseException) -> tuple[type[Exception], str]:
+    """(TransientSendError or PermanentSendError, reason) for an exception from a send."""
+    reason = f"{type(exc).__name__}: {exc}"[:1000]
+    try:
+        from anymail import exceptions as anymail_errors
+    except ImportError:  # pragma: no cover - anymail is a pinned dependency
+        anymail_errors = None
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        if codes and all(400 <= code < 500 for code in codes):
+            return TransientSendError, reason
+        return PermanentSendError, reason
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        # A configuration problem, not the recipient's: keep the rows for a fix.
+        return TransientSendError, reason
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return (TransientSendError if 400 <= exc.smtp_code < 500 else PermanentSendError), reason
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return TransientSendError, reason
+    if anymail_errors is not None:
+        if isinstance(exc, (anymail_errors.AnymailRecipientsRefused,
+                            anymail_errors.AnymailInvalidAddress)):
+            return PermanentSendError, reason
+        if isinstance(exc, anymail_errors.AnymailAPIError):
+            code = exc.status_code
+            if code is None or code == 429 or code >= 500:
+                return TransientSendError, reason
+            return PermanentSendError, reason
+    if isinstance(exc, (ConnectionError, TimeoutError)):
+        return TransientSendError, reason
+    if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+        return TransientSendError, reason
+    return PermanentSendError, reason
+
+
+# --- sweeper -------------------------------------------------------------------------
+
+
+def sweep_stale_deliveries() -> int:
+    """Hand rows stuck in ``sending`` (their worker died) back to pending and send them.
+
+    Returns how many rows were handed back. Pending rows that already had an attempt
+    (a transient error outlived the task's retries) are queued again as well.
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.DELIVERY_STALE_AFTER_SECONDS)
+    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+    reset = 0
+    for ids in _id_chunks(stale, 1000):
+        reset += Delivery.objects.filter(
+            id__in=ids, status=Delivery.Status.SENDING, claimed_at__lt=cutoff
+        ).update(status=Delivery.Status.PENDING, claimed_at=None)
+    retry = Delivery.objects.filter(
+        status=Delivery.Status.PENDING, attempts__gt=0, digest__status=Digest.Status.SENDING
+    )
+    for ids in _id_chunks(retry, chunk_size()):
+        if _eager():
+            send_deliveries(ids)
+        else:
+            enqueue(ids)
+    for digest_id in Digest.objects.filter(status=Digest.Status.SENDING).values_list("id", flat=True):
+        finish_digest(digest_id)
+    return reset

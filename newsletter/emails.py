@@ -1,0 +1,109 @@
+"""One digest email for one recipient, built the ordinary Django way.
+
+This is the reference shape every other path must match: ``fastmail`` produces the
+same message bytes for whole groups, and the ESP batch path hands the same parts to
+anymail. multipart/related holds multipart/alternative (text, HTML) and the inline
+chart, so the HTML's ``cid:`` reference resolves in every client.
+"""
+
+from dataclasses import dataclass
+from email.mime.image import MIMEImage
+from email.utils import formatdate, parseaddr
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+
+from newsletter.render import RenderedEmail
+from subscribers import links
+from subscribers.models import Subscriber
+
+LIST_NAME = "Daily AI Insights"
+
+
+@dataclass(frozen=True)
+class RecipientLinks:
+    preferences_url: str
+    unsubscribe_url: str
+    one_click_url: str
+
+
+def recipient_links(subscriber: Subscriber) -> RecipientLinks:
+    return RecipientLinks(
+        preferences_url=links.preferences_url(subscriber),
+        unsubscribe_url=links.unsubscribe_url(subscriber),
+        one_click_url=links.one_click_url(subscriber),
+    )
+
+
+def sender_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def list_id() -> str:
+    return f"{LIST_NAME} <daily-ai-insights.{sender_domain()}>"
+
+
+def unsubscribe_mailto() -> str:
+    address = getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "") or parseaddr(
+        settings.DEFAULT_FROM_EMAIL
+    )[1]
+    return f"mailto:{address}?subject={quote('unsubscribe')}"
+
+
+def message_id(*, digest_date, delivery_id: int) -> str:
+    """Stable per delivery: a re-send after a crash carries the same Message-ID,
+    which lets receiving systems that deduplicate on it drop the second copy."""
+    return f"<digest.{digest_date:%Y%m%d}.{delivery_id}@{sender_domain()}>"
+
+
+def list_unsubscribe(one_click_url: str) -> str:
+    return f"<{one_click_url}>, <{unsubscribe_mailto()}>"
+
+
+def shared_headers() -> dict[str, str]:
+    return {
+        "List-Id": list_id(),
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+
+
+def chart_part(rendered: RenderedEmail) -> MIMEImage:
+    image = MIMEImage(rendered.chart_png, "png")
+    image.add_header("Content-ID", f"<{rendered.chart_cid}>")
+    image.add_header("Content-Disposition", "inline", filename="chart.png")
+    return image
+
+
+def build_digest_message(
+    rendered: RenderedEmail,
+    *,
+    to: str,
+    links: RecipientLinks,
+    message_id: str,
+    date: str | None = None,
+) -> EmailMultiAlternatives:
+    """The complete message for one recipient: links filled, headers set."""
+    text, html = rendered.personalize(
+        preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url
+    )
+    headers = {
+        **shared_headers(),
+        "List-Unsubscribe": list_unsubscribe(links.one_click_url),
+        "Message-ID": message_id,
+        "Date": date or formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
+    }
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+    )
+    message.attach_alternative(html, "text/html")
+    if rendered.chart_cid:
+        message.mixed_subtype = "related"
+        message.attach(chart_part(rendered))
+    return message

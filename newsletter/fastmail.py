@@ -1,0 +1,187 @@
+"""Fan-out encoding: serialise a group's message once, then stamp out recipients.
+
+Building every message through ``EmailMultiAlternatives`` re-encodes the chart in
+base64 and re-folds every header for each subscriber. Here one prototype per
+(digest, category set) is built by the very same code as ``emails`` and serialised
+once; each recipient then costs a few header lines and a join of byte slices.
+
+Substitution is only safe where the bytes on the wire equal the text: parts sent as
+7bit/8bit. ``render`` keeps every line far below the 998-octet limit so Django picks
+8bit (not quoted-printable, whose soft line breaks could split a placeholder); the
+prototype is checked, and ``FastPathUnavailable`` sends the caller to the slow path.
+"""
+
+import time
+from email import policy
+from email.utils import formatdate
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.utils.html import escape
+
+from newsletter import emails
+from newsletter.render import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderedEmail
+
+_PROTO_TO = "prototype@invalid.example"
+_PER_RECIPIENT = ("To", "Date", "Message-ID", "List-Unsubscribe")
+# The substitution points: (placeholder, part) -> which link fills it, how escaped.
+_SLOTS = {
+    (PREFERENCES_URL, "plain"): ("preferences_url", False),
+    (UNSUBSCRIBE_URL, "plain"): ("unsubscribe_url", False),
+    (PREFERENCES_URL, "html"): ("preferences_url", True),
+    (UNSUBSCRIBE_URL, "html"): ("unsubscribe_url", True),
+}
+
+
+class FastPathUnavailable(Exception):
+    """This group (or recipient) cannot be stamped safely; build it the slow way."""
+
+
+class _RawMessage:
+    """Stands in for email.message.Message where backends only serialise it."""
+
+    def __init__(self, raw: bytes):
+        self._raw = raw
+
+    def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
+        return self._raw if linesep == "\n" else self._raw.replace(b"\n", linesep.encode())
+
+    def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
+        return self.as_bytes(linesep=linesep).decode("utf-8", "surrogateescape")
+
+    def __bytes__(self) -> bytes:
+        return self._raw
+
+
+class PreEncodedEmail(EmailMessage):
+    """An EmailMessage whose MIME form is already final.
+
+    Works with backends that send ``message().as_bytes()`` (SMTP, the .eml outbox);
+    anymail's API backends read the parts instead and never get one of these.
+    """
+
+    def __init__(self, raw: bytes, *, subject: str, from_email: str, to: list[str]):
+        super().__init__(subject=subject, from_email=from_email, to=to)
+        self.raw = raw
+
+    def message(self):
+        return _RawMessage(self.raw)
+
+
+class _DateCache:
+    """formatdate() once per second, not once per message."""
+
+    def __init__(self):
+        self._second = -1
+        self._value = ""
+
+    def now(self) -> str:
+        second = int(time.time())
+        if second != self._second:
+            self._second = second
+            self._value = formatdate(second, localtime=settings.EMAIL_USE_LOCALTIME)
+        return self._value
+
+
+_dates = _DateCache()
+
+
+def accepts_pre_encoded(connection) -> bool:
+    from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+    return isinstance(connection, SmtpBackend) or getattr(connection, "accepts_pre_encoded", False)
+
+
+class GroupTemplate:
+    """One category set's message, serialised once, stamped per recipient."""
+
+    def __init__(self, rendered: RenderedEmail):
+        self.rendered = rendered
+        proto = emails.build_digest_message(
+            rendered,
+            to=_PROTO_TO,
+            links=emails.RecipientLinks(
+                preferences_url=PREFERENCES_URL,
+                unsubscribe_url=UNSUBSCRIBE_URL,
+                one_click_url="https://prototype.invalid/",
+            ),
+            message_id="<prototype@invalid>",
+            date="Thu, 01 Jan 1970 00:00:00 -0000",
+        )
+        self.subject = proto.subject
+        self.from_email = proto.from_email
+        mime = proto.message()
+        expected = rendered.text.count(PREFERENCES_URL) + rendered.text.count(UNSUBSCRIBE_URL) + \
+            rendered.html.count(PREFERENCES_URL) + rendered.html.count(UNSUBSCRIBE_URL)
+        for part in mime.walk():
+            if part.get_content_maintype() == "text" and part.get(
+                "Content-Transfer-Encoding", "7bit"
+            ).lower() not in {"7bit", "8bit"}:
+                raise FastPathUnavailable(
+                    f"{part.get_content_type()} is {part['Content-Transfer-Encoding']}"
+                )
+        for name in _PER_RECIPIENT:
+            del mime[name]
+        raw = mime.as_bytes()
+        head, sep, body = raw.partition(b"\n\n")
+        self._head = head + sep
+        self._segments, self._slots = self._split(body, expected)
+
+    @staticmethod
+    def _split(body: bytes, expected: int) -> tuple[list[bytes], list[tuple[str, bool]]]:
+        html_start = body.find(b"Content-Type: text/html")
+        tokens = {PREFERENCES_URL.encode(): PREFERENCES_URL, UNSUBSCRIBE_URL.encode(): UNSUBSCRIBE_URL}
+        segments: list[bytes] = []
+        slots: list[tuple[str, bool]] = []
+        position = 0
+        while True:
+            hits = [(body.find(token, position), token) for token in tokens]
+            hits = [(at, token) for at, token in hits if at >= 0]
+            if not hits:
+                break
+            at, token = min(hits)
+            part = "html" if 0 <= html_start < at else "plain"
+            segments.append(body[position:at])
+            slots.append(_SLOTS[(tokens[token], part)])
+            position = at + len(token)
+        segments.append(body[position:])
+        if len(slots) != expected:
+            raise FastPathUnavailable(f"found {len(slots)} of {expected} link placeholders")
+        return segments, slots
+
+    def message(
+        self, *, to: str, links: emails.RecipientLinks, message_id: str, date: str | None = None
+    ) -> PreEncodedEmail:
+        """The recipient's finished message; byte-for-byte what ``emails`` would
+        produce apart from the MIME boundary and header folding."""
+        if not (to.isascii() and "\n" not in to and "\r" not in to):
+            raise FastPathUnavailable("non-ASCII or malformed address")
+        values = {}
+        for name in ("preferences_url", "unsubscribe_url"):
+            url = getattr(links, name)
+            if not url.isascii() or any(c in url for c in "\r\n \t"):
+                raise FastPathUnavailable(f"{name} is not a plain ASCII URL")
+            values[(name, False)] = url.encode()
+            values[(name, True)] = str(escape(url)).encode()
+        header = (
+            f"To: {to}\n"
+            f"Date: {date or _dates.now()}\n"
+            f"Message-ID: {message_id}\n"
+            f"List-Unsubscribe: <{links.one_click_url}>,\n <{emails.unsubscribe_mailto()}>\n"
+        ).encode()
+        pieces = [header, self._head]
+        segments = self._segments
+        for index, slot in enumerate(self._slots):
+            pieces.append(segments[index])
+            pieces.append(values[slot])
+        pieces.append(segments[-1])
+        return PreEncodedEmail(
+            b"".join(pieces), subject=self.subject, from_email=self.from_email, to=[to]
+        )
+
+
+def parse(raw: bytes):
+    """Parse message bytes the way a receiving client does (tests and the bench)."""
+    from email import message_from_bytes
+
+    return message_from_bytes(raw, policy=policy.default)

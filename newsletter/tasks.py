@@ -1,0 +1,40 @@
+"""Thin Celery wrappers around newsletter.delivery. They take ids and are idempotent:
+the claim in ``delivery`` makes a redelivered or retried task send nothing twice."""
+
+from celery import shared_task
+
+from newsletter import delivery
+
+_RETRY = {
+    "autoretry_for": (delivery.TransientSendError,),
+    "retry_backoff": True,  # 1 s, 2 s, 4 s … capped below the broker's visibility timeout
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(**_RETRY)
+def send_delivery(delivery_id: int) -> None:
+    delivery.send_delivery(delivery_id)
+
+
+@shared_task(**_RETRY)
+def send_deliveries(delivery_ids: list[int]) -> dict:
+    report = delivery.send_deliveries(delivery_ids)
+    if report.pending:
+        raise delivery.TransientSendError(
+            f"{report.pending} of {len(delivery_ids)} deliveries hit a transient error"
+        )
+    return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}
+
+
+@shared_task
+def send_digest(digest_id: int) -> dict:
+    report = delivery.send_digest(digest_id)
+    return {"sent": report.sent, "queued": report.queued, "skipped": report.skipped}
+
+
+@shared_task
+def sweep_stale_deliveries() -> int:
+    return delivery.sweep_stale_deliveries()
