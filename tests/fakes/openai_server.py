@@ -265,7 +265,7 @@ def _briefing(body: dict) -> dict:
     if korean:
         topics = [" ".join(t.split()[:3]) + " 관련 동향" for _, t, _ in sources[:3]]
         impact = {k: f"{v} [{first}]" for k, v in KOREAN_IMPACT.items()}
-        final = [f"오늘 이 분야에서는 {len(sources)}건의 소식이 전해졌다 [{first}]",
+        final = [f"오늘 이 분야의 주요 소식을 정리하면 위와 같다 [{first}]",
                  "전반적으로 기술 발전과 책임 있는 활용이 함께 논의되고 있다"]
     else:
         topics = [t for _, t, _ in sources[:3]]

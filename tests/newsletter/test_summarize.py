@@ -1,0 +1,292 @@
+import re
+
+import pytest
+
+from ingestion.models import Article
+from newsletter import llm, summarize
+from newsletter.classify import classify_articles
+from newsletter.models import Category, Digest, LLMCall
+from newsletter.summarize import summarize_category
+from tests.fakes.openai_server import _SOURCE
+from tests.newsletter.test_llm_support import (  # noqa: F401
+    fake_llm,
+    feed_items,
+    korean_items,
+    make_articles,
+    offline,
+)
+
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def all_texts(content):
+    return [
+        *content["topics"],
+        *(e["text"] for e in content["events"]),
+        *content["impact"].values(),
+        *content["final_summary"],
+    ]
+
+
+def assert_shape(content):
+    assert set(content) == {"topics", "events", "impact", "final_summary"}
+    assert set(content["impact"]) == {"economy", "politics_society", "science_technology"}
+    assert all(isinstance(t, str) and t for t in content["topics"])
+    assert all(set(e) == {"text", "citations"} for e in content["events"])
+    assert all(isinstance(s, str) and s for s in content["final_summary"])
+
+
+def cited_numbers(content):
+    numbers = {n for e in content["events"] for n in e["citations"]}
+    for text in all_texts(content):
+        numbers |= {int(n) for n in MARKER.findall(text)}
+    return numbers
+
+
+def sources_in(request):
+    return [(int(n), title) for n, title, _ in _SOURCE.findall(request["body"]["messages"][1]["content"])]
+
+
+@pytest.fixture
+def llm_category(defaults):
+    return Category.objects.get(slug="llm")
+
+
+# --- offline ---------------------------------------------------------------------
+
+
+def test_offline_summary_is_built_from_the_articles_own_sentences(llm_category, offline):
+    articles = make_articles(feed_items()[:6])
+    draft = summarize_category(llm_category, articles, language="en")
+
+    assert draft.generated_by == "offline" and not draft.needs_review
+    assert_shape(draft.content)
+    assert len(draft.content["events"]) == 6
+    for number, (event, article) in enumerate(zip(draft.content["events"], articles), 1):
+        assert event["citations"] == [number]
+        lead = event["text"].split(": ", 1)[1].removesuffix(f" [{number}]").rstrip("…")
+        assert lead in " ".join(article.text.split())
+    for text in [*draft.content["impact"].values(), *draft.content["final_summary"]]:
+        number = int(MARKER.findall(text)[-1])
+        sentence = MARKER.sub("", text).strip()
+        assert sentence in " ".join(articles[number - 1].text.split())
+
+
+def test_offline_summary_of_korean_articles_is_korean_and_cited(llm_category, offline):
+    articles = make_articles(korean_items(), language="ko")
+    draft = summarize_category(llm_category, articles, language="ko")
+    assert_shape(draft.content)
+    assert cited_numbers(draft.content) <= set(range(1, len(articles) + 1))
+    for text in all_texts(draft.content):
+        assert HANGUL.search(text)
+    assert "1,200억원" in draft.content["events"][0]["text"]
+
+
+def test_offline_summary_says_so_in_the_digest_language_when_a_dimension_is_missing(
+    llm_category, offline
+):
+    articles = make_articles(
+        [{"title": "Grok 4.6 on Vertex AI", "url": "https://x.example/g",
+          "text": "Grok 4.6 is now available on Vertex AI for every developer today."}]
+    )
+    ko = summarize_category(llm_category, articles, language="ko")
+    en = summarize_category(llm_category, articles, language="en")
+    assert ko.content["impact"]["politics_society"] == summarize.NO_BASIS["ko"]
+    assert en.content["impact"]["politics_society"] == summarize.NO_BASIS["en"]
+
+
+# --- with the LLM ------------------------------------------------------------------
+
+
+def test_llm_section_in_korean_cites_only_its_own_sources(llm_category, fake_llm):
+    articles = make_articles(feed_items()[:6])
+    draft = summarize_category(llm_category, articles, language="ko")
+
+    assert draft.generated_by == "llm"
+    assert not draft.needs_review, draft.review_notes
+    assert draft.removed_citations == 0
+    assert_shape(draft.content)
+    assert cited_numbers(draft.content) == set(range(1, 7))
+    hangul = sum(len(HANGUL.findall(t)) for t in all_texts(draft.content))
+    assert hangul > 100
+    [request] = fake_llm.requests
+    assert "Write in Korean" in request["body"]["messages"][0]["content"]
+    assert request["body"]["model"] == "fake-summary"
+
+
+def test_each_section_sees_only_its_own_categorys_articles(defaults, fake_llm):
+    fake_llm.label_rules = {
+        "grok": "llm",
+        "mistral": "multimodal",
+        "agent": "robotics-agents",
+    }
+    articles = make_articles(feed_items())
+    classify_articles(articles)
+    digest = Digest.objects.create(date="2026-08-22")
+
+    titles_by_slug = {}
+    for category in Category.objects.for_digest():
+        own = list(Article.objects.filter(category=category).order_by("id"))
+        if not own:
+            continue
+        titles_by_slug[category.slug] = [a.title for a in own]
+        draft = summarize_category(category, own, language="en", digest=digest)
+        assert draft.generated_by == "llm"
+        assert cited_numbers(draft.content) <= set(range(1, len(own) + 1))
+
+    requests = fake_llm.requests_for("Briefing")
+    assert len(requests) == len(titles_by_slug) >= 3
+    for request, (slug, titles) in zip(requests, titles_by_slug.items()):
+        user = request["body"]["messages"][1]["content"]
+        category = Category.objects.get(slug=slug)
+        assert user.startswith(f"Category: {category.name}.")
+        sent = sources_in(request)
+        assert [n for n, _ in sent] == list(range(1, len(titles) + 1))
+        assert [t for _, t in sent] == [t[: len(s)] for t, (_, s) in zip(titles, sent)]
+        others = {t for s, ts in titles_by_slug.items() if s != slug for t in ts}
+        assert not {t for _, t in sent} & others
+
+
+def test_citations_to_sources_that_do_not_exist_are_removed_and_counted(
+    llm_category, fake_llm
+):
+    articles = make_articles(feed_items()[:3])
+    fake_llm.script("bad_citations")
+    draft = summarize_category(llm_category, articles, language="en")
+
+    assert draft.generated_by == "llm"
+    # Each of the 3 events has [99] in its text and 43 in its list; the summary has [0].
+    assert draft.removed_citations == 7
+    assert cited_numbers(draft.content) <= {1, 2, 3}
+    assert not any("[99]" in t or "[0]" in t for t in all_texts(draft.content))
+    assert draft.needs_review and "cite no source" in draft.review_notes
+
+
+def test_korean_with_the_hangul_stripped_is_retried_once(llm_category, fake_llm):
+    articles = make_articles(feed_items()[:3])
+    fake_llm.script("hangul_stripped", "ok")
+    draft = summarize_category(llm_category, articles, language="ko")
+
+    assert draft.generated_by == "llm" and not draft.needs_review
+    assert "Attempt 1 failed the quality gate" in draft.review_notes
+    first, second = fake_llm.requests
+    assert "한국어 문장으로" in second["body"]["messages"][0]["content"]
+    assert LLMCall.objects.filter(error__startswith="rejected").count() == 1
+
+
+def test_korean_broken_twice_falls_back_to_offline_for_review(llm_category, fake_llm):
+    articles = make_articles(feed_items()[:3])
+    fake_llm.script("hangul_stripped", "hangul_stripped")
+    draft = summarize_category(llm_category, articles, language="ko")
+
+    assert draft.generated_by == "offline" and draft.needs_review
+    assert "Hangul" in draft.review_notes and "offline" in draft.review_notes
+    assert len(fake_llm.requests) == 2
+    assert_shape(draft.content)
+    # Nothing of the broken answer ships, and it is not cached for tomorrow.
+    assert not any(", , ," in t for t in all_texts(draft.content))
+    assert LLMCall.objects.filter(error="").count() == 0
+
+
+@pytest.mark.parametrize(
+    ("script", "kind"),
+    [
+        (["length"], "truncated"),
+        (["bad_schema"], "schema"),
+        (["refusal"], "refusal"),
+        (["timeout", "timeout"], "timeout"),
+        (["server_error", "server_error"], "HTTP 500"),
+    ],
+)
+def test_a_failed_llm_call_gives_the_offline_section_flagged_for_review(
+    llm_category, fake_llm, script, kind
+):
+    articles = make_articles(feed_items()[:3])
+    fake_llm.script(*script)
+    draft = summarize_category(llm_category, articles, language="en")
+
+    assert draft.generated_by == "offline" and draft.needs_review
+    assert kind in draft.review_notes
+    assert_shape(draft.content)
+    assert cited_numbers(draft.content) <= {1, 2, 3}
+
+
+@pytest.mark.parametrize("failure", ["rate_limit", "server_error"])
+def test_a_transient_error_then_success_gives_the_llm_section(llm_category, fake_llm, failure):
+    articles = make_articles(feed_items()[:3])
+    fake_llm.script(failure, "ok")
+    draft = summarize_category(llm_category, articles, language="en")
+    assert draft.generated_by == "llm" and not draft.needs_review
+    assert len(fake_llm.requests) == 2
+
+
+def test_numbers_and_names_found_in_no_source_are_flagged(llm_category, fake_llm):
+    articles = make_articles(feed_items()[:3])
+    fake_llm.script("invented")
+    draft = summarize_category(llm_category, articles, language="ko")
+
+    assert draft.generated_by == "llm" and draft.needs_review
+    assert "2031" in draft.review_notes and "Palantir" in draft.review_notes
+    # The flagged text stays for the editor to judge; it is not silently dropped.
+    assert any("Palantir" in e["text"] for e in draft.content["events"])
+
+
+def test_names_copied_from_the_sources_are_not_flagged(llm_category):
+    articles = make_articles(feed_items()[:2])
+    content = {
+        "topics": ["Claude 관련 동향"],
+        "events": [{"text": "Claude의 텍스트 watermark 방식이 공개되었다 [1]",
+                    "citations": [1]}],
+        "impact": {"economy": "-", "politics_society": "EU AI Act 대응", "science_technology": "-"},
+        "final_summary": ["SynthID-Text 기법을 사용한다 [1]"],
+    }
+    assert summarize.unsupported_claims(content, articles, language="ko") == []
+    content["final_summary"].append("OpenAI와 1999년에 제휴했다")
+    assert summarize.unsupported_claims(content, articles, language="ko") == ["1999", "OpenAI"]
+
+
+def test_an_exhausted_budget_writes_the_rest_offline_and_says_so(defaults, fake_llm):
+    categories = list(Category.objects.for_digest()[:2])
+    first = make_articles(feed_items()[:3])
+    second = make_articles(feed_items()[3:6])
+    budget = llm.TokenBudget(3500)
+
+    drafts = [
+        summarize_category(categories[0], first, language="ko", budget=budget),
+        summarize_category(categories[1], second, language="ko", budget=budget),
+    ]
+
+    assert [d.generated_by for d in drafts] == ["llm", "offline"]
+    assert "Token budget reached" in drafts[1].review_notes
+    assert len(fake_llm.requests) == 1
+    assert 0 < budget.spent <= budget.limit
+
+
+def test_summarizing_the_same_articles_again_spends_no_tokens(llm_category, fake_llm):
+    digest = Digest.objects.create(date="2026-08-22")
+    articles = make_articles(feed_items()[:4])
+    first = summarize_category(llm_category, articles, language="ko", digest=digest)
+    budget = llm.TokenBudget(100_000)
+    again = summarize_category(llm_category, articles, language="ko", digest=digest,
+                               budget=budget)
+
+    assert again.content == first.content and again.generated_by == "llm"
+    assert budget.spent == 0 and len(fake_llm.requests) == 1
+    cached = LLMCall.objects.get(cached=True)
+    assert (cached.prompt_tokens, cached.completion_tokens) == (0, 0)
+    usage = llm.digest_usage(digest)
+    assert usage["calls"] == 1 and usage["calls_cached"] == 1
+
+
+def test_an_article_of_another_category_is_refused(defaults, offline):
+    research = Category.objects.get(slug="research")
+    [article] = make_articles(feed_items()[:1], category=research)
+    with pytest.raises(ValueError, match="only summarises its own articles"):
+        summarize_category(Category.objects.get(slug="llm"), [article], language="ko")
+
+
+def test_a_category_without_articles_gets_an_empty_offline_section(llm_category, fake_llm):
+    draft = summarize_category(llm_category, [], language="ko")
+    assert draft.generated_by == "offline" and draft.content["events"] == []
+    assert fake_llm.requests == []
