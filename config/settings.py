@@ -220,6 +220,10 @@ INGEST_PAUSE_AFTER_FAILURES = env_int("INGEST_PAUSE_AFTER_FAILURES", 5)
 # Article text kept per page (characters) and how far back near-duplicates are searched.
 INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", 100_000)
 INGEST_DEDUP_WINDOW_DAYS = env_int("INGEST_DEDUP_WINDOW_DAYS", 14)
+# Private hosts trusted by name, e.g. "feeds.intranet,10.0.0.5:8080" (default: none).
+INGEST_PRIVATE_HOST_ALLOWLIST = [
+    h.strip() for h in os.getenv("INGEST_PRIVATE_HOST_ALLOWLIST", "").split(",") if h.strip()
+]
 # First digest ever: take this many most recent articles per source.
 DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
 
@@ -240,6 +244,18 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
+
+# Subscriber pages. Rate limits count in CACHES (locmem per process by default; set
+# CACHE_URL so every gunicorn worker shares them). Defaults: 10 sign-ups per IP and
+# 3 emails per address per hour.
+SUBSCRIBE_RATE_WINDOW = env_int("SUBSCRIBE_RATE_WINDOW", 3600)
+SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10)
+SUBSCRIBE_RATE_PER_ADDRESS = env_int("SUBSCRIBE_RATE_PER_ADDRESS", 3)
+# Soft bounces: suppress after this many within the window (days). Default 3 in 14 days.
+SOFT_BOUNCE_LIMIT = env_int("SOFT_BOUNCE_LIMIT", 3)
+SOFT_BOUNCE_WINDOW_DAYS = env_int("SOFT_BOUNCE_WINDOW_DAYS", 14)
+# Web archive: seconds a rendered list page is served from the cache. Default 60.
+ARCHIVE_CACHE_SECONDS = env_int("ARCHIVE_CACHE_SECONDS", 60)
 
 # Digest delivery. Rows claimed and sent together over one connection (the most a
 # killed worker can leave for a duplicate re-send). Default 20.

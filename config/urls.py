@@ -5,4 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("newsletter.urls")),
     path("", include("subscribers.urls")),
+    # ESP tracking webhooks (bounces, complaints), e.g. /webhooks/anymail/postmark/tracking/
+    path("webhooks/anymail/", include("anymail.urls")),
 ]

@@ -7,6 +7,8 @@ app_name = "newsletter"
 urlpatterns = [
     path("archive/", views.archive, name="archive"),
     path("archive/feed/", views.archive_feed, name="archive_feed"),
+    path("archive/rss/", views.archive_rss, name="archive_rss"),
     path("digests/<str:date>/", views.digest_detail, name="digest_detail"),
     path("digests/<str:date>/chart.png", views.digest_chart, name="digest_chart"),
+    path("language/<str:code>/", views.set_language, name="set_language"),
 ]

@@ -28,6 +28,8 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     soft_bounces = models.PositiveIntegerField(default=0)
     last_bounce_at = models.DateTimeField(null=True, blank=True)
+    # Why the address stopped receiving: user, one-click, bounce, complaint, esp, admin.
+    unsubscribe_reason = models.CharField(max_length=20, blank=True)
 
     objects = SubscriberQuerySet.as_manager()
 
@@ -43,3 +45,44 @@ class Subscriber(models.Model):
     @property
     def is_suppressed(self) -> bool:
         return self.status in {self.Status.UNSUBSCRIBED, self.Status.BOUNCED, self.Status.COMPLAINED}
+
+
+class DeletedDeliveryCount(models.Model):
+    """What survives of erased subscribers' delivery history: counts, no identities.
+
+    `delete_subscriber` folds the erased rows into one counter per (digest, status) so
+    send statistics stay truthful after a right-to-erasure request.
+    """
+
+    digest = models.ForeignKey(
+        "newsletter.Digest", on_delete=models.CASCADE, related_name="deleted_delivery_counts"
+    )
+    status = models.CharField(max_length=10)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["digest", "status"], name="one_deleted_count_per_status")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.digest}: {self.count} {self.status} (erased subscribers)"
+
+
+class TrackingEvent(models.Model):
+    """ESP webhook events already applied; ESPs retry, so each is handled once."""
+
+    # "<esp>:<event id>": ids are only unique within one ESP.
+    event_id = models.CharField(max_length=255, unique=True)
+    event_type = models.CharField(max_length=20)
+    subscriber = models.ForeignKey(
+        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracking_events"
+    )
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

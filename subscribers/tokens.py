@@ -4,6 +4,8 @@ Each purpose has its own salt: a preferences token cannot confirm an address, an
 an unsubscribe token cannot open the preferences page.
 """
 
+from datetime import UTC, datetime
+
 from django.core import signing
 
 CONFIRM = "confirm"
@@ -32,3 +34,12 @@ def read_token(token: str, purpose: str) -> tuple[int, str] | None:
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
         return None
     return value[0], str(value[1])
+
+
+def issued_at(token: str) -> datetime | None:
+    """When a token was signed. Call only after `read_token` accepted it."""
+    try:
+        stamp = token.rsplit(":", 2)[1]
+        return datetime.fromtimestamp(signing.b62_decode(stamp), tz=UTC)
+    except (IndexError, ValueError, OverflowError):
+        return None

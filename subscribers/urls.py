@@ -6,8 +6,10 @@ app_name = "subscribers"
 
 urlpatterns = [
     path("", views.subscribe, name="subscribe"),
+    path("subscribe/check-your-email/", views.check_email, name="check_email"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("preferences/<str:token>/", views.preferences, name="preferences"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("unsubscribe/<str:token>/one-click/", views.one_click, name="one_click"),
+    path("unsubscribe/<str:token>/resubscribe/", views.resubscribe, name="resubscribe"),
 ]

@@ -1,0 +1,91 @@
+"""The public archive: which digests are published, and its Atom and RSS feeds.
+
+A digest is public once it starts sending (status `sending` or `sent`): from then
+on subscribers hold links to it. `approved` digests stay private because editors
+may still change them.
+"""
+
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch, QuerySet
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+
+from newsletter.models import Digest, DigestSection
+
+PUBLISHED_STATUSES = (Digest.Status.SENDING, Digest.Status.SENT)
+FEED_ITEMS = 30
+
+
+def published_digests() -> QuerySet[Digest]:
+    """Newest first."""
+    return Digest.objects.filter(status__in=PUBLISHED_STATUSES).order_by("-date", "edition")
+
+
+def digest_path(digest: Digest) -> str:
+    path = reverse("newsletter:digest_detail", args=[digest.date.isoformat()])
+    if digest.edition != Digest.Edition.NEWS:
+        path += f"?edition={digest.edition}"
+    return path
+
+
+def digest_title(digest: Digest) -> str:
+    return _("Daily AI Insights — %(date)s (%(edition)s)") % {
+        "date": digest.date.isoformat(),
+        "edition": digest.get_edition_display(),
+    }
+
+
+class ArchiveRssFeed(Feed):
+    def title(self) -> str:
+        return _("Daily AI Insights archive")
+
+    def description(self) -> str:
+        return _("Every published Daily AI Insights digest, newest first.")
+
+    def link(self) -> str:
+        return reverse("newsletter:archive")
+
+    def items(self) -> list[Digest]:
+        sections = DigestSection.objects.select_related("category").order_by("position", "id")
+        return list(
+            published_digests().prefetch_related(Prefetch("sections", queryset=sections))[
+                :FEED_ITEMS
+            ]
+        )
+
+    def item_title(self, item: Digest) -> str:
+        return digest_title(item)
+
+    def item_link(self, item: Digest) -> str:
+        return digest_path(item)
+
+    def item_guid(self, item: Digest) -> str:
+        return f"daily-ai-insights:{item.edition}:{item.date.isoformat()}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Digest):
+        return item.sent_at or item.approved_at or item.created_at
+
+    def item_updateddate(self, item: Digest):
+        return item.updated_at
+
+    def item_description(self, item: Digest) -> str:
+        # Plain text: the feed generator escapes it, nothing here is trusted markup.
+        lines = []
+        for section in item.sections.all():
+            topics = section.content.get("topics") if isinstance(section.content, dict) else None
+            topics = [t for t in topics or [] if isinstance(t, str)]
+            line = f"{section.category.emoji} {section.category.name}"
+            if topics:
+                line += ": " + "; ".join(topics)
+            lines.append(line)
+        return "\n".join(lines)
+
+
+class ArchiveAtomFeed(ArchiveRssFeed):
+    feed_type = Atom1Feed
+
+    def subtitle(self) -> str:
+        return self.description()

@@ -1,0 +1,65 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from newsletter.models import Category
+from subscribers import services
+
+
+class CategoryChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return f"{obj.emoji} {obj.name}"
+
+
+def _category_field() -> CategoryChoiceField:
+    return CategoryChoiceField(
+        queryset=Category.objects.for_digest(),
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Categories"),
+        error_messages={"required": _("Choose at least one category.")},
+    )
+
+
+class SubscribeForm(forms.Form):
+    # A CharField that keeps whitespace, so a newline anywhere is seen and refused
+    # rather than silently stripped.
+    email = forms.CharField(
+        label=_("Email address"),
+        max_length=254,
+        strip=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "required": True}),
+    )
+    categories = _category_field()
+    language = forms.ChoiceField(label=_("Email language"), choices=settings.LANGUAGES)
+    # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].initial = list(self.fields["categories"].queryset)
+
+    def clean_email(self) -> str:
+        try:
+            return services.normalize_email(self.cleaned_data["email"])
+        except ValueError:
+            raise forms.ValidationError(_("Enter a valid email address.")) from None
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.cleaned_data.get("website"))
+
+
+class PreferencesForm(forms.Form):
+    categories = _category_field()
+    language = forms.ChoiceField(label=_("Email language"), choices=settings.LANGUAGES)
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, erase my address and everything stored about it."),
+        error_messages={"required": _("Tick the box to confirm.")},
+    )

@@ -1,0 +1,377 @@
+"""Every write a visitor, a webhook or an editor can trigger on subscribers.
+
+Emails go out after the write commits (through `tasks`, inline when no broker is
+configured), so a slow mail server never holds a row lock.
+"""
+
+import hashlib
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from newsletter.models import Category, Delivery
+from subscribers import tasks
+from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
+
+# Kinds `record_bounce` understands (what a tracking webhook reported).
+HARD_BOUNCE = "hard"
+SOFT_BOUNCE = "soft"
+COMPLAINT = "complaint"
+ESP_UNSUBSCRIBE = "unsubscribe"
+BOUNCE_KINDS = {HARD_BOUNCE, SOFT_BOUNCE, COMPLAINT, ESP_UNSUBSCRIBE}
+
+# A confirmation link may bring back an address in any of these states.
+_REACTIVATABLE = {
+    Subscriber.Status.PENDING,
+    Subscriber.Status.UNSUBSCRIBED,
+    Subscriber.Status.BOUNCED,
+    Subscriber.Status.COMPLAINED,
+}
+
+
+def normalize_email(raw: str) -> str:
+    """The stored form of an address: trimmed, domain lower-cased, validated.
+
+    Raises ValueError for anything that is not one plain address, including any
+    control character (a newline in a header is how header injection starts).
+    """
+    if not isinstance(raw, str) or any(ch in raw for ch in "\r\n\0\t\x0b\x0c"):
+        raise ValueError("invalid email address")
+    address = raw.strip()
+    if len(address) > 254 or "@" not in address:
+        raise ValueError("invalid email address")
+    local, _, domain = address.rpartition("@")
+    address = f"{local}@{domain.lower()}"
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ValueError("invalid email address") from None
+    return address
+
+
+def _within_rate(key: str, *, limit: int) -> bool:
+    """Count one attempt for `key` in the current window; False once over `limit`."""
+    if limit <= 0:
+        return True
+    cache_key = "subscribers:rate:" + hashlib.sha256(key.encode()).hexdigest()
+    window = settings.SUBSCRIBE_RATE_WINDOW
+    cache.add(cache_key, 0, timeout=window)
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=window)
+        count = 1
+    return count <= limit
+
+
+def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -> None:
+    # Every digest category chosen is stored as "all", so categories added later
+    # reach people who asked for everything.
+    offered = set(Category.objects.for_digest().values_list("id", flat=True))
+    chosen = {c.id for c in categories or []} & offered
+    if not chosen or chosen == offered:
+        subscriber.categories.clear()
+    else:
+        subscriber.categories.set(chosen)
+
+
+def _language(language: str | None) -> str:
+    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def subscribe(
+    email: str, *, categories: list[Category] | None, language: str, ip: str | None = None
+) -> None:
+    """Start a subscription. The caller shows the same answer whatever happens here.
+
+    New or suppressed address: a confirmation email (double opt-in). Active address:
+    a "manage your subscription" email instead. Over a rate limit: nothing is sent.
+    Raises ValueError only for an address that is not valid.
+    """
+    address = normalize_email(email)
+    if ip and not _within_rate(f"ip:{ip}", limit=settings.SUBSCRIBE_RATE_PER_IP):
+        logger.warning("subscribe rate limit reached for an IP address")
+        return
+    if not _within_rate(f"address:{address.lower()}", limit=settings.SUBSCRIBE_RATE_PER_ADDRESS):
+        logger.warning("subscribe rate limit reached for an address")
+        return
+
+    with transaction.atomic():
+        subscriber = (
+            Subscriber.objects.select_for_update().filter(email__iexact=address).first()
+        )
+        if subscriber is None:
+            try:
+                with transaction.atomic():
+                    subscriber = Subscriber.objects.create(
+                        email=address, language=_language(language)
+                    )
+            except IntegrityError:  # a concurrent request created it first
+                subscriber = Subscriber.objects.select_for_update().get(email__iexact=address)
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            kind = tasks.MANAGE
+        else:
+            # Not receiving anything yet: the choices take effect only on confirmation.
+            subscriber.language = _language(language)
+            subscriber.save(update_fields=["language"])
+            _set_categories(subscriber, categories)
+            kind = tasks.CONFIRM
+    _send_email(subscriber.id, kind)
+
+
+def _send_email(subscriber_id: int, kind: str) -> None:
+    # The visitor's answer never depends on the mail server: a failure is logged
+    # (and retried by the worker when a broker runs), the page stays neutral.
+    try:
+        tasks.send_subscriber_email.delay(subscriber_id, kind)
+    except Exception:
+        logger.exception("could not send the %s email to subscriber %s", kind, subscriber_id)
+
+
+def confirm_subscription(
+    subscriber_id: int, *, email: str, issued_at: datetime | None = None
+) -> Subscriber | None:
+    """Activate the subscriber a confirmation link names; idempotent.
+
+    None when the link does not match a row, or when it was signed before the address
+    last stopped receiving (an old link must not undo an unsubscribe). The welcome
+    email goes out on the first activation only.
+    """
+    with transaction.atomic():
+        subscriber = (
+            Subscriber.objects.select_for_update()
+            .filter(id=subscriber_id, email__iexact=email)
+            .first()
+        )
+        if subscriber is None:
+            return None
+        if subscriber.status == Subscriber.Status.ACTIVE:
+            return subscriber
+        stopped = subscriber.unsubscribed_at
+        # Token times have whole seconds: a link signed in the same second as the
+        # unsubscribe counts as newer.
+        if stopped and (issued_at is None or issued_at + timedelta(seconds=1) <= stopped):
+            return None
+        if subscriber.status not in _REACTIVATABLE:
+            return None
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.confirmed_at = timezone.now()
+        subscriber.unsubscribed_at = None
+        subscriber.unsubscribe_reason = ""
+        subscriber.is_paused = False
+        subscriber.soft_bounces = 0
+        subscriber.save()
+    _send_email(subscriber.id, tasks.WELCOME)
+    return subscriber
+
+
+def unsubscribe(subscriber_id: int, *, reason: str = "user", email: str | None = None) -> bool:
+    """Stop all mail to the subscriber. True if this call changed anything.
+
+    One UPDATE, so the one-click endpoint stays fast and safe to repeat. With `email`,
+    the row must still carry the address the link was made for.
+    """
+    rows = Subscriber.objects.filter(
+        id=subscriber_id, status__in=[Subscriber.Status.ACTIVE, Subscriber.Status.PENDING]
+    )
+    if email is not None:
+        rows = rows.filter(email__iexact=email)
+    return (
+        rows.update(
+            status=Subscriber.Status.UNSUBSCRIBED,
+            unsubscribed_at=timezone.now(),
+            unsubscribe_reason=reason[:20],
+        )
+        == 1
+    )
+
+
+def resubscribe(subscriber_id: int, *, email: str) -> bool:
+    """Undo the subscriber's own unsubscribe (one click from the goodbye page).
+
+    Only a user unsubscribe is undone this way; bounced or complained addresses go
+    through a new confirmation. True if the subscriber is active afterwards.
+    """
+    rows = Subscriber.objects.filter(
+        id=subscriber_id, email__iexact=email, status=Subscriber.Status.UNSUBSCRIBED
+    )
+    rows.update(
+        status=Subscriber.Status.ACTIVE,
+        unsubscribed_at=None,
+        unsubscribe_reason="",
+        is_paused=False,
+    )
+    return Subscriber.objects.filter(
+        id=subscriber_id, email__iexact=email, status=Subscriber.Status.ACTIVE
+    ).exists()
+
+
+def update_preferences(
+    subscriber_id: int,
+    *,
+    categories: list[Category] | None = None,
+    language: str | None = None,
+    is_paused: bool | None = None,
+) -> Subscriber:
+    """Change what the subscriber receives; arguments left as None stay as they are."""
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(id=subscriber_id)
+        if language is not None:
+            subscriber.language = _language(language)
+        if is_paused is not None:
+            subscriber.is_paused = is_paused
+        subscriber.save(update_fields=["language", "is_paused"])
+        if categories is not None:
+            _set_categories(subscriber, categories)
+    return subscriber
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def export_subscriber_data(subscriber_id: int) -> dict:
+    """Everything stored about one subscriber, as JSON-ready data."""
+    subscriber = Subscriber.objects.get(id=subscriber_id)
+    deliveries = (
+        Delivery.objects.filter(subscriber=subscriber)
+        .select_related("digest")
+        .order_by("created_at", "id")
+    )
+    return {
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "language": subscriber.language,
+        "is_paused": subscriber.is_paused,
+        "categories": [c.slug for c in subscriber.categories.order_by("position", "id")]
+        or "all",
+        "created_at": _iso(subscriber.created_at),
+        "confirmed_at": _iso(subscriber.confirmed_at),
+        "unsubscribed_at": _iso(subscriber.unsubscribed_at),
+        "unsubscribe_reason": subscriber.unsubscribe_reason,
+        "soft_bounces": subscriber.soft_bounces,
+        "last_bounce_at": _iso(subscriber.last_bounce_at),
+        "deliveries": [
+            {
+                "digest_date": d.digest.date.isoformat(),
+                "edition": d.digest.edition,
+                "status": d.status,
+                "created_at": _iso(d.created_at),
+                "sent_at": _iso(d.sent_at),
+                "attempts": d.attempts,
+                "esp_message_id": d.esp_message_id,
+                "error": d.error,
+            }
+            for d in deliveries
+        ],
+        "email_events": [
+            {
+                "type": e.event_type,
+                "occurred_at": _iso(e.occurred_at),
+                "received_at": _iso(e.received_at),
+            }
+            for e in subscriber.tracking_events.order_by("received_at", "id")
+        ],
+    }
+
+
+def delete_subscriber(subscriber_id: int) -> bool:
+    """Erase the subscriber. Their deliveries survive only as per-digest counts.
+
+    True if a row was erased; calling it again is harmless.
+    """
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().filter(id=subscriber_id).first()
+        if subscriber is None:
+            return False
+        counts = (
+            Delivery.objects.filter(subscriber=subscriber)
+            .values("digest_id", "status")
+            .annotate(n=Count("id"))
+        )
+        for row in counts:
+            counter, _ = DeletedDeliveryCount.objects.select_for_update().get_or_create(
+                digest_id=row["digest_id"], status=row["status"]
+            )
+            counter.count += row["n"]
+            counter.save(update_fields=["count"])
+        # Deliveries cascade; tracking events keep no address once the row is gone.
+        subscriber.delete()
+    return True
+
+
+def record_bounce(
+    email: str,
+    *,
+    kind: str,
+    event_id: str = "",
+    occurred_at: datetime | None = None,
+) -> bool:
+    """Apply one bounce/complaint report from the ESP. False for a repeat event.
+
+    Hard bounces and complaints suppress at once; soft bounces suppress after
+    SOFT_BOUNCE_LIMIT of them with no gap longer than SOFT_BOUNCE_WINDOW_DAYS.
+    """
+    if kind not in BOUNCE_KINDS:
+        raise ValueError(f"unknown bounce kind {kind!r}")
+    at = occurred_at or timezone.now()
+    with transaction.atomic():
+        subscriber = (
+            Subscriber.objects.select_for_update().filter(email__iexact=email.strip()).first()
+        )
+        if event_id:
+            try:
+                with transaction.atomic():
+                    TrackingEvent.objects.create(
+                        event_id=event_id[:255],
+                        event_type=kind,
+                        subscriber=subscriber,
+                        occurred_at=occurred_at,
+                    )
+            except IntegrityError:
+                return False
+        if subscriber is None:
+            return True
+        _apply_bounce(subscriber, kind=kind, at=at)
+    return True
+
+
+def _apply_bounce(subscriber: Subscriber, *, kind: str, at: datetime) -> None:
+    now = timezone.now()
+    if kind == COMPLAINT:
+        # A complaint outranks every other state: never mail this address again
+        # without a fresh confirmation.
+        subscriber.status = Subscriber.Status.COMPLAINED
+        subscriber.unsubscribed_at = subscriber.unsubscribed_at or now
+        subscriber.unsubscribe_reason = "complaint"
+    elif kind == ESP_UNSUBSCRIBE:
+        if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING):
+            subscriber.status = Subscriber.Status.UNSUBSCRIBED
+            subscriber.unsubscribed_at = now
+            subscriber.unsubscribe_reason = "esp"
+    else:
+        if kind == SOFT_BOUNCE:
+            window = timedelta(days=settings.SOFT_BOUNCE_WINDOW_DAYS)
+            if subscriber.last_bounce_at and at - subscriber.last_bounce_at > window:
+                subscriber.soft_bounces = 0
+            subscriber.soft_bounces += 1
+        subscriber.last_bounce_at = max(at, subscriber.last_bounce_at or at)
+        over_limit = subscriber.soft_bounces >= settings.SOFT_BOUNCE_LIMIT
+        if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING) and (
+            kind == HARD_BOUNCE or over_limit
+        ):
+            subscriber.status = Subscriber.Status.BOUNCED
+            subscriber.unsubscribed_at = now
+            subscriber.unsubscribe_reason = "bounce"
+    subscriber.save()

@@ -1,0 +1,184 @@
+from django.utils.html import escape
+import pytest
+from django.urls import reverse
+
+from subscribers import services
+from subscribers.models import Subscriber
+from tests.subscribers.conftest import link_from, make_subscriber
+
+URL = "/"
+
+
+def post(client, email="alice@example.com", categories=None, language="ko", **extra):
+    data = {"email": email, "language": language, "website": "", **extra}
+    data["categories"] = [c.id for c in categories] if categories else []
+    return client.post(URL, data, REMOTE_ADDR=extra.pop("ip", "203.0.113.7"))
+
+
+def test_subscribe_page_offers_every_digest_category_checked(client, categories):
+    page = client.get(URL).content.decode()
+    for category in categories:
+        assert escape(category.name) in page
+    assert page.count("checked") == len(categories)
+    assert 'name="website"' in page  # the honeypot
+    assert "csrfmiddlewaretoken" in page
+
+
+def test_subscribe_creates_pending_subscriber_and_sends_confirmation(client, categories, mailoutbox):
+    response = post(client, "  Alice@Example.COM ", categories[:2], language="en")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("subscribers:check_email")
+    subscriber = Subscriber.objects.get()
+    assert subscriber.email == "Alice@example.com"
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert subscriber.language == "en"
+    assert set(subscriber.categories.all()) == set(categories[:2])
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["Alice@example.com"]
+    assert message.subject == "Confirm your Daily AI Insights subscription"
+    assert "/confirm/" in message.body
+    html = message.alternatives[0][0]
+    assert "/confirm/" in html
+
+
+def test_confirmation_email_is_in_korean_by_default(client, categories, mailoutbox):
+    post(client, "minji@example.com", categories, language="ko")
+    assert "구독" in mailoutbox[0].subject
+
+
+def test_choosing_every_category_is_stored_as_all(client, categories):
+    post(client, "bob@example.com", categories)
+    assert Subscriber.objects.get().categories.count() == 0
+
+
+def test_known_and_unknown_addresses_get_the_same_answer(client, categories, mailoutbox):
+    make_subscriber("known@example.com")
+    known = post(client, "known@example.com", categories)
+    unknown = post(client, "new@example.com", categories)
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"]
+    page_known = client.get(known["Location"]).content
+    page_unknown = client.get(unknown["Location"]).content
+    assert page_known == page_unknown
+
+
+def test_active_subscriber_asking_again_gets_a_manage_email(client, categories, mailoutbox):
+    subscriber = make_subscriber("known@example.com", language="en")
+    subscriber.categories.set(categories[:1])
+    post(client, "KNOWN@example.com", categories[2:4])
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].subject == "Manage your Daily AI Insights subscription"
+    assert "/preferences/" in mailoutbox[0].body
+    assert "/confirm/" not in mailoutbox[0].body
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert list(subscriber.categories.all()) == categories[:1]  # untouched
+    assert Subscriber.objects.count() == 1
+
+
+def test_honeypot_submission_stores_and_sends_nothing(client, categories, mailoutbox):
+    response = post(client, "bot@example.com", categories, website="http://spam.example")
+    assert response.status_code == 302
+    assert Subscriber.objects.count() == 0
+    assert mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "not-an-address",
+        "alice@example.com\r\nBcc: victim@example.com",
+        "alice@example.com\n",
+        "alice@exa mple.com",
+        "a" * 250 + "@example.com",
+        "<script>@example.com",
+    ],
+)
+def test_invalid_addresses_are_refused_with_a_message(client, categories, mailoutbox, email):
+    response = post(client, email, categories)
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    assert Subscriber.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_form_escapes_what_the_visitor_typed(client, categories):
+    response = post(client, '"><script>alert(1)</script>', categories)
+    page = response.content.decode()
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_no_category_chosen_is_an_error(client, categories, mailoutbox):
+    response = post(client, "alice@example.com", [])
+    assert response.status_code == 200
+    assert Subscriber.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_post_without_csrf_token_is_refused(categories, mailoutbox):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post(URL, {"email": "a@example.com", "language": "ko",
+                                 "categories": [categories[0].id]})
+    assert response.status_code == 403
+    assert Subscriber.objects.count() == 0
+
+
+def test_per_address_rate_limit_stops_emails_but_not_the_answer(
+    client, categories, mailoutbox, settings
+):
+    settings.SUBSCRIBE_RATE_PER_ADDRESS = 2
+    responses = [post(client, "alice@example.com", categories, ip=f"198.51.100.{i}") for i in range(5)]
+    assert {r.status_code for r in responses} == {302}
+    assert len(mailoutbox) == 2
+
+
+def test_per_ip_rate_limit_applies_across_addresses(client, categories, mailoutbox, settings):
+    settings.SUBSCRIBE_RATE_PER_IP = 3
+    for i in range(6):
+        post(client, f"user{i}@example.com", categories, ip="192.0.2.1")
+    assert len(mailoutbox) == 3
+    assert Subscriber.objects.count() == 3
+    post(client, "other@example.com", categories, ip="192.0.2.2")
+    assert len(mailoutbox) == 4
+
+
+def test_unsubscribed_address_subscribing_again_gets_a_new_confirmation(
+    client, categories, mailoutbox
+):
+    make_subscriber("gone@example.com", status=Subscriber.Status.UNSUBSCRIBED)
+    post(client, "gone@example.com", categories[:1], language="en")
+    subscriber = Subscriber.objects.get()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED  # until confirmed
+    assert mailoutbox[0].subject == "Confirm your Daily AI Insights subscription"
+    client.get(link_from(mailoutbox[0], "confirm"))
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert list(subscriber.categories.all()) == categories[:1]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (" Bob@Example.COM ", "Bob@example.com"),
+        ("kim@EXAMPLE.co.kr", "kim@example.co.kr"),
+    ],
+)
+def test_normalize_email(raw, expected):
+    assert services.normalize_email(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["a@b.com\nX: y", "a@b.com\r", "no-at-sign", "", "a@\x00b.com"])
+def test_normalize_email_refuses(raw):
+    with pytest.raises(ValueError):
+        services.normalize_email(raw)
+
+
+def test_subscribe_service_refuses_header_injection(categories, mailoutbox):
+    with pytest.raises(ValueError):
+        services.subscribe("a@example.com\nBcc: b@example.com", categories=None, language="ko")
+    assert Subscriber.objects.count() == 0
+    assert mailoutbox == []

@@ -1,0 +1,130 @@
+from django.test import Client
+from django.urls import reverse
+
+from subscribers import services, tokens
+from subscribers.models import Subscriber
+from tests.subscribers.conftest import make_subscriber, token_for
+
+
+def unsubscribe_url(subscriber):
+    return reverse("subscribers:unsubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+
+
+def one_click_url(subscriber):
+    return reverse("subscribers:one_click", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+
+
+def test_unsubscribe_get_only_shows_a_button(client, categories):
+    subscriber = make_subscriber()
+    response = client.get(unsubscribe_url(subscriber))
+    assert response.status_code == 200
+    assert '<button type="submit">' in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_unsubscribe_post_unsubscribes_and_offers_resubscribe(client, categories):
+    subscriber = make_subscriber()
+    response = client.post(unsubscribe_url(subscriber))
+    assert response.status_code == 200
+    page = response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert subscriber.unsubscribe_reason == "user"
+    assert not Subscriber.objects.receiving().filter(id=subscriber.id).exists()
+    resubscribe = reverse("subscribers:resubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+    assert resubscribe in page
+    client.post(resubscribe)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_unsubscribe_needs_csrf(categories):
+    subscriber = make_subscriber()
+    response = Client(enforce_csrf_checks=True).post(unsubscribe_url(subscriber))
+    assert response.status_code == 403
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_one_click_post_without_csrf_unsubscribes_and_is_idempotent(categories):
+    subscriber = make_subscriber()
+    strict = Client(enforce_csrf_checks=True)
+    url = one_click_url(subscriber)
+    first = strict.post(url, "List-Unsubscribe=One-Click",
+                        content_type="application/x-www-form-urlencoded")
+    subscriber.refresh_from_db()
+    stamp = subscriber.unsubscribed_at
+    second = strict.post(url, "List-Unsubscribe=One-Click",
+                         content_type="application/x-www-form-urlencoded")
+    assert first.status_code == second.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert subscriber.unsubscribe_reason == "one-click"
+    assert subscriber.unsubscribed_at == stamp  # the repeat changed nothing
+
+
+def test_one_click_get_changes_nothing(client, categories):
+    subscriber = make_subscriber()
+    response = client.get(one_click_url(subscriber))
+    assert response.status_code == 302
+    assert response["Location"] == unsubscribe_url(subscriber)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_one_click_with_a_bad_token_changes_nothing(client, categories):
+    subscriber = make_subscriber()
+    for token in (
+        token_for(subscriber, tokens.PREFERENCES),
+        token_for(subscriber, tokens.UNSUBSCRIBE)[:-2] + "xx",
+        "garbage",
+        "x" * 600,
+    ):
+        response = client.post(reverse("subscribers:one_click", args=[token]))
+        assert response.status_code == 400
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_one_click_token_of_a_reused_id_does_not_touch_the_new_owner(client, categories):
+    subscriber = make_subscriber()
+    forged = tokens.make_token(subscriber.id, tokens.UNSUBSCRIBE, email="old-owner@example.com")
+    response = client.post(reverse("subscribers:one_click", args=[forged]))
+    assert response.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_modified_unsubscribe_token_shows_a_friendly_page(client, categories):
+    subscriber = make_subscriber()
+    url = unsubscribe_url(subscriber).replace("/unsubscribe/", "/unsubscribe/A")
+    response = client.post(url)
+    assert response.status_code == 400
+    assert "아무것도 바뀌지 않았습니다" in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_unsubscribe_service_is_idempotent(categories):
+    subscriber = make_subscriber()
+    assert services.unsubscribe(subscriber.id) is True
+    assert services.unsubscribe(subscriber.id) is False
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_unsubscribe_leaves_a_complaint_in_place(categories):
+    subscriber = make_subscriber(status=Subscriber.Status.COMPLAINED)
+    assert services.unsubscribe(subscriber.id) is False
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.COMPLAINED
+
+
+def test_resubscribe_does_not_revive_a_bounced_address(client, categories):
+    subscriber = make_subscriber(status=Subscriber.Status.BOUNCED)
+    url = reverse("subscribers:resubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+    response = client.post(url)
+    assert response.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.BOUNCED
