@@ -8,7 +8,8 @@ One httpx client serves every request of a run. Limits enforced here:
 - a cap on the decoded body size, checked while streaming (gzip bombs included);
 - redirects followed by hand, at most ``INGEST_MAX_REDIRECTS``, loops refused;
 - no connection to loopback, private, link-local (cloud metadata), multicast or reserved
-  addresses unless ``INGEST_ALLOW_PRIVATE_HOSTS``. The check runs inside the connection
+  addresses unless ``INGEST_ALLOW_PRIVATE_HOSTS`` (or the host, as written in the URL,
+  is in ``INGEST_PRIVATE_HOST_ALLOWLIST``: an intranet feed server). The check runs inside the connection
   backend on the address actually dialled, so every redirect hop is covered and a DNS
   answer that changes between check and connect (rebinding) gains nothing.
 
@@ -111,7 +112,7 @@ class _GuardedBackend(httpcore.SyncBackend):
     """Resolves the host itself and dials only addresses the guard accepts."""
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        allow_private = getattr(_limits, "allow_private", False)
+        allow_private = getattr(_limits, "allow_private", False) or _allowlisted(host, port)
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
@@ -135,6 +136,11 @@ class _GuardedBackend(httpcore.SyncBackend):
                 continue
             return _DeadlineStream(stream)
         raise last_error or httpcore.ConnectError(f"no address for {host}")
+
+
+def _allowlisted(host: str, port: int) -> bool:
+    allowlist = getattr(_limits, "allowlist", ())
+    return host.lower() in allowlist or f"{host.lower()}:{port}" in allowlist
 
 
 class _GuardedTransport(httpx.HTTPTransport):
@@ -188,6 +194,7 @@ def fetch(
     started = time.monotonic()
     _limits.deadline = started + deadline_seconds
     _limits.allow_private = settings.INGEST_ALLOW_PRIVATE_HOSTS
+    _limits.allowlist = {h.lower() for h in settings.INGEST_PRIVATE_HOST_ALLOWLIST}
     try:
         result = _follow(url, client=client, etag=etag, last_modified=last_modified, accept=accept)
     except BlockedAddressError:

@@ -214,6 +214,10 @@ def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> 
             else:
                 created.append(article)
         _record_success(source, Source.FetchStatus.OK, response)
+        if parsed.bozo_reason:
+            # Kept as a note: the entries were usable, but the editor may want to know.
+            source.last_error = f"malformed feed, entries kept: {parsed.bozo_reason}"[:2000]
+            source.save(update_fields=["last_error"])
     report.sources_ok += 1
     report.articles_new += len(created)
     report.new_article_ids.extend(a.id for a in created)

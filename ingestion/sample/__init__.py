@@ -71,7 +71,10 @@ def serve_corpus(snapshot: str = SNAPSHOTS[-1], *, port: int = 0) -> Iterator[Sa
     httpd.daemon_threads = True
     base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.base_url = base_url
-    thread = threading.Thread(target=httpd.serve_forever, name="sample-corpus", daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sample-corpus",
+        daemon=True,
+    )
     thread.start()
     try:
         yield SampleSite(
