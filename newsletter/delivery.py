@@ -498,7 +498,7 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
                     ledger.failed.append((row.id, f"ESP status: {status.status}"))
                 else:
                     esp_id = status.message_id if status is not None else None
-                    ledger.sent.append((row.id, str(esp_id or "")))
+                    ledger.sent.append((row.id, "" if esp_id is None else str(esp_id)))
             done = {row.id for row in rows}
             pending = [i for i in pending if i not in done]
     except BaseException:

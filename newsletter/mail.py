@@ -24,6 +24,9 @@ def _next_serial() -> int:
 
 
 class EmlFileBackend(BaseEmailBackend):
+    # Writes message().as_bytes(): newsletter.fastmail's finished messages are welcome.
+    accepts_pre_encoded = True
+
     def __init__(self, *args, file_path: str | Path | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.directory = Path(file_path or settings.EMAIL_FILE_PATH)

@@ -1,0 +1,187 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from newsletter import delivery
+from newsletter.models import Delivery, Digest
+from subscribers import links
+from subscribers.models import Subscriber
+from tests.fakes.smtp_sink import SmtpSink
+from tests.newsletter.mail_fixtures import build_digest, reader
+
+
+@pytest.fixture
+def sink(settings):
+    with SmtpSink() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        delivery._templates.clear()
+        yield server
+
+
+@pytest.fixture
+def people(defaults):
+    return {
+        "alice": reader("alice@example.com", "llm"),
+        "bob": reader("bob@example.com"),  # no choice: every category
+        "carol": reader("carol@example.com", "robotics-agents"),  # nothing today
+        "dave": reader("dave@example.com", status=Subscriber.Status.UNSUBSCRIBED),
+        "erin": reader("erin@example.com", is_paused=True),
+    }
+
+
+def _parts(message):
+    return {part.get_content_type(): part for part in message.walk()}
+
+
+def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
+    digest = build_digest(slugs=("llm", "multimodal"))
+    report = delivery.send_digest(digest.id)
+
+    assert (report.sent, report.skipped, report.failed, report.already_done) == (2, 1, 0, 0)
+    received = sink.by_recipient()
+    assert sorted(received) == ["alice@example.com", "bob@example.com"]
+
+    alice = received["alice@example.com"][0].message
+    parts = _parts(alice)
+    assert alice.get_content_type() == "multipart/related"
+    assert set(parts) >= {"multipart/alternative", "text/plain", "text/html", "image/png"}
+    html = parts["text/html"].get_content()
+    text = parts["text/plain"].get_content()
+    assert "🧠 LLM" in html and "🌞 Multimodal" not in html
+    assert "🧠 LLM" in text and "Multimodal\n" not in text
+    cid = parts["image/png"]["Content-ID"].strip("<>")
+    assert f'src="cid:{cid}"' in html
+    assert parts["image/png"].get_content().startswith(b"\x89PNG")
+
+    alice_row = Subscriber.objects.get(email="alice@example.com")
+    assert alice["List-Unsubscribe"] == (
+        f"<{links.one_click_url(alice_row)}>, <mailto:digest@localhost?subject=unsubscribe>"
+    )
+    assert alice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert alice["List-Id"] == "Daily AI Insights <daily-ai-insights.localhost>"
+    assert links.preferences_url(alice_row) in text
+    assert links.unsubscribe_url(alice_row) in html
+
+    bob_html = _parts(received["bob@example.com"][0].message)["text/html"].get_content()
+    assert "🧠 LLM" in bob_html and "🌞 Multimodal" in bob_html
+
+    rows = {d.subscriber.email: d for d in Delivery.objects.select_related("subscriber")}
+    assert set(rows) == {"alice@example.com", "bob@example.com", "carol@example.com"}
+    assert rows["alice@example.com"].status == Delivery.Status.SENT
+    assert rows["alice@example.com"].esp_message_id == alice["Message-ID"]
+    assert rows["carol@example.com"].status == Delivery.Status.SKIPPED
+    assert rows["carol@example.com"].error == delivery.NO_SECTION_REASON
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.SENT and digest.sent_at is not None
+
+
+def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
+    digest = build_digest(slugs=("llm",))
+    first = delivery.send_digest(digest.id)
+    second = delivery.send_digest(digest.id)
+    assert first.sent == 2
+    assert (second.sent, second.skipped, second.failed, second.already_done) == (0, 0, 0, 3)
+    assert len(sink.received) == 2
+    assert Delivery.objects.count() == 3
+
+
+def test_send_delivery_twice_sends_once(sink, people):
+    digest = build_digest(slugs=("llm",))
+    row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
+    delivery.send_delivery(row.id)
+    delivery.send_delivery(row.id)  # e.g. a redelivered task message
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.SENT and row.attempts == 1
+    assert len(sink.received) == 1
+
+
+def test_unsubscribing_after_enrolment_is_honoured_at_send_time(sink, people):
+    digest = build_digest(slugs=("llm",))
+    row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
+    Subscriber.objects.filter(id=people["alice"].id).update(status=Subscriber.Status.UNSUBSCRIBED)
+    delivery.send_delivery(row.id)
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.SKIPPED and "unsubscribed" in row.error
+    assert sink.received == []
+
+
+def test_permanent_refusal_fails_one_row_and_the_rest_go_out(sink, people):
+    sink.refuse("alice@example.com")
+    digest = build_digest(slugs=("llm",))
+    report = delivery.send_digest(digest.id)
+    assert (report.sent, report.failed) == (1, 1)
+    alice = Delivery.objects.get(subscriber=people["alice"])
+    assert alice.status == Delivery.Status.FAILED and "550" in alice.error
+    assert list(sink.by_recipient()) == ["bob@example.com"]
+
+
+def test_transient_refusal_hands_the_row_back_for_a_retry(sink, people):
+    sink.refuse("alice@example.com", permanently=False)
+    digest = build_digest(slugs=("llm",))
+    row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
+    with pytest.raises(delivery.TransientSendError):
+        delivery.send_delivery(row.id)
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.PENDING and row.attempts == 1
+    sink.accept("alice@example.com")
+    delivery.send_delivery(row.id)
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.SENT and row.attempts == 2
+    assert list(sink.by_recipient()) == ["alice@example.com"]
+
+
+def test_sweeper_brings_back_rows_of_a_dead_worker(sink, people, settings):
+    settings.DELIVERY_STALE_AFTER_SECONDS = 60
+    digest = build_digest(slugs=("llm",))
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.SENDING)
+    old = timezone.now() - dt.timedelta(minutes=5)
+    stuck = Delivery.objects.create(digest=digest, subscriber=people["alice"], attempts=1,
+                                    status=Delivery.Status.SENDING, claimed_at=old)
+    fresh = Delivery.objects.create(digest=digest, subscriber=people["bob"], attempts=1,
+                                    status=Delivery.Status.SENDING, claimed_at=timezone.now())
+    assert delivery.sweep_stale_deliveries() == 1
+    stuck.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stuck.status == Delivery.Status.SENT
+    assert fresh.status == Delivery.Status.SENDING  # its worker may still be sending
+    assert list(sink.by_recipient()) == ["alice@example.com"]
+
+
+def test_empty_notice_goes_out_only_when_enabled(sink, people, settings):
+    settings.DIGEST_SEND_EMPTY_NOTICE = True
+    digest = build_digest(slugs=("llm",))
+    delivery.send_digest(digest.id)
+    carol = sink.by_recipient()["carol@example.com"][0].message
+    html = _parts(carol)["text/html"].get_content()
+    assert "오늘은 선택하신 분야에 새 소식이 없습니다" in html
+    assert "🧠 LLM" not in html
+
+
+def test_draft_digest_is_refused(db):
+    from tests.factories import DigestFactory
+
+    digest = DigestFactory(status=Digest.Status.READY)
+    with pytest.raises(delivery.DigestNotSendable):
+        delivery.send_digest(digest.id)
+    assert Delivery.objects.count() == 0
+
+
+def test_eml_outbox_backend_writes_one_parseable_file_per_message(people, settings, tmp_path):
+    from email import message_from_bytes, policy
+
+    settings.EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "outbox"
+    delivery._templates.clear()
+    digest = build_digest(slugs=("llm",))
+    assert delivery.send_digest(digest.id).sent == 2
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == 2
+    for path in files:
+        message = message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert message["To"] in {"alice@example.com", "bob@example.com"}
+        assert "🧠 LLM" in message.get_body(("html",)).get_content()

@@ -1,0 +1,118 @@
+import dataclasses
+
+import pytest
+from django.core import mail
+
+from newsletter import delivery, emails, fastmail
+from newsletter.models import Delivery
+from newsletter.render import render_digest_email
+from tests.newsletter.mail_fixtures import build_digest, category, long_content, reader
+
+LINKS = [
+    emails.RecipientLinks(
+        preferences_url=f"https://news.example.com/preferences/tok{n}:{'x' * 120}/",
+        unsubscribe_url=f"https://news.example.com/unsubscribe/tok{n}:{'y' * 120}/?a=1&b={n}",
+        one_click_url=f"https://news.example.com/unsubscribe/tok{n}/one-click/",
+    )
+    for n in range(3)
+]
+
+
+def _flatten(raw: bytes) -> list[tuple]:
+    """Every part as (content type, params but boundary, headers, decoded payload)."""
+    result = []
+    for part in fastmail.parse(raw).walk():
+        params = {k: v for k, v in part["Content-Type"].params.items() if k != "boundary"} \
+            if part["Content-Type"] else {}
+        headers = sorted(
+            (name.lower(), str(value)) for name, value in part.items()
+            if name.lower() != "content-type"
+        )
+        payload = None if part.is_multipart() else part.get_payload(decode=True)
+        result.append((part.get_content_type(), params, headers, payload))
+    return result
+
+
+def _slow_and_fast(rendered, n: int):
+    template = fastmail.GroupTemplate(rendered)
+    to = f"reader{n}@example.com"
+    message_id = f"<digest.20260822.{n}@localhost>"
+    date = "Sat, 22 Aug 2026 07:00:00 -0000"
+    slow = emails.build_digest_message(rendered, to=to, links=LINKS[n], message_id=message_id,
+                                       date=date)
+    fast = template.message(to=to, links=LINKS[n], message_id=message_id, date=date)
+    return slow.message().as_bytes(), fast.message().as_bytes()
+
+
+@pytest.mark.parametrize("language", ["ko", "en"])
+@pytest.mark.parametrize("hosted", [False, True])
+def test_fast_path_messages_parse_back_identical_to_the_slow_path(defaults, settings, language,
+                                                                  hosted):
+    settings.EMAIL_CHART_HOSTED = hosted
+    digest = build_digest(slugs=("llm", "multimodal", "training"), language=language)
+    for categories in (None, [category("llm")], [category("multimodal"), category("training")]):
+        rendered = render_digest_email(digest, categories=categories)
+        for n in range(3):
+            slow, fast = _slow_and_fast(rendered, n)
+            assert _flatten(fast) == _flatten(slow)
+            assert max(len(line) for line in fast.split(b"\n")) < 998
+
+
+def test_fast_path_holds_for_the_largest_shortened_profile(defaults):
+    slugs = ("ai-business", "multimodal", "training", "llm", "inference", "policy-safety",
+             "research", "robotics-agents")
+    digest = build_digest(slugs=slugs, content=long_content, sources_per_section=12)
+    rendered = render_digest_email(digest, categories=None)
+    assert rendered.shortened
+    slow, fast = _slow_and_fast(rendered, 1)
+    flat = _flatten(fast)
+    assert flat == _flatten(slow)
+    assert [part[0] for part in flat] == [
+        "multipart/related", "multipart/alternative", "text/plain", "text/html", "image/png"
+    ]
+
+
+def test_quoted_printable_parts_refuse_the_fast_path(defaults):
+    rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
+    long_line = dataclasses.replace(rendered, text=rendered.text + "가" * 400 + "\n")
+    with pytest.raises(fastmail.FastPathUnavailable):
+        fastmail.GroupTemplate(long_line)
+
+
+def test_non_ascii_address_falls_back_to_the_slow_path(defaults):
+    rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
+    with pytest.raises(fastmail.FastPathUnavailable):
+        fastmail.GroupTemplate(rendered).message(to="독자@example.com", links=LINKS[0],
+                                                 message_id="<m@localhost>")
+
+
+def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, settings):
+    settings.ESP = "mailgun"
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.EMAIL_BATCH_SIZE = 2
+    delivery._templates.clear()
+    readers = [reader(f"llm{n}@example.com", "llm") for n in range(3)]
+    readers.append(reader("all@example.com"))
+    digest = build_digest(slugs=("llm", "multimodal"))
+    mail.outbox = []
+    report = delivery.send_digest(digest.id)
+
+    assert report.sent == 4
+    calls = mail.outbox
+    assert all(len(call.to) <= 2 for call in calls)
+    assert sorted(addr for call in calls for addr in call.to) == sorted(r.email for r in readers)
+    for call in calls:
+        params = call.anymail_test_params
+        html = call.alternatives[0][0]
+        assert "%recipient.unsubscribe_url%" in html and "%recipient.preferences_url%" in call.body
+        assert set(params["merge_data"]) == set(call.to)
+        for address in call.to:
+            assert params["merge_headers"][address]["List-Unsubscribe"].startswith("<http")
+        assert params["extra_headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert params["is_batch_send"]
+        assert params["attachments"][0].inline and params["attachments"][0].cid
+        multimodal_in_email = "🌞 Multimodal" in html
+        assert multimodal_in_email == ("all@example.com" in call.to)
+    rows = Delivery.objects.all()
+    assert {row.status for row in rows} == {Delivery.Status.SENT}
+    assert all(row.esp_message_id != "" for row in rows)
