@@ -35,7 +35,9 @@ CORPUS = ROOT / "tests" / "data" / "llm" / "ai_labs_articles.json"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=3, help="first runs to time (median)")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="first runs to time (median)"
+    )
     parser.add_argument("--language", default="ko", choices=["ko", "en"])
     args = parser.parse_args()
 
@@ -78,8 +80,12 @@ def run(fake: FakeOpenAI, args) -> int:
     from newsletter.summarize import summarize_category
 
     for position, spec in enumerate(DEFAULT_CATEGORIES):
-        Category.objects.get_or_create(slug=spec["slug"], defaults={**spec, "position": position})
-    source = Source.objects.create(name="AI labs", url="https://feeds.example/ai-labs.xml")
+        Category.objects.get_or_create(
+            slug=spec["slug"], defaults={**spec, "position": position}
+        )
+    source = Source.objects.create(
+        name="AI labs", url="https://feeds.example/ai-labs.xml"
+    )
     items = json.loads(CORPUS.read_text())
     articles = [
         Article.objects.create(
@@ -99,7 +105,11 @@ def run(fake: FakeOpenAI, args) -> int:
             if own:
                 drafts.append(
                     summarize_category(
-                        category, own, language=args.language, digest=digest, budget=budget
+                        category,
+                        own,
+                        language=args.language,
+                        digest=digest,
+                        budget=budget,
                     )
                 )
         elapsed = time.perf_counter() - started
@@ -108,8 +118,11 @@ def run(fake: FakeOpenAI, args) -> int:
             row["purpose"]: row
             for row in rows.filter(cached=False)
             .values("purpose")
-            .annotate(calls=Count("id"), prompt=Sum("prompt_tokens"),
-                      completion=Sum("completion_tokens"))
+            .annotate(
+                calls=Count("id"),
+                prompt=Sum("prompt_tokens"),
+                completion=Sum("completion_tokens"),
+            )
         }
         print(f"-> {label}: {len(drafts)} sections, {elapsed:.2f}s", file=sys.stderr)
         return {
@@ -118,7 +131,9 @@ def run(fake: FakeOpenAI, args) -> int:
             "elapsed": elapsed,
             "by_purpose": by_purpose,
             "usage": llm.digest_usage(digest),
-            "latencies": list(rows.filter(cached=False).values_list("latency_ms", flat=True)),
+            "latencies": list(
+                rows.filter(cached=False).values_list("latency_ms", flat=True)
+            ),
         }
 
     firsts = []
@@ -134,34 +149,58 @@ def run(fake: FakeOpenAI, args) -> int:
     summarised = sum(
         1 for a in Article.objects.all() if a.category and a.category.in_digest
     )
-    cls = first["by_purpose"].get("classify", {"calls": 0, "prompt": 0, "completion": 0})
-    summ = first["by_purpose"].get("summarize", {"calls": 0, "prompt": 0, "completion": 0})
+    cls = first["by_purpose"].get(
+        "classify", {"calls": 0, "prompt": 0, "completion": 0}
+    )
+    summ = first["by_purpose"].get(
+        "summarize", {"calls": 0, "prompt": 0, "completion": 0}
+    )
     sections = len(first["drafts"])
     input_per_article = (cls["prompt"] + summ["prompt"]) / n
     rows = [
         ("articles (summarised)", f"{n} ({summarised})", ""),
-        ("sections (llm / offline)", f"{sections} ({sum(d.generated_by == 'llm' for d in first['drafts'])} / "
-         f"{sum(d.generated_by == 'offline' for d in first['drafts'])})", ""),
+        (
+            "sections (llm / offline)",
+            f"{sections} ({sum(d.generated_by == 'llm' for d in first['drafts'])} / "
+            f"{sum(d.generated_by == 'offline' for d in first['drafts'])})",
+            "",
+        ),
         ("classify calls", cls["calls"], f"<= {-(-n // 25)}"),
         ("classify input tokens / article", f"{cls['prompt'] / n:.0f}", ""),
         ("classify output tokens / article", f"{cls['completion'] / n:.0f}", ""),
         ("summary calls", summ["calls"], f"= {sections}"),
         ("summary input tokens / article", f"{summ['prompt'] / n:.0f}", ""),
-        ("summary input tokens / summarised article",
-         f"{summ['prompt'] / max(1, summarised):.0f}", ""),
-        ("summary output tokens / section", f"{summ['completion'] / max(1, summ['calls']):.0f}", ""),
+        (
+            "summary input tokens / summarised article",
+            f"{summ['prompt'] / max(1, summarised):.0f}",
+            "",
+        ),
+        (
+            "summary output tokens / section",
+            f"{summ['completion'] / max(1, summ['calls']):.0f}",
+            "",
+        ),
         ("input tokens / article (both)", f"{input_per_article:.0f}", "<= 600"),
         ("input tokens / digest", first["usage"]["prompt_tokens"], ""),
         ("output tokens / digest", first["usage"]["completion_tokens"], ""),
         ("calls / digest", first["usage"]["calls"], ""),
         ("cost estimate / digest (USD)", f"{first['usage']['cost']:.4f}", ""),
         ("median call latency (ms)", statistics.median(first["latencies"] or [0]), ""),
-        ("median first-run wall time (s)",
-         f"{statistics.median(r['elapsed'] for r in firsts):.2f}", ""),
-        ("re-run tokens (in+out)",
-         rerun["usage"]["prompt_tokens"] + rerun["usage"]["completion_tokens"], "= 0"),
-        ("re-run calls (cached)",
-         f"{rerun['usage']['calls']} ({rerun['usage']['calls_cached']})", "= 0"),
+        (
+            "median first-run wall time (s)",
+            f"{statistics.median(r['elapsed'] for r in firsts):.2f}",
+            "",
+        ),
+        (
+            "re-run tokens (in+out)",
+            rerun["usage"]["prompt_tokens"] + rerun["usage"]["completion_tokens"],
+            "= 0",
+        ),
+        (
+            "re-run calls (cached)",
+            f"{rerun['usage']['calls']} ({rerun['usage']['calls_cached']})",
+            "= 0",
+        ),
     ]
     width = max(len(r[0]) for r in rows)
     print(f"\nbench.tokens  language={args.language}  repeats={args.repeats}")

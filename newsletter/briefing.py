@@ -1,4 +1,4 @@
-"""The shapes the LLM must answer in (pydantic models sent as structured-output schemas)."""
+"""The shapes the LLM must answer in: pydantic models sent as structured outputs."""
 
 from typing import Literal
 
@@ -32,7 +32,7 @@ class Briefing(BaseModel):
 
 
 def label_schema(slugs: list[str]) -> type[BaseModel]:
-    """ArticleLabels whose `category` can only be one of `slugs`: drift is impossible."""
+    """ArticleLabels whose `category` can only be one of `slugs`: no drift possible."""
     category = Literal[tuple(slugs)]  # type: ignore[valid-type]
     label = create_model(
         "ArticleLabel",
@@ -43,5 +43,7 @@ def label_schema(slugs: list[str]) -> type[BaseModel]:
         fits=(bool, ...),
     )
     return create_model(
-        "ArticleLabels", __config__=ConfigDict(extra="forbid"), labels=(list[label], ...)
+        "ArticleLabels",
+        __config__=ConfigDict(extra="forbid"),
+        labels=(list[label], ...),
     )

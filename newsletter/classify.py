@@ -37,9 +37,33 @@ BODY_HITS_CAP = 3
 DESCRIPTION_WEIGHT = 0.5
 
 _STOPWORDS = {
-    "about", "also", "and", "anything", "are", "fits", "for", "from", "how", "into",
-    "never", "other", "that", "the", "their", "them", "they", "this", "what", "when",
-    "with", "counted", "summarised", "summarized", "things", "models", "model",
+    "about",
+    "also",
+    "and",
+    "anything",
+    "are",
+    "fits",
+    "for",
+    "from",
+    "how",
+    "into",
+    "never",
+    "other",
+    "that",
+    "the",
+    "their",
+    "them",
+    "they",
+    "this",
+    "what",
+    "when",
+    "with",
+    "counted",
+    "summarised",
+    "summarized",
+    "things",
+    "models",
+    "model",
 }
 
 
@@ -72,7 +96,9 @@ def classify_articles(
 ) -> ClassifyReport:
     """Give every article one active category and save it; editor labels are kept."""
     report = ClassifyReport()
-    categories = list(Category.objects.filter(is_active=True).order_by("position", "id"))
+    categories = list(
+        Category.objects.filter(is_active=True).order_by("position", "id")
+    )
     todo = []
     for article in articles:
         report.total += 1
@@ -90,7 +116,9 @@ def classify_articles(
         batch = todo[start : start + BATCH_SIZE]
         labels: dict[int, _Label] = {}
         if llm.is_enabled():
-            labels = _classify_batch_with_llm(batch, categories, digest=digest, report=report)
+            labels = _classify_batch_with_llm(
+                batch, categories, digest=digest, report=report
+            )
         for index, article in enumerate(batch):
             label = labels.get(index)
             classified_by = Article.ClassifiedBy.LLM
@@ -195,7 +223,9 @@ class RuleClassifier:
 
     def scores(self, article: Article) -> dict[int, float]:
         title = prompts.clean_text(article.title).lower()
-        body = prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS]).lower()
+        body = prompts.clean_text(
+            prompts.article_body(article)[:RULES_TEXT_CHARS]
+        ).lower()
         result = {}
         for pk, patterns in self.patterns.items():
             score = 0.0
@@ -203,17 +233,23 @@ class RuleClassifier:
                 # Capped: one word repeated all through a text (a product name) must
                 # not outvote several different words of another category.
                 body_hits = min(len(pattern.findall(body)), BODY_HITS_CAP)
-                score += weight * (TITLE_WEIGHT * len(pattern.findall(title)) + body_hits)
+                score += weight * (
+                    TITLE_WEIGHT * len(pattern.findall(title)) + body_hits
+                )
             result[pk] = score
         return result
 
     def label(self, article: Article) -> _Label:
-        scores = sorted(self.scores(article).items(), key=lambda kv: kv[1], reverse=True)
+        scores = sorted(
+            self.scores(article).items(), key=lambda kv: kv[1], reverse=True
+        )
         top_pk, top = scores[0] if scores else (self.catch_all.pk, 0.0)
         second = scores[1][1] if len(scores) > 1 else 0.0
         if top <= 0 or top == second:
             confidence = 0.1 if top else 0.0
-            return _Label(category=self.catch_all, confidence=confidence, needs_review=True)
+            return _Label(
+                category=self.catch_all, confidence=confidence, needs_review=True
+            )
         confidence = round((top - second) / (top + 1), 3)
         category = next(c for c in self.categories if c.pk == top_pk)
         return _Label(
@@ -237,7 +273,7 @@ def _patterns(words: list[str], weight: float) -> list[tuple[re.Pattern, float]]
         if word.isascii():
             pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
         else:
-            # Korean attaches particles to nouns (규제가, 규제를): match the stem anywhere.
+            # Korean attaches particles (규제가, 규제를): match the stem anywhere.
             pattern = re.compile(re.escape(word))
         result.append((pattern, weight))
     return result

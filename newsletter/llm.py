@@ -24,6 +24,7 @@ import hashlib
 import json
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
@@ -66,6 +67,9 @@ class TokenBudget:
     def __init__(self, limit: int) -> None:
         self.limit = max(0, int(limit))
         self.spent = 0
+        # Set when a call was refused: the rest of the run stays offline, so a smaller
+        # later section cannot slip in and blur where the money ran out.
+        self.exhausted = False
 
     @property
     def remaining(self) -> int:
@@ -96,7 +100,7 @@ def is_enabled() -> bool:
 
 
 def get_client() -> openai.OpenAI:
-    # Local OpenAI-compatible servers (Ollama, vLLM) accept any key, the client needs one.
+    # Local OpenAI-compatible servers (Ollama, vLLM) take any key; the client needs one.
     return openai.OpenAI(
         api_key=settings.OPENAI_API_KEY or "not-needed",
         base_url=settings.OPENAI_BASE_URL or None,
@@ -111,7 +115,8 @@ def estimate_tokens(text: str) -> int:
 
 
 def estimate_prompt_tokens(
-    messages: list[dict[str, str]], response_format: type[pydantic.BaseModel] | None = None
+    messages: list[dict[str, str]],
+    response_format: type[pydantic.BaseModel] | None = None,
 ) -> int:
     total = REPLY_OVERHEAD_TOKENS
     for message in messages:
@@ -127,14 +132,23 @@ def cost_estimate(prompt_tokens: int, completion_tokens: int) -> Decimal:
         str(getattr(settings, "LLM_PRICE_INPUT_PER_MTOK", DEFAULT_PRICE_INPUT_PER_MTOK))
     )
     price_out = Decimal(
-        str(getattr(settings, "LLM_PRICE_OUTPUT_PER_MTOK", DEFAULT_PRICE_OUTPUT_PER_MTOK))
+        str(
+            getattr(
+                settings, "LLM_PRICE_OUTPUT_PER_MTOK", DEFAULT_PRICE_OUTPUT_PER_MTOK
+            )
+        )
     )
-    cost = (prompt_tokens * price_in + completion_tokens * price_out) / Decimal(1_000_000)
+    cost = (prompt_tokens * price_in + completion_tokens * price_out) / Decimal(
+        1_000_000
+    )
     return cost.quantize(Decimal("0.000001"))
 
 
 def cache_key(
-    *, model: str, messages: list[dict[str, str]], response_format: type[pydantic.BaseModel]
+    *,
+    model: str,
+    messages: list[dict[str, str]],
+    response_format: type[pydantic.BaseModel],
 ) -> str:
     payload = json.dumps(
         {
@@ -150,7 +164,9 @@ def cache_key(
 
 def _cached_answer(key: str, response_format: type[T]) -> T | None:
     row = (
-        LLMCall.objects.filter(cache_key=key, cached=False, error="", response__isnull=False)
+        LLMCall.objects.filter(
+            cache_key=key, cached=False, error="", response__isnull=False
+        )
         .order_by("-created_at", "-id")
         .first()
     )
@@ -159,7 +175,7 @@ def _cached_answer(key: str, response_format: type[T]) -> T | None:
     try:
         return response_format.model_validate(row.response)
     except pydantic.ValidationError:
-        # The schema changed since (e.g. a category was added): not a valid answer any more.
+        # The schema changed since (a category was added): no longer a valid answer.
         return None
 
 
@@ -174,7 +190,7 @@ def call_structured(
     budget: TokenBudget | None = None,
     use_cache: bool = True,
 ) -> LLMResult[T]:
-    """One structured request. Logs exactly one LLMCall row, raises LLMError on failure."""
+    """One request: logs exactly one LLMCall row, raises LLMError on failure."""
     key = cache_key(model=model, messages=messages, response_format=response_format)
     if use_cache:
         answer = _cached_answer(key, response_format)
@@ -190,7 +206,8 @@ def call_structured(
             return LLMResult(parsed=answer, call=call, cached=True)
 
     needed = estimate_prompt_tokens(messages, response_format) + max_tokens
-    if budget is not None and budget.would_exceed(needed):
+    if budget is not None and (budget.exhausted or budget.would_exceed(needed)):
+        budget.exhausted = True
         raise BudgetExceeded(
             f"the next call needs up to {needed} tokens, "
             f"{budget.remaining} of {budget.limit} remain"
@@ -220,13 +237,17 @@ def call_structured(
     except openai.LengthFinishReasonError:
         error = LLMError("truncated", f"the answer hit the {max_tokens}-token limit")
     except openai.ContentFilterFinishReasonError:
-        error = LLMError("content_filter", "the provider's content filter stopped the answer")
+        error = LLMError(
+            "content_filter", "the provider's content filter stopped the answer"
+        )
     except openai.APITimeoutError:
         error = LLMError(
             "timeout", f"no answer within {settings.LLM_TIMEOUT}s after retries"
         )
     except openai.APIStatusError as exc:
-        error = LLMError("api", f"HTTP {exc.status_code} after retries: {str(exc)[:300]}")
+        error = LLMError(
+            "api", f"HTTP {exc.status_code} after retries: {str(exc)[:300]}"
+        )
     except openai.APIConnectionError as exc:
         error = LLMError("api", f"connection failed: {exc}")
     except (pydantic.ValidationError, json.JSONDecodeError, ValueError) as exc:
@@ -262,9 +283,19 @@ def reject(result: LLMResult, reason: str) -> None:
 def _usage_from_body(body: str) -> tuple[int, int]:
     try:
         usage = json.loads(body).get("usage") or {}
-        return int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        return int(usage.get("prompt_tokens") or 0), int(
+            usage.get("completion_tokens") or 0
+        )
     except (ValueError, AttributeError, TypeError):
         return 0, 0
+
+
+def describe_generation(drafts: Iterable) -> str:
+    """'llm', 'offline' or 'mixed' for Digest.generated_by; '' when there are none."""
+    kinds = {draft.generated_by for draft in drafts}
+    if not kinds:
+        return ""
+    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def digest_usage(digest: Digest) -> dict:

@@ -38,7 +38,7 @@ def as_data(text: str) -> str:
 
 
 def truncate_to_tokens(text: str, tokens: int) -> str:
-    """Cut `text` to about `tokens` estimated tokens, at a word boundary when there is one."""
+    """Cut `text` to about `tokens` estimated tokens, at a word boundary if possible."""
     cost = 0.0
     for index, char in enumerate(text):
         cost += 1 if ord(char) > 127 else 0.25
@@ -78,7 +78,9 @@ def classify_messages(
     for number, article in articles:
         title = truncate_to_tokens(as_data(article.title), TITLE_TOKENS)
         text = truncate_to_tokens(as_data(article_body(article)), CLASSIFY_TEXT_TOKENS)
-        blocks.append(f'<article id="{number}">\nTitle: {title}\nText: {text}\n</article>')
+        blocks.append(
+            f'<article id="{number}">\nTitle: {title}\nText: {text}\n</article>'
+        )
     return [
         {"role": "system", "content": system},
         {"role": "user", "content": "\n".join(blocks)},

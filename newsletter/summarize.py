@@ -45,21 +45,85 @@ NO_BASIS = {
 
 IMPACT_KEYWORDS = {
     "economy": (
-        "market", "revenue", "price", "pricing", "cost", "billion", "million", "$",
-        "investment", "invest", "customers", "enterprise", "business", "economic",
-        "economy", "jobs", "plans", "partnership", "시장", "매출", "투자", "비용",
-        "가격", "기업", "경제", "일자리", "억", "달러",
+        "market",
+        "revenue",
+        "price",
+        "pricing",
+        "cost",
+        "billion",
+        "million",
+        "$",
+        "investment",
+        "invest",
+        "customers",
+        "enterprise",
+        "business",
+        "economic",
+        "economy",
+        "jobs",
+        "plans",
+        "partnership",
+        "시장",
+        "매출",
+        "투자",
+        "비용",
+        "가격",
+        "기업",
+        "경제",
+        "일자리",
+        "억",
+        "달러",
     ),
     "politics_society": (
-        "government", "policy", "law", "regulation", "safety", "security", "public",
-        "society", "rights", "privacy", "election", "military", "ethics", "risk",
-        "workers", "education", "정부", "정책", "규제", "법", "안전", "보안", "사회",
-        "윤리", "개인정보", "위험",
+        "government",
+        "policy",
+        "law",
+        "regulation",
+        "safety",
+        "security",
+        "public",
+        "society",
+        "rights",
+        "privacy",
+        "election",
+        "military",
+        "ethics",
+        "risk",
+        "workers",
+        "education",
+        "정부",
+        "정책",
+        "규제",
+        "법",
+        "안전",
+        "보안",
+        "사회",
+        "윤리",
+        "개인정보",
+        "위험",
     ),
     "science_technology": (
-        "model", "research", "benchmark", "training", "inference", "algorithm",
-        "performance", "accuracy", "science", "scientific", "paper", "open-source",
-        "reasoning", "모델", "연구", "성능", "기술", "학습", "추론", "논문", "벤치마크",
+        "model",
+        "research",
+        "benchmark",
+        "training",
+        "inference",
+        "algorithm",
+        "performance",
+        "accuracy",
+        "science",
+        "scientific",
+        "paper",
+        "open-source",
+        "reasoning",
+        "모델",
+        "연구",
+        "성능",
+        "기술",
+        "학습",
+        "추론",
+        "논문",
+        "벤치마크",
     ),
 }
 
@@ -95,7 +159,7 @@ def summarize_category(
     digest: Digest | None = None,
     budget: llm.TokenBudget | None = None,
 ) -> SectionDraft:
-    """The section for `category`; `articles` (its own articles only) are sources [1..n]."""
+    """The section for `category`; `articles` (its own only) are sources [1..n]."""
     for article in articles:
         if article.category_id is not None and article.category_id != category.pk:
             raise ValueError(
@@ -103,7 +167,9 @@ def summarize_category(
                 f"not {category.slug}: a section only summarises its own articles"
             )
     if not articles:
-        return _offline_draft(category, articles, language=language, notes=["No articles."])
+        return _offline_draft(
+            category, articles, language=language, notes=["No articles."]
+        )
     if not llm.is_enabled():
         return _offline_draft(category, articles, language=language)
     if budget is None:
@@ -111,9 +177,13 @@ def summarize_category(
 
     notes: list[str] = []
     for attempt in (1, 2):
-        retry_note = prompts.korean_retry_note() if attempt == 2 and language == "ko" else ""
+        retry_note = (
+            prompts.korean_retry_note() if attempt == 2 and language == "ko" else ""
+        )
         if attempt == 2 and not retry_note:
-            retry_note = "Your previous answer was broken text. Write clear, full sentences."
+            retry_note = (
+                "Your previous answer was broken text. Write clear, full sentences."
+            )
         messages = prompts.summary_messages(
             category, articles, language=language, retry_note=retry_note
         )
@@ -128,7 +198,9 @@ def summarize_category(
                 budget=budget,
             )
         except llm.BudgetExceeded as exc:
-            notes.append(f"Token budget reached ({exc}); this section was written offline.")
+            notes.append(
+                f"Token budget reached ({exc}); this section was written offline."
+            )
             return _offline_draft(category, articles, language=language, notes=notes)
         except llm.LLMError as exc:
             notes.append(f"LLM failed ({exc}); this section was written offline.")
@@ -139,7 +211,9 @@ def summarize_category(
         if not problems:
             break
         llm.reject(result, "; ".join(problems))
-        notes.append(f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}.")
+        notes.append(
+            f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
+        )
     else:
         notes.append("Written offline after the LLM failed the quality gate twice.")
         return _offline_draft(
@@ -266,7 +340,9 @@ def clean_citations(briefing: Briefing, *, source_count: int) -> tuple[dict, int
     )
 
 
-def unsupported_claims(content: dict, articles: list[Article], *, language: str) -> list[str]:
+def unsupported_claims(
+    content: dict, articles: list[Article], *, language: str
+) -> list[str]:
     """Numbers and Latin-script names in `content` that none of the sources contain.
 
     In English text a capitalised word that starts a sentence is only checked when it
@@ -332,7 +408,9 @@ def offline_content(articles: list[Article], *, language: str) -> dict:
 
     impact = {}
     for dimension, keywords in IMPACT_KEYWORDS.items():
-        best = _best_sentence(sentences, used, lambda s, k=keywords: _keyword_hits(s, k))
+        best = _best_sentence(
+            sentences, used, lambda s, k=keywords: _keyword_hits(s, k)
+        )
         if best is None:
             impact[dimension] = no_basis
         else:
@@ -345,7 +423,8 @@ def offline_content(articles: list[Article], *, language: str) -> dict:
     seen_articles: set[int] = set()
     for _ in range(OFFLINE_FINAL_SENTENCES):
         best = _best_sentence(
-            {n: ss for n, ss in sentences.items() if n not in seen_articles} or sentences,
+            {n: ss for n, ss in sentences.items() if n not in seen_articles}
+            or sentences,
             used,
             lambda s: _centrality(s, frequencies),
         )
@@ -357,7 +436,12 @@ def offline_content(articles: list[Article], *, language: str) -> dict:
         final_summary.append(f"{sentence} [{n}]")
     if not final_summary:
         final_summary = [f"{titles[n]} [{n}]" for n in list(titles)[:3]]
-    return {"topics": topics, "events": events, "impact": impact, "final_summary": final_summary}
+    return {
+        "topics": topics,
+        "events": events,
+        "impact": impact,
+        "final_summary": final_summary,
+    }
 
 
 def _sentences(article: Article) -> list[str]:
@@ -376,7 +460,9 @@ def _sentences(article: Article) -> list[str]:
     return result
 
 
-def _best_sentence(sentences: dict[int, list[str]], used: set[str], score) -> tuple[int, str] | None:
+def _best_sentence(
+    sentences: dict[int, list[str]], used: set[str], score
+) -> tuple[int, str] | None:
     best: tuple[float, int, str] | None = None
     for n, candidates in sentences.items():
         for sentence in candidates:
@@ -394,7 +480,9 @@ def _keyword_hits(sentence: str, keywords: tuple[str, ...]) -> float:
 
 
 def _words(sentence: str) -> list[str]:
-    return [w for w in re.findall(r"[^\W\d_]{3,}", sentence.lower()) if w not in _COMMON]
+    return [
+        w for w in re.findall(r"[^\W\d_]{3,}", sentence.lower()) if w not in _COMMON
+    ]
 
 
 def _centrality(sentence: str, frequencies: Counter) -> float:
@@ -409,9 +497,56 @@ def _shorten(text: str, limit: int) -> str:
 
 
 _COMMON = {
-    "the", "and", "for", "that", "this", "with", "are", "was", "were", "from", "have",
-    "has", "had", "not", "but", "our", "its", "can", "will", "you", "your", "they",
-    "their", "them", "more", "than", "into", "also", "been", "which", "what", "when",
-    "how", "about", "these", "those", "there", "other", "such", "some", "all", "any",
-    "one", "two", "new", "use", "used", "using", "like", "just", "most", "many",
+    "the",
+    "and",
+    "for",
+    "that",
+    "this",
+    "with",
+    "are",
+    "was",
+    "were",
+    "from",
+    "have",
+    "has",
+    "had",
+    "not",
+    "but",
+    "our",
+    "its",
+    "can",
+    "will",
+    "you",
+    "your",
+    "they",
+    "their",
+    "them",
+    "more",
+    "than",
+    "into",
+    "also",
+    "been",
+    "which",
+    "what",
+    "when",
+    "how",
+    "about",
+    "these",
+    "those",
+    "there",
+    "other",
+    "such",
+    "some",
+    "all",
+    "any",
+    "one",
+    "two",
+    "new",
+    "use",
+    "used",
+    "using",
+    "like",
+    "just",
+    "most",
+    "many",
 }

@@ -1,4 +1,4 @@
-"""A fake OpenAI-compatible chat-completions server on 127.0.0.1 for tests and benchmarks.
+"""A fake OpenAI-compatible chat-completions server on 127.0.0.1 (tests, benchmarks).
 
     with FakeOpenAI() as fake:
         settings.OPENAI_BASE_URL = fake.base_url
@@ -50,7 +50,7 @@ _SOURCE = re.compile(r'<source n="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</source>'
 KOREAN_EVENT = "관련 발표가 나왔으며 업계와 연구자들의 관심이 모이고 있다"
 KOREAN_IMPACT = {
     "economy": "관련 기업들의 사업 전략과 시장 경쟁에 변화가 예상된다",
-    "politics_society": "안전과 책임 있는 사용에 대한 사회적 논의가 이어질 것으로 보인다",
+    "politics_society": "안전과 책임 있는 사용에 대한 사회적 논의가 이어질 전망이다",
     "science_technology": "모델 성능과 연구 방법이 한 단계 발전하는 계기가 될 수 있다",
 }
 
@@ -71,7 +71,11 @@ class FakeOpenAI:
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            daemon=True,
+        )
 
     @property
     def base_url(self) -> str:
@@ -128,7 +132,11 @@ class FakeOpenAI:
                     return self._send(400, {"error": {"message": "invalid JSON"}})
                 with fake._lock:
                     fake.requests.append(
-                        {"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "body": body,
+                        }
                     )
                 if not self.path.endswith("/chat/completions"):
                     return self._send(404, {"error": {"message": "not found"}})
@@ -136,13 +144,17 @@ class FakeOpenAI:
                 if behaviour == "rate_limit":
                     return self._send(429, _error("Rate limit reached"), retry=True)
                 if behaviour == "server_error":
-                    return self._send(500, _error("The server had an error"), retry=True)
+                    return self._send(
+                        500, _error("The server had an error"), retry=True
+                    )
                 if behaviour == "timeout":
                     time.sleep(fake.timeout_sleep)
                     behaviour = "ok"
                 try:
                     payload = fake.completion(body, behaviour)
-                except Exception as exc:  # a bug in a scripted answer: say so, don't hang
+                except (
+                    Exception
+                ) as exc:  # a bug in a scripted answer: say so, don't hang
                     return self._send(500, _error(f"fake server error: {exc!r}"))
                 try:
                     self._send(200, payload)
@@ -174,7 +186,9 @@ class FakeOpenAI:
             if behaviour == "bad_schema":
                 answer = _break_schema(name)
             elif behaviour == "hangul_stripped":
-                answer = json.loads(_HANGUL.sub("", json.dumps(answer, ensure_ascii=False)))
+                answer = json.loads(
+                    _HANGUL.sub("", json.dumps(answer, ensure_ascii=False))
+                )
             elif behaviour == "bad_citations" and name == "Briefing":
                 for event in answer["events"]:
                     event["citations"] = [len(answer["events"]) + 40]
@@ -190,7 +204,8 @@ class FakeOpenAI:
             if behaviour == "length":
                 content, finish_reason = content[: len(content) // 2], "length"
         prompt_tokens = 3 + sum(
-            4 + count_tokens(str(m.get("content") or "")) for m in body.get("messages", [])
+            4 + count_tokens(str(m.get("content") or ""))
+            for m in body.get("messages", [])
         )
         if schema is not None:
             prompt_tokens += count_tokens(json.dumps(schema))
@@ -206,7 +221,11 @@ class FakeOpenAI:
                 {
                     "index": 0,
                     "finish_reason": finish_reason,
-                    "message": {"role": "assistant", "content": content, "refusal": refusal},
+                    "message": {
+                        "role": "assistant",
+                        "content": content,
+                        "refusal": refusal,
+                    },
                     "logprobs": None,
                 }
             ],
@@ -234,39 +253,61 @@ class FakeOpenAI:
             slug = next((s for k, s in self.label_rules.items() if k in haystack), None)
             if slug is None:
                 hits = {
-                    s: sum(haystack.count(part) for part in s.split("-") if len(part) > 2)
+                    s: sum(
+                        haystack.count(part) for part in s.split("-") if len(part) > 2
+                    )
                     for s in slugs
                 }
                 best = max(hits, key=lambda s: hits[s], default=None)
                 slug = best if best and hits[best] else None
             if slug in slugs:
-                labels.append({"id": int(number), "category": slug, "confidence": 0.9,
-                               "fits": True})
+                labels.append(
+                    {
+                        "id": int(number),
+                        "category": slug,
+                        "confidence": 0.9,
+                        "fits": True,
+                    }
+                )
             else:
-                labels.append({"id": int(number), "category": slugs[-1], "confidence": 0.3,
-                               "fits": False})
+                labels.append(
+                    {
+                        "id": int(number),
+                        "category": slugs[-1],
+                        "confidence": 0.3,
+                        "fits": False,
+                    }
+                )
         return {"labels": labels}
 
 
 def _briefing(body: dict) -> dict:
-    sources = [(int(n), t.strip(), x.strip()) for n, t, x in _SOURCE.findall(_user(body))]
+    sources = [
+        (int(n), t.strip(), x.strip()) for n, t, x in _SOURCE.findall(_user(body))
+    ]
     korean = _language(body) == "ko"
     events = []
     for number, title, text in sources[:6]:
         phrase = " ".join(text.split()[:10]).rstrip(".,…")
         if korean:
             short = " ".join(title.split()[:3])
-            events.append({"text": f"{short}: {KOREAN_EVENT} [{number}]", "citations": [number]})
+            events.append(
+                {"text": f"{short}: {KOREAN_EVENT} [{number}]", "citations": [number]}
+            )
         else:
-            events.append({"text": f"{title}: {phrase} [{number}]", "citations": [number]})
+            events.append(
+                {"text": f"{title}: {phrase} [{number}]", "citations": [number]}
+            )
     if not sources:
         sources = [(1, "Untitled", "no text")]
     first = sources[0][0]
     if korean:
         topics = [" ".join(t.split()[:3]) + " 관련 동향" for _, t, _ in sources[:3]]
         impact = {k: f"{v} [{first}]" for k, v in KOREAN_IMPACT.items()}
-        final = [f"오늘 이 분야의 주요 소식을 정리하면 위와 같다 [{first}]",
-                 "전반적으로 기술 발전과 책임 있는 활용이 함께 논의되고 있다"]
+        final = [
+            f"오늘 이 분야의 주요 소식을 정리하면 위와 같다 [{first}]",
+            "전반적으로 기술 발전과 책임 있는 활용이 함께 논의되고 있다",
+        ]
     else:
         topics = [t for _, t, _ in sources[:3]]
         impact = {
@@ -274,12 +315,19 @@ def _briefing(body: dict) -> dict:
             for k in ("economy", "politics_society", "science_technology")
         }
         final = [f"{t} [{n}]" for n, t, _ in sources[:2]]
-    return {"topics": topics, "events": events, "impact": impact, "final_summary": final}
+    return {
+        "topics": topics,
+        "events": events,
+        "impact": impact,
+        "final_summary": final,
+    }
 
 
 def _break_schema(name: str | None) -> dict:
     if name == "ArticleLabels":
-        return {"labels": [{"id": 1, "category": "made-up-category", "confidence": "high"}]}
+        return {
+            "labels": [{"id": 1, "category": "made-up-category", "confidence": "high"}]
+        }
     return {"topics": "not a list", "events": [{"text": 5}], "impact": None}
 
 
@@ -308,7 +356,9 @@ def _enum(schema: dict) -> list[str]:
 
 def _user(body: dict) -> str:
     return "\n".join(
-        str(m.get("content") or "") for m in body.get("messages", []) if m.get("role") == "user"
+        str(m.get("content") or "")
+        for m in body.get("messages", [])
+        if m.get("role") == "user"
     )
 
 

@@ -24,7 +24,9 @@ def korean_items() -> list[dict]:
     return json.loads((DATA / "korean_articles.json").read_text())
 
 
-def make_articles(items: list[dict], *, language: str = "en", **fields) -> list[Article]:
+def make_articles(
+    items: list[dict], *, language: str = "en", **fields
+) -> list[Article]:
     source, _ = Source.objects.get_or_create(
         url="https://feeds.example/ai-labs.xml", defaults={"name": "AI labs"}
     )
@@ -42,8 +44,8 @@ def make_articles(items: list[dict], *, language: str = "en", **fields) -> list[
     ]
 
 
-@pytest.fixture
-def fake_llm(settings):
+@pytest.fixture(name="fake_llm")
+def fake_llm_fixture(settings):
     """The LLM switched on and pointed at a fake server; short timeout, one retry."""
     with FakeOpenAI(timeout_sleep=1.2) as fake:
         settings.OPENAI_BASE_URL = fake.base_url
@@ -57,8 +59,8 @@ def fake_llm(settings):
         yield fake
 
 
-@pytest.fixture
-def offline(settings):
+@pytest.fixture(name="offline")
+def offline_fixture(settings):
     settings.OPENAI_BASE_URL = ""
     settings.OPENAI_API_KEY = ""
     settings.LLM_ENABLED = False

@@ -9,11 +9,11 @@ from newsletter.models import Category, Digest, LLMCall
 from newsletter.summarize import summarize_category
 from tests.fakes.openai_server import _SOURCE
 from tests.newsletter.test_llm_support import (  # noqa: F401
-    fake_llm,
+    fake_llm_fixture,
     feed_items,
     korean_items,
     make_articles,
-    offline,
+    offline_fixture,
 )
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -31,7 +31,11 @@ def all_texts(content):
 
 def assert_shape(content):
     assert set(content) == {"topics", "events", "impact", "final_summary"}
-    assert set(content["impact"]) == {"economy", "politics_society", "science_technology"}
+    assert set(content["impact"]) == {
+        "economy",
+        "politics_society",
+        "science_technology",
+    }
     assert all(isinstance(t, str) and t for t in content["topics"])
     assert all(set(e) == {"text", "citations"} for e in content["events"])
     assert all(isinstance(s, str) and s for s in content["final_summary"])
@@ -45,7 +49,10 @@ def cited_numbers(content):
 
 
 def sources_in(request):
-    return [(int(n), title) for n, title, _ in _SOURCE.findall(request["body"]["messages"][1]["content"])]
+    return [
+        (int(n), title)
+        for n, title, _ in _SOURCE.findall(request["body"]["messages"][1]["content"])
+    ]
 
 
 @pytest.fixture
@@ -56,14 +63,18 @@ def llm_category(defaults):
 # --- offline ---------------------------------------------------------------------
 
 
-def test_offline_summary_is_built_from_the_articles_own_sentences(llm_category, offline):
+def test_offline_summary_is_built_from_the_articles_own_sentences(
+    llm_category, offline
+):
     articles = make_articles(feed_items()[:6])
     draft = summarize_category(llm_category, articles, language="en")
 
     assert draft.generated_by == "offline" and not draft.needs_review
     assert_shape(draft.content)
     assert len(draft.content["events"]) == 6
-    for number, (event, article) in enumerate(zip(draft.content["events"], articles), 1):
+    for number, (event, article) in enumerate(
+        zip(draft.content["events"], articles, strict=True), 1
+    ):
         assert event["citations"] == [number]
         lead = event["text"].split(": ", 1)[1].removesuffix(f" [{number}]").rstrip("…")
         assert lead in " ".join(article.text.split())
@@ -87,8 +98,13 @@ def test_offline_summary_says_so_in_the_digest_language_when_a_dimension_is_miss
     llm_category, offline
 ):
     articles = make_articles(
-        [{"title": "Grok 4.6 on Vertex AI", "url": "https://x.example/g",
-          "text": "Grok 4.6 is now available on Vertex AI for every developer today."}]
+        [
+            {
+                "title": "Grok 4.6 on Vertex AI",
+                "url": "https://x.example/g",
+                "text": "Grok 4.6 is now available on Vertex AI for developers.",
+            }
+        ]
     )
     ko = summarize_category(llm_category, articles, language="ko")
     en = summarize_category(llm_category, articles, language="en")
@@ -137,13 +153,15 @@ def test_each_section_sees_only_its_own_categorys_articles(defaults, fake_llm):
 
     requests = fake_llm.requests_for("Briefing")
     assert len(requests) == len(titles_by_slug) >= 3
-    for request, (slug, titles) in zip(requests, titles_by_slug.items()):
+    for request, (slug, titles) in zip(requests, titles_by_slug.items(), strict=True):
         user = request["body"]["messages"][1]["content"]
         category = Category.objects.get(slug=slug)
         assert user.startswith(f"Category: {category.name}.")
         sent = sources_in(request)
         assert [n for n, _ in sent] == list(range(1, len(titles) + 1))
-        assert [t for _, t in sent] == [t[: len(s)] for t, (_, s) in zip(titles, sent)]
+        assert [t for _, t in sent] == [
+            t[: len(s)] for t, (_, s) in zip(titles, sent, strict=True)
+        ]
         others = {t for s, ts in titles_by_slug.items() if s != slug for t in ts}
         assert not {t for _, t in sent} & others
 
@@ -213,7 +231,9 @@ def test_a_failed_llm_call_gives_the_offline_section_flagged_for_review(
 
 
 @pytest.mark.parametrize("failure", ["rate_limit", "server_error"])
-def test_a_transient_error_then_success_gives_the_llm_section(llm_category, fake_llm, failure):
+def test_a_transient_error_then_success_gives_the_llm_section(
+    llm_category, fake_llm, failure
+):
     articles = make_articles(feed_items()[:3])
     fake_llm.script(failure, "ok")
     draft = summarize_category(llm_category, articles, language="en")
@@ -236,31 +256,46 @@ def test_names_copied_from_the_sources_are_not_flagged(llm_category):
     articles = make_articles(feed_items()[:2])
     content = {
         "topics": ["Claude 관련 동향"],
-        "events": [{"text": "Claude의 텍스트 watermark 방식이 공개되었다 [1]",
-                    "citations": [1]}],
-        "impact": {"economy": "-", "politics_society": "EU AI Act 대응", "science_technology": "-"},
+        "events": [
+            {
+                "text": "Claude의 텍스트 watermark 방식이 공개되었다 [1]",
+                "citations": [1],
+            }
+        ],
+        "impact": {
+            "economy": "-",
+            "politics_society": "EU AI Act 대응",
+            "science_technology": "-",
+        },
         "final_summary": ["SynthID-Text 기법을 사용한다 [1]"],
     }
     assert summarize.unsupported_claims(content, articles, language="ko") == []
     content["final_summary"].append("OpenAI와 1999년에 제휴했다")
-    assert summarize.unsupported_claims(content, articles, language="ko") == ["1999", "OpenAI"]
+    assert summarize.unsupported_claims(content, articles, language="ko") == [
+        "1999",
+        "OpenAI",
+    ]
 
 
 def test_an_exhausted_budget_writes_the_rest_offline_and_says_so(defaults, fake_llm):
-    categories = list(Category.objects.for_digest()[:2])
+    categories = list(Category.objects.for_digest()[:3])
     first = make_articles(feed_items()[:3])
     second = make_articles(feed_items()[3:6])
+    third = make_articles(feed_items()[6:7])
     budget = llm.TokenBudget(3500)
 
     drafts = [
         summarize_category(categories[0], first, language="ko", budget=budget),
         summarize_category(categories[1], second, language="ko", budget=budget),
+        # Small enough to fit what is left, but the run is already over budget.
+        summarize_category(categories[2], third, language="ko", budget=budget),
     ]
 
-    assert [d.generated_by for d in drafts] == ["llm", "offline"]
-    assert "Token budget reached" in drafts[1].review_notes
+    assert [d.generated_by for d in drafts] == ["llm", "offline", "offline"]
+    assert all("Token budget reached" in d.review_notes for d in drafts[1:])
     assert len(fake_llm.requests) == 1
-    assert 0 < budget.spent <= budget.limit
+    assert 0 < budget.spent <= budget.limit and budget.exhausted
+    assert llm.describe_generation(drafts) == "mixed"
 
 
 def test_summarizing_the_same_articles_again_spends_no_tokens(llm_category, fake_llm):
@@ -268,8 +303,9 @@ def test_summarizing_the_same_articles_again_spends_no_tokens(llm_category, fake
     articles = make_articles(feed_items()[:4])
     first = summarize_category(llm_category, articles, language="ko", digest=digest)
     budget = llm.TokenBudget(100_000)
-    again = summarize_category(llm_category, articles, language="ko", digest=digest,
-                               budget=budget)
+    again = summarize_category(
+        llm_category, articles, language="ko", digest=digest, budget=budget
+    )
 
     assert again.content == first.content and again.generated_by == "llm"
     assert budget.spent == 0 and len(fake_llm.requests) == 1
@@ -286,7 +322,9 @@ def test_an_article_of_another_category_is_refused(defaults, offline):
         summarize_category(Category.objects.get(slug="llm"), [article], language="ko")
 
 
-def test_a_category_without_articles_gets_an_empty_offline_section(llm_category, fake_llm):
+def test_a_category_without_articles_gets_an_empty_offline_section(
+    llm_category, fake_llm
+):
     draft = summarize_category(llm_category, [], language="ko")
     assert draft.generated_by == "offline" and draft.content["events"] == []
     assert fake_llm.requests == []
