@@ -271,3 +271,9 @@ CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {}) | {
         "options": {"queue": "email"},
     },
 }
+# Workers look for tasks of dead workers (older than the visibility timeout) about every
+# interval x throttle seconds. Defaults 10 and 10, kombu's own.
+CELERY_BROKER_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS | {
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
