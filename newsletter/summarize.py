@@ -160,12 +160,32 @@ def summarize_category(
     budget: llm.TokenBudget | None = None,
 ) -> SectionDraft:
     """The section for `category`; `articles` (its own only) are sources [1..n]."""
-    for article in articles:
-        if article.category_id is not None and article.category_id != category.pk:
-            raise ValueError(
-                f"article {article.pk} belongs to category {article.category_id}, "
-                f"not {category.slug}: a section only summarises its own articles"
-            )
+    draft = _draft(category, articles, language=language, digest=digest, budget=budget)
+    # The caller picks the sources; an article filed elsewhere since (an editor moved
+    # it) keeps its number, but the section is flagged instead of silently mixing.
+    strangers = [
+        number
+        for number, article in enumerate(articles, start=1)
+        if article.category_id is not None and article.category_id != category.pk
+    ]
+    if strangers:
+        draft.needs_review = True
+        draft.notes.append(
+            f"Source(s) {', '.join(map(str, strangers))} are filed under another "
+            "category: check that they belong in this section."
+        )
+        draft.review_notes = "\n".join(draft.notes)
+    return draft
+
+
+def _draft(
+    category: Category,
+    articles: list[Article],
+    *,
+    language: str,
+    digest: Digest | None,
+    budget: llm.TokenBudget | None,
+) -> SectionDraft:
     if not articles:
         return _offline_draft(
             category, articles, language=language, notes=["No articles."]

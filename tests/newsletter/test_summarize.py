@@ -315,11 +315,15 @@ def test_summarizing_the_same_articles_again_spends_no_tokens(llm_category, fake
     assert usage["calls"] == 1 and usage["calls_cached"] == 1
 
 
-def test_an_article_of_another_category_is_refused(defaults, offline):
+def test_a_source_filed_under_another_category_is_flagged(defaults, offline):
     research = Category.objects.get(slug="research")
-    [article] = make_articles(feed_items()[:1], category=research)
-    with pytest.raises(ValueError, match="only summarises its own articles"):
-        summarize_category(Category.objects.get(slug="llm"), [article], language="ko")
+    llm_category = Category.objects.get(slug="llm")
+    own = make_articles(feed_items()[:1], category=llm_category)
+    moved = make_articles(feed_items()[1:2], category=research)
+    draft = summarize_category(llm_category, own + moved, language="ko")
+    assert draft.needs_review
+    assert "Source(s) 2 are filed under another category" in draft.review_notes
+    assert not summarize_category(llm_category, own, language="ko").needs_review
 
 
 def test_a_category_without_articles_gets_an_empty_offline_section(
