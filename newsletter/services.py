@@ -1,11 +1,31 @@
-"""Every write a job or an editor can trigger on digests."""
+"""Every write a job or an editor can trigger on digests.
 
+The daily flow is: ingest → classify → summarize → chart → review → send → publish.
+Each stage is a plain function; Celery tasks and commands call these.
+"""
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
+from ingestion import services as ingestion_services
 from ingestion.defaults import DEFAULT_SOURCES
-from ingestion.models import Source
+from ingestion.models import Article, Source
+from newsletter import chart, classify, delivery, export, llm, summarize
 from newsletter.defaults import DEFAULT_CATEGORIES
-from newsletter.models import Category
+from newsletter.models import Category, Digest, DigestSection, DigestSource
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+# A digest in these states is final: rebuilding it would change what people received.
+FROZEN_STATUSES = {Digest.Status.SENDING, Digest.Status.SENT}
 
 
 @transaction.atomic
@@ -26,3 +46,263 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
             source.is_active = True
             source.save(update_fields=["is_active"])
     return created
+
+
+def _noop(message: str) -> None:
+    pass
+
+
+def digest_articles(digest: Digest) -> list[Article]:
+    """The window of a digest: articles first seen since the previous digest.
+
+    On the very first digest there is no previous window, so each source contributes
+    only its DIGEST_FIRST_RUN_PER_SOURCE most recent articles (a new install must not
+    summarise a feed's whole history).
+    """
+    originals = Article.objects.originals().select_related("source", "category")
+    if digest.window_start is not None:
+        window = originals.filter(
+            first_seen_at__gt=digest.window_start, first_seen_at__lte=digest.window_end
+        )
+        return list(window.order_by("published_at", "id"))
+    chosen: list[Article] = []
+    per_source = settings.DIGEST_FIRST_RUN_PER_SOURCE
+    source_ids = (
+        originals.filter(first_seen_at__lte=digest.window_end)
+        .order_by()  # the default ordering would make DISTINCT per (source, date)
+        .values_list("source_id", flat=True)
+        .distinct()
+    )
+    for source_id in source_ids:
+        recent = originals.filter(source_id=source_id, first_seen_at__lte=digest.window_end)
+        chosen.extend(recent.order_by("-published_at", "-id")[:per_source])
+    chosen.sort(key=lambda a: (a.published_at or a.first_seen_at, a.id))
+    return chosen
+
+
+def _open_digest(day: dt.date, *, edition: str, language: str) -> Digest:
+    with transaction.atomic():
+        digest, _ = Digest.objects.select_for_update().get_or_create(
+            date=day, edition=edition, defaults={"language": language}
+        )
+        if digest.status in FROZEN_STATUSES:
+            return digest
+        previous = (
+            Digest.objects.filter(edition=edition, date__lt=day, window_end__isnull=False)
+            .order_by("-date")
+            .first()
+        )
+        digest.window_start = previous.window_end if previous else None
+        digest.window_end = timezone.now()
+        digest.language = language
+        digest.status = Digest.Status.DRAFT
+        digest.save()
+    return digest
+
+
+def build_digest(
+    day: dt.date,
+    *,
+    edition: str = Digest.Edition.NEWS,
+    language: str | None = None,
+    progress: Progress = _noop,
+) -> Digest:
+    """Classify the window's articles, write one section per category, draw the chart.
+
+    Idempotent per (day, edition): a re-run updates the same Digest in place, keeps
+    sections an editor edited, and never touches a digest that is sending or sent.
+    """
+    digest = _open_digest(day, edition=edition, language=language or settings.DIGEST_LANGUAGE)
+    if digest.status in FROZEN_STATUSES:
+        progress(f"digest {digest} is already {digest.status}: left as it is")
+        return digest
+
+    articles = digest_articles(digest)
+    progress(f"{len(articles)} articles in the window")
+    unclassified = [a for a in articles if not a.classified_by]
+    if unclassified:
+        progress(f"classifying {len(unclassified)} articles")
+        classify.classify_articles(unclassified, digest=digest)
+        for article in articles:
+            article.refresh_from_db(fields=["category", "category_confidence", "classified_by"])
+
+    categories = list(Category.objects.filter(is_active=True))
+    by_category: dict[int, list[Article]] = {c.id: [] for c in categories}
+    others = Category.objects.filter(slug="others").first()
+    for article in articles:
+        category_id = article.category_id if article.category_id in by_category else None
+        if category_id is None and others is not None:
+            category_id = others.id
+        if category_id is not None:
+            by_category[category_id].append(article)
+
+    budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
+    kept_section_ids = []
+    generated = set()
+    for category in categories:
+        members = by_category[category.id]
+        if not category.in_digest or not members:
+            continue
+        section = DigestSection.objects.filter(digest=digest, category=category).first()
+        if section is not None and section.edited_by_editor:
+            kept_section_ids.append(section.id)
+            generated.add(DigestSection.GeneratedBy.EDITOR)
+            continue
+        progress(f"summarizing {category.name} ({len(members)} articles)")
+        draft = summarize.summarize_category(
+            category, members, language=digest.language, digest=digest, budget=budget
+        )
+        section = _save_section(digest, category, members, draft)
+        kept_section_ids.append(section.id)
+        generated.add(draft.generated_by)
+    DigestSection.objects.filter(digest=digest).exclude(id__in=kept_section_ids).delete()
+
+    counts = [
+        (category, len(by_category[category.id]))
+        for category in categories
+        if by_category[category.id]
+    ]
+    digest.category_counts = {category.slug: n for category, n in counts}
+    digest.chart_png = chart.render_chart(
+        [(category.name, n, category.color) for category, n in counts],
+        title=f"Daily AI Insights {day:%Y-%m-%d}",
+    )
+    usage = llm.digest_usage(digest)
+    digest.prompt_tokens = usage["prompt_tokens"]
+    digest.completion_tokens = usage["completion_tokens"]
+    digest.llm_calls = usage["calls"]
+    digest.cost_estimate = usage["cost"]
+    digest.generated_by = _generation_label(generated)
+    digest.notes = _digest_notes(digest, budget)
+    if settings.DIGEST_AUTO_APPROVE:
+        digest.status = Digest.Status.APPROVED
+        digest.approved_at = timezone.now()
+    else:
+        digest.status = Digest.Status.READY
+    digest.save()
+    progress(f"digest {digest}: {len(kept_section_ids)} sections, status {digest.status}")
+    return digest
+
+
+def _generation_label(generated: set[str]) -> str:
+    machine = generated - {DigestSection.GeneratedBy.EDITOR}
+    if not machine:
+        return "editor" if generated else ""
+    return machine.pop() if len(machine) == 1 else "mixed"
+
+
+def _digest_notes(digest: Digest, budget: "llm.TokenBudget") -> str:
+    notes = []
+    offline = digest.sections.filter(generated_by=DigestSection.GeneratedBy.OFFLINE).count()
+    if offline and not settings.LLM_ENABLED:
+        notes.append("No LLM configured: every section was written by the offline extractive summarizer.")
+    elif offline:
+        notes.append(f"{offline} section(s) fell back to the offline summarizer.")
+    if budget.remaining <= 0:
+        notes.append(f"Token budget of {budget.limit} reached: remaining sections are offline.")
+    flagged = digest.sections.filter(needs_review=True).count()
+    if flagged:
+        notes.append(f"{flagged} section(s) flagged for review.")
+    return "\n".join(notes)
+
+
+@transaction.atomic
+def _save_section(
+    digest: Digest, category: Category, members: list[Article], draft: "summarize.SectionDraft"
+) -> DigestSection:
+    section, _ = DigestSection.objects.update_or_create(
+        digest=digest,
+        category=category,
+        defaults={
+            "position": category.position,
+            "content": draft.content,
+            "generated_by": draft.generated_by,
+            "needs_review": draft.needs_review,
+            "review_notes": draft.review_notes,
+            "removed_citations": draft.removed_citations,
+        },
+    )
+    # Sources are numbered from the database, in the order the summarizer saw them.
+    section.sources.all().delete()
+    DigestSource.objects.bulk_create(
+        DigestSource(section=section, article=article, number=number)
+        for number, article in enumerate(members, start=1)
+    )
+    return section
+
+
+@transaction.atomic
+def approve_digest(digest_id: int) -> bool:
+    """Editor approval. True when the digest moved to approved."""
+    return bool(
+        Digest.objects.filter(
+            id=digest_id, status__in=[Digest.Status.READY, Digest.Status.DRAFT]
+        ).update(status=Digest.Status.APPROVED, approved_at=timezone.now())
+    )
+
+
+def regenerate_section(section_id: int) -> DigestSection:
+    """Write one section again from its own sources, dropping an editor's edits."""
+    section = DigestSection.objects.select_related("digest", "category").get(id=section_id)
+    if section.digest.status in FROZEN_STATUSES:
+        raise ValueError(f"{section.digest} is already {section.digest.status}")
+    members = [s.article for s in section.sources.select_related("article").order_by("number")]
+    draft = summarize.summarize_category(
+        section.category,
+        members,
+        language=section.digest.language,
+        digest=section.digest,
+        budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+    )
+    section = _save_section(section.digest, section.category, members, draft)
+    DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
+    section.refresh_from_db()
+    return section
+
+
+def send_digest(day: dt.date, *, edition: str = Digest.Edition.NEWS) -> "delivery.SendReport | None":
+    """Send an approved digest. None when there is nothing approved to send for that day."""
+    digest = Digest.objects.filter(date=day, edition=edition).first()
+    if digest is None or digest.status not in {
+        Digest.Status.APPROVED,
+        Digest.Status.SENDING,
+        Digest.Status.SENT,
+    }:
+        return None
+    return delivery.send_digest(digest.id)
+
+
+@dataclass
+class DailyRun:
+    digest: Digest
+    ingest: object | None
+    send: "delivery.SendReport | None"
+    export_path: object | None
+
+
+def run_daily(
+    day: dt.date,
+    *,
+    ingest_first: bool = True,
+    send: bool = True,
+    export_dir=None,
+    progress: Progress = _noop,
+) -> DailyRun:
+    """The whole morning: ingest, build, send (when approved), export."""
+    ingest_report = None
+    if ingest_first:
+        progress("ingesting sources")
+        ingest_report = ingestion_services.ingest(progress=progress)
+    progress(f"building the digest for {day:%Y-%m-%d}")
+    digest = build_digest(day, progress=progress)
+    send_report = None
+    if send and digest.status in {Digest.Status.APPROVED, Digest.Status.SENDING}:
+        progress("sending")
+        send_report = delivery.send_digest(digest.id)
+        digest.refresh_from_db()
+    path = None
+    if export_dir is not None and digest.sections.exists():
+        path = export.export_digest(digest, export_dir)
+        progress(f"exported {path}")
+    return DailyRun(digest=digest, ingest=ingest_report, send=send_report, export_path=path)
+

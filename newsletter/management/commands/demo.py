@@ -1,0 +1,121 @@
+"""The first thing a new user runs: the whole daily pipeline on the embedded default.
+
+Offline (default): the sample corpus is served from 127.0.0.1 by a throwaway HTTP
+server, so ingestion takes the production path (HTTP fetch → feedparser → article
+extraction). --online reads the real default sources instead.
+"""
+
+import secrets
+from contextlib import ExitStack
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from ingestion import sample
+from ingestion.models import Source
+from newsletter import services
+from newsletter.management.commands._dates import parse_day
+from newsletter.models import Category, Delivery
+from subscribers.models import Subscriber
+
+# Three readers with different tastes, so the outbox shows per-subscriber filtering.
+DEMO_SUBSCRIBERS = [
+    ("alice@example.com", "ko", []),  # everything
+    ("bob@example.com", "en", ["llm", "inference", "research"]),
+    ("minji@example.kr", "ko", ["ai-business", "policy-safety"]),
+    ("carol@example.org", "en", ["multimodal", "robotics-agents", "training"]),
+]
+
+
+class Command(BaseCommand):
+    help = "Run the whole daily pipeline once against the sample corpus (or --online)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="digest date YYYY-MM-DD (default: today)")
+        parser.add_argument("--online", action="store_true", help="read the real default sources")
+        parser.add_argument(
+            "--snapshot", default=sample.SNAPSHOTS[-1], choices=sample.SNAPSHOTS,
+            help="which sample day to serve offline",
+        )
+
+    def handle(self, *args, date=None, online=False, snapshot=None, **options):
+        day = parse_day(date)
+        say = self.stdout.write
+        services.load_defaults(activate_sources=online)
+        login = self._admin_login()
+        self._demo_subscribers()
+
+        with ExitStack() as stack:
+            if online:
+                Source.objects.filter(url__startswith="http://127.0.0.1").update(is_active=False)
+            else:
+                site = stack.enter_context(sample.serve_corpus(snapshot))
+                # The sample server is on loopback; production keeps the guard on.
+                settings.INGEST_ALLOW_PRIVATE_HOSTS = True
+                self._sample_sources(site)
+                say(f"sample corpus {snapshot} served at {site.base_url}")
+            out_dir = settings.VAR_DIR / "digests"
+            run = services.run_daily(day, export_dir=out_dir, progress=lambda m: say(f"  {m}"))
+
+        digest = run.digest
+        deliveries = Delivery.objects.filter(digest=digest)
+        sent = deliveries.filter(status=Delivery.Status.SENT).count()
+        say("")
+        say(self.style.SUCCESS(f"Digest {digest:} — {digest.get_status_display()}"))
+        say(f"  sections: {digest.sections.count()}  ·  written by: {digest.generated_by or '-'}")
+        if digest.notes:
+            say(f"  notes: {digest.notes}")
+        say(f"  deliveries: {sent} sent of {deliveries.count()} (re-running sends nothing twice)")
+        say(f"  emails (.eml):   {settings.EMAIL_FILE_PATH}/")
+        if run.export_path:
+            say(f"  Markdown report: {run.export_path}")
+            say(f"  chart:           {run.export_path.parent}/")
+        say(f"  database:        {settings.DATABASES['default']['NAME']}")
+        say("")
+        say("Browse it: make serve, then open http://127.0.0.1:8000/admin/ "
+            f"(user {login[0]}, password {login[1]}) and http://127.0.0.1:8000/archive/")
+
+    def _admin_login(self) -> tuple[str, str]:
+        """A local editor account; the password is generated once and kept in var/."""
+        User = get_user_model()
+        secret_file = settings.VAR_DIR / "demo-admin-password.txt"
+        if secret_file.exists() and User.objects.filter(username="admin").exists():
+            return "admin", secret_file.read_text().strip()
+        password = secrets.token_urlsafe(9)
+        user, _ = User.objects.get_or_create(
+            username="admin", defaults={"is_staff": True, "is_superuser": True}
+        )
+        user.set_password(password)
+        user.save()
+        secret_file.parent.mkdir(parents=True, exist_ok=True)
+        secret_file.write_text(password + "\n")
+        return "admin", password
+
+    @transaction.atomic
+    def _demo_subscribers(self) -> None:
+        for email, language, slugs in DEMO_SUBSCRIBERS:
+            subscriber, created = Subscriber.objects.get_or_create(
+                email=email,
+                defaults={
+                    "status": Subscriber.Status.ACTIVE,
+                    "language": language,
+                    "confirmed_at": timezone.now(),
+                },
+            )
+            if created:
+                subscriber.categories.set(Category.objects.filter(slug__in=slugs))
+
+    def _sample_sources(self, site) -> None:
+        """One Source per sample feed; its URL follows the server's port of this run."""
+        Source.objects.exclude(name__in=[f.name for f in site.feeds]).update(is_active=False)
+        for feed in site.feeds:
+            Source.objects.update_or_create(
+                name=feed.name,
+                defaults={"url": feed.url, "language": feed.language, "is_active": True,
+                          "paused_at": None, "consecutive_failures": 0,
+                          # A new port is a new URL: validators of the old one don't apply.
+                          "etag": "", "last_modified": ""},
+            )

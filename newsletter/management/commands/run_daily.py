@@ -1,0 +1,25 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from newsletter import services
+from newsletter.management.commands._dates import parse_day
+
+
+class Command(BaseCommand):
+    help = "The whole morning: ingest, classify, summarize, chart, send, export."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--date", help="YYYY-MM-DD (default: today)")
+        parser.add_argument("--no-ingest", action="store_true", help="use the articles already stored")
+        parser.add_argument("--no-send", action="store_true", help="build and export only")
+        parser.add_argument("--out", help="export folder (default: var/digests)")
+
+    def handle(self, *args, date=None, no_ingest=False, no_send=False, out=None, **options):
+        run = services.run_daily(
+            parse_day(date),
+            ingest_first=not no_ingest,
+            send=not no_send,
+            export_dir=out or settings.VAR_DIR / "digests",
+            progress=lambda m: self.stdout.write(f"  {m}"),
+        )
+        self.stdout.write(self.style.SUCCESS(f"{run.digest}: {run.digest.get_status_display()}"))

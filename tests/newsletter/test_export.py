@@ -1,0 +1,64 @@
+import re
+
+from newsletter import export
+from newsletter.models import Category, Digest
+from tests.factories import ArticleFactory, DigestFactory, make_section
+
+REFERENCE_FIRST_LINE = (
+    "# Daily Artificial Intelligence Insights : News"
+    "![Category Distribution Graph](news_2026-08-22.png)"
+)
+
+
+def test_export_writes_report_and_chart_in_the_reference_shape(defaults, tmp_path):
+    digest = DigestFactory(chart_png=b"\x89PNG fake")
+    business = Category.objects.get(slug="ai-business")
+    llm = Category.objects.get(slug="llm")
+    a1 = ArticleFactory(title="Funding round", url="https://example.com/a1")
+    a2 = ArticleFactory(title="New model", url="https://example.com/a2")
+    a3 = ArticleFactory(title="Bigger model", url="https://example.com/a3")
+    make_section(digest, llm, [a2, a3], generated_by="llm")
+    make_section(digest, business, [a1], generated_by="llm")
+
+    path = export.export_digest(digest, tmp_path)
+
+    assert path == tmp_path / "2026-08-22" / "News_2026-08-22_report.md"
+    assert (tmp_path / "2026-08-22" / "news_2026-08-22.png").read_bytes() == b"\x89PNG fake"
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    assert lines[0] == REFERENCE_FIRST_LINE
+    # Editor order (position), not insertion order.
+    assert re.findall(r"^## .*$", text, re.M) == ["## 🩵 AI business insight", "## 🧠 LLM"]
+    for part in ("1. **주요 주제**:", "2. **주요 사건**:", "3. **영향 분석**:", "4. **최종 요약**:"):
+        assert text.count(part) == 2
+    assert text.count("**요약:**") == 2 and text.count("**출처:**") == 2
+    assert "   - **경제**: 가격 경쟁이 심해진다." in lines
+    assert "   - OpenAI가 새 모델을 공개했다. [1]" in lines
+    sources = [line for line in lines if line.startswith(" - ")]
+    assert sources == [
+        " - Funding round (https://example.com/a1)",
+        " - New model (https://example.com/a2)",
+        " - Bigger model (https://example.com/a3)",
+    ]
+
+
+def test_export_keeps_structure_when_titles_hold_newlines_and_markup(defaults, tmp_path):
+    digest = DigestFactory()
+    article = ArticleFactory(title="Line one\n## not a heading", url="https://example.com/x")
+    make_section(digest, Category.objects.get(slug="llm"), [article], generated_by="offline")
+
+    text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
+
+    assert re.findall(r"^## .*$", text, re.M) == ["## 🧠 LLM"]
+    assert " - Line one ## not a heading (https://example.com/x)" in text.splitlines()
+    assert "LLM 없이" in text
+
+
+def test_english_digest_uses_english_labels(defaults, tmp_path):
+    digest = DigestFactory(language="en")
+    make_section(digest, Category.objects.get(slug="llm"), [ArticleFactory()], generated_by="llm")
+
+    text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
+
+    assert "**Summary:**" in text and "1. **Main topics**:" in text and "**Sources:**" in text
+    assert Digest.objects.count() == 1

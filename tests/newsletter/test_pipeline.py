@@ -1,0 +1,160 @@
+"""The daily flow through real stages: sample corpus over HTTP → digest rows."""
+
+import datetime as dt
+
+import pytest
+
+from ingestion import sample
+from ingestion import services as ingestion_services
+from ingestion.models import Article, Source
+from newsletter import services
+from newsletter.models import Category, Digest, DigestSection, DigestSource
+
+DAY1 = dt.date(2026, 8, 15)
+DAY2 = dt.date(2026, 8, 22)
+
+
+@pytest.fixture
+def ingest_snapshot(defaults, settings):
+    settings.INGEST_ALLOW_PRIVATE_HOSTS = True
+    settings.DIGEST_FIRST_RUN_PER_SOURCE = 4
+
+    def run(snapshot: str):
+        with sample.serve_corpus(snapshot) as site:
+            for feed in site.feeds:
+                Source.objects.update_or_create(
+                    name=feed.name,
+                    defaults={"url": feed.url, "language": feed.language, "etag": "",
+                              "last_modified": ""},
+                )
+            return ingestion_services.ingest()
+
+    return run
+
+
+def _section_article_ids(digest: Digest) -> set[int]:
+    return set(DigestSource.objects.filter(section__digest=digest).values_list("article_id", flat=True))
+
+
+def test_build_digest_twice_updates_the_same_digest_in_place(ingest_snapshot):
+    ingest_snapshot("2026-08-22")
+
+    first = services.build_digest(DAY2)
+    sections_before = list(first.sections.values_list("category__slug", "content"))
+    sources_before = _section_article_ids(first)
+    second = services.build_digest(DAY2)
+
+    assert second.id == first.id
+    assert Digest.objects.count() == 1
+    assert list(second.sections.values_list("category__slug", "content")) == sections_before
+    assert _section_article_ids(second) == sources_before
+    assert second.status == Digest.Status.APPROVED
+    assert second.chart_png.startswith(b"\x89PNG")
+    assert sum(second.category_counts.values()) >= len(sources_before)
+
+
+def test_every_section_cites_only_articles_of_its_own_category(ingest_snapshot):
+    ingest_snapshot("2026-08-22")
+
+    digest = services.build_digest(DAY2)
+
+    assert digest.sections.count() >= 3
+    for section in digest.sections.all():
+        categories = {s.article.category_id for s in section.sources.select_related("article")}
+        assert categories == {section.category_id}
+        numbers = [s.number for s in section.sources.all()]
+        assert numbers == list(range(1, len(numbers) + 1))
+        cited = {n for event in section.content["events"] for n in event["citations"]}
+        assert cited <= set(numbers), section
+
+
+def test_first_digest_takes_only_the_most_recent_few_per_source(ingest_snapshot):
+    ingest_snapshot("2026-08-22")
+
+    digest = services.build_digest(DAY2)
+
+    in_digest = Article.objects.filter(digest_sections__digest=digest).distinct()
+    per_source = {}
+    for article in in_digest:
+        per_source[article.source_id] = per_source.get(article.source_id, 0) + 1
+    assert per_source and max(per_source.values()) <= 4
+    assert Article.objects.originals().count() > in_digest.count()
+
+
+def test_second_day_covers_only_articles_first_seen_since_the_first(ingest_snapshot):
+    ingest_snapshot("2026-08-15")
+    day1 = services.build_digest(DAY1)
+    ingest_snapshot("2026-08-22")
+    day2 = services.build_digest(DAY2)
+
+    day1_ids, day2_ids = _section_article_ids(day1), _section_article_ids(day2)
+    assert day1_ids and day2_ids
+    assert not day1_ids & day2_ids
+    assert day2.window_start == day1.window_end
+    new_ids = set(
+        Article.objects.filter(first_seen_at__gt=day1.window_end).values_list("id", flat=True)
+    )
+    assert day2_ids <= new_ids
+
+
+def test_others_are_counted_but_never_get_a_section(defaults):
+    from tests.factories import ArticleFactory, SourceFactory
+
+    source = SourceFactory()
+    ArticleFactory(source=source, title="A recipe for sourdough bread", text="Flour, water, salt.")
+    ArticleFactory(source=source, title="OpenAI releases a new GPT language model",
+                   text="The new LLM chatbot improves reasoning benchmarks.")
+
+    digest = services.build_digest(DAY2)
+
+    assert digest.category_counts.get("others") == 1
+    assert not digest.sections.filter(category__slug="others").exists()
+    assert digest.sections.filter(category__slug="llm").exists()
+
+
+def test_rebuild_keeps_a_section_the_editor_edited(ingest_snapshot):
+    ingest_snapshot("2026-08-22")
+    digest = services.build_digest(DAY2)
+    section = digest.sections.first()
+    edited = {**section.content, "final_summary": ["편집자가 고친 문장."]}
+    DigestSection.objects.filter(id=section.id).update(content=edited, edited_by_editor=True)
+
+    services.build_digest(DAY2)
+
+    section.refresh_from_db()
+    assert section.content["final_summary"] == ["편집자가 고친 문장."]
+
+
+def test_a_sent_digest_is_never_rebuilt(ingest_snapshot):
+    ingest_snapshot("2026-08-22")
+    digest = services.build_digest(DAY2)
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.SENT)
+    sections = list(digest.sections.values_list("id", "content"))
+    Category.objects.filter(slug="llm").update(in_digest=False)
+
+    services.build_digest(DAY2)
+
+    assert list(digest.sections.values_list("id", "content")) == sections
+
+
+def test_digest_waits_for_an_editor_when_auto_approve_is_off(ingest_snapshot, settings):
+    settings.DIGEST_AUTO_APPROVE = False
+    ingest_snapshot("2026-08-22")
+
+    digest = services.build_digest(DAY2)
+
+    assert digest.status == Digest.Status.READY
+    assert services.send_digest(DAY2) is None
+    assert services.approve_digest(digest.id)
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.APPROVED
+
+
+def test_offline_digest_says_it_was_written_without_an_llm(ingest_snapshot):
+    ingest_snapshot("2026-08-22")
+
+    digest = services.build_digest(DAY2)
+
+    assert digest.generated_by == "offline"
+    assert "offline" in digest.notes
+    assert set(digest.sections.values_list("generated_by", flat=True)) == {"offline"}
