@@ -21,7 +21,9 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 # Below this many characters an extraction is a teaser, a paywall or a cookie wall.
+# Hangul packs about three times the meaning per character.
 MIN_TEXT_CHARS = 200
+MIN_HANGUL_TEXT_CHARS = 80
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LETTER = re.compile(r"[^\W\d_]")
 _DATE_FORMATS = ("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d")
@@ -75,6 +77,12 @@ def extract_article(html: str | bytes, *, url: str) -> ExtractedArticle | None:
     return result
 
 
+def _is_substantial(text: str) -> bool:
+    if len(text) >= MIN_TEXT_CHARS:
+        return True
+    return len(text) >= MIN_HANGUL_TEXT_CHARS and detect_language(text) == "ko"
+
+
 def _with_trafilatura(html, *, url: str, favor_precision: bool) -> ExtractedArticle | None:
     try:
         doc = trafilatura.bare_extraction(
@@ -90,7 +98,7 @@ def _with_trafilatura(html, *, url: str, favor_precision: bool) -> ExtractedArti
         logger.info("trafilatura failed on %s: %r", url, exc)
         return None
     text = (getattr(doc, "text", None) or "").strip() if doc is not None else ""
-    if len(text) < MIN_TEXT_CHARS:
+    if not _is_substantial(text):
         return None
     author = getattr(doc, "author", None) or ""
     return ExtractedArticle(
@@ -120,7 +128,7 @@ def _with_newspaper(html, *, url: str) -> ExtractedArticle | None:
         logger.info("newspaper4k failed on %s: %r", url, exc)
         return None
     text = (article.text or "").strip()
-    if len(text) < MIN_TEXT_CHARS:
+    if not _is_substantial(text):
         return None
     published = article.publish_date
     if published is not None and published.tzinfo is None:

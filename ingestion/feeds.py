@@ -76,7 +76,10 @@ def html_to_text(html: str) -> str:
 
 def parse_feed(content: bytes, *, url: str, headers: dict | None = None) -> ParsedFeed:
     response_headers = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
-    response_headers.setdefault("content-location", url)
+    if response_headers:
+        # Relative links resolve against the URL fetched; without any headers feedparser
+        # would also flag the missing Content-Type, which says nothing about the feed.
+        response_headers.setdefault("content-location", url)
     try:
         parsed = feedparser.parse(
             content,

@@ -12,6 +12,7 @@ Handlers run in the server's own threads; ``server.hits[path]`` counts requests 
 from __future__ import annotations
 
 import gzip
+import sys
 import threading
 import time
 from collections import Counter, defaultdict
@@ -19,6 +20,12 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FeedServer:
@@ -51,7 +58,7 @@ class FeedServer:
             def log_message(self, format, *args) -> None:  # noqa: A002
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), RequestHandler)
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(

@@ -1,0 +1,132 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.template.defaultfilters import truncatechars
+from django.urls import reverse
+from django.utils.html import format_html
+
+from ingestion import services
+from ingestion.models import Article, Source
+
+
+class PausedFilter(admin.SimpleListFilter):
+    title = "paused"
+    parameter_name = "paused"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Paused"), ("no", "Running")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(paused_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(paused_at__isnull=True)
+        return queryset
+
+
+class DuplicateFilter(admin.SimpleListFilter):
+    title = "duplicate"
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Duplicates"), ("no", "Originals")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(duplicate_of__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(duplicate_of__isnull=True)
+        return queryset
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = [
+        "name", "kind", "language", "is_active", "health", "last_status", "last_success_at",
+        "consecutive_failures", "paused_at", "short_error", "article_count",
+    ]
+    list_filter = ["is_active", PausedFilter, "last_status", "kind", "language"]
+    search_fields = ["name", "url"]
+    actions = ["resume", "fetch_now"]
+    readonly_fields = [
+        "last_status", "last_fetched_at", "last_success_at", "last_error",
+        "consecutive_failures", "etag", "last_modified", "created_at",
+    ]
+    fieldsets = [
+        (None, {"fields": ["name", "url", "kind", "language", "is_active", "paused_at"]}),
+        ("Health", {"fields": ["last_status", "last_fetched_at", "last_success_at",
+                               "consecutive_failures", "last_error"]}),
+        ("Conditional GET", {"classes": ["collapse"],
+                             "fields": ["etag", "last_modified", "created_at"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_articles=Count("articles"))
+
+    @admin.display(description="health")
+    def health(self, obj: Source) -> str:
+        if obj.paused_at:
+            return "⏸ paused"
+        if obj.last_status == Source.FetchStatus.ERROR:
+            return "❌ failing"
+        if obj.last_status == Source.FetchStatus.NEVER:
+            return "· never fetched"
+        return "⚠️ ok, with a note" if obj.last_error else "✅ ok"
+
+    @admin.display(description="last error")
+    def short_error(self, obj: Source) -> str:
+        return truncatechars(obj.last_error, 80)
+
+    @admin.display(description="articles", ordering="n_articles")
+    def article_count(self, obj: Source):
+        url = reverse("admin:ingestion_article_changelist")
+        return format_html('<a href="{}?source__id__exact={}">{}</a>', url, obj.id, obj.n_articles)
+
+    @admin.action(description="Resume the selected paused sources")
+    def resume(self, request, queryset):
+        count = services.resume_sources(list(queryset.values_list("id", flat=True)))
+        self.message_user(request, f"Resumed {count} source(s).", messages.SUCCESS)
+
+    @admin.action(description="Fetch the selected sources now")
+    def fetch_now(self, request, queryset):
+        report = services.ingest(source_ids=list(queryset.values_list("id", flat=True)))
+        level = messages.WARNING if report.sources_failed else messages.SUCCESS
+        self.message_user(request, str(report).split("\n", 1)[0], level)
+        for name, reason in report.errors:
+            self.message_user(request, f"{name}: {reason}", messages.ERROR)
+
+
+@admin.register(Article)
+class ArticleAdmin(admin.ModelAdmin):
+    list_display = [
+        "title", "source", "published_at", "first_seen_at", "category", "needs_review",
+        "extraction_status", "language", "duplicate_of_link",
+    ]
+    list_filter = [
+        "source", "category", "needs_review", "extraction_status", DuplicateFilter,
+        "classified_by", "language",
+    ]
+    list_select_related = ["source", "category", "duplicate_of"]
+    search_fields = ["title", "url", "guid", "author"]
+    date_hierarchy = "first_seen_at"
+    raw_id_fields = ["duplicate_of"]
+    list_per_page = 50
+    readonly_fields = [
+        "source", "url", "feed_url", "guid", "first_seen_at", "content_hash",
+        "extraction_status", "extraction_error", "classified_by", "category_confidence",
+    ]
+    fieldsets = [
+        (None, {"fields": ["title", "source", "url", "author", "published_at", "language"]}),
+        ("Classification", {"fields": ["category", "category_confidence", "classified_by",
+                                       "needs_review"]}),
+        ("Text", {"fields": ["text", "feed_summary", "extraction_status", "extraction_error"]}),
+        ("Identity", {"classes": ["collapse"],
+                      "fields": ["feed_url", "guid", "first_seen_at", "content_hash",
+                                 "duplicate_of"]}),
+    ]
+
+    @admin.display(description="duplicate of", ordering="duplicate_of")
+    def duplicate_of_link(self, obj: Article):
+        if obj.duplicate_of_id is None:
+            return "—"
+        url = reverse("admin:ingestion_article_change", args=[obj.duplicate_of_id])
+        return format_html('<a href="{}">{}</a>', url, truncatechars(obj.duplicate_of.title, 40))
