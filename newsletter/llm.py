@@ -56,6 +56,11 @@ class LLMError(Exception):
         self.call = call
 
 
+class CacheMiss(LLMError):
+    def __init__(self) -> None:
+        super().__init__("cache_miss", "no accepted answer in the cache")
+
+
 class BudgetExceeded(LLMError):
     def __init__(self, message: str) -> None:
         super().__init__("budget", message)
@@ -189,8 +194,12 @@ def call_structured(
     digest: Digest | None = None,
     budget: TokenBudget | None = None,
     use_cache: bool = True,
+    cache_only: bool = False,
 ) -> LLMResult[T]:
-    """One request: logs exactly one LLMCall row, raises LLMError on failure."""
+    """One request: logs exactly one LLMCall row, raises LLMError on failure.
+
+    cache_only: answer from the cache or raise CacheMiss, logging nothing.
+    """
     key = cache_key(model=model, messages=messages, response_format=response_format)
     if use_cache:
         answer = _cached_answer(key, response_format)
@@ -204,6 +213,8 @@ def call_structured(
                 response=answer.model_dump(mode="json"),
             )
             return LLMResult(parsed=answer, call=call, cached=True)
+    if cache_only:
+        raise CacheMiss()
 
     needed = estimate_prompt_tokens(messages, response_format) + max_tokens
     if budget is not None and (budget.exhausted or budget.would_exceed(needed)):

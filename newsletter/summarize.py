@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 
@@ -196,27 +197,34 @@ def _draft(
         budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
 
     notes: list[str] = []
-    for attempt in (1, 2):
-        retry_note = (
-            prompts.korean_retry_note() if attempt == 2 and language == "ko" else ""
-        )
-        if attempt == 2 and not retry_note:
-            retry_note = (
-                "Your previous answer was broken text. Write clear, full sentences."
-            )
-        messages = prompts.summary_messages(
+    retry_note = (
+        prompts.korean_retry_note()
+        if language == "ko"
+        else "Your previous answer was broken text. Write clear, full sentences."
+    )
+    attempts = [
+        prompts.summary_messages(category, articles, language=language),
+        prompts.summary_messages(
             category, articles, language=language, retry_note=retry_note
-        )
+        ),
+    ]
+    call = partial(
+        llm.call_structured,
+        purpose=LLMCall.Purpose.SUMMARIZE,
+        model=settings.LLM_SUMMARY_MODEL,
+        response_format=Briefing,
+        max_tokens=SUMMARY_MAX_TOKENS,
+        digest=digest,
+        budget=budget,
+    )
+    try:
+        # An earlier run needed the retry and it was accepted: reuse it, spend nothing.
+        result = call(messages=attempts[1], cache_only=True)
+    except llm.CacheMiss:
+        result = None
+    for attempt, messages in enumerate(attempts if result is None else [], start=1):
         try:
-            result = llm.call_structured(
-                purpose=LLMCall.Purpose.SUMMARIZE,
-                model=settings.LLM_SUMMARY_MODEL,
-                messages=messages,
-                response_format=Briefing,
-                max_tokens=SUMMARY_MAX_TOKENS,
-                digest=digest,
-                budget=budget,
-            )
+            result = call(messages=messages)
         except llm.BudgetExceeded as exc:
             notes.append(
                 f"Token budget reached ({exc}); this section was written offline."
@@ -234,7 +242,8 @@ def _draft(
         notes.append(
             f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
         )
-    else:
+        result = None
+    if result is None:
         notes.append("Written offline after the LLM failed the quality gate twice.")
         return _offline_draft(
             category, articles, language=language, notes=notes, needs_review=True

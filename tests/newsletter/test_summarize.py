@@ -192,6 +192,9 @@ def test_korean_with_the_hangul_stripped_is_retried_once(llm_category, fake_llm)
     assert "한국어 문장으로" in second["body"]["messages"][0]["content"]
     assert LLMCall.objects.filter(error__startswith="rejected").count() == 1
 
+    again = summarize_category(llm_category, articles, language="ko")
+    assert again.content == draft.content and len(fake_llm.requests) == 2
+
 
 def test_korean_broken_twice_falls_back_to_offline_for_review(llm_category, fake_llm):
     articles = make_articles(feed_items()[:3])
