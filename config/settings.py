@@ -202,6 +202,9 @@ LLM_CLASSIFY_MODEL = os.getenv("LLM_CLASSIFY_MODEL", LLM_SUMMARY_MODEL)
 LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_TOKEN_BUDGET = env_int("LLM_TOKEN_BUDGET", 200_000)  # per daily run, in+out tokens
+# USD per million tokens, for LLMCall.cost_estimate. Default: gpt-4o-mini list prices.
+LLM_PRICE_INPUT_PER_MTOK = float(os.getenv("LLM_PRICE_INPUT_PER_MTOK") or 0.15)
+LLM_PRICE_OUTPUT_PER_MTOK = float(os.getenv("LLM_PRICE_OUTPUT_PER_MTOK") or 0.60)
 
 # Ingestion.
 INGEST_USER_AGENT = os.getenv(
