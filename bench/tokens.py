@@ -181,6 +181,11 @@ def run(fake: FakeOpenAI, args) -> int:
             "",
         ),
         ("input tokens / article (both)", f"{input_per_article:.0f}", "<= 600"),
+        (
+            "worst case: every article summarised",
+            f"{cls['prompt'] / n + summ['prompt'] / max(1, summarised):.0f}",
+            "<= 600",
+        ),
         ("input tokens / digest", first["usage"]["prompt_tokens"], ""),
         ("output tokens / digest", first["usage"]["completion_tokens"], ""),
         ("calls / digest", first["usage"]["calls"], ""),
@@ -209,7 +214,8 @@ def run(fake: FakeOpenAI, args) -> int:
         print(f"{name:<{width}}  {str(value):>12}  {target}")
 
     failures = []
-    if input_per_article > 600:
+    worst = cls["prompt"] / n + summ["prompt"] / max(1, summarised)
+    if input_per_article > 600 or worst > 600:
         failures.append("input tokens per article above 600")
     if cls["calls"] > -(-n // 25):
         failures.append("more than one classification call per 25 articles")
