@@ -1,0 +1,128 @@
+"""A real browser through the whole subscriber journey, against a live server."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.db import connections
+
+from newsletter import services as newsletter_services
+from newsletter.models import Category
+from subscribers.models import Subscriber
+from tests.conftest import IN_CI
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    # Depends on live_server so the browser (and its keep-alive connections, each
+    # holding a server thread and its database connection) closes first.
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail("CI=true but /usr/bin/chromium is missing")
+        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install chromium)")
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls
+    # made by the test itself would otherwise be refused.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="ko-KR")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        try:
+            yield page
+        finally:
+            # Inside Playwright's loop the test's ORM calls get their own connection
+            # (asgiref locals follow the running loop): close it here, or it
+            # outlives the test and blocks dropping the test database.
+            connections.close_all()
+            context.close()
+            browser.close()
+
+
+def link_in(message, name: str, base: str) -> str:
+    match = re.search(rf"(https?://\S+?/{name}/\S+?/)(\s|$)", message.body)
+    assert match, f"no {name} link in the email"
+    assert match.group(1).startswith(base)
+    return match.group(1)
+
+
+def test_subscribe_confirm_change_categories_unsubscribe(
+    browser_page, live_server, mailoutbox, settings
+):
+    page = browser_page
+    settings.SITE_URL = live_server.url
+    cache.clear()
+    newsletter_services.load_defaults()
+    categories = list(Category.objects.for_digest())
+
+    # Subscribe (Korean is the default language), leaving out two categories.
+    page.goto(live_server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "ko"
+    page.get_by_label("이메일 주소").fill("Reader@Example.COM")
+    page.get_by_label(f"{categories[0].emoji} {categories[0].name}").uncheck()
+    page.get_by_label(f"{categories[1].emoji} {categories[1].name}").uncheck()
+    page.screenshot(path=str(ARTIFACTS / "1-subscribe.png"), full_page=True)
+    page.get_by_role("button", name="구독하기").click()
+    page.get_by_role("heading", name="메일함을 확인하세요").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "2-check-email.png"), full_page=True)
+
+    subscriber = Subscriber.objects.get()
+    assert subscriber.email == "Reader@example.com"
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert len(mailoutbox) == 1
+
+    # Open the confirmation link from the email.
+    page.goto(link_in(mailoutbox[0], "confirm", live_server.url))
+    page.get_by_role("heading", name="구독되었습니다").wait_for()
+    body = page.locator("main").inner_text()
+    assert categories[2].name in body
+    assert categories[0].name not in body
+    page.screenshot(path=str(ARTIFACTS / "3-confirmed.png"), full_page=True)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert len(mailoutbox) == 2  # the welcome email
+
+    # Change categories on the preferences page: keep only the first one.
+    page.get_by_role("link", name="카테고리 또는 언어 변경").click()
+    for category in categories:
+        box = page.get_by_label(f"{category.emoji} {category.name}")
+        box.set_checked(category == categories[0])
+    page.get_by_role("button", name="저장").click()
+    page.get_by_text("선택 사항을 저장했습니다.").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "4-preferences.png"), full_page=True)
+    assert list(subscriber.categories.all()) == [categories[0]]
+
+    # Unsubscribe through the link in the welcome email: the page asks first.
+    page.goto(link_in(mailoutbox[1], "unsubscribe", live_server.url))
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE  # the GET changed nothing
+    page.get_by_role("button", name="구독 해지").click()
+    page.get_by_role("heading", name="구독이 해지되었습니다").wait_for()
+    page.screenshot(path=str(ARTIFACTS / "5-unsubscribed.png"), full_page=True)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert not Subscriber.objects.receiving().exists()
+
+    # Changed their mind: one click brings them back.
+    page.get_by_role("button", name="다시 구독하기").click()
+    page.get_by_role("heading", name="다시 오신 것을 환영합니다").wait_for()
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
