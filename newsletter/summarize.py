@@ -31,8 +31,9 @@ MAX_TOPICS = 6
 MAX_EVENTS = 8
 MAX_FIELD_CHARS = 600
 SUMMARY_MAX_TOKENS = 1800
-# Share of Hangul among letters below which a Korean section is considered broken.
-MIN_HANGUL_RATIO = 0.4
+# Korean sections: Hangul syllables against Latin-script words (a name counts once
+# however long, so name-heavy Korean passes). Below this the text is considered broken.
+MIN_HANGUL_RATIO = 0.5
 
 OFFLINE_EVENTS = 6
 OFFLINE_FINAL_SENTENCES = 3
@@ -133,10 +134,11 @@ _BROKEN = [
     re.compile(r"(?:,\s*){3,}"),
     re.compile(r"\(\s*\)"),
     re.compile(r"(?:^|\s)[,.;:](?:\s+[,.;:]){1,}"),
-    re.compile(r"[\"“‘']\s*[\"”’']"),
+    # Quotes left empty once the words inside them were lost: '', "", ‘’, “”.
+    re.compile(r"'\s*'|\"\s*\"|‘\s*’|“\s*”"),
 ]
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
-_LATIN = re.compile(r"[A-Za-z]")
+_LATIN_RUN = re.compile(r"[A-Za-z]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+'’][A-Za-z0-9]+)*")
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[\"“‘'(\[A-Z0-9\uac00-\ud7a3])")
@@ -315,10 +317,10 @@ def quality_problems(briefing: Briefing, *, language: str) -> list[str]:
         problems.append("broken punctuation patterns")
     if language == "ko":
         hangul = len(_HANGUL.findall(joined))
-        latin = len(_LATIN.findall(joined))
+        latin = len(_LATIN_RUN.findall(joined))
         ratio = hangul / (hangul + latin) if hangul + latin else 0.0
         if ratio < MIN_HANGUL_RATIO:
-            problems.append(f"only {ratio:.0%} of the letters are Hangul")
+            problems.append(f"too little Hangul ({ratio:.0%} against Latin words)")
     return problems
 
 

@@ -255,6 +255,38 @@ def test_numbers_and_names_found_in_no_source_are_flagged(llm_category, fake_llm
     assert any("Palantir" in e["text"] for e in draft.content["events"])
 
 
+def briefing(*texts):
+    from newsletter.briefing import Briefing
+
+    return Briefing(
+        topics=[texts[0]],
+        events=[{"text": t, "citations": [1]} for t in texts],
+        impact={
+            "economy": texts[0],
+            "politics_society": "-",
+            "science_technology": "-",
+        },
+        final_summary=[texts[-1]],
+    )
+
+
+def test_the_quality_gate_passes_real_prose_and_catches_broken_text():
+    english = briefing(
+        'The developers\' "agent" mode (beta) ships today, e.g. in Copilot. [1]',
+        "xAI's Grok 4.6 reaches 1,000,000 tokens of context. [2]",
+    )
+    korean = briefing(
+        "‘챗봇’ 시대는 잊어라: Anthropic이 Claude Opus 5를 공개했다 [1]",
+        "xAI의 Grok 4.6이 Amazon Bedrock과 Vertex AI에 출시되었다 [2]",
+    )
+    stripped = briefing("‘’  : Anthropic Claude Opus 5 [1]", ", , , , [2]")
+    assert summarize.quality_problems(english, language="en") == []
+    assert summarize.quality_problems(korean, language="ko") == []
+    problems = summarize.quality_problems(stripped, language="ko")
+    assert "broken punctuation patterns" in problems
+    assert any("Hangul" in p for p in problems)
+
+
 def test_names_copied_from_the_sources_are_not_flagged(llm_category):
     articles = make_articles(feed_items()[:2])
     content = {
