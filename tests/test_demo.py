@@ -1,0 +1,128 @@
+"""The first README command, end to end, in a subprocess on the embedded default."""
+
+import email
+import email.policy
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsletter.defaults import DEFAULT_CATEGORIES
+
+ROOT = Path(__file__).resolve().parent.parent
+DAY = "2026-08-22"
+HEADINGS = {f"{c['emoji']} {c['name']}": c["slug"] for c in DEFAULT_CATEGORIES}
+CHOICES = {
+    "alice@example.com": None,  # all categories
+    "bob@example.com": {"llm", "inference", "research"},
+    "minji@example.kr": {"ai-business", "policy-safety"},
+    "carol@example.org": {"multimodal", "robotics-agents", "training"},
+}
+
+
+def _run(var_dir: Path, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABASE_URL", "CELERY_", "OPENAI_", "EMAIL_", "ESP", "DJANGO_"))}
+    env["VAR_DIR"] = str(var_dir)
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+        text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    var_dir = tmp_path_factory.mktemp("demo") / "var"
+    _run(var_dir, "migrate", "--noinput", "-v", "0")
+    first = _run(var_dir, "demo", "--date", DAY)
+    outbox_after_first = sorted((var_dir / "outbox").glob("*.eml"))
+    second = _run(var_dir, "demo", "--date", DAY)
+    return var_dir, first, second, outbox_after_first
+
+
+def _parts(path: Path):
+    message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    return message, text, html, images
+
+
+def test_demo_sends_each_subscriber_only_their_categories(demo):
+    var_dir, first, _, outbox = demo
+    db = sqlite3.connect(var_dir / "db.sqlite3")
+    with_sections = {
+        slug for (slug,) in db.execute(
+            "select c.slug from newsletter_digestsection s join newsletter_category c "
+            "on c.id = s.category_id join newsletter_digest d on d.id = s.digest_id "
+            "where d.date = ?", (DAY,))
+    }
+    assert len(with_sections) >= 4
+    recipients = {}
+    for path in outbox:
+        message, text, html, images = _parts(path)
+        recipients[message["To"]] = message
+        headings = {HEADINGS[line.strip()] for line in text.splitlines() if line.strip() in HEADINGS}
+        wanted = CHOICES[message["To"]]
+        expected = with_sections if wanted is None else with_sections & wanted
+        assert headings == expected, message["To"]
+        assert "others" not in headings
+        # The chart is inline, referenced from the HTML, with alt text that states counts.
+        assert len(images) == 1
+        cid = images[0]["Content-ID"].strip("<>")
+        assert f"cid:{cid}" in html
+        alt = re.search(r'<img[^>]+alt="([^"]+)"[^>]+src="cid:', html) or re.search(
+            r'<img[^>]+src="cid:[^"]+"[^>]+alt="([^"]+)"', html)
+        assert alt and re.search(r"\d", alt.group(1))
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert "LLM" in text  # the offline banner says the digest was written without one
+    expected_recipients = {
+        addr for addr, wanted in CHOICES.items() if wanted is None or wanted & with_sections
+    }
+    assert set(recipients) == expected_recipients
+
+
+def test_demo_rerun_sends_nothing_twice(demo):
+    var_dir, _, second, outbox = demo
+    assert sorted((var_dir / "outbox").glob("*.eml")) == outbox
+    db = sqlite3.connect(var_dir / "db.sqlite3")
+    (digests,) = db.execute("select count(*) from newsletter_digest").fetchone()
+    (sent,) = db.execute("select count(*) from newsletter_delivery where status='sent'").fetchone()
+    assert digests == 1
+    assert sent == len(outbox)
+    assert "0 sent" not in second.split("deliveries:")[1].splitlines()[0] or sent == 0
+
+
+def test_demo_writes_the_markdown_report_and_chart(demo):
+    var_dir, first, _, _ = demo
+    folder = var_dir / "digests" / DAY
+    report = (folder / f"News_{DAY}_report.md").read_text(encoding="utf-8")
+    png = (folder / f"news_{DAY}.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    assert report.splitlines()[0] == (
+        f"# Daily Artificial Intelligence Insights : News![Category Distribution Graph](news_{DAY}.png)"
+    )
+    headings = re.findall(r"^## (.+)$", report, re.M)
+    assert headings and all(h in HEADINGS for h in headings)
+    assert report.count("**요약:**") == len(headings) == report.count("**출처:**")
+    assert re.search(r"^ - .+ \(https?://[^ ]+\)$", report, re.M)
+    assert str(folder / f"News_{DAY}_report.md") in first
+
+
+def test_demo_stores_rows_browsable_in_the_admin(demo):
+    var_dir, first, _, _ = demo
+    db = sqlite3.connect(var_dir / "db.sqlite3")
+    count = lambda table: db.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: E731
+    assert count("ingestion_article") >= 30
+    assert count("subscribers_subscriber") == 4
+    assert count("newsletter_digestsection") >= 4
+    assert db.execute("select count(*) from auth_user where is_superuser").fetchone()[0] == 1
+    assert re.search(r"user admin, password \S+", first)
+    # Korean input went through the same path.
+    assert db.execute("select count(*) from ingestion_article where language='ko'").fetchone()[0] >= 3
