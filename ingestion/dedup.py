@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Iterable
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -81,8 +82,13 @@ def shingles(text: str) -> set[str]:
     }
 
 
+def _crc32(data: bytes) -> int:
+    # Signatures live only in memory during one run: a fast, stable 32-bit hash will do.
+    return zlib.crc32(data)
+
+
 def minhash(shingle_set: set[str]) -> MinHash:
-    signature = MinHash(num_perm=NUM_PERM)
+    signature = MinHash(num_perm=NUM_PERM, hashfunc=_crc32)
     signature.update_batch([s.encode() for s in shingle_set])
     return signature
 
@@ -120,9 +126,24 @@ class NearDuplicateIndex:
         shingle_set = shingles(text)
         if not shingle_set:
             return None
+        return self._match(shingle_set, minhash(shingle_set), exclude=exclude)
+
+    def find_or_add(self, key: int, text: str) -> int | None:
+        """Like find(); when nothing matches, the text joins the index as an original."""
+        shingle_set = shingles(text)
+        if not shingle_set:
+            return None
+        signature = minhash(shingle_set)
+        match = self._match(shingle_set, signature, exclude=key)
+        if match is None and key not in self._shingles:
+            self._shingles[key] = shingle_set
+            self._lsh.insert(key, signature)
+        return match
+
+    def _match(self, shingle_set: set[str], signature: MinHash, *, exclude: int | None):
         matches = [
             key
-            for key in self._lsh.query(minhash(shingle_set))
+            for key in self._lsh.query(signature)
             if key != exclude
             and containment(shingle_set, self._shingles[key]) >= CONTAINMENT_THRESHOLD
         ]

@@ -94,6 +94,10 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+        indexes = [
+            # pipeline._KnownEntries: "which of this feed's guids are stored already?"
+            models.Index(fields=["source", "guid"], name="article_source_guid"),
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -33,6 +33,7 @@ from ingestion.models import Article, Source
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+PAGE_WRITE_BATCH = 25
 
 
 @dataclass
@@ -106,6 +107,7 @@ def ingest_sources(source_ids: list[int], *, progress: Progress | None = None) -
         for source in sources.values():
             pool.submit(host_of(source.url), _feed_job(client, source))
         pages_done = 0
+        page_batch: list[_PageOutcome] = []
         for outcome in pool.results():
             if isinstance(outcome, _FeedOutcome):
                 source = sources[outcome.source_id]
@@ -119,13 +121,23 @@ def ingest_sources(source_ids: list[int], *, progress: Progress | None = None) -
                 for article in new_articles:
                     pool.submit(host_of(article.url), _page_job(client, article.id, article.url))
             else:
-                _apply_page(outcome, report)
+                page_batch.append(outcome)
                 pages_done += 1
-                if pages_done % 25 == 0:
+                if len(page_batch) >= PAGE_WRITE_BATCH:
+                    _apply_pages(page_batch, report)
+                    page_batch = []
                     say(f"{pages_done} of {len(report.new_article_ids)} pages read")
+        _apply_pages(page_batch, report)
     _mark_duplicates(report.new_article_ids, report)
     say(str(report).split("\n", 1)[0])
     return report
+
+
+def _apply_pages(outcomes: list[_PageOutcome], report: IngestReport) -> None:
+    # One commit per batch: a commit per page costs more than extracting it on SQLite.
+    with transaction.atomic():
+        for outcome in outcomes:
+            _apply_page(outcome, report)
 
 
 def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
@@ -207,8 +219,9 @@ def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> 
 
     created: list[Article] = []
     with transaction.atomic():
+        known = _KnownEntries.for_entries(source, linked)
         for entry in linked:
-            article = _upsert_entry(source, entry)
+            article = _upsert_entry(source, entry, known)
             if article is None:
                 report.articles_seen += 1
             else:
@@ -224,16 +237,39 @@ def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> 
     return created
 
 
-def _upsert_entry(source: Source, entry) -> Article | None:
+@dataclass
+class _KnownEntries:
+    """What is already stored for a feed's entries, read in two queries, not one per entry."""
+
+    guids: set[str]
+    urls: set[str]
+
+    @classmethod
+    def for_entries(cls, source: Source, entries) -> _KnownEntries:
+        guids = {e.guid for e in entries if e.guid}
+        urls = {dedup.canonicalize_url(e.url) for e in entries}
+        stored = Article.objects.filter(Q(url__in=urls) | Q(feed_url__in=urls))
+        return cls(
+            guids=set(
+                Article.objects.filter(source=source, guid__in=guids).values_list("guid", flat=True)
+            ),
+            urls={u for pair in stored.values_list("url", "feed_url") for u in pair},
+        )
+
+    def has(self, *, guid: str, url: str) -> bool:
+        return (bool(guid) and guid in self.guids) or url in self.urls
+
+    def add(self, *, guid: str, url: str) -> None:
+        self.guids.add(guid)
+        self.urls.add(url)
+
+
+def _upsert_entry(source: Source, entry, known: _KnownEntries) -> Article | None:
     """The new Article for this entry, or None when it is already stored."""
     feed_url = dedup.canonicalize_url(entry.url)
-    known = Article.objects.filter(Q(url=feed_url) | Q(feed_url=feed_url))
-    if entry.guid:
-        known = Article.objects.filter(
-            Q(source=source, guid=entry.guid) | Q(url=feed_url) | Q(feed_url=feed_url)
-        )
-    if known.exists():
+    if known.has(guid=entry.guid, url=feed_url):
         return None
+    known.add(guid=entry.guid, url=feed_url)
     text = html_to_text(entry.content)[: settings.INGEST_MAX_TEXT_CHARS]
     article = Article(
         source=source,
@@ -324,31 +360,29 @@ def _mark_duplicates(article_ids: list[int], report: IngestReport) -> None:
         .values_list("id", "text")
         .iterator()
     )
-    for article in Article.objects.filter(id__in=new_ids).order_by("id"):
-        if article.duplicate_of_id is None:
-            original = _find_original(article, index)
-            if original is not None:
-                article.duplicate_of_id = original
-                article.save(update_fields=["duplicate_of"])
-        if article.duplicate_of_id is None:
-            index.add(article.id, article.text)
-        else:
-            report.duplicates += 1
+    articles = Article.objects.filter(id__in=new_ids).only("id", "text", "content_hash",
+                                                           "duplicate_of")
+    with transaction.atomic():
+        for article in articles.order_by("id"):
+            if article.duplicate_of_id is None:
+                original = _same_text(article) or index.find_or_add(article.id, article.text)
+                if original is not None:
+                    article.duplicate_of_id = original
+                    article.save(update_fields=["duplicate_of"])
+            if article.duplicate_of_id is not None:
+                report.duplicates += 1
 
 
-def _find_original(article: Article, index: dedup.NearDuplicateIndex) -> int | None:
-    if article.content_hash and len(dedup.words(article.text)) >= dedup.MIN_WORDS:
-        same_text = (
-            Article.objects.originals()
-            .filter(content_hash=article.content_hash, id__lt=article.id)
-            .order_by("id")
-            .values_list("id", flat=True)
-            .first()
-        )
-        if same_text is not None:
-            return same_text
-    match = index.find(article.text, exclude=article.id)
-    return match if match is not None and match < article.id else None
+def _same_text(article: Article) -> int | None:
+    if not article.content_hash or len(dedup.words(article.text)) < dedup.MIN_WORDS:
+        return None
+    return (
+        Article.objects.originals()
+        .filter(content_hash=article.content_hash, id__lt=article.id)
+        .order_by("id")
+        .values_list("id", flat=True)
+        .first()
+    )
 
 
 def _record_success(source: Source, status: str, response: fetch.FetchResult) -> None:

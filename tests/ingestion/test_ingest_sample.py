@@ -8,7 +8,8 @@ from ingestion import sample, services
 from ingestion.feeds import parse_feed
 from ingestion.models import Article, Source
 
-pytestmark = pytest.mark.django_db
+# Three full runs over ~580 real pages: the one slow module of the ingestion tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def sync_sources(site) -> dict[str, Source]:
