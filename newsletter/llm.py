@@ -229,12 +229,14 @@ def call_structured(
     parsed: T | None = None
     error: LLMError | None = None
     try:
+        # No temperature: reasoning models reject it, and the cache, not sampling, is
+        # what makes a re-run identical. The raw response keeps `usage` readable when
+        # parsing the answer fails.
         raw = get_client().chat.completions.with_raw_response.parse(
             model=model,
             messages=messages,
             response_format=response_format,
             max_completion_tokens=max_tokens,
-            temperature=0.2,
         )
         prompt_tokens, completion_tokens = _usage_from_body(raw.text)
         completion = raw.parse()
