@@ -367,3 +367,23 @@ def test_a_category_without_articles_gets_an_empty_offline_section(
     draft = summarize_category(llm_category, [], language="ko")
     assert draft.generated_by == "offline" and draft.content["events"] == []
     assert fake_llm.requests == []
+
+
+def test_offline_summary_of_title_only_articles_keeps_its_shape(llm_category, offline):
+    articles = make_articles(
+        [
+            {"title": "Introducing Grok Bot", "url": "https://x.example/1", "text": ""},
+            {"title": "Mistral OCR 4", "url": "https://x.example/2", "text": "OCR."},
+        ]
+    )
+    draft = summarize_category(llm_category, articles, language="ko")
+    assert_shape(draft.content)
+    assert [e["text"] for e in draft.content["events"]] == [
+        "Introducing Grok Bot [1]",
+        "Mistral OCR 4 [2]",
+    ]
+    assert set(draft.content["impact"].values()) == {summarize.NO_BASIS["ko"]}
+    assert draft.content["final_summary"] == [
+        "Introducing Grok Bot [1]",
+        "Mistral OCR 4 [2]",
+    ]
