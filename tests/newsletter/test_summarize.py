@@ -387,3 +387,15 @@ def test_offline_summary_of_title_only_articles_keeps_its_shape(llm_category, of
         "Introducing Grok Bot [1]",
         "Mistral OCR 4 [2]",
     ]
+
+
+def test_korean_sources_give_a_korean_llm_section_with_nothing_flagged(
+    llm_category, fake_llm
+):
+    articles = make_articles(korean_items(), language="ko")
+    draft = summarize_category(llm_category, articles, language="ko")
+    assert draft.generated_by == "llm"
+    assert not draft.needs_review, draft.review_notes
+    assert cited_numbers(draft.content) == set(range(1, len(articles) + 1))
+    [request] = fake_llm.requests
+    assert "리벨리온이 시리즈 B 투자에서" in request["body"]["messages"][1]["content"]
