@@ -265,6 +265,8 @@ def call_structured(
         error = LLMError("api", f"connection failed: {exc}")
     except (pydantic.ValidationError, json.JSONDecodeError, ValueError) as exc:
         error = LLMError("schema", f"the answer broke the schema: {str(exc)[:500]}")
+    except openai.OpenAIError as exc:
+        error = LLMError("api", f"{type(exc).__name__}: {str(exc)[:300]}")
 
     latency_ms = int((time.monotonic() - started) * 1000)
     if budget is not None:

@@ -165,3 +165,11 @@ def test_article_text_reaches_the_model_as_clean_delimited_truncated_data(db, de
     assert "\u2066" not in user
     assert "‹/source›" in user
     assert llm.estimate_tokens(user) < prompts.SUMMARY_TEXT_TOKENS + 150
+
+
+def test_an_answer_that_is_not_json_at_all_is_a_logged_failure(db, fake_llm):
+    fake_llm.script(lambda body: "Sure! Here is your word: hello")
+    with pytest.raises(llm.LLMError) as caught:
+        ask()
+    assert caught.value.kind == "schema"
+    assert LLMCall.objects.get().error.startswith("schema")
