@@ -12,6 +12,7 @@ from newsletter.models import Category, Digest, DigestSection, DigestSource
 
 DAY1 = dt.date(2026, 8, 15)
 DAY2 = dt.date(2026, 8, 22)
+LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}
 
 
 @pytest.fixture
@@ -21,7 +22,10 @@ def ingest_snapshot(defaults, settings):
 
     def run(snapshot: str):
         with sample.serve_corpus(snapshot) as site:
+            # The 50-item lab feeds only add extraction time here; the demo test reads all.
             for feed in site.feeds:
+                if feed.name in LARGE_FEEDS:
+                    continue
                 Source.objects.update_or_create(
                     name=feed.name,
                     defaults={"url": feed.url, "language": feed.language, "etag": "",
