@@ -27,7 +27,7 @@ from itertools import islice
 from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -141,7 +141,7 @@ def send_digest(digest_id: int) -> SendReport:
     pending = Delivery.objects.filter(digest=digest, status=Delivery.Status.PENDING)
     if _eager():
         for ids in _id_chunks(pending, chunk_size()):
-            report.add(send_deliveries(ids))
+            report.add(send_deliveries(ids, finish=False))
         finish_digest(digest.id)
     else:
         for ids in _id_chunks(pending, chunk_size()):
@@ -276,10 +276,18 @@ class _Ledger:
     def flush(self) -> SendReport:
         now = timezone.now()
         with transaction.atomic():
-            for delivery_id, esp_id in self.sent:
-                Delivery.objects.filter(id=delivery_id, status=Delivery.Status.SENDING).update(
-                    status=Delivery.Status.SENT, sent_at=now, esp_message_id=esp_id[:255], error=""
-                )
+            if self.sent:
+                # One prepared statement run per row: building a CASE expression per
+                # chunk through the ORM cost more CPU than the sends themselves.
+                table = connection.ops.quote_name(Delivery._meta.db_table)
+                sent_at = connection.ops.adapt_datetimefield_value(now)
+                with connection.cursor() as cursor:
+                    cursor.executemany(
+                        f"UPDATE {table} SET status = %s, sent_at = %s, error = '', "
+                        "esp_message_id = %s WHERE id = %s AND status = %s",
+                        [(Delivery.Status.SENT, sent_at, esp_id[:255], delivery_id,
+                          Delivery.Status.SENDING) for delivery_id, esp_id in self.sent],
+                    )
             for status, rows in ((Delivery.Status.FAILED, self.failed),
                                  (Delivery.Status.SKIPPED, self.skipped)):
                 for delivery_id, reason in rows:
@@ -304,12 +312,16 @@ def _claim(delivery_ids: list[int]) -> list[Delivery]:
     if not claimed:
         return []
     # The stamp tells our rows from ones another worker claimed in the same instant.
-    return list(
+    rows = list(
         Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.SENDING,
                                 claimed_at=stamp)
-        .select_related("subscriber", "digest")
+        .select_related("subscriber")
         .order_by("id")
     )
+    digests = Digest.objects.in_bulk({row.digest_id for row in rows})
+    for row in rows:
+        row.digest = digests[row.digest_id]
+    return rows
 
 
 def send_delivery(delivery_id: int) -> None:
@@ -322,7 +334,7 @@ def send_delivery(delivery_id: int) -> None:
         raise TransientSendError(f"delivery {delivery_id}: transient error, will retry")
 
 
-def send_deliveries(delivery_ids: list[int]) -> SendReport:
+def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendReport:
     """Claim and send these rows; the report counts what this call did.
 
     Rows already claimed elsewhere or finished are left alone. After a transient
@@ -360,8 +372,9 @@ def send_deliveries(delivery_ids: list[int]) -> SendReport:
             _send_one_by_one(work, ledger)
     finally:
         report.add(ledger.flush())
-    for digest_id in {row.digest_id for row in rows}:
-        finish_digest(digest_id)
+    if finish:
+        for digest_id in {row.digest_id for row in rows}:
+            finish_digest(digest_id)
     return report
 
 

@@ -7,15 +7,17 @@ chart, so the HTML's ``cid:`` reference resolves in every client.
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 from email.mime.image import MIMEImage
 from email.utils import formatdate, parseaddr
 from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
 
 from newsletter.render import RenderedEmail
-from subscribers import links
+from subscribers import tokens
 from subscribers.models import Subscriber
 
 LIST_NAME = "Daily AI Insights"
@@ -28,17 +30,46 @@ class RecipientLinks:
     one_click_url: str
 
 
+_MARK = "__TOKEN__"
+
+
+@lru_cache(maxsize=8)
+def _link_shapes(site_url: str, urlconf: str) -> dict[str, tuple[str, str]]:
+    """(before, after) the token for each link, from the same URL names as
+    ``subscribers.links``; a test holds the two to the same output."""
+    shapes = {}
+    for name in ("preferences", "unsubscribe", "one_click"):
+        path = reverse(f"subscribers:{name}", args=[_MARK])
+        before, _, after = f"{site_url}{path}".partition(_MARK)
+        shapes[name] = (before, after)
+    return shapes
+
+
 def recipient_links(subscriber: Subscriber) -> RecipientLinks:
+    """The subscriber's links as ``subscribers.links`` builds them, at a fan-out's pace:
+    URL shapes are resolved once, and unsubscribe and one-click share one token."""
+    shapes = _link_shapes(settings.SITE_URL, settings.ROOT_URLCONF)
+    preferences = tokens.make_token(subscriber.id, tokens.PREFERENCES, email=subscriber.email)
+    unsubscribe = tokens.make_token(subscriber.id, tokens.UNSUBSCRIBE, email=subscriber.email)
+
+    def url(name: str, token: str) -> str:
+        before, after = shapes[name]
+        return f"{before}{token}{after}"
+
     return RecipientLinks(
-        preferences_url=links.preferences_url(subscriber),
-        unsubscribe_url=links.unsubscribe_url(subscriber),
-        one_click_url=links.one_click_url(subscriber),
+        preferences_url=url("preferences", preferences),
+        unsubscribe_url=url("unsubscribe", unsubscribe),
+        one_click_url=url("one_click", unsubscribe),
     )
 
 
+@lru_cache(maxsize=8)
+def _from_address(from_email: str) -> str:
+    return parseaddr(from_email)[1]
+
+
 def sender_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "localhost"
+    return _from_address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "localhost"
 
 
 def list_id() -> str:
@@ -46,9 +77,7 @@ def list_id() -> str:
 
 
 def unsubscribe_mailto() -> str:
-    address = getattr(settings, "EMAIL_UNSUBSCRIBE_MAILTO", "") or parseaddr(
-        settings.DEFAULT_FROM_EMAIL
-    )[1]
+    address = settings.EMAIL_UNSUBSCRIBE_MAILTO or _from_address(settings.DEFAULT_FROM_EMAIL)
     return f"mailto:{address}?subject={quote('unsubscribe')}"
 
 

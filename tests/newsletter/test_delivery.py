@@ -1,11 +1,12 @@
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
 
 from newsletter import delivery
 from newsletter.models import Delivery, Digest
-from subscribers import links
+from subscribers import links, tokens
 from subscribers.models import Subscriber
 from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import build_digest, reader
@@ -59,13 +60,17 @@ def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
     assert parts["image/png"].get_content().startswith(b"\x89PNG")
 
     alice_row = Subscriber.objects.get(email="alice@example.com")
-    assert alice["List-Unsubscribe"] == (
-        f"<{links.one_click_url(alice_row)}>, <mailto:digest@localhost?subject=unsubscribe>"
-    )
+    owner = (alice_row.id, "alice@example.com")
+    one_click = re.fullmatch(r"<(http://127\.0\.0\.1:8000/unsubscribe/([^/]+)/one-click/)>, "
+                             r"<mailto:digest@localhost\?subject=unsubscribe>",
+                             alice["List-Unsubscribe"])
+    assert one_click and tokens.read_token(one_click[2], tokens.UNSUBSCRIBE) == owner
     assert alice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert alice["List-Id"] == "Daily AI Insights <daily-ai-insights.localhost>"
-    assert links.preferences_url(alice_row) in text
-    assert links.unsubscribe_url(alice_row) in html
+    preferences = re.search(r"http://127\.0\.0\.1:8000/preferences/([^/]+)/", text)
+    assert tokens.read_token(preferences[1], tokens.PREFERENCES) == owner
+    unsubscribe = re.search(r'href="http://127\.0\.0\.1:8000/unsubscribe/([^/]+)/"', html)
+    assert tokens.read_token(unsubscribe[1], tokens.UNSUBSCRIBE) == owner
 
     bob_html = _parts(received["bob@example.com"][0].message)["text/html"].get_content()
     assert "🧠 LLM" in bob_html and "🌞 Multimodal" in bob_html
@@ -185,3 +190,18 @@ def test_eml_outbox_backend_writes_one_parseable_file_per_message(people, settin
         message = message_from_bytes(path.read_bytes(), policy=policy.default)
         assert message["To"] in {"alice@example.com", "bob@example.com"}
         assert "🧠 LLM" in message.get_body(("html",)).get_content()
+
+
+def test_fan_out_links_are_the_ones_subscribers_links_builds(people):
+    import time_machine
+
+    from newsletter import emails
+
+    alice = people["alice"]
+    with time_machine.travel("2026-08-22 07:00:00 +0000", tick=False):
+        fast = emails.recipient_links(alice)
+        assert fast == emails.RecipientLinks(
+            preferences_url=links.preferences_url(alice),
+            unsubscribe_url=links.unsubscribe_url(alice),
+            one_click_url=links.one_click_url(alice),
+        )

@@ -1,0 +1,268 @@
+"""Fan-out benchmark: 100,000 subscribers, ~20 category sets, every message serialised.
+
+    .venv/bin/python -m bench.fanout [--subscribers N] [--baseline N]
+
+Runs on a throwaway SQLite database in a temporary directory (or BENCH_DATABASE_URL,
+e.g. an empty PostgreSQL database). The email backend builds and serialises every
+message (``message().as_bytes()``) and sends nothing. Compared with a bare loop that
+builds the same messages one by one with Django's EmailMultiAlternatives.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from itertools import combinations
+
+SLUGS = ["ai-business", "multimodal", "training", "llm", "inference", "policy-safety",
+         "research", "robotics-agents"]
+SENTENCE = (
+    "오픈AI와 구글이 새 모델을 공개하면서 추론 비용 경쟁이 치열해지고 국내 기업들도 반도체와 "
+    "자체 모델 전략을 서둘러 내놓고 있다"
+)
+
+
+def _setup_django(workdir: str) -> None:
+    os.environ["VAR_DIR"] = workdir
+    os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL", "")
+    for name in ("CELERY_BROKER_URL", "ESP", "EMAIL_URL"):
+        os.environ.pop(name, None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db.backends.signals import connection_created
+
+    connection_created.connect(_throwaway_durability)
+
+    call_command("migrate", verbosity=0, interactive=False)
+    settings.EMAIL_BACKEND = "bench.fanout.SerialisingBackend"
+
+
+def _throwaway_durability(sender, connection, **kwargs) -> None:
+    """This database is deleted afterwards: commits need not wait for the disk.
+
+    On this kind of VM an fsync costs ~14 ms, which would time the disk (two commits
+    per claimed chunk), not the fan-out. Production PostgreSQL keeps its defaults.
+    """
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        elif connection.vendor == "postgresql":
+            cursor.execute("SET synchronous_commit TO off")
+
+
+class SerialisingBackend:
+    """Builds and serialises each message exactly as SMTP would, then drops it."""
+
+    accepts_pre_encoded = True
+    messages = 0
+    octets = 0
+    progress_every = 10_000
+    started = 0.0
+
+    def __init__(self, *args, fail_silently: bool = False, **kwargs):
+        self.fail_silently = fail_silently
+
+    def open(self):
+        return False
+
+    def close(self):
+        return None
+
+    def send_messages(self, email_messages) -> int:
+        cls = type(self)
+        for message in email_messages:
+            cls.octets += len(message.message().as_bytes())
+            cls.messages += 1
+            if cls.messages % cls.progress_every == 0:
+                rate = cls.messages / (time.perf_counter() - cls.started)
+                print(f"  … {cls.messages:>7,} messages  {rate:,.0f}/s", flush=True)
+        return len(email_messages)
+
+
+def _category_sets() -> list[list[str]]:
+    """20 distinct choices: everything (empty), singles, and some pairs and triples."""
+    sets: list[list[str]] = [[]]
+    sets += [[slug] for slug in SLUGS]
+    sets += [list(pair) for pair in list(combinations(SLUGS, 2))[:7]]
+    sets += [list(triple) for triple in list(combinations(SLUGS, 3))[:4]]
+    return sets[:20]
+
+
+def _content(slug: str) -> dict:
+    return {
+        "topics": [f"{slug} 주제: {SENTENCE[:30]}"],
+        "events": [{"text": f"{SENTENCE[:50]} [1]", "citations": [1, 2]}],
+        "impact": {"economy": SENTENCE[:40], "science_technology": SENTENCE[:40]},
+        "final_summary": [SENTENCE[:60]],
+    }
+
+
+def _build_data(subscribers: int):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ingestion.models import Article, Source
+    from newsletter import chart, services
+    from newsletter.models import Category, Digest, DigestSection, DigestSource
+    from subscribers.models import Subscriber
+
+    services.load_defaults()
+    categories = {c.slug: c for c in Category.objects.all()}
+    source = Source.objects.create(name="Bench", url="https://bench.example.com/feed.xml")
+    digest = Digest.objects.create(date=dt.date(2026, 8, 22), language="ko",
+                                   status=Digest.Status.APPROVED,
+                                   category_counts={slug: 3 for slug in SLUGS})
+    digest.chart_png = chart.render_chart(
+        [(categories[s].name, 3, categories[s].color) for s in SLUGS], title="카테고리별 기사 수")
+    digest.save()
+    for slug in SLUGS:
+        section = DigestSection.objects.create(
+            digest=digest, category=categories[slug], position=categories[slug].position,
+            content=_content(slug))
+        for number in (1, 2):
+            article = Article.objects.create(
+                source=source, url=f"https://bench.example.com/{slug}/{number}",
+                title=f"{slug} 기사 {number}: {SENTENCE[:40]}", published_at=timezone.now())
+            DigestSource.objects.create(section=section, article=article, number=number)
+
+    sets = _category_sets()
+    through = Subscriber.categories.through
+    batch = 5000
+    for start in range(0, subscribers, batch):
+        rows = Subscriber.objects.bulk_create(
+            Subscriber(email=f"reader{n:06d}@example.com", status=Subscriber.Status.ACTIVE)
+            for n in range(start, min(start + batch, subscribers))
+        )
+        through.objects.bulk_create(
+            through(subscriber_id=row.id, category_id=categories[slug].id)
+            for i, row in enumerate(rows, start=start) for slug in sets[i % len(sets)]
+        )
+        print(f"  … {start + len(rows):>7,} subscribers created", flush=True)
+    return digest, sets
+
+
+def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
+    """Messages/s for the same messages built one by one with EmailMultiAlternatives."""
+    from newsletter import emails
+    from newsletter.models import Category
+    from newsletter.render import render_digest_email
+    from subscribers.models import Subscriber
+
+    rendered = {
+        i: render_digest_email(digest, categories=list(Category.objects.filter(slug__in=chosen))
+                               or None)
+        for i, chosen in enumerate(sets)
+    }
+    readers = list(Subscriber.objects.order_by("id")[:count])
+    html_bytes = len(rendered[0].html.encode())
+    start, cpu = time.perf_counter(), time.process_time()
+    for i, subscriber in enumerate(readers):
+        message = emails.build_digest_message(
+            rendered[i % len(sets)], to=subscriber.email, links=emails.recipient_links(subscriber),
+            message_id=emails.message_id(digest_date=digest.date, delivery_id=i))
+        message.message().as_bytes()
+    return (len(readers) / (time.perf_counter() - start),
+            len(readers) / (time.process_time() - cpu), html_bytes)
+
+
+def _stamp_only(digest, sets, count: int) -> float:
+    """Messages/s of the group template alone (no database, no ledger)."""
+    from newsletter import emails, fastmail
+    from newsletter.models import Category
+    from newsletter.render import render_digest_email
+    from subscribers.models import Subscriber
+
+    templates = {
+        i: fastmail.GroupTemplate(render_digest_email(
+            digest, categories=list(Category.objects.filter(slug__in=chosen)) or None))
+        for i, chosen in enumerate(sets)
+    }
+    readers = list(Subscriber.objects.order_by("id")[:count])
+    start = time.perf_counter()
+    for i, subscriber in enumerate(readers):
+        message = templates[i % len(sets)].message(
+            to=subscriber.email, links=emails.recipient_links(subscriber),
+            message_id=emails.message_id(digest_date=digest.date, delivery_id=i))
+        message.message().as_bytes()
+    return len(readers) / (time.perf_counter() - start)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=100_000)
+    parser.add_argument("--baseline", type=int, default=1500, help="messages per baseline run")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as workdir:
+        _setup_django(workdir)
+        from bench import fanout as this  # the class Django loads by dotted path
+        from newsletter import delivery
+        from newsletter.models import Delivery
+
+        backend = this.SerialisingBackend
+        setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        print(f"setting up {args.subscribers:,} subscribers in {workdir}", flush=True)
+        digest, sets = _build_data(args.subscribers)
+
+        print(f"bare loop: EmailMultiAlternatives, {args.baseline:,} messages x {args.repeat}")
+        bare_runs, bare_cpu_runs = [], []
+        for _ in range(args.repeat):
+            rate, cpu_rate, html_bytes = _bare_loop(digest, sets, args.baseline)
+            bare_runs.append(rate)
+            bare_cpu_runs.append(cpu_rate)
+            print(f"  … {rate:,.0f}/s wall, {cpu_rate:,.0f}/s per CPU second", flush=True)
+        print(f"group template alone, {args.baseline:,} messages x {args.repeat}")
+        stamp_runs = []
+        for _ in range(args.repeat):
+            stamp_runs.append(_stamp_only(digest, sets, args.baseline))
+            print(f"  … {stamp_runs[-1]:,.0f}/s", flush=True)
+
+        print(f"fan-out: delivery.send_digest over {args.subscribers:,} subscribers")
+        backend.started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
+        report = delivery.send_digest(digest.id)
+        elapsed = time.perf_counter() - started
+        cpu_elapsed = time.process_time() - cpu_started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        sent_rows = Delivery.objects.filter(status=Delivery.Status.SENT).count()
+
+    bare = statistics.median(bare_runs)
+    bare_cpu = statistics.median(bare_cpu_runs)
+    stamp = statistics.median(stamp_runs)
+    fanout = backend.messages / elapsed
+    fanout_cpu = backend.messages / cpu_elapsed
+    rows = [
+        ("HTML part (group 'all')", f"{html_bytes / 1024:,.1f} KB"),
+        ("category sets", f"{len(sets)}"),
+        ("bare loop (median)", f"{bare:,.0f} msg/s wall, {bare_cpu:,.0f} per CPU s"),
+        ("group template alone (median)", f"{stamp:,.0f} msg/s  ({stamp / bare:.1f}x)"),
+        ("fan-out incl. ledger", f"{fanout:,.0f} msg/s wall ({fanout / bare:.1f}x bare loop)"),
+        ("fan-out per CPU second", f"{fanout_cpu:,.0f} msg/s ({fanout_cpu / bare_cpu:.1f}x)"),
+        ("messages serialised", f"{backend.messages:,} ({backend.octets / 2**20:,.0f} MB)"),
+        ("ledger rows sent", f"{sent_rows:,} ({report})"),
+        ("fan-out wall time", f"{elapsed:,.1f} s"),
+        ("peak RSS", f"{peak_mb:,.0f} MB (after django.setup: {setup_mb:,.0f} MB)"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print()
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    targets_met = fanout >= 2 * bare and peak_mb < 250 and sent_rows == args.subscribers
+    print(f"\ntargets (>= 2x bare loop, peak RSS < 250 MB, every row sent): "
+          f"{'met' if targets_met else 'NOT met'}")
+    return 0 if targets_met else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
