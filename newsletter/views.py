@@ -7,14 +7,16 @@ key includes the active language), so a send shows up there within that time.
 
 import re
 from dataclasses import dataclass, field
+from functools import wraps
 from datetime import date as date_type
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
@@ -155,10 +157,27 @@ def chart_alt(digest: Digest) -> str:
     return _("Category distribution: %(counts)s") % {"counts": ", ".join(parts)}
 
 
+def _vary_on_language_cookie(view):
+    """Tell browsers a page changes with the language cookie.
+
+    Applied outside cache_page, so the server-side key stays per URL and language
+    (which Django already adds) and does not split per visitor cookie.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper
+
+
+@_vary_on_language_cookie
 @require_GET
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def archive(request: HttpRequest) -> HttpResponse:
-    digests = published_digests().annotate(section_count=Count("sections")).prefetch_related(
+    digests = published_digests().prefetch_related(
         Prefetch(
             "sections",
             queryset=DigestSection.objects.select_related("category").order_by("position", "id"),
@@ -197,6 +216,7 @@ def _published_digest(request: HttpRequest, date: str) -> Digest:
     return digest
 
 
+@_vary_on_language_cookie
 @require_GET
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def digest_detail(request: HttpRequest, date: str) -> HttpResponse:

@@ -176,7 +176,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "token": token,
         "preferences_url": _preferences_path(subscriber),
     }
-    if subscriber.status == Subscriber.Status.ACTIVE or subscriber.status == Subscriber.Status.PENDING:
+    if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING):
         return render(request, "subscribers/unsubscribe.html", ctx)
     return render(request, "subscribers/unsubscribed.html", ctx)
 

@@ -218,3 +218,13 @@ def test_archive_paginates(client, defaults, source):
     assert len(re.findall(r'href="/digests/', first)) == 30
     assert len(re.findall(r'href="/digests/', second)) == 5
     assert 'rel="next"' in first
+
+
+def test_cached_archive_follows_the_language_switch(client, defaults, source):
+    digest_with_section(source)
+    korean = client.get(reverse("newsletter:archive"))
+    assert "지난 호" in korean.content.decode()
+    assert "Cookie" in korean["Vary"]
+    client.get(reverse("newsletter:set_language", args=["en"]))
+    english = client.get(reverse("newsletter:archive")).content.decode()
+    assert "Every digest we have sent, newest first." in english
