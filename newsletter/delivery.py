@@ -132,11 +132,13 @@ def send_digest(digest_id: int) -> SendReport:
     report = SendReport()
     done = [Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.SKIPPED]
     report.already_done = Delivery.objects.filter(digest=digest, status__in=done).count()
-    skipped_before = Delivery.objects.filter(digest=digest, status=Delivery.Status.SKIPPED).count()
-    _enrol_subscribers(digest)
-    report.skipped = (
-        Delivery.objects.filter(digest=digest, status=Delivery.Status.SKIPPED).count() - skipped_before
-    )
+    # A digest already sent takes no new readers: a re-run only finishes its own rows.
+    if digest.status != Digest.Status.SENT:
+        skipped_before = Delivery.objects.filter(
+            digest=digest, status=Delivery.Status.SKIPPED).count()
+        _enrol_subscribers(digest)
+        report.skipped = Delivery.objects.filter(
+            digest=digest, status=Delivery.Status.SKIPPED).count() - skipped_before
 
     pending = Delivery.objects.filter(digest=digest, status=Delivery.Status.PENDING)
     if _eager():

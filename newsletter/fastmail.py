@@ -125,11 +125,17 @@ class GroupTemplate:
         raw = mime.as_bytes()
         head, sep, body = raw.partition(b"\n\n")
         self._head = head + sep
-        self._segments, self._slots = self._split(body, expected)
+        # Serialising chose the boundaries; the HTML part starts after the second one.
+        boundary = next(p.get_boundary() for p in mime.walk()
+                        if p.get_content_type() == "multipart/alternative")
+        html_start = body.find(f"--{boundary}\nContent-Type: text/html".encode())
+        if html_start < 0:
+            raise FastPathUnavailable("no text/html part after the alternative boundary")
+        self._segments, self._slots = self._split(body, expected, html_start)
 
     @staticmethod
-    def _split(body: bytes, expected: int) -> tuple[list[bytes], list[tuple[str, bool]]]:
-        html_start = body.find(b"Content-Type: text/html")
+    def _split(body: bytes, expected: int,
+               html_start: int) -> tuple[list[bytes], list[tuple[str, bool]]]:
         tokens = {PREFERENCES_URL.encode(): PREFERENCES_URL, UNSUBSCRIBE_URL.encode(): UNSUBSCRIBE_URL}
         segments: list[bytes] = []
         slots: list[tuple[str, bool]] = []
@@ -140,7 +146,7 @@ class GroupTemplate:
             if not hits:
                 break
             at, token = min(hits)
-            part = "html" if 0 <= html_start < at else "plain"
+            part = "html" if html_start < at else "plain"
             segments.append(body[position:at])
             slots.append(_SLOTS[(tokens[token], part)])
             position = at + len(token)

@@ -93,6 +93,11 @@ def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
     assert (second.sent, second.skipped, second.failed, second.already_done) == (0, 0, 0, 3)
     assert len(sink.received) == 2
     assert Delivery.objects.count() == 3
+    # Someone who subscribes after the digest went out is not sent it by a re-run.
+    reader("late@example.com", "llm")
+    third = delivery.send_digest(digest.id)
+    assert (third.sent, third.already_done) == (0, 3)
+    assert len(sink.received) == 2
 
 
 def test_send_delivery_twice_sends_once(sink, people):
