@@ -232,6 +232,11 @@ DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
 
 # Digest review: auto-approve built digests (default) or wait for an editor.
 DIGEST_AUTO_APPROVE = env_bool("DIGEST_AUTO_APPROVE", default=True)
+# With auto-approve off: minutes an editor has before a ready digest is approved and
+# sent anyway (0: wait for an editor however long it takes).
+DIGEST_REVIEW_WINDOW_MINUTES = env_int("DIGEST_REVIEW_WINDOW_MINUTES", 0)
+# When celery beat starts the daily run (TIME_ZONE), editable later in the admin.
+DIGEST_SCHEDULE_HOUR = env_int("DIGEST_SCHEDULE_HOUR", 7)
 # A subscriber whose categories have nothing today gets no email (default) or a short one.
 DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
 # Some ESPs reject inline images: switch the chart to a hosted URL.

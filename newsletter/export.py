@@ -37,6 +37,8 @@ LABELS = {
     },
 }
 
+CITATION = re.compile(r"\[(\d+)\]")
+
 EDITION_TITLES = {Digest.Edition.NEWS: ("News", "news"), Digest.Edition.PAPERS: ("Papers", "paper")}
 
 
@@ -72,8 +74,11 @@ def _section_lines(section: DigestSection, labels: dict[str, str]) -> list[str]:
     lines += [f"   - {_one_line(t)}" for t in content.get("topics", [])]
     lines += ["   ", f"2. **{labels['events']}**:"]
     for event in content.get("events", []):
-        marks = "".join(f"[{n}]" for n in event.get("citations", []))
-        lines.append(f"   - {_one_line(event.get('text', ''))} {marks}".rstrip())
+        text = _one_line(event.get("text", ""))
+        # Markers usually sit inline where the claim is; add only the ones that don't.
+        inline = {int(n) for n in CITATION.findall(text)}
+        marks = "".join(f"[{n}]" for n in event.get("citations", []) if n not in inline)
+        lines.append(f"   - {text} {marks}".rstrip())
     lines += ["   ", f"3. **{labels['impact']}**:"]
     for key in ("economy", "politics_society", "science_technology"):
         lines.append(f"   - **{labels[key]}**: {_one_line(impact.get(key, ''))}")

@@ -13,6 +13,13 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
+def _event_line(event: dict) -> str:
+    text = event.get("text", "")
+    inline = {int(n) for n in CITATION.findall(text)}
+    missing = "".join(f"[{n}]" for n in event.get("citations", []) if n not in inline)
+    return f"{text} {missing}".strip()
+
+
 class DigestSectionForm(forms.ModelForm):
     topics = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
                              help_text="One topic per line.")
@@ -34,10 +41,7 @@ class DigestSectionForm(forms.ModelForm):
         impact = content.get("impact") or {}
         self.initial.update(
             topics="\n".join(content.get("topics", [])),
-            events="\n".join(
-                (e.get("text", "") + " " + "".join(f"[{n}]" for n in e.get("citations", []))).strip()
-                for e in content.get("events", [])
-            ),
+            events="\n".join(_event_line(e) for e in content.get("events", [])),
             economy=impact.get("economy", ""),
             politics_society=impact.get("politics_society", ""),
             science_technology=impact.get("science_technology", ""),
@@ -55,7 +59,8 @@ class DigestSectionForm(forms.ModelForm):
                     f"[{', '.join(map(str, unknown))}] is not a source of this section "
                     f"(sources: {', '.join(map(str, sorted(valid))) or 'none'})."
                 )
-            events.append({"text": CITATION.sub("", line).strip(), "citations": citations})
+            # Markers stay inline, where the editor put them; the list mirrors them.
+            events.append({"text": line, "citations": sorted(set(citations))})
         return events
 
     def save(self, commit: bool = True) -> DigestSection:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ingestion import services as ingestion_services
 from ingestion.defaults import DEFAULT_SOURCES
@@ -45,7 +46,30 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
         if activate_sources and not source.is_active:
             source.is_active = True
             source.save(update_fields=["is_active"])
+    _schedule_jobs()
     return created
+
+
+# Beat entries, created once so editors can change their times in the admin.
+SCHEDULED_JOBS = [
+    ("Daily digest", "newsletter.jobs.run_daily", {"minute": "0", "hour": None}),
+    ("Send approved digests", "newsletter.jobs.release_reviewed_digests", {"minute": "*/10"}),
+    ("Return stuck deliveries", "newsletter.tasks.sweep_stale_deliveries", {"minute": "*/5"}),
+]
+
+
+def _schedule_jobs() -> None:
+    for name, task, cron in SCHEDULED_JOBS:
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        hour = cron.get("hour") or "*"
+        if cron.get("hour", "") is None:
+            hour = str(settings.DIGEST_SCHEDULE_HOUR)
+        schedule, _ = CrontabSchedule.objects.get_or_create(
+            minute=cron["minute"], hour=hour, day_of_week="*", day_of_month="*",
+            month_of_year="*", timezone=settings.TIME_ZONE,
+        )
+        PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
 
 
 def _noop(message: str) -> None:
@@ -120,9 +144,11 @@ def build_digest(
     articles = digest_articles(digest)
     progress(f"{len(articles)} articles in the window")
     unclassified = [a for a in articles if not a.classified_by]
+    classify_fallbacks: list[str] = []
     if unclassified:
         progress(f"classifying {len(unclassified)} articles")
-        classify.classify_articles(unclassified, digest=digest)
+        report = classify.classify_articles(unclassified, digest=digest)
+        classify_fallbacks = report.fallbacks
         for article in articles:
             article.refresh_from_db(fields=["category", "category_confidence", "classified_by"])
 
@@ -173,7 +199,7 @@ def build_digest(
     digest.llm_calls = usage["calls"]
     digest.cost_estimate = usage["cost"]
     digest.generated_by = _generation_label(generated)
-    digest.notes = _digest_notes(digest, budget)
+    digest.notes = _digest_notes(digest, budget, classify_fallbacks)
     if settings.DIGEST_AUTO_APPROVE:
         digest.status = Digest.Status.APPROVED
         digest.approved_at = timezone.now()
@@ -191,14 +217,14 @@ def _generation_label(generated: set[str]) -> str:
     return machine.pop() if len(machine) == 1 else "mixed"
 
 
-def _digest_notes(digest: Digest, budget: "llm.TokenBudget") -> str:
-    notes = []
+def _digest_notes(digest: Digest, budget: "llm.TokenBudget", classify_fallbacks: list[str]) -> str:
+    notes = [f"Classification fell back to rules: {reason}" for reason in classify_fallbacks]
     offline = digest.sections.filter(generated_by=DigestSection.GeneratedBy.OFFLINE).count()
     if offline and not settings.LLM_ENABLED:
         notes.append("No LLM configured: every section was written by the offline extractive summarizer.")
     elif offline:
         notes.append(f"{offline} section(s) fell back to the offline summarizer.")
-    if budget.remaining <= 0:
+    if budget.exhausted:
         notes.append(f"Token budget of {budget.limit} reached: remaining sections are offline.")
     flagged = digest.sections.filter(needs_review=True).count()
     if flagged:
@@ -270,6 +296,25 @@ def send_digest(day: dt.date, *, edition: str = Digest.Edition.NEWS) -> "deliver
     }:
         return None
     return delivery.send_digest(digest.id)
+
+
+def release_reviewed_digests() -> int:
+    """Send approved digests that have not gone out; with a review window set, approve
+    ready digests whose window has passed first. Returns how many digests were sent."""
+    window = settings.DIGEST_REVIEW_WINDOW_MINUTES
+    if window > 0:
+        expired = Digest.objects.filter(
+            status=Digest.Status.READY, updated_at__lte=timezone.now() - dt.timedelta(minutes=window)
+        )
+        for digest in expired:
+            approve_digest(digest.id)
+    # Only recent digests: an approved digest from last month is news nobody wants now.
+    recent = timezone.localdate() - dt.timedelta(days=1)
+    released = 0
+    for digest in Digest.objects.filter(status=Digest.Status.APPROVED, date__gte=recent):
+        delivery.send_digest(digest.id)
+        released += 1
+    return released
 
 
 @dataclass

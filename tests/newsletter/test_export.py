@@ -34,6 +34,7 @@ def test_export_writes_report_and_chart_in_the_reference_shape(defaults, tmp_pat
     assert text.count("**요약:**") == 2 and text.count("**출처:**") == 2
     assert "   - **경제**: 가격 경쟁이 심해진다." in lines
     assert "   - OpenAI가 새 모델을 공개했다. [1]" in lines
+    assert "   - 모델 경쟁이 빨라지고 있다." in lines
     sources = [line for line in lines if line.startswith(" - ")]
     assert sources == [
         " - Funding round (https://example.com/a1)",
@@ -62,3 +63,15 @@ def test_english_digest_uses_english_labels(defaults, tmp_path):
 
     assert "**Summary:**" in text and "1. **Main topics**:" in text and "**Sources:**" in text
     assert Digest.objects.count() == 1
+
+
+def test_inline_citation_markers_are_not_repeated(defaults, tmp_path):
+    digest = DigestFactory()
+    content = {"topics": [], "events": [{"text": "A[1] and B [2].", "citations": [1, 2, 3]}],
+               "impact": {}, "final_summary": []}
+    articles = [ArticleFactory() for _ in range(3)]
+    make_section(digest, Category.objects.get(slug="llm"), articles, content=content)
+
+    text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
+
+    assert "   - A[1] and B [2]. [3]" in text.splitlines()

@@ -162,3 +162,74 @@ def test_offline_digest_says_it_was_written_without_an_llm(ingest_snapshot):
     assert digest.generated_by == "offline"
     assert "offline" in digest.notes
     assert set(digest.sections.values_list("generated_by", flat=True)) == {"offline"}
+
+
+def test_load_defaults_schedules_the_daily_run_once_and_keeps_editor_changes(defaults, settings):
+    from django_celery_beat.models import PeriodicTask
+
+    daily = PeriodicTask.objects.get(task="newsletter.jobs.run_daily")
+    assert daily.crontab.hour == "7" and daily.crontab.minute == "0"
+    assert str(daily.crontab.timezone) == "Asia/Seoul"
+    daily.enabled = False
+    daily.save()
+
+    services.load_defaults()
+
+    assert PeriodicTask.objects.filter(task="newsletter.jobs.run_daily").count() == 1
+    assert PeriodicTask.objects.get(task="newsletter.jobs.run_daily").enabled is False
+    assert PeriodicTask.objects.filter(task="newsletter.tasks.sweep_stale_deliveries").exists()
+
+
+def test_a_ready_digest_is_released_when_its_review_window_expires(ingest_snapshot, settings):
+    import time_machine
+    from django.utils import timezone
+
+    from newsletter.models import Delivery
+    from tests.factories import SubscriberFactory
+
+    settings.DIGEST_AUTO_APPROVE = False
+    settings.DIGEST_REVIEW_WINDOW_MINUTES = 30
+    SubscriberFactory(email="reader@example.com")
+    ingest_snapshot("2026-08-22")
+    today = timezone.localdate()
+    digest = services.build_digest(today)
+    assert digest.status == Digest.Status.READY
+    built = timezone.now()
+    with time_machine.travel(built + dt.timedelta(minutes=10), tick=False):
+        assert services.release_reviewed_digests() == 0
+        assert Delivery.objects.count() == 0
+    with time_machine.travel(built + dt.timedelta(minutes=31), tick=False):
+        assert services.release_reviewed_digests() == 1
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.SENT
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.SENT, delivery.error
+
+
+def test_digest_with_an_llm_is_cited_costed_and_free_to_rebuild(ingest_snapshot, settings):
+    from tests.fakes.openai_server import FakeOpenAI
+
+    ingest_snapshot("2026-08-22")
+    with FakeOpenAI() as fake:
+        settings.OPENAI_BASE_URL = fake.base_url
+        settings.OPENAI_API_KEY = "test"
+        settings.LLM_ENABLED = True
+        settings.LLM_MAX_RETRIES = 0
+
+        digest = services.build_digest(DAY2)
+        calls_first = len(fake.requests)
+        tokens_first = digest.prompt_tokens
+        services.build_digest(DAY2)
+        calls_second = len(fake.requests) - calls_first
+
+    digest.refresh_from_db()
+    assert digest.generated_by == "llm"
+    assert tokens_first > 0 and digest.completion_tokens > 0 and digest.cost_estimate > 0
+    window = len(services.digest_articles(digest))
+    assert len(fake.requests_for("Briefing")) == digest.sections.count()
+    assert calls_first - digest.sections.count() == -(-window // 25)  # one call per 25 articles
+    assert calls_second == 0
+    for section in digest.sections.all():
+        numbers = set(section.sources.values_list("number", flat=True))
+        for event in section.content["events"]:
+            assert event["citations"] and set(event["citations"]) <= numbers
