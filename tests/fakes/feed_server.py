@@ -89,6 +89,7 @@ class FeedServer:
         gzip_body: bool = False,
     ) -> str:
         payload = body.encode() if isinstance(body, str) else body
+        compressed = gzip.compress(payload) if gzip_body else b""
 
         def handler(request: BaseHTTPRequestHandler) -> None:
             extra = dict(headers or {})
@@ -99,7 +100,7 @@ class FeedServer:
                     return
             data = payload
             if gzip_body:
-                data = gzip.compress(payload)
+                data = compressed
                 extra["Content-Encoding"] = "gzip"
             respond(request, data, status=status, content_type=content_type, headers=extra)
 
