@@ -254,8 +254,9 @@ def export_subscriber_data(subscriber_id: int) -> dict:
         "status": subscriber.status,
         "language": subscriber.language,
         "is_paused": subscriber.is_paused,
-        "categories": [c.slug for c in subscriber.categories.order_by("position", "id")]
-        or "all",
+        # An empty choice means every digest category, now and in the future.
+        "categories": [c.slug for c in subscriber.categories.order_by("position", "id")],
+        "receives_all_categories": not subscriber.categories.exists(),
         "created_at": _iso(subscriber.created_at),
         "confirmed_at": _iso(subscriber.confirmed_at),
         "unsubscribed_at": _iso(subscriber.unsubscribed_at),

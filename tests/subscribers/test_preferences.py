@@ -126,6 +126,7 @@ def test_export_downloads_everything_stored_as_json(client, categories):
     assert data["email"] == "alice@example.com"
     assert data["language"] == "en"
     assert data["categories"] == [categories[0].slug]
+    assert data["receives_all_categories"] is False
     assert [(d["digest_date"], d["status"]) for d in data["deliveries"]] == [
         ("2024-11-08", "sent"),
         ("2024-11-09", "failed"),
