@@ -134,3 +134,53 @@ def test_complaint_after_unsubscribe_still_marks_complaint(db):
 def test_unknown_bounce_kind_is_an_error(db):
     with pytest.raises(ValueError):
         services.record_bounce("a@example.com", kind="maybe")
+
+
+def _event(**fields):
+    from anymail.signals import AnymailTrackingEvent
+
+    defaults = {"event_type": "bounced", "recipient": "alice@example.com",
+                "timestamp": timezone.now(), "message_id": "m-1", "esp_event": {}}
+    return AnymailTrackingEvent(**{**defaults, **fields})
+
+
+def test_events_without_an_id_are_deduplicated_by_content(db, settings):
+    from anymail.signals import tracking
+
+    settings.SOFT_BOUNCE_LIMIT = 5
+    subscriber = make_subscriber()
+    event = _event(mta_response="452 4.2.2 Mailbox full")
+    for _ in range(2):
+        tracking.send(sender=object, event=event, esp_name="Mailgun")
+    subscriber.refresh_from_db()
+    assert subscriber.soft_bounces == 1
+    assert TrackingEvent.objects.get().event_id.startswith("Mailgun:sha256:")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"event_type": "bounced", "mta_response": "550 5.1.1 no such user"}, "hard"),
+        ({"event_type": "bounced", "esp_event": {"severity": "temporary"}}, "soft"),
+        ({"event_type": "rejected", "reject_reason": "bounced"}, "hard"),
+        ({"event_type": "rejected", "reject_reason": "spam"}, "complaint"),
+        ({"event_type": "unsubscribed"}, "unsubscribe"),
+        ({"event_type": "deferred"}, None),
+        ({"event_type": "opened"}, None),
+    ],
+)
+def test_bounce_kind_of_normalised_events(fields, expected):
+    from subscribers.webhooks import bounce_kind
+
+    assert bounce_kind(_event(**fields)) == expected
+
+
+def test_esp_unsubscribe_event_stops_mail(db):
+    from anymail.signals import tracking
+
+    subscriber = make_subscriber()
+    tracking.send(sender=object, event=_event(event_type="unsubscribed", event_id="u1"),
+                  esp_name="SendGrid")
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert subscriber.unsubscribe_reason == "esp"
