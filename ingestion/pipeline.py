@@ -137,7 +137,12 @@ def _apply_pages(outcomes: list[_PageOutcome], report: IngestReport) -> None:
     # One commit per batch: a commit per page costs more than extracting it on SQLite.
     with transaction.atomic():
         for outcome in outcomes:
-            _apply_page(outcome, report)
+            try:
+                with transaction.atomic():
+                    _apply_page(outcome, report)
+            except Exception:  # one article's surprise must not roll back the batch
+                logger.exception("storing the page of article %s failed", outcome.article_id)
+                report.pages_failed += 1
 
 
 def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
