@@ -49,3 +49,27 @@ def test_preferences_page_in_english(client, categories):
     url = reverse("subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Export my data (JSON)" in page
+
+
+def test_korean_catalog_is_complete_and_compiled():
+    import ast
+    import gettext
+    from pathlib import Path
+
+    from django.conf import settings
+
+    directory = Path(settings.BASE_DIR) / "locale" / "ko" / "LC_MESSAGES"
+    msgids, current, in_msgid = [], [], False
+    for line in (directory / "django.po").read_text(encoding="utf-8").splitlines():
+        if line.startswith("msgid "):
+            current, in_msgid = [ast.literal_eval(line[6:])], True
+        elif line.startswith('"') and in_msgid:
+            current.append(ast.literal_eval(line))
+        elif line.startswith("msgstr"):
+            in_msgid = False
+            if "".join(current):
+                msgids.append("".join(current))
+    with (directory / "django.mo").open("rb") as mo:
+        compiled = gettext.GNUTranslations(mo)._catalog
+    missing = [m for m in msgids if not compiled.get(m)]
+    assert msgids and not missing, f"untranslated or not compiled: {missing[:5]}"
