@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import smtplib
 
 import pytest
 from django.utils import timezone
@@ -210,3 +211,86 @@ def test_fan_out_links_are_the_ones_subscribers_links_builds(people):
             unsubscribe_url=links.unsubscribe_url(alice),
             one_click_url=links.one_click_url(alice),
         )
+
+
+def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(sink, people,
+                                                                              settings):
+    import socket
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    settings.EMAIL_PORT = closed.getsockname()[1]  # bound, not listening: refused
+    settings.EMAIL_TIMEOUT = 2
+    digest = build_digest(slugs=("llm",))
+    report = delivery.send_digest(digest.id)
+    closed.close()
+    assert (report.sent, report.failed, report.pending) == (0, 0, 2)
+    assert set(Delivery.objects.exclude(status=Delivery.Status.SKIPPED)
+               .values_list("status", "attempts")) == {(Delivery.Status.PENDING, 1)}
+    assert Digest.objects.get(id=digest.id).status == Digest.Status.SENDING
+
+    settings.EMAIL_PORT = sink.port
+    delivery.sweep_stale_deliveries()
+    assert sorted(sink.by_recipient()) == ["alice@example.com", "bob@example.com"]
+    assert Digest.objects.get(id=digest.id).status == Digest.Status.SENT
+
+
+@pytest.mark.parametrize(
+    ("error", "kind"),
+    [
+        (smtplib.SMTPRecipientsRefused({"a@x.test": (550, b"no")}), "permanent"),
+        (smtplib.SMTPRecipientsRefused({"a@x.test": (452, b"full")}), "transient"),
+        (smtplib.SMTPDataError(554, b"spam"), "permanent"),
+        (smtplib.SMTPDataError(421, b"busy"), "transient"),
+        (smtplib.SMTPServerDisconnected("gone"), "transient"),
+        (ConnectionRefusedError(111, "refused"), "transient"),
+        (TimeoutError("slow"), "transient"),
+        (ValueError("bug"), "permanent"),
+    ],
+)
+def test_only_named_transient_errors_are_retried(error, kind):
+    found, reason = delivery.classify_error(error)
+    expected = delivery.TransientSendError if kind == "transient" else delivery.PermanentSendError
+    assert found is expected
+    assert reason
+
+
+def test_esp_errors_are_retried_only_for_throttling_outages_and_timeouts():
+    import requests
+    from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+
+    def api_error(status: int | None) -> AnymailAPIError:
+        if status is None:  # no response at all: the connection failed
+            return AnymailAPIError("connection reset")
+        response = requests.Response()
+        response.status_code, response.reason, response._content = status, "Reason", b"{}"
+        return AnymailAPIError("ESP said no", status_code=status, response=response)
+
+    transient, permanent = delivery.TransientSendError, delivery.PermanentSendError
+    assert delivery.classify_error(api_error(429))[0] is transient
+    assert delivery.classify_error(api_error(503))[0] is transient
+    assert delivery.classify_error(api_error(None))[0] is transient
+    assert delivery.classify_error(api_error(422))[0] is permanent
+    assert delivery.classify_error(AnymailRecipientsRefused("all refused"))[0] is permanent
+
+
+def test_send_task_asks_celery_for_a_retry_on_a_transient_refusal(sink, people):
+    from celery.exceptions import Retry
+
+    from newsletter import tasks
+
+    sink.refuse("alice@example.com", permanently=False)
+    digest = build_digest(slugs=("llm",))
+    row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
+    with pytest.raises(Retry) as retry:
+        tasks.send_deliveries.apply(args=[[row.id]])
+    assert isinstance(retry.value.exc, delivery.TransientSendError)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Delivery.Status.PENDING, 1)
+    assert sink.received == []
+
+    sink.accept("alice@example.com")
+    assert tasks.send_deliveries.apply(args=[[row.id]]).get() == {
+        "sent": 1, "failed": 0, "skipped": 0}
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Delivery.Status.SENT, 2)
