@@ -18,6 +18,7 @@ stable per delivery so receivers that deduplicate on it drop the second copy.
 
 import logging
 import smtplib
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -232,18 +233,26 @@ def finish_digest(digest_id: int) -> bool:
 
 
 class _Templates:
-    """Rendered emails per (digest version, category set), kept per process."""
+    """Rendered emails per (digest version, category set), kept per process.
 
-    def __init__(self, size: int = 64):
+    Section edits do not touch ``Digest.updated_at``, so entries also expire after
+    ``max_age`` seconds: a long-lived worker never sends an edit-old render for long.
+    """
+
+    def __init__(self, size: int = 64, max_age: float = 300.0):
         self.size = size
+        self.max_age = max_age
         self._items: OrderedDict = OrderedDict()
 
     def get(self, digest: Digest, key: frozenset[int]) -> tuple[RenderedEmail, object]:
         cache_key = (digest.id, digest.updated_at, key, settings.EMAIL_CHART_HOSTED,
                      settings.SITE_URL)
+        now = time.monotonic()
         if cache_key in self._items:
-            self._items.move_to_end(cache_key)
-            return self._items[cache_key]
+            born, rendered, template = self._items[cache_key]
+            if now - born < self.max_age:
+                self._items.move_to_end(cache_key)
+                return rendered, template
         categories = list(Category.objects.filter(id__in=key))
         rendered = render_digest_email(digest, categories=categories)
         try:
@@ -251,7 +260,8 @@ class _Templates:
         except fastmail.FastPathUnavailable as exc:
             logger.info("digest %s: slow path for a group (%s)", digest.id, exc)
             template = None
-        self._items[cache_key] = (rendered, template)
+        self._items[cache_key] = (now, rendered, template)
+        self._items.move_to_end(cache_key)
         if len(self._items) > self.size:
             self._items.popitem(last=False)
         return rendered, template
@@ -349,8 +359,8 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
     ledger = _Ledger()
     report = SendReport()
     try:
-        # Suppression and preferences are read here, right before the send: the
-        # rows' subscribers were loaded by the claim query above.
+        # Suppression and preferences are read here, right before the chunk goes out
+        # (at most EMAIL_SEND_CHUNK sends earlier): the claim query loaded them.
         chosen = _chosen_categories([row.subscriber_id for row in rows])
         sections: dict[int, frozenset[int]] = {}
         work: list[tuple[Delivery, frozenset[int]]] = []

@@ -116,3 +116,21 @@ def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, sett
     rows = Delivery.objects.all()
     assert {row.status for row in rows} == {Delivery.Status.SENT}
     assert all(row.esp_message_id != "" for row in rows)
+
+
+def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch):
+    from newsletter import render
+
+    compiled = []
+    real_compile = render._compile
+    monkeypatch.setattr(render, "_compile", lambda source: compiled.append(1) or
+                        real_compile(source))
+    settings.EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
+    delivery._templates.clear()
+    for n in range(6):
+        reader(f"llm{n}@example.com", "llm")
+        reader(f"both{n}@example.com", "llm", "multimodal")
+    digest = build_digest(slugs=("llm", "multimodal"))
+    assert delivery.send_digest(digest.id).sent == 12
+    assert len(compiled) == 2
+    assert len(list(settings.EMAIL_FILE_PATH.glob("*.eml"))) == 12
