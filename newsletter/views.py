@@ -7,8 +7,8 @@ key includes the active language), so a send shows up there within that time.
 
 import re
 from dataclasses import dataclass, field
-from functools import wraps
 from datetime import date as date_type
+from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.html import conditional_escape
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -37,8 +37,8 @@ ARCHIVE_PAGE_SIZE = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CITATION = re.compile(r"\[(\d{1,4})\]")
 
-archive_feed = ArchiveAtomFeed()
-archive_rss = ArchiveRssFeed()
+archive_feed = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveAtomFeed())
+archive_rss = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveRssFeed())
 
 
 def link_citations(text: object, *, anchor: str, numbers: set[int]) -> SafeString:
@@ -47,7 +47,7 @@ def link_citations(text: object, *, anchor: str, numbers: set[int]) -> SafeStrin
     Escaping comes first so nothing the model wrote can become markup; only the
     links built here are marked safe. [n] without such a source stays plain text.
     """
-    escaped = str(conditional_escape(str(text)))
+    escaped = str(escape(str(text)))  # always escapes, even text marked safe
 
     def link(match: re.Match) -> str:
         number = int(match.group(1))
@@ -115,7 +115,12 @@ def build_section(section: DigestSection) -> SectionView:
         html = str(linked(text))
         cited = {int(n) for n in _CITATION.findall(text)}
         for number in event.get("citations") or []:
-            if isinstance(number, int) and number in numbers and number not in cited:
+            if (
+                isinstance(number, int)
+                and not isinstance(number, bool)
+                and number in numbers
+                and number not in cited
+            ):
                 html += f' <a class="cite" href="#{anchor}-{number}">[{number}]</a>'
         events.append(mark_safe(html))
 

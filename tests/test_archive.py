@@ -228,3 +228,21 @@ def test_cached_archive_follows_the_language_switch(client, defaults, source):
     client.get(reverse("newsletter:set_language", args=["en"]))
     english = client.get(reverse("newsletter:archive")).content.decode()
     assert "Every digest we have sent, newest first." in english
+
+
+def test_link_citations_escapes_first_even_text_marked_safe():
+    from django.utils.safestring import mark_safe
+
+    from newsletter.views import link_citations
+
+    html = link_citations(mark_safe("<i>x</i> [1] [2] [1]"), anchor="s9", numbers={1})
+    assert html == ('&lt;i&gt;x&lt;/i&gt; <a class="cite" href="#s9-1">[1]</a> [2] '
+                    '<a class="cite" href="#s9-1">[1]</a>')
+
+
+def test_event_citations_not_in_the_text_are_appended_as_links(client, defaults, source):
+    content = {"events": [{"text": "Quiet claim.", "citations": [2, True, "1"]}]}
+    digest_with_section(source, content=content)
+    section_id = DigestSection.objects.get().id
+    page = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"])).content.decode()
+    assert f'Quiet claim. <a class="cite" href="#s{section_id}-2">[2]</a></li>' in page
