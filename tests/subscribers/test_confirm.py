@@ -100,3 +100,16 @@ def test_old_confirmation_link_cannot_undo_an_unsubscribe(client, categories):
     assert response.status_code == 404
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_markup_in_category_names_is_escaped_on_pages_and_in_emails(client, categories, mailoutbox):
+    hostile = categories[0]
+    hostile.name = '<script>alert("c")</script>'
+    hostile.save()
+    assert "<script>alert" not in client.get("/").content.decode()
+    subscribe(client, "alice@example.com", [hostile, categories[1]])
+    confirm_page = client.get(link_from(mailoutbox[0], "confirm")).content.decode()
+    assert "<script>alert" not in confirm_page
+    assert "&lt;script&gt;" in confirm_page
+    for message in mailoutbox:
+        assert "<script>alert" not in message.alternatives[0][0]
