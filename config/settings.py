@@ -259,6 +259,9 @@ LOGGING = {
 SUBSCRIBE_RATE_WINDOW = env_int("SUBSCRIBE_RATE_WINDOW", 3600)
 SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10)
 SUBSCRIBE_RATE_PER_ADDRESS = env_int("SUBSCRIBE_RATE_PER_ADDRESS", 3)
+# Behind a reverse proxy that overwrites it, the header holding the visitor's IP, as
+# Django names it (e.g. HTTP_X_REAL_IP). Default: none, REMOTE_ADDR is the visitor.
+CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "")
 # Soft bounces: suppress after this many within the window (days). Default 3 in 14 days.
 SOFT_BOUNCE_LIMIT = env_int("SOFT_BOUNCE_LIMIT", 3)
 SOFT_BOUNCE_WINDOW_DAYS = env_int("SOFT_BOUNCE_WINDOW_DAYS", 14)

@@ -5,6 +5,7 @@ mail scanners fetch every link they find. Links carry signed, purpose-bound toke
 
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,9 +21,12 @@ DONE_NOTICES = {"saved", "paused", "resumed", "unsubscribed", "resubscribed"}
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    # Behind a reverse proxy, configure it to set REMOTE_ADDR (e.g. gunicorn's
-    # --forwarded-allow-ips); a client-supplied X-Forwarded-For would let anyone
-    # dodge the per-IP limit.
+    # Only a header named in settings is trusted, and only its last value (the one
+    # the proxy wrote): anything a client sends itself would let it dodge the limit.
+    if settings.CLIENT_IP_HEADER:
+        forwarded = request.META.get(settings.CLIENT_IP_HEADER, "")
+        if last := forwarded.split(",")[-1].strip():
+            return last[:64]
     return request.META.get("REMOTE_ADDR") or None
 
 

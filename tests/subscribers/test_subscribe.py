@@ -182,3 +182,13 @@ def test_subscribe_service_refuses_header_injection(categories, mailoutbox):
         services.subscribe("a@example.com\nBcc: b@example.com", categories=None, language="ko")
     assert Subscriber.objects.count() == 0
     assert mailoutbox == []
+
+
+def test_behind_a_proxy_the_configured_header_is_the_client(client, categories, mailoutbox, settings):
+    settings.SUBSCRIBE_RATE_PER_IP = 1
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    for i, ip in enumerate(["198.51.100.1", "198.51.100.2", "198.51.100.2"]):
+        client.post(URL, {"email": f"p{i}@example.com", "language": "ko", "website": "",
+                          "categories": [categories[0].id]},
+                    REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP=ip)
+    assert len(mailoutbox) == 2  # two visitors behind one proxy, the second over its limit
