@@ -56,10 +56,9 @@ def extract_article(html: str | bytes, *, url: str) -> ExtractedArticle | None:
     if not html:
         return None
     max_chars = getattr(settings, "INGEST_MAX_TEXT_CHARS", 100_000)
-    try:
-        tree = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError) as exc:
-        logger.info("unparseable HTML at %s: %s", url, exc)
+    tree = _parse_html(html)
+    if tree is None:
+        logger.info("unparseable HTML at %s", url)
         return None
     canonical = _canonical_url(tree, base_url=url)
     declared_language = _declared_language(tree)
@@ -144,10 +143,22 @@ def _with_newspaper(html, *, url: str) -> ExtractedArticle | None:
 
 def find_canonical_url(html: str | bytes, *, url: str) -> str:
     """The page's own <link rel="canonical">, made absolute; "" when absent or unusable."""
+    tree = _parse_html(html)
+    return _canonical_url(tree, base_url=url) if tree is not None else ""
+
+
+def _parse_html(html: str | bytes):
+    if not html:
+        return None
     try:
-        return _canonical_url(lxml.html.fromstring(html), base_url=url) if html else ""
-    except (ValueError, lxml.etree.ParserError):
-        return ""
+        return lxml.html.fromstring(html)
+    except ValueError:
+        # lxml refuses str input that carries an XML encoding declaration.
+        if isinstance(html, str):
+            return _parse_html(html.encode("utf-8"))
+        return None
+    except lxml.etree.ParserError:
+        return None
 
 
 def _canonical_url(tree, *, base_url: str) -> str:

@@ -209,6 +209,8 @@ def fetch(
         raise FetchError(f"could not decode the compressed body: {exc}") from exc
     except httpx.HTTPError as exc:
         raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise FetchError(f"invalid URL: {exc}") from exc
     finally:
         _limits.deadline = None
     result.elapsed = time.monotonic() - started

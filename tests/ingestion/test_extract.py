@@ -74,3 +74,10 @@ def test_text_is_capped(settings):
     settings.INGEST_MAX_TEXT_CHARS = 500
     page = article_page("Long", ["A sentence that repeats to make a long article body. " * 20] * 10)
     assert len(extract_article(page, url="https://example.com/").text) <= 500
+
+
+def test_xhtml_given_as_text_is_still_read():
+    page = article_page("XHTML", [" ".join(["Readable sentence number %d." % n for n in range(40)])])
+    xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + page.decode()
+    article = extract_article(xhtml, url="https://example.com/x")
+    assert "Readable sentence number 39." in article.text

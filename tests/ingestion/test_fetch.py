@@ -119,3 +119,10 @@ def test_not_modified_is_returned_not_raised(feed_server):
     assert fetch.fetch(url).status_code == 200
     result = fetch.fetch(url, etag='"abc"')
     assert result.not_modified and result.content == b""
+
+
+def test_a_malformed_url_is_a_fetch_error():
+    with pytest.raises(fetch.FetchError, match="not an http"):
+        fetch.fetch("http:///nohost")
+    with pytest.raises(fetch.FetchError):
+        fetch.fetch("http://exa mple.com/feed")
