@@ -17,11 +17,19 @@ import tempfile
 import time
 from itertools import combinations
 
-SLUGS = ["ai-business", "multimodal", "training", "llm", "inference", "policy-safety",
-         "research", "robotics-agents"]
+SLUGS = [
+    "ai-business",
+    "multimodal",
+    "training",
+    "llm",
+    "inference",
+    "policy-safety",
+    "research",
+    "robotics-agents",
+]
 SENTENCE = (
-    "오픈AI와 구글이 새 모델을 공개하면서 추론 비용 경쟁이 치열해지고 국내 기업들도 반도체와 "
-    "자체 모델 전략을 서둘러 내놓고 있다"
+    "오픈AI와 구글이 새 모델을 공개하면서 추론 비용 경쟁이 "
+    "치열해지고 국내 기업들도 반도체와 자체 모델 전략을 서둘러 내놓고 있다"
 )
 
 
@@ -117,21 +125,34 @@ def _build_data(subscribers: int):
 
     services.load_defaults()
     categories = {c.slug: c for c in Category.objects.all()}
-    source = Source.objects.create(name="Bench", url="https://bench.example.com/feed.xml")
-    digest = Digest.objects.create(date=dt.date(2026, 8, 22), language="ko",
-                                   status=Digest.Status.APPROVED,
-                                   category_counts={slug: 3 for slug in SLUGS})
+    source = Source.objects.create(
+        name="Bench", url="https://bench.example.com/feed.xml"
+    )
+    digest = Digest.objects.create(
+        date=dt.date(2026, 8, 22),
+        language="ko",
+        status=Digest.Status.APPROVED,
+        category_counts={slug: 3 for slug in SLUGS},
+    )
     digest.chart_png = chart.render_chart(
-        [(categories[s].name, 3, categories[s].color) for s in SLUGS], title="카테고리별 기사 수")
+        [(categories[s].name, 3, categories[s].color) for s in SLUGS],
+        title="카테고리별 기사 수",
+    )
     digest.save()
     for slug in SLUGS:
         section = DigestSection.objects.create(
-            digest=digest, category=categories[slug], position=categories[slug].position,
-            content=_content(slug))
+            digest=digest,
+            category=categories[slug],
+            position=categories[slug].position,
+            content=_content(slug),
+        )
         for number in (1, 2):
             article = Article.objects.create(
-                source=source, url=f"https://bench.example.com/{slug}/{number}",
-                title=f"{slug} 기사 {number}: {SENTENCE[:40]}", published_at=timezone.now())
+                source=source,
+                url=f"https://bench.example.com/{slug}/{number}",
+                title=f"{slug} 기사 {number}: {SENTENCE[:40]}",
+                published_at=timezone.now(),
+            )
             DigestSource.objects.create(section=section, article=article, number=number)
 
     sets = _category_sets()
@@ -139,12 +160,15 @@ def _build_data(subscribers: int):
     batch = 5000
     for start in range(0, subscribers, batch):
         rows = Subscriber.objects.bulk_create(
-            Subscriber(email=f"reader{n:06d}@example.com", status=Subscriber.Status.ACTIVE)
+            Subscriber(
+                email=f"reader{n:06d}@example.com", status=Subscriber.Status.ACTIVE
+            )
             for n in range(start, min(start + batch, subscribers))
         )
         through.objects.bulk_create(
             through(subscriber_id=row.id, category_id=categories[slug].id)
-            for i, row in enumerate(rows, start=start) for slug in sets[i % len(sets)]
+            for i, row in enumerate(rows, start=start)
+            for slug in sets[i % len(sets)]
         )
         print(f"  … {start + len(rows):>7,} subscribers created", flush=True)
     return digest, sets
@@ -158,8 +182,9 @@ def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
     from subscribers.models import Subscriber
 
     rendered = {
-        i: render_digest_email(digest, categories=list(Category.objects.filter(slug__in=chosen))
-                               or None)
+        i: render_digest_email(
+            digest, categories=list(Category.objects.filter(slug__in=chosen)) or None
+        )
         for i, chosen in enumerate(sets)
     }
     readers = list(Subscriber.objects.order_by("id")[:count])
@@ -167,11 +192,17 @@ def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
     start, cpu = time.perf_counter(), time.process_time()
     for i, subscriber in enumerate(readers):
         message = emails.build_digest_message(
-            rendered[i % len(sets)], to=subscriber.email, links=emails.recipient_links(subscriber),
-            message_id=emails.message_id(digest_date=digest.date, delivery_id=i))
+            rendered[i % len(sets)],
+            to=subscriber.email,
+            links=emails.recipient_links(subscriber),
+            message_id=emails.message_id(digest_date=digest.date, delivery_id=i),
+        )
         message.message().as_bytes()
-    return (len(readers) / (time.perf_counter() - start),
-            len(readers) / (time.process_time() - cpu), html_bytes)
+    return (
+        len(readers) / (time.perf_counter() - start),
+        len(readers) / (time.process_time() - cpu),
+        html_bytes,
+    )
 
 
 def _stamp_only(digest, sets, count: int) -> float:
@@ -182,16 +213,22 @@ def _stamp_only(digest, sets, count: int) -> float:
     from subscribers.models import Subscriber
 
     templates = {
-        i: fastmail.GroupTemplate(render_digest_email(
-            digest, categories=list(Category.objects.filter(slug__in=chosen)) or None))
+        i: fastmail.GroupTemplate(
+            render_digest_email(
+                digest,
+                categories=list(Category.objects.filter(slug__in=chosen)) or None,
+            )
+        )
         for i, chosen in enumerate(sets)
     }
     readers = list(Subscriber.objects.order_by("id")[:count])
     start = time.perf_counter()
     for i, subscriber in enumerate(readers):
         message = templates[i % len(sets)].message(
-            to=subscriber.email, links=emails.recipient_links(subscriber),
-            message_id=emails.message_id(digest_date=digest.date, delivery_id=i))
+            to=subscriber.email,
+            links=emails.recipient_links(subscriber),
+            message_id=emails.message_id(digest_date=digest.date, delivery_id=i),
+        )
         message.message().as_bytes()
     return len(readers) / (time.perf_counter() - start)
 
@@ -199,7 +236,9 @@ def _stamp_only(digest, sets, count: int) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
-    parser.add_argument("--baseline", type=int, default=1500, help="messages per baseline run")
+    parser.add_argument(
+        "--baseline", type=int, default=1500, help="messages per baseline run"
+    )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
 
@@ -215,13 +254,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"setting up {args.subscribers:,} subscribers in {workdir}", flush=True)
         digest, sets = _build_data(args.subscribers)
 
-        print(f"bare loop: EmailMultiAlternatives, {args.baseline:,} messages x {args.repeat}")
+        print(
+            f"bare loop: EmailMultiAlternatives, "
+            f"{args.baseline:,} messages x {args.repeat}"
+        )
         bare_runs, bare_cpu_runs = [], []
         for _ in range(args.repeat):
             rate, cpu_rate, html_bytes = _bare_loop(digest, sets, args.baseline)
             bare_runs.append(rate)
             bare_cpu_runs.append(cpu_rate)
-            print(f"  … {rate:,.0f}/s wall, {cpu_rate:,.0f}/s per CPU second", flush=True)
+            print(
+                f"  … {rate:,.0f}/s wall, {cpu_rate:,.0f}/s per CPU second", flush=True
+            )
         print(f"group template alone, {args.baseline:,} messages x {args.repeat}")
         stamp_runs = []
         for _ in range(args.repeat):
@@ -247,9 +291,18 @@ def main(argv: list[str] | None = None) -> int:
         ("category sets", f"{len(sets)}"),
         ("bare loop (median)", f"{bare:,.0f} msg/s wall, {bare_cpu:,.0f} per CPU s"),
         ("group template alone (median)", f"{stamp:,.0f} msg/s  ({stamp / bare:.1f}x)"),
-        ("fan-out incl. ledger", f"{fanout:,.0f} msg/s wall ({fanout / bare:.1f}x bare loop)"),
-        ("fan-out per CPU second", f"{fanout_cpu:,.0f} msg/s ({fanout_cpu / bare_cpu:.1f}x)"),
-        ("messages serialised", f"{backend.messages:,} ({backend.octets / 2**20:,.0f} MB)"),
+        (
+            "fan-out incl. ledger",
+            f"{fanout:,.0f} msg/s wall ({fanout / bare:.1f}x bare loop)",
+        ),
+        (
+            "fan-out per CPU second",
+            f"{fanout_cpu:,.0f} msg/s ({fanout_cpu / bare_cpu:.1f}x)",
+        ),
+        (
+            "messages serialised",
+            f"{backend.messages:,} ({backend.octets / 2**20:,.0f} MB)",
+        ),
         ("ledger rows sent", f"{sent_rows:,} ({report})"),
         ("fan-out wall time", f"{elapsed:,.1f} s"),
         ("peak RSS", f"{peak_mb:,.0f} MB (after django.setup: {setup_mb:,.0f} MB)"),
@@ -259,8 +312,10 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
     targets_met = fanout >= 2 * bare and peak_mb < 250 and sent_rows == args.subscribers
-    print(f"\ntargets (>= 2x bare loop, peak RSS < 250 MB, every row sent): "
-          f"{'met' if targets_met else 'NOT met'}")
+    print(
+        f"\ntargets (>= 2x bare loop, peak RSS < 250 MB, every row sent): "
+        f"{'met' if targets_met else 'NOT met'}"
+    )
     return 0 if targets_met else 1
 
 

@@ -32,7 +32,9 @@ def _register_font() -> None:
             return
         spec = find_spec("koreanize_matplotlib")
         if spec is None or not spec.submodule_search_locations:
-            raise RuntimeError("koreanize-matplotlib is not installed: no Hangul font for charts")
+            raise RuntimeError(
+                "koreanize-matplotlib is not installed: no Hangul font for charts"
+            )
         fonts = Path(next(iter(spec.submodule_search_locations))) / "fonts"
         for name in ("NanumGothic.ttf", "NanumGothicBold.ttf"):
             font_manager.fontManager.addfont(str(fonts / name))
@@ -40,40 +42,58 @@ def _register_font() -> None:
 
 
 def render_chart(counts: list[tuple[str, int, str]], *, title: str) -> bytes:
-    """A horizontal bar chart of (label, count, hex colour), largest first, as PNG bytes.
+    """A horizontal bar chart of (label, count, hex colour), largest first, as PNG.
 
     The background is opaque white so dark-mode mail clients do not draw dark text
     on a dark canvas.
     """
     _register_font()
-    rows = sorted(((label, max(0, int(n)), colour) for label, n, colour in counts),
-                  key=lambda row: -row[1])
+    rows = sorted(
+        ((label, max(0, int(n)), colour) for label, n, colour in counts),
+        key=lambda row: -row[1],
+    )
     height = 1.2 + 0.42 * max(1, len(rows))
     figure = Figure(figsize=(6.4, height), dpi=150, facecolor=BACKGROUND)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot(1, 1, 1)
     axes.set_facecolor(BACKGROUND)
     font = {"family": FONT_FAMILY}
-    axes.set_title(title, color=TEXT_COLOUR, fontsize=13, loc="left", pad=10, fontdict=font)
+    axes.set_title(
+        title, color=TEXT_COLOUR, fontsize=13, loc="left", pad=10, fontdict=font
+    )
     if rows:
         labels = [label for label, _, _ in reversed(rows)]
         values = [n for _, n, _ in reversed(rows)]
         colours = [colour for _, _, colour in reversed(rows)]
         bars = axes.barh(range(len(rows)), values, color=colours, height=0.66)
-        axes.set_yticks(range(len(rows)), labels, fontdict=font, fontsize=10, color=TEXT_COLOUR)
+        axes.set_yticks(
+            range(len(rows)), labels, fontdict=font, fontsize=10, color=TEXT_COLOUR
+        )
         total = sum(values) or 1
         for bar, value in zip(bars, values, strict=True):
             axes.text(
                 bar.get_width() + max(values) * 0.015 + 0.02,
                 bar.get_y() + bar.get_height() / 2,
                 f"{value} ({value * 100 / total:.0f}%)",
-                va="center", fontsize=9, color=TEXT_COLOUR, fontdict=font,
+                va="center",
+                fontsize=9,
+                color=TEXT_COLOUR,
+                fontdict=font,
             )
         axes.set_xlim(0, max(max(values), 1) * 1.22)
     else:
         axes.set_yticks([])
-        axes.text(0.5, 0.5, "0", ha="center", va="center", fontsize=14,
-                  color=TEXT_COLOUR, transform=axes.transAxes, fontdict=font)
+        axes.text(
+            0.5,
+            0.5,
+            "0",
+            ha="center",
+            va="center",
+            fontsize=14,
+            color=TEXT_COLOUR,
+            transform=axes.transAxes,
+            fontdict=font,
+        )
     axes.tick_params(axis="x", colors="#52606d", labelsize=8)
     axes.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
@@ -88,7 +108,7 @@ def render_chart(counts: list[tuple[str, int, str]], *, title: str) -> bytes:
 
 
 def _quantise(png: bytes) -> bytes:
-    """Reduce to a 64-colour palette: a bar chart survives it and the file shrinks ~3x."""
+    """Reduce to a 64-colour palette: a bar chart survives it, the file shrinks ~3x."""
     image = Image.open(io.BytesIO(png)).convert("RGB")
     small = image.quantize(colors=PALETTE_COLOURS, method=Image.Quantize.MEDIANCUT)
     out = io.BytesIO()

@@ -34,7 +34,12 @@ from django.utils import timezone
 
 from newsletter import emails, fastmail
 from newsletter.models import Category, Delivery, Digest, DigestSection
-from newsletter.render import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderedEmail, render_digest_email
+from newsletter.render import (
+    PREFERENCES_URL,
+    UNSUBSCRIBE_URL,
+    RenderedEmail,
+    render_digest_email,
+)
 from subscribers.models import Subscriber
 
 logger = logging.getLogger(__name__)
@@ -86,8 +91,11 @@ class SendReport:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def __str__(self) -> str:
-        return (f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
-                f"already done {self.already_done}, queued {self.queued}, pending {self.pending}")
+        return (
+            f"sent {self.sent}, skipped {self.skipped}, failed {self.failed}, "
+            f"already done {self.already_done}, queued {self.queued}, "
+            f"pending {self.pending}"
+        )
 
 
 def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
@@ -125,21 +133,32 @@ def send_digest(digest_id: int) -> SendReport:
     sent again. In-process when Celery runs eagerly, else queued on ``email``.
     """
     digest = Digest.objects.get(id=digest_id)
-    if digest.status not in {Digest.Status.APPROVED, Digest.Status.SENDING, Digest.Status.SENT}:
+    if digest.status not in {
+        Digest.Status.APPROVED,
+        Digest.Status.SENDING,
+        Digest.Status.SENT,
+    }:
         raise DigestNotSendable(f"digest {digest} is {digest.status}, not approved")
     Digest.objects.filter(id=digest.id, status=Digest.Status.APPROVED).update(
         status=Digest.Status.SENDING
     )
     report = SendReport()
     done = [Delivery.Status.SENT, Delivery.Status.FAILED, Delivery.Status.SKIPPED]
-    report.already_done = Delivery.objects.filter(digest=digest, status__in=done).count()
+    report.already_done = Delivery.objects.filter(
+        digest=digest, status__in=done
+    ).count()
     # A digest already sent takes no new readers: a re-run only finishes its own rows.
     if digest.status != Digest.Status.SENT:
         skipped_before = Delivery.objects.filter(
-            digest=digest, status=Delivery.Status.SKIPPED).count()
+            digest=digest, status=Delivery.Status.SKIPPED
+        ).count()
         _enrol_subscribers(digest)
-        report.skipped = Delivery.objects.filter(
-            digest=digest, status=Delivery.Status.SKIPPED).count() - skipped_before
+        report.skipped = (
+            Delivery.objects.filter(
+                digest=digest, status=Delivery.Status.SKIPPED
+            ).count()
+            - skipped_before
+        )
 
     pending = Delivery.objects.filter(digest=digest, status=Delivery.Status.PENDING)
     if _eager():
@@ -171,9 +190,9 @@ def enqueue(delivery_ids: list[int]) -> None:
 
 def _section_category_ids(digest: Digest) -> frozenset[int]:
     return frozenset(
-        DigestSection.objects.filter(digest=digest, category__in_digest=True).values_list(
-            "category_id", flat=True
-        )
+        DigestSection.objects.filter(
+            digest=digest, category__in_digest=True
+        ).values_list("category_id", flat=True)
     )
 
 
@@ -199,7 +218,9 @@ def _enrol_subscribers(digest: Digest) -> None:
     in_digest = _section_category_ids(digest)
     notice = settings.DIGEST_SEND_EMPTY_NOTICE
     subscriber_ids = (
-        Subscriber.objects.receiving().order_by("id").values_list("id", flat=True)
+        Subscriber.objects.receiving()
+        .order_by("id")
+        .values_list("id", flat=True)
         .iterator(chunk_size=ENROL_CHUNK)
     )
     now = timezone.now()
@@ -208,17 +229,27 @@ def _enrol_subscribers(digest: Digest) -> None:
         rows = []
         for subscriber_id in ids:
             if _receiving_key(chosen.get(subscriber_id, ()), in_digest) or notice:
-                rows.append(Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now))
+                rows.append(
+                    Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now)
+                )
             else:
-                rows.append(Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now,
-                                     status=Delivery.Status.SKIPPED, error=NO_SECTION_REASON))
+                rows.append(
+                    Delivery(
+                        digest=digest,
+                        subscriber_id=subscriber_id,
+                        created_at=now,
+                        status=Delivery.Status.SKIPPED,
+                        error=NO_SECTION_REASON,
+                    )
+                )
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def finish_digest(digest_id: int) -> bool:
     """sending -> sent once no row is waiting; True when it moved."""
     waiting = Delivery.objects.filter(
-        digest_id=digest_id, status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING]
+        digest_id=digest_id,
+        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
     ).exists()
     if waiting:
         return False
@@ -245,8 +276,13 @@ class _Templates:
         self._items: OrderedDict = OrderedDict()
 
     def get(self, digest: Digest, key: frozenset[int]) -> tuple[RenderedEmail, object]:
-        cache_key = (digest.id, digest.updated_at, key, settings.EMAIL_CHART_HOSTED,
-                     settings.SITE_URL)
+        cache_key = (
+            digest.id,
+            digest.updated_at,
+            key,
+            settings.EMAIL_CHART_HOSTED,
+            settings.SITE_URL,
+        )
         now = time.monotonic()
         if cache_key in self._items:
             born, rendered, template = self._items[cache_key]
@@ -297,36 +333,53 @@ class _Ledger:
                     cursor.executemany(
                         f"UPDATE {table} SET status = %s, sent_at = %s, error = '', "
                         "esp_message_id = %s WHERE id = %s AND status = %s",
-                        [(Delivery.Status.SENT, sent_at, esp_id[:255], delivery_id,
-                          Delivery.Status.SENDING) for delivery_id, esp_id in self.sent],
+                        [
+                            (
+                                Delivery.Status.SENT,
+                                sent_at,
+                                esp_id[:255],
+                                delivery_id,
+                                Delivery.Status.SENDING,
+                            )
+                            for delivery_id, esp_id in self.sent
+                        ],
                     )
-            for status, rows in ((Delivery.Status.FAILED, self.failed),
-                                 (Delivery.Status.SKIPPED, self.skipped)):
+            for status, rows in (
+                (Delivery.Status.FAILED, self.failed),
+                (Delivery.Status.SKIPPED, self.skipped),
+            ):
                 for delivery_id, reason in rows:
-                    Delivery.objects.filter(id=delivery_id, status=Delivery.Status.SENDING).update(
-                        status=status, error=reason[:1000]
-                    )
+                    Delivery.objects.filter(
+                        id=delivery_id, status=Delivery.Status.SENDING
+                    ).update(status=status, error=reason[:1000])
             if self.retry:
-                Delivery.objects.filter(id__in=self.retry, status=Delivery.Status.SENDING).update(
-                    status=Delivery.Status.PENDING, claimed_at=None
-                )
-        report = SendReport(sent=len(self.sent), failed=len(self.failed),
-                            skipped=len(self.skipped), pending=len(self.retry))
+                Delivery.objects.filter(
+                    id__in=self.retry, status=Delivery.Status.SENDING
+                ).update(status=Delivery.Status.PENDING, claimed_at=None)
+        report = SendReport(
+            sent=len(self.sent),
+            failed=len(self.failed),
+            skipped=len(self.skipped),
+            pending=len(self.retry),
+        )
         self.sent, self.failed, self.skipped, self.retry = [], [], [], []
         return report
 
 
 def _claim(delivery_ids: list[int]) -> list[Delivery]:
     stamp = timezone.now()
-    claimed = Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.PENDING).update(
+    claimed = Delivery.objects.filter(
+        id__in=delivery_ids, status=Delivery.Status.PENDING
+    ).update(
         status=Delivery.Status.SENDING, claimed_at=stamp, attempts=F("attempts") + 1
     )
     if not claimed:
         return []
     # The stamp tells our rows from ones another worker claimed in the same instant.
     rows = list(
-        Delivery.objects.filter(id__in=delivery_ids, status=Delivery.Status.SENDING,
-                                claimed_at=stamp)
+        Delivery.objects.filter(
+            id__in=delivery_ids, status=Delivery.Status.SENDING, claimed_at=stamp
+        )
         .select_related("subscriber")
         .order_by("id")
     )
@@ -366,10 +419,18 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
         work: list[tuple[Delivery, frozenset[int]]] = []
         for row in rows:
             subscriber = row.subscriber
-            if subscriber.is_suppressed or subscriber.status != Subscriber.Status.ACTIVE \
-                    or subscriber.is_paused:
-                ledger.skipped.append((row.id, f"not receiving: {subscriber.status}"
-                                       f"{' (paused)' if subscriber.is_paused else ''}"))
+            if (
+                subscriber.is_suppressed
+                or subscriber.status != Subscriber.Status.ACTIVE
+                or subscriber.is_paused
+            ):
+                ledger.skipped.append(
+                    (
+                        row.id,
+                        f"not receiving: {subscriber.status}"
+                        f"{' (paused)' if subscriber.is_paused else ''}",
+                    )
+                )
                 continue
             if row.digest_id not in sections:
                 sections[row.digest_id] = _section_category_ids(row.digest)
@@ -390,7 +451,9 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
     return report
 
 
-def _send_one_by_one(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) -> None:
+def _send_one_by_one(
+    work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger
+) -> None:
     connection = get_connection()
     fast = fastmail.accepts_pre_encoded(connection)
     index = 0
@@ -400,7 +463,9 @@ def _send_one_by_one(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledge
                 message = _build_message(row, key, fast=fast)
             except Exception as exc:  # one bad row never stops the chunk
                 logger.exception("delivery %s: building the message failed", row.id)
-                ledger.failed.append((row.id, f"render: {type(exc).__name__}: {exc}"[:1000]))
+                ledger.failed.append(
+                    (row.id, f"render: {type(exc).__name__}: {exc}"[:1000])
+                )
                 continue
             try:
                 connection.send_messages([message])
@@ -418,7 +483,7 @@ def _send_one_by_one(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledge
         index = len(work)
     except BaseException:
         # Unexpected: the untried rows go back rather than wait for the sweeper.
-        ledger.retry.extend(r.id for r, _ in work[index + 1:])
+        ledger.retry.extend(r.id for r, _ in work[index + 1 :])
         raise
     finally:
         _reset_connection(connection)
@@ -437,7 +502,9 @@ def _build_message(row: Delivery, key: frozenset[int], *, fast: bool):
     message_id = emails.message_id(digest_date=row.digest.date, delivery_id=row.id)
     if fast and template is not None:
         try:
-            return template.message(to=row.subscriber.email, links=links, message_id=message_id)
+            return template.message(
+                to=row.subscriber.email, links=links, message_id=message_id
+            )
         except fastmail.FastPathUnavailable:
             pass
     return emails.build_digest_message(
@@ -458,7 +525,7 @@ def _header_value(raw: bytes, name: bytes) -> str:
     prefix = name + b": "
     for line in raw.split(b"\n", 8)[:8]:
         if line.startswith(prefix):
-            return line[len(prefix):].decode("ascii", "replace")
+            return line[len(prefix) :].decode("ascii", "replace")
     return ""
 
 
@@ -475,14 +542,22 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
     try:
         for (_, key), rows in groups.items():
             rendered, _ = _templates.get(rows[0].digest, key)
-            tokens = {name: field.format(name) for name in ("preferences_url", "unsubscribe_url")}
-            text = rendered.text.replace(PREFERENCES_URL, tokens["preferences_url"]).replace(
-                UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
-            html = rendered.html.replace(PREFERENCES_URL, tokens["preferences_url"]).replace(
-                UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
+            tokens = {
+                name: field.format(name)
+                for name in ("preferences_url", "unsubscribe_url")
+            }
+            text = rendered.text.replace(
+                PREFERENCES_URL, tokens["preferences_url"]
+            ).replace(UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
+            html = rendered.html.replace(
+                PREFERENCES_URL, tokens["preferences_url"]
+            ).replace(UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
             message = AnymailMessage(
-                subject=rendered.subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[row.subscriber.email for row in rows], headers=emails.shared_headers(),
+                subject=rendered.subject,
+                body=text,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[row.subscriber.email for row in rows],
+                headers=emails.shared_headers(),
                 connection=connection,
             )
             message.attach_alternative(html, "text/html")
@@ -509,7 +584,9 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
             except Exception as exc:
                 kind, reason = classify_error(exc)
                 if kind is TransientSendError:
-                    logger.warning("batch of %s: %s; chunk handed back", len(rows), reason)
+                    logger.warning(
+                        "batch of %s: %s; chunk handed back", len(rows), reason
+                    )
                     ledger.retry.extend(pending)
                     pending = []
                     return
@@ -519,7 +596,11 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
             statuses = message.anymail_status.recipients
             for email, row in by_email.items():
                 status = statuses.get(email) or statuses.get(row.subscriber.email)
-                if status is not None and status.status in {"rejected", "failed", "invalid"}:
+                if status is not None and status.status in {
+                    "rejected",
+                    "failed",
+                    "invalid",
+                }:
                     ledger.failed.append((row.id, f"ESP status: {status.status}"))
                 else:
                     esp_id = status.message_id if status is not None else None
@@ -532,7 +613,7 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
 
 
 def classify_error(exc: BaseException) -> tuple[type[Exception], str]:
-    """(TransientSendError or PermanentSendError, reason) for an exception from a send."""
+    """(TransientSendError or PermanentSendError, reason) for an error from a send."""
     reason = f"{type(exc).__name__}: {exc}"[:1000]
     try:
         from anymail import exceptions as anymail_errors
@@ -547,12 +628,19 @@ def classify_error(exc: BaseException) -> tuple[type[Exception], str]:
         # A configuration problem, not the recipient's: keep the rows for a fix.
         return TransientSendError, reason
     if isinstance(exc, smtplib.SMTPResponseException):
-        return (TransientSendError if 400 <= exc.smtp_code < 500 else PermanentSendError), reason
+        return (
+            TransientSendError if 400 <= exc.smtp_code < 500 else PermanentSendError
+        ), reason
     if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
         return TransientSendError, reason
     if anymail_errors is not None:
-        if isinstance(exc, (anymail_errors.AnymailRecipientsRefused,
-                            anymail_errors.AnymailInvalidAddress)):
+        if isinstance(
+            exc,
+            (
+                anymail_errors.AnymailRecipientsRefused,
+                anymail_errors.AnymailInvalidAddress,
+            ),
+        ):
             return PermanentSendError, reason
         if isinstance(exc, anymail_errors.AnymailAPIError):
             code = exc.status_code
@@ -576,20 +664,26 @@ def sweep_stale_deliveries() -> int:
     (a transient error outlived the task's retries) are queued again as well.
     """
     cutoff = timezone.now() - timedelta(seconds=settings.DELIVERY_STALE_AFTER_SECONDS)
-    stale = Delivery.objects.filter(status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+    stale = Delivery.objects.filter(
+        status=Delivery.Status.SENDING, claimed_at__lt=cutoff
+    )
     reset = 0
     for ids in _id_chunks(stale, 1000):
         reset += Delivery.objects.filter(
             id__in=ids, status=Delivery.Status.SENDING, claimed_at__lt=cutoff
         ).update(status=Delivery.Status.PENDING, claimed_at=None)
     retry = Delivery.objects.filter(
-        status=Delivery.Status.PENDING, attempts__gt=0, digest__status=Digest.Status.SENDING
+        status=Delivery.Status.PENDING,
+        attempts__gt=0,
+        digest__status=Digest.Status.SENDING,
     )
     for ids in _id_chunks(retry, chunk_size()):
         if _eager():
             send_deliveries(ids)
         else:
             enqueue(ids)
-    for digest_id in Digest.objects.filter(status=Digest.Status.SENDING).values_list("id", flat=True):
+    for digest_id in Digest.objects.filter(status=Digest.Status.SENDING).values_list(
+        "id", flat=True
+    ):
         finish_digest(digest_id)
     return reset

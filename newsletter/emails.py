@@ -7,9 +7,9 @@ chart, so the HTML's ``cid:`` reference resolves in every client.
 """
 
 from dataclasses import dataclass
-from functools import lru_cache
 from email.mime.image import MIMEImage
 from email.utils import formatdate, parseaddr
+from functools import lru_cache
 from urllib.parse import quote
 
 from django.conf import settings
@@ -49,8 +49,12 @@ def recipient_links(subscriber: Subscriber) -> RecipientLinks:
     """The subscriber's links as ``subscribers.links`` builds them, at a fan-out's pace:
     URL shapes are resolved once, and unsubscribe and one-click share one token."""
     shapes = _link_shapes(settings.SITE_URL, settings.ROOT_URLCONF)
-    preferences = tokens.make_token(subscriber.id, tokens.PREFERENCES, email=subscriber.email)
-    unsubscribe = tokens.make_token(subscriber.id, tokens.UNSUBSCRIBE, email=subscriber.email)
+    preferences = tokens.make_token(
+        subscriber.id, tokens.PREFERENCES, email=subscriber.email
+    )
+    unsubscribe = tokens.make_token(
+        subscriber.id, tokens.UNSUBSCRIBE, email=subscriber.email
+    )
 
     def url(name: str, token: str) -> str:
         before, after = shapes[name]
@@ -77,7 +81,9 @@ def list_id() -> str:
 
 
 def unsubscribe_mailto() -> str:
-    address = settings.EMAIL_UNSUBSCRIBE_MAILTO or _from_address(settings.DEFAULT_FROM_EMAIL)
+    address = settings.EMAIL_UNSUBSCRIBE_MAILTO or _from_address(
+        settings.DEFAULT_FROM_EMAIL
+    )
     return f"mailto:{address}?subject={quote('unsubscribe')}"
 
 

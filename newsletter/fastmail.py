@@ -20,7 +20,12 @@ from django.core.mail import EmailMessage
 from django.utils.html import escape
 
 from newsletter import emails
-from newsletter.render import PREFERENCES_URL, UNSUBSCRIBE_URL, RenderedEmail
+from newsletter.render import (
+    LINK_ALLOWANCE,
+    PREFERENCES_URL,
+    UNSUBSCRIBE_URL,
+    RenderedEmail,
+)
 
 _PROTO_TO = "prototype@invalid.example"
 _PER_RECIPIENT = ("To", "Date", "Message-ID", "List-Unsubscribe")
@@ -44,7 +49,9 @@ class _RawMessage:
         self._raw = raw
 
     def as_bytes(self, unixfrom: bool = False, linesep: str = "\n") -> bytes:
-        return self._raw if linesep == "\n" else self._raw.replace(b"\n", linesep.encode())
+        return (
+            self._raw if linesep == "\n" else self._raw.replace(b"\n", linesep.encode())
+        )
 
     def as_string(self, unixfrom: bool = False, linesep: str = "\n") -> str:
         return self.as_bytes(linesep=linesep).decode("utf-8", "surrogateescape")
@@ -89,7 +96,9 @@ _dates = _DateCache()
 def accepts_pre_encoded(connection) -> bool:
     from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 
-    return isinstance(connection, SmtpBackend) or getattr(connection, "accepts_pre_encoded", False)
+    return isinstance(connection, SmtpBackend) or getattr(
+        connection, "accepts_pre_encoded", False
+    )
 
 
 class GroupTemplate:
@@ -111,8 +120,12 @@ class GroupTemplate:
         self.subject = proto.subject
         self.from_email = proto.from_email
         mime = proto.message()
-        expected = rendered.text.count(PREFERENCES_URL) + rendered.text.count(UNSUBSCRIBE_URL) + \
-            rendered.html.count(PREFERENCES_URL) + rendered.html.count(UNSUBSCRIBE_URL)
+        expected = (
+            rendered.text.count(PREFERENCES_URL)
+            + rendered.text.count(UNSUBSCRIBE_URL)
+            + rendered.html.count(PREFERENCES_URL)
+            + rendered.html.count(UNSUBSCRIBE_URL)
+        )
         for part in mime.walk():
             if part.get_content_maintype() == "text" and part.get(
                 "Content-Transfer-Encoding", "7bit"
@@ -126,17 +139,26 @@ class GroupTemplate:
         head, sep, body = raw.partition(b"\n\n")
         self._head = head + sep
         # Serialising chose the boundaries; the HTML part starts after the second one.
-        boundary = next(p.get_boundary() for p in mime.walk()
-                        if p.get_content_type() == "multipart/alternative")
+        boundary = next(
+            p.get_boundary()
+            for p in mime.walk()
+            if p.get_content_type() == "multipart/alternative"
+        )
         html_start = body.find(f"--{boundary}\nContent-Type: text/html".encode())
         if html_start < 0:
-            raise FastPathUnavailable("no text/html part after the alternative boundary")
+            raise FastPathUnavailable(
+                "no text/html part after the alternative boundary"
+            )
         self._segments, self._slots = self._split(body, expected, html_start)
 
     @staticmethod
-    def _split(body: bytes, expected: int,
-               html_start: int) -> tuple[list[bytes], list[tuple[str, bool]]]:
-        tokens = {PREFERENCES_URL.encode(): PREFERENCES_URL, UNSUBSCRIBE_URL.encode(): UNSUBSCRIBE_URL}
+    def _split(
+        body: bytes, expected: int, html_start: int
+    ) -> tuple[list[bytes], list[tuple[str, bool]]]:
+        tokens = {
+            PREFERENCES_URL.encode(): PREFERENCES_URL,
+            UNSUBSCRIBE_URL.encode(): UNSUBSCRIBE_URL,
+        }
         segments: list[bytes] = []
         slots: list[tuple[str, bool]] = []
         position = 0
@@ -152,11 +174,18 @@ class GroupTemplate:
             position = at + len(token)
         segments.append(body[position:])
         if len(slots) != expected:
-            raise FastPathUnavailable(f"found {len(slots)} of {expected} link placeholders")
+            raise FastPathUnavailable(
+                f"found {len(slots)} of {expected} link placeholders"
+            )
         return segments, slots
 
     def message(
-        self, *, to: str, links: emails.RecipientLinks, message_id: str, date: str | None = None
+        self,
+        *,
+        to: str,
+        links: emails.RecipientLinks,
+        message_id: str,
+        date: str | None = None,
     ) -> PreEncodedEmail:
         """The recipient's finished message; byte-for-byte what ``emails`` would
         produce apart from the MIME boundary and header folding."""
@@ -167,13 +196,19 @@ class GroupTemplate:
             url = getattr(links, name)
             if not url.isascii() or any(c in url for c in "\r\n \t"):
                 raise FastPathUnavailable(f"{name} is not a plain ASCII URL")
+            if len(url) > LINK_ALLOWANCE:
+                # Its line could pass 998 octets; Django will pick quoted-printable.
+                raise FastPathUnavailable(
+                    f"{name} is longer than {LINK_ALLOWANCE} characters"
+                )
             values[(name, False)] = url.encode()
             values[(name, True)] = str(escape(url)).encode()
         header = (
             f"To: {to}\n"
             f"Date: {date or _dates.now()}\n"
             f"Message-ID: {message_id}\n"
-            f"List-Unsubscribe: <{links.one_click_url}>,\n <{emails.unsubscribe_mailto()}>\n"
+            f"List-Unsubscribe: <{links.one_click_url}>,\n"
+            f" <{emails.unsubscribe_mailto()}>\n"
         ).encode()
         pieces = [header, self._head]
         segments = self._segments

@@ -35,7 +35,9 @@ class EmlFileBackend(BaseEmailBackend):
         self.directory.mkdir(parents=True, exist_ok=True)
         sent = 0
         for message in email_messages:
-            recipient = re.sub(r"[^A-Za-z0-9@._-]", "_", (message.to or ["unknown"])[0])[:100]
+            recipient = re.sub(
+                r"[^A-Za-z0-9@._-]", "_", (message.to or ["unknown"])[0]
+            )[:100]
             stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
             path = self.directory / f"{stamp}-{_next_serial():06d}-{recipient}.eml"
             path.write_bytes(message.message().as_bytes(linesep="\r\n"))

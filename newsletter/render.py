@@ -48,7 +48,8 @@ LABELS = {
         "shortened": "메일 크기를 줄이기 위해 일부 내용을 줄였습니다.",
         "read_on_web": "전체 내용은 웹에서 보기",
         "full_section": "이 분야 전체 요약 보기",
-        "empty_notice": "오늘은 선택하신 분야에 새 소식이 없습니다. 다른 분야의 소식은 웹에서 볼 수 있습니다.",
+        "empty_notice": "오늘은 선택하신 분야에 새 소식이 없습니다. "
+        "다른 분야의 소식은 웹에서 볼 수 있습니다.",
         "chart_title": "카테고리별 기사 수",
     },
     "en": {
@@ -66,17 +67,31 @@ LABELS = {
         "preferences": "Preferences",
         "unsubscribe": "Unsubscribe",
         "why": "You receive this email because you subscribed to Daily AI Insights.",
-        "offline": "This summary was written without an LLM: it quotes sentences from the articles.",
+        "offline": "This summary was written without an LLM: "
+        "it quotes sentences from the articles.",
         "shortened": "Some parts were shortened to keep this email small.",
         "read_on_web": "Read everything on the web",
         "full_section": "Read this section in full",
-        "empty_notice": "Nothing new in your categories today. The other categories are on the web.",
+        "empty_notice": "Nothing new in your categories today. "
+        "The other categories are on the web.",
         "chart_title": "Articles per category",
     },
 }
 IMPACT_KEYS = ("economy", "politics_society", "science_technology")
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 _CITATION = re.compile(r"\[(\d{1,3})\]")
 
 # Shortening steps tried in order until the HTML fits EMAIL_HTML_MAX_BYTES:
@@ -110,7 +125,9 @@ class RenderedEmail:
     shortened: bool = False
     section_slugs: tuple[str, ...] = field(default=())
 
-    def personalize(self, *, preferences_url: str, unsubscribe_url: str) -> tuple[str, str]:
+    def personalize(
+        self, *, preferences_url: str, unsubscribe_url: str
+    ) -> tuple[str, str]:
         """(text, html) for one subscriber, filled without re-rendering."""
         text = self.text.replace(PREFERENCES_URL, preferences_url).replace(
             UNSUBSCRIBE_URL, unsubscribe_url
@@ -128,8 +145,14 @@ def absolute_url(name: str, *args) -> str:
 def chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
     """(category name, count, colour) for every category counted in the digest."""
     counts = digest.category_counts or {}
-    categories = Category.objects.filter(slug__in=list(counts)).order_by("position", "id")
-    return [(c.name, int(counts[c.slug]), c.color) for c in categories if int(counts[c.slug]) > 0]
+    categories = Category.objects.filter(slug__in=list(counts)).order_by(
+        "position", "id"
+    )
+    return [
+        (c.name, int(counts[c.slug]), c.color)
+        for c in categories
+        if int(counts[c.slug]) > 0
+    ]
 
 
 def chart_png(digest: Digest) -> bytes:
@@ -174,8 +197,11 @@ def render_digest_email(
     png = chart_png(digest)
     hosted = settings.EMAIL_CHART_HOSTED
     cid = None if hosted else chart_cid(digest)
-    chart_src = absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}") if hosted \
+    chart_src = (
+        absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}")
+        if hosted
         else f"cid:{cid}"
+    )
     view_url = absolute_url("newsletter:digest_detail", f"{digest.date:%Y-%m-%d}")
     base = {
         "lang": language,
@@ -189,17 +215,25 @@ def render_digest_email(
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "postal_address": settings.SENDER_POSTAL_ADDRESS,
         "offline_note": labels["offline"]
-        if any(s.generated_by == DigestSection.GeneratedBy.OFFLINE for s in sections) else "",
+        if any(s.generated_by == DigestSection.GeneratedBy.OFFLINE for s in sections)
+        else "",
         "empty_notice": not sections,
-        "preheader": " · ".join(f"{s.category.emoji} {s.category.name}" for s in sections)
+        "preheader": " · ".join(
+            f"{s.category.emoji} {s.category.name}" for s in sections
+        )
         or labels["empty_notice"],
         "headline": _headline(sections),
     }
     subject = " ".join(render_to_string("emails/digest-subject.txt", base).split())
     limit = settings.EMAIL_HTML_MAX_BYTES
     for level in _LEVELS:
-        context = {**base, "shortened": level is not None,
-                   "sections": [_section_context(s, level, view_url, labels) for s in sections]}
+        context = {
+            **base,
+            "shortened": level is not None,
+            "sections": [
+                _section_context(s, level, view_url, labels) for s in sections
+            ],
+        }
         html = _compile(render_to_string("emails/digest-body.mjml", context))
         if _html_size(html) <= limit:
             break
@@ -221,7 +255,9 @@ def render_digest_email(
 
 def _html_size(html: str) -> int:
     """Bytes on the wire once each placeholder holds a real link."""
-    return len(html.encode()) + sum(html.count(p) for p in PLACEHOLDERS) * LINK_ALLOWANCE
+    return (
+        len(html.encode()) + sum(html.count(p) for p in PLACEHOLDERS) * LINK_ALLOWANCE
+    )
 
 
 def _headline(sections: list[DigestSection]) -> str:
@@ -241,10 +277,16 @@ def _strings(value) -> list[str]:
     return [" ".join(v.split()) for v in value if isinstance(v, str) and v.strip()]
 
 
-def _section_context(section: DigestSection, level, view_url: str, labels: dict) -> dict:
+def _section_context(
+    section: DigestSection, level, view_url: str, labels: dict
+) -> dict:
     content = section.content if isinstance(section.content, dict) else {}
     sources = [
-        {"number": s.number, "title": s.article.title or s.article.url, "url": s.article.url}
+        {
+            "number": s.number,
+            "title": s.article.title or s.article.url,
+            "url": s.article.url,
+        }
         for s in section.sources.all()
     ]
     urls = {s["number"]: s["url"] for s in sources}
@@ -256,18 +298,28 @@ def _section_context(section: DigestSection, level, view_url: str, labels: dict)
             continue
         text = " ".join(event["text"].split())
         inline = {int(n) for n in _CITATION.findall(text)}
-        extra = [n for n in event.get("citations") or []
-                 if isinstance(n, int) and n not in inline]
-        events.append({"text": text, "citations": extra,
-                       "html": _event_html(text, extra, urls)})
-    impact_raw = content.get("impact") if isinstance(content.get("impact"), dict) else {}
-    impact = [(labels[key], " ".join(impact_raw[key].split())) for key in IMPACT_KEYS
-              if isinstance(impact_raw.get(key), str) and impact_raw[key].strip()]
+        extra = [
+            n
+            for n in event.get("citations") or []
+            if isinstance(n, int) and n not in inline
+        ]
+        events.append(
+            {"text": text, "citations": extra, "html": _event_html(text, extra, urls)}
+        )
+    impact_raw = (
+        content.get("impact") if isinstance(content.get("impact"), dict) else {}
+    )
+    impact = [
+        (labels[key], " ".join(impact_raw[key].split()))
+        for key in IMPACT_KEYS
+        if isinstance(impact_raw.get(key), str) and impact_raw[key].strip()
+    ]
     context = {
         "anchor": section.category.slug,
         "emoji": section.category.emoji,
         "name": section.category.name,
-        "colour": section.category.color if re.fullmatch(r"#[0-9a-fA-F]{6}", section.category.color)
+        "colour": section.category.color
+        if re.fullmatch(r"#[0-9a-fA-F]{6}", section.category.color)
         else "#7f7f7f",
         "rule": "=" * 40,
         "topics": _strings(content.get("topics")),
@@ -296,7 +348,7 @@ def _event_html(text: str, extra: list[int], urls: dict[int, str]) -> str:
 
     def link(number: int) -> str:
         if number in urls:
-            return (f'<a class="cite" href="{escape(urls[number])}">[{number}]</a>')
+            return f'<a class="cite" href="{escape(urls[number])}">[{number}]</a>'
         return f"[{number}]"
 
     body = _CITATION.sub(lambda m: link(int(m.group(1))), str(escape(text)))
@@ -313,8 +365,11 @@ def _compile(mjml_source: str) -> str:
 
 
 _PIECES = re.compile(r"<!--.*?-->|<[^>]*>|[^<]+", re.S)
-_BLOCK_TAG = re.compile(r"<!--|</?(?:table|tbody|tr|td|div|p|ul|li|h[1-6]|br|head|body|html|"
-                        r"meta|style|title|link|!doctype)\b", re.I)
+_BLOCK_TAG = re.compile(
+    r"<!--|</?(?:table|tbody|tr|td|div|p|ul|li|h[1-6]|br|head|body|html|"
+    r"meta|style|title|link|!doctype)\b",
+    re.I,
+)
 
 
 def _wrap_html(html: str) -> str:
@@ -331,8 +386,13 @@ def _wrap_html(html: str) -> str:
         size = 0
         for piece in _PIECES.findall(line):
             piece_size = len(piece.encode())
-            if size and size + piece_size > MAX_LINE_BYTES and (
-                _BLOCK_TAG.match(piece) or (current and _BLOCK_TAG.match(current[-1]))
+            if (
+                size
+                and size + piece_size > MAX_LINE_BYTES
+                and (
+                    _BLOCK_TAG.match(piece)
+                    or (current and _BLOCK_TAG.match(current[-1]))
+                )
             ):
                 out.append("".join(current))
                 current, size = [], 0

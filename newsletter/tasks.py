@@ -7,7 +7,8 @@ from newsletter import delivery
 
 _RETRY = {
     "autoretry_for": (delivery.TransientSendError,),
-    "retry_backoff": True,  # 1 s, 2 s, 4 s … capped below the broker's visibility timeout
+    # 1 s, 2 s, 4 s … capped well below the broker's visibility timeout
+    "retry_backoff": True,
     "retry_backoff_max": 600,
     "retry_jitter": True,
     "max_retries": 6,

@@ -47,7 +47,9 @@ class _Handler:
             await asyncio.sleep(self.delay)
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+                Received(
+                    envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content)
+                )
             )
         return "250 Message accepted for delivery"
 
@@ -91,7 +93,11 @@ class SmtpSink:
             return list(self.handler.received)
 
     def refuse(self, address: str, *, permanently: bool = True) -> None:
-        target = self.handler.refuse_permanently if permanently else self.handler.refuse_for_now
+        target = (
+            self.handler.refuse_permanently
+            if permanently
+            else self.handler.refuse_for_now
+        )
         target.add(address.lower())
 
     def accept(self, address: str) -> None:

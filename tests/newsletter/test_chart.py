@@ -17,7 +17,11 @@ def test_korean_labels_render_without_missing_glyphs():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         png = render_chart(COUNTS, title="카테고리별 기사 수 · 2026년 8월 22일")
-    missing = [w for w in caught if "missing from" in str(w.message) or "Glyph" in str(w.message)]
+    missing = [
+        w
+        for w in caught
+        if "missing from" in str(w.message) or "Glyph" in str(w.message)
+    ]
     assert missing == []
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
 
@@ -41,8 +45,11 @@ def test_empty_counts_still_draw_a_chart():
 
 def test_alt_text_states_every_count_largest_first():
     assert chart_alt_text(COUNTS, language="ko") == (
-        "카테고리별 기사 수 차트 (총 42건): LLM 20건, AI 비즈니스 인사이트 12건, 멀티모달 7건, 정책과 안전 3건"
+        "카테고리별 기사 수 차트 (총 42건): LLM 20건, AI 비즈니스 인사이트 12건, "
+        "멀티모달 7건, 정책과 안전 3건"
     )
-    english = chart_alt_text([("LLM", 2, "#000000"), ("Multimodal", 5, "#111111")], language="en")
+    english = chart_alt_text(
+        [("LLM", 2, "#000000"), ("Multimodal", 5, "#111111")], language="en"
+    )
     assert english == "Articles per category chart (7 in total): Multimodal 5, LLM 2"
     assert "no articles" in chart_alt_text([], language="en")

@@ -44,14 +44,24 @@ def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
     digest = build_digest(slugs=("llm", "multimodal"))
     report = delivery.send_digest(digest.id)
 
-    assert (report.sent, report.skipped, report.failed, report.already_done) == (2, 1, 0, 0)
+    assert (report.sent, report.skipped, report.failed, report.already_done) == (
+        2,
+        1,
+        0,
+        0,
+    )
     received = sink.by_recipient()
     assert sorted(received) == ["alice@example.com", "bob@example.com"]
 
     alice = received["alice@example.com"][0].message
     parts = _parts(alice)
     assert alice.get_content_type() == "multipart/related"
-    assert set(parts) >= {"multipart/alternative", "text/plain", "text/html", "image/png"}
+    assert set(parts) >= {
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "image/png",
+    }
     html = parts["text/html"].get_content()
     text = parts["text/plain"].get_content()
     assert "🧠 LLM" in html and "🌞 Multimodal" not in html
@@ -62,21 +72,27 @@ def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
 
     alice_row = Subscriber.objects.get(email="alice@example.com")
     owner = (alice_row.id, "alice@example.com")
-    one_click = re.fullmatch(r"<(http://127\.0\.0\.1:8000/unsubscribe/([^/]+)/one-click/)>, "
-                             r"<mailto:digest@localhost\?subject=unsubscribe>",
-                             alice["List-Unsubscribe"])
+    one_click = re.fullmatch(
+        r"<(http://127\.0\.0\.1:8000/unsubscribe/([^/]+)/one-click/)>, "
+        r"<mailto:digest@localhost\?subject=unsubscribe>",
+        alice["List-Unsubscribe"],
+    )
     assert one_click and tokens.read_token(one_click[2], tokens.UNSUBSCRIBE) == owner
     assert alice["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert alice["List-Id"] == "Daily AI Insights <daily-ai-insights.localhost>"
     preferences = re.search(r"http://127\.0\.0\.1:8000/preferences/([^/]+)/", text)
     assert tokens.read_token(preferences[1], tokens.PREFERENCES) == owner
-    unsubscribe = re.search(r'href="http://127\.0\.0\.1:8000/unsubscribe/([^/]+)/"', html)
+    unsubscribe = re.search(
+        r'href="http://127\.0\.0\.1:8000/unsubscribe/([^/]+)/"', html
+    )
     assert tokens.read_token(unsubscribe[1], tokens.UNSUBSCRIBE) == owner
 
     bob_html = _parts(received["bob@example.com"][0].message)["text/html"].get_content()
     assert "🧠 LLM" in bob_html and "🌞 Multimodal" in bob_html
 
-    rows = {d.subscriber.email: d for d in Delivery.objects.select_related("subscriber")}
+    rows = {
+        d.subscriber.email: d for d in Delivery.objects.select_related("subscriber")
+    }
     assert set(rows) == {"alice@example.com", "bob@example.com", "carol@example.com"}
     assert rows["alice@example.com"].status == Delivery.Status.SENT
     assert rows["alice@example.com"].esp_message_id == alice["Message-ID"]
@@ -91,7 +107,12 @@ def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
     first = delivery.send_digest(digest.id)
     second = delivery.send_digest(digest.id)
     assert first.sent == 2
-    assert (second.sent, second.skipped, second.failed, second.already_done) == (0, 0, 0, 3)
+    assert (second.sent, second.skipped, second.failed, second.already_done) == (
+        0,
+        0,
+        0,
+        3,
+    )
     assert len(sink.received) == 2
     assert Delivery.objects.count() == 3
     # Someone who subscribes after the digest went out is not sent it by a re-run.
@@ -114,7 +135,9 @@ def test_send_delivery_twice_sends_once(sink, people):
 def test_unsubscribing_after_enrolment_is_honoured_at_send_time(sink, people):
     digest = build_digest(slugs=("llm",))
     row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
-    Subscriber.objects.filter(id=people["alice"].id).update(status=Subscriber.Status.UNSUBSCRIBED)
+    Subscriber.objects.filter(id=people["alice"].id).update(
+        status=Subscriber.Status.UNSUBSCRIBED
+    )
     delivery.send_delivery(row.id)
     row.refresh_from_db()
     assert row.status == Delivery.Status.SKIPPED and "unsubscribed" in row.error
@@ -151,10 +174,20 @@ def test_sweeper_brings_back_rows_of_a_dead_worker(sink, people, settings):
     digest = build_digest(slugs=("llm",))
     Digest.objects.filter(id=digest.id).update(status=Digest.Status.SENDING)
     old = timezone.now() - dt.timedelta(minutes=5)
-    stuck = Delivery.objects.create(digest=digest, subscriber=people["alice"], attempts=1,
-                                    status=Delivery.Status.SENDING, claimed_at=old)
-    fresh = Delivery.objects.create(digest=digest, subscriber=people["bob"], attempts=1,
-                                    status=Delivery.Status.SENDING, claimed_at=timezone.now())
+    stuck = Delivery.objects.create(
+        digest=digest,
+        subscriber=people["alice"],
+        attempts=1,
+        status=Delivery.Status.SENDING,
+        claimed_at=old,
+    )
+    fresh = Delivery.objects.create(
+        digest=digest,
+        subscriber=people["bob"],
+        attempts=1,
+        status=Delivery.Status.SENDING,
+        claimed_at=timezone.now(),
+    )
     assert delivery.sweep_stale_deliveries() == 1
     stuck.refresh_from_db()
     fresh.refresh_from_db()
@@ -182,7 +215,9 @@ def test_draft_digest_is_refused(db):
     assert Delivery.objects.count() == 0
 
 
-def test_eml_outbox_backend_writes_one_parseable_file_per_message(people, settings, tmp_path):
+def test_eml_outbox_backend_writes_one_parseable_file_per_message(
+    people, settings, tmp_path
+):
     from email import message_from_bytes, policy
 
     settings.EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
@@ -213,8 +248,9 @@ def test_fan_out_links_are_the_ones_subscribers_links_builds(people):
         )
 
 
-def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(sink, people,
-                                                                              settings):
+def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(
+    sink, people, settings
+):
     import socket
 
     closed = socket.socket()
@@ -225,8 +261,11 @@ def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(s
     report = delivery.send_digest(digest.id)
     closed.close()
     assert (report.sent, report.failed, report.pending) == (0, 0, 2)
-    assert set(Delivery.objects.exclude(status=Delivery.Status.SKIPPED)
-               .values_list("status", "attempts")) == {(Delivery.Status.PENDING, 1)}
+    assert set(
+        Delivery.objects.exclude(status=Delivery.Status.SKIPPED).values_list(
+            "status", "attempts"
+        )
+    ) == {(Delivery.Status.PENDING, 1)}
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENDING
 
     settings.EMAIL_PORT = sink.port
@@ -250,7 +289,11 @@ def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(s
 )
 def test_only_named_transient_errors_are_retried(error, kind):
     found, reason = delivery.classify_error(error)
-    expected = delivery.TransientSendError if kind == "transient" else delivery.PermanentSendError
+    expected = (
+        delivery.TransientSendError
+        if kind == "transient"
+        else delivery.PermanentSendError
+    )
     assert found is expected
     assert reason
 
@@ -263,7 +306,11 @@ def test_esp_errors_are_retried_only_for_throttling_outages_and_timeouts():
         if status is None:  # no response at all: the connection failed
             return AnymailAPIError("connection reset")
         response = requests.Response()
-        response.status_code, response.reason, response._content = status, "Reason", b"{}"
+        response.status_code, response.reason, response._content = (
+            status,
+            "Reason",
+            b"{}",
+        )
         return AnymailAPIError("ESP said no", status_code=status, response=response)
 
     transient, permanent = delivery.TransientSendError, delivery.PermanentSendError
@@ -271,7 +318,9 @@ def test_esp_errors_are_retried_only_for_throttling_outages_and_timeouts():
     assert delivery.classify_error(api_error(503))[0] is transient
     assert delivery.classify_error(api_error(None))[0] is transient
     assert delivery.classify_error(api_error(422))[0] is permanent
-    assert delivery.classify_error(AnymailRecipientsRefused("all refused"))[0] is permanent
+    assert (
+        delivery.classify_error(AnymailRecipientsRefused("all refused"))[0] is permanent
+    )
 
 
 def test_send_task_asks_celery_for_a_retry_on_a_transient_refusal(sink, people):
@@ -291,6 +340,9 @@ def test_send_task_asks_celery_for_a_retry_on_a_transient_refusal(sink, people):
 
     sink.accept("alice@example.com")
     assert tasks.send_deliveries.apply(args=[[row.id]]).get() == {
-        "sent": 1, "failed": 0, "skipped": 0}
+        "sent": 1,
+        "failed": 0,
+        "skipped": 0,
+    }
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Delivery.Status.SENT, 2)

@@ -11,7 +11,9 @@ from tests.newsletter.mail_fixtures import build_digest, category, long_content,
 LINKS = [
     emails.RecipientLinks(
         preferences_url=f"https://news.example.com/preferences/tok{n}:{'x' * 120}/",
-        unsubscribe_url=f"https://news.example.com/unsubscribe/tok{n}:{'y' * 120}/?a=1&b={n}",
+        unsubscribe_url=(
+            f"https://news.example.com/unsubscribe/tok{n}:{'y' * 120}/?a=1&b={n}"
+        ),
         one_click_url=f"https://news.example.com/unsubscribe/tok{n}/one-click/",
     )
     for n in range(3)
@@ -22,10 +24,14 @@ def _flatten(raw: bytes) -> list[tuple]:
     """Every part as (content type, params but boundary, headers, decoded payload)."""
     result = []
     for part in fastmail.parse(raw).walk():
-        params = {k: v for k, v in part["Content-Type"].params.items() if k != "boundary"} \
-            if part["Content-Type"] else {}
+        params = (
+            {k: v for k, v in part["Content-Type"].params.items() if k != "boundary"}
+            if part["Content-Type"]
+            else {}
+        )
         headers = sorted(
-            (name.lower(), str(value)) for name, value in part.items()
+            (name.lower(), str(value))
+            for name, value in part.items()
             if name.lower() != "content-type"
         )
         payload = None if part.is_multipart() else part.get_payload(decode=True)
@@ -38,19 +44,25 @@ def _slow_and_fast(rendered, n: int):
     to = f"reader{n}@example.com"
     message_id = f"<digest.20260822.{n}@localhost>"
     date = "Sat, 22 Aug 2026 07:00:00 -0000"
-    slow = emails.build_digest_message(rendered, to=to, links=LINKS[n], message_id=message_id,
-                                       date=date)
+    slow = emails.build_digest_message(
+        rendered, to=to, links=LINKS[n], message_id=message_id, date=date
+    )
     fast = template.message(to=to, links=LINKS[n], message_id=message_id, date=date)
     return slow.message().as_bytes(), fast.message().as_bytes()
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
 @pytest.mark.parametrize("hosted", [False, True])
-def test_fast_path_messages_parse_back_identical_to_the_slow_path(defaults, settings, language,
-                                                                  hosted):
+def test_fast_path_messages_parse_back_identical_to_the_slow_path(
+    defaults, settings, language, hosted
+):
     settings.EMAIL_CHART_HOSTED = hosted
     digest = build_digest(slugs=("llm", "multimodal", "training"), language=language)
-    for categories in (None, [category("llm")], [category("multimodal"), category("training")]):
+    for categories in (
+        None,
+        [category("llm")],
+        [category("multimodal"), category("training")],
+    ):
         rendered = render_digest_email(digest, categories=categories)
         for n in range(3):
             slow, fast = _slow_and_fast(rendered, n)
@@ -59,8 +71,16 @@ def test_fast_path_messages_parse_back_identical_to_the_slow_path(defaults, sett
 
 
 def test_fast_path_holds_for_the_largest_shortened_profile(defaults):
-    slugs = ("ai-business", "multimodal", "training", "llm", "inference", "policy-safety",
-             "research", "robotics-agents")
+    slugs = (
+        "ai-business",
+        "multimodal",
+        "training",
+        "llm",
+        "inference",
+        "policy-safety",
+        "research",
+        "robotics-agents",
+    )
     digest = build_digest(slugs=slugs, content=long_content, sources_per_section=12)
     rendered = render_digest_email(digest, categories=None)
     assert rendered.shortened
@@ -68,7 +88,11 @@ def test_fast_path_holds_for_the_largest_shortened_profile(defaults):
     flat = _flatten(fast)
     assert flat == _flatten(slow)
     assert [part[0] for part in flat] == [
-        "multipart/related", "multipart/alternative", "text/plain", "text/html", "image/png"
+        "multipart/related",
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+        "image/png",
     ]
 
 
@@ -82,8 +106,9 @@ def test_quoted_printable_parts_refuse_the_fast_path(defaults):
 def test_non_ascii_address_falls_back_to_the_slow_path(defaults):
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
     with pytest.raises(fastmail.FastPathUnavailable):
-        fastmail.GroupTemplate(rendered).message(to="독자@example.com", links=LINKS[0],
-                                                 message_id="<m@localhost>")
+        fastmail.GroupTemplate(rendered).message(
+            to="독자@example.com", links=LINKS[0], message_id="<m@localhost>"
+        )
 
 
 def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, settings):
@@ -100,15 +125,25 @@ def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, sett
     assert report.sent == 4
     calls = mail.outbox
     assert all(len(call.to) <= 2 for call in calls)
-    assert sorted(addr for call in calls for addr in call.to) == sorted(r.email for r in readers)
+    assert sorted(addr for call in calls for addr in call.to) == sorted(
+        r.email for r in readers
+    )
     for call in calls:
         params = call.anymail_test_params
         html = call.alternatives[0][0]
-        assert "%recipient.unsubscribe_url%" in html and "%recipient.preferences_url%" in call.body
+        assert (
+            "%recipient.unsubscribe_url%" in html
+            and "%recipient.preferences_url%" in call.body
+        )
         assert set(params["merge_data"]) == set(call.to)
         for address in call.to:
-            assert params["merge_headers"][address]["List-Unsubscribe"].startswith("<http")
-        assert params["extra_headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+            assert params["merge_headers"][address]["List-Unsubscribe"].startswith(
+                "<http"
+            )
+        assert (
+            params["extra_headers"]["List-Unsubscribe-Post"]
+            == "List-Unsubscribe=One-Click"
+        )
         assert params["is_batch_send"]
         assert params["attachments"][0].inline and params["attachments"][0].cid
         multimodal_in_email = "🌞 Multimodal" in html
@@ -123,8 +158,9 @@ def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch)
 
     compiled = []
     real_compile = render._compile
-    monkeypatch.setattr(render, "_compile", lambda source: compiled.append(1) or
-                        real_compile(source))
+    monkeypatch.setattr(
+        render, "_compile", lambda source: compiled.append(1) or real_compile(source)
+    )
     settings.EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
     delivery._templates.clear()
     for n in range(6):
@@ -134,3 +170,20 @@ def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch)
     assert delivery.send_digest(digest.id).sent == 12
     assert len(compiled) == 2
     assert len(list(settings.EMAIL_FILE_PATH.glob("*.eml"))) == 12
+
+
+def test_an_overlong_link_falls_back_to_the_slow_path(defaults):
+    rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
+    links = dataclasses.replace(LINKS[0], preferences_url="https://x.test/" + "p" * 600)
+    with pytest.raises(fastmail.FastPathUnavailable):
+        fastmail.GroupTemplate(rendered).message(
+            to="a@example.com", links=links, message_id="<m@localhost>"
+        )
+    slow = (
+        emails.build_digest_message(
+            rendered, to="a@example.com", links=links, message_id="<m@localhost>"
+        )
+        .message()
+        .as_bytes()
+    )
+    assert max(len(line) for line in slow.split(b"\n")) <= 998

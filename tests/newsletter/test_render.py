@@ -13,13 +13,24 @@ def _visible(html: str) -> str:
 
 def test_email_holds_only_the_chosen_categories_in_editor_order(defaults):
     digest = build_digest(slugs=("llm", "multimodal", "training"))
-    rendered = render_digest_email(digest, categories=[category("training"), category("multimodal")])
+    rendered = render_digest_email(
+        digest, categories=[category("training"), category("multimodal")]
+    )
     html = rendered.html
     assert html.startswith("<!doctype html>") and 'lang="ko"' in html
     assert "🌞 Multimodal" in html and "🤩 Model training technique" in html
     assert "🧠 LLM" not in html
     assert html.index("Multimodal") < html.index("Model training technique")
-    for label in ("주요 주제", "주요 사건", "영향 분석", "경제", "정치/사회", "과학기술", "최종 요약", "출처"):
+    for label in (
+        "주요 주제",
+        "주요 사건",
+        "영향 분석",
+        "경제",
+        "정치/사회",
+        "과학기술",
+        "최종 요약",
+        "출처",
+    ):
         assert label in html and label in rendered.text
     assert "이 요약은 LLM 없이 기사 문장을 발췌해 만들었습니다." in html
     assert rendered.section_slugs == ("multimodal", "training")
@@ -40,26 +51,47 @@ def test_sources_are_numbered_links_and_citations_point_at_them(defaults):
 
 def test_article_text_is_escaped_and_never_becomes_template_source(defaults):
     digest = build_digest(slugs=())
-    hostile = ArticleFactory(title="<script>alert(1)</script> {{ settings.SECRET_KEY }}")
-    make_section(digest, category("llm"), [hostile], content={
-        "topics": ["{% debug %} <b>bold</b> & more"],
-        "events": [{"text": "{{ request }} <img src=x onerror=alert(1)>", "citations": [1]}],
-        "impact": {"economy": "<style>body{display:none}</style>"},
-        "final_summary": ["끝"],
-    })
+    hostile = ArticleFactory(
+        title="<script>alert(1)</script> {{ settings.SECRET_KEY }}"
+    )
+    make_section(
+        digest,
+        category("llm"),
+        [hostile],
+        content={
+            "topics": ["{% debug %} <b>bold</b> & more"],
+            "events": [
+                {"text": "{{ request }} <img src=x onerror=alert(1)>", "citations": [1]}
+            ],
+            "impact": {"economy": "<style>body{display:none}</style>"},
+            "final_summary": ["끝"],
+        },
+    )
     html = render_digest_email(digest, categories=None).html
-    assert "<script>" not in html and "<img src=x" not in html and "<b>bold</b>" not in html
+    assert (
+        "<script>" not in html
+        and "<img src=x" not in html
+        and "<b>bold</b>" not in html
+    )
     assert "&lt;script&gt;alert(1)&lt;/script&gt; {{ settings.SECRET_KEY }}" in html
     assert "{% debug %} &lt;b&gt;bold&lt;/b&gt; &amp; more" in html
     assert "{{ request }}" in html
     assert "dev-insecure-key" not in html
 
 
-def test_english_digest_uses_english_labels_and_no_offline_note_for_llm_sections(defaults):
+def test_english_digest_uses_english_labels_and_no_offline_note_for_llm_sections(
+    defaults,
+):
     digest = build_digest(slugs=("llm",), language="en", generated_by="llm")
     rendered = render_digest_email(digest, categories=None)
     assert 'lang="en"' in rendered.html
-    for label in ("Key topics", "Key events", "Impact analysis", "Final summary", "Sources"):
+    for label in (
+        "Key topics",
+        "Key events",
+        "Impact analysis",
+        "Final summary",
+        "Sources",
+    ):
         assert label in rendered.html and label in rendered.text
     assert "without an LLM" not in rendered.html
     assert "August 22, 2026" in rendered.subject
@@ -69,7 +101,10 @@ def test_chart_is_inline_with_alt_text_or_hosted_when_configured(defaults, setti
     digest = build_digest(slugs=("llm", "multimodal"))
     inline = render_digest_email(digest, categories=None)
     assert f'src="cid:{inline.chart_cid}"' in inline.html
-    assert 'alt="카테고리별 기사 수 차트 (총 5건): Multimodal 2건, LLM 2건, Others 1건"' in inline.html
+    assert (
+        'alt="카테고리별 기사 수 차트 (총 5건): Multimodal 2건, LLM 2건, Others 1건"'
+        in inline.html
+    )
     assert inline.chart_png.startswith(b"\x89PNG")
     settings.EMAIL_CHART_HOSTED = True
     hosted = render_digest_email(digest, categories=None)
@@ -77,14 +112,23 @@ def test_chart_is_inline_with_alt_text_or_hosted_when_configured(defaults, setti
     assert 'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png"' in hosted.html
 
 
-def test_footer_has_web_preferences_unsubscribe_links_and_postal_address(defaults, settings):
+def test_footer_has_web_preferences_unsubscribe_links_and_postal_address(
+    defaults, settings
+):
     settings.SENDER_POSTAL_ADDRESS = "Daily AI Insights, 1 Sejong-daero, Seoul"
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
     assert 'href="http://127.0.0.1:8000/digests/2026-08-22/"' in rendered.html
-    assert f'href="{PREFERENCES_URL}"' in rendered.html and f'href="{UNSUBSCRIBE_URL}"' in rendered.html
-    assert "1 Sejong-daero, Seoul" in rendered.html and "1 Sejong-daero, Seoul" in rendered.text
-    text, html = rendered.personalize(preferences_url="https://x.test/p/a&b",
-                                      unsubscribe_url="https://x.test/u/c")
+    assert (
+        f'href="{PREFERENCES_URL}"' in rendered.html
+        and f'href="{UNSUBSCRIBE_URL}"' in rendered.html
+    )
+    assert (
+        "1 Sejong-daero, Seoul" in rendered.html
+        and "1 Sejong-daero, Seoul" in rendered.text
+    )
+    text, html = rendered.personalize(
+        preferences_url="https://x.test/p/a&b", unsubscribe_url="https://x.test/u/c"
+    )
     assert 'href="https://x.test/p/a&amp;b"' in html and "https://x.test/p/a&b" in text
     assert PREFERENCES_URL not in html + text and UNSUBSCRIBE_URL not in html + text
 
@@ -96,9 +140,19 @@ def test_no_section_for_the_categories_renders_an_empty_notice(defaults):
     assert "오늘은 선택하신 분야에 새 소식이 없습니다" in rendered.html
 
 
-def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(defaults, settings):
-    slugs = ("ai-business", "multimodal", "training", "llm", "inference", "policy-safety",
-             "research", "robotics-agents")
+def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(
+    defaults, settings
+):
+    slugs = (
+        "ai-business",
+        "multimodal",
+        "training",
+        "llm",
+        "inference",
+        "policy-safety",
+        "research",
+        "robotics-agents",
+    )
     digest = build_digest(slugs=slugs, content=long_content, sources_per_section=12)
     full = render_digest_email(digest, categories=None)
     assert full.shortened
@@ -111,9 +165,12 @@ def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(de
         unsubscribe_url="http://127.0.0.1:8000/unsubscribe/" + "t" * 160 + "/",
         one_click_url="http://127.0.0.1:8000/unsubscribe/" + "t" * 160 + "/one-click/",
     )
-    message = emails.build_digest_message(full, to="reader@example.com", links=links,
-                                          message_id="<m@example.com>")
-    html_part = next(p for p in message.message().walk() if p.get_content_type() == "text/html")
+    message = emails.build_digest_message(
+        full, to="reader@example.com", links=links, message_id="<m@example.com>"
+    )
+    html_part = next(
+        p for p in message.message().walk() if p.get_content_type() == "text/html"
+    )
     encoded = html_part.as_bytes()
     assert len(encoded) < settings.EMAIL_HTML_MAX_BYTES
     assert html_part["Content-Transfer-Encoding"] == "8bit"

@@ -20,7 +20,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def _fontconfig_with_hangul(directory: Path) -> dict:
     """A reader's machine has a Korean font; this headless host may not. Give
     Chromium the NanumGothic files that ship in the koreanize-matplotlib wheel."""
-    fonts = Path(find_spec("koreanize_matplotlib").submodule_search_locations[0]) / "fonts"
+    fonts = (
+        Path(find_spec("koreanize_matplotlib").submodule_search_locations[0]) / "fonts"
+    )
     config = directory / "fonts.conf"
     config.write_text(
         '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
@@ -30,17 +32,25 @@ def _fontconfig_with_hangul(directory: Path) -> dict:
     return {**os.environ, "FONTCONFIG_FILE": str(config)}
 
 
-def test_digest_email_renders_in_chromium_on_desktop_and_phone_in_dark_mode(defaults, tmp_path):
+def test_digest_email_renders_in_chromium_on_desktop_and_phone_in_dark_mode(
+    defaults, tmp_path
+):
     sync_api = pytest.importorskip("playwright.sync_api")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    digest = build_digest(slugs=("llm", "multimodal", "policy-safety"), content=long_content,
-                          sources_per_section=3)
+    digest = build_digest(
+        slugs=("llm", "multimodal", "policy-safety"),
+        content=long_content,
+        sources_per_section=3,
+    )
     rendered = render_digest_email(digest, categories=None)
-    links = emails.RecipientLinks(preferences_url="https://news.example.com/p/t/",
-                                  unsubscribe_url="https://news.example.com/u/t/",
-                                  one_click_url="https://news.example.com/u/t/one-click/")
-    _, html = rendered.personalize(preferences_url=links.preferences_url,
-                                   unsubscribe_url=links.unsubscribe_url)
+    links = emails.RecipientLinks(
+        preferences_url="https://news.example.com/p/t/",
+        unsubscribe_url="https://news.example.com/u/t/",
+        one_click_url="https://news.example.com/u/t/one-click/",
+    )
+    _, html = rendered.personalize(
+        preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url
+    )
     # A mail client resolves cid: from the message's own image part.
     data_uri = "data:image/png;base64," + base64.b64encode(rendered.chart_png).decode()
     html = html.replace(f"cid:{rendered.chart_cid}", data_uri)
@@ -51,27 +61,55 @@ def test_digest_email_renders_in_chromium_on_desktop_and_phone_in_dark_mode(defa
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             env=_fontconfig_with_hangul(tmp_path),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         try:
-            for name, width, scheme in (("desktop", 800, "light"), ("phone", 375, "dark")):
-                page = browser.new_page(viewport={"width": width, "height": 900},
-                                        color_scheme=scheme)
-                page.route("**/*", lambda route: route.abort()
-                           if route.request.url.startswith("http") else route.continue_())
+            for name, width, scheme in (
+                ("desktop", 800, "light"),
+                ("phone", 375, "dark"),
+            ):
+                page = browser.new_page(
+                    viewport={"width": width, "height": 900}, color_scheme=scheme
+                )
+                page.route(
+                    "**/*",
+                    lambda route: (
+                        route.abort()
+                        if route.request.url.startswith("http")
+                        else route.continue_()
+                    ),
+                )
                 page.set_content(html, wait_until="load")
                 chart_width = page.eval_on_selector(
-                    'img[alt^="카테고리별 기사 수 차트"]', "img => img.naturalWidth")
+                    'img[alt^="카테고리별 기사 수 차트"]', "img => img.naturalWidth"
+                )
                 assert chart_width >= 600
                 text = page.inner_text("body")
-                for heading in ("🧠 LLM", "🌞 Multimodal", "🛡️ AI policy & safety", "주요 사건", "출처"):
+                for heading in (
+                    "🧠 LLM",
+                    "🌞 Multimodal",
+                    "🛡️ AI policy & safety",
+                    "주요 사건",
+                    "출처",
+                ):
                     assert heading in text
                 assert page.eval_on_selector("html", "e => e.lang") == "ko"
-                assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
-                background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+                assert (
+                    page.evaluate("document.documentElement.scrollWidth") <= width + 1
+                )
+                background = page.evaluate(
+                    "getComputedStyle(document.body).backgroundColor"
+                )
                 assert background == "rgb(238, 241, 245)"
-                page.screenshot(path=str(ARTIFACTS / f"digest-email-{name}.png"), full_page=True)
+                page.screenshot(
+                    path=str(ARTIFACTS / f"digest-email-{name}.png"), full_page=True
+                )
                 page.close()
         finally:
             browser.close()
