@@ -275,6 +275,8 @@ EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 20)
 EMAIL_UNSUBSCRIBE_MAILTO = os.getenv("EMAIL_UNSUBSCRIBE_MAILTO", "")
 # The sweeper hands rows of dead workers back; beat runs it every minute (seconds).
 DELIVERY_SWEEP_EVERY = env_int("DELIVERY_SWEEP_EVERY", 60)
+# Rows still failing transiently this long after the fan-out are marked failed.
+DELIVERY_GIVE_UP_AFTER_SECONDS = env_int("DELIVERY_GIVE_UP_AFTER_SECONDS", 24 * 3600)
 CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {}) | {
     "sweep-stale-deliveries": {
         "task": "newsletter.tasks.sweep_stale_deliveries",

@@ -29,7 +29,8 @@ from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from newsletter import emails, fastmail
@@ -320,6 +321,11 @@ class _Ledger:
         self.failed: list[tuple[int, str]] = []
         self.skipped: list[tuple[int, str]] = []
         self.retry: list[int] = []
+        self.retry_reason = ""
+
+    def hand_back(self, delivery_ids: Iterable[int], reason: str) -> None:
+        self.retry.extend(delivery_ids)
+        self.retry_reason = reason
 
     def flush(self) -> SendReport:
         now = timezone.now()
@@ -353,9 +359,14 @@ class _Ledger:
                         id=delivery_id, status=Delivery.Status.SENDING
                     ).update(status=status, error=reason[:1000])
             if self.retry:
+                # The reason stays on the pending row: admins see why it waits.
                 Delivery.objects.filter(
                     id__in=self.retry, status=Delivery.Status.SENDING
-                ).update(status=Delivery.Status.PENDING, claimed_at=None)
+                ).update(
+                    status=Delivery.Status.PENDING,
+                    claimed_at=None,
+                    error=f"will retry: {self.retry_reason}"[:1000],
+                )
         report = SendReport(
             sent=len(self.sent),
             failed=len(self.failed),
@@ -474,7 +485,7 @@ def _send_one_by_one(
                 _reset_connection(connection)
                 if kind is TransientSendError:
                     logger.warning("delivery %s: %s; chunk handed back", row.id, reason)
-                    ledger.retry.extend(r.id for r, _ in work[index:])
+                    ledger.hand_back((r.id for r, _ in work[index:]), reason)
                     index = len(work)
                     return
                 ledger.failed.append((row.id, reason))
@@ -483,7 +494,7 @@ def _send_one_by_one(
         index = len(work)
     except BaseException:
         # Unexpected: the untried rows go back rather than wait for the sweeper.
-        ledger.retry.extend(r.id for r, _ in work[index + 1 :])
+        ledger.hand_back((r.id for r, _ in work[index + 1 :]), "interrupted")
         raise
     finally:
         _reset_connection(connection)
@@ -587,7 +598,7 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
                     logger.warning(
                         "batch of %s: %s; chunk handed back", len(rows), reason
                     )
-                    ledger.retry.extend(pending)
+                    ledger.hand_back(pending, reason)
                     pending = []
                     return
                 ledger.failed.extend((row.id, reason) for row in rows)
@@ -608,7 +619,7 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
             done = {row.id for row in rows}
             pending = [i for i in pending if i not in done]
     except BaseException:
-        ledger.retry.extend(pending)
+        ledger.hand_back(pending, "interrupted")
         raise
 
 
@@ -661,9 +672,11 @@ def sweep_stale_deliveries() -> int:
     """Hand rows stuck in ``sending`` (their worker died) back to pending and send them.
 
     Returns how many rows were handed back. Pending rows that already had an attempt
-    (a transient error outlived the task's retries) are queued again as well.
+    (a transient error outlived the task's retries) are queued again as well, until
+    DELIVERY_GIVE_UP_AFTER_SECONDS: then they fail, so the digest can finish.
     """
-    cutoff = timezone.now() - timedelta(seconds=settings.DELIVERY_STALE_AFTER_SECONDS)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=settings.DELIVERY_STALE_AFTER_SECONDS)
     stale = Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=cutoff
     )
@@ -672,6 +685,15 @@ def sweep_stale_deliveries() -> int:
         reset += Delivery.objects.filter(
             id__in=ids, status=Delivery.Status.SENDING, claimed_at__lt=cutoff
         ).update(status=Delivery.Status.PENDING, claimed_at=None)
+    give_up = settings.DELIVERY_GIVE_UP_AFTER_SECONDS
+    Delivery.objects.filter(
+        status=Delivery.Status.PENDING,
+        attempts__gt=0,
+        created_at__lt=now - timedelta(seconds=give_up),
+    ).update(
+        status=Delivery.Status.FAILED,
+        error=Concat(Value(f"not delivered within {give_up // 3600} h; "), F("error")),
+    )
     retry = Delivery.objects.filter(
         status=Delivery.Status.PENDING,
         attempts__gt=0,

@@ -162,10 +162,14 @@ def test_transient_refusal_hands_the_row_back_for_a_retry(sink, people):
         delivery.send_delivery(row.id)
     row.refresh_from_db()
     assert row.status == Delivery.Status.PENDING and row.attempts == 1
+    assert (
+        row.error.startswith("will retry: SMTPRecipientsRefused") and "451" in row.error
+    )
     sink.accept("alice@example.com")
     delivery.send_delivery(row.id)
     row.refresh_from_db()
     assert row.status == Delivery.Status.SENT and row.attempts == 2
+    assert row.error == ""
     assert list(sink.by_recipient()) == ["alice@example.com"]
 
 
@@ -346,3 +350,27 @@ def test_send_task_asks_celery_for_a_retry_on_a_transient_refusal(sink, people):
     }
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Delivery.Status.SENT, 2)
+
+
+def test_sweeper_gives_up_on_rows_failing_for_a_day_so_the_digest_finishes(
+    sink, people, settings
+):
+    settings.DELIVERY_GIVE_UP_AFTER_SECONDS = 24 * 3600
+    digest = build_digest(slugs=("llm",))
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.SENDING)
+    day_old = timezone.now() - dt.timedelta(hours=25)
+    row = Delivery.objects.create(
+        digest=digest,
+        subscriber=people["alice"],
+        attempts=9,
+        created_at=day_old,
+        error="will retry: SMTPRecipientsRefused 451",
+    )
+    delivery.sweep_stale_deliveries()
+    row.refresh_from_db()
+    assert row.status == Delivery.Status.FAILED
+    assert (
+        row.error == "not delivered within 24 h; will retry: SMTPRecipientsRefused 451"
+    )
+    assert sink.received == []
+    assert Digest.objects.get(id=digest.id).status == Digest.Status.SENT
