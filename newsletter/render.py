@@ -144,15 +144,17 @@ def absolute_url(name: str, *args) -> str:
 
 def chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
     """(category name, count, colour) for every category counted in the digest."""
-    counts = digest.category_counts or {}
+    raw = digest.category_counts if isinstance(digest.category_counts, dict) else {}
+    # Editors can touch this JSON in the admin: keep whole, positive numbers only.
+    counts = {
+        slug: n
+        for slug, n in raw.items()
+        if isinstance(n, int) and not isinstance(n, bool)
+    }
     categories = Category.objects.filter(slug__in=list(counts)).order_by(
         "position", "id"
     )
-    return [
-        (c.name, int(counts[c.slug]), c.color)
-        for c in categories
-        if int(counts[c.slug]) > 0
-    ]
+    return [(c.name, counts[c.slug], c.color) for c in categories if counts[c.slug] > 0]
 
 
 def chart_png(digest: Digest) -> bytes:

@@ -177,3 +177,16 @@ def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(
     assert max(len(line) for line in encoded.split(b"\n")) < 998
     # Small profiles are never shortened.
     assert not render_digest_email(digest, categories=[category("llm")]).shortened
+
+
+def test_malformed_category_counts_leave_out_the_bad_entries(defaults):
+    digest = build_digest(slugs=("llm",))
+    digest.category_counts = {
+        "llm": 4,
+        "multimodal": "many",
+        "training": -2,
+        "ghost": 3,
+    }
+    digest.save()
+    rendered = render_digest_email(digest, categories=None)
+    assert rendered.chart_alt == "카테고리별 기사 수 차트 (총 4건): LLM 4건"
