@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from newsletter.feeds import published_digests
+from newsletter.feeds import digest_path, published_digests
 from newsletter.models import Category
 from subscribers import links
 from subscribers.models import Subscriber
@@ -28,8 +28,7 @@ def latest_digest_url() -> str:
     latest = published_digests().first()
     if latest is None:
         return settings.SITE_URL + reverse("newsletter:archive")
-    path = reverse("newsletter:digest_detail", args=[latest.date.isoformat()])
-    return settings.SITE_URL + path
+    return settings.SITE_URL + digest_path(latest)
 
 
 def make_message(name: str, to: str, ctx: dict, *, language: str) -> EmailMultiAlternatives:

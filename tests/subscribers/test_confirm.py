@@ -113,3 +113,10 @@ def test_markup_in_category_names_is_escaped_on_pages_and_in_emails(client, cate
     assert "&lt;script&gt;" in confirm_page
     for message in mailoutbox:
         assert "<script>alert" not in message.alternatives[0][0]
+
+
+def test_welcome_links_to_a_papers_only_day_with_its_edition(client, categories, mailoutbox):
+    Digest.objects.create(date="2024-11-09", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT)
+    subscribe(client, "alice@example.com", categories)
+    client.get(link_from(mailoutbox[0], "confirm"))
+    assert "/digests/2024-11-09/?edition=papers" in mailoutbox[1].body
