@@ -173,13 +173,18 @@ def send_digest(digest_id: int) -> SendReport:
     return report
 
 
-def _id_chunks(queryset, size: int) -> Iterator[list[int]]:
-    """Ids in ascending chunks, one short query each (no cursor held across sends)."""
+def _id_chunks(queryset, size: int, *, page: int = 10_000) -> Iterator[list[int]]:
+    """Ids in ascending chunks of ``size``, read a page at a time by keyset.
+
+    No cursor is held across sends, and the id query runs once per page, not once
+    per chunk: on a large ledger each run of it is a scan of the digest's rows.
+    """
     last = 0
     while ids := list(
-        queryset.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:size]
+        queryset.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:page]
     ):
-        yield ids
+        for start in range(0, len(ids), size):
+            yield ids[start : start + size]
         last = ids[-1]
 
 
