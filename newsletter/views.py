@@ -212,10 +212,13 @@ def _parse_date(value: str) -> date_type:
 
 def _published_digest(request: HttpRequest, date: str) -> Digest:
     day = _parse_date(date)
-    edition = request.GET.get("edition") or Digest.Edition.NEWS
-    if edition not in Digest.Edition.values:
-        raise Http404("no such edition")
-    digest = published_digests().filter(date=day, edition=edition).first()
+    digests = published_digests().filter(date=day)
+    # Without ?edition= the date alone names the news edition, or the only one there is.
+    if edition := request.GET.get("edition"):
+        if edition not in Digest.Edition.values:
+            raise Http404("no such edition")
+        digests = digests.filter(edition=edition)
+    digest = digests.first()
     if digest is None:
         raise Http404("no digest for this date")
     return digest

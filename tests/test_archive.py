@@ -246,3 +246,10 @@ def test_event_citations_not_in_the_text_are_appended_as_links(client, defaults,
     section_id = DigestSection.objects.get().id
     page = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"])).content.decode()
     assert f'Quiet claim. <a class="cite" href="#s{section_id}-2">[2]</a></li>' in page
+
+
+def test_a_papers_only_day_opens_without_the_edition_parameter(client, defaults):
+    Digest.objects.create(date="2024-11-12", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT)
+    response = client.get("/digests/2024-11-12/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "2024-11-12 (Papers)" in response.content.decode()
