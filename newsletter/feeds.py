@@ -30,9 +30,10 @@ def digest_path(digest: Digest) -> str:
 
 
 def digest_title(digest: Digest) -> str:
+    editions = {Digest.Edition.NEWS: _("News"), Digest.Edition.PAPERS: _("Papers")}
     return _("Daily AI Insights — %(date)s (%(edition)s)") % {
         "date": digest.date.isoformat(),
-        "edition": digest.get_edition_display(),
+        "edition": editions.get(digest.edition, digest.edition),
     }
 
 
