@@ -119,7 +119,7 @@ def ingest_sources(source_ids: list[int], *, progress: Progress | None = None) -
                     new_articles = []
                 say(_feed_summary(source, outcome, len(new_articles)))
                 for article in new_articles:
-                    pool.submit(host_of(article.url), _page_job(client, article.id, article.url))
+                    pool.submit(host_of(article.url), _page_job(client, article))
             else:
                 page_batch.append(outcome)
                 pages_done += 1
@@ -170,7 +170,9 @@ def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
     return job
 
 
-def _page_job(client, article_id: int, url: str) -> Callable[[], _PageOutcome]:
+def _page_job(client, article: Article) -> Callable[[], _PageOutcome]:
+    article_id, url, find_date = article.id, article.url, article.published_at is None
+
     def job() -> _PageOutcome:
         outcome = _PageOutcome(article_id=article_id)
         try:
@@ -180,7 +182,9 @@ def _page_job(client, article_id: int, url: str) -> Callable[[], _PageOutcome]:
             if content_type and "html" not in content_type and "xml" not in content_type:
                 outcome.error = f"not an HTML page ({content_type})"
                 return outcome
-            outcome.extracted = extract_article(response.content, url=response.url)
+            outcome.extracted = extract_article(
+                response.content, url=response.url, find_date=find_date
+            )
             if outcome.extracted is None:
                 outcome.canonical_url = find_canonical_url(response.content, url=response.url)
                 outcome.error = "no article text found on the page"

@@ -238,3 +238,13 @@ def test_same_page_from_two_feeds_is_stored_once(feed_server, local_fetching):
     assert Article.objects.filter(url="https://news.example.com/story").count() == 1
     assert report.articles_new + report.articles_seen == 2
     assert Article.objects.count() == report.articles_new
+
+
+def test_a_missing_feed_date_is_taken_from_the_page(feed_server, local_fetching):
+    page = article_page("Dated", PARAGRAPHS).replace(
+        b"</head>", b'<meta property="article:published_time" content="2026-08-20T18:30:00-04:00"></head>'
+    )
+    link = feed_server.add("/dated.html", page, content_type="text/html")
+    add_source("dates", feed_server.add("/d.xml", rss({"title": "Dated", "link": link})))
+    services.ingest()
+    assert Article.objects.get(title="Dated").published_at.isoformat() == "2026-08-20T22:30:00+00:00"
