@@ -62,8 +62,11 @@ def word_f1(extracted: str, truth: str) -> float:
 def benchmark_pages() -> list[tuple[str, bytes, str]]:
     truth = json.loads((ARTICLES / "ground-truth.json").read_text())
     return [
-        (item["url"], gzip.decompress((ARTICLES / "html" / f"{key}.html.gz").read_bytes()),
-         item["articleBody"])
+        (
+            item["url"],
+            gzip.decompress((ARTICLES / "html" / f"{key}.html.gz").read_bytes()),
+            item["articleBody"],
+        )
         for key, item in truth.items()
     ]
 
@@ -80,7 +83,9 @@ def bench_parse(repeats: int) -> dict:
     rates, entries = [], 0
     for n in range(repeats):
         started = time.perf_counter()
-        entries = sum(len(parse_feed(f, url="http://127.0.0.1/").entries) for f in feeds)
+        entries = sum(
+            len(parse_feed(f, url="http://127.0.0.1/").entries) for f in feeds
+        )
         rates.append(entries / (time.perf_counter() - started))
         say(f"  parse_feed pass {n + 1}/{repeats}: {rates[-1]:.0f} entries/s")
     return {"feeds": len(feeds), "entries": entries, "rate": statistics.median(rates)}
@@ -99,8 +104,12 @@ def bench_extraction(pages, total: int, chunks: int = 4) -> dict:
 
     with FeedServer() as server, fetch.make_client() as client:
         urls = [
-            server.add(f"/p/{n}.html", pages[n % len(pages)][1], content_type="text/html",
-                       gzip_body=True)
+            server.add(
+                f"/p/{n}.html",
+                pages[n % len(pages)][1],
+                content_type="text/html",
+                gzip_body=True,
+            )
             for n in range(total)
         ]
         per_chunk = max(total // chunks, 1)
@@ -110,7 +119,9 @@ def bench_extraction(pages, total: int, chunks: int = 4) -> dict:
             body = fetch.fetch(url, client=client).content
             size += len(body)
             wall, cpu = time.perf_counter(), time.process_time()
-            extracted += extract_article(body, url=pages[(n - 1) % len(pages)][0]) is not None
+            extracted += (
+                extract_article(body, url=pages[(n - 1) % len(pages)][0]) is not None
+            )
             chunk_wall += time.perf_counter() - wall
             cpu_total += time.process_time() - cpu
             if n % per_chunk == 0:
@@ -118,8 +129,13 @@ def bench_extraction(pages, total: int, chunks: int = 4) -> dict:
                 wall_total += chunk_wall
                 chunk_wall = 0.0
                 say(f"  {n}/{total} pages: {wall_rates[-1]:.1f} pages/s")
-    return {"pages": total, "extracted": extracted, "rate": statistics.median(wall_rates),
-            "cpu_rate": total / cpu_total, "mb": size / 1e6}
+    return {
+        "pages": total,
+        "extracted": extracted,
+        "rate": statistics.median(wall_rates),
+        "cpu_rate": total / cpu_total,
+        "mb": size / 1e6,
+    }
 
 
 def bench_quality(pages) -> dict:
@@ -133,8 +149,12 @@ def bench_quality(pages) -> dict:
         scores.append(word_f1(article.text if article else "", truth))
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    return {"f1": statistics.mean(scores), "median_f1": statistics.median(scores),
-            "extractors": dict(extractors), "traced_peak_mb": peak / 1e6}
+    return {
+        "f1": statistics.mean(scores),
+        "median_f1": statistics.median(scores),
+        "extractors": dict(extractors),
+        "traced_peak_mb": peak / 1e6,
+    }
 
 
 def bench_fetching(pages, count: int, latency: float, hosts: int, repeats: int) -> dict:
@@ -145,12 +165,20 @@ def bench_fetching(pages, count: int, latency: float, hosts: int, repeats: int) 
     from tests.fakes.feed_server import FeedServer
 
     with ExitStack() as stack:
-        servers = [stack.enter_context(FeedServer(latency=latency)) for _ in range(hosts)]
+        servers = [
+            stack.enter_context(FeedServer(latency=latency)) for _ in range(hosts)
+        ]
         urls = []
         for n in range(count):
             server = servers[n % hosts]
-            urls.append(server.add(f"/p/{n}.html", pages[n % len(pages)][1],
-                                   content_type="text/html", gzip_body=True))
+            urls.append(
+                server.add(
+                    f"/p/{n}.html",
+                    pages[n % len(pages)][1],
+                    content_type="text/html",
+                    gzip_body=True,
+                )
+            )
         client = stack.enter_context(fetch.make_client())
 
         started = time.perf_counter()
@@ -162,16 +190,23 @@ def bench_fetching(pages, count: int, latency: float, hosts: int, repeats: int) 
         concurrent_runs = []
         for _ in range(repeats):
             started = time.perf_counter()
-            with HostLimitedPool(workers=settings.INGEST_WORKERS,
-                                 per_host=settings.INGEST_PER_HOST) as pool:
+            with HostLimitedPool(
+                workers=settings.INGEST_WORKERS, per_host=settings.INGEST_PER_HOST
+            ) as pool:
                 for url in urls:
-                    pool.submit(host_of(url), lambda u=url: fetch.fetch(u, client=client))
+                    pool.submit(
+                        host_of(url), lambda u=url: fetch.fetch(u, client=client)
+                    )
                 done = sum(1 for _ in pool.results())
             assert done == count
             concurrent_runs.append(time.perf_counter() - started)
         concurrent = statistics.median(concurrent_runs)
         say(f"  concurrent, {hosts} host(s): {concurrent:.2f} s (median of {repeats})")
-    return {"sequential": sequential, "concurrent": concurrent, "speedup": sequential / concurrent}
+    return {
+        "sequential": sequential,
+        "concurrent": concurrent,
+        "speedup": sequential / concurrent,
+    }
 
 
 def bench_end_to_end() -> dict:
@@ -188,14 +223,22 @@ def bench_end_to_end() -> dict:
         report = services.ingest()
         elapsed = time.perf_counter() - started
     say(f"  {report}".split("\n", 1)[0])
-    return {"seconds": elapsed, "articles": Article.objects.count(),
-            "duplicates": report.duplicates, "pages_failed": report.pages_failed}
+    return {
+        "seconds": elapsed,
+        "articles": Article.objects.count(),
+        "duplicates": report.duplicates,
+        "pages_failed": report.pages_failed,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Ingestion benchmark")
-    parser.add_argument("--pages", type=int, default=1008, help="pages served for extraction")
-    parser.add_argument("--fetches", type=int, default=200, help="requests per fetching run")
+    parser.add_argument(
+        "--pages", type=int, default=1008, help="pages served for extraction"
+    )
+    parser.add_argument(
+        "--fetches", type=int, default=200, help="requests per fetching run"
+    )
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
 
@@ -203,14 +246,19 @@ def main() -> None:
     from django.conf import settings
 
     pages = benchmark_pages()
-    say(f"[1/5] parse_feed over the sample AI-lab feeds (both days, {args.repeats} passes)")
+    say(
+        f"[1/5] parse_feed over the sample AI-lab feeds "
+        f"(both days, {args.repeats} passes)"
+    )
     parse = bench_parse(args.repeats)
     say(f"[2/5] extraction quality on the {len(pages)} benchmark pages")
     quality = bench_quality(pages)
     say(f"[3/5] extraction speed over {args.pages} served pages")
     extraction = bench_extraction(pages, args.pages)
-    say(f"[4/5] fetching {args.fetches} pages, 100 ms added per request "
-        f"(workers={settings.INGEST_WORKERS}, per host={settings.INGEST_PER_HOST})")
+    say(
+        f"[4/5] fetching {args.fetches} pages, 100 ms added per request "
+        f"(workers={settings.INGEST_WORKERS}, per host={settings.INGEST_PER_HOST})"
+    )
     one_host = bench_fetching(pages, args.fetches, 0.1, 1, args.repeats)
     four_hosts = bench_fetching(pages, args.fetches, 0.1, 4, args.repeats)
     say("[5/5] end-to-end ingest of sample day 2026-08-15 (SQLite, in-process)")
@@ -218,22 +266,55 @@ def main() -> None:
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     rows = [
-        ("parse_feed", f"{parse['rate']:.0f} entries/s", f"{parse['entries']} entries, "
-         f"{parse['feeds']} feeds", ""),
-        ("extract_article", f"{extraction['rate']:.1f} pages/s",
-         f"{extraction['cpu_rate']:.1f} pages per CPU-second; "
-         f"{extraction['extracted']}/{extraction['pages']} extracted, "
-         f"{extraction['mb']:.0f} MB of HTML", ">= 30", extraction["rate"] >= 30),
-        ("extraction F1", f"{quality['f1']:.3f} mean", f"median {quality['median_f1']:.3f}, "
-         f"by {quality['extractors']}", ">= 0.95", quality["f1"] >= 0.95),
-        ("fetch, 1 host", f"{one_host['speedup']:.1f}x", f"{one_host['sequential']:.1f} s -> "
-         f"{one_host['concurrent']:.1f} s", ">= 3x", one_host["speedup"] >= 3),
-        ("fetch, 4 hosts", f"{four_hosts['speedup']:.1f}x", f"{four_hosts['sequential']:.1f} s -> "
-         f"{four_hosts['concurrent']:.1f} s", ">= 3x", four_hosts["speedup"] >= 3),
-        ("ingest day 1", f"{e2e['seconds']:.1f} s", f"{e2e['articles']} articles, "
-         f"{e2e['duplicates']} duplicates, {e2e['pages_failed']} pages on feed text", ""),
-        ("peak memory", f"{peak_rss_mb:.0f} MB RSS",
-         f"extraction traced peak {quality['traced_peak_mb']:.1f} MB", ""),
+        (
+            "parse_feed",
+            f"{parse['rate']:.0f} entries/s",
+            f"{parse['entries']} entries, {parse['feeds']} feeds",
+            "",
+        ),
+        (
+            "extract_article",
+            f"{extraction['rate']:.1f} pages/s",
+            f"{extraction['cpu_rate']:.1f} pages per CPU-second; "
+            f"{extraction['extracted']}/{extraction['pages']} extracted, "
+            f"{extraction['mb']:.0f} MB of HTML",
+            ">= 30",
+            extraction["rate"] >= 30,
+        ),
+        (
+            "extraction F1",
+            f"{quality['f1']:.3f} mean",
+            f"median {quality['median_f1']:.3f}, by {quality['extractors']}",
+            ">= 0.95",
+            quality["f1"] >= 0.95,
+        ),
+        (
+            "fetch, 1 host",
+            f"{one_host['speedup']:.1f}x",
+            f"{one_host['sequential']:.1f} s -> {one_host['concurrent']:.1f} s",
+            ">= 3x",
+            one_host["speedup"] >= 3,
+        ),
+        (
+            "fetch, 4 hosts",
+            f"{four_hosts['speedup']:.1f}x",
+            f"{four_hosts['sequential']:.1f} s -> {four_hosts['concurrent']:.1f} s",
+            ">= 3x",
+            four_hosts["speedup"] >= 3,
+        ),
+        (
+            "ingest day 1",
+            f"{e2e['seconds']:.1f} s",
+            f"{e2e['articles']} articles, "
+            f"{e2e['duplicates']} duplicates, {e2e['pages_failed']} pages on feed text",
+            "",
+        ),
+        (
+            "peak memory",
+            f"{peak_rss_mb:.0f} MB RSS",
+            f"extraction traced peak {quality['traced_peak_mb']:.1f} MB",
+            "",
+        ),
     ]
     say("")
     say(f"{'measure':<17} {'result':<18} {'target':<8} {'ok':<4} detail")

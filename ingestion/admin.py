@@ -41,22 +41,55 @@ class DuplicateFilter(admin.SimpleListFilter):
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "kind", "language", "is_active", "health", "last_status", "last_success_at",
-        "consecutive_failures", "paused_at", "short_error", "article_count",
+        "name",
+        "kind",
+        "language",
+        "is_active",
+        "health",
+        "last_status",
+        "last_success_at",
+        "consecutive_failures",
+        "paused_at",
+        "short_error",
+        "article_count",
     ]
     list_filter = ["is_active", PausedFilter, "last_status", "kind", "language"]
     search_fields = ["name", "url"]
     actions = ["resume", "fetch_now"]
     readonly_fields = [
-        "last_status", "last_fetched_at", "last_success_at", "last_error",
-        "consecutive_failures", "etag", "last_modified", "created_at",
+        "last_status",
+        "last_fetched_at",
+        "last_success_at",
+        "last_error",
+        "consecutive_failures",
+        "etag",
+        "last_modified",
+        "created_at",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "url", "kind", "language", "is_active", "paused_at"]}),
-        ("Health", {"fields": ["last_status", "last_fetched_at", "last_success_at",
-                               "consecutive_failures", "last_error"]}),
-        ("Conditional GET", {"classes": ["collapse"],
-                             "fields": ["etag", "last_modified", "created_at"]}),
+        (
+            None,
+            {"fields": ["name", "url", "kind", "language", "is_active", "paused_at"]},
+        ),
+        (
+            "Health",
+            {
+                "fields": [
+                    "last_status",
+                    "last_fetched_at",
+                    "last_success_at",
+                    "consecutive_failures",
+                    "last_error",
+                ]
+            },
+        ),
+        (
+            "Conditional GET",
+            {
+                "classes": ["collapse"],
+                "fields": ["etag", "last_modified", "created_at"],
+            },
+        ),
     ]
 
     def get_queryset(self, request):
@@ -79,7 +112,9 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(description="articles", ordering="n_articles")
     def article_count(self, obj: Source):
         url = reverse("admin:ingestion_article_changelist")
-        return format_html('<a href="{}?source__id__exact={}">{}</a>', url, obj.id, obj.n_articles)
+        return format_html(
+            '<a href="{}?source__id__exact={}">{}</a>', url, obj.id, obj.n_articles
+        )
 
     @admin.action(description="Resume the selected paused sources")
     def resume(self, request, queryset):
@@ -98,12 +133,24 @@ class SourceAdmin(admin.ModelAdmin):
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
     list_display = [
-        "title", "source", "published_at", "first_seen_at", "category", "needs_review",
-        "extraction_status", "language", "duplicate_of_link",
+        "title",
+        "source",
+        "published_at",
+        "first_seen_at",
+        "category",
+        "needs_review",
+        "extraction_status",
+        "language",
+        "duplicate_of_link",
     ]
     list_filter = [
-        "source", "category", "needs_review", "extraction_status", DuplicateFilter,
-        "classified_by", "language",
+        "source",
+        "category",
+        "needs_review",
+        "extraction_status",
+        DuplicateFilter,
+        "classified_by",
+        "language",
     ]
     list_select_related = ["source", "category", "duplicate_of"]
     search_fields = ["title", "url", "guid", "author"]
@@ -111,17 +158,66 @@ class ArticleAdmin(admin.ModelAdmin):
     raw_id_fields = ["duplicate_of"]
     list_per_page = 50
     readonly_fields = [
-        "source", "url", "feed_url", "guid", "first_seen_at", "content_hash",
-        "extraction_status", "extraction_error", "classified_by", "category_confidence",
+        "source",
+        "url",
+        "feed_url",
+        "guid",
+        "first_seen_at",
+        "content_hash",
+        "extraction_status",
+        "extraction_error",
+        "classified_by",
+        "category_confidence",
     ]
     fieldsets = [
-        (None, {"fields": ["title", "source", "url", "author", "published_at", "language"]}),
-        ("Classification", {"fields": ["category", "category_confidence", "classified_by",
-                                       "needs_review"]}),
-        ("Text", {"fields": ["text", "feed_summary", "extraction_status", "extraction_error"]}),
-        ("Identity", {"classes": ["collapse"],
-                      "fields": ["feed_url", "guid", "first_seen_at", "content_hash",
-                                 "duplicate_of"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "source",
+                    "url",
+                    "author",
+                    "published_at",
+                    "language",
+                ]
+            },
+        ),
+        (
+            "Classification",
+            {
+                "fields": [
+                    "category",
+                    "category_confidence",
+                    "classified_by",
+                    "needs_review",
+                ]
+            },
+        ),
+        (
+            "Text",
+            {
+                "fields": [
+                    "text",
+                    "feed_summary",
+                    "extraction_status",
+                    "extraction_error",
+                ]
+            },
+        ),
+        (
+            "Identity",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "feed_url",
+                    "guid",
+                    "first_seen_at",
+                    "content_hash",
+                    "duplicate_of",
+                ],
+            },
+        ),
     ]
 
     @admin.display(description="duplicate of", ordering="duplicate_of")
@@ -129,4 +225,6 @@ class ArticleAdmin(admin.ModelAdmin):
         if obj.duplicate_of_id is None:
             return "—"
         url = reverse("admin:ingestion_article_change", args=[obj.duplicate_of_id])
-        return format_html('<a href="{}">{}</a>', url, truncatechars(obj.duplicate_of.title, 40))
+        return format_html(
+            '<a href="{}">{}</a>', url, truncatechars(obj.duplicate_of.title, 40)
+        )

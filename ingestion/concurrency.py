@@ -1,4 +1,4 @@
-"""A bounded thread pool that never runs more than ``per_host`` jobs against one host."""
+"""A bounded thread pool running at most ``per_host`` jobs against any one host."""
 
 from __future__ import annotations
 
@@ -59,7 +59,10 @@ class HostLimitedPool:
             progressed = False
             for host in list(self._pending):
                 queue = self._pending[host]
-                if self._in_flight[host] >= self._per_host or len(self._futures) >= self._workers:
+                if (
+                    self._in_flight[host] >= self._per_host
+                    or len(self._futures) >= self._workers
+                ):
                     continue
                 self._futures[self._executor.submit(queue.popleft())] = host
                 self._in_flight[host] += 1

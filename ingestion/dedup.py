@@ -12,9 +12,30 @@ from datasketch import MinHash, MinHashLSH
 
 # Query parameters that only say where a click came from.
 TRACKING_PARAMS = {
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid", "igshid",
-    "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url", "cmpid",
-    "ncid", "_ga", "_gl", "oly_anon_id", "oly_enc_id", "vero_id", "wt.mc_id",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gbraid",
+    "wbraid",
+    "msclkid",
+    "yclid",
+    "twclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "ref_src",
+    "ref_url",
+    "cmpid",
+    "ncid",
+    "_ga",
+    "_gl",
+    "oly_anon_id",
+    "oly_enc_id",
+    "vero_id",
+    "wt.mc_id",
 }
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_")
 
@@ -66,7 +87,7 @@ def words(text: str) -> list[str]:
 
 
 def content_hash(text: str) -> str:
-    """Same words in the same order give the same hash, whatever the markup or spacing."""
+    """Same words in the same order, same hash, whatever the markup or spacing."""
     normalized = " ".join(words(text))
     if not normalized:
         return ""
@@ -78,7 +99,8 @@ def shingles(text: str) -> set[str]:
     if len(tokens) < MIN_WORDS:
         return set()
     return {
-        " ".join(tokens[i : i + SHINGLE_WORDS]) for i in range(len(tokens) - SHINGLE_WORDS + 1)
+        " ".join(tokens[i : i + SHINGLE_WORDS])
+        for i in range(len(tokens) - SHINGLE_WORDS + 1)
     }
 
 
@@ -129,7 +151,7 @@ class NearDuplicateIndex:
         return self._match(shingle_set, minhash(shingle_set), exclude=exclude)
 
     def find_or_add(self, key: int, text: str) -> int | None:
-        """Like find(); when nothing matches, the text joins the index as an original."""
+        """Like find(); when nothing matches, the text joins the index as original."""
         shingle_set = shingles(text)
         if not shingle_set:
             return None

@@ -41,7 +41,7 @@ class ExtractedArticle:
 
 
 def detect_language(text: str, *, hint: str = "") -> str:
-    """ko when Hangul dominates the letters, else the page's own declaration, else en."""
+    """ko when Hangul dominates the letters, else the page's declaration, else en."""
     sample = text[:5000]
     letters = len(_LETTER.findall(sample))
     if letters and len(_HANGUL.findall(sample)) / letters > 0.3:
@@ -141,8 +141,14 @@ def _page_authors(tree) -> list[str]:
 
 
 def _page_date(tree) -> datetime | None:
-    published = _meta(tree, "article:published_time", "og:published_time", "date",
-                      "dc.date", "pubdate")
+    published = _meta(
+        tree,
+        "article:published_time",
+        "og:published_time",
+        "date",
+        "dc.date",
+        "pubdate",
+    )
     parsed = _parse_date(published)
     if parsed is not None:
         return parsed
@@ -189,7 +195,7 @@ def _with_newspaper(html, *, url: str) -> ExtractedArticle | None:
 
 
 def find_canonical_url(html: str | bytes, *, url: str) -> str:
-    """The page's own <link rel="canonical">, made absolute; "" when absent or unusable."""
+    """The page's <link rel="canonical">, made absolute; "" when absent or unusable."""
     tree = _parse_html(html)
     return _canonical_url(tree, base_url=url) if tree is not None else ""
 
@@ -222,7 +228,9 @@ def _canonical_url(tree, *, base_url: str) -> str:
 
 def _declared_language(tree) -> str:
     root = tree.getroottree().getroot()
-    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    lang = (
+        root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    )
     if lang:
         return lang
     for meta in tree.iterfind(".//meta[@content]"):

@@ -20,18 +20,56 @@ import nh3
 
 logger = logging.getLogger(__name__)
 
-# Feed HTML is shown to editors (admin) and may reach emails: keep structure, drop the rest.
+# Feed HTML is shown to editors (admin) and may reach emails: keep structure only.
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "figcaption",
-    "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "q", "s",
-    "small", "span", "strong", "sub", "sup", "table", "tbody", "td", "th", "thead", "tr", "u",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
     "ul",
 }
 MAX_FIELD_CHARS = 200_000
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_BLOCK_END = re.compile(r"(?i)</(p|div|h[1-6]|li|blockquote|pre|tr|table|ul|ol)>|<br\s*/?>")
+_BLOCK_END = re.compile(
+    r"(?i)</(p|div|h[1-6]|li|blockquote|pre|tr|table|ul|ol)>|<br\s*/?>"
+)
 
 
 @dataclass
@@ -60,7 +98,11 @@ def sanitize_html(html: str) -> str:
     return nh3.clean(
         html[:MAX_FIELD_CHARS],
         tags=ALLOWED_TAGS,
-        attributes={"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan"}},
+        attributes={
+            "a": {"href", "title"},
+            "td": {"colspan", "rowspan"},
+            "th": {"colspan"},
+        },
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer nofollow",
     )
@@ -87,15 +129,21 @@ def parse_feed(content: bytes, *, url: str, headers: dict | None = None) -> Pars
             resolve_relative_uris=True,
             sanitize_html=True,
         )
-    except Exception as exc:  # feedparser's loose parser has crashed on odd input before
+    except (
+        Exception
+    ) as exc:  # feedparser's loose parser has crashed on odd input before
         logger.warning("feedparser crashed on %s: %r", url, exc)
-        return ParsedFeed(error=f"feed could not be parsed: {type(exc).__name__}: {exc}")
+        return ParsedFeed(
+            error=f"feed could not be parsed: {type(exc).__name__}: {exc}"
+        )
 
     result = ParsedFeed(version=parsed.get("version", "") or "")
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
         result.bozo_reason = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
-        logger.info("feed %s is malformed but may still be usable: %s", url, result.bozo_reason)
+        logger.info(
+            "feed %s is malformed but may still be usable: %s", url, result.bozo_reason
+        )
 
     feed_info = parsed.get("feed", {})
     result.title = _text(feed_info.get("title", ""))[:500]

@@ -9,9 +9,10 @@ One httpx client serves every request of a run. Limits enforced here:
 - redirects followed by hand, at most ``INGEST_MAX_REDIRECTS``, loops refused;
 - no connection to loopback, private, link-local (cloud metadata), multicast or reserved
   addresses unless ``INGEST_ALLOW_PRIVATE_HOSTS`` (or the host, as written in the URL,
-  is in ``INGEST_PRIVATE_HOST_ALLOWLIST``: an intranet feed server). The check runs inside the connection
-  backend on the address actually dialled, so every redirect hop is covered and a DNS
-  answer that changes between check and connect (rebinding) gains nothing.
+  is in ``INGEST_PRIVATE_HOST_ALLOWLIST``: an intranet feed server). The check runs
+  inside the connection backend on the address actually dialled, so every redirect hop
+  is covered and a DNS answer that changes between check and connect (rebinding)
+  gains nothing.
 
 Environment proxies are ignored on purpose: through a proxy the guard would only see the
 proxy's address.
@@ -40,7 +41,7 @@ REDIRECT_CODES = {301, 302, 303, 307, 308}
 
 
 class FetchError(Exception):
-    """A request that produced no usable body; ``str()`` is the reason shown to editors."""
+    """A request that gave no usable body; ``str()`` is the reason shown to editors."""
 
 
 class BlockedAddressError(FetchError):
@@ -111,12 +112,18 @@ class _DeadlineStream(httpcore.NetworkStream):
 class _GuardedBackend(httpcore.SyncBackend):
     """Resolves the host itself and dials only addresses the guard accepts."""
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        allow_private = getattr(_limits, "allow_private", False) or _allowlisted(host, port)
+    def connect_tcp(
+        self, host, port, timeout=None, local_address=None, socket_options=None
+    ):
+        allow_private = getattr(_limits, "allow_private", False) or _allowlisted(
+            host, port
+        )
         try:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
+            raise httpcore.ConnectError(
+                f"cannot resolve {host}: {exc.strerror}"
+            ) from exc
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
         if not allow_private:
             blocked = [a for a in addresses if not is_public_address(a)]
@@ -188,7 +195,11 @@ def fetch(
     if client is None:
         with make_client(max_connections=2) as own_client:
             return fetch(
-                url, client=own_client, etag=etag, last_modified=last_modified, accept=accept
+                url,
+                client=own_client,
+                etag=etag,
+                last_modified=last_modified,
+                accept=accept,
             )
     deadline_seconds = settings.INGEST_DEADLINE
     started = time.monotonic()
@@ -196,13 +207,19 @@ def fetch(
     _limits.allow_private = settings.INGEST_ALLOW_PRIVATE_HOSTS
     _limits.allowlist = {h.lower() for h in settings.INGEST_PRIVATE_HOST_ALLOWLIST}
     try:
-        result = _follow(url, client=client, etag=etag, last_modified=last_modified, accept=accept)
+        result = _follow(
+            url, client=client, etag=etag, last_modified=last_modified, accept=accept
+        )
     except BlockedAddressError:
         raise
     except httpx.TimeoutException as exc:
         if time.monotonic() - started >= deadline_seconds - 0.05:
-            raise FetchError(f"gave up after the {deadline_seconds:g} s deadline") from exc
-        raise FetchError(f"timed out ({type(exc).__name__}: {exc or 'no response'})") from exc
+            raise FetchError(
+                f"gave up after the {deadline_seconds:g} s deadline"
+            ) from exc
+        raise FetchError(
+            f"timed out ({type(exc).__name__}: {exc or 'no response'})"
+        ) from exc
     except httpx.TooManyRedirects as exc:
         raise FetchError(str(exc)) from exc
     except httpx.DecodingError as exc:
@@ -231,15 +248,21 @@ def _follow(url, *, client, etag, last_modified, accept) -> FetchResult:
         seen.add(url)
         with client.stream("GET", url, headers=headers) as response:
             if response.status_code == 304:
-                return FetchResult(url=url, status_code=304, headers=_lower(response.headers))
+                return FetchResult(
+                    url=url, status_code=304, headers=_lower(response.headers)
+                )
             if response.status_code in REDIRECT_CODES:
                 location = response.headers.get("location", "")
                 if not location:
-                    raise FetchError(f"HTTP {response.status_code} redirect without Location")
+                    raise FetchError(
+                        f"HTTP {response.status_code} redirect without Location"
+                    )
                 url = urljoin(str(response.url), location)
                 continue
             if not 200 <= response.status_code < 300:
-                raise FetchError(f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+                raise FetchError(
+                    f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
+                )
             content = _read_capped(response)
             return FetchResult(
                 url=url,
@@ -260,13 +283,17 @@ def _read_capped(response: httpx.Response) -> bytes:
     cap = settings.INGEST_MAX_BYTES
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
-        raise FetchError(f"body of {int(declared):,} bytes exceeds the {cap:,}-byte cap")
+        raise FetchError(
+            f"body of {int(declared):,} bytes exceeds the {cap:,}-byte cap"
+        )
     chunks: list[bytes] = []
     size = 0
     for chunk in response.iter_bytes():
         size += len(chunk)
         if size > cap:
-            raise FetchError(f"body exceeds the {cap:,}-byte cap (aborted while reading)")
+            raise FetchError(
+                f"body exceeds the {cap:,}-byte cap (aborted while reading)"
+            )
         chunks.append(chunk)
         # The stream's reads are bounded too; this catches a fast stream of tiny chunks.
         remaining = _remaining()
@@ -277,4 +304,3 @@ def _read_capped(response: httpx.Response) -> bytes:
 
 def _lower(headers: httpx.Headers) -> dict[str, str]:
     return {key.lower(): value for key, value in headers.items()}
-

@@ -52,7 +52,9 @@ class IngestReport:
     def merge(self, other: IngestReport) -> None:
         for name, value in asdict(other).items():
             if name in {"errors", "new_article_ids"}:
-                getattr(self, name).extend(tuple(v) if name == "errors" else v for v in value)
+                getattr(self, name).extend(
+                    tuple(v) if name == "errors" else v for v in value
+                )
             else:
                 setattr(self, name, getattr(self, name) + value)
 
@@ -72,7 +74,9 @@ class IngestReport:
             f"{self.articles_seen} already stored, {self.duplicates} duplicates · "
             f"pages failed: {self.pages_failed}"
         )
-        return "\n".join([line] + [f"  {name}: {reason}" for name, reason in self.errors])
+        return "\n".join(
+            [line] + [f"  {name}: {reason}" for name, reason in self.errors]
+        )
 
 
 @dataclass
@@ -92,7 +96,9 @@ class _PageOutcome:
     error: str = ""
 
 
-def ingest_sources(source_ids: list[int], *, progress: Progress | None = None) -> IngestReport:
+def ingest_sources(
+    source_ids: list[int], *, progress: Progress | None = None
+) -> IngestReport:
     say = progress or (lambda message: None)
     report = IngestReport()
     sources = {s.id: s for s in Source.objects.filter(id__in=source_ids)}
@@ -141,23 +147,34 @@ def _apply_pages(outcomes: list[_PageOutcome], report: IngestReport) -> None:
                 with transaction.atomic():
                     _apply_page(outcome, report)
             except Exception:  # one article's surprise must not roll back the batch
-                logger.exception("storing the page of article %s failed", outcome.article_id)
+                logger.exception(
+                    "storing the page of article %s failed", outcome.article_id
+                )
                 report.pages_failed += 1
 
 
 def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
-    source_id, url, etag, last_modified = source.id, source.url, source.etag, source.last_modified
+    source_id, url, etag, last_modified = (
+        source.id,
+        source.url,
+        source.etag,
+        source.last_modified,
+    )
 
     def job() -> _FeedOutcome:
         outcome = _FeedOutcome(source_id=source_id)
         try:
             outcome.response = fetch.fetch(
-                url, client=client, etag=etag, last_modified=last_modified,
+                url,
+                client=client,
+                etag=etag,
+                last_modified=last_modified,
                 accept=fetch.FEED_ACCEPT,
             )
             if not outcome.response.not_modified:
                 outcome.parsed = parse_feed(
-                    outcome.response.content, url=outcome.response.url,
+                    outcome.response.content,
+                    url=outcome.response.url,
                     headers=outcome.response.headers,
                 )
         except fetch.FetchError as exc:
@@ -178,15 +195,23 @@ def _page_job(client, article: Article) -> Callable[[], _PageOutcome]:
         try:
             response = fetch.fetch(url, client=client, accept=fetch.PAGE_ACCEPT)
             outcome.final_url = response.url
-            content_type = response.headers.get("content-type", "").split(";")[0].strip()
-            if content_type and "html" not in content_type and "xml" not in content_type:
+            content_type = (
+                response.headers.get("content-type", "").split(";")[0].strip()
+            )
+            if (
+                content_type
+                and "html" not in content_type
+                and "xml" not in content_type
+            ):
                 outcome.error = f"not an HTML page ({content_type})"
                 return outcome
             outcome.extracted = extract_article(
                 response.content, url=response.url, find_date=find_date
             )
             if outcome.extracted is None:
-                outcome.canonical_url = find_canonical_url(response.content, url=response.url)
+                outcome.canonical_url = find_canonical_url(
+                    response.content, url=response.url
+                )
                 outcome.error = "no article text found on the page"
             else:
                 outcome.canonical_url = outcome.extracted.canonical_url
@@ -200,7 +225,9 @@ def _page_job(client, article: Article) -> Callable[[], _PageOutcome]:
     return job
 
 
-def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> list[Article]:
+def _apply_feed(
+    source: Source, outcome: _FeedOutcome, report: IngestReport
+) -> list[Article]:
     source.last_fetched_at = timezone.now()
     if outcome.error:
         _record_failure(source, outcome.error, report)
@@ -219,7 +246,8 @@ def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> 
     report.entries_skipped += skipped
     if parsed.entries and not linked:
         _record_failure(
-            source, f"none of the feed's {len(parsed.entries)} entries links to an article",
+            source,
+            f"none of the feed's {len(parsed.entries)} entries links to an article",
             report,
         )
         return []
@@ -238,7 +266,9 @@ def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> 
         _record_success(source, Source.FetchStatus.OK, response)
         if parsed.bozo_reason:
             # Kept as a note: the entries were usable, but the editor may want to know.
-            source.last_error = f"malformed feed, entries kept: {parsed.bozo_reason}"[:2000]
+            source.last_error = f"malformed feed, entries kept: {parsed.bozo_reason}"[
+                :2000
+            ]
             source.save(update_fields=["last_error"])
     report.sources_ok += 1
     report.articles_new += len(created)
@@ -248,7 +278,7 @@ def _apply_feed(source: Source, outcome: _FeedOutcome, report: IngestReport) -> 
 
 @dataclass
 class _KnownEntries:
-    """What is already stored for a feed's entries, read in two queries, not one per entry."""
+    """What is stored already for a feed's entries: two queries, not one per entry."""
 
     guids: set[str]
     urls: set[str]
@@ -260,7 +290,9 @@ class _KnownEntries:
         stored = Article.objects.filter(Q(url__in=urls) | Q(feed_url__in=urls))
         return cls(
             guids=set(
-                Article.objects.filter(source=source, guid__in=guids).values_list("guid", flat=True)
+                Article.objects.filter(source=source, guid__in=guids).values_list(
+                    "guid", flat=True
+                )
             ),
             urls={u for pair in stored.values_list("url", "feed_url") for u in pair},
         )
@@ -369,12 +401,15 @@ def _mark_duplicates(article_ids: list[int], report: IngestReport) -> None:
         .values_list("id", "text")
         .iterator()
     )
-    articles = Article.objects.filter(id__in=new_ids).only("id", "text", "content_hash",
-                                                           "duplicate_of")
+    articles = Article.objects.filter(id__in=new_ids).only(
+        "id", "text", "content_hash", "duplicate_of"
+    )
     with transaction.atomic():
         for article in articles.order_by("id"):
             if article.duplicate_of_id is None:
-                original = _same_text(article) or index.find_or_add(article.id, article.text)
+                original = _same_text(article) or index.find_or_add(
+                    article.id, article.text
+                )
                 if original is not None:
                     article.duplicate_of_id = original
                     article.save(update_fields=["duplicate_of"])
@@ -404,8 +439,13 @@ def _record_success(source: Source, status: str, response: fetch.FetchResult) ->
         source.last_modified = response.headers.get("last-modified", "")[:100]
     source.save(
         update_fields=[
-            "last_status", "last_success_at", "last_error", "consecutive_failures",
-            "etag", "last_modified", "last_fetched_at",
+            "last_status",
+            "last_success_at",
+            "last_error",
+            "consecutive_failures",
+            "etag",
+            "last_modified",
+            "last_fetched_at",
         ]
     )
 
@@ -422,7 +462,11 @@ def _record_failure(source: Source, reason: str, report: IngestReport) -> None:
         source.paused_at = timezone.now()
     source.save(
         update_fields=[
-            "last_status", "last_error", "last_fetched_at", "consecutive_failures", "paused_at",
+            "last_status",
+            "last_error",
+            "last_fetched_at",
+            "consecutive_failures",
+            "paused_at",
         ]
     )
     report.sources_failed += 1

@@ -35,12 +35,17 @@ def ingest(
             .values_list("id", flat=True)
         )
     else:
-        ids = list(Source.objects.filter(id__in=source_ids).values_list("id", flat=True))
+        ids = list(
+            Source.objects.filter(id__in=source_ids).values_list("id", flat=True)
+        )
     if not ids:
         say("no active sources to fetch")
         return IngestReport()
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        say(f"fetching {len(ids)} sources in-process ({settings.INGEST_WORKERS} workers)")
+        say(
+            f"fetching {len(ids)} sources in-process "
+            f"({settings.INGEST_WORKERS} workers)"
+        )
         return ingest_sources(ids, progress=say)
 
     say(f"fetching {len(ids)} sources on the ingest queue")
@@ -56,8 +61,7 @@ def ingest(
 
 
 def resume_sources(source_ids: list[int]) -> int:
-    """Un-pause sources (an editor fixed the URL or the site is back); returns how many."""
+    """Un-pause sources (the URL was fixed or the site is back); returns how many."""
     return Source.objects.filter(id__in=source_ids, paused_at__isnull=False).update(
         paused_at=None, consecutive_failures=0, last_error=""
     )
-

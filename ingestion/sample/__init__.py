@@ -62,7 +62,9 @@ class SampleSite:
 
 
 @contextmanager
-def serve_corpus(snapshot: str = SNAPSHOTS[-1], *, port: int = 0) -> Iterator[SampleSite]:
+def serve_corpus(
+    snapshot: str = SNAPSHOTS[-1], *, port: int = 0
+) -> Iterator[SampleSite]:
     """Serve one day of the corpus on 127.0.0.1 until the block ends."""
     if snapshot not in SNAPSHOTS:
         raise ValueError(f"unknown snapshot {snapshot!r}; choose one of {SNAPSHOTS}")
@@ -72,7 +74,9 @@ def serve_corpus(snapshot: str = SNAPSHOTS[-1], *, port: int = 0) -> Iterator[Sa
     base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.base_url = base_url
     thread = threading.Thread(
-        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="sample-corpus",
+        target=httpd.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="sample-corpus",
         daemon=True,
     )
     thread.start()
@@ -81,8 +85,11 @@ def serve_corpus(snapshot: str = SNAPSHOTS[-1], *, port: int = 0) -> Iterator[Sa
             base_url=base_url,
             snapshot=snapshot,
             feeds=[
-                SampleFeed(name=spec.name, url=f"{base_url}/feeds/{spec.file}.xml",
-                           language=spec.language)
+                SampleFeed(
+                    name=spec.name,
+                    url=f"{base_url}/feeds/{spec.file}.xml",
+                    language=spec.language,
+                )
                 for spec in FEEDS
             ],
         )
@@ -104,20 +111,31 @@ def _handler_class(feed_dir: Path):
                 if name.isidentifier() and file.is_file():
                     stored = file.read_bytes()
                     xml = gzip.decompress(stored)
-                    xml = xml.replace(BASE_PLACEHOLDER.encode(), self.server.base_url.encode())
-                    # From the stored file, so a restart on another port keeps the validator.
+                    xml = xml.replace(
+                        BASE_PLACEHOLDER.encode(), self.server.base_url.encode()
+                    )
+                    # From the stored file: a restart on another port keeps it valid.
                     etag = '"' + hashlib.sha256(stored).hexdigest()[:16] + '"'
                     self._send(xml, "application/rss+xml; charset=utf-8", etag=etag)
                     return
             elif _PAGE_PATH.match(path):
                 file = DATA_DIR / "pages" / f"{path.removeprefix('/pages/')}.gz"
                 if file.is_file():
-                    self._send(file.read_bytes(), "text/html; charset=utf-8", gzipped=True)
+                    self._send(
+                        file.read_bytes(), "text/html; charset=utf-8", gzipped=True
+                    )
                     return
             self._send(b"not found", "text/plain", status=404)
 
-        def _send(self, body: bytes, content_type: str, *, status: int = 200,
-                  gzipped: bool = False, etag: str = "") -> None:
+        def _send(
+            self,
+            body: bytes,
+            content_type: str,
+            *,
+            status: int = 200,
+            gzipped: bool = False,
+            etag: str = "",
+        ) -> None:
             headers = {"Content-Type": content_type}
             if etag:
                 headers["ETag"] = etag

@@ -39,20 +39,24 @@ class FeedServer:
 
         class RequestHandler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
-            # Headers and body go out in separate writes; without this, Nagle's algorithm
-            # meets the client's delayed ACK and adds 40 ms to every keep-alive response.
+            # Headers and body go out in separate writes; without this, Nagle's
+            # algorithm meets the client's delayed ACK: +40 ms per keep-alive response.
             disable_nagle_algorithm = True
 
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 path = self.path.split("?", 1)[0]
                 server.hits[path] += 1
-                server.requests[path].append({k.lower(): v for k, v in self.headers.items()})
+                server.requests[path].append(
+                    {k.lower(): v for k, v in self.headers.items()}
+                )
                 if server.latency:
                     time.sleep(server.latency)
                 handler = server.routes.get(path)
                 try:
                     if handler is None:
-                        respond(self, b"not found", status=404, content_type="text/plain")
+                        respond(
+                            self, b"not found", status=404, content_type="text/plain"
+                        )
                     else:
                         handler(self)
                 except (BrokenPipeError, ConnectionResetError):
@@ -65,7 +69,9 @@ class FeedServer:
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
         )
 
     def __enter__(self) -> FeedServer:
@@ -104,7 +110,13 @@ class FeedServer:
                     return
             if gzip_body:
                 extra["Content-Encoding"] = "gzip"
-            respond(request, payload, status=status, content_type=content_type, headers=extra)
+            respond(
+                request,
+                payload,
+                status=status,
+                content_type=content_type,
+                headers=extra,
+            )
 
         self.routes[path] = handler
         return self.url(path)
@@ -140,8 +152,10 @@ def redirect(location: str, *, status: int = 302) -> Handler:
     return handler
 
 
-def trickle(body: bytes, *, interval: float = 1.0, stop: threading.Event | None = None) -> Handler:
-    """Headers at once, then one byte every ``interval`` seconds (never a read timeout)."""
+def trickle(
+    body: bytes, *, interval: float = 1.0, stop: threading.Event | None = None
+) -> Handler:
+    """Headers at once, then a byte every ``interval`` s (never a read timeout)."""
 
     def handler(request: BaseHTTPRequestHandler) -> None:
         request.send_response(200)

@@ -11,7 +11,7 @@ def feed_server():
 
 @pytest.fixture
 def local_fetching(settings):
-    """Tests talk to 127.0.0.1, which production refuses; short limits keep them fast."""
+    """Tests talk to 127.0.0.1, which production refuses; short limits: tight limits."""
     settings.INGEST_ALLOW_PRIVATE_HOSTS = True
     settings.INGEST_DEADLINE = 3
     settings.INGEST_READ_TIMEOUT = 2
@@ -21,7 +21,7 @@ def local_fetching(settings):
 
 
 def rss(*items: dict, title: str = "Test feed") -> bytes:
-    """A small RSS 2.0 document; each item dict may hold title, link, guid, date, body."""
+    """A small RSS 2.0 document; items may hold title, link, guid, date, body."""
     parts = []
     for item in items:
         fields = [f"<title>{item.get('title', 'Untitled')}</title>"]
@@ -41,11 +41,14 @@ def rss(*items: dict, title: str = "Test feed") -> bytes:
     ).encode()
 
 
-def article_page(title: str, paragraphs: list[str], *, canonical: str = "", lang: str = "en") -> bytes:
+def article_page(
+    title: str, paragraphs: list[str], *, canonical: str = "", lang: str = "en"
+) -> bytes:
     head = f'<link rel="canonical" href="{canonical}">' if canonical else ""
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (
-        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
-        f"{head}</head><body><nav><a href='/'>Home</a></nav><main><article><h1>{title}</h1>"
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{title}</title>{head}</head><body><nav><a href='/'>Home</a></nav>"
+        f"<main><article><h1>{title}</h1>"
         f"{body}</article></main><footer>Footer text</footer></body></html>"
     ).encode()

@@ -37,7 +37,10 @@ def test_no_host_sees_more_than_the_per_host_limit():
         started = time.monotonic()
         with HostLimitedPool(workers=8, per_host=2) as pool:
             for url in urls:
-                pool.submit(host_of(url), lambda u=url: fetch.fetch(u, client=client).status_code)
+                pool.submit(
+                    host_of(url),
+                    lambda u=url: fetch.fetch(u, client=client).status_code,
+                )
             statuses = list(pool.results())
         elapsed = time.monotonic() - started
     assert statuses == [200] * 16
@@ -66,7 +69,11 @@ def test_sample_server_serves_feeds_and_pages_only():
         assert b"sample-corpus.invalid" not in feed.content
         assert feed.headers["etag"]
         assert fetch.fetch(site.feeds[0].url, etag=feed.headers["etag"]).not_modified
-        for path in ["/feeds/../manifest.json", "/pages/../../__init__.py", "/feeds/nope.xml"]:
+        for path in [
+            "/feeds/../manifest.json",
+            "/pages/../../__init__.py",
+            "/feeds/nope.xml",
+        ]:
             with pytest.raises(fetch.FetchError, match="404"):
                 fetch.fetch(site.base_url + path)
     with pytest.raises(ValueError, match="unknown snapshot"):

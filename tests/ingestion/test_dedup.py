@@ -10,9 +10,14 @@ from ingestion.feeds import html_to_text, parse_feed
 @pytest.mark.parametrize(
     "url, canonical",
     [
-        ("HTTPS://Example.COM/a/b?utm_source=x&id=3&utm_medium=rss#section",
-         "https://example.com/a/b?id=3"),
-        ("https://example.com:443/a?fbclid=1&gclid=2&mc_cid=3", "https://example.com/a"),
+        (
+            "HTTPS://Example.COM/a/b?utm_source=x&id=3&utm_medium=rss#section",
+            "https://example.com/a/b?id=3",
+        ),
+        (
+            "https://example.com:443/a?fbclid=1&gclid=2&mc_cid=3",
+            "https://example.com/a",
+        ),
         ("http://example.com:8080/a", "http://example.com:8080/a"),
         ("https://example.com", "https://example.com/"),
         ("https://example.com/a?b=1&a=2", "https://example.com/a?b=1&a=2"),
@@ -23,7 +28,9 @@ def test_canonical_urls_drop_tracking_and_fragments(url, canonical):
 
 
 def test_content_hash_ignores_markup_case_and_spacing():
-    assert dedup.content_hash("Hello,  World!\n\nAgain") == dedup.content_hash("hello world again")
+    assert dedup.content_hash("Hello,  World!\n\nAgain") == dedup.content_hash(
+        "hello world again"
+    )
     assert dedup.content_hash("hello world") != dedup.content_hash("hello there world")
     assert dedup.content_hash("  ") == ""
 
@@ -33,7 +40,9 @@ def corpus_texts() -> dict[str, str]:
     texts = {}
     for snapshot in sample.SNAPSHOTS:
         for path in sorted((sample.DATA_DIR / "feeds" / snapshot).glob("*.xml.gz")):
-            parsed = parse_feed(gzip.decompress(path.read_bytes()), url="http://127.0.0.1/")
+            parsed = parse_feed(
+                gzip.decompress(path.read_bytes()), url="http://127.0.0.1/"
+            )
             for entry in parsed.entries:
                 texts.setdefault(entry.guid, html_to_text(entry.content))
     return texts
@@ -50,15 +59,27 @@ def test_real_copies_in_the_corpus_are_near_duplicates(texts):
     for url, text in texts.items():
         index.add(keys[url], text)
     pairs = [
-        ("https://mistral.ai/news/ki-fur-deutschland", "https://mistral.ai/news/ki-fur-deutschland/"),
-        ("https://mistral.ai/news/devstral-2-vibe-cli", "https://mistral.ai/news/devstral-2-vibe-cli/"),
-        ("https://mistral.ai/news/mistral-ai-raises-1-7-b-to-accelerate-technological-progress-with-ai",
-         "https://mistral.ai/news/mistral-ai-raises-1-7-b-to-accelerate-technological-progress-with-ai/"),
-        ("https://annas-archive.pk/blog/physical-destruction.html",
-         "https://annas-archive.gl/blog/physical-destruction.html"),
+        (
+            "https://mistral.ai/news/ki-fur-deutschland",
+            "https://mistral.ai/news/ki-fur-deutschland/",
+        ),
+        (
+            "https://mistral.ai/news/devstral-2-vibe-cli",
+            "https://mistral.ai/news/devstral-2-vibe-cli/",
+        ),
+        (
+            "https://mistral.ai/news/mistral-ai-raises-1-7-b-to-accelerate-technological-progress-with-ai",
+            "https://mistral.ai/news/mistral-ai-raises-1-7-b-to-accelerate-technological-progress-with-ai/",
+        ),
+        (
+            "https://annas-archive.pk/blog/physical-destruction.html",
+            "https://annas-archive.gl/blog/physical-destruction.html",
+        ),
     ]
     for first, later in pairs:
-        assert index.find(texts[later], exclude=keys[later]) == min(keys[first], keys[later])
+        assert index.find(texts[later], exclude=keys[later]) == min(
+            keys[first], keys[later]
+        )
 
 
 def test_announcements_sharing_a_template_are_not_merged(texts):
@@ -66,7 +87,9 @@ def test_announcements_sharing_a_template_are_not_merged(texts):
     index.add(1, texts["https://x.ai/news/grok-4-6-vertex-ai"])
     index.add(2, texts["https://openai.com/index/gpt-5-1-codex-max-system-card/"])
     assert index.find(texts["https://x.ai/news/grok-4-6-amazon-bedrock"]) is None
-    assert index.find(texts["https://openai.com/index/gpt-5-2-codex-system-card/"]) is None
+    assert (
+        index.find(texts["https://openai.com/index/gpt-5-2-codex-system-card/"]) is None
+    )
 
 
 def test_only_true_copies_match_across_the_whole_corpus(texts):

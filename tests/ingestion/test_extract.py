@@ -44,8 +44,10 @@ def test_mean_f1_on_the_benchmark_pages_is_at_least_090():
 def test_korean_pages_are_detected_as_korean():
     page = article_page(
         "소형 언어모델 경량화",
-        ["한 국내 대학 연구팀이 스마트폰에서도 돌아가는 소형 언어모델 경량화 기법을 공개했다.",
-         "연구팀은 모델의 가중치를 4비트로 줄이면서도 정확도 하락을 최소화했다고 설명했다."],
+        [
+            "한 국내 대학 연구팀이 스마트폰에서도 돌아가는 소형 언어모델 경량화 기법을 공개했다.",
+            "연구팀은 모델의 가중치를 4비트로 줄이면서도 정확도 하락을 최소화했다고 설명했다.",
+        ],
         lang="en",  # a wrong declaration loses to the text itself
     )
     article = extract_article(page, url="https://example.kr/a")
@@ -61,23 +63,33 @@ def test_language_falls_back_to_the_declaration_then_english():
 
 def test_the_canonical_link_is_absolute():
     page = article_page("t", ["x"], canonical="/news/1")
-    assert find_canonical_url(page, url="https://example.com/a?b=1") == "https://example.com/news/1"
+    assert (
+        find_canonical_url(page, url="https://example.com/a?b=1")
+        == "https://example.com/news/1"
+    )
     assert find_canonical_url(b"<html><head></head></html>", url="https://e.com/") == ""
 
 
-@pytest.mark.parametrize("html", [b"", b"   ", b"<html></html>", b"\x00\xff\xfe garbage", "<p>Too short.</p>"])
+@pytest.mark.parametrize(
+    "html",
+    [b"", b"   ", b"<html></html>", b"\x00\xff\xfe garbage", "<p>Too short.</p>"],
+)
 def test_pages_without_an_article_give_none(html):
     assert extract_article(html, url="https://example.com/") is None
 
 
 def test_text_is_capped(settings):
     settings.INGEST_MAX_TEXT_CHARS = 500
-    page = article_page("Long", ["A sentence that repeats to make a long article body. " * 20] * 10)
+    page = article_page(
+        "Long", ["A sentence that repeats to make a long article body. " * 20] * 10
+    )
     assert len(extract_article(page, url="https://example.com/").text) <= 500
 
 
 def test_xhtml_given_as_text_is_still_read():
-    page = article_page("XHTML", [" ".join(["Readable sentence number %d." % n for n in range(40)])])
+    page = article_page(
+        "XHTML", [" ".join(f"Readable sentence number {n}." for n in range(40))]
+    )
     xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + page.decode()
     article = extract_article(xhtml, url="https://example.com/x")
     assert "Readable sentence number 39." in article.text

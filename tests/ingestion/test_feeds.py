@@ -13,7 +13,7 @@ CORPUS_FILES = sorted(CORPUS.rglob("*.xml"))
 
 
 def declared(path: Path) -> tuple[dict[str, str], str]:
-    """The HTTP headers and the expectation each corpus file states in its first comment."""
+    """The HTTP headers and expectation a corpus file states in its first comment."""
     data = path.read_bytes()
     comment = re.search(rb"<!--(.*?)-->", data, re.S)
     headers, expect = {}, ""
@@ -35,7 +35,9 @@ def test_the_corpus_is_complete():
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: str(p.relative_to(CORPUS)))
 def test_every_feedparser_corpus_file_parses_without_an_exception(path):
     headers, expect = declared(path)
-    parsed = parse_feed(path.read_bytes(), url="http://example.com/feed.xml", headers=headers)
+    parsed = parse_feed(
+        path.read_bytes(), url="http://example.com/feed.xml", headers=headers
+    )
     if expect.startswith("bozo"):
         assert parsed.bozo_reason or parsed.error, "a malformed feed must say why"
     if parsed.error:
@@ -56,7 +58,10 @@ def test_an_empty_document_is_rejected_with_a_reason():
     "content, reason",
     [
         (b"", "not a feed: the response body is empty"),
-        (b"<!DOCTYPE html><html><body>Hello</body></html>", "not a feed: the server returned an HTML page"),
+        (
+            b"<!DOCTYPE html><html><body>Hello</body></html>",
+            "not a feed: the server returned an HTML page",
+        ),
         (b"\x00\x01\x02 binary junk \xff", "not a feed"),
         (b'{"items": []}', "not a feed"),
     ],
@@ -70,7 +75,11 @@ def test_things_that_are_not_feeds_get_a_readable_reason(content, reason):
 def test_dates_become_utc_and_relative_links_absolute():
     parsed = parse_feed(
         rss(
-            {"title": "Seoul", "link": "/news/1", "date": "Sat, 22 Aug 2026 09:00:00 +0900"},
+            {
+                "title": "Seoul",
+                "link": "/news/1",
+                "date": "Sat, 22 Aug 2026 09:00:00 +0900",
+            },
             {"title": "No date", "link": "https://example.org/2"},
         ),
         url="https://example.com/feeds/all.xml",
@@ -86,15 +95,24 @@ def test_dates_become_utc_and_relative_links_absolute():
 
 def test_an_entry_without_link_falls_back_to_a_url_guid():
     parsed = parse_feed(
-        rss({"title": "a", "guid": "https://example.com/a"}, {"title": "b", "guid": "tag:b"}),
+        rss(
+            {"title": "a", "guid": "https://example.com/a"},
+            {"title": "b", "guid": "tag:b"},
+        ),
         url="http://example.com/feed",
     )
     assert [e.url for e in parsed.entries] == ["https://example.com/a", ""]
 
 
 def test_invalid_utf8_keeps_the_entries_and_notes_the_defect():
-    content = rss({"title": "Cafe X", "link": "http://example.com/1"}).replace(b"X", b"\xff\xfe")
-    parsed = parse_feed(content, url="http://example.com/feed", headers={"content-type": "text/xml; charset=utf-8"})
+    content = rss({"title": "Cafe X", "link": "http://example.com/1"}).replace(
+        b"X", b"\xff\xfe"
+    )
+    parsed = parse_feed(
+        content,
+        url="http://example.com/feed",
+        headers={"content-type": "text/xml; charset=utf-8"},
+    )
     assert len(parsed.entries) == 1
     assert parsed.entries[0].title.startswith("Cafe")
     assert parsed.bozo_reason
@@ -102,8 +120,13 @@ def test_invalid_utf8_keeps_the_entries_and_notes_the_defect():
 
 def test_scripts_and_handlers_are_removed_from_feed_html():
     parsed = parse_feed(
-        rss({"title": "t", "link": "http://e.com/1",
-             "body": '<p style="x" onmouseover="a()">ok<script>bad()</script><img src=x onerror=y></p>'}),
+        rss(
+            {
+                "title": "t",
+                "link": "http://e.com/1",
+                "body": '<p style="x" onmouseover="a()">ok<script>bad()</script><img src=x onerror=y></p>',
+            }
+        ),
         url="http://e.com/feed",
     )
     summary = parsed.entries[0].summary

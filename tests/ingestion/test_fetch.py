@@ -22,7 +22,9 @@ def test_gzip_bodies_are_decoded_and_we_say_who_we_are(feed_server, settings):
 def test_a_declared_oversized_body_is_refused_before_reading(feed_server, settings):
     settings.INGEST_MAX_BYTES = 1000
     url = feed_server.add("/big.xml", b"x" * 5000)
-    with pytest.raises(fetch.FetchError, match="body of 5,000 bytes exceeds the 1,000-byte cap"):
+    with pytest.raises(
+        fetch.FetchError, match="body of 5,000 bytes exceeds the 1,000-byte cap"
+    ):
         fetch.fetch(url)
 
 
@@ -48,7 +50,9 @@ def test_the_deadline_cuts_trickling_headers(feed_server, settings):
     settings.INGEST_DEADLINE = 1
 
     def slow_headers(request):
-        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nX-Padding: " + b"y" * 50:
+        for byte in (
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nX-Padding: " + b"y" * 50
+        ):
             request.wfile.write(bytes([byte]))
             request.wfile.flush()
             time.sleep(0.1)
@@ -64,7 +68,9 @@ def test_redirects_are_followed_up_to_the_limit(feed_server, settings):
     settings.INGEST_MAX_REDIRECTS = 3
     feed_server.add("/end.xml", b"<rss/>")
     for n in range(5):
-        feed_server.add_handler(f"/r{n}", redirect(f"/r{n + 1}" if n < 4 else "/end.xml"))
+        feed_server.add_handler(
+            f"/r{n}", redirect(f"/r{n + 1}" if n < 4 else "/end.xml")
+        )
     assert fetch.fetch(feed_server.url("/r2")).url == feed_server.url("/end.xml")
     with pytest.raises(fetch.FetchError, match="more than 3 redirects"):
         fetch.fetch(feed_server.url("/r0"))
@@ -95,11 +101,21 @@ def test_the_metadata_address_is_refused_without_connecting(settings):
 @pytest.mark.parametrize(
     "address, public",
     [
-        ("127.0.0.1", False), ("10.1.2.3", False), ("172.16.0.9", False),
-        ("192.168.0.1", False), ("169.254.169.254", False), ("0.0.0.0", False),
-        ("100.64.0.1", False), ("::1", False), ("fe80::1", False), ("fd00::1", False),
-        ("::ffff:127.0.0.1", False), ("224.0.0.1", False),
-        ("8.8.8.8", True), ("1.1.1.1", True), ("2606:4700:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.9", False),
+        ("192.168.0.1", False),
+        ("169.254.169.254", False),
+        ("0.0.0.0", False),
+        ("100.64.0.1", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fd00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("224.0.0.1", False),
+        ("8.8.8.8", True),
+        ("1.1.1.1", True),
+        ("2606:4700:4700::1111", True),
     ],
 )
 def test_public_address_classification(address, public):

@@ -7,7 +7,7 @@ import pytest
 
 from ingestion import services
 from ingestion.models import Article, Source
-from tests.fakes.feed_server import endless, redirect, respond, trickle
+from tests.fakes.feed_server import endless, redirect, trickle
 
 from .conftest import article_page, rss
 
@@ -48,27 +48,45 @@ def hostile_web(feed_server, local_fetching):
     good_items = []
     for n in (1, 2):
         page = server.add(
-            f"/good/{n}.html", article_page(f"Good story {n}", [f"Story {n}."] + PARAGRAPHS),
-            content_type="text/html; charset=utf-8", gzip_body=True,
+            f"/good/{n}.html",
+            article_page(f"Good story {n}", [f"Story {n}."] + PARAGRAPHS),
+            content_type="text/html; charset=utf-8",
+            gzip_body=True,
         )
-        good_items.append({"title": f"Good story {n}", "link": page + "?utm_source=rss#top",
-                           "date": "Fri, 14 Aug 2026 09:00:00 +0900", "body": "Teaser."})
+        good_items.append(
+            {
+                "title": f"Good story {n}",
+                "link": page + "?utm_source=rss#top",
+                "date": "Fri, 14 Aug 2026 09:00:00 +0900",
+                "body": "Teaser.",
+            }
+        )
     sources = {
         "good": server.add("/good.xml", rss(*good_items)),
         "bomb": server.add("/bomb.xml", BOMB),
         "huge": server.add_handler("/huge.xml", endless(total_bytes=50 * 1024 * 1024)),
-        "trickle": server.add_handler("/slow.xml", trickle(rss({"title": "x"}), stop=stop)),
-        "html": server.add("/page.xml", b"<!DOCTYPE html><html><body><p>Hi</p></body></html>",
-                           content_type="text/html"),
+        "trickle": server.add_handler(
+            "/slow.xml", trickle(rss({"title": "x"}), stop=stop)
+        ),
+        "html": server.add(
+            "/page.xml",
+            b"<!DOCTYPE html><html><body><p>Hi</p></body></html>",
+            content_type="text/html",
+        ),
         "loop": server.add_handler("/loop-a.xml", redirect("/loop-b.xml")),
         "invalid-utf8": server.add(
             "/latin.xml",
-            rss({"title": "Caf\xe9 \xff\xfe", "link": server.url("/good/1.html")})
-            .replace(b"Caf\xc3\xa9 \xc3\xbf\xc3\xbe", b"Caf\xe9 \xff\xfe"),
+            rss(
+                {"title": "Caf\xe9 \xff\xfe", "link": server.url("/good/1.html")}
+            ).replace(b"Caf\xc3\xa9 \xc3\xbf\xc3\xbe", b"Caf\xe9 \xff\xfe"),
         ),
-        "500": server.add("/broken.xml", b"oops", status=500, content_type="text/plain"),
+        "500": server.add(
+            "/broken.xml", b"oops", status=500, content_type="text/plain"
+        ),
         "404": server.url("/missing.xml"),
-        "no-links": server.add("/nolinks.xml", rss({"title": "a"}, {"title": "b"}, {"title": "c"})),
+        "no-links": server.add(
+            "/nolinks.xml", rss({"title": "a"}, {"title": "b"}, {"title": "c"})
+        ),
     }
     server.add_handler("/loop-b.xml", redirect("/loop-a.xml"))
     for name, url in sources.items():
@@ -77,7 +95,9 @@ def hostile_web(feed_server, local_fetching):
     stop.set()
 
 
-def test_a_hostile_web_fails_each_bad_source_with_a_reason_and_keeps_the_good(hostile_web):
+def test_a_hostile_web_fails_each_bad_source_with_a_reason_and_keeps_the_good(
+    hostile_web,
+):
     started = time.monotonic()
     report = services.ingest()
     elapsed = time.monotonic() - started
@@ -92,7 +112,10 @@ def test_a_hostile_web_fails_each_bad_source_with_a_reason_and_keeps_the_good(ho
     assert "redirect loop" in state["loop"].last_error
     assert state["500"].last_error == "HTTP 500 Internal Server Error"
     assert state["404"].last_error == "HTTP 404 Not Found"
-    assert state["no-links"].last_error == "none of the feed's 3 entries links to an article"
+    assert (
+        state["no-links"].last_error
+        == "none of the feed's 3 entries links to an article"
+    )
     for name in ["trickle", "huge", "html", "loop", "500", "404", "no-links"]:
         assert state[name].last_status == Source.FetchStatus.ERROR
         assert state[name].consecutive_failures == 1
@@ -111,15 +134,23 @@ def test_a_hostile_web_fails_each_bad_source_with_a_reason_and_keeps_the_good(ho
 
     good = Article.objects.filter(source=state["good"]).order_by("title")
     assert [a.title for a in good] == ["Good story 1", "Good story 2"]
-    assert [a.url for a in good] == [hostile_web.url("/good/1.html"), hostile_web.url("/good/2.html")]
+    assert [a.url for a in good] == [
+        hostile_web.url("/good/1.html"),
+        hostile_web.url("/good/2.html"),
+    ]
     assert all(a.extraction_status == Article.Extraction.EXTRACTED for a in good)
     assert "compressed model lost less than one point" in good[0].text
     assert good[0].published_at.isoformat() == "2026-08-14T00:00:00+00:00"
-    assert state["good"].last_status == Source.FetchStatus.OK and state["good"].last_error == ""
+    assert (
+        state["good"].last_status == Source.FetchStatus.OK
+        and state["good"].last_error == ""
+    )
 
 
 def test_a_run_twice_stores_nothing_new(hostile_web, settings):
-    settings.INGEST_DEADLINE = 1  # the trickling source fails sooner; nothing else changes
+    settings.INGEST_DEADLINE = (
+        1  # the trickling source fails sooner; nothing else changes
+    )
     first = services.ingest()
     count = Article.objects.count()
     second = services.ingest()
@@ -128,13 +159,17 @@ def test_a_run_twice_stores_nothing_new(hostile_web, settings):
     assert Article.objects.count() == count
 
 
-def test_guard_refuses_loopback_and_metadata_redirects(feed_server, local_fetching, settings):
+def test_guard_refuses_loopback_and_metadata_redirects(
+    feed_server, local_fetching, settings
+):
     settings.INGEST_ALLOW_PRIVATE_HOSTS = False
     port = feed_server.base_url.rsplit(":", 1)[1]
     # The test server itself is trusted by name only; any other private target is not.
     settings.INGEST_PRIVATE_HOST_ALLOWLIST = [f"localhost:{port}"]
     trusted = f"http://localhost:{port}"
-    feed_server.add("/plain.xml", rss({"title": "fine", "link": "http://example.com/1"}))
+    feed_server.add(
+        "/plain.xml", rss({"title": "fine", "link": "http://example.com/1"})
+    )
     feed_server.add_handler("/to-loopback.xml", redirect(feed_server.url("/plain.xml")))
     feed_server.add_handler(
         "/to-metadata.xml", redirect("http://169.254.169.254/latest/meta-data/")
@@ -158,7 +193,9 @@ def test_guard_refuses_loopback_and_metadata_redirects(feed_server, local_fetchi
     assert report.sources_failed == 3
 
 
-def test_source_is_paused_after_repeated_failures_and_resumes(feed_server, local_fetching, settings):
+def test_source_is_paused_after_repeated_failures_and_resumes(
+    feed_server, local_fetching, settings
+):
     settings.INGEST_PAUSE_AFTER_FAILURES = 2
     flaky = add_source("flaky", feed_server.add("/f.xml", b"down", status=503))
     services.ingest()
@@ -179,8 +216,12 @@ def test_source_is_paused_after_repeated_failures_and_resumes(feed_server, local
 
 
 def test_conditional_get_skips_an_unchanged_feed(feed_server, local_fetching):
-    feed_server.add("/c.xml", rss({"title": "one", "link": "http://example.com/one"}), etag='"v1"',
-                    headers={"Last-Modified": "Fri, 21 Aug 2026 10:00:00 GMT"})
+    feed_server.add(
+        "/c.xml",
+        rss({"title": "one", "link": "http://example.com/one"}),
+        etag='"v1"',
+        headers={"Last-Modified": "Fri, 21 Aug 2026 10:00:00 GMT"},
+    )
     source = add_source("conditional", feed_server.url("/c.xml"))
     services.ingest()
     source.refresh_from_db()
@@ -202,7 +243,11 @@ def test_broken_pages_keep_the_feed_text_with_a_reason(feed_server, local_fetchi
     body = "<p>" + " ".join(PARAGRAPHS) + "</p>"
     feed = rss(
         {"title": "A PDF", "link": feed_server.url("/pdf"), "body": body},
-        {"title": "Gone", "link": feed_server.url("/gone"), "body": "<p>Short teaser.</p>"},
+        {
+            "title": "Gone",
+            "link": feed_server.url("/gone"),
+            "body": "<p>Short teaser.</p>",
+        },
     )
     add_source("pages", feed_server.add("/p.xml", feed))
     report = services.ingest()
@@ -218,22 +263,38 @@ def test_broken_pages_keep_the_feed_text_with_a_reason(feed_server, local_fetchi
 
 def test_feed_html_is_sanitised(feed_server, local_fetching):
     body = '<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:evil()">x</a></p>'
-    add_source("xss", feed_server.add("/x.xml", rss(
-        {"title": "XSS", "link": "http://example.com/xss", "body": body})))
+    add_source(
+        "xss",
+        feed_server.add(
+            "/x.xml",
+            rss({"title": "XSS", "link": "http://example.com/xss", "body": body}),
+        ),
+    )
     services.ingest()
     article = Article.objects.get(title="XSS")
-    assert "<script" not in article.feed_summary and "onclick" not in article.feed_summary
+    assert (
+        "<script" not in article.feed_summary and "onclick" not in article.feed_summary
+    )
     assert "javascript:" not in article.feed_summary
     assert article.feed_summary.startswith("<p>Hi")
 
 
 def test_same_page_from_two_feeds_is_stored_once(feed_server, local_fetching):
-    page = feed_server.add("/story.html", article_page("Story", PARAGRAPHS,
-                           canonical="https://news.example.com/story"),
-                           content_type="text/html")
-    add_source("one", feed_server.add("/one.xml", rss({"title": "Story", "link": page})))
-    add_source("two", feed_server.add("/two.xml", rss(
-        {"title": "Story", "link": page + "?utm_campaign=x&fbclid=abc"})))
+    page = feed_server.add(
+        "/story.html",
+        article_page("Story", PARAGRAPHS, canonical="https://news.example.com/story"),
+        content_type="text/html",
+    )
+    add_source(
+        "one", feed_server.add("/one.xml", rss({"title": "Story", "link": page}))
+    )
+    add_source(
+        "two",
+        feed_server.add(
+            "/two.xml",
+            rss({"title": "Story", "link": page + "?utm_campaign=x&fbclid=abc"}),
+        ),
+    )
     report = services.ingest()
     assert Article.objects.filter(url="https://news.example.com/story").count() == 1
     assert report.articles_new + report.articles_seen == 2
@@ -242,9 +303,15 @@ def test_same_page_from_two_feeds_is_stored_once(feed_server, local_fetching):
 
 def test_a_missing_feed_date_is_taken_from_the_page(feed_server, local_fetching):
     page = article_page("Dated", PARAGRAPHS).replace(
-        b"</head>", b'<meta property="article:published_time" content="2026-08-20T18:30:00-04:00"></head>'
+        b"</head>",
+        b'<meta property="article:published_time" content="2026-08-20T18:30:00-04:00"></head>',
     )
     link = feed_server.add("/dated.html", page, content_type="text/html")
-    add_source("dates", feed_server.add("/d.xml", rss({"title": "Dated", "link": link})))
+    add_source(
+        "dates", feed_server.add("/d.xml", rss({"title": "Dated", "link": link}))
+    )
     services.ingest()
-    assert Article.objects.get(title="Dated").published_at.isoformat() == "2026-08-20T22:30:00+00:00"
+    assert (
+        Article.objects.get(title="Dated").published_at.isoformat()
+        == "2026-08-20T22:30:00+00:00"
+    )

@@ -24,15 +24,18 @@ def sync_sources(site) -> dict[str, Source]:
 
 @pytest.fixture(scope="module")
 def two_days(django_db_setup, django_db_blocker):
-    """Day one, day two, then day two again; the database is kept for the module's tests."""
+    """Day one, day two, then day two again; the rows stay for the module's tests."""
     from django.conf import settings
 
     settings.INGEST_ALLOW_PRIVATE_HOSTS = True
     reports = {}
     with django_db_blocker.unblock():
         try:
-            for label, snapshot in [("day1", "2026-08-15"), ("day2", "2026-08-22"),
-                                    ("again", "2026-08-22")]:
+            for label, snapshot in [
+                ("day1", "2026-08-15"),
+                ("day2", "2026-08-22"),
+                ("again", "2026-08-22"),
+            ]:
                 with sample.serve_corpus(snapshot) as site:
                     sync_sources(site)
                     before = set(Article.objects.values_list("id", flat=True))
@@ -54,7 +57,9 @@ def test_day_one_stores_every_linked_item_with_its_real_url(two_days):
     assert report.articles_new == len(new_ids) == 249
     urls = list(Article.objects.filter(id__in=new_ids).values_list("url", flat=True))
     assert not [u for u in urls if u.startswith("http://127.0.0.1")]
-    assert Article.objects.filter(url="https://www.anthropic.com/news/claude-text-watermark").exists()
+    assert Article.objects.filter(
+        url="https://www.anthropic.com/news/claude-text-watermark"
+    ).exists()
 
 
 def served_guids(snapshot: str) -> set[str]:
@@ -68,11 +73,16 @@ def served_guids(snapshot: str) -> set[str]:
 def test_day_two_adds_only_the_new_items(two_days):
     report, new_ids = two_days["day2"]
     fresh = served_guids("2026-08-22") - served_guids("2026-08-15")
-    assert set(Article.objects.filter(id__in=new_ids).values_list("guid", flat=True)) == fresh
+    assert (
+        set(Article.objects.filter(id__in=new_ids).values_list("guid", flat=True))
+        == fresh
+    )
     assert report.sources_failed == 0, report.errors
     # Feeds whose file did not change answer 304 to the stored ETag.
     assert report.sources_not_modified == 2
-    new_titles = set(Article.objects.filter(id__in=new_ids).values_list("title", flat=True))
+    new_titles = set(
+        Article.objects.filter(id__in=new_ids).values_list("title", flat=True)
+    )
     assert "AI 에이전트 보안 가이드라인 발표, 권한 최소화 강조" in new_titles
     assert "How Claude’s text watermark works" not in new_titles
     assert report.articles_new == len(new_ids)
@@ -93,7 +103,9 @@ def test_pages_are_extracted_and_korean_is_detected(two_days):
     assert set(korean.values_list("extraction_status", flat=True)) == {
         Article.Extraction.EXTRACTED
     }
-    watermark = Article.objects.get(url="https://www.anthropic.com/news/claude-text-watermark")
+    watermark = Article.objects.get(
+        url="https://www.anthropic.com/news/claude-text-watermark"
+    )
     assert watermark.extraction_status == Article.Extraction.EXTRACTED
     assert "watermark" in watermark.text
     assert watermark.language == "en"
@@ -101,18 +113,27 @@ def test_pages_are_extracted_and_korean_is_detected(two_days):
 
 
 def test_cross_copies_in_the_corpus_point_at_the_first(two_days):
-    pk = Article.objects.get(url="https://annas-archive.pk/blog/physical-destruction.html")
-    gl = Article.objects.get(url="https://annas-archive.gl/blog/physical-destruction.html")
+    pk = Article.objects.get(
+        url="https://annas-archive.pk/blog/physical-destruction.html"
+    )
+    gl = Article.objects.get(
+        url="https://annas-archive.gl/blog/physical-destruction.html"
+    )
     first, later = sorted([pk, gl], key=lambda a: a.id)
     assert later.duplicate_of_id == first.id and first.duplicate_of_id is None
     slash = Article.objects.get(url="https://mistral.ai/news/ki-fur-deutschland/")
     plain = Article.objects.get(url="https://mistral.ai/news/ki-fur-deutschland")
-    assert {slash.duplicate_of_id, plain.duplicate_of_id} - {None} <= {slash.id, plain.id}
+    assert {slash.duplicate_of_id, plain.duplicate_of_id} - {None} <= {
+        slash.id,
+        plain.id,
+    }
     assert (slash.duplicate_of_id is None) != (plain.duplicate_of_id is None)
 
 
 def test_hacker_news_comment_stubs_are_never_duplicates(two_days):
-    stubs = Article.objects.filter(source__name="Hacker News", text="Comments on Hacker News")
+    stubs = Article.objects.filter(
+        source__name="Hacker News", text="Comments on Hacker News"
+    )
     assert stubs.count() > 5
     assert not stubs.filter(duplicate_of__isnull=False).exists()
     assert not Article.objects.filter(duplicate_of__in=stubs).exists()
