@@ -319,7 +319,11 @@ _templates = _Templates()
 
 
 class _Ledger:
-    """Outcomes of one claimed chunk, written together."""
+    """Outcomes of one claimed chunk, written together in one transaction.
+
+    Until ``flush`` commits, messages the server already accepted are still
+    ``sending``: this is the duplicate window the module docstring describes.
+    """
 
     def __init__(self):
         self.sent: list[tuple[int, str]] = []
