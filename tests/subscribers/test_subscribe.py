@@ -192,3 +192,17 @@ def test_behind_a_proxy_the_configured_header_is_the_client(client, categories, 
                           "categories": [categories[0].id]},
                     REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP=ip)
     assert len(mailoutbox) == 2  # two visitors behind one proxy, the second over its limit
+
+
+def test_mail_server_down_still_gives_the_neutral_answer(client, categories, settings, caplog):
+    import socket
+
+    with socket.socket() as s:  # a port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    response = post(client, "alice@example.com", categories)
+    assert response.status_code == 302
+    assert Subscriber.objects.get().status == Subscriber.Status.PENDING
+    assert "could not send the confirm email" in caplog.text
