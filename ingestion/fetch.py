@@ -25,6 +25,8 @@ import socket
 import threading
 import time
 import typing
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -118,12 +120,7 @@ class _GuardedBackend(httpcore.SyncBackend):
         allow_private = getattr(_limits, "allow_private", False) or _allowlisted(
             host, port
         )
-        try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
-            raise httpcore.ConnectError(
-                f"cannot resolve {host}: {exc.strerror}"
-            ) from exc
+        infos = _resolve(host, port, timeout=_bounded(timeout))
         addresses = list(dict.fromkeys(info[4][0] for info in infos))
         if not allow_private:
             blocked = [a for a in addresses if not is_public_address(a)]
@@ -143,6 +140,20 @@ class _GuardedBackend(httpcore.SyncBackend):
                 continue
             return _DeadlineStream(stream)
         raise last_error or httpcore.ConnectError(f"no address for {host}")
+
+
+# getaddrinfo() has no timeout: a stalled resolver would outlive the deadline.
+_resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ingest-dns")
+
+
+def _resolve(host: str, port: int, *, timeout: float | None):
+    lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return lookup.result(timeout=timeout)
+    except FutureTimeout:
+        raise httpcore.ConnectTimeout(f"resolving {host} took too long") from None
+    except socket.gaierror as exc:
+        raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
 
 
 def _allowlisted(host: str, port: int) -> bool:

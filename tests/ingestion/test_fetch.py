@@ -1,5 +1,6 @@
 import gzip
 import socket
+import threading
 import time
 
 import pytest
@@ -142,3 +143,22 @@ def test_a_malformed_url_is_a_fetch_error():
         fetch.fetch("http:///nohost")
     with pytest.raises(fetch.FetchError):
         fetch.fetch("http://exa mple.com/feed")
+
+
+def test_a_stalled_name_lookup_is_cut_by_the_deadline(settings, monkeypatch):
+    # DNS leaves the process, so it is the one thing mocked here: a resolver that hangs.
+    settings.INGEST_DEADLINE = 1
+    release = threading.Event()
+
+    def hanging_lookup(*args, **kwargs):
+        release.wait(10)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging_lookup)
+    started = time.monotonic()
+    try:
+        with pytest.raises(fetch.FetchError, match="deadline|took too long"):
+            fetch.fetch("http://slow-dns.example/feed.xml")
+    finally:
+        release.set()
+    assert time.monotonic() - started < 2

@@ -315,3 +315,14 @@ def test_a_missing_feed_date_is_taken_from_the_page(feed_server, local_fetching)
         Article.objects.get(title="Dated").published_at.isoformat()
         == "2026-08-20T22:30:00+00:00"
     )
+
+
+def test_the_celery_task_ingests_one_source_in_process(feed_server, local_fetching):
+    from ingestion import tasks
+
+    source = add_source(
+        "task", feed_server.add("/t.xml", rss({"title": "T", "link": "http://e.com/t"}))
+    )
+    result = tasks.ingest_source.delay(source.id).get()
+    assert result["articles_new"] == 1 and result["sources_ok"] == 1
+    assert Article.objects.filter(source=source, title="T").exists()
