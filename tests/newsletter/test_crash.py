@@ -95,11 +95,18 @@ def email_broker(redis_url):
     current_app.conf.update(
         broker_url=url, task_always_eager=False, result_backend=None
     )
-    current_app.close()  # drop a producer pool bound to an earlier broker
+    _forget_connections(current_app)
     yield url
     current_app.conf.update(saved)
-    current_app.close()
+    _forget_connections(current_app)
     redis.Redis.from_url(url).flushdb()
+
+
+def _forget_connections(app) -> None:
+    """Publishing pools are bound to the broker of their first use (maybe another
+    test's); the next send must connect to the broker configured now."""
+    app.close()
+    app.amqp._producer_pool = None
 
 
 @pytest.mark.slow
