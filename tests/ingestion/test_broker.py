@@ -1,6 +1,7 @@
 """With a broker, ingest() fans out a Celery task per source and merges the reports."""
 
 import pytest
+from celery import Celery
 from celery.contrib.testing.worker import start_worker
 
 from config.celery import app
@@ -17,20 +18,23 @@ REDIS_URL = "redis://127.0.0.1:6379/11"
 
 @pytest.fixture
 def broker(settings, postgres):
-    # The worker runs in a thread with its own connection, so the test DB must be shared
-    # across connections (PostgreSQL; SQLite's in-memory test database is not).
+    """A Celery app of its own on Redis DB 11, with a worker thread on the ingest queue.
+
+    Its own app, because the project app may already hold a disabled result backend
+    from eager runs earlier in the session. The worker thread has its own database
+    connection, so the test database must be PostgreSQL, not SQLite in memory.
+    """
     require_service("Redis", "127.0.0.1", 6379)
-    saved = {
-        key: app.conf[key]
-        for key in ("broker_url", "result_backend", "task_always_eager")
-    }
-    app.conf.update(
+    broker_app = Celery("ingest-broker-test", set_as_current=False)
+    broker_app.config_from_object("django.conf:settings", namespace="CELERY")
+    broker_app.conf.update(
         broker_url=REDIS_URL, result_backend=REDIS_URL, task_always_eager=False
     )
     settings.CELERY_TASK_ALWAYS_EAGER = False
+    broker_app.set_current()
     try:
         with start_worker(
-            app,
+            broker_app,
             pool="threads",
             concurrency=2,
             queues=["ingest"],
@@ -38,7 +42,7 @@ def broker(settings, postgres):
         ):
             yield
     finally:
-        app.conf.update(saved)
+        app.set_current()
 
 
 def test_each_source_is_a_task_and_the_reports_are_merged(
