@@ -273,17 +273,8 @@ ARCHIVE_CACHE_SECONDS = env_int("ARCHIVE_CACHE_SECONDS", 60)
 EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 20)
 # The mailto: half of List-Unsubscribe. Default: the From address.
 EMAIL_UNSUBSCRIBE_MAILTO = os.getenv("EMAIL_UNSUBSCRIBE_MAILTO", "")
-# The sweeper hands rows of dead workers back; beat runs it every minute (seconds).
-DELIVERY_SWEEP_EVERY = env_int("DELIVERY_SWEEP_EVERY", 60)
 # Rows still failing transiently this long after the fan-out are marked failed.
 DELIVERY_GIVE_UP_AFTER_SECONDS = env_int("DELIVERY_GIVE_UP_AFTER_SECONDS", 24 * 3600)
-CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {}) | {
-    "sweep-stale-deliveries": {
-        "task": "newsletter.tasks.sweep_stale_deliveries",
-        "schedule": float(DELIVERY_SWEEP_EVERY),
-        "options": {"queue": "email"},
-    },
-}
 # Workers look for tasks of dead workers (older than the visibility timeout) about every
 # interval x throttle seconds. Defaults 10 and 10, kombu's own.
 CELERY_BROKER_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS | {
