@@ -93,3 +93,16 @@ def test_xhtml_given_as_text_is_still_read():
     xhtml = '<?xml version="1.0" encoding="utf-8"?>\n' + page.decode()
     article = extract_article(xhtml, url="https://example.com/x")
     assert "Readable sentence number 39." in article.text
+
+
+def test_newspaper_takes_over_when_trafilatura_finds_nothing():
+    # An odd template: the story sits in <footer>, which trafilatura discards as chrome.
+    sentence = "The council approved the new budget after a long debate about schools."
+    page = (
+        "<html><body><footer>"
+        + "".join(f"<p>{sentence} Point {n}.</p>" for n in range(8))
+        + "</footer></body></html>"
+    )
+    article = extract_article(page, url="https://example.com/budget")
+    assert article.extractor == "newspaper"
+    assert "Point 7." in article.text
