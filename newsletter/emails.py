@@ -15,6 +15,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 
 from newsletter.render import RenderedEmail
 from subscribers import tokens
@@ -89,8 +90,10 @@ def unsubscribe_mailto() -> str:
 
 def message_id(*, digest_date, delivery_id: int) -> str:
     """Stable per delivery: a re-send after a crash carries the same Message-ID,
-    which lets receiving systems that deduplicate on it drop the second copy."""
-    return f"<digest.{digest_date:%Y%m%d}.{delivery_id}@{sender_domain()}>"
+    which lets receivers that deduplicate on it drop the second copy. The keyed tag
+    keeps two installs (staging, production) from ever sharing one."""
+    tag = salted_hmac("newsletter.message_id", str(delivery_id)).hexdigest()[:12]
+    return f"<digest.{digest_date:%Y%m%d}.{delivery_id}.{tag}@{sender_domain()}>"
 
 
 def list_unsubscribe(one_click_url: str) -> str:

@@ -96,6 +96,11 @@ def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
     assert set(rows) == {"alice@example.com", "bob@example.com", "carol@example.com"}
     assert rows["alice@example.com"].status == Delivery.Status.SENT
     assert rows["alice@example.com"].esp_message_id == alice["Message-ID"]
+    alice_id = rows["alice@example.com"].id
+    assert re.fullmatch(
+        rf"<digest\.20260822\.{alice_id}\.[0-9a-f]{{12}}@localhost>",
+        alice["Message-ID"],
+    )
     assert rows["carol@example.com"].status == Delivery.Status.SKIPPED
     assert rows["carol@example.com"].error == delivery.NO_SECTION_REASON
     digest.refresh_from_db()
