@@ -39,6 +39,7 @@ from newsletter.render import (
     PREFERENCES_URL,
     UNSUBSCRIBE_URL,
     RenderedEmail,
+    chart_is_hosted,
     render_digest_email,
 )
 from subscribers.models import Subscriber
@@ -286,7 +287,7 @@ class _Templates:
             digest.id,
             digest.updated_at,
             key,
-            settings.EMAIL_CHART_HOSTED,
+            chart_is_hosted(),
             settings.SITE_URL,
         )
         now = time.monotonic()

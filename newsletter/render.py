@@ -106,6 +106,15 @@ _LEVELS = (
 )
 
 
+# ESPs whose API refuses inline (cid:) images: their emails link the hosted chart.
+ESPS_WITHOUT_INLINE_IMAGES = {"brevo"}
+
+
+def chart_is_hosted() -> bool:
+    esp = (getattr(settings, "ESP", "") or "").lower()
+    return settings.EMAIL_CHART_HOSTED or esp in ESPS_WITHOUT_INLINE_IMAGES
+
+
 class RenderError(Exception):
     """The template or the MJML compiler rejected the digest."""
 
@@ -197,7 +206,7 @@ def render_digest_email(
     counts = chart_counts(digest)
     alt = chart.chart_alt_text(counts, language=language)
     png = chart_png(digest)
-    hosted = settings.EMAIL_CHART_HOSTED
+    hosted = chart_is_hosted()
     cid = None if hosted else chart_cid(digest)
     chart_src = (
         absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}")

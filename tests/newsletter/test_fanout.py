@@ -6,6 +6,7 @@ from django.core import mail
 from newsletter import delivery, emails, fastmail
 from newsletter.models import Delivery
 from newsletter.render import render_digest_email
+from subscribers import tokens
 from tests.newsletter.mail_fixtures import build_digest, category, long_content, reader
 
 LINKS = [
@@ -187,3 +188,77 @@ def test_an_overlong_link_falls_back_to_the_slow_path(defaults):
         .as_bytes()
     )
     assert max(len(line) for line in slow.split(b"\n")) <= 998
+
+
+def test_brevo_batch_reaches_a_real_http_server_with_each_readers_links(
+    defaults, settings
+):
+    """anymail's real Brevo backend, posting to a fake Brevo API on 127.0.0.1."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    posted = []
+
+    class FakeBrevo(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            posted.append(body)
+            ids = [
+                f"<brevo-{n}@relay.example>"
+                for n in range(len(body["messageVersions"]))
+            ]
+            answer = json.dumps({"messageIds": ids}).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeBrevo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings.ESP = "brevo"
+        settings.EMAIL_BACKEND = "anymail.backends.brevo.EmailBackend"
+        settings.ANYMAIL = {
+            "BREVO_API_KEY": "test-key",
+            "BREVO_API_URL": f"http://127.0.0.1:{server.server_port}/v3/",
+        }
+        delivery._templates.clear()
+        readers = [reader(f"br{n}@example.com", "llm") for n in range(3)]
+        digest = build_digest(slugs=("llm",))
+        assert delivery.send_digest(digest.id).sent == 3
+    finally:
+        server.shutdown()
+
+    assert len(posted) == 1  # one API call for the whole category set
+    payload = posted[0]
+    assert "{{ params.preferences_url }}" in payload["htmlContent"]
+    assert "{{ params.unsubscribe_url }}" in payload["textContent"]
+    # Brevo refuses inline images: the chart is the hosted one, nothing attached.
+    assert (
+        'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png"'
+        in payload["htmlContent"]
+    )
+    assert "attachment" not in payload
+    assert payload["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    versions = {v["to"][0]["email"]: v for v in payload["messageVersions"]}
+    assert set(versions) == {r.email for r in readers}
+    for subscriber in readers:
+        version = versions[subscriber.email]
+        owner = (subscriber.id, subscriber.email)
+        token = version["params"]["preferences_url"].rstrip("/").rsplit("/", 1)[1]
+        assert tokens.read_token(token, tokens.PREFERENCES) == owner
+        token = version["params"]["unsubscribe_url"].rstrip("/").rsplit("/", 1)[1]
+        assert tokens.read_token(token, tokens.UNSUBSCRIBE) == owner
+        assert version["headers"]["List-Unsubscribe"].endswith(
+            "/one-click/>, <mailto:digest@localhost?subject=unsubscribe>"
+        )
+    rows = Delivery.objects.filter(digest=digest)
+    assert {row.status for row in rows} == {Delivery.Status.SENT}
+    assert {row.esp_message_id for row in rows} == {
+        f"<brevo-{n}@relay.example>" for n in range(3)
+    }
