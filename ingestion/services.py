@@ -50,8 +50,8 @@ def ingest(
 
     say(f"fetching {len(ids)} sources on the ingest queue")
     result = group(tasks.ingest_source.s(source_id) for source_id in ids).apply_async()
-    # Called from run_daily, itself possibly a task: waiting is the point here, and the
-    # ingest queue is served by its own worker processes.
+    # Called from run_daily, itself possibly a task: waiting is the point here. It needs
+    # a free worker slot on the ingest queue besides the one running run_daily.
     parts = result.get(timeout=BROKER_WAIT_SECONDS, disable_sync_subtasks=False)
     report = IngestReport()
     for part in parts:
