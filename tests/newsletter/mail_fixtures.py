@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from newsletter.models import Category, Digest, DigestSection
+from newsletter.models import Category, Digest
 from tests.factories import (
     ArticleFactory,
     DigestFactory,
@@ -84,5 +84,3 @@ def reader(email: str, *slugs: str, **fields):
     subscriber.categories.set([category(slug) for slug in slugs])
     return subscriber
 
-
-__all__ = ["DigestSection", "build_digest", "long_content", "reader", "category"]
