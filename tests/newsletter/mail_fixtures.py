@@ -83,4 +83,3 @@ def reader(email: str, *slugs: str, **fields):
     subscriber = SubscriberFactory(email=email, **fields)
     subscriber.categories.set([category(slug) for slug in slugs])
     return subscriber
-
