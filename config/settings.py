@@ -52,6 +52,13 @@ if DEBUG:
 # Links in emails and on pages. Default: the development server.
 SITE_URL = os.getenv("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
+# Served over https (SITE_URL says so): cookies only over TLS, HSTS when asked for.
+# Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_NAME=HTTP_X_FORWARDED_PROTO.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+if _proxy_header := os.getenv("SECURE_PROXY_SSL_HEADER_NAME", ""):
+    SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
 
 # Runtime files (SQLite, outbox, digests). Default: var/ in the checkout.
 VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
