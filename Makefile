@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test serve worker beat bench lint venv
+.PHONY: demo test serve worker beat bench lint fmt venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,17 @@ test: $(STAMP)
 		echo "==> tests on PostgreSQL ($(PG_TEST_URL))"; export DATABASE_URL=$(PG_TEST_URL); \
 	else echo "==> tests on $${DATABASE_URL:-SQLite}"; fi; \
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@echo "==> lint"
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 serve: $(STAMP)
 	$(PY) manage.py migrate --noinput -v 0

@@ -63,18 +63,25 @@ def ensure_database(database_url: str) -> None:
     name = parts.path.lstrip("/")
     admin_url = urlunsplit(parts._replace(path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{name}"')
             print(f"created database {name}")
 
 
-def seed(database_url: str, *, subscribers: int, digests: int, token_file: Path) -> None:
+def seed(
+    database_url: str, *, subscribers: int, digests: int, token_file: Path
+) -> None:
     """Migrate, then (re)create active subscribers and sent digests; write one
     one-click path per subscriber to token_file."""
     env = _server_env(database_url)
     subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
     )
     os.environ.update(env)
     import django
@@ -95,19 +102,24 @@ def seed(database_url: str, *, subscribers: int, digests: int, token_file: Path)
     Subscriber.objects.filter(email__endswith="@bench.example").delete()
     Subscriber.objects.bulk_create(
         [
-            Subscriber(email=f"reader{i}@bench.example", status=Subscriber.Status.ACTIVE)
+            Subscriber(
+                email=f"reader{i}@bench.example", status=Subscriber.Status.ACTIVE
+            )
             for i in range(subscribers)
         ],
         batch_size=5000,
     )
-    rows = Subscriber.objects.filter(email__endswith="@bench.example").values_list("id", "email")
+    rows = Subscriber.objects.filter(email__endswith="@bench.example").values_list(
+        "id", "email"
+    )
     with token_file.open("w") as out:
         for subscriber_id, email in rows.iterator():
             token = tokens.make_token(subscriber_id, tokens.UNSUBSCRIBE, email=email)
             out.write(reverse("subscribers:one_click", args=[token]) + "\n")
 
     source, _ = Source.objects.get_or_create(
-        url="https://bench.example/feed", defaults={"name": "Bench feed", "is_active": False}
+        url="https://bench.example/feed",
+        defaults={"name": "Bench feed", "is_active": False},
     )
     categories = list(Category.objects.for_digest())
     start = date(2024, 1, 1)
@@ -126,7 +138,11 @@ def seed(database_url: str, *, subscribers: int, digests: int, token_file: Path)
                 content={
                     "topics": ["A topic [1]"],
                     "events": [{"text": "Something happened [1].", "citations": [1]}],
-                    "impact": {"economy": "e", "politics_society": "p", "science_technology": "s"},
+                    "impact": {
+                        "economy": "e",
+                        "politics_society": "p",
+                        "science_technology": "s",
+                    },
                     "final_summary": ["In short [1]."],
                 },
             )
@@ -142,13 +158,18 @@ def start_gunicorn(database_url: str, port: int, *, threads: int) -> subprocess.
     command = [
         str(Path(PYTHON).with_name("gunicorn")),
         "config.wsgi:application",
-        "--workers", "2",
+        "--workers",
+        "2",
         # Threads let concurrent unsubscribes share one WAL flush (PostgreSQL group
         # commit): a sync worker waits for the disk once per request.
-        "--threads", str(threads),
-        "--bind", f"127.0.0.1:{port}",
-        "--log-level", "warning",
-        "--backlog", "2048",
+        "--threads",
+        str(threads),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+        "--backlog",
+        "2048",
     ]
     server = subprocess.Popen(command, cwd=ROOT, env=_server_env(database_url))
     deadline = time.monotonic() + 30
@@ -215,7 +236,9 @@ def run_client(args: argparse.Namespace) -> None:
     count = len(latencies)
 
     def pct(p: float) -> float:
-        return latencies[min(count - 1, int(p * count))] * 1000 if count else float("nan")
+        return (
+            latencies[min(count - 1, int(p * count))] * 1000 if count else float("nan")
+        )
 
     print(
         json.dumps(
@@ -278,12 +301,24 @@ def drive_wrk(
                 "body": '"List-Unsubscribe=One-Click"' if post else "nil",
             }
         )
-        base = ["wrk", "-t", str(wrk_threads), "-c", str(connections), "-s", str(script)]
+        base = [
+            "wrk",
+            "-t",
+            str(wrk_threads),
+            "-c",
+            str(connections),
+            "-s",
+            str(script),
+        ]
         url = f"http://127.0.0.1:{port}/"
-        subprocess.run([*base, "-d", "1s", url], capture_output=True, check=True)  # warm-up
+        subprocess.run(
+            [*base, "-d", "1s", url], capture_output=True, check=True
+        )  # warm-up
         out = subprocess.run(
             [*base, "-d", f"{duration:.0f}s", "--latency", url],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
     result = {"errors": 0}
     for line in out.splitlines():
@@ -299,21 +334,38 @@ def drive_wrk(
         elif line.strip().startswith("Non-2xx"):
             result["errors"] += int(words[-1])
         elif line.strip().startswith("Socket errors"):
-            result["errors"] += sum(int(w.strip(",")) for w in words[2:] if w.strip(",").isdigit())
+            result["errors"] += sum(
+                int(w.strip(",")) for w in words[2:] if w.strip(",").isdigit()
+            )
     return result
 
 
-def drive(port: int, *, paths: list[str], method: str, duration: float, threads: int) -> dict:
+def drive(
+    port: int, *, paths: list[str], method: str, duration: float, threads: int
+) -> dict:
     if shutil.which("wrk"):
-        return drive_wrk(port, paths=paths, method=method, duration=duration, connections=threads)
+        return drive_wrk(
+            port, paths=paths, method=method, duration=duration, connections=threads
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(paths))
     try:
         out = subprocess.run(
             [
-                PYTHON, "-m", "bench.web", "client",
-                "--port", str(port), "--paths", f.name, "--method", method,
-                "--duration", str(duration), "--threads", str(threads),
+                PYTHON,
+                "-m",
+                "bench.web",
+                "client",
+                "--port",
+                str(port),
+                "--paths",
+                f.name,
+                "--method",
+                method,
+                "--duration",
+                str(duration),
+                "--threads",
+                str(threads),
             ],
             cwd=ROOT,
             capture_output=True,
@@ -340,7 +392,9 @@ def main() -> None:
     parser.add_argument("--digests", type=int, default=60)
     parser.add_argument("--duration", type=float, default=10)
     parser.add_argument("--threads", type=int, default=8, help="client threads")
-    parser.add_argument("--server-threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument(
+        "--server-threads", type=int, default=8, help="gunicorn threads per worker"
+    )
     args = parser.parse_args()
     if args.command == "client":
         run_client(args)
@@ -350,29 +404,51 @@ def main() -> None:
     ensure_database(database_url)
     with tempfile.TemporaryDirectory() as tmp:
         token_file = Path(tmp) / "one-click.txt"
-        seed(database_url, subscribers=args.subscribers, digests=args.digests,
-             token_file=token_file)
+        seed(
+            database_url,
+            subscribers=args.subscribers,
+            digests=args.digests,
+            token_file=token_file,
+        )
         one_click_paths = token_file.read_text().split()
     port = _free_port()
     client_name = "wrk" if shutil.which("wrk") else "Python client"
-    print(f"gunicorn: 2 workers x {args.server_threads} threads on 127.0.0.1:{port}, DEBUG off; "
-          f"{client_name}: {args.threads} connections, {args.duration:.0f} s per endpoint",
-          flush=True)
+    print(
+        f"gunicorn: 2 workers x {args.server_threads} threads on 127.0.0.1:{port}, DEBUG off; "
+        f"{client_name}: {args.threads} connections, {args.duration:.0f} s per endpoint",
+        flush=True,
+    )
     server = start_gunicorn(database_url, port, threads=args.server_threads)
     rounds: dict[str, list[dict]] = {"GET /archive/": [], "POST one-click": []}
     # Each round unsubscribes its own slice of subscribers: every POST is real work.
     slices = [one_click_paths[i :: args.rounds] for i in range(args.rounds)]
     try:
         for n in range(args.rounds):
-            print(f"  round {n + 1}/{args.rounds}: archive page (GET /archive/) …", flush=True)
-            rounds["GET /archive/"].append(
-                drive(port, paths=["/archive/"], method="GET", duration=args.duration,
-                      threads=args.threads)
+            print(
+                f"  round {n + 1}/{args.rounds}: archive page (GET /archive/) …",
+                flush=True,
             )
-            print(f"  round {n + 1}/{args.rounds}: one-click unsubscribe (POST) …", flush=True)
+            rounds["GET /archive/"].append(
+                drive(
+                    port,
+                    paths=["/archive/"],
+                    method="GET",
+                    duration=args.duration,
+                    threads=args.threads,
+                )
+            )
+            print(
+                f"  round {n + 1}/{args.rounds}: one-click unsubscribe (POST) …",
+                flush=True,
+            )
             rounds["POST one-click"].append(
-                drive(port, paths=slices[n], method="POST", duration=args.duration,
-                      threads=args.threads)
+                drive(
+                    port,
+                    paths=slices[n],
+                    method="POST",
+                    duration=args.duration,
+                    threads=args.threads,
+                )
             )
     finally:
         server.send_signal(signal.SIGTERM)
@@ -384,17 +460,29 @@ def main() -> None:
         email__endswith="@bench.example", status=Subscriber.Status.UNSUBSCRIBED
     ).count()
     print()
-    print(f"median of {args.rounds} rounds; load average now "
-          + " ".join(f"{x:.1f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs")
-    print(f"{'endpoint':<18} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} "
-          f"{'p99 ms':>8}  target (>= {TARGET_RPS} req/s, p99 < {TARGET_P99_MS} ms)")
+    print(
+        f"median of {args.rounds} rounds; load average now "
+        + " ".join(f"{x:.1f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"{'endpoint':<18} {'requests':>9} {'errors':>7} {'req/s':>8} {'p50 ms':>8} "
+        f"{'p99 ms':>8}  target (>= {TARGET_RPS} req/s, p99 < {TARGET_P99_MS} ms)"
+    )
     for name, runs in rounds.items():
-        r = {key: statistics.median(run[key] for run in runs)
-             for key in ("requests", "errors", "rps", "p50_ms", "p99_ms")}
+        r = {
+            key: statistics.median(run[key] for run in runs)
+            for key in ("requests", "errors", "rps", "p50_ms", "p99_ms")
+        }
         ok = r["rps"] >= TARGET_RPS and r["p99_ms"] < TARGET_P99_MS and not r["errors"]
-        print(f"{name:<18} {r['requests']:>9.0f} {r['errors']:>7.0f} {r['rps']:>8.0f} "
-              f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {'met' if ok else 'MISSED'}")
-        print(f"{'':<18} p99 per round: " + ", ".join(f"{run['p99_ms']:.1f}" for run in runs))
+        print(
+            f"{name:<18} {r['requests']:>9.0f} {r['errors']:>7.0f} {r['rps']:>8.0f} "
+            f"{r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f}  {'met' if ok else 'MISSED'}"
+        )
+        print(
+            f"{'':<18} p99 per round: "
+            + ", ".join(f"{run['p99_ms']:.1f}" for run in runs)
+        )
     print(f"\nsubscribers unsubscribed by the one-click runs: {unsubscribed}")
 
 

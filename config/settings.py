@@ -30,7 +30,9 @@ def env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
+        raise ImproperlyConfigured(
+            f"{name} must be an integer, got {value!r}"
+        ) from None
 
 
 def env_secret(name: str, default: str | None = None) -> str | None:
@@ -45,7 +47,9 @@ DEBUG = env_bool("DEBUG", default=True)
 SECRET_KEY = env_secret("SECRET_KEY", default="dev-insecure-key" if DEBUG else None)
 if not SECRET_KEY:
     raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG is off")
-ALLOWED_HOSTS = [h for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+ALLOWED_HOSTS = [
+    h for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
+]
 if DEBUG:
     ALLOWED_HOSTS += ["testserver"]
 
@@ -126,8 +130,12 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Default: in-process memory cache. Production: CACHE_URL=redis://host:6379/1 (shared
 # rate limits across gunicorn workers).
 if CACHE_URL := os.getenv("CACHE_URL", ""):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                          "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -155,7 +163,9 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = os.getenv("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
 CELERY_TASK_ACKS_LATE = True  # every task must be idempotent
-CELERY_TASK_REJECT_ON_WORKER_LOST = True  # a killed worker's task goes back to the queue
+CELERY_TASK_REJECT_ON_WORKER_LOST = (
+    True  # a killed worker's task goes back to the queue
+)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # sends and fetches are slow and network-bound
 CELERY_TASK_ROUTES = {
     "ingestion.tasks.*": {"queue": "ingest"},
@@ -167,12 +177,18 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Redis re-delivers unacked tasks after this; retry countdowns stay well below it.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+}
 
 # Email. Default: one .eml file per message in var/outbox/.
 # ESP=postmark|mailgun|sendgrid|… with ANYMAIL_<ESP>_* keys, or EMAIL_URL=smtp://…
-DEFAULT_FROM_EMAIL = os.getenv("DEFAULT_FROM_EMAIL", "Daily AI Insights <digest@localhost>")
-SENDER_POSTAL_ADDRESS = os.getenv("SENDER_POSTAL_ADDRESS", "Daily AI Insights, Seoul, Korea")
+DEFAULT_FROM_EMAIL = os.getenv(
+    "DEFAULT_FROM_EMAIL", "Daily AI Insights <digest@localhost>"
+)
+SENDER_POSTAL_ADDRESS = os.getenv(
+    "SENDER_POSTAL_ADDRESS", "Daily AI Insights, Seoul, Korea"
+)
 EMAIL_FILE_PATH = Path(os.getenv("EMAIL_FILE_PATH", VAR_DIR / "outbox"))
 ESP = os.getenv("ESP", "")
 EMAIL_URL = os.getenv("EMAIL_URL", "")
@@ -188,10 +204,14 @@ elif EMAIL_URL:
 
     _smtp = urlsplit(EMAIL_URL)
     if _smtp.scheme not in {"smtp", "smtps", "submission"}:
-        raise ImproperlyConfigured("EMAIL_URL must be smtp://, smtps:// or submission://")
+        raise ImproperlyConfigured(
+            "EMAIL_URL must be smtp://, smtps:// or submission://"
+        )
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_HOST = _smtp.hostname or "localhost"
-    EMAIL_PORT = _smtp.port or {"smtp": 25, "smtps": 465, "submission": 587}[_smtp.scheme]
+    EMAIL_PORT = (
+        _smtp.port or {"smtp": 25, "smtps": 465, "submission": 587}[_smtp.scheme]
+    )
     EMAIL_HOST_USER = unquote(_smtp.username or "")
     EMAIL_HOST_PASSWORD = unquote(_smtp.password or "")
     EMAIL_USE_SSL = _smtp.scheme == "smtps"
@@ -219,7 +239,9 @@ INGEST_USER_AGENT = os.getenv(
 )
 INGEST_CONNECT_TIMEOUT = float(os.getenv("INGEST_CONNECT_TIMEOUT", "5"))
 INGEST_READ_TIMEOUT = float(os.getenv("INGEST_READ_TIMEOUT", "10"))
-INGEST_DEADLINE = float(os.getenv("INGEST_DEADLINE", "30"))  # seconds per request, total
+INGEST_DEADLINE = float(
+    os.getenv("INGEST_DEADLINE", "30")
+)  # seconds per request, total
 INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 5 * 1024 * 1024)
 INGEST_MAX_REDIRECTS = env_int("INGEST_MAX_REDIRECTS", 5)
 # Refuse loopback/private/link-local targets unless explicitly allowed (demo, tests).
@@ -232,7 +254,9 @@ INGEST_MAX_TEXT_CHARS = env_int("INGEST_MAX_TEXT_CHARS", 100_000)
 INGEST_DEDUP_WINDOW_DAYS = env_int("INGEST_DEDUP_WINDOW_DAYS", 14)
 # Private hosts trusted by name, e.g. "feeds.intranet,10.0.0.5:8080" (default: none).
 INGEST_PRIVATE_HOST_ALLOWLIST = [
-    h.strip() for h in os.getenv("INGEST_PRIVATE_HOST_ALLOWLIST", "").split(",") if h.strip()
+    h.strip()
+    for h in os.getenv("INGEST_PRIVATE_HOST_ALLOWLIST", "").split(",")
+    if h.strip()
 ]
 # First digest ever: take this many most recent articles per source.
 DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
@@ -255,7 +279,9 @@ DELIVERY_STALE_AFTER_SECONDS = env_int("DELIVERY_STALE_AFTER_SECONDS", 15 * 60)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }

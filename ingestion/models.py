@@ -17,17 +17,23 @@ class Source(models.Model):
     url = models.URLField(max_length=1000, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NEWS)
     is_active = models.BooleanField(default=True)
-    language = models.CharField(max_length=10, blank=True, help_text="Expected language, e.g. ko or en")
+    language = models.CharField(
+        max_length=10, blank=True, help_text="Expected language, e.g. ko or en"
+    )
     # Conditional GET validators from the last 200 response.
     etag = models.CharField(max_length=500, blank=True)
     last_modified = models.CharField(max_length=100, blank=True)
     last_fetched_at = models.DateTimeField(null=True, blank=True)
     last_success_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.CharField(max_length=20, choices=FetchStatus.choices, default=FetchStatus.NEVER)
+    last_status = models.CharField(
+        max_length=20, choices=FetchStatus.choices, default=FetchStatus.NEVER
+    )
     last_error = models.TextField(blank=True)
     consecutive_failures = models.PositiveIntegerField(default=0)
     paused_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set after too many failures in a row; clear it to resume."
+        null=True,
+        blank=True,
+        help_text="Set after too many failures in a row; clear it to resume.",
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -60,7 +66,9 @@ class Article(models.Model):
         FEED = "feed", "Feed content (page unavailable)"
         FAILED = "failed", "Failed"
 
-    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="articles")
+    source = models.ForeignKey(
+        Source, on_delete=models.CASCADE, related_name="articles"
+    )
     url = models.URLField(max_length=2000, unique=True, help_text="Canonical URL")
     # The link as the feed gave it (canonicalised); differs from url when the page
     # names another canonical URL. Looked up so a re-run finds the row again.
@@ -75,14 +83,25 @@ class Article(models.Model):
     language = models.CharField(max_length=10, blank=True)
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)
     duplicate_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
     )
     category = models.ForeignKey(
-        "newsletter.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+        "newsletter.Category",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="articles",
     )
     category_confidence = models.FloatField(null=True, blank=True)
     classified_by = models.CharField(
-        max_length=10, choices=ClassifiedBy.choices, default=ClassifiedBy.UNCLASSIFIED, blank=True
+        max_length=10,
+        choices=ClassifiedBy.choices,
+        default=ClassifiedBy.UNCLASSIFIED,
+        blank=True,
     )
     needs_review = models.BooleanField(default=False)
     extraction_status = models.CharField(

@@ -6,22 +6,43 @@ from django.utils.html import format_html, format_html_join
 
 from newsletter import export, services
 from newsletter.forms import DigestSectionForm
-from newsletter.models import Category, Delivery, Digest, DigestSection, DigestSource, LLMCall
+from newsletter.models import (
+    Category,
+    Delivery,
+    Digest,
+    DigestSection,
+    DigestSource,
+    LLMCall,
+)
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["emoji", "name", "slug", "position", "is_active", "in_digest", "article_count",
-                    "review_count"]
+    list_display = [
+        "emoji",
+        "name",
+        "slug",
+        "position",
+        "is_active",
+        "in_digest",
+        "article_count",
+        "review_count",
+    ]
     list_display_links = ["name"]
     list_editable = ["position", "is_active", "in_digest"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
         originals = Q(articles__duplicate_of__isnull=True)
-        return super().get_queryset(request).annotate(
-            n_articles=Count("articles", filter=originals),
-            n_review=Count("articles", filter=originals & Q(articles__needs_review=True)),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_articles=Count("articles", filter=originals),
+                n_review=Count(
+                    "articles", filter=originals & Q(articles__needs_review=True)
+                ),
+            )
         )
 
     @admin.display(description="articles", ordering="n_articles")
@@ -31,8 +52,12 @@ class CategoryAdmin(admin.ModelAdmin):
     @admin.display(description="to review", ordering="n_review")
     def review_count(self, obj):
         url = reverse("admin:ingestion_article_changelist")
-        return format_html('<a href="{}?category__id__exact={}&needs_review__exact=1">{}</a>',
-                           url, obj.id, obj.n_review)
+        return format_html(
+            '<a href="{}?category__id__exact={}&needs_review__exact=1">{}</a>',
+            url,
+            obj.id,
+            obj.n_review,
+        )
 
 
 class DigestSourceInline(admin.TabularInline):
@@ -46,14 +71,49 @@ class DigestSourceInline(admin.TabularInline):
 @admin.register(DigestSection)
 class DigestSectionAdmin(admin.ModelAdmin):
     form = DigestSectionForm
-    list_display = ["__str__", "generated_by", "edited_by_editor", "needs_review", "removed_citations"]
+    list_display = [
+        "__str__",
+        "generated_by",
+        "edited_by_editor",
+        "needs_review",
+        "removed_citations",
+    ]
     list_filter = ["generated_by", "needs_review", "digest__date"]
-    readonly_fields = ["digest", "category", "generated_by", "edited_by_editor", "removed_citations"]
+    readonly_fields = [
+        "digest",
+        "category",
+        "generated_by",
+        "edited_by_editor",
+        "removed_citations",
+    ]
     fieldsets = [
-        (None, {"fields": ["digest", "category", "generated_by", "edited_by_editor",
-                           "removed_citations", "needs_review", "review_notes"]}),
-        ("Briefing", {"fields": ["topics", "events", "economy", "politics_society",
-                                 "science_technology", "final_summary"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "digest",
+                    "category",
+                    "generated_by",
+                    "edited_by_editor",
+                    "removed_citations",
+                    "needs_review",
+                    "review_notes",
+                ]
+            },
+        ),
+        (
+            "Briefing",
+            {
+                "fields": [
+                    "topics",
+                    "events",
+                    "economy",
+                    "politics_society",
+                    "science_technology",
+                    "final_summary",
+                ]
+            },
+        ),
     ]
     inlines = [DigestSourceInline]
     actions = ["regenerate"]
@@ -71,36 +131,74 @@ class DigestSectionAdmin(admin.ModelAdmin):
 class DigestSectionInline(admin.TabularInline):
     model = DigestSection
     extra = 0
-    fields = ["category", "generated_by", "edited_by_editor", "needs_review", "edit_link"]
+    fields = [
+        "category",
+        "generated_by",
+        "edited_by_editor",
+        "needs_review",
+        "edit_link",
+    ]
     readonly_fields = fields
     can_delete = False
     show_change_link = True
 
     @admin.display(description="")
     def edit_link(self, obj):
-        return format_html('<a href="{}">edit</a>',
-                           reverse("admin:newsletter_digestsection_change", args=[obj.id]))
+        return format_html(
+            '<a href="{}">edit</a>',
+            reverse("admin:newsletter_digestsection_change", args=[obj.id]),
+        )
 
 
 @admin.register(Digest)
 class DigestAdmin(admin.ModelAdmin):
-    list_display = ["date", "edition", "status", "generated_by", "section_count", "delivery_summary",
-                    "prompt_tokens", "completion_tokens", "cost_estimate"]
+    list_display = [
+        "date",
+        "edition",
+        "status",
+        "generated_by",
+        "section_count",
+        "delivery_summary",
+        "prompt_tokens",
+        "completion_tokens",
+        "cost_estimate",
+    ]
     list_filter = ["status", "edition", "generated_by"]
     date_hierarchy = "date"
-    readonly_fields = ["date", "edition", "language", "window_start", "window_end", "chart",
-                       "counts", "generated_by", "notes", "prompt_tokens", "completion_tokens",
-                       "llm_calls", "cost_estimate", "created_at", "updated_at", "approved_at",
-                       "sent_at"]
+    readonly_fields = [
+        "date",
+        "edition",
+        "language",
+        "window_start",
+        "window_end",
+        "chart",
+        "counts",
+        "generated_by",
+        "notes",
+        "prompt_tokens",
+        "completion_tokens",
+        "llm_calls",
+        "cost_estimate",
+        "created_at",
+        "updated_at",
+        "approved_at",
+        "sent_at",
+    ]
     exclude = ["chart_png", "category_counts"]
     inlines = [DigestSectionInline]
     actions = ["approve", "send_now", "rebuild", "export_markdown"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_sections=Count("sections", distinct=True),
-            n_sent=Count("deliveries", filter=Q(deliveries__status="sent"), distinct=True),
-            n_deliveries=Count("deliveries", distinct=True),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_sections=Count("sections", distinct=True),
+                n_sent=Count(
+                    "deliveries", filter=Q(deliveries__status="sent"), distinct=True
+                ),
+                n_deliveries=Count("deliveries", distinct=True),
+            )
         )
 
     @admin.display(description="sections", ordering="n_sections")
@@ -116,11 +214,15 @@ class DigestAdmin(admin.ModelAdmin):
         if not obj.chart_png:
             return "—"
         url = reverse("newsletter:digest_chart", args=[f"{obj.date:%Y-%m-%d}"])
-        return format_html('<img src="{}" alt="category distribution" style="max-width:480px">', url)
+        return format_html(
+            '<img src="{}" alt="category distribution" style="max-width:480px">', url
+        )
 
     @admin.display(description="articles per category")
     def counts(self, obj):
-        return format_html_join(", ", "{}: {}", sorted((obj.category_counts or {}).items()))
+        return format_html_join(
+            ", ", "{}: {}", sorted((obj.category_counts or {}).items())
+        )
 
     @admin.action(description="Approve for sending")
     def approve(self, request, queryset):
@@ -132,14 +234,18 @@ class DigestAdmin(admin.ModelAdmin):
         for digest in queryset:
             report = services.send_digest(digest.date, edition=digest.edition)
             if report is None:
-                self.message_user(request, f"{digest} is not approved.", messages.WARNING)
+                self.message_user(
+                    request, f"{digest} is not approved.", messages.WARNING
+                )
             else:
                 self.message_user(request, f"{digest}: {report}", messages.SUCCESS)
 
     @admin.action(description="Rebuild (keeps edited sections)")
     def rebuild(self, request, queryset):
         for digest in queryset:
-            services.build_digest(digest.date, edition=digest.edition, language=digest.language)
+            services.build_digest(
+                digest.date, edition=digest.edition, language=digest.language
+            )
         self.message_user(request, "Rebuilt.", messages.SUCCESS)
 
     @admin.action(description="Export Markdown + chart to var/digests")
@@ -151,12 +257,29 @@ class DigestAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["digest", "subscriber", "status", "attempts", "sent_at", "esp_message_id", "error"]
+    list_display = [
+        "digest",
+        "subscriber",
+        "status",
+        "attempts",
+        "sent_at",
+        "esp_message_id",
+        "error",
+    ]
     list_filter = ["status", "digest"]
     search_fields = ["subscriber__email", "esp_message_id"]
     list_select_related = ["digest", "subscriber"]
-    readonly_fields = ["digest", "subscriber", "status", "created_at", "claimed_at", "sent_at",
-                       "esp_message_id", "error", "attempts"]
+    readonly_fields = [
+        "digest",
+        "subscriber",
+        "status",
+        "created_at",
+        "claimed_at",
+        "sent_at",
+        "esp_message_id",
+        "error",
+        "attempts",
+    ]
 
     def has_add_permission(self, request):
         return False
@@ -164,8 +287,17 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 @admin.register(LLMCall)
 class LLMCallAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "purpose", "model", "prompt_tokens", "completion_tokens",
-                    "latency_ms", "cost_estimate", "cached", "error"]
+    list_display = [
+        "created_at",
+        "purpose",
+        "model",
+        "prompt_tokens",
+        "completion_tokens",
+        "latency_ms",
+        "cost_estimate",
+        "cached",
+        "error",
+    ]
     list_filter = ["purpose", "model", "cached"]
     readonly_fields = [f.name for f in LLMCall._meta.fields]
 

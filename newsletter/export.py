@@ -39,7 +39,10 @@ LABELS = {
 
 CITATION = re.compile(r"\[(\d+)\]")
 
-EDITION_TITLES = {Digest.Edition.NEWS: ("News", "news"), Digest.Edition.PAPERS: ("Papers", "paper")}
+EDITION_TITLES = {
+    Digest.Edition.NEWS: ("News", "news"),
+    Digest.Edition.PAPERS: ("Papers", "paper"),
+}
 
 
 def _one_line(text: str) -> str:
@@ -57,8 +60,13 @@ def render_markdown(digest: Digest) -> str:
     labels = LABELS.get(digest.language, LABELS["ko"])
     title, _ = EDITION_TITLES[digest.edition]
     _, png_name = file_names(digest)
-    lines = [f"# Daily Artificial Intelligence Insights : {title}![Category Distribution Graph]({png_name})", ""]
-    sections = digest.sections.select_related("category").prefetch_related("sources__article")
+    lines = [
+        f"# Daily Artificial Intelligence Insights : {title}![Category Distribution Graph]({png_name})",
+        "",
+    ]
+    sections = digest.sections.select_related("category").prefetch_related(
+        "sources__article"
+    )
     for section in sections:
         lines += _section_lines(section, labels)
     return "\n".join(lines).rstrip("\n") + "\n"

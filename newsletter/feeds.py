@@ -19,7 +19,9 @@ FEED_ITEMS = 30
 
 def published_digests() -> QuerySet[Digest]:
     """Newest first."""
-    return Digest.objects.filter(status__in=PUBLISHED_STATUSES).order_by("-date", "edition")
+    return Digest.objects.filter(status__in=PUBLISHED_STATUSES).order_by(
+        "-date", "edition"
+    )
 
 
 def digest_path(digest: Digest) -> str:
@@ -48,11 +50,13 @@ class ArchiveRssFeed(Feed):
         return reverse("newsletter:archive")
 
     def items(self) -> list[Digest]:
-        sections = DigestSection.objects.select_related("category").order_by("position", "id")
+        sections = DigestSection.objects.select_related("category").order_by(
+            "position", "id"
+        )
         return list(
-            published_digests().prefetch_related(Prefetch("sections", queryset=sections))[
-                :FEED_ITEMS
-            ]
+            published_digests().prefetch_related(
+                Prefetch("sections", queryset=sections)
+            )[:FEED_ITEMS]
         )
 
     def item_title(self, item: Digest) -> str:
@@ -76,7 +80,11 @@ class ArchiveRssFeed(Feed):
         # Plain text: the feed generator escapes it, nothing here is trusted markup.
         lines = []
         for section in item.sections.all():
-            topics = section.content.get("topics") if isinstance(section.content, dict) else None
+            topics = (
+                section.content.get("topics")
+                if isinstance(section.content, dict)
+                else None
+            )
             topics = [t for t in topics or [] if isinstance(t, str)]
             line = f"{section.category.emoji} {section.category.name}"
             if topics:

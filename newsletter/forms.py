@@ -21,15 +21,28 @@ def _event_line(event: dict) -> str:
 
 
 class DigestSectionForm(forms.ModelForm):
-    topics = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                             help_text="One topic per line.")
-    events = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False,
-                             help_text="One event per line; cite sources as [1], [2] …")
+    topics = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="One topic per line.",
+    )
+    events = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text="One event per line; cite sources as [1], [2] …",
+    )
     economy = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    politics_society = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    science_technology = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    final_summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                                    help_text="One sentence per line.")
+    politics_society = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    science_technology = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    final_summary = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="One sentence per line.",
+    )
 
     class Meta:
         model = DigestSection
@@ -49,7 +62,11 @@ class DigestSectionForm(forms.ModelForm):
         )
 
     def clean_events(self) -> list[dict]:
-        valid = set(self.instance.sources.values_list("number", flat=True)) if self.instance.pk else set()
+        valid = (
+            set(self.instance.sources.values_list("number", flat=True))
+            if self.instance.pk
+            else set()
+        )
         events = []
         for line in _lines(self.cleaned_data["events"]):
             citations = [int(n) for n in CITATION.findall(line)]

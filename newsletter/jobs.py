@@ -15,7 +15,9 @@ from newsletter import services
 def run_daily() -> str:
     """The morning run for today in TIME_ZONE. Safe to start twice: the day's digest is
     updated in place and the delivery ledger sends nothing twice."""
-    run = services.run_daily(timezone.localdate(), export_dir=settings.VAR_DIR / "digests")
+    run = services.run_daily(
+        timezone.localdate(), export_dir=settings.VAR_DIR / "digests"
+    )
     return f"{run.digest}: {run.digest.status}"
 
 

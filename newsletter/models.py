@@ -13,15 +13,19 @@ class Category(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100)
     emoji = models.CharField(max_length=16)
-    description = models.TextField(help_text="What belongs here; used in prompts and rules.")
+    description = models.TextField(
+        help_text="What belongs here; used in prompts and rules."
+    )
     keywords = models.TextField(
-        blank=True, help_text="Offline classifier: comma- or newline-separated keywords."
+        blank=True,
+        help_text="Offline classifier: comma- or newline-separated keywords.",
     )
     position = models.PositiveIntegerField(default=0)
     color = models.CharField(max_length=7, default="#7f7f7f")
     is_active = models.BooleanField(default=True)
     in_digest = models.BooleanField(
-        default=True, help_text="Off for catch-alls such as Others: counted, never summarised."
+        default=True,
+        help_text="Off for catch-alls such as Others: counted, never summarised.",
     )
 
     objects = CategoryQuerySet.as_manager()
@@ -53,16 +57,24 @@ class Digest(models.Model):
         PAPERS = "papers", "Papers"
 
     date = models.DateField()
-    edition = models.CharField(max_length=10, choices=Edition.choices, default=Edition.NEWS)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    edition = models.CharField(
+        max_length=10, choices=Edition.choices, default=Edition.NEWS
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
     language = models.CharField(max_length=5, default="ko")
     window_start = models.DateTimeField(null=True, blank=True)
     window_end = models.DateTimeField(null=True, blank=True)
     chart_png = models.BinaryField(blank=True, default=b"")
     # {category slug: article count} for the whole window, Others included.
     category_counts = models.JSONField(default=dict, blank=True)
-    generated_by = models.CharField(max_length=20, blank=True, help_text="llm, offline or mixed")
-    notes = models.TextField(blank=True, help_text="Shown to editors: fallbacks, budget, flags.")
+    generated_by = models.CharField(
+        max_length=20, blank=True, help_text="llm, offline or mixed"
+    )
+    notes = models.TextField(
+        blank=True, help_text="Shown to editors: fallbacks, budget, flags."
+    )
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     llm_calls = models.PositiveIntegerField(default=0)
@@ -75,7 +87,9 @@ class Digest(models.Model):
     class Meta:
         ordering = ["-date", "edition"]
         constraints = [
-            models.UniqueConstraint(fields=["date", "edition"], name="one_digest_per_day_and_edition")
+            models.UniqueConstraint(
+                fields=["date", "edition"], name="one_digest_per_day_and_edition"
+            )
         ]
 
     def __str__(self) -> str:
@@ -88,8 +102,12 @@ class DigestSection(models.Model):
         OFFLINE = "offline", "Offline (extractive, no LLM)"
         EDITOR = "editor", "Editor"
 
-    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="sections")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="sections")
+    digest = models.ForeignKey(
+        Digest, on_delete=models.CASCADE, related_name="sections"
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="sections"
+    )
     position = models.PositiveIntegerField(default=0)
     # {"topics": [str], "events": [{"text": str, "citations": [int]}],
     #  "impact": {"economy": str, "politics_society": str, "science_technology": str},
@@ -103,13 +121,17 @@ class DigestSection(models.Model):
     )
     edited_by_editor = models.BooleanField(default=False)
     needs_review = models.BooleanField(default=False)
-    review_notes = models.TextField(blank=True, help_text="Quality and faithfulness flags.")
+    review_notes = models.TextField(
+        blank=True, help_text="Quality and faithfulness flags."
+    )
     removed_citations = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["digest", "category"], name="one_section_per_category")
+            models.UniqueConstraint(
+                fields=["digest", "category"], name="one_section_per_category"
+            )
         ]
 
     def __str__(self) -> str:
@@ -119,16 +141,25 @@ class DigestSection(models.Model):
 class DigestSource(models.Model):
     """The numbered sources of one section: [n] in the text points at number n."""
 
-    section = models.ForeignKey(DigestSection, on_delete=models.CASCADE, related_name="sources")
+    section = models.ForeignKey(
+        DigestSection, on_delete=models.CASCADE, related_name="sources"
+    )
     article = models.ForeignKey("ingestion.Article", on_delete=models.CASCADE)
     number = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["number"]
         constraints = [
-            models.UniqueConstraint(fields=["section", "number"], name="one_source_per_number"),
-            models.UniqueConstraint(fields=["section", "article"], name="one_number_per_article"),
+            models.UniqueConstraint(
+                fields=["section", "number"], name="one_source_per_number"
+            ),
+            models.UniqueConstraint(
+                fields=["section", "article"], name="one_number_per_article"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"[{self.number}] {self.article_id}"
 
 
 class Delivery(models.Model):
@@ -141,11 +172,15 @@ class Delivery(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped"
 
-    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="deliveries")
+    digest = models.ForeignKey(
+        Digest, on_delete=models.CASCADE, related_name="deliveries"
+    )
     subscriber = models.ForeignKey(
         "subscribers.Subscriber", on_delete=models.CASCADE, related_name="deliveries"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -156,7 +191,9 @@ class Delivery(models.Model):
     class Meta:
         verbose_name_plural = "deliveries"
         constraints = [
-            models.UniqueConstraint(fields=["digest", "subscriber"], name="one_delivery_per_subscriber")
+            models.UniqueConstraint(
+                fields=["digest", "subscriber"], name="one_delivery_per_subscriber"
+            )
         ]
         indexes = [
             # The sweeper's query: stale SENDING rows by claimed_at.
@@ -179,14 +216,20 @@ class LLMCall(models.Model):
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     model = models.CharField(max_length=100)
     digest = models.ForeignKey(
-        Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="llm_call_log"
+        Digest,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="llm_call_log",
     )
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
     latency_ms = models.PositiveIntegerField(default=0)
     cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
     cache_key = models.CharField(max_length=64, db_index=True)
-    cached = models.BooleanField(default=False, help_text="Answered from the cache: no tokens spent.")
+    cached = models.BooleanField(
+        default=False, help_text="Answered from the cache: no tokens spent."
+    )
     response = models.JSONField(null=True, blank=True)
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

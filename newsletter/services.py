@@ -53,8 +53,16 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
 # Beat entries, created once so editors can change their times in the admin.
 SCHEDULED_JOBS = [
     ("Daily digest", "newsletter.jobs.run_daily", {"minute": "0", "hour": None}),
-    ("Send approved digests", "newsletter.jobs.release_reviewed_digests", {"minute": "*/10"}),
-    ("Return stuck deliveries", "newsletter.tasks.sweep_stale_deliveries", {"minute": "*/5"}),
+    (
+        "Send approved digests",
+        "newsletter.jobs.release_reviewed_digests",
+        {"minute": "*/10"},
+    ),
+    (
+        "Return stuck deliveries",
+        "newsletter.tasks.sweep_stale_deliveries",
+        {"minute": "*/5"},
+    ),
 ]
 
 
@@ -66,8 +74,12 @@ def _schedule_jobs() -> None:
         if cron.get("hour", "") is None:
             hour = str(settings.DIGEST_SCHEDULE_HOUR)
         schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=cron["minute"], hour=hour, day_of_week="*", day_of_month="*",
-            month_of_year="*", timezone=settings.TIME_ZONE,
+            minute=cron["minute"],
+            hour=hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone=settings.TIME_ZONE,
         )
         PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
 
@@ -98,7 +110,9 @@ def digest_articles(digest: Digest) -> list[Article]:
         .distinct()
     )
     for source_id in source_ids:
-        recent = originals.filter(source_id=source_id, first_seen_at__lte=digest.window_end)
+        recent = originals.filter(
+            source_id=source_id, first_seen_at__lte=digest.window_end
+        )
         chosen.extend(recent.order_by("-published_at", "-id")[:per_source])
     chosen.sort(key=lambda a: (a.published_at or a.first_seen_at, a.id))
     return chosen
@@ -112,7 +126,9 @@ def _open_digest(day: dt.date, *, edition: str, language: str) -> Digest:
         if digest.status in FROZEN_STATUSES:
             return digest
         previous = (
-            Digest.objects.filter(edition=edition, date__lt=day, window_end__isnull=False)
+            Digest.objects.filter(
+                edition=edition, date__lt=day, window_end__isnull=False
+            )
             .order_by("-date")
             .first()
         )
@@ -136,7 +152,9 @@ def build_digest(
     Idempotent per (day, edition): a re-run updates the same Digest in place, keeps
     sections an editor edited, and never touches a digest that is sending or sent.
     """
-    digest = _open_digest(day, edition=edition, language=language or settings.DIGEST_LANGUAGE)
+    digest = _open_digest(
+        day, edition=edition, language=language or settings.DIGEST_LANGUAGE
+    )
     if digest.status in FROZEN_STATUSES:
         progress(f"digest {digest} is already {digest.status}: left as it is")
         return digest
@@ -150,13 +168,17 @@ def build_digest(
         report = classify.classify_articles(unclassified, digest=digest)
         classify_fallbacks = report.fallbacks
         for article in articles:
-            article.refresh_from_db(fields=["category", "category_confidence", "classified_by"])
+            article.refresh_from_db(
+                fields=["category", "category_confidence", "classified_by"]
+            )
 
     categories = list(Category.objects.filter(is_active=True))
     by_category: dict[int, list[Article]] = {c.id: [] for c in categories}
     others = Category.objects.filter(slug="others").first()
     for article in articles:
-        category_id = article.category_id if article.category_id in by_category else None
+        category_id = (
+            article.category_id if article.category_id in by_category else None
+        )
         if category_id is None and others is not None:
             category_id = others.id
         if category_id is not None:
@@ -181,7 +203,9 @@ def build_digest(
         section = _save_section(digest, category, members, draft)
         kept_section_ids.append(section.id)
         generated.add(draft.generated_by)
-    DigestSection.objects.filter(digest=digest).exclude(id__in=kept_section_ids).delete()
+    DigestSection.objects.filter(digest=digest).exclude(
+        id__in=kept_section_ids
+    ).delete()
 
     counts = [
         (category, len(by_category[category.id]))
@@ -206,7 +230,9 @@ def build_digest(
     else:
         digest.status = Digest.Status.READY
     digest.save()
-    progress(f"digest {digest}: {len(kept_section_ids)} sections, status {digest.status}")
+    progress(
+        f"digest {digest}: {len(kept_section_ids)} sections, status {digest.status}"
+    )
     return digest
 
 
@@ -217,15 +243,25 @@ def _generation_label(generated: set[str]) -> str:
     return machine.pop() if len(machine) == 1 else "mixed"
 
 
-def _digest_notes(digest: Digest, budget: "llm.TokenBudget", classify_fallbacks: list[str]) -> str:
-    notes = [f"Classification fell back to rules: {reason}" for reason in classify_fallbacks]
-    offline = digest.sections.filter(generated_by=DigestSection.GeneratedBy.OFFLINE).count()
+def _digest_notes(
+    digest: Digest, budget: "llm.TokenBudget", classify_fallbacks: list[str]
+) -> str:
+    notes = [
+        f"Classification fell back to rules: {reason}" for reason in classify_fallbacks
+    ]
+    offline = digest.sections.filter(
+        generated_by=DigestSection.GeneratedBy.OFFLINE
+    ).count()
     if offline and not settings.LLM_ENABLED:
-        notes.append("No LLM configured: every section was written by the offline extractive summarizer.")
+        notes.append(
+            "No LLM configured: every section was written by the offline extractive summarizer."
+        )
     elif offline:
         notes.append(f"{offline} section(s) fell back to the offline summarizer.")
     if budget.exhausted:
-        notes.append(f"Token budget of {budget.limit} reached: remaining sections are offline.")
+        notes.append(
+            f"Token budget of {budget.limit} reached: remaining sections are offline."
+        )
     flagged = digest.sections.filter(needs_review=True).count()
     if flagged:
         notes.append(f"{flagged} section(s) flagged for review.")
@@ -234,7 +270,10 @@ def _digest_notes(digest: Digest, budget: "llm.TokenBudget", classify_fallbacks:
 
 @transaction.atomic
 def _save_section(
-    digest: Digest, category: Category, members: list[Article], draft: "summarize.SectionDraft"
+    digest: Digest,
+    category: Category,
+    members: list[Article],
+    draft: "summarize.SectionDraft",
 ) -> DigestSection:
     section, _ = DigestSection.objects.update_or_create(
         digest=digest,
@@ -269,10 +308,14 @@ def approve_digest(digest_id: int) -> bool:
 
 def regenerate_section(section_id: int) -> DigestSection:
     """Write one section again from its own sources, dropping an editor's edits."""
-    section = DigestSection.objects.select_related("digest", "category").get(id=section_id)
+    section = DigestSection.objects.select_related("digest", "category").get(
+        id=section_id
+    )
     if section.digest.status in FROZEN_STATUSES:
         raise ValueError(f"{section.digest} is already {section.digest.status}")
-    members = [s.article for s in section.sources.select_related("article").order_by("number")]
+    members = [
+        s.article for s in section.sources.select_related("article").order_by("number")
+    ]
     draft = summarize.summarize_category(
         section.category,
         members,
@@ -286,7 +329,9 @@ def regenerate_section(section_id: int) -> DigestSection:
     return section
 
 
-def send_digest(day: dt.date, *, edition: str = Digest.Edition.NEWS) -> "delivery.SendReport | None":
+def send_digest(
+    day: dt.date, *, edition: str = Digest.Edition.NEWS
+) -> "delivery.SendReport | None":
     """Send an approved digest. None when there is nothing approved to send for that day."""
     digest = Digest.objects.filter(date=day, edition=edition).first()
     if digest is None or digest.status not in {
@@ -304,14 +349,17 @@ def release_reviewed_digests() -> int:
     window = settings.DIGEST_REVIEW_WINDOW_MINUTES
     if window > 0:
         expired = Digest.objects.filter(
-            status=Digest.Status.READY, updated_at__lte=timezone.now() - dt.timedelta(minutes=window)
+            status=Digest.Status.READY,
+            updated_at__lte=timezone.now() - dt.timedelta(minutes=window),
         )
         for digest in expired:
             approve_digest(digest.id)
     # Only recent digests: an approved digest from last month is news nobody wants now.
     recent = timezone.localdate() - dt.timedelta(days=1)
     released = 0
-    for digest in Digest.objects.filter(status=Digest.Status.APPROVED, date__gte=recent):
+    for digest in Digest.objects.filter(
+        status=Digest.Status.APPROVED, date__gte=recent
+    ):
         delivery.send_digest(digest.id)
         released += 1
     return released
@@ -349,5 +397,6 @@ def run_daily(
     if export_dir is not None and digest.sections.exists():
         path = export.export_digest(digest, export_dir)
         progress(f"exported {path}")
-    return DailyRun(digest=digest, ingest=ingest_report, send=send_report, export_path=path)
-
+    return DailyRun(
+        digest=digest, ingest=ingest_report, send=send_report, export_path=path
+    )

@@ -63,7 +63,9 @@ def _strings(value: object) -> list[str]:
         return [value] if value.strip() else []
     if not isinstance(value, list):
         return []
-    return [str(v) for v in value if isinstance(v, str | int | float) and str(v).strip()]
+    return [
+        str(v) for v in value if isinstance(v, str | int | float) and str(v).strip()
+    ]
 
 
 def safe_url(url: str) -> str | None:
@@ -124,7 +126,9 @@ def build_section(section: DigestSection) -> SectionView:
                 html += f' <a class="cite" href="#{anchor}-{number}">[{number}]</a>'
         events.append(mark_safe(html))
 
-    impact_content = content.get("impact") if isinstance(content.get("impact"), dict) else {}
+    impact_content = (
+        content.get("impact") if isinstance(content.get("impact"), dict) else {}
+    )
     impact_labels = [
         ("economy", _("Economy")),
         ("politics_society", _("Politics and society")),
@@ -185,7 +189,9 @@ def archive(request: HttpRequest) -> HttpResponse:
     digests = published_digests().prefetch_related(
         Prefetch(
             "sections",
-            queryset=DigestSection.objects.select_related("category").order_by("position", "id"),
+            queryset=DigestSection.objects.select_related("category").order_by(
+                "position", "id"
+            ),
         )
     )
     page = Paginator(digests, ARCHIVE_PAGE_SIZE).get_page(request.GET.get("page"))

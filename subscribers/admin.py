@@ -6,7 +6,14 @@ from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
 
 @admin.register(Subscriber)
 class SubscriberAdmin(admin.ModelAdmin):
-    list_display = ["email", "status", "language", "is_paused", "created_at", "confirmed_at"]
+    list_display = [
+        "email",
+        "status",
+        "language",
+        "is_paused",
+        "created_at",
+        "confirmed_at",
+    ]
     list_filter = ["status", "language", "is_paused", "categories"]
     search_fields = ["email"]
     filter_horizontal = ["categories"]
@@ -25,7 +32,9 @@ class SubscriberAdmin(admin.ModelAdmin):
         changed = sum(services.unsubscribe(s.id, reason="admin") for s in queryset)
         self.message_user(request, f"{changed} subscriber(s) unsubscribed.")
 
-    @admin.action(description="Erase the selected subscribers (keeps anonymous delivery counts)")
+    @admin.action(
+        description="Erase the selected subscribers (keeps anonymous delivery counts)"
+    )
     def erase_selected(self, request, queryset):
         erased = sum(services.delete_subscriber(s.id) for s in queryset)
         self.message_user(request, f"{erased} subscriber(s) erased.")
@@ -33,9 +42,21 @@ class SubscriberAdmin(admin.ModelAdmin):
 
 @admin.register(TrackingEvent)
 class TrackingEventAdmin(admin.ModelAdmin):
-    list_display = ["event_type", "event_id", "subscriber", "occurred_at", "received_at"]
+    list_display = [
+        "event_type",
+        "event_id",
+        "subscriber",
+        "occurred_at",
+        "received_at",
+    ]
     list_filter = ["event_type"]
-    readonly_fields = ["event_type", "event_id", "subscriber", "occurred_at", "received_at"]
+    readonly_fields = [
+        "event_type",
+        "event_id",
+        "subscriber",
+        "occurred_at",
+        "received_at",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

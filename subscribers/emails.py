@@ -31,7 +31,9 @@ def latest_digest_url() -> str:
     return settings.SITE_URL + digest_path(latest)
 
 
-def make_message(name: str, to: str, ctx: dict, *, language: str) -> EmailMultiAlternatives:
+def make_message(
+    name: str, to: str, ctx: dict, *, language: str
+) -> EmailMultiAlternatives:
     with translation.override(language):
         subject = render_to_string(f"emails/{name}-subject.txt", ctx)
         text = render_to_string(f"emails/{name}-body.txt", ctx)
@@ -65,7 +67,9 @@ def send_subscriber_email(subscriber_id: int, *, kind: str) -> bool:
         f"subscribers-{kind}", subscriber.email, ctx, language=subscriber.language
     )
     if kind != "confirm":
-        message.extra_headers["List-Unsubscribe"] = f"<{links.one_click_url(subscriber)}>"
+        message.extra_headers["List-Unsubscribe"] = (
+            f"<{links.one_click_url(subscriber)}>"
+        )
         message.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.send()
     return True

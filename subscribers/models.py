@@ -18,9 +18,13 @@ class Subscriber(models.Model):
         COMPLAINED = "complained", "Complained"
 
     email = models.EmailField(max_length=254)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING
+    )
     # Empty means every category that is in the digest.
-    categories = models.ManyToManyField("newsletter.Category", blank=True, related_name="subscribers")
+    categories = models.ManyToManyField(
+        "newsletter.Category", blank=True, related_name="subscribers"
+    )
     language = models.CharField(max_length=5, default="ko")
     is_paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -44,7 +48,11 @@ class Subscriber(models.Model):
 
     @property
     def is_suppressed(self) -> bool:
-        return self.status in {self.Status.UNSUBSCRIBED, self.Status.BOUNCED, self.Status.COMPLAINED}
+        return self.status in {
+            self.Status.UNSUBSCRIBED,
+            self.Status.BOUNCED,
+            self.Status.COMPLAINED,
+        }
 
 
 class DeletedDeliveryCount(models.Model):
@@ -55,14 +63,18 @@ class DeletedDeliveryCount(models.Model):
     """
 
     digest = models.ForeignKey(
-        "newsletter.Digest", on_delete=models.CASCADE, related_name="deleted_delivery_counts"
+        "newsletter.Digest",
+        on_delete=models.CASCADE,
+        related_name="deleted_delivery_counts",
     )
     status = models.CharField(max_length=10)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["digest", "status"], name="one_deleted_count_per_status")
+            models.UniqueConstraint(
+                fields=["digest", "status"], name="one_deleted_count_per_status"
+            )
         ]
 
     def __str__(self) -> str:
@@ -76,7 +88,11 @@ class TrackingEvent(models.Model):
     event_id = models.CharField(max_length=255, unique=True)
     event_type = models.CharField(max_length=20)
     subscriber = models.ForeignKey(
-        Subscriber, null=True, blank=True, on_delete=models.SET_NULL, related_name="tracking_events"
+        Subscriber,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tracking_events",
     )
     occurred_at = models.DateTimeField(null=True, blank=True)
     received_at = models.DateTimeField(default=timezone.now)

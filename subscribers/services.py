@@ -91,7 +91,11 @@ def _language(language: str | None) -> str:
 
 
 def subscribe(
-    email: str, *, categories: list[Category] | None, language: str, ip: str | None = None
+    email: str,
+    *,
+    categories: list[Category] | None,
+    language: str,
+    ip: str | None = None,
 ) -> None:
     """Start a subscription. The caller shows the same answer whatever happens here.
 
@@ -103,7 +107,9 @@ def subscribe(
     if ip and not _within_rate(f"ip:{ip}", limit=settings.SUBSCRIBE_RATE_PER_IP):
         logger.warning("subscribe rate limit reached for an IP address")
         return
-    if not _within_rate(f"address:{address.lower()}", limit=settings.SUBSCRIBE_RATE_PER_ADDRESS):
+    if not _within_rate(
+        f"address:{address.lower()}", limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
+    ):
         logger.warning("subscribe rate limit reached for an address")
         return
 
@@ -118,7 +124,9 @@ def subscribe(
                         email=address, language=_language(language)
                     )
             except IntegrityError:  # a concurrent request created it first
-                subscriber = Subscriber.objects.select_for_update().get(email__iexact=address)
+                subscriber = Subscriber.objects.select_for_update().get(
+                    email__iexact=address
+                )
         if subscriber.status == Subscriber.Status.ACTIVE:
             kind = tasks.MANAGE
         else:
@@ -136,7 +144,9 @@ def _send_email(subscriber_id: int, kind: str) -> None:
     try:
         tasks.send_subscriber_email.delay(subscriber_id, kind)
     except Exception:
-        logger.exception("could not send the %s email to subscriber %s", kind, subscriber_id)
+        logger.exception(
+            "could not send the %s email to subscriber %s", kind, subscriber_id
+        )
 
 
 def confirm_subscription(
@@ -161,7 +171,9 @@ def confirm_subscription(
         stopped = subscriber.unsubscribed_at
         # Token times have whole seconds: a link signed in the same second as the
         # unsubscribe counts as newer.
-        if stopped and (issued_at is None or issued_at + timedelta(seconds=1) <= stopped):
+        if stopped and (
+            issued_at is None or issued_at + timedelta(seconds=1) <= stopped
+        ):
             return None
         if subscriber.status not in _REACTIVATABLE:
             return None
@@ -176,14 +188,17 @@ def confirm_subscription(
     return subscriber
 
 
-def unsubscribe(subscriber_id: int, *, reason: str = "user", email: str | None = None) -> bool:
+def unsubscribe(
+    subscriber_id: int, *, reason: str = "user", email: str | None = None
+) -> bool:
     """Stop all mail to the subscriber. True if this call changed anything.
 
     One UPDATE, so the one-click endpoint stays fast and safe to repeat. With `email`,
     the row must still carry the address the link was made for.
     """
     rows = Subscriber.objects.filter(
-        id=subscriber_id, status__in=[Subscriber.Status.ACTIVE, Subscriber.Status.PENDING]
+        id=subscriber_id,
+        status__in=[Subscriber.Status.ACTIVE, Subscriber.Status.PENDING],
     )
     if email is not None:
         rows = rows.filter(email__iexact=email)
@@ -255,7 +270,9 @@ def export_subscriber_data(subscriber_id: int) -> dict:
         "language": subscriber.language,
         "is_paused": subscriber.is_paused,
         # An empty choice means every digest category, now and in the future.
-        "categories": [c.slug for c in subscriber.categories.order_by("position", "id")],
+        "categories": [
+            c.slug for c in subscriber.categories.order_by("position", "id")
+        ],
         "receives_all_categories": not subscriber.categories.exists(),
         "created_at": _iso(subscriber.created_at),
         "confirmed_at": _iso(subscriber.confirmed_at),
@@ -293,7 +310,9 @@ def delete_subscriber(subscriber_id: int) -> bool:
     True if a row was erased; calling it again is harmless.
     """
     with transaction.atomic():
-        subscriber = Subscriber.objects.select_for_update().filter(id=subscriber_id).first()
+        subscriber = (
+            Subscriber.objects.select_for_update().filter(id=subscriber_id).first()
+        )
         if subscriber is None:
             return False
         counts = (
@@ -329,7 +348,9 @@ def record_bounce(
     at = occurred_at or timezone.now()
     with transaction.atomic():
         subscriber = (
-            Subscriber.objects.select_for_update().filter(email__iexact=email.strip()).first()
+            Subscriber.objects.select_for_update()
+            .filter(email__iexact=email.strip())
+            .first()
         )
         if event_id:
             try:
@@ -369,9 +390,10 @@ def _apply_bounce(subscriber: Subscriber, *, kind: str, at: datetime) -> None:
             subscriber.soft_bounces += 1
         subscriber.last_bounce_at = max(at, subscriber.last_bounce_at or at)
         over_limit = subscriber.soft_bounces >= settings.SOFT_BOUNCE_LIMIT
-        if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING) and (
-            kind == HARD_BOUNCE or over_limit
-        ):
+        if subscriber.status in (
+            Subscriber.Status.ACTIVE,
+            Subscriber.Status.PENDING,
+        ) and (kind == HARD_BOUNCE or over_limit):
             subscriber.status = Subscriber.Status.BOUNCED
             subscriber.unsubscribed_at = now
             subscriber.unsubscribe_reason = "bounce"

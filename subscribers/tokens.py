@@ -20,7 +20,9 @@ def make_token(subscriber_id: int, purpose: str, *, email: str = "") -> str:
     if purpose not in MAX_AGE:
         raise ValueError(f"unknown token purpose {purpose!r}")
     # The email is signed in so a token dies when the row is erased and the id reused.
-    return signing.dumps([subscriber_id, email.lower()], salt=f"subscribers.{purpose}", compress=True)
+    return signing.dumps(
+        [subscriber_id, email.lower()], salt=f"subscribers.{purpose}", compress=True
+    )
 
 
 def read_token(token: str, purpose: str) -> tuple[int, str] | None:
@@ -28,7 +30,9 @@ def read_token(token: str, purpose: str) -> tuple[int, str] | None:
     if purpose not in MAX_AGE or not token or len(token) > 500:
         return None
     try:
-        value = signing.loads(token, salt=f"subscribers.{purpose}", max_age=MAX_AGE[purpose])
+        value = signing.loads(
+            token, salt=f"subscribers.{purpose}", max_age=MAX_AGE[purpose]
+        )
     except signing.BadSignature:  # includes SignatureExpired
         return None
     if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):

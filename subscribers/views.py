@@ -49,7 +49,9 @@ def _subscriber_from(token: str, purpose: str) -> Subscriber | None:
 
 @require_http_methods(["GET", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
-    form = SubscribeForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    form = SubscribeForm(
+        request.POST or None, initial={"language": request.LANGUAGE_CODE}
+    )
     if request.method == "POST" and form.is_valid():
         if not form.is_bot:
             services.subscribe(
@@ -99,7 +101,9 @@ def _export_response(subscriber: Subscriber) -> HttpResponse:
         json.dumps(data, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",
     )
-    response["Content-Disposition"] = 'attachment; filename="daily-ai-insights-my-data.json"'
+    response["Content-Disposition"] = (
+        'attachment; filename="daily-ai-insights-my-data.json"'
+    )
     response["Cache-Control"] = "no-store"
     return response
 
@@ -113,7 +117,9 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
         return _unknown_subscriber(request)
     here = reverse("subscribers:preferences", args=[token])
     chosen = emails.chosen_categories(subscriber)
-    form = PreferencesForm(initial={"categories": chosen, "language": subscriber.language})
+    form = PreferencesForm(
+        initial={"categories": chosen, "language": subscriber.language}
+    )
     delete_form = DeleteForm()
 
     if request.method == "POST":
@@ -215,7 +221,9 @@ def one_click(request: HttpRequest, token: str) -> HttpResponse:
     found = tokens.read_token(token, tokens.UNSUBSCRIBE)
     if found is None:
         return HttpResponse(
-            "Invalid unsubscribe link.\n", status=400, content_type="text/plain; charset=utf-8"
+            "Invalid unsubscribe link.\n",
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
     subscriber_id, email = found
     services.unsubscribe(subscriber_id, reason="one-click", email=email)

@@ -60,11 +60,15 @@ def event_key(event: AnymailTrackingEvent, *, esp_name: str) -> str:
         event.message_id or "",
         event.timestamp.isoformat() if event.timestamp else "",
     ]
-    return f"{esp_name}:sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    return (
+        f"{esp_name}:sha256:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+    )
 
 
 @receiver(tracking, dispatch_uid="subscribers.webhooks.handle_tracking")
-def handle_tracking(sender, event: AnymailTrackingEvent, esp_name: str, **kwargs) -> None:
+def handle_tracking(
+    sender, event: AnymailTrackingEvent, esp_name: str, **kwargs
+) -> None:
     kind = bounce_kind(event)
     if kind is None or not event.recipient:
         return

@@ -46,7 +46,9 @@ def postgres(db):
     if connection.vendor != "postgresql":
         if IN_CI:
             pytest.fail("CI=true but the tests are not running on PostgreSQL")
-        pytest.skip("needs PostgreSQL (set DATABASE_URL or run `make test` with one on 5432)")
+        pytest.skip(
+            "needs PostgreSQL (set DATABASE_URL or run `make test` with one on 5432)"
+        )
 
 
 @pytest.fixture

@@ -64,7 +64,9 @@ SAMPLE_CONTENT = {
 }
 
 
-def make_section(digest: Digest, category: Category, articles: list[Article], **fields) -> DigestSection:
+def make_section(
+    digest: Digest, category: Category, articles: list[Article], **fields
+) -> DigestSection:
     section = DigestSection.objects.create(
         digest=digest,
         category=category,

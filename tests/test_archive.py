@@ -27,16 +27,31 @@ def source(db):
 
 def article(source, n, title=None, url=None):
     return Article.objects.create(
-        source=source, url=url or f"https://news.example/{n}", title=title or f"Story {n}"
+        source=source,
+        url=url or f"https://news.example/{n}",
+        title=title or f"Story {n}",
     )
 
 
-def digest_with_section(source, day="2024-11-09", status=Digest.Status.SENT, *,
-                        content=None, titles=("Story one", "Story two"), urls=None,
-                        generated_by=DigestSection.GeneratedBy.LLM, category="llm", position=0):
+def digest_with_section(
+    source,
+    day="2024-11-09",
+    status=Digest.Status.SENT,
+    *,
+    content=None,
+    titles=("Story one", "Story two"),
+    urls=None,
+    generated_by=DigestSection.GeneratedBy.LLM,
+    category="llm",
+    position=0,
+):
     digest, _ = Digest.objects.get_or_create(
-        date=day, defaults={"status": status, "chart_png": b"\x89PNG fake",
-                            "category_counts": {"llm": 2, "others": 1}},
+        date=day,
+        defaults={
+            "status": status,
+            "chart_png": b"\x89PNG fake",
+            "category_counts": {"llm": 2, "others": 1},
+        },
     )
     section = DigestSection.objects.create(
         digest=digest,
@@ -47,15 +62,23 @@ def digest_with_section(source, day="2024-11-09", status=Digest.Status.SENT, *,
         or {
             "topics": ["Open models [1]"],
             "events": [{"text": "A lab released a model [1].", "citations": [1, 2]}],
-            "impact": {"economy": "Cheaper inference [2].", "politics_society": "Policy debate.",
-                       "science_technology": "New benchmark."},
+            "impact": {
+                "economy": "Cheaper inference [2].",
+                "politics_society": "Policy debate.",
+                "science_technology": "New benchmark.",
+            },
             "final_summary": ["Models got better [1][2]."],
         },
     )
     for number, title in enumerate(titles, start=1):
-        url = (urls or {}).get(number) or f"https://news.example/{day}/{category}/{number}"
-        DigestSource.objects.create(section=section, number=number,
-                                    article=article(source, f"{day}-{category}-{number}", title, url))
+        url = (urls or {}).get(
+            number
+        ) or f"https://news.example/{day}/{category}/{number}"
+        DigestSource.objects.create(
+            section=section,
+            number=number,
+            article=article(source, f"{day}-{category}-{number}", title, url),
+        )
     return digest
 
 
@@ -72,8 +95,14 @@ def test_archive_lists_only_published_digests_newest_first(client, defaults, sou
 
 def test_unpublished_digest_page_and_chart_are_not_found(client, defaults, source):
     digest_with_section(source, "2024-11-10", Digest.Status.APPROVED)
-    assert client.get(reverse("newsletter:digest_detail", args=["2024-11-10"])).status_code == 404
-    assert client.get(reverse("newsletter:digest_chart", args=["2024-11-10"])).status_code == 404
+    assert (
+        client.get(reverse("newsletter:digest_detail", args=["2024-11-10"])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("newsletter:digest_chart", args=["2024-11-10"])).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize("bad", ["2024-13-01", "yesterday", "2024-11-9", "../../etc"])
@@ -81,18 +110,34 @@ def test_malformed_dates_are_not_found(client, defaults, bad):
     assert client.get(f"/digests/{bad}/").status_code == 404
 
 
-def test_digest_page_shows_the_email_content_with_linked_citations(client, defaults, source):
+def test_digest_page_shows_the_email_content_with_linked_citations(
+    client, defaults, source
+):
     digest_with_section(source)
-    response = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"]),
-                          HTTP_ACCEPT_LANGUAGE="ko")
+    response = client.get(
+        reverse("newsletter:digest_detail", args=["2024-11-09"]),
+        HTTP_ACCEPT_LANGUAGE="ko",
+    )
     page = response.content.decode()
     category = Category.objects.get(slug="llm")
     section_id = DigestSection.objects.get().id
     assert f"{category.emoji} {category.name}" in page
-    for heading in ("주요 주제", "주요 사건", "영향 분석", "최종 요약", "출처", "경제", "정치·사회", "과학·기술"):
+    for heading in (
+        "주요 주제",
+        "주요 사건",
+        "영향 분석",
+        "최종 요약",
+        "출처",
+        "경제",
+        "정치·사회",
+        "과학·기술",
+    ):
         assert heading in page
     assert f'<a class="cite" href="#s{section_id}-1">[1]</a>' in page
-    assert f'<li id="s{section_id}-2" value="2"><a href="https://news.example/2024-11-09/llm/2"' in page
+    assert (
+        f'<li id="s{section_id}-2" value="2"><a href="https://news.example/2024-11-09/llm/2"'
+        in page
+    )
     assert "Story two" in page
     assert 'src="/digests/2024-11-09/chart.png"' in page
     assert 'alt="카테고리 분포: LLM 2, Others 1"' in page
@@ -102,29 +147,45 @@ def test_digest_page_shows_the_email_content_with_linked_citations(client, defau
 def test_sections_follow_their_position(client, defaults, source):
     digest_with_section(source, category="multimodal", position=2)
     digest_with_section(source, category="llm", position=1)
-    page = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"])).content.decode()
+    page = client.get(
+        reverse("newsletter:digest_detail", args=["2024-11-09"])
+    ).content.decode()
     assert page.index("Multimodal") > page.index("🧠 LLM")
 
 
 def test_offline_section_shows_the_banner(client, defaults, source):
     digest_with_section(source, generated_by=DigestSection.GeneratedBy.OFFLINE)
-    page = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"]),
-                      HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(
+        reverse("newsletter:digest_detail", args=["2024-11-09"]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
     assert "written without an LLM" in page
 
 
 def test_markup_in_titles_and_summaries_is_escaped_everywhere(client, defaults, source):
     content = {
         "topics": [XSS + " [1]"],
-        "events": [{"text": XSS + " [1]", "citations": [1]}, {"text": "<b>bold</b>", "citations": []}],
-        "impact": {"economy": XSS, "politics_society": "[1]</a><a href=javascript:alert(1)>x",
-                   "science_technology": "ok"},
+        "events": [
+            {"text": XSS + " [1]", "citations": [1]},
+            {"text": "<b>bold</b>", "citations": []},
+        ],
+        "impact": {
+            "economy": XSS,
+            "politics_society": "[1]</a><a href=javascript:alert(1)>x",
+            "science_technology": "ok",
+        },
         "final_summary": ['"><svg onload=alert(1)>'],
     }
-    digest_with_section(source, content=content, titles=(XSS, "plain"),
-                        urls={2: "javascript:alert(document.cookie)"})
+    digest_with_section(
+        source,
+        content=content,
+        titles=(XSS, "plain"),
+        urls={2: "javascript:alert(document.cookie)"},
+    )
     pages = [
-        client.get(reverse("newsletter:digest_detail", args=["2024-11-09"])).content.decode(),
+        client.get(
+            reverse("newsletter:digest_detail", args=["2024-11-09"])
+        ).content.decode(),
         client.get(reverse("newsletter:archive")).content.decode(),
         client.get(reverse("newsletter:archive_feed")).content.decode(),
         client.get(reverse("newsletter:archive_rss")).content.decode(),
@@ -144,17 +205,30 @@ def test_markup_in_titles_and_summaries_is_escaped_everywhere(client, defaults, 
 
 
 def test_citation_without_a_source_stays_plain_text(client, defaults, source):
-    content = {"topics": [], "events": [{"text": "Claim [7].", "citations": [7]}],
-               "impact": {}, "final_summary": []}
+    content = {
+        "topics": [],
+        "events": [{"text": "Claim [7].", "citations": [7]}],
+        "impact": {},
+        "final_summary": [],
+    }
     digest_with_section(source, content=content, titles=("only one",))
-    page = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"])).content.decode()
+    page = client.get(
+        reverse("newsletter:digest_detail", args=["2024-11-09"])
+    ).content.decode()
     assert "Claim [7]." in page
     assert '-7"' not in page
 
 
 def test_malformed_section_content_still_renders(client, defaults, source):
-    digest_with_section(source, content={"topics": "one string", "events": [3, None, {"x": 1}],
-                                         "impact": ["not", "a", "dict"], "final_summary": None})
+    digest_with_section(
+        source,
+        content={
+            "topics": "one string",
+            "events": [3, None, {"x": 1}],
+            "impact": ["not", "a", "dict"],
+            "final_summary": None,
+        },
+    )
     response = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"]))
     assert response.status_code == 200
     assert "one string" in response.content.decode()
@@ -171,11 +245,17 @@ def test_chart_is_served_as_png(client, defaults, source):
 
 def test_papers_edition_has_its_own_page(client, defaults, source):
     digest_with_section(source)
-    Digest.objects.create(date="2024-11-09", edition=Digest.Edition.PAPERS,
-                          status=Digest.Status.SENT, chart_png=b"papers")
+    Digest.objects.create(
+        date="2024-11-09",
+        edition=Digest.Edition.PAPERS,
+        status=Digest.Status.SENT,
+        chart_png=b"papers",
+    )
     news = client.get("/digests/2024-11-09/").content.decode()
     assert "/digests/2024-11-09/?edition=papers" in news
-    assert client.get("/digests/2024-11-09/chart.png?edition=papers").content == b"papers"
+    assert (
+        client.get("/digests/2024-11-09/chart.png?edition=papers").content == b"papers"
+    )
     assert client.get("/digests/2024-11-09/?edition=weird").status_code == 404
 
 
@@ -188,7 +268,10 @@ def test_atom_feed_lists_published_digests(client, defaults, source):
     root = ET.fromstring(response.content)
     ns = {"a": "http://www.w3.org/2005/Atom"}
     links = [e.find("a:link", ns).get("href") for e in root.findall("a:entry", ns)]
-    assert links == ["http://testserver/digests/2024-11-09/", "http://testserver/digests/2024-11-08/"]
+    assert links == [
+        "http://testserver/digests/2024-11-09/",
+        "http://testserver/digests/2024-11-08/",
+    ]
     summary = root.find("a:entry/a:summary", ns).text
     assert "LLM: Open models [1]" in summary
 
@@ -212,7 +295,9 @@ def test_archive_page_is_cached_until_it_expires(client, defaults, source):
 def test_archive_paginates(client, defaults, source):
     start = dt.date(2024, 1, 1)
     for i in range(35):
-        Digest.objects.create(date=start + dt.timedelta(days=i), status=Digest.Status.SENT)
+        Digest.objects.create(
+            date=start + dt.timedelta(days=i), status=Digest.Status.SENT
+        )
     first = client.get(reverse("newsletter:archive")).content.decode()
     second = client.get(reverse("newsletter:archive"), {"page": 2}).content.decode()
     assert len(re.findall(r'href="/digests/', first)) == 30
@@ -236,20 +321,28 @@ def test_link_citations_escapes_first_even_text_marked_safe():
     from newsletter.views import link_citations
 
     html = link_citations(mark_safe("<i>x</i> [1] [2] [1]"), anchor="s9", numbers={1})
-    assert html == ('&lt;i&gt;x&lt;/i&gt; <a class="cite" href="#s9-1">[1]</a> [2] '
-                    '<a class="cite" href="#s9-1">[1]</a>')
+    assert html == (
+        '&lt;i&gt;x&lt;/i&gt; <a class="cite" href="#s9-1">[1]</a> [2] '
+        '<a class="cite" href="#s9-1">[1]</a>'
+    )
 
 
-def test_event_citations_not_in_the_text_are_appended_as_links(client, defaults, source):
+def test_event_citations_not_in_the_text_are_appended_as_links(
+    client, defaults, source
+):
     content = {"events": [{"text": "Quiet claim.", "citations": [2, True, "1"]}]}
     digest_with_section(source, content=content)
     section_id = DigestSection.objects.get().id
-    page = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"])).content.decode()
+    page = client.get(
+        reverse("newsletter:digest_detail", args=["2024-11-09"])
+    ).content.decode()
     assert f'Quiet claim. <a class="cite" href="#s{section_id}-2">[2]</a></li>' in page
 
 
 def test_a_papers_only_day_opens_without_the_edition_parameter(client, defaults):
-    Digest.objects.create(date="2024-11-12", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT)
+    Digest.objects.create(
+        date="2024-11-12", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT
+    )
     response = client.get("/digests/2024-11-12/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "2024-11-12 (Papers)" in response.content.decode()

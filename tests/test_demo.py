@@ -25,12 +25,21 @@ CHOICES = {
 
 
 def _run(var_dir: Path, *args: str) -> str:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("DATABASE_URL", "CELERY_", "OPENAI_", "EMAIL_", "ESP", "DJANGO_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("DATABASE_URL", "CELERY_", "OPENAI_", "EMAIL_", "ESP", "DJANGO_")
+        )
+    }
     env["VAR_DIR"] = str(var_dir)
     result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
-        text=True, timeout=600,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
@@ -58,17 +67,24 @@ def test_demo_sends_each_subscriber_only_their_categories(demo):
     var_dir, first, _, outbox = demo
     db = sqlite3.connect(var_dir / "db.sqlite3")
     with_sections = {
-        slug for (slug,) in db.execute(
+        slug
+        for (slug,) in db.execute(
             "select c.slug from newsletter_digestsection s join newsletter_category c "
             "on c.id = s.category_id join newsletter_digest d on d.id = s.digest_id "
-            "where d.date = ?", (DAY,))
+            "where d.date = ?",
+            (DAY,),
+        )
     }
     assert len(with_sections) >= 4
     recipients = {}
     for path in outbox:
         message, text, html, images = _parts(path)
         recipients[message["To"]] = message
-        headings = {HEADINGS[line.strip()] for line in text.splitlines() if line.strip() in HEADINGS}
+        headings = {
+            HEADINGS[line.strip()]
+            for line in text.splitlines()
+            if line.strip() in HEADINGS
+        }
         wanted = CHOICES[message["To"]]
         expected = with_sections if wanted is None else with_sections & wanted
         assert headings == expected, message["To"]
@@ -78,12 +94,17 @@ def test_demo_sends_each_subscriber_only_their_categories(demo):
         cid = images[0]["Content-ID"].strip("<>")
         assert f"cid:{cid}" in html
         alt = re.search(r'<img[^>]+alt="([^"]+)"[^>]+src="cid:', html) or re.search(
-            r'<img[^>]+src="cid:[^"]+"[^>]+alt="([^"]+)"', html)
+            r'<img[^>]+src="cid:[^"]+"[^>]+alt="([^"]+)"', html
+        )
         assert alt and re.search(r"\d", alt.group(1))
         assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-        assert "LLM" in text  # the offline banner says the digest was written without one
+        assert (
+            "LLM" in text
+        )  # the offline banner says the digest was written without one
     expected_recipients = {
-        addr for addr, wanted in CHOICES.items() if wanted is None or wanted & with_sections
+        addr
+        for addr, wanted in CHOICES.items()
+        if wanted is None or wanted & with_sections
     }
     assert set(recipients) == expected_recipients
 
@@ -93,7 +114,9 @@ def test_demo_rerun_sends_nothing_twice(demo):
     assert sorted((var_dir / "outbox").glob("*.eml")) == outbox
     db = sqlite3.connect(var_dir / "db.sqlite3")
     (digests,) = db.execute("select count(*) from newsletter_digest").fetchone()
-    (sent,) = db.execute("select count(*) from newsletter_delivery where status='sent'").fetchone()
+    (sent,) = db.execute(
+        "select count(*) from newsletter_delivery where status='sent'"
+    ).fetchone()
     assert digests == 1
     assert sent == len(outbox)
     assert "0 sent" not in second.split("deliveries:")[1].splitlines()[0] or sent == 0
@@ -122,7 +145,15 @@ def test_demo_stores_rows_browsable_in_the_admin(demo):
     assert count("ingestion_article") >= 30
     assert count("subscribers_subscriber") == 4
     assert count("newsletter_digestsection") >= 4
-    assert db.execute("select count(*) from auth_user where is_superuser").fetchone()[0] == 1
+    assert (
+        db.execute("select count(*) from auth_user where is_superuser").fetchone()[0]
+        == 1
+    )
     assert re.search(r"user admin, password \S+", first)
     # Korean input went through the same path.
-    assert db.execute("select count(*) from ingestion_article where language='ko'").fetchone()[0] >= 3
+    assert (
+        db.execute(
+            "select count(*) from ingestion_article where language='ko'"
+        ).fetchone()[0]
+        >= 3
+    )

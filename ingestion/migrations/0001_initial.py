@@ -5,58 +5,143 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(help_text='Canonical URL', max_length=2000, unique=True)),
-                ('guid', models.CharField(blank=True, max_length=1000)),
-                ('title', models.CharField(max_length=1000)),
-                ('author', models.CharField(blank=True, max_length=500)),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('first_seen_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('feed_summary', models.TextField(blank=True)),
-                ('text', models.TextField(blank=True)),
-                ('language', models.CharField(blank=True, max_length=10)),
-                ('content_hash', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('category_confidence', models.FloatField(blank=True, null=True)),
-                ('classified_by', models.CharField(blank=True, choices=[('', 'Not classified'), ('llm', 'LLM'), ('rules', 'Rules'), ('editor', 'Editor')], default='', max_length=10)),
-                ('needs_review', models.BooleanField(default=False)),
-                ('extraction_status', models.CharField(choices=[('pending', 'Pending'), ('extracted', 'Extracted from page'), ('feed', 'Feed content (page unavailable)'), ('failed', 'Failed')], default='pending', max_length=20)),
-                ('extraction_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="Canonical URL", max_length=2000, unique=True
+                    ),
+                ),
+                ("guid", models.CharField(blank=True, max_length=1000)),
+                ("title", models.CharField(max_length=1000)),
+                ("author", models.CharField(blank=True, max_length=500)),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "first_seen_at",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now
+                    ),
+                ),
+                ("feed_summary", models.TextField(blank=True)),
+                ("text", models.TextField(blank=True)),
+                ("language", models.CharField(blank=True, max_length=10)),
+                (
+                    "content_hash",
+                    models.CharField(blank=True, db_index=True, max_length=64),
+                ),
+                ("category_confidence", models.FloatField(blank=True, null=True)),
+                (
+                    "classified_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Not classified"),
+                            ("llm", "LLM"),
+                            ("rules", "Rules"),
+                            ("editor", "Editor"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                ("needs_review", models.BooleanField(default=False)),
+                (
+                    "extraction_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("extracted", "Extracted from page"),
+                            ("feed", "Feed content (page unavailable)"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("extraction_error", models.TextField(blank=True)),
             ],
             options={
-                'ordering': ['-published_at', '-id'],
+                "ordering": ["-published_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Source',
+            name="Source",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('url', models.URLField(max_length=1000, unique=True)),
-                ('kind', models.CharField(choices=[('news', 'News'), ('paper', 'Papers')], default='news', max_length=10)),
-                ('is_active', models.BooleanField(default=True)),
-                ('language', models.CharField(blank=True, help_text='Expected language, e.g. ko or en', max_length=10)),
-                ('etag', models.CharField(blank=True, max_length=500)),
-                ('last_modified', models.CharField(blank=True, max_length=100)),
-                ('last_fetched_at', models.DateTimeField(blank=True, null=True)),
-                ('last_success_at', models.DateTimeField(blank=True, null=True)),
-                ('last_status', models.CharField(choices=[('never', 'Never fetched'), ('ok', 'OK'), ('not_modified', 'Not modified (304)'), ('error', 'Error')], default='never', max_length=20)),
-                ('last_error', models.TextField(blank=True)),
-                ('consecutive_failures', models.PositiveIntegerField(default=0)),
-                ('paused_at', models.DateTimeField(blank=True, help_text='Set after too many failures in a row; clear it to resume.', null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("url", models.URLField(max_length=1000, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("news", "News"), ("paper", "Papers")],
+                        default="news",
+                        max_length=10,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "language",
+                    models.CharField(
+                        blank=True,
+                        help_text="Expected language, e.g. ko or en",
+                        max_length=10,
+                    ),
+                ),
+                ("etag", models.CharField(blank=True, max_length=500)),
+                ("last_modified", models.CharField(blank=True, max_length=100)),
+                ("last_fetched_at", models.DateTimeField(blank=True, null=True)),
+                ("last_success_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "last_status",
+                    models.CharField(
+                        choices=[
+                            ("never", "Never fetched"),
+                            ("ok", "OK"),
+                            ("not_modified", "Not modified (304)"),
+                            ("error", "Error"),
+                        ],
+                        default="never",
+                        max_length=20,
+                    ),
+                ),
+                ("last_error", models.TextField(blank=True)),
+                ("consecutive_failures", models.PositiveIntegerField(default=0)),
+                (
+                    "paused_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Set after too many failures in a row; clear it to resume.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
     ]

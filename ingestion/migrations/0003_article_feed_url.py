@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0002_initial'),
+        ("ingestion", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='article',
-            name='feed_url',
+            model_name="article",
+            name="feed_url",
             field=models.URLField(blank=True, db_index=True, max_length=2000),
         ),
     ]

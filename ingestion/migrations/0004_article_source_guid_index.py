@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ingestion', '0003_article_feed_url'),
-        ('newsletter', '0002_initial'),
+        ("ingestion", "0003_article_feed_url"),
+        ("newsletter", "0002_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['source', 'guid'], name='article_source_guid'),
+            model_name="article",
+            index=models.Index(fields=["source", "guid"], name="article_source_guid"),
         ),
     ]

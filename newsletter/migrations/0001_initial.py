@@ -5,120 +5,265 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('emoji', models.CharField(max_length=16)),
-                ('description', models.TextField(help_text='What belongs here; used in prompts and rules.')),
-                ('keywords', models.TextField(blank=True, help_text='Offline classifier: comma- or newline-separated keywords.')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('color', models.CharField(default='#7f7f7f', max_length=7)),
-                ('is_active', models.BooleanField(default=True)),
-                ('in_digest', models.BooleanField(default=True, help_text='Off for catch-alls such as Others: counted, never summarised.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("emoji", models.CharField(max_length=16)),
+                (
+                    "description",
+                    models.TextField(
+                        help_text="What belongs here; used in prompts and rules."
+                    ),
+                ),
+                (
+                    "keywords",
+                    models.TextField(
+                        blank=True,
+                        help_text="Offline classifier: comma- or newline-separated keywords.",
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("color", models.CharField(default="#7f7f7f", max_length=7)),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "in_digest",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Off for catch-alls such as Others: counted, never summarised.",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['position', 'id'],
+                "verbose_name_plural": "categories",
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Delivery',
+            name="Delivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed'), ('skipped', 'Skipped')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('esp_message_id', models.CharField(blank=True, max_length=255)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                            ("skipped", "Skipped"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("esp_message_id", models.CharField(blank=True, max_length=255)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'deliveries',
+                "verbose_name_plural": "deliveries",
             },
         ),
         migrations.CreateModel(
-            name='Digest',
+            name="Digest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('edition', models.CharField(choices=[('news', 'News'), ('papers', 'Papers')], default='news', max_length=10)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('ready', 'Ready for review'), ('approved', 'Approved'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='draft', max_length=10)),
-                ('language', models.CharField(default='ko', max_length=5)),
-                ('window_start', models.DateTimeField(blank=True, null=True)),
-                ('window_end', models.DateTimeField(blank=True, null=True)),
-                ('chart_png', models.BinaryField(blank=True, default=b'')),
-                ('category_counts', models.JSONField(blank=True, default=dict)),
-                ('generated_by', models.CharField(blank=True, help_text='llm, offline or mixed', max_length=20)),
-                ('notes', models.TextField(blank=True, help_text='Shown to editors: fallbacks, budget, flags.')),
-                ('prompt_tokens', models.PositiveIntegerField(default=0)),
-                ('completion_tokens', models.PositiveIntegerField(default=0)),
-                ('llm_calls', models.PositiveIntegerField(default=0)),
-                ('cost_estimate', models.DecimalField(decimal_places=4, default=0, max_digits=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("date", models.DateField()),
+                (
+                    "edition",
+                    models.CharField(
+                        choices=[("news", "News"), ("papers", "Papers")],
+                        default="news",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("ready", "Ready for review"),
+                            ("approved", "Approved"),
+                            ("sending", "Sending"),
+                            ("sent", "Sent"),
+                            ("failed", "Failed"),
+                        ],
+                        default="draft",
+                        max_length=10,
+                    ),
+                ),
+                ("language", models.CharField(default="ko", max_length=5)),
+                ("window_start", models.DateTimeField(blank=True, null=True)),
+                ("window_end", models.DateTimeField(blank=True, null=True)),
+                ("chart_png", models.BinaryField(blank=True, default=b"")),
+                ("category_counts", models.JSONField(blank=True, default=dict)),
+                (
+                    "generated_by",
+                    models.CharField(
+                        blank=True, help_text="llm, offline or mixed", max_length=20
+                    ),
+                ),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown to editors: fallbacks, budget, flags.",
+                    ),
+                ),
+                ("prompt_tokens", models.PositiveIntegerField(default=0)),
+                ("completion_tokens", models.PositiveIntegerField(default=0)),
+                ("llm_calls", models.PositiveIntegerField(default=0)),
+                (
+                    "cost_estimate",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=10),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-date', 'edition'],
+                "ordering": ["-date", "edition"],
             },
         ),
         migrations.CreateModel(
-            name='DigestSection',
+            name="DigestSection",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(default=0)),
-                ('content', models.JSONField(blank=True, default=dict)),
-                ('generated_by', models.CharField(choices=[('llm', 'LLM'), ('offline', 'Offline (extractive, no LLM)'), ('editor', 'Editor')], default='offline', max_length=10)),
-                ('edited_by_editor', models.BooleanField(default=False)),
-                ('needs_review', models.BooleanField(default=False)),
-                ('review_notes', models.TextField(blank=True, help_text='Quality and faithfulness flags.')),
-                ('removed_citations', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(default=0)),
+                ("content", models.JSONField(blank=True, default=dict)),
+                (
+                    "generated_by",
+                    models.CharField(
+                        choices=[
+                            ("llm", "LLM"),
+                            ("offline", "Offline (extractive, no LLM)"),
+                            ("editor", "Editor"),
+                        ],
+                        default="offline",
+                        max_length=10,
+                    ),
+                ),
+                ("edited_by_editor", models.BooleanField(default=False)),
+                ("needs_review", models.BooleanField(default=False)),
+                (
+                    "review_notes",
+                    models.TextField(
+                        blank=True, help_text="Quality and faithfulness flags."
+                    ),
+                ),
+                ("removed_citations", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DigestSource',
+            name="DigestSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
             ],
             options={
-                'ordering': ['number'],
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='LLMCall',
+            name="LLMCall",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('purpose', models.CharField(choices=[('classify', 'Classification'), ('summarize', 'Summary')], max_length=20)),
-                ('model', models.CharField(max_length=100)),
-                ('prompt_tokens', models.PositiveIntegerField(default=0)),
-                ('completion_tokens', models.PositiveIntegerField(default=0)),
-                ('latency_ms', models.PositiveIntegerField(default=0)),
-                ('cost_estimate', models.DecimalField(decimal_places=6, default=0, max_digits=10)),
-                ('cache_key', models.CharField(db_index=True, max_length=64)),
-                ('cached', models.BooleanField(default=False, help_text='Answered from the cache: no tokens spent.')),
-                ('response', models.JSONField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("classify", "Classification"),
+                            ("summarize", "Summary"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("model", models.CharField(max_length=100)),
+                ("prompt_tokens", models.PositiveIntegerField(default=0)),
+                ("completion_tokens", models.PositiveIntegerField(default=0)),
+                ("latency_ms", models.PositiveIntegerField(default=0)),
+                (
+                    "cost_estimate",
+                    models.DecimalField(decimal_places=6, default=0, max_digits=10),
+                ),
+                ("cache_key", models.CharField(db_index=True, max_length=64)),
+                (
+                    "cached",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Answered from the cache: no tokens spent.",
+                    ),
+                ),
+                ("response", models.JSONField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'LLM call',
-                'ordering': ['-created_at'],
+                "verbose_name": "LLM call",
+                "ordering": ["-created_at"],
             },
         ),
     ]

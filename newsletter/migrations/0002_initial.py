@@ -5,78 +5,123 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('ingestion', '0002_initial'),
-        ('newsletter', '0001_initial'),
-        ('subscribers', '0001_initial'),
+        ("ingestion", "0002_initial"),
+        ("newsletter", "0001_initial"),
+        ("subscribers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delivery',
-            name='subscriber',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='subscribers.subscriber'),
+            model_name="delivery",
+            name="subscriber",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="subscribers.subscriber",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='digest',
-            constraint=models.UniqueConstraint(fields=('date', 'edition'), name='one_digest_per_day_and_edition'),
+            model_name="digest",
+            constraint=models.UniqueConstraint(
+                fields=("date", "edition"), name="one_digest_per_day_and_edition"
+            ),
         ),
         migrations.AddField(
-            model_name='delivery',
-            name='digest',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='newsletter.digest'),
+            model_name="delivery",
+            name="digest",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="deliveries",
+                to="newsletter.digest",
+            ),
         ),
         migrations.AddField(
-            model_name='digestsection',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sections', to='newsletter.category'),
+            model_name="digestsection",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="sections",
+                to="newsletter.category",
+            ),
         ),
         migrations.AddField(
-            model_name='digestsection',
-            name='digest',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='newsletter.digest'),
+            model_name="digestsection",
+            name="digest",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sections",
+                to="newsletter.digest",
+            ),
         ),
         migrations.AddField(
-            model_name='digestsource',
-            name='article',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='ingestion.article'),
+            model_name="digestsource",
+            name="article",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, to="ingestion.article"
+            ),
         ),
         migrations.AddField(
-            model_name='digestsource',
-            name='section',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='newsletter.digestsection'),
+            model_name="digestsource",
+            name="section",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sources",
+                to="newsletter.digestsection",
+            ),
         ),
         migrations.AddField(
-            model_name='digestsection',
-            name='articles',
-            field=models.ManyToManyField(related_name='digest_sections', through='newsletter.DigestSource', to='ingestion.article'),
+            model_name="digestsection",
+            name="articles",
+            field=models.ManyToManyField(
+                related_name="digest_sections",
+                through="newsletter.DigestSource",
+                to="ingestion.article",
+            ),
         ),
         migrations.AddField(
-            model_name='llmcall',
-            name='digest',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='llm_call_log', to='newsletter.digest'),
+            model_name="llmcall",
+            name="digest",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="llm_call_log",
+                to="newsletter.digest",
+            ),
         ),
         migrations.AddIndex(
-            model_name='delivery',
-            index=models.Index(condition=models.Q(('status', 'sending')), fields=['claimed_at'], name='delivery_sending_claimed'),
+            model_name="delivery",
+            index=models.Index(
+                condition=models.Q(("status", "sending")),
+                fields=["claimed_at"],
+                name="delivery_sending_claimed",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delivery',
-            constraint=models.UniqueConstraint(fields=('digest', 'subscriber'), name='one_delivery_per_subscriber'),
+            model_name="delivery",
+            constraint=models.UniqueConstraint(
+                fields=("digest", "subscriber"), name="one_delivery_per_subscriber"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='digestsource',
-            constraint=models.UniqueConstraint(fields=('section', 'number'), name='one_source_per_number'),
+            model_name="digestsource",
+            constraint=models.UniqueConstraint(
+                fields=("section", "number"), name="one_source_per_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='digestsource',
-            constraint=models.UniqueConstraint(fields=('section', 'article'), name='one_number_per_article'),
+            model_name="digestsource",
+            constraint=models.UniqueConstraint(
+                fields=("section", "article"), name="one_number_per_article"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='digestsection',
-            constraint=models.UniqueConstraint(fields=('digest', 'category'), name='one_section_per_category'),
+            model_name="digestsection",
+            constraint=models.UniqueConstraint(
+                fields=("digest", "category"), name="one_section_per_category"
+            ),
         ),
     ]

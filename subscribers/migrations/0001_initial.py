@@ -6,32 +6,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('newsletter', '0001_initial'),
+        ("newsletter", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Subscriber',
+            name="Subscriber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('status', models.CharField(choices=[('pending', 'Pending confirmation'), ('active', 'Active'), ('unsubscribed', 'Unsubscribed'), ('bounced', 'Bounced'), ('complained', 'Complained')], default='pending', max_length=20)),
-                ('language', models.CharField(default='ko', max_length=5)),
-                ('is_paused', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('unsubscribed_at', models.DateTimeField(blank=True, null=True)),
-                ('soft_bounces', models.PositiveIntegerField(default=0)),
-                ('last_bounce_at', models.DateTimeField(blank=True, null=True)),
-                ('categories', models.ManyToManyField(blank=True, related_name='subscribers', to='newsletter.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending confirmation"),
+                            ("active", "Active"),
+                            ("unsubscribed", "Unsubscribed"),
+                            ("bounced", "Bounced"),
+                            ("complained", "Complained"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("language", models.CharField(default="ko", max_length=5)),
+                ("is_paused", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("unsubscribed_at", models.DateTimeField(blank=True, null=True)),
+                ("soft_bounces", models.PositiveIntegerField(default=0)),
+                ("last_bounce_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        blank=True, related_name="subscribers", to="newsletter.category"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['email'],
-                'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='unique_subscriber_email_ci')],
+                "ordering": ["email"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        django.db.models.functions.text.Lower("email"),
+                        name="unique_subscriber_email_ci",
+                    )
+                ],
             },
         ),
     ]

@@ -6,42 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('newsletter', '0002_initial'),
-        ('subscribers', '0001_initial'),
+        ("newsletter", "0002_initial"),
+        ("subscribers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subscriber',
-            name='unsubscribe_reason',
+            model_name="subscriber",
+            name="unsubscribe_reason",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.CreateModel(
-            name='TrackingEvent',
+            name="TrackingEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=255, unique=True)),
-                ('event_type', models.CharField(max_length=20)),
-                ('occurred_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('subscriber', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='tracking_events', to='subscribers.subscriber')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=255, unique=True)),
+                ("event_type", models.CharField(max_length=20)),
+                ("occurred_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "received_at",
+                    models.DateTimeField(default=django.utils.timezone.now),
+                ),
+                (
+                    "subscriber",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="tracking_events",
+                        to="subscribers.subscriber",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.CreateModel(
-            name='DeletedDeliveryCount',
+            name="DeletedDeliveryCount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(max_length=10)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('digest', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deleted_delivery_counts', to='newsletter.digest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                ("status", models.CharField(max_length=10)),
+                ("count", models.PositiveIntegerField(default=0)),
+                (
+                    "digest",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deleted_delivery_counts",
+                        to="newsletter.digest",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('digest', 'status'), name='one_deleted_count_per_status')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("digest", "status"), name="one_deleted_count_per_status"
+                    )
+                ],
             },
         ),
     ]

@@ -4,12 +4,19 @@ import pytest
 from django.urls import reverse
 
 from newsletter.models import Category, Delivery, Digest, DigestSection
-from tests.factories import ArticleFactory, DigestFactory, SubscriberFactory, make_section
+from tests.factories import (
+    ArticleFactory,
+    DigestFactory,
+    SubscriberFactory,
+    make_section,
+)
 
 
 @pytest.fixture
 def editor_client(client, django_user_model, defaults):
-    editor = django_user_model.objects.create_superuser("editor", "editor@example.com", "pw")
+    editor = django_user_model.objects.create_superuser(
+        "editor", "editor@example.com", "pw"
+    )
     client.force_login(editor)
     return client
 
@@ -18,7 +25,9 @@ def editor_client(client, django_user_model, defaults):
 def ready_digest(defaults):
     digest = DigestFactory(status=Digest.Status.READY, chart_png=b"\x89PNG...")
     articles = [ArticleFactory(title=f"Model news {n}") for n in range(2)]
-    section = make_section(digest, Category.objects.get(slug="llm"), articles, generated_by="offline")
+    section = make_section(
+        digest, Category.objects.get(slug="llm"), articles, generated_by="offline"
+    )
     return digest, section
 
 
@@ -29,17 +38,27 @@ def test_editor_edits_a_section_and_rebuild_keeps_it(editor_client, ready_digest
     assert page.status_code == 200
     assert "OpenAI가 새 모델을 공개했다. [1]" in page.content.decode()
 
-    response = editor_client.post(url, {
-        "topics": "첫 주제\n\n둘째 주제",
-        "events": "모델이 나왔다 [2]\n가격이 내렸다 [1][2]",
-        "economy": "비용 하락", "politics_society": "", "science_technology": "속도 향상",
-        "final_summary": "한 줄 요약",
-        "needs_review": "", "review_notes": "",
-        "sources-TOTAL_FORMS": "2", "sources-INITIAL_FORMS": "2",
-        "sources-MIN_NUM_FORMS": "0", "sources-MAX_NUM_FORMS": "1000",
-        "sources-0-id": section.sources.all()[0].id, "sources-0-section": section.id,
-        "sources-1-id": section.sources.all()[1].id, "sources-1-section": section.id,
-    })
+    response = editor_client.post(
+        url,
+        {
+            "topics": "첫 주제\n\n둘째 주제",
+            "events": "모델이 나왔다 [2]\n가격이 내렸다 [1][2]",
+            "economy": "비용 하락",
+            "politics_society": "",
+            "science_technology": "속도 향상",
+            "final_summary": "한 줄 요약",
+            "needs_review": "",
+            "review_notes": "",
+            "sources-TOTAL_FORMS": "2",
+            "sources-INITIAL_FORMS": "2",
+            "sources-MIN_NUM_FORMS": "0",
+            "sources-MAX_NUM_FORMS": "1000",
+            "sources-0-id": section.sources.all()[0].id,
+            "sources-0-section": section.id,
+            "sources-1-id": section.sources.all()[1].id,
+            "sources-1-section": section.id,
+        },
+    )
 
     assert response.status_code == 302, response.content.decode()[:2000]
     section.refresh_from_db()
@@ -52,17 +71,28 @@ def test_editor_edits_a_section_and_rebuild_keeps_it(editor_client, ready_digest
     assert section.content["impact"]["science_technology"] == "속도 향상"
 
 
-def test_editor_cannot_cite_a_source_the_section_does_not_have(editor_client, ready_digest):
+def test_editor_cannot_cite_a_source_the_section_does_not_have(
+    editor_client, ready_digest
+):
     digest, section = ready_digest
     url = reverse("admin:newsletter_digestsection_change", args=[section.id])
     before = section.content
 
-    response = editor_client.post(url, {
-        "topics": "", "events": "없는 출처 [7]", "economy": "", "politics_society": "",
-        "science_technology": "", "final_summary": "",
-        "sources-TOTAL_FORMS": "0", "sources-INITIAL_FORMS": "0",
-        "sources-MIN_NUM_FORMS": "0", "sources-MAX_NUM_FORMS": "1000",
-    })
+    response = editor_client.post(
+        url,
+        {
+            "topics": "",
+            "events": "없는 출처 [7]",
+            "economy": "",
+            "politics_society": "",
+            "science_technology": "",
+            "final_summary": "",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+            "sources-MIN_NUM_FORMS": "0",
+            "sources-MAX_NUM_FORMS": "1000",
+        },
+    )
 
     assert response.status_code == 200
     assert "[7] is not a source of this section" in response.content.decode()
@@ -75,11 +105,15 @@ def test_editor_approves_then_sends_once(editor_client, ready_digest, mailoutbox
     SubscriberFactory(email="reader@example.com")
     changelist = reverse("admin:newsletter_digest_changelist")
 
-    editor_client.post(changelist, {"action": "approve", "_selected_action": [digest.id]})
+    editor_client.post(
+        changelist, {"action": "approve", "_selected_action": [digest.id]}
+    )
     digest.refresh_from_db()
     assert digest.status == Digest.Status.APPROVED
     for _ in range(2):
-        editor_client.post(changelist, {"action": "send_now", "_selected_action": [digest.id]})
+        editor_client.post(
+            changelist, {"action": "send_now", "_selected_action": [digest.id]}
+        )
 
     assert [m.to for m in mailoutbox] == [["reader@example.com"]]
     assert Delivery.objects.get().status == Delivery.Status.SENT
@@ -87,12 +121,16 @@ def test_editor_approves_then_sends_once(editor_client, ready_digest, mailoutbox
     assert digest.status == Digest.Status.SENT
 
 
-def test_digest_page_in_admin_shows_chart_counts_and_sections(editor_client, ready_digest):
+def test_digest_page_in_admin_shows_chart_counts_and_sections(
+    editor_client, ready_digest
+):
     digest, section = ready_digest
     digest.category_counts = {"llm": 2, "others": 5}
     digest.save()
 
-    page = editor_client.get(reverse("admin:newsletter_digest_change", args=[digest.id]))
+    page = editor_client.get(
+        reverse("admin:newsletter_digest_change", args=[digest.id])
+    )
 
     body = page.content.decode()
     assert page.status_code == 200
@@ -109,5 +147,8 @@ def test_category_list_counts_articles_and_review_queue(editor_client, defaults)
     page = editor_client.get(reverse("admin:newsletter_category_changelist"))
 
     assert page.status_code == 200
-    assert f"category__id__exact={llm.id}&needs_review__exact=1\">1</a>" in page.content.decode()
+    assert (
+        f'category__id__exact={llm.id}&needs_review__exact=1">1</a>'
+        in page.content.decode()
+    )
     assert DigestSection.objects.count() == 0

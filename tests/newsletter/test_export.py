@@ -23,13 +23,23 @@ def test_export_writes_report_and_chart_in_the_reference_shape(defaults, tmp_pat
     path = export.export_digest(digest, tmp_path)
 
     assert path == tmp_path / "2026-08-22" / "News_2026-08-22_report.md"
-    assert (tmp_path / "2026-08-22" / "news_2026-08-22.png").read_bytes() == b"\x89PNG fake"
+    assert (
+        tmp_path / "2026-08-22" / "news_2026-08-22.png"
+    ).read_bytes() == b"\x89PNG fake"
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines()
     assert lines[0] == REFERENCE_FIRST_LINE
     # Editor order (position), not insertion order.
-    assert re.findall(r"^## .*$", text, re.M) == ["## 🩵 AI business insight", "## 🧠 LLM"]
-    for part in ("1. **주요 주제**:", "2. **주요 사건**:", "3. **영향 분석**:", "4. **최종 요약**:"):
+    assert re.findall(r"^## .*$", text, re.M) == [
+        "## 🩵 AI business insight",
+        "## 🧠 LLM",
+    ]
+    for part in (
+        "1. **주요 주제**:",
+        "2. **주요 사건**:",
+        "3. **영향 분석**:",
+        "4. **최종 요약**:",
+    ):
         assert text.count(part) == 2
     assert text.count("**요약:**") == 2 and text.count("**출처:**") == 2
     assert "   - **경제**: 가격 경쟁이 심해진다." in lines
@@ -43,10 +53,16 @@ def test_export_writes_report_and_chart_in_the_reference_shape(defaults, tmp_pat
     ]
 
 
-def test_export_keeps_structure_when_titles_hold_newlines_and_markup(defaults, tmp_path):
+def test_export_keeps_structure_when_titles_hold_newlines_and_markup(
+    defaults, tmp_path
+):
     digest = DigestFactory()
-    article = ArticleFactory(title="Line one\n## not a heading", url="https://example.com/x")
-    make_section(digest, Category.objects.get(slug="llm"), [article], generated_by="offline")
+    article = ArticleFactory(
+        title="Line one\n## not a heading", url="https://example.com/x"
+    )
+    make_section(
+        digest, Category.objects.get(slug="llm"), [article], generated_by="offline"
+    )
 
     text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
 
@@ -57,18 +73,28 @@ def test_export_keeps_structure_when_titles_hold_newlines_and_markup(defaults, t
 
 def test_english_digest_uses_english_labels(defaults, tmp_path):
     digest = DigestFactory(language="en")
-    make_section(digest, Category.objects.get(slug="llm"), [ArticleFactory()], generated_by="llm")
+    make_section(
+        digest, Category.objects.get(slug="llm"), [ArticleFactory()], generated_by="llm"
+    )
 
     text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
 
-    assert "**Summary:**" in text and "1. **Main topics**:" in text and "**Sources:**" in text
+    assert (
+        "**Summary:**" in text
+        and "1. **Main topics**:" in text
+        and "**Sources:**" in text
+    )
     assert Digest.objects.count() == 1
 
 
 def test_inline_citation_markers_are_not_repeated(defaults, tmp_path):
     digest = DigestFactory()
-    content = {"topics": [], "events": [{"text": "A[1] and B [2].", "citations": [1, 2, 3]}],
-               "impact": {}, "final_summary": []}
+    content = {
+        "topics": [],
+        "events": [{"text": "A[1] and B [2].", "citations": [1, 2, 3]}],
+        "impact": {},
+        "final_summary": [],
+    }
     articles = [ArticleFactory() for _ in range(3)]
     make_section(digest, Category.objects.get(slug="llm"), articles, content=content)
 

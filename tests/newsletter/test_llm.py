@@ -6,7 +6,10 @@ from pydantic import BaseModel
 
 from newsletter import llm, prompts
 from newsletter.models import Category, Digest, LLMCall
-from tests.newsletter.test_llm_support import fake_llm_fixture, make_articles  # noqa: F401
+from tests.newsletter.test_llm_support import (  # noqa: F401
+    fake_llm_fixture,
+    make_articles,
+)
 
 
 class Echo(BaseModel):

@@ -28,8 +28,12 @@ def ingest_snapshot(defaults, settings):
                     continue
                 Source.objects.update_or_create(
                     name=feed.name,
-                    defaults={"url": feed.url, "language": feed.language, "etag": "",
-                              "last_modified": ""},
+                    defaults={
+                        "url": feed.url,
+                        "language": feed.language,
+                        "etag": "",
+                        "last_modified": "",
+                    },
                 )
             return ingestion_services.ingest()
 
@@ -37,7 +41,11 @@ def ingest_snapshot(defaults, settings):
 
 
 def _section_article_ids(digest: Digest) -> set[int]:
-    return set(DigestSource.objects.filter(section__digest=digest).values_list("article_id", flat=True))
+    return set(
+        DigestSource.objects.filter(section__digest=digest).values_list(
+            "article_id", flat=True
+        )
+    )
 
 
 def test_build_digest_twice_updates_the_same_digest_in_place(ingest_snapshot):
@@ -50,7 +58,10 @@ def test_build_digest_twice_updates_the_same_digest_in_place(ingest_snapshot):
 
     assert second.id == first.id
     assert Digest.objects.count() == 1
-    assert list(second.sections.values_list("category__slug", "content")) == sections_before
+    assert (
+        list(second.sections.values_list("category__slug", "content"))
+        == sections_before
+    )
     assert _section_article_ids(second) == sources_before
     assert second.status == Digest.Status.APPROVED
     assert second.chart_png.startswith(b"\x89PNG")
@@ -64,7 +75,9 @@ def test_every_section_cites_only_articles_of_its_own_category(ingest_snapshot):
 
     assert digest.sections.count() >= 3
     for section in digest.sections.all():
-        categories = {s.article.category_id for s in section.sources.select_related("article")}
+        categories = {
+            s.article.category_id for s in section.sources.select_related("article")
+        }
         assert categories == {section.category_id}
         numbers = [s.number for s in section.sources.all()]
         assert numbers == list(range(1, len(numbers) + 1))
@@ -96,7 +109,9 @@ def test_second_day_covers_only_articles_first_seen_since_the_first(ingest_snaps
     assert not day1_ids & day2_ids
     assert day2.window_start == day1.window_end
     new_ids = set(
-        Article.objects.filter(first_seen_at__gt=day1.window_end).values_list("id", flat=True)
+        Article.objects.filter(first_seen_at__gt=day1.window_end).values_list(
+            "id", flat=True
+        )
     )
     assert day2_ids <= new_ids
 
@@ -105,9 +120,14 @@ def test_others_are_counted_but_never_get_a_section(defaults):
     from tests.factories import ArticleFactory, SourceFactory
 
     source = SourceFactory()
-    ArticleFactory(source=source, title="A recipe for sourdough bread", text="Flour, water, salt.")
-    ArticleFactory(source=source, title="OpenAI releases a new GPT language model",
-                   text="The new LLM chatbot improves reasoning benchmarks.")
+    ArticleFactory(
+        source=source, title="A recipe for sourdough bread", text="Flour, water, salt."
+    )
+    ArticleFactory(
+        source=source,
+        title="OpenAI releases a new GPT language model",
+        text="The new LLM chatbot improves reasoning benchmarks.",
+    )
 
     digest = services.build_digest(DAY2)
 
@@ -121,7 +141,9 @@ def test_rebuild_keeps_a_section_the_editor_edited(ingest_snapshot):
     digest = services.build_digest(DAY2)
     section = digest.sections.first()
     edited = {**section.content, "final_summary": ["편집자가 고친 문장."]}
-    DigestSection.objects.filter(id=section.id).update(content=edited, edited_by_editor=True)
+    DigestSection.objects.filter(id=section.id).update(
+        content=edited, edited_by_editor=True
+    )
 
     services.build_digest(DAY2)
 
@@ -164,7 +186,9 @@ def test_offline_digest_says_it_was_written_without_an_llm(ingest_snapshot):
     assert set(digest.sections.values_list("generated_by", flat=True)) == {"offline"}
 
 
-def test_load_defaults_schedules_the_daily_run_once_and_keeps_editor_changes(defaults, settings):
+def test_load_defaults_schedules_the_daily_run_once_and_keeps_editor_changes(
+    defaults, settings
+):
     from django_celery_beat.models import PeriodicTask
 
     daily = PeriodicTask.objects.get(task="newsletter.jobs.run_daily")
@@ -177,10 +201,14 @@ def test_load_defaults_schedules_the_daily_run_once_and_keeps_editor_changes(def
 
     assert PeriodicTask.objects.filter(task="newsletter.jobs.run_daily").count() == 1
     assert PeriodicTask.objects.get(task="newsletter.jobs.run_daily").enabled is False
-    assert PeriodicTask.objects.filter(task="newsletter.tasks.sweep_stale_deliveries").exists()
+    assert PeriodicTask.objects.filter(
+        task="newsletter.tasks.sweep_stale_deliveries"
+    ).exists()
 
 
-def test_a_ready_digest_is_released_when_its_review_window_expires(ingest_snapshot, settings):
+def test_a_ready_digest_is_released_when_its_review_window_expires(
+    ingest_snapshot, settings
+):
     import time_machine
     from django.utils import timezone
 
@@ -206,7 +234,9 @@ def test_a_ready_digest_is_released_when_its_review_window_expires(ingest_snapsh
     assert delivery.status == Delivery.Status.SENT, delivery.error
 
 
-def test_digest_with_an_llm_is_cited_costed_and_free_to_rebuild(ingest_snapshot, settings):
+def test_digest_with_an_llm_is_cited_costed_and_free_to_rebuild(
+    ingest_snapshot, settings
+):
     from tests.fakes.openai_server import FakeOpenAI
 
     ingest_snapshot("2026-08-22")
@@ -224,10 +254,14 @@ def test_digest_with_an_llm_is_cited_costed_and_free_to_rebuild(ingest_snapshot,
 
     digest.refresh_from_db()
     assert digest.generated_by == "llm"
-    assert tokens_first > 0 and digest.completion_tokens > 0 and digest.cost_estimate > 0
+    assert (
+        tokens_first > 0 and digest.completion_tokens > 0 and digest.cost_estimate > 0
+    )
     window = len(services.digest_articles(digest))
     assert len(fake.requests_for("Briefing")) == digest.sections.count()
-    assert calls_first - digest.sections.count() == -(-window // 25)  # one call per 25 articles
+    assert calls_first - digest.sections.count() == -(
+        -window // 25
+    )  # one call per 25 articles
     assert calls_second == 0
     for section in digest.sections.all():
         numbers = set(section.sources.values_list("number", flat=True))

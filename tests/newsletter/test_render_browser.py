@@ -33,10 +33,11 @@ def _fontconfig_with_hangul(directory: Path) -> dict:
 
 
 def test_digest_email_renders_in_chromium_on_desktop_and_phone_in_dark_mode(
-    defaults, tmp_path
+    defaults, tmp_path, monkeypatch
 ):
     sync_api = pytest.importorskip("playwright.sync_api")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # Playwright's sync API runs an event loop in this thread; the ORM calls are safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     digest = build_digest(
         slugs=("llm", "multimodal", "policy-safety"),
         content=long_content,

@@ -28,7 +28,9 @@ def link_from(message, name: str) -> str:
     return match.group(1)
 
 
-def make_subscriber(email="alice@example.com", *, status=Subscriber.Status.ACTIVE, **fields):
+def make_subscriber(
+    email="alice@example.com", *, status=Subscriber.Status.ACTIVE, **fields
+):
     return Subscriber.objects.create(email=email, status=status, **fields)
 
 

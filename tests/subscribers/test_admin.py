@@ -8,7 +8,9 @@ from tests.subscribers.conftest import make_subscriber
 def test_admin_lists_subscribers_and_erases_with_counts(admin_client, categories):
     alice = make_subscriber("alice@example.com")
     digest = Digest.objects.create(date="2024-11-09", status=Digest.Status.SENT)
-    Delivery.objects.create(digest=digest, subscriber=alice, status=Delivery.Status.SENT)
+    Delivery.objects.create(
+        digest=digest, subscriber=alice, status=Delivery.Status.SENT
+    )
     url = reverse("admin:subscribers_subscriber_changelist")
     assert "alice@example.com" in admin_client.get(url).content.decode()
     admin_client.post(url, {"action": "erase_selected", "_selected_action": [alice.id]})
@@ -19,7 +21,9 @@ def test_admin_lists_subscribers_and_erases_with_counts(admin_client, categories
 def test_admin_unsubscribe_action(admin_client, categories):
     bob = make_subscriber("bob@example.com")
     url = reverse("admin:subscribers_subscriber_changelist")
-    admin_client.post(url, {"action": "unsubscribe_selected", "_selected_action": [bob.id]})
+    admin_client.post(
+        url, {"action": "unsubscribe_selected", "_selected_action": [bob.id]}
+    )
     bob.refresh_from_db()
     assert bob.status == Subscriber.Status.UNSUBSCRIBED
     assert bob.unsubscribe_reason == "admin"

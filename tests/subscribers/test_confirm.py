@@ -1,7 +1,7 @@
-from django.utils.html import escape
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from newsletter.models import Digest
 from subscribers import tokens
@@ -10,8 +10,15 @@ from tests.subscribers.conftest import link_from, make_subscriber, token_for
 
 
 def subscribe(client, email, categories, language="en"):
-    client.post("/", {"email": email, "language": language, "website": "",
-                      "categories": [c.id for c in categories]})
+    client.post(
+        "/",
+        {
+            "email": email,
+            "language": language,
+            "website": "",
+            "categories": [c.id for c in categories],
+        },
+    )
 
 
 def test_confirmation_link_activates_and_shows_the_chosen_categories(
@@ -45,7 +52,9 @@ def test_confirmation_sends_one_welcome_email_with_the_latest_digest(
     assert welcome.subject == "Welcome to Daily AI Insights"
     assert "/digests/2024-11-09/" in welcome.body
     assert "/preferences/" in welcome.body
-    assert welcome.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert (
+        welcome.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    )
 
 
 def test_tampered_confirmation_token_changes_nothing(client, categories, mailoutbox):
@@ -55,14 +64,18 @@ def test_tampered_confirmation_token_changes_nothing(client, categories, mailout
     tampered = token[:-3] + ("aaa" if token[-3:] != "aaa" else "bbb")
     response = client.get(reverse("subscribers:confirm", args=[tampered]))
     assert response.status_code == 400
-    assert "이 링크는 사용할 수 없습니다" in response.content.decode()  # Korean by default
+    assert (
+        "이 링크는 사용할 수 없습니다" in response.content.decode()
+    )  # Korean by default
     assert Subscriber.objects.get().status == Subscriber.Status.PENDING
 
 
 def test_token_for_another_purpose_cannot_confirm(client, categories):
     subscriber = make_subscriber(status=Subscriber.Status.PENDING)
     for purpose in (tokens.PREFERENCES, tokens.UNSUBSCRIBE):
-        response = client.get(reverse("subscribers:confirm", args=[token_for(subscriber, purpose)]))
+        response = client.get(
+            reverse("subscribers:confirm", args=[token_for(subscriber, purpose)])
+        )
         assert response.status_code == 400
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.PENDING
@@ -94,7 +107,12 @@ def test_old_confirmation_link_cannot_undo_an_unsubscribe(client, categories):
         client.get(reverse("subscribers:confirm", args=[token]))
         subscriber.refresh_from_db()
         assert subscriber.status == Subscriber.Status.ACTIVE
-        client.post(reverse("subscribers:unsubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]))
+        client.post(
+            reverse(
+                "subscribers:unsubscribe",
+                args=[token_for(subscriber, tokens.UNSUBSCRIBE)],
+            )
+        )
     with time_machine.travel(timezone.now() + timezone.timedelta(hours=2)):
         response = client.get(reverse("subscribers:confirm", args=[token]))
     assert response.status_code == 404
@@ -102,7 +120,9 @@ def test_old_confirmation_link_cannot_undo_an_unsubscribe(client, categories):
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
 
 
-def test_markup_in_category_names_is_escaped_on_pages_and_in_emails(client, categories, mailoutbox):
+def test_markup_in_category_names_is_escaped_on_pages_and_in_emails(
+    client, categories, mailoutbox
+):
     hostile = categories[0]
     hostile.name = '<script>alert("c")</script>'
     hostile.save()
@@ -115,8 +135,12 @@ def test_markup_in_category_names_is_escaped_on_pages_and_in_emails(client, cate
         assert "<script>alert" not in message.alternatives[0][0]
 
 
-def test_welcome_links_to_a_papers_only_day_with_its_edition(client, categories, mailoutbox):
-    Digest.objects.create(date="2024-11-09", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT)
+def test_welcome_links_to_a_papers_only_day_with_its_edition(
+    client, categories, mailoutbox
+):
+    Digest.objects.create(
+        date="2024-11-09", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT
+    )
     subscribe(client, "alice@example.com", categories)
     client.get(link_from(mailoutbox[0], "confirm"))
     assert "/digests/2024-11-09/?edition=papers" in mailoutbox[1].body

@@ -17,7 +17,9 @@ def test_browser_language_english_gets_english_pages(client, categories):
 
 
 def test_language_switch_remembers_the_choice_and_returns(client, categories):
-    response = client.get(reverse("newsletter:set_language", args=["en"]), {"next": "/archive/"})
+    response = client.get(
+        reverse("newsletter:set_language", args=["en"]), {"next": "/archive/"}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/archive/"
     page = client.get("/").content.decode()
@@ -28,25 +30,37 @@ def test_language_switch_remembers_the_choice_and_returns(client, categories):
 
 def test_language_switch_refuses_to_redirect_elsewhere(client, categories):
     response = client.get(
-        reverse("newsletter:set_language", args=["en"]), {"next": "https://evil.example/"}
+        reverse("newsletter:set_language", args=["en"]),
+        {"next": "https://evil.example/"},
     )
     assert response["Location"] == "/"
-    assert client.get(reverse("newsletter:set_language", args=["xx"])).status_code == 404
+    assert (
+        client.get(reverse("newsletter:set_language", args=["xx"])).status_code == 404
+    )
 
 
 def test_emails_follow_the_subscriber_language(client, categories, mailoutbox):
     english = make_subscriber("en@example.com", language="en")
     korean = make_subscriber("ko@example.com", language="ko")
     for subscriber in (english, korean):
-        client.post("/", {"email": subscriber.email, "language": subscriber.language,
-                          "categories": [categories[0].id], "website": ""})
+        client.post(
+            "/",
+            {
+                "email": subscriber.email,
+                "language": subscriber.language,
+                "categories": [categories[0].id],
+                "website": "",
+            },
+        )
     assert mailoutbox[0].subject == "Manage your Daily AI Insights subscription"
     assert mailoutbox[1].subject == "Daily AI Insights 구독 관리"
 
 
 def test_preferences_page_in_english(client, categories):
     subscriber = make_subscriber()
-    url = reverse("subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)])
+    url = reverse(
+        "subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)]
+    )
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Export my data (JSON)" in page
 

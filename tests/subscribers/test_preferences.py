@@ -10,7 +10,9 @@ from tests.subscribers.conftest import make_subscriber, token_for
 
 
 def prefs_url(subscriber):
-    return reverse("subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)])
+    return reverse(
+        "subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)]
+    )
 
 
 def test_preferences_page_shows_current_choices(client, categories):
@@ -25,8 +27,14 @@ def test_preferences_page_shows_current_choices(client, categories):
 def test_changing_categories_and_language_is_stored(client, categories):
     subscriber = make_subscriber(language="ko")
     url = prefs_url(subscriber)
-    response = client.post(url, {"action": "save", "language": "en",
-                                 "categories": [categories[3].id, categories[4].id]})
+    response = client.post(
+        url,
+        {
+            "action": "save",
+            "language": "en",
+            "categories": [categories[3].id, categories[4].id],
+        },
+    )
     assert response.status_code == 302
     assert response["Location"] == f"{url}?done=saved"
     subscriber.refresh_from_db()
@@ -76,7 +84,9 @@ def test_preferences_forms_need_csrf(categories):
 
 def test_unsubscribe_token_cannot_open_preferences(client, categories):
     subscriber = make_subscriber()
-    url = reverse("subscribers:preferences", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+    url = reverse(
+        "subscribers:preferences", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
+    )
     assert client.get(url).status_code == 400
     response = client.post(url, {"action": "pause"})
     assert response.status_code == 400
@@ -86,8 +96,12 @@ def test_unsubscribe_token_cannot_open_preferences(client, categories):
 
 def test_token_of_another_address_with_the_same_id_is_refused(client, categories):
     subscriber = make_subscriber()
-    forged = tokens.make_token(subscriber.id, tokens.PREFERENCES, email="mallory@example.com")
-    response = client.post(reverse("subscribers:preferences", args=[forged]), {"action": "pause"})
+    forged = tokens.make_token(
+        subscriber.id, tokens.PREFERENCES, email="mallory@example.com"
+    )
+    response = client.post(
+        reverse("subscribers:preferences", args=[forged]), {"action": "pause"}
+    )
     assert response.status_code == 404
     subscriber.refresh_from_db()
     assert subscriber.is_paused is False
@@ -106,13 +120,23 @@ def _with_history(categories):
     subscriber.categories.set(categories[:1])
     first = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     second = Digest.objects.create(date="2024-11-09", status=Digest.Status.SENT)
-    Delivery.objects.create(digest=first, subscriber=subscriber, status=Delivery.Status.SENT,
-                            esp_message_id="<m1@example>")
-    Delivery.objects.create(digest=second, subscriber=subscriber, status=Delivery.Status.FAILED,
-                            error="mailbox full")
+    Delivery.objects.create(
+        digest=first,
+        subscriber=subscriber,
+        status=Delivery.Status.SENT,
+        esp_message_id="<m1@example>",
+    )
+    Delivery.objects.create(
+        digest=second,
+        subscriber=subscriber,
+        status=Delivery.Status.FAILED,
+        error="mailbox full",
+    )
     bob = make_subscriber("bob@example.com")
     Delivery.objects.create(digest=first, subscriber=bob, status=Delivery.Status.SENT)
-    TrackingEvent.objects.create(event_id="postmark:1", event_type="soft", subscriber=subscriber)
+    TrackingEvent.objects.create(
+        event_id="postmark:1", event_type="soft", subscriber=subscriber
+    )
     return subscriber, first, second
 
 
@@ -151,7 +175,9 @@ def test_delete_me_erases_the_subscriber_and_keeps_only_counts(client, categorie
     assert not Subscriber.objects.filter(email__iexact="alice@example.com").exists()
     assert not Delivery.objects.filter(subscriber_id=subscriber.id).exists()
     assert Delivery.objects.filter(subscriber__email="bob@example.com").count() == 1
-    counts = {(c.digest_id, c.status): c.count for c in DeletedDeliveryCount.objects.all()}
+    counts = {
+        (c.digest_id, c.status): c.count for c in DeletedDeliveryCount.objects.all()
+    }
     assert counts == {(first.id, "sent"): 1, (second.id, "failed"): 1}
     assert TrackingEvent.objects.get(event_id="postmark:1").subscriber is None
     # The old link now leads nowhere, and changes nothing.
@@ -164,7 +190,9 @@ def test_deleting_two_subscribers_adds_up_their_counts(categories):
     digest = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     for email in ("a@example.com", "b@example.com"):
         s = make_subscriber(email)
-        Delivery.objects.create(digest=digest, subscriber=s, status=Delivery.Status.SENT)
+        Delivery.objects.create(
+            digest=digest, subscriber=s, status=Delivery.Status.SENT
+        )
         assert services.delete_subscriber(s.id) is True
         assert services.delete_subscriber(s.id) is False
     assert DeletedDeliveryCount.objects.get(digest=digest, status="sent").count == 2

@@ -1,6 +1,6 @@
-from django.utils.html import escape
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from subscribers import services
 from subscribers.models import Subscriber
@@ -24,7 +24,9 @@ def test_subscribe_page_offers_every_digest_category_checked(client, categories)
     assert "csrfmiddlewaretoken" in page
 
 
-def test_subscribe_creates_pending_subscriber_and_sends_confirmation(client, categories, mailoutbox):
+def test_subscribe_creates_pending_subscriber_and_sends_confirmation(
+    client, categories, mailoutbox
+):
     response = post(client, "  Alice@Example.COM ", categories[:2], language="en")
     assert response.status_code == 302
     assert response["Location"] == reverse("subscribers:check_email")
@@ -52,7 +54,9 @@ def test_choosing_every_category_is_stored_as_all(client, categories):
     assert Subscriber.objects.get().categories.count() == 0
 
 
-def test_known_and_unknown_addresses_get_the_same_answer(client, categories, mailoutbox):
+def test_known_and_unknown_addresses_get_the_same_answer(
+    client, categories, mailoutbox
+):
     make_subscriber("known@example.com")
     known = post(client, "known@example.com", categories)
     unknown = post(client, "new@example.com", categories)
@@ -63,7 +67,9 @@ def test_known_and_unknown_addresses_get_the_same_answer(client, categories, mai
     assert page_known == page_unknown
 
 
-def test_active_subscriber_asking_again_gets_a_manage_email(client, categories, mailoutbox):
+def test_active_subscriber_asking_again_gets_a_manage_email(
+    client, categories, mailoutbox
+):
     subscriber = make_subscriber("known@example.com", language="en")
     subscriber.categories.set(categories[:1])
     post(client, "KNOWN@example.com", categories[2:4])
@@ -78,7 +84,9 @@ def test_active_subscriber_asking_again_gets_a_manage_email(client, categories, 
 
 
 def test_honeypot_submission_stores_and_sends_nothing(client, categories, mailoutbox):
-    response = post(client, "bot@example.com", categories, website="http://spam.example")
+    response = post(
+        client, "bot@example.com", categories, website="http://spam.example"
+    )
     assert response.status_code == 302
     assert Subscriber.objects.count() == 0
     assert mailoutbox == []
@@ -95,7 +103,9 @@ def test_honeypot_submission_stores_and_sends_nothing(client, categories, mailou
         "<script>@example.com",
     ],
 )
-def test_invalid_addresses_are_refused_with_a_message(client, categories, mailoutbox, email):
+def test_invalid_addresses_are_refused_with_a_message(
+    client, categories, mailoutbox, email
+):
     response = post(client, email, categories)
     assert response.status_code == 200
     assert "errorlist" in response.content.decode()
@@ -121,8 +131,10 @@ def test_post_without_csrf_token_is_refused(categories, mailoutbox):
     from django.test import Client
 
     strict = Client(enforce_csrf_checks=True)
-    response = strict.post(URL, {"email": "a@example.com", "language": "ko",
-                                 "categories": [categories[0].id]})
+    response = strict.post(
+        URL,
+        {"email": "a@example.com", "language": "ko", "categories": [categories[0].id]},
+    )
     assert response.status_code == 403
     assert Subscriber.objects.count() == 0
 
@@ -131,12 +143,17 @@ def test_per_address_rate_limit_stops_emails_but_not_the_answer(
     client, categories, mailoutbox, settings
 ):
     settings.SUBSCRIBE_RATE_PER_ADDRESS = 2
-    responses = [post(client, "alice@example.com", categories, ip=f"198.51.100.{i}") for i in range(5)]
+    responses = [
+        post(client, "alice@example.com", categories, ip=f"198.51.100.{i}")
+        for i in range(5)
+    ]
     assert {r.status_code for r in responses} == {302}
     assert len(mailoutbox) == 2
 
 
-def test_per_ip_rate_limit_applies_across_addresses(client, categories, mailoutbox, settings):
+def test_per_ip_rate_limit_applies_across_addresses(
+    client, categories, mailoutbox, settings
+):
     settings.SUBSCRIBE_RATE_PER_IP = 3
     for i in range(6):
         post(client, f"user{i}@example.com", categories, ip="192.0.2.1")
@@ -171,7 +188,9 @@ def test_normalize_email(raw, expected):
     assert services.normalize_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["a@b.com\nX: y", "a@b.com\r", "no-at-sign", "", "a@\x00b.com"])
+@pytest.mark.parametrize(
+    "raw", ["a@b.com\nX: y", "a@b.com\r", "no-at-sign", "", "a@\x00b.com"]
+)
 def test_normalize_email_refuses(raw):
     with pytest.raises(ValueError):
         services.normalize_email(raw)
@@ -179,29 +198,49 @@ def test_normalize_email_refuses(raw):
 
 def test_subscribe_service_refuses_header_injection(categories, mailoutbox):
     with pytest.raises(ValueError):
-        services.subscribe("a@example.com\nBcc: b@example.com", categories=None, language="ko")
+        services.subscribe(
+            "a@example.com\nBcc: b@example.com", categories=None, language="ko"
+        )
     assert Subscriber.objects.count() == 0
     assert mailoutbox == []
 
 
-def test_behind_a_proxy_the_configured_header_is_the_client(client, categories, mailoutbox, settings):
+def test_behind_a_proxy_the_configured_header_is_the_client(
+    client, categories, mailoutbox, settings
+):
     settings.SUBSCRIBE_RATE_PER_IP = 1
     settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
     for i, ip in enumerate(["198.51.100.1", "198.51.100.2", "198.51.100.2"]):
-        client.post(URL, {"email": f"p{i}@example.com", "language": "ko", "website": "",
-                          "categories": [categories[0].id]},
-                    REMOTE_ADDR="10.0.0.1", HTTP_X_REAL_IP=ip)
-    assert len(mailoutbox) == 2  # two visitors behind one proxy, the second over its limit
+        client.post(
+            URL,
+            {
+                "email": f"p{i}@example.com",
+                "language": "ko",
+                "website": "",
+                "categories": [categories[0].id],
+            },
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_REAL_IP=ip,
+        )
+    assert (
+        len(mailoutbox) == 2
+    )  # two visitors behind one proxy, the second over its limit
 
 
-def test_mail_server_down_still_gives_the_neutral_answer(client, categories, settings, caplog):
+def test_mail_server_down_still_gives_the_neutral_answer(
+    client, categories, settings, caplog
+):
     import socket
 
     with socket.socket() as s:  # a port with nothing listening
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 2
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = (
+        "127.0.0.1",
+        port,
+        2,
+    )
     response = post(client, "alice@example.com", categories)
     assert response.status_code == 302
     assert Subscriber.objects.get().status == Subscriber.Status.PENDING

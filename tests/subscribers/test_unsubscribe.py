@@ -7,7 +7,9 @@ from tests.subscribers.conftest import make_subscriber, token_for
 
 
 def unsubscribe_url(subscriber):
-    return reverse("subscribers:unsubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+    return reverse(
+        "subscribers:unsubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
+    )
 
 
 def tampered(token):
@@ -15,7 +17,9 @@ def tampered(token):
 
 
 def one_click_url(subscriber):
-    return reverse("subscribers:one_click", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+    return reverse(
+        "subscribers:one_click", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
+    )
 
 
 def test_unsubscribe_get_only_shows_a_button(client, categories):
@@ -56,12 +60,18 @@ def test_one_click_post_without_csrf_unsubscribes_and_is_idempotent(categories):
     subscriber = make_subscriber()
     strict = Client(enforce_csrf_checks=True)
     url = one_click_url(subscriber)
-    first = strict.post(url, "List-Unsubscribe=One-Click",
-                        content_type="application/x-www-form-urlencoded")
+    first = strict.post(
+        url,
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     subscriber.refresh_from_db()
     stamp = subscriber.unsubscribed_at
-    second = strict.post(url, "List-Unsubscribe=One-Click",
-                         content_type="application/x-www-form-urlencoded")
+    second = strict.post(
+        url,
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
     assert first.status_code == second.status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
@@ -93,9 +103,13 @@ def test_one_click_with_a_bad_token_changes_nothing(client, categories):
     assert subscriber.status == Subscriber.Status.ACTIVE
 
 
-def test_one_click_token_of_a_reused_id_does_not_touch_the_new_owner(client, categories):
+def test_one_click_token_of_a_reused_id_does_not_touch_the_new_owner(
+    client, categories
+):
     subscriber = make_subscriber()
-    forged = tokens.make_token(subscriber.id, tokens.UNSUBSCRIBE, email="old-owner@example.com")
+    forged = tokens.make_token(
+        subscriber.id, tokens.UNSUBSCRIBE, email="old-owner@example.com"
+    )
     response = client.post(reverse("subscribers:one_click", args=[forged]))
     assert response.status_code == 200
     subscriber.refresh_from_db()
@@ -129,7 +143,9 @@ def test_unsubscribe_leaves_a_complaint_in_place(categories):
 
 def test_resubscribe_does_not_revive_a_bounced_address(client, categories):
     subscriber = make_subscriber(status=Subscriber.Status.BOUNCED)
-    url = reverse("subscribers:resubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)])
+    url = reverse(
+        "subscribers:resubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
+    )
     response = client.post(url)
     assert response.status_code == 200
     subscriber.refresh_from_db()

@@ -22,13 +22,26 @@ def _webhook_secret(settings):
 def deliver(client, payload, auth=AUTH):
     headers = {}
     if auth:
-        headers["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(auth.encode()).decode()
-    return client.post(URL, json.dumps(payload), content_type="application/json", **headers)
+        headers["HTTP_AUTHORIZATION"] = (
+            "Basic " + base64.b64encode(auth.encode()).decode()
+        )
+    return client.post(
+        URL, json.dumps(payload), content_type="application/json", **headers
+    )
 
 
-def bounce(event_id, email="alice@example.com", kind="HardBounce", at="2024-11-09T10:00:00Z"):
-    return {"RecordType": "Bounce", "Type": kind, "ID": event_id, "Email": email,
-            "BouncedAt": at, "MessageID": f"msg-{event_id}", "Description": "test"}
+def bounce(
+    event_id, email="alice@example.com", kind="HardBounce", at="2024-11-09T10:00:00Z"
+):
+    return {
+        "RecordType": "Bounce",
+        "Type": kind,
+        "ID": event_id,
+        "Email": email,
+        "BouncedAt": at,
+        "MessageID": f"msg-{event_id}",
+        "Description": "test",
+    }
 
 
 def test_hard_bounce_suppresses_the_subscriber(client, db):
@@ -43,8 +56,16 @@ def test_hard_bounce_suppresses_the_subscriber(client, db):
 
 def test_spam_complaint_suppresses_the_subscriber(client, db):
     subscriber = make_subscriber()
-    deliver(client, {"RecordType": "SpamComplaint", "Type": "SpamComplaint", "ID": 7,
-                     "Email": "alice@example.com", "BouncedAt": "2024-11-09T10:00:00Z"})
+    deliver(
+        client,
+        {
+            "RecordType": "SpamComplaint",
+            "Type": "SpamComplaint",
+            "ID": 7,
+            "Email": "alice@example.com",
+            "BouncedAt": "2024-11-09T10:00:00Z",
+        },
+    )
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.COMPLAINED
 
@@ -76,9 +97,15 @@ def test_soft_bounces_outside_the_window_start_counting_again(db, settings):
     settings.SOFT_BOUNCE_WINDOW_DAYS = 14
     subscriber = make_subscriber()
     start = timezone.now() - timedelta(days=60)
-    services.record_bounce(subscriber.email, kind="soft", event_id="a", occurred_at=start)
-    services.record_bounce(subscriber.email, kind="soft", event_id="b",
-                           occurred_at=start + timedelta(days=30))
+    services.record_bounce(
+        subscriber.email, kind="soft", event_id="a", occurred_at=start
+    )
+    services.record_bounce(
+        subscriber.email,
+        kind="soft",
+        event_id="b",
+        occurred_at=start + timedelta(days=30),
+    )
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
     assert subscriber.soft_bounces == 1
@@ -97,10 +124,25 @@ def test_a_repeated_event_is_applied_once(client, db, settings):
 
 def test_events_we_do_not_act_on_are_ignored(client, db):
     subscriber = make_subscriber()
-    deliver(client, {"RecordType": "Delivery", "ID": 5, "Recipient": "alice@example.com",
-                     "DeliveredAt": "2024-11-09T10:00:00Z", "MessageID": "m"})
-    deliver(client, {"RecordType": "Open", "Recipient": "alice@example.com",
-                     "ReceivedAt": "2024-11-09T10:00:00Z", "MessageID": "m"})
+    deliver(
+        client,
+        {
+            "RecordType": "Delivery",
+            "ID": 5,
+            "Recipient": "alice@example.com",
+            "DeliveredAt": "2024-11-09T10:00:00Z",
+            "MessageID": "m",
+        },
+    )
+    deliver(
+        client,
+        {
+            "RecordType": "Open",
+            "Recipient": "alice@example.com",
+            "ReceivedAt": "2024-11-09T10:00:00Z",
+            "MessageID": "m",
+        },
+    )
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
     assert TrackingEvent.objects.count() == 0
@@ -116,7 +158,9 @@ def test_bounce_for_an_unknown_address_is_recorded_and_harmless(client, db):
 def test_malformed_webhook_body_changes_nothing(db):
     subscriber = make_subscriber()
     client = Client(raise_request_exception=False)
-    headers = {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(AUTH.encode()).decode()}
+    headers = {
+        "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(AUTH.encode()).decode()
+    }
     response = client.post(URL, "{not json", content_type="application/json", **headers)
     assert response.status_code >= 400
     assert TrackingEvent.objects.count() == 0
@@ -139,8 +183,13 @@ def test_unknown_bounce_kind_is_an_error(db):
 def _event(**fields):
     from anymail.signals import AnymailTrackingEvent
 
-    defaults = {"event_type": "bounced", "recipient": "alice@example.com",
-                "timestamp": timezone.now(), "message_id": "m-1", "esp_event": {}}
+    defaults = {
+        "event_type": "bounced",
+        "recipient": "alice@example.com",
+        "timestamp": timezone.now(),
+        "message_id": "m-1",
+        "esp_event": {},
+    }
     return AnymailTrackingEvent(**{**defaults, **fields})
 
 
@@ -179,8 +228,11 @@ def test_esp_unsubscribe_event_stops_mail(db):
     from anymail.signals import tracking
 
     subscriber = make_subscriber()
-    tracking.send(sender=object, event=_event(event_type="unsubscribed", event_id="u1"),
-                  esp_name="SendGrid")
+    tracking.send(
+        sender=object,
+        event=_event(event_type="unsubscribed", event_id="u1"),
+        esp_name="SendGrid",
+    )
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
     assert subscriber.unsubscribe_reason == "esp"

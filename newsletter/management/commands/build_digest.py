@@ -13,6 +13,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, date=None, language=None, **options):
         digest = services.build_digest(
-            parse_day(date), language=language, progress=lambda m: self.stdout.write(f"  {m}")
+            parse_day(date),
+            language=language,
+            progress=lambda m: self.stdout.write(f"  {m}"),
         )
-        self.stdout.write(self.style.SUCCESS(f"{digest}: {digest.get_status_display()}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{digest}: {digest.get_status_display()}")
+        )

@@ -35,9 +35,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="digest date YYYY-MM-DD (default: today)")
-        parser.add_argument("--online", action="store_true", help="read the real default sources")
         parser.add_argument(
-            "--snapshot", default=sample.SNAPSHOTS[-1], choices=sample.SNAPSHOTS,
+            "--online", action="store_true", help="read the real default sources"
+        )
+        parser.add_argument(
+            "--snapshot",
+            default=sample.SNAPSHOTS[-1],
+            choices=sample.SNAPSHOTS,
             help="which sample day to serve offline",
         )
 
@@ -50,7 +54,9 @@ class Command(BaseCommand):
 
         with ExitStack() as stack:
             if online:
-                Source.objects.filter(url__startswith="http://127.0.0.1").update(is_active=False)
+                Source.objects.filter(url__startswith="http://127.0.0.1").update(
+                    is_active=False
+                )
             else:
                 site = stack.enter_context(sample.serve_corpus(snapshot))
                 # The sample server is on loopback; production keeps the guard on.
@@ -58,25 +64,33 @@ class Command(BaseCommand):
                 self._sample_sources(site)
                 say(f"sample corpus {snapshot} served at {site.base_url}")
             out_dir = settings.VAR_DIR / "digests"
-            run = services.run_daily(day, export_dir=out_dir, progress=lambda m: say(f"  {m}"))
+            run = services.run_daily(
+                day, export_dir=out_dir, progress=lambda m: say(f"  {m}")
+            )
 
         digest = run.digest
         deliveries = Delivery.objects.filter(digest=digest)
         sent = deliveries.filter(status=Delivery.Status.SENT).count()
         say("")
         say(self.style.SUCCESS(f"Digest {digest:} — {digest.get_status_display()}"))
-        say(f"  sections: {digest.sections.count()}  ·  written by: {digest.generated_by or '-'}")
+        say(
+            f"  sections: {digest.sections.count()}  ·  written by: {digest.generated_by or '-'}"
+        )
         if digest.notes:
             say(f"  notes: {digest.notes}")
-        say(f"  deliveries: {sent} sent of {deliveries.count()} (re-running sends nothing twice)")
+        say(
+            f"  deliveries: {sent} sent of {deliveries.count()} (re-running sends nothing twice)"
+        )
         say(f"  emails (.eml):   {settings.EMAIL_FILE_PATH}/")
         if run.export_path:
             say(f"  Markdown report: {run.export_path}")
             say(f"  chart:           {run.export_path.parent}/")
         say(f"  database:        {settings.DATABASES['default']['NAME']}")
         say("")
-        say("Browse it: make serve, then open http://127.0.0.1:8000/admin/ "
-            f"(user {login[0]}, password {login[1]}) and http://127.0.0.1:8000/archive/")
+        say(
+            "Browse it: make serve, then open http://127.0.0.1:8000/admin/ "
+            f"(user {login[0]}, password {login[1]}) and http://127.0.0.1:8000/archive/"
+        )
 
     def _admin_login(self) -> tuple[str, str]:
         """A local editor account; the password is generated once and kept in var/."""
@@ -110,12 +124,20 @@ class Command(BaseCommand):
 
     def _sample_sources(self, site) -> None:
         """One Source per sample feed; its URL follows the server's port of this run."""
-        Source.objects.exclude(name__in=[f.name for f in site.feeds]).update(is_active=False)
+        Source.objects.exclude(name__in=[f.name for f in site.feeds]).update(
+            is_active=False
+        )
         for feed in site.feeds:
             Source.objects.update_or_create(
                 name=feed.name,
-                defaults={"url": feed.url, "language": feed.language, "is_active": True,
-                          "paused_at": None, "consecutive_failures": 0,
-                          # A new port is a new URL: validators of the old one don't apply.
-                          "etag": "", "last_modified": ""},
+                defaults={
+                    "url": feed.url,
+                    "language": feed.language,
+                    "is_active": True,
+                    "paused_at": None,
+                    "consecutive_failures": 0,
+                    # A new port is a new URL: validators of the old one don't apply.
+                    "etag": "",
+                    "last_modified": "",
+                },
             )

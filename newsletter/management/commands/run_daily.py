@@ -10,11 +10,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="YYYY-MM-DD (default: today)")
-        parser.add_argument("--no-ingest", action="store_true", help="use the articles already stored")
-        parser.add_argument("--no-send", action="store_true", help="build and export only")
+        parser.add_argument(
+            "--no-ingest", action="store_true", help="use the articles already stored"
+        )
+        parser.add_argument(
+            "--no-send", action="store_true", help="build and export only"
+        )
         parser.add_argument("--out", help="export folder (default: var/digests)")
 
-    def handle(self, *args, date=None, no_ingest=False, no_send=False, out=None, **options):
+    def handle(
+        self, *args, date=None, no_ingest=False, no_send=False, out=None, **options
+    ):
         run = services.run_daily(
             parse_day(date),
             ingest_first=not no_ingest,
@@ -22,4 +28,6 @@ class Command(BaseCommand):
             export_dir=out or settings.VAR_DIR / "digests",
             progress=lambda m: self.stdout.write(f"  {m}"),
         )
-        self.stdout.write(self.style.SUCCESS(f"{run.digest}: {run.digest.get_status_display()}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"{run.digest}: {run.digest.get_status_display()}")
+        )

@@ -14,5 +14,7 @@ class Command(BaseCommand):
         day = parse_day(date)
         report = services.send_digest(day)
         if report is None:
-            raise CommandError(f"no approved digest for {day:%Y-%m-%d}: build or approve it first")
+            raise CommandError(
+                f"no approved digest for {day:%Y-%m-%d}: build or approve it first"
+            )
         self.stdout.write(self.style.SUCCESS(str(report)))
