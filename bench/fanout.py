@@ -134,10 +134,7 @@ def _build_data(subscribers: int):
         status=Digest.Status.APPROVED,
         category_counts={slug: 3 for slug in SLUGS},
     )
-    digest.chart_png = chart.render_chart(
-        [(categories[s].name, 3, categories[s].color) for s in SLUGS],
-        title="카테고리별 기사 수",
-    )
+    digest.chart_png = chart.draw_digest_chart(digest)
     digest.save()
     for slug in SLUGS:
         section = DigestSection.objects.create(

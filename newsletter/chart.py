@@ -16,6 +16,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from newsletter.labels import briefing_labels
+from newsletter.models import Category, Digest
+
 FONT_FAMILY = ["NanumGothic", "DejaVu Sans"]
 BACKGROUND = "#ffffff"
 TEXT_COLOUR = "#1f2933"
@@ -129,3 +132,26 @@ def chart_alt_text(counts: list[tuple[str, int, str]], *, language: str) -> str:
         return "Articles per category chart: no articles were classified today."
     parts = ", ".join(f"{label} {n}" for label, n, _ in rows)
     return f"Articles per category chart ({total} in total): {parts}"
+
+
+def digest_chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
+    """(category name, count, colour) for every category counted in the digest."""
+    raw = digest.category_counts if isinstance(digest.category_counts, dict) else {}
+    # Editors can touch this JSON in the admin: keep whole, positive numbers only.
+    counts = {
+        slug: n
+        for slug, n in raw.items()
+        if isinstance(n, int) and not isinstance(n, bool)
+    }
+    categories = Category.objects.filter(slug__in=list(counts)).order_by(
+        "position", "id"
+    )
+    return [(c.name, counts[c.slug], c.color) for c in categories if counts[c.slug] > 0]
+
+
+def draw_digest_chart(digest: Digest) -> bytes:
+    """The digest's chart, titled in its language: Others counted, as in the admin."""
+    title = (
+        f"{briefing_labels(digest.language)['chart_title']} · {digest.date:%Y-%m-%d}"
+    )
+    return render_chart(digest_chart_counts(digest), title=title)

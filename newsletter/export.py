@@ -8,34 +8,8 @@ source lines are what downstream readers of the old script parse: keep them exac
 import re
 from pathlib import Path
 
+from newsletter.labels import IMPACT_KEYS, briefing_labels
 from newsletter.models import Digest, DigestSection
-
-LABELS = {
-    "ko": {
-        "summary": "요약",
-        "topics": "주요 주제",
-        "events": "주요 사건",
-        "impact": "영향 분석",
-        "economy": "경제",
-        "politics_society": "정치/사회",
-        "science_technology": "과학기술",
-        "final": "최종 요약",
-        "sources": "출처",
-        "offline": "이 요약은 LLM 없이 기사 문장을 발췌해 만들었습니다.",
-    },
-    "en": {
-        "summary": "Summary",
-        "topics": "Main topics",
-        "events": "Main events",
-        "impact": "Impact analysis",
-        "economy": "Economy",
-        "politics_society": "Politics/Society",
-        "science_technology": "Science/Technology",
-        "final": "Final summary",
-        "sources": "Sources",
-        "offline": "This summary was written without an LLM, from the articles' own sentences.",
-    },
-}
 
 CITATION = re.compile(r"\[(\d+)\]")
 
@@ -57,7 +31,7 @@ def file_names(digest: Digest) -> tuple[str, str]:
 
 
 def render_markdown(digest: Digest) -> str:
-    labels = LABELS.get(digest.language, LABELS["ko"])
+    labels = briefing_labels(digest.language)
     title, _ = EDITION_TITLES[digest.edition]
     _, png_name = file_names(digest)
     lines = [
@@ -88,9 +62,9 @@ def _section_lines(section: DigestSection, labels: dict[str, str]) -> list[str]:
         marks = "".join(f"[{n}]" for n in event.get("citations", []) if n not in inline)
         lines.append(f"   - {text} {marks}".rstrip())
     lines += ["   ", f"3. **{labels['impact']}**:"]
-    for key in ("economy", "politics_society", "science_technology"):
+    for key in IMPACT_KEYS:
         lines.append(f"   - **{labels[key]}**: {_one_line(impact.get(key, ''))}")
-    lines += ["   ", f"4. **{labels['final']}**:"]
+    lines += ["   ", f"4. **{labels['final_summary']}**:"]
     lines += [f"   - {_one_line(t)}" for t in content.get("final_summary", [])]
     lines += ["", f"**{labels['sources']}:**", ""]
     for source in section.sources.all():

@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from mjml import mjml2html
 
 from newsletter import chart
+from newsletter.labels import BRIEFING_LABELS, IMPACT_KEYS
 from newsletter.models import Category, Digest, DigestSection
 
 PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
@@ -28,56 +29,38 @@ LINK_ALLOWANCE = 400
 # 8bit bodies must keep every line under RFC 5322's 998 octets, links included.
 MAX_LINE_BYTES = 500
 
-LABELS = {
+_EMAIL_LABELS = {
     "ko": {
         "heading": "Daily AI Insights",
         "subject_prefix": "Daily AI Insights",
-        "topics": "주요 주제",
-        "events": "주요 사건",
-        "impact": "영향 분석",
-        "economy": "경제",
-        "politics_society": "정치/사회",
-        "science_technology": "과학기술",
-        "final_summary": "최종 요약",
-        "sources": "출처",
         "view_in_browser": "웹에서 보기",
         "preferences": "구독 설정",
         "unsubscribe": "구독 해지",
         "why": "Daily AI Insights를 구독하셨기 때문에 이 메일을 받으셨습니다.",
-        "offline": "이 요약은 LLM 없이 기사 문장을 발췌해 만들었습니다.",
         "shortened": "메일 크기를 줄이기 위해 일부 내용을 줄였습니다.",
         "read_on_web": "전체 내용은 웹에서 보기",
         "full_section": "이 분야 전체 요약 보기",
         "empty_notice": "오늘은 선택하신 분야에 새 소식이 없습니다. "
         "다른 분야의 소식은 웹에서 볼 수 있습니다.",
-        "chart_title": "카테고리별 기사 수",
     },
     "en": {
         "heading": "Daily AI Insights",
         "subject_prefix": "Daily AI Insights",
-        "topics": "Key topics",
-        "events": "Key events",
-        "impact": "Impact analysis",
-        "economy": "Economy",
-        "politics_society": "Politics/Society",
-        "science_technology": "Science/Technology",
-        "final_summary": "Final summary",
-        "sources": "Sources",
         "view_in_browser": "View in browser",
         "preferences": "Preferences",
         "unsubscribe": "Unsubscribe",
         "why": "You receive this email because you subscribed to Daily AI Insights.",
-        "offline": "This summary was written without an LLM: "
-        "it quotes sentences from the articles.",
         "shortened": "Some parts were shortened to keep this email small.",
         "read_on_web": "Read everything on the web",
         "full_section": "Read this section in full",
         "empty_notice": "Nothing new in your categories today. "
         "The other categories are on the web.",
-        "chart_title": "Articles per category",
     },
 }
-IMPACT_KEYS = ("economy", "politics_society", "science_technology")
+LABELS = {
+    language: {**BRIEFING_LABELS[language], **words}
+    for language, words in _EMAIL_LABELS.items()
+}
 MONTHS = (
     "January",
     "February",
@@ -151,27 +134,11 @@ def absolute_url(name: str, *args) -> str:
     return f"{settings.SITE_URL}{reverse(name, args=args)}"
 
 
-def chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
-    """(category name, count, colour) for every category counted in the digest."""
-    raw = digest.category_counts if isinstance(digest.category_counts, dict) else {}
-    # Editors can touch this JSON in the admin: keep whole, positive numbers only.
-    counts = {
-        slug: n
-        for slug, n in raw.items()
-        if isinstance(n, int) and not isinstance(n, bool)
-    }
-    categories = Category.objects.filter(slug__in=list(counts)).order_by(
-        "position", "id"
-    )
-    return [(c.name, counts[c.slug], c.color) for c in categories if counts[c.slug] > 0]
-
-
 def chart_png(digest: Digest) -> bytes:
     """The stored chart, or one drawn now for a digest built without it."""
     if digest.chart_png:
         return bytes(digest.chart_png)
-    labels = LABELS.get(digest.language, LABELS["ko"])
-    return chart.render_chart(chart_counts(digest), title=labels["chart_title"])
+    return chart.draw_digest_chart(digest)
 
 
 def chart_cid(digest: Digest) -> str:
@@ -203,7 +170,7 @@ def render_digest_email(
     if categories is not None:
         wanted = {c.id for c in categories}
         sections = [s for s in sections if s.category_id in wanted]
-    counts = chart_counts(digest)
+    counts = chart.digest_chart_counts(digest)
     alt = chart.chart_alt_text(counts, language=language)
     png = chart_png(digest)
     hosted = chart_is_hosted()

@@ -213,10 +213,7 @@ def build_digest(
         if by_category[category.id]
     ]
     digest.category_counts = {category.slug: n for category, n in counts}
-    digest.chart_png = chart.render_chart(
-        [(category.name, n, category.color) for category, n in counts],
-        title=f"Daily AI Insights {day:%Y-%m-%d}",
-    )
+    digest.chart_png = chart.draw_digest_chart(digest)
     usage = llm.digest_usage(digest)
     digest.prompt_tokens = usage["prompt_tokens"]
     digest.completion_tokens = usage["completion_tokens"]

@@ -86,8 +86,8 @@ def test_english_digest_uses_english_labels_and_no_offline_note_for_llm_sections
     rendered = render_digest_email(digest, categories=None)
     assert 'lang="en"' in rendered.html
     for label in (
-        "Key topics",
-        "Key events",
+        "Main topics",
+        "Main events",
         "Impact analysis",
         "Final summary",
         "Sources",
