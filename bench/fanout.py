@@ -17,16 +17,9 @@ import tempfile
 import time
 from itertools import combinations
 
-SLUGS = [
-    "ai-business",
-    "multimodal",
-    "training",
-    "llm",
-    "inference",
-    "policy-safety",
-    "research",
-    "robotics-agents",
-]
+from newsletter.defaults import DEFAULT_CATEGORIES
+
+SLUGS = [c["slug"] for c in DEFAULT_CATEGORIES if c.get("in_digest", True)]
 SENTENCE = (
     "오픈AI와 구글이 새 모델을 공개하면서 추론 비용 경쟁이 "
     "치열해지고 국내 기업들도 반도체와 자체 모델 전략을 서둘러 내놓고 있다"

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from newsletter.defaults import DEFAULT_CATEGORIES
 from newsletter.models import Category, Digest
 from tests.factories import (
     ArticleFactory,
@@ -9,6 +10,9 @@ from tests.factories import (
     SubscriberFactory,
     make_section,
 )
+
+# Every default category that gets a section: the largest subscriber profile.
+DIGEST_SLUGS = tuple(c["slug"] for c in DEFAULT_CATEGORIES if c.get("in_digest", True))
 
 LONG_SENTENCE = (
     "오픈AI와 구글, 메타가 새로운 대규모 언어모델을 잇달아 공개하면서 "

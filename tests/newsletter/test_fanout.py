@@ -7,7 +7,13 @@ from newsletter import delivery, emails, fastmail
 from newsletter.models import Delivery
 from newsletter.render import render_digest_email
 from subscribers import tokens
-from tests.newsletter.mail_fixtures import build_digest, category, long_content, reader
+from tests.newsletter.mail_fixtures import (
+    DIGEST_SLUGS,
+    build_digest,
+    category,
+    long_content,
+    reader,
+)
 
 LINKS = [
     emails.RecipientLinks(
@@ -72,16 +78,7 @@ def test_fast_path_messages_parse_back_identical_to_the_slow_path(
 
 
 def test_fast_path_holds_for_the_largest_shortened_profile(defaults):
-    slugs = (
-        "ai-business",
-        "multimodal",
-        "training",
-        "llm",
-        "inference",
-        "policy-safety",
-        "research",
-        "robotics-agents",
-    )
+    slugs = DIGEST_SLUGS
     digest = build_digest(slugs=slugs, content=long_content, sources_per_section=12)
     rendered = render_digest_email(digest, categories=None)
     assert rendered.shortened

@@ -4,7 +4,12 @@ from newsletter import emails
 from newsletter.models import DigestSection
 from newsletter.render import PREFERENCES_URL, UNSUBSCRIBE_URL, render_digest_email
 from tests.factories import ArticleFactory, make_section
-from tests.newsletter.mail_fixtures import build_digest, category, long_content
+from tests.newsletter.mail_fixtures import (
+    DIGEST_SLUGS,
+    build_digest,
+    category,
+    long_content,
+)
 
 
 def _visible(html: str) -> str:
@@ -143,16 +148,7 @@ def test_no_section_for_the_categories_renders_an_empty_notice(defaults):
 def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(
     defaults, settings
 ):
-    slugs = (
-        "ai-business",
-        "multimodal",
-        "training",
-        "llm",
-        "inference",
-        "policy-safety",
-        "research",
-        "robotics-agents",
-    )
+    slugs = DIGEST_SLUGS
     digest = build_digest(slugs=slugs, content=long_content, sources_per_section=12)
     full = render_digest_email(digest, categories=None)
     assert full.shortened
