@@ -149,6 +149,22 @@ def _send_email(subscriber_id: int, kind: str) -> None:
         )
 
 
+def can_confirm(subscriber: Subscriber, *, issued_at: datetime | None) -> bool:
+    """Whether a confirmation link signed at `issued_at` may activate this row.
+
+    Read-only, so the page a link opens can tell the truth before anyone presses
+    the button.
+    """
+    if subscriber.status not in _REACTIVATABLE:
+        return False
+    stopped = subscriber.unsubscribed_at
+    # Token times have whole seconds: a link signed in the same second as the
+    # unsubscribe counts as newer.
+    return not (
+        stopped and (issued_at is None or issued_at + timedelta(seconds=1) <= stopped)
+    )
+
+
 def confirm_subscription(
     subscriber_id: int, *, email: str, issued_at: datetime | None = None
 ) -> Subscriber | None:
@@ -168,14 +184,7 @@ def confirm_subscription(
             return None
         if subscriber.status == Subscriber.Status.ACTIVE:
             return subscriber
-        stopped = subscriber.unsubscribed_at
-        # Token times have whole seconds: a link signed in the same second as the
-        # unsubscribe counts as newer.
-        if stopped and (
-            issued_at is None or issued_at + timedelta(seconds=1) <= stopped
-        ):
-            return None
-        if subscriber.status not in _REACTIVATABLE:
+        if not can_confirm(subscriber, issued_at=issued_at):
             return None
         subscriber.status = Subscriber.Status.ACTIVE
         subscriber.confirmed_at = timezone.now()

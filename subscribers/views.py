@@ -70,17 +70,43 @@ def check_email(request: HttpRequest) -> HttpResponse:
     return render(request, "subscribers/check_email.html")
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Opening the link shows a button; only pressing it (a POST) confirms.
+
+    Link scanners fetch every GET in an email, so a GET that confirmed would let
+    anyone subscribe someone else's address.
+    """
     found = tokens.read_token(token, tokens.CONFIRM)
     if found is None:
         return _invalid_link(request)
     subscriber_id, email = found
-    subscriber = services.confirm_subscription(
-        subscriber_id, email=email, issued_at=tokens.issued_at(token)
-    )
+    issued_at = tokens.issued_at(token)
+    if request.method == "POST":
+        subscriber = services.confirm_subscription(
+            subscriber_id, email=email, issued_at=issued_at
+        )
+        if subscriber is None:
+            return _unknown_subscriber(request)
+        return _confirmed(request, subscriber)
+    subscriber = Subscriber.objects.filter(
+        id=subscriber_id, email__iexact=email
+    ).first()
     if subscriber is None:
         return _unknown_subscriber(request)
+    if subscriber.status == Subscriber.Status.ACTIVE:
+        return _confirmed(request, subscriber)
+    if not services.can_confirm(subscriber, issued_at=issued_at):
+        return _unknown_subscriber(request)
+    ctx = {
+        "subscriber": subscriber,
+        "categories": emails.chosen_categories(subscriber),
+        "token": token,
+    }
+    return render(request, "subscribers/confirm.html", ctx)
+
+
+def _confirmed(request: HttpRequest, subscriber: Subscriber) -> HttpResponse:
     ctx = {
         "subscriber": subscriber,
         "categories": emails.chosen_categories(subscriber),

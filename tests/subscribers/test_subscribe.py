@@ -171,9 +171,15 @@ def test_unsubscribed_address_subscribing_again_gets_a_new_confirmation(
     subscriber = Subscriber.objects.get()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED  # until confirmed
     assert mailoutbox[0].subject == "Confirm your Daily AI Insights subscription"
-    client.get(link_from(mailoutbox[0], "confirm"))
+    link = link_from(mailoutbox[0], "confirm")
+    client.get(link)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED  # opening is not enough
+    assert len(mailoutbox) == 1
+    client.post(link)
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
+    assert len(mailoutbox) == 2  # the welcome email
     assert list(subscriber.categories.all()) == categories[:1]
 
 
