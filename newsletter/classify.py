@@ -35,6 +35,19 @@ TITLE_WEIGHT = 3.0
 KEYWORD_WEIGHT = 1.0
 BODY_HITS_CAP = 3
 DESCRIPTION_WEIGHT = 0.5
+# The digest is AI news: general feeds (Hacker News) carry stories with no AI in them,
+# which keyword rules would otherwise file under whatever category their words
+# resemble ("market", "deal"). Such an article goes to the catch-all, confidently.
+AI_TERMS = re.compile(
+    r"(?<!\w)(ai|a\.i\.|agi|artificial intelligence|machine learning|deep learning"
+    r"|neural networks?|llms?|chatgpt|gpt(?:-?\w+)?|language models?|chatbots?"
+    r"|openai|anthropic|deepmind|claude|gemini|mistral|grok|xai|hugging ?face|copilot"
+    r"|agents?|agentic|robots?|robotics|fine-tun\w+|inference|embeddings?|multimodal"
+    r"|text-to-\w+|diffusion models?)(?!\w)"
+    r"|인공지능|생성형|머신러닝|딥러닝|언어\s?모델|챗봇|로봇|에이전트",
+    re.IGNORECASE,
+)
+NOT_AI_CONFIDENCE = 0.9
 
 _STOPWORDS = {
     "about",
@@ -240,6 +253,12 @@ class RuleClassifier:
         return result
 
     def label(self, article: Article) -> _Label:
+        if not is_about_ai(article):
+            return _Label(
+                category=self.catch_all,
+                confidence=NOT_AI_CONFIDENCE,
+                needs_review=False,
+            )
         scores = sorted(
             self.scores(article).items(), key=lambda kv: kv[1], reverse=True
         )
@@ -257,6 +276,12 @@ class RuleClassifier:
             confidence=confidence,
             needs_review=confidence < RULES_REVIEW_BELOW,
         )
+
+
+def is_about_ai(article: Article) -> bool:
+    """Any AI term in the title or the start of the text."""
+    text = f"{article.title}\n{prompts.article_body(article)[:RULES_TEXT_CHARS]}"
+    return AI_TERMS.search(prompts.clean_text(text)) is not None
 
 
 def _description_words(description: str) -> list[str]:

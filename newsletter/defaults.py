@@ -79,7 +79,7 @@ DEFAULT_CATEGORIES = [
         "name": "Others",
         "emoji": "📦",
         "color": "#bab0ac",
-        "description": "Anything that fits no other category. Counted, never summarised.",
+        "description": "Not about AI, or fits no other category. Counted, never summarised.",
         "keywords": "",
         "in_digest": False,
     },

@@ -63,9 +63,9 @@ def test_an_article_no_rule_matches_goes_to_others_for_review(defaults, offline)
     [article] = make_articles(
         [
             {
-                "title": "Z80: the 1970s microprocessor still alive",
+                "title": "A quiet week for AI",
                 "url": "https://z.example/1",
-                "text": "Hobbyists still solder boards around the eight-bit processor.",
+                "text": "Nothing much happened; see you next week.",
             }
         ]
     )
@@ -73,6 +73,29 @@ def test_an_article_no_rule_matches_goes_to_others_for_review(defaults, offline)
     article.refresh_from_db()
     assert article.category.slug == "others"
     assert article.category_confidence == 0.0 and article.needs_review
+
+
+def test_a_story_without_any_ai_goes_to_others_without_review(defaults, offline):
+    [not_ai, ai] = make_articles(
+        [
+            {
+                "title": "Canada suspends trade negotiations and matches tariffs",
+                "url": "https://news.example/trade",
+                "text": "The deal would give businesses access to the market.",
+            },
+            {
+                "title": "AI startup raises funding in a record deal",
+                "url": "https://news.example/funding",
+                "text": "Investors valued the company at a billion dollars.",
+            },
+        ]
+    )
+    classify_articles([not_ai, ai])
+    not_ai.refresh_from_db()
+    ai.refresh_from_db()
+    assert not_ai.category.slug == "others" and not not_ai.needs_review
+    assert not_ai.category_confidence == 0.9
+    assert ai.category.slug == "ai-business"
 
 
 def test_a_tie_between_categories_goes_to_others_for_review(defaults, offline):
