@@ -50,31 +50,37 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
     return created
 
 
-# Beat entries, created once so editors can change their times in the admin.
-SCHEDULED_JOBS = [
-    ("Daily digest", "newsletter.jobs.run_daily", {"minute": "0", "hour": None}),
-    (
-        "Send approved digests",
-        "newsletter.jobs.release_reviewed_digests",
-        {"minute": "*/10"},
-    ),
-    (
-        "Return stuck deliveries",
-        "newsletter.tasks.sweep_stale_deliveries",
-        {"minute": "*/5"},
-    ),
-]
+def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
+    """(name, task, minute, hour) of the beat entries, in TIME_ZONE."""
+    return [
+        (
+            "Daily digest",
+            "newsletter.jobs.run_daily",
+            "0",
+            str(settings.DIGEST_SCHEDULE_HOUR),
+        ),
+        (
+            "Send approved digests",
+            "newsletter.jobs.release_reviewed_digests",
+            "*/10",
+            "*",
+        ),
+        (
+            "Return stuck deliveries",
+            "newsletter.tasks.sweep_stale_deliveries",
+            "*/5",
+            "*",
+        ),
+    ]
 
 
 def _schedule_jobs() -> None:
-    for name, task, cron in SCHEDULED_JOBS:
+    """Created once, so the times editors set in the admin are never overwritten."""
+    for name, task, minute, hour in _scheduled_jobs():
         if PeriodicTask.objects.filter(name=name).exists():
             continue
-        hour = cron.get("hour") or "*"
-        if cron.get("hour", "") is None:
-            hour = str(settings.DIGEST_SCHEDULE_HOUR)
         schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=cron["minute"],
+            minute=minute,
             hour=hour,
             day_of_week="*",
             day_of_month="*",
