@@ -173,15 +173,18 @@ def build_digest(
         progress(f"classifying {len(unclassified)} articles")
         report = classify.classify_articles(unclassified, digest=digest)
         classify_fallbacks = report.fallbacks
-        for article in articles:
-            article.refresh_from_db(
-                fields=["category", "category_confidence", "classified_by"]
-            )
+    # One query for every label, including those editors changed since ingestion.
+    labels = dict(
+        Article.objects.filter(id__in=[a.id for a in articles]).values_list(
+            "id", "category_id"
+        )
+    )
 
     categories = list(Category.objects.filter(is_active=True))
     by_category: dict[int, list[Article]] = {c.id: [] for c in categories}
-    others = Category.objects.filter(slug="others").first()
+    others = next((c for c in categories if c.slug == classify.CATCH_ALL_SLUG), None)
     for article in articles:
+        article.category_id = labels.get(article.id)
         category_id = (
             article.category_id if article.category_id in by_category else None
         )
