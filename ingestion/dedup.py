@@ -6,9 +6,15 @@ import hashlib
 import re
 import zlib
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from datasketch import MinHash, MinHashLSH
+if TYPE_CHECKING:
+    from datasketch import MinHash
+
+# datasketch pulls in numpy and scipy (~75 MB resident). Only ingestion needs it, so it
+# is imported on first use: web and email processes, which import this module through
+# the admin, never pay for it.
 
 # Query parameters that only say where a click came from.
 TRACKING_PARAMS = {
@@ -110,6 +116,8 @@ def _crc32(data: bytes) -> int:
 
 
 def minhash(shingle_set: set[str]) -> MinHash:
+    from datasketch import MinHash  # on first use, see the note on the imports
+
     signature = MinHash(num_perm=NUM_PERM, hashfunc=_crc32)
     signature.update_batch([s.encode() for s in shingle_set])
     return signature
@@ -129,6 +137,8 @@ class NearDuplicateIndex:
     """
 
     def __init__(self) -> None:
+        from datasketch import MinHashLSH  # on first use, see the note on the imports
+
         self._lsh = MinHashLSH(threshold=LSH_THRESHOLD, num_perm=NUM_PERM)
         self._shingles: dict[int, set[str]] = {}
 

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-import htmldate
 import lxml.html
-import trafilatura
+
+# trafilatura and htmldate (~45 MB resident) are imported on first use, like newspaper
+# below: web and email processes import this module through the admin but never
+# extract a page.
 from django.conf import settings
 
 logger = logging.getLogger(__name__)
@@ -95,6 +97,8 @@ def _is_substantial(text: str) -> bool:
 
 
 def _text_with_trafilatura(html, *, url: str, favor_precision: bool) -> str | None:
+    import trafilatura  # on first use, see the note on the imports
+
     try:
         text = trafilatura.extract(
             html,
@@ -152,6 +156,8 @@ def _page_date(tree) -> datetime | None:
     parsed = _parse_date(published)
     if parsed is not None:
         return parsed
+    import htmldate  # on first use, see the note on the imports
+
     try:
         found = htmldate.find_date(
             tree, extensive_search=False, original_date=True, outputformat="%Y-%m-%d"

@@ -4,6 +4,9 @@ Workers render with the Agg canvas and a bare ``Figure`` (never pyplot: its glob
 state is not thread-safe and leaks figures). Hangul needs a real font: NanumGothic
 ships in the koreanize-matplotlib wheel and is registered once, by file, so nothing
 depends on the fonts installed on the host.
+
+matplotlib (~50 MB resident) is imported on first draw: a chart is drawn once per
+digest, and the web and email processes that import this module only read it.
 """
 
 import io
@@ -11,9 +14,6 @@ import threading
 from importlib.util import find_spec
 from pathlib import Path
 
-from matplotlib import font_manager
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from PIL import Image
 
 from newsletter.labels import briefing_labels
@@ -29,6 +29,8 @@ _font_registered = False
 
 
 def _register_font() -> None:
+    from matplotlib import font_manager  # on first draw, see the module docstring
+
     global _font_registered
     with _font_lock:
         if _font_registered:
@@ -50,6 +52,9 @@ def render_chart(counts: list[tuple[str, int, str]], *, title: str) -> bytes:
     The background is opaque white so dark-mode mail clients do not draw dark text
     on a dark canvas.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     _register_font()
     rows = sorted(
         ((label, max(0, int(n)), colour) for label, n, colour in counts),
