@@ -1,9 +1,21 @@
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
 IN_CI = os.getenv("CI", "").lower() in {"1", "true", "yes"}
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium run as root on a machine whose network is closed: without the
+# background-networking switches it keeps trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _reachable(host: str, port: int) -> bool:
@@ -55,3 +67,18 @@ def postgres(db):
 def redis_url():
     require_service("Redis", "127.0.0.1", 6379)
     return os.getenv("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def chromium(monkeypatch) -> str:
+    """Path of Debian's Chromium for Playwright; skipped on a laptop without it, a
+    failure in CI. Never a downloaded browser."""
+    if not CHROMIUM.exists():
+        if IN_CI:
+            pytest.fail(f"CI=true but {CHROMIUM} is missing")
+        pytest.skip(f"needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    pytest.importorskip("playwright.sync_api")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM
+    # calls are safe but Django would refuse them.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    return str(CHROMIUM)

@@ -10,39 +10,22 @@ from django.db import connections
 from newsletter import services as newsletter_services
 from newsletter.models import Category
 from subscribers.models import Subscriber
-from tests.conftest import IN_CI
+from tests.conftest import CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def browser_page(live_server, monkeypatch):
+def browser_page(live_server, chromium):
     # Depends on live_server so the browser (and its keep-alive connections, each
     # holding a server thread and its database connection) closes first.
-    if not CHROMIUM.exists():
-        if IN_CI:
-            pytest.fail("CI=true but /usr/bin/chromium is missing")
-        pytest.skip("needs Chromium at /usr/bin/chromium (apt-get install chromium)")
-    # Playwright's sync API runs an event loop in this thread; Django's ORM calls
-    # made by the test itself would otherwise be refused.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="ko-KR")
         page = context.new_page()
         page.set_default_timeout(10_000)

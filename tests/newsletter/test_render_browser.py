@@ -9,14 +9,14 @@ import pytest
 
 from newsletter import emails
 from newsletter.render import render_digest_email
+from tests.conftest import CHROMIUM_ARGS
 from tests.newsletter.mail_fixtures import build_digest, long_content
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
+pytestmark = pytest.mark.browser
 
-@pytest.mark.browser
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Chromium at {CHROMIUM}")
+
 def _fontconfig_with_hangul(directory: Path) -> dict:
     """A reader's machine has a Korean font; this headless host may not. Give
     Chromium the NanumGothic files that ship in the koreanize-matplotlib wheel."""
@@ -33,11 +33,10 @@ def _fontconfig_with_hangul(directory: Path) -> dict:
 
 
 def test_digest_email_renders_in_chromium_on_desktop_and_phone_in_dark_mode(
-    defaults, tmp_path, monkeypatch
+    defaults, tmp_path, chromium
 ):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls are safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright import sync_api
+
     digest = build_digest(
         slugs=("llm", "multimodal", "policy-safety"),
         content=long_content,
@@ -60,15 +59,9 @@ def test_digest_email_renders_in_chromium_on_desktop_and_phone_in_dark_mode(
 
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
+            executable_path=chromium,
             env=_fontconfig_with_hangul(tmp_path),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=CHROMIUM_ARGS,
         )
         try:
             for name, width, scheme in (
