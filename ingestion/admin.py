@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
@@ -6,6 +7,7 @@ from django.utils.html import format_html
 
 from ingestion import services
 from ingestion.models import Article, Source
+from newsletter import services as newsletter_services
 
 
 class PausedFilter(admin.SimpleListFilter):
@@ -38,8 +40,13 @@ class DuplicateFilter(admin.SimpleListFilter):
         return queryset
 
 
+# Editors paste feed and article addresses; a bare host means https, as browsers do.
+URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = [
         "name",
         "kind",
@@ -132,6 +139,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    formfield_overrides = URL_FIELDS
     list_display = [
         "title",
         "source",
@@ -152,6 +160,9 @@ class ArticleAdmin(admin.ModelAdmin):
         "classified_by",
         "language",
     ]
+    # The review queue is worked from the list: pick the right category in place.
+    list_editable = ["category"]
+    actions = ["mark_reviewed"]
     list_select_related = ["source", "category", "duplicate_of"]
     search_fields = ["title", "url", "guid", "author"]
     date_hierarchy = "first_seen_at"
@@ -219,6 +230,19 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def save_model(self, request, obj: Article, form, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # A category chosen by an editor is final: classifiers never touch it again.
+        if change and "category" in form.changed_data and obj.category_id:
+            newsletter_services.file_articles([obj.id], category_id=obj.category_id)
+
+    @admin.action(description="Mark reviewed (keep the category)")
+    def mark_reviewed(self, request, queryset):
+        n = newsletter_services.mark_reviewed(
+            list(queryset.values_list("id", flat=True))
+        )
+        self.message_user(request, f"{n} article(s) marked reviewed.", messages.SUCCESS)
 
     @admin.display(description="duplicate of", ordering="duplicate_of")
     def duplicate_of_link(self, obj: Article):

@@ -302,6 +302,24 @@ def _save_section(
     return section
 
 
+def file_articles(article_ids: list[int], *, category_id: int) -> int:
+    """An editor's label: final, never overwritten by a classifier, out of the review
+    queue. Returns how many articles were filed."""
+    return Article.objects.filter(id__in=article_ids).update(
+        category_id=category_id,
+        classified_by=Article.ClassifiedBy.EDITOR,
+        category_confidence=1.0,
+        needs_review=False,
+    )
+
+
+def mark_reviewed(article_ids: list[int]) -> int:
+    """The editor agrees with the label the classifier gave."""
+    return Article.objects.filter(id__in=article_ids, needs_review=True).update(
+        needs_review=False
+    )
+
+
 @transaction.atomic
 def approve_digest(digest_id: int) -> bool:
     """Editor approval. True when the digest moved to approved."""

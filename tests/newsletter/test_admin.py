@@ -152,3 +152,57 @@ def test_category_list_counts_articles_and_review_queue(editor_client, defaults)
         in page.content.decode()
     )
     assert DigestSection.objects.count() == 0
+
+
+def test_editor_files_an_article_from_the_review_queue_and_it_stays_filed(
+    editor_client, defaults
+):
+    from ingestion.models import Article
+    from newsletter import classify
+
+    llm = Category.objects.get(slug="llm")
+    article = ArticleFactory(
+        category=Category.objects.get(slug="others"),
+        classified_by="rules",
+        needs_review=True,
+        category_confidence=0.1,
+    )
+    url = reverse("admin:ingestion_article_changelist")
+
+    response = editor_client.post(
+        url + "?needs_review__exact=1",
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-MIN_NUM_FORMS": "0",
+            "form-MAX_NUM_FORMS": "1000",
+            "form-0-id": article.id,
+            "form-0-category": llm.id,
+            "_save": "Save",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    article.refresh_from_db()
+    assert (article.category, article.classified_by) == (llm, "editor")
+    assert not article.needs_review and article.category_confidence == 1.0
+    classify.classify_articles([article])  # a later run never overrides an editor
+    article.refresh_from_db()
+    assert article.category == llm
+    assert Article.objects.filter(needs_review=True).count() == 0
+
+
+def test_editor_marks_labels_reviewed_without_changing_them(editor_client, defaults):
+    business = Category.objects.get(slug="ai-business")
+    article = ArticleFactory(
+        category=business, classified_by="rules", needs_review=True
+    )
+
+    editor_client.post(
+        reverse("admin:ingestion_article_changelist"),
+        {"action": "mark_reviewed", "_selected_action": [article.id]},
+    )
+
+    article.refresh_from_db()
+    assert (article.category, article.classified_by) == (business, "rules")
+    assert not article.needs_review
