@@ -10,7 +10,8 @@ as seen and left alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
@@ -153,6 +154,21 @@ def _apply_pages(outcomes: list[_PageOutcome], report: IngestReport) -> None:
                 report.pages_failed += 1
 
 
+@contextmanager
+def _failure_recorded(
+    outcome: _FeedOutcome | _PageOutcome, doing: str
+) -> Iterator[None]:
+    """Whatever goes wrong in a worker thread becomes the outcome's readable error:
+    one bad feed or page never takes the pool, or the run, down with it."""
+    try:
+        yield
+    except fetch.FetchError as exc:
+        outcome.error = str(exc)
+    except Exception as exc:
+        logger.exception("%s failed unexpectedly", doing)
+        outcome.error = f"unexpected error: {exc!r}"
+
+
 def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
     source_id, url, etag, last_modified = (
         source.id,
@@ -163,7 +179,7 @@ def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
 
     def job() -> _FeedOutcome:
         outcome = _FeedOutcome(source_id=source_id)
-        try:
+        with _failure_recorded(outcome, f"fetching {url}"):
             outcome.response = fetch.fetch(
                 url,
                 client=client,
@@ -177,11 +193,6 @@ def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
                     url=outcome.response.url,
                     headers=outcome.response.headers,
                 )
-        except fetch.FetchError as exc:
-            outcome.error = str(exc)
-        except Exception as exc:
-            logger.exception("fetching %s failed unexpectedly", url)
-            outcome.error = f"unexpected error: {exc!r}"
         return outcome
 
     return job
@@ -192,7 +203,7 @@ def _page_job(client, article: Article) -> Callable[[], _PageOutcome]:
 
     def job() -> _PageOutcome:
         outcome = _PageOutcome(article_id=article_id)
-        try:
+        with _failure_recorded(outcome, f"reading page {url}"):
             response = fetch.fetch(url, client=client, accept=fetch.PAGE_ACCEPT)
             outcome.final_url = response.url
             content_type = (
@@ -215,11 +226,6 @@ def _page_job(client, article: Article) -> Callable[[], _PageOutcome]:
                 outcome.error = "no article text found on the page"
             else:
                 outcome.canonical_url = outcome.extracted.canonical_url
-        except fetch.FetchError as exc:
-            outcome.error = str(exc)
-        except Exception as exc:
-            logger.exception("reading page %s failed unexpectedly", url)
-            outcome.error = f"unexpected error: {exc!r}"
         return outcome
 
     return job
