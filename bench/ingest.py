@@ -24,6 +24,8 @@ from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 
+from bench.scoring import word_f1
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLES = ROOT / "tests" / "data" / "articles"
 
@@ -48,19 +50,6 @@ def setup_django() -> None:
     from django.conf import settings
 
     settings.INGEST_ALLOW_PRIVATE_HOSTS = True  # everything here is on 127.0.0.1
-
-
-def word_f1(extracted: str, truth: str) -> float:
-    def grams(text: str) -> Counter:
-        words = text.split()
-        return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
-
-    got, want = grams(extracted), grams(truth)
-    overlap = sum((got & want).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(got.values()), overlap / sum(want.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def benchmark_pages() -> list[tuple[str, bytes, str]]:

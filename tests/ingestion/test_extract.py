@@ -1,30 +1,15 @@
 import gzip
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from bench.scoring import word_f1
 from ingestion.extract import detect_language, extract_article, find_canonical_url
 
 from .conftest import article_page
 
 ARTICLES = Path(__file__).resolve().parents[1] / "data" / "articles"
-
-
-def word_4grams(text: str) -> Counter:
-    words = text.split()
-    return Counter(tuple(words[i : i + 4]) for i in range(len(words) - 3))
-
-
-def f1(extracted: str, truth: str) -> float:
-    """The article-extraction-benchmark metric: F1 over word 4-grams."""
-    got, want = word_4grams(extracted), word_4grams(truth)
-    overlap = sum((got & want).values())
-    if not overlap:
-        return 0.0
-    precision, recall = overlap / sum(got.values()), overlap / sum(want.values())
-    return 2 * precision * recall / (precision + recall)
 
 
 def test_mean_f1_on_the_benchmark_pages_is_at_least_090():
@@ -34,7 +19,7 @@ def test_mean_f1_on_the_benchmark_pages_is_at_least_090():
     for key, item in truth.items():
         html = gzip.decompress((ARTICLES / "html" / f"{key}.html.gz").read_bytes())
         article = extract_article(html, url=item["url"])
-        scores.append(f1(article.text if article else "", item["articleBody"]))
+        scores.append(word_f1(article.text if article else "", item["articleBody"]))
     mean = sum(scores) / len(scores)
     print(f"mean word-4-gram F1 over {len(scores)} pages: {mean:.3f}")
     assert mean >= 0.90
