@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from newsletter import daily, services
+from newsletter.models import WorkerHeartbeat
 
 
 @shared_task
@@ -28,3 +29,13 @@ def run_daily(day: str | None = None) -> str:
 def release_reviewed_digests() -> int:
     """Send what editors approved; auto-approve digests whose review window expired."""
     return services.release_reviewed_digests()
+
+
+@shared_task(bind=True)
+def heartbeat(self) -> str:
+    """Every minute (beat): the worker that runs it notes the time, for /healthz."""
+    worker = self.request.hostname or "in-process"
+    WorkerHeartbeat.objects.update_or_create(
+        worker=worker, defaults={"seen_at": timezone.now()}
+    )
+    return worker

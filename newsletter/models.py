@@ -240,3 +240,14 @@ class LLMCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.model} ({self.prompt_tokens}+{self.completion_tokens})"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each worker last ran the beat-scheduled heartbeat task: shown by /healthz
+    so an operator sees that workers (and beat) are alive, not only the web server."""
+
+    worker = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -64,6 +64,7 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
             "*/10",
             "*",
         ),
+        ("Worker heartbeat", "newsletter.jobs.heartbeat", "*", "*"),
         (
             "Return stuck deliveries",
             "newsletter.tasks.sweep_stale_deliveries",
