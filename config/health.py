@@ -11,7 +11,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from kombu import Connection
 
 # Seconds each dependency gets to answer: a health check must answer quickly itself.
@@ -50,7 +50,7 @@ def workers() -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request):
     checks, healthy = {}, True
     for name, check in (("database", check_database), ("broker", check_broker)):
