@@ -5,13 +5,16 @@ the `## <emoji> <name>` headings, the four numbered parts and the ` - <title> (<
 source lines are what downstream readers of the old script parse: keep them exact.
 """
 
+import logging
 import re
 from pathlib import Path
 
-from newsletter.labels import IMPACT_KEYS, briefing_labels
+from newsletter import sections
+from newsletter.labels import briefing_labels
 from newsletter.models import Digest, DigestSection
+from newsletter.sections import SectionContent, SectionContentError
 
-CITATION = re.compile(r"\[(\d+)\]")
+logger = logging.getLogger(__name__)
 
 EDITION_TITLES = {
     Digest.Edition.NEWS: ("News", "news"),
@@ -42,35 +45,68 @@ def render_markdown(digest: Digest) -> str:
         "sources__article"
     )
     for section in sections:
-        lines += _section_lines(section, labels)
+        lines += _section_lines(section, labels, digest.language)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _section_lines(section: DigestSection, labels: dict[str, str]) -> list[str]:
-    content = section.content or {}
-    impact = content.get("impact") or {}
+def _section_lines(
+    section: DigestSection, labels: dict[str, str], language: str
+) -> list[str]:
     lines = [f"## {section.category.emoji} {section.category.name}", ""]
     if section.generated_by == DigestSection.GeneratedBy.OFFLINE:
         lines += [f"_{labels['offline']}_", ""]
-    lines += [f"**{labels['summary']}:**", "", f"1. **{labels['topics']}**:"]
-    lines += [f"   - {_one_line(t)}" for t in content.get("topics", [])]
-    lines += ["   ", f"2. **{labels['events']}**:"]
-    for event in content.get("events", []):
-        text = _one_line(event.get("text", ""))
-        # Markers usually sit inline where the claim is; add only the ones that don't.
-        inline = {int(n) for n in CITATION.findall(text)}
-        marks = "".join(f"[{n}]" for n in event.get("citations", []) if n not in inline)
-        lines.append(f"   - {text} {marks}".rstrip())
-    lines += ["   ", f"3. **{labels['impact']}**:"]
-    for key in IMPACT_KEYS:
-        lines.append(f"   - **{labels[key]}**: {_one_line(impact.get(key, ''))}")
-    lines += ["   ", f"4. **{labels['final_summary']}**:"]
-    lines += [f"   - {_one_line(t)}" for t in content.get("final_summary", [])]
-    lines += ["", f"**{labels['sources']}:**", ""]
+    try:
+        content = sections.read(section)
+    except SectionContentError as exc:
+        # One bad section must not stop the report: print its sources, say why.
+        logger.error("Section %s: stored content is malformed: %s", section.id, exc)
+        content = None
+    if content is not None and content.is_excerpts:
+        lines += _excerpt_parts(content, labels, language)
+    elif content is not None:
+        lines += _briefing_parts(content, labels)
+    lines += [f"**{labels['sources']}:**", ""]
     for source in section.sources.all():
         lines.append(f" - {_one_line(source.article.title)} ({source.article.url})")
     lines += ["", "", ""]
     return lines
+
+
+def _briefing_parts(content: SectionContent, labels: dict[str, str]) -> list[str]:
+    lines = [f"**{labels['summary']}:**", "", f"1. **{labels['topics']}**:"]
+    lines += [f"   - {t}" for t in content.topics]
+    lines += ["   ", f"2. **{labels['events']}**:"]
+    lines += [f"   - {e.text}" for e in content.events]
+    lines += ["   ", f"3. **{labels['impact']}**:"]
+    lines += [f"   - **{labels[i.area]}**: {i.text}" for i in content.impact]
+    lines += ["   ", f"4. **{labels['final_summary']}**:"]
+    lines += [f"   - {t}" for t in content.final_summary]
+    return lines + [""]
+
+
+def _excerpt_parts(
+    content: SectionContent, labels: dict[str, str], language: str
+) -> list[str]:
+    """The parts an excerpts section fills, numbered like a briefing's."""
+    parts = [
+        (
+            labels["excerpts"],
+            [sections.excerpt_line(e, language=language) for e in content.excerpts],
+        ),
+        (labels["key_figures"], [k.text for k in content.key_figures]),
+        (labels["impact"], [f"**{labels[i.area]}**: {i.text}" for i in content.impact]),
+    ]
+    lines = [f"**{labels['summary']}:**", ""]
+    number = 0
+    for heading, items in parts:
+        if not items:
+            continue
+        number += 1
+        if number > 1:
+            lines.append("   ")
+        lines.append(f"{number}. **{heading}**:")
+        lines += [f"   - {_one_line(item)}" for item in items]
+    return lines + [""]
 
 
 def export_digest(digest: Digest, out_dir: str | Path) -> Path:

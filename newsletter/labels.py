@@ -12,6 +12,8 @@ BRIEFING_LABELS = {
         "science_technology": "과학기술",
         "final_summary": "최종 요약",
         "sources": "출처",
+        "excerpts": "기사 발췌",
+        "key_figures": "주요 수치",
         "offline": "이 요약은 LLM 없이 기사 문장을 발췌해 만들었습니다.",
         "chart_title": "카테고리별 기사 수",
     },
@@ -25,6 +27,8 @@ BRIEFING_LABELS = {
         "science_technology": "Science/Technology",
         "final_summary": "Final summary",
         "sources": "Sources",
+        "excerpts": "Excerpts from the sources",
+        "key_figures": "Key figures",
         "offline": "This summary was written without an LLM: "
         "it quotes sentences from the articles.",
         "chart_title": "Articles per category",

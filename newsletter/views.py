@@ -5,6 +5,7 @@ pages are cached for ARCHIVE_CACHE_SECONDS per URL and language (Django's cache
 key includes the active language), so a send shows up there within that time.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date as date_type
@@ -17,14 +18,17 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
+from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection, DigestSource
+from newsletter.sections import SectionContentError
 from newsletter.syndication import (
     ArchiveAtomFeed,
     ArchiveRssFeed,
@@ -32,45 +36,19 @@ from newsletter.syndication import (
     digest_title,
     published_digests,
 )
+from newsletter.templatetags.digest import cite_html, safe_url
 
+logger = logging.getLogger(__name__)
 ARCHIVE_PAGE_SIZE = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CITATION = re.compile(r"\[(\d{1,4})\]")
 
 archive_feed = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveAtomFeed())
 archive_rss = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveRssFeed())
 
 
 def link_citations(text: object, *, anchor: str, numbers: set[int]) -> SafeString:
-    """Escape model text, then turn [n] into a link to source n of the section.
-
-    Escaping comes first so nothing the model wrote can become markup; only the
-    links built here are marked safe. [n] without such a source stays plain text.
-    """
-    escaped = str(escape(str(text)))  # always escapes, even text marked safe
-
-    def link(match: re.Match) -> str:
-        number = int(match.group(1))
-        if number not in numbers:
-            return match.group(0)
-        return f'<a class="cite" href="#{anchor}-{number}">[{number}]</a>'
-
-    return mark_safe(_CITATION.sub(link, escaped))
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if not isinstance(value, list):
-        return []
-    return [
-        str(v) for v in value if isinstance(v, str | int | float) and str(v).strip()
-    ]
-
-
-def safe_url(url: str) -> str | None:
-    """Only http(s) article URLs become links; javascript: and friends stay text."""
-    return url if re.match(r"^https?://", url or "", re.IGNORECASE) else None
+    """Escaped text with [n] linked to source n of the section; others stay text."""
+    return cite_html(text, lambda n: f"#{anchor}-{n}" if n in numbers else None)
 
 
 @dataclass
@@ -90,66 +68,59 @@ class SectionView:
     events: list[SafeString] = field(default_factory=list)
     impact: list[tuple[str, SafeString]] = field(default_factory=list)
     final_summary: list[SafeString] = field(default_factory=list)
+    excerpts: list[SafeString] = field(default_factory=list)
+    key_figures: list[SafeString] = field(default_factory=list)
     sources: list[SourceView] = field(default_factory=list)
     is_offline: bool = False
+    is_excerpts: bool = False
+
+
+IMPACT_LABELS = {
+    "economy": _lazy("Economy"),
+    "politics_society": _lazy("Politics and society"),
+    "science_technology": _lazy("Science and technology"),
+}
 
 
 def build_section(section: DigestSection) -> SectionView:
-    """What the page shows for one section, every untrusted string escaped."""
+    """What the page shows for one section, every untrusted string escaped.
+
+    A section whose stored content is malformed shows its sources only.
+    """
     anchor = f"s{section.id}"
     sources = [
         SourceView(s.number, s.article.title, s.article.url, safe_url(s.article.url))
         for s in section.sources.all()
     ]
     numbers = {s.number for s in sources}
-    content = section.content if isinstance(section.content, dict) else {}
-
-    def linked(text: object) -> SafeString:
-        return link_citations(text, anchor=anchor, numbers=numbers)
-
-    events = []
-    for event in content.get("events") or []:
-        if isinstance(event, str):
-            event = {"text": event, "citations": []}
-        if not isinstance(event, dict) or not _strings(event.get("text")):
-            continue
-        text = str(event["text"])
-        html = str(linked(text))
-        cited = {int(n) for n in _CITATION.findall(text)}
-        for number in event.get("citations") or []:
-            if (
-                isinstance(number, int)
-                and not isinstance(number, bool)
-                and number in numbers
-                and number not in cited
-            ):
-                html += f' <a class="cite" href="#{anchor}-{number}">[{number}]</a>'
-        events.append(mark_safe(html))
-
-    impact_content = (
-        content.get("impact") if isinstance(content.get("impact"), dict) else {}
-    )
-    impact_labels = [
-        ("economy", _("Economy")),
-        ("politics_society", _("Politics and society")),
-        ("science_technology", _("Science and technology")),
-    ]
-    impact = [
-        (label, linked(text))
-        for key, label in impact_labels
-        for text in _strings(impact_content.get(key))[:1]
-    ]
-    return SectionView(
+    view = SectionView(
         anchor=anchor,
         emoji=section.category.emoji,
         name=section.category.name,
-        topics=[linked(t) for t in _strings(content.get("topics"))],
-        events=events,
-        impact=impact,
-        final_summary=[linked(t) for t in _strings(content.get("final_summary"))],
         sources=sources,
         is_offline=section.generated_by == DigestSection.GeneratedBy.OFFLINE,
     )
+    try:
+        content = section_content.read(section)
+    except SectionContentError as exc:
+        logger.error("Section %s: stored content is malformed: %s", section.id, exc)
+        return view
+
+    def linked(text: str) -> SafeString:
+        return link_citations(text, anchor=anchor, numbers=numbers)
+
+    language = get_language() or settings.LANGUAGE_CODE
+    view.is_excerpts = content.is_excerpts
+    view.topics = [] if content.is_excerpts else [linked(t) for t in content.topics]
+    view.events = [linked(e.text) for e in content.events]
+    view.impact = [(IMPACT_LABELS[i.area], linked(i.text)) for i in content.impact]
+    view.final_summary = [linked(t) for t in content.final_summary]
+    view.excerpts = [
+        linked(section_content.excerpt_line(e, language=language))
+        for e in content.excerpts
+    ]
+    view.key_figures = [linked(k.text) for k in content.key_figures]
+    return view
 
 
 def chart_alt(digest: Digest) -> str:

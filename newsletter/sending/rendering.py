@@ -6,6 +6,7 @@ that differ per subscriber; ``personalize`` fills them by plain replacement, so 
 group of subscribers with the same categories costs one render and one compile.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,12 +15,16 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from mjml import mjml2html
 
 from newsletter import chart
-from newsletter.labels import BRIEFING_LABELS, IMPACT_KEYS
+from newsletter import sections as section_content
+from newsletter.labels import BRIEFING_LABELS
 from newsletter.models import Category, Digest, DigestSection
+from newsletter.sections import SectionContent, SectionContentError
+from newsletter.templatetags.digest import cite_html, safe_url
+
+logger = logging.getLogger(__name__)
 
 PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
 UNSUBSCRIBE_URL = "__DAI_UNSUBSCRIBE_URL__"
@@ -75,7 +80,6 @@ MONTHS = (
     "November",
     "December",
 )
-_CITATION = re.compile(r"\[(\d{1,3})\]")
 
 # Shortening steps tried in order until the HTML fits EMAIL_HTML_MAX_BYTES:
 # (events kept, final-summary lines kept, show impact, show topics, sources kept).
@@ -209,7 +213,7 @@ def render_digest_email(
             **base,
             "shortened": level is not None,
             "sections": [
-                _section_context(s, level, view_url, labels) for s in sections
+                _section_context(s, level, view_url, labels, language) for s in sections
             ],
         }
         html = _compile(render_to_string("emails/digest-body.mjml", context))
@@ -240,57 +244,53 @@ def _html_size(html: str) -> int:
 
 def _headline(sections: list[DigestSection]) -> str:
     for section in sections:
-        topics = (section.content or {}).get("topics") or []
-        if topics and isinstance(topics[0], str) and topics[0].strip():
-            first = " ".join(topics[0].split())
+        try:
+            topics = section_content.read(section).topics
+        except SectionContentError:
+            continue
+        if topics:
+            first = topics[0]
             return first if len(first) <= 60 else first[:59] + "…"
     return ""
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        return []
-    return [" ".join(v.split()) for v in value if isinstance(v, str) and v.strip()]
+def _read_or_log(section: DigestSection) -> SectionContent | None:
+    """The section's parts; None (sources only) when its stored content is malformed."""
+    try:
+        return section_content.read(section)
+    except SectionContentError as exc:
+        logger.error(
+            "Digest %s, section %s (%s): stored content is malformed, "
+            "the email shows its sources only: %s",
+            section.digest_id,
+            section.id,
+            section.category.slug,
+            exc,
+        )
+        return None
 
 
 def _section_context(
-    section: DigestSection, level, view_url: str, labels: dict
+    section: DigestSection, level, view_url: str, labels: dict, language: str
 ) -> dict:
-    content = section.content if isinstance(section.content, dict) else {}
     sources = [
         {
             "number": s.number,
             "title": s.article.title or s.article.url,
             "url": s.article.url,
+            "href": safe_url(s.article.url),
         }
         for s in section.sources.all()
     ]
-    urls = {s["number"]: s["url"] for s in sources}
-    events = []
-    for event in content.get("events") or []:
-        if isinstance(event, str):
-            event = {"text": event, "citations": []}
-        if not isinstance(event, dict) or not isinstance(event.get("text"), str):
-            continue
-        text = " ".join(event["text"].split())
-        inline = {int(n) for n in _CITATION.findall(text)}
-        extra = [
-            n
-            for n in event.get("citations") or []
-            if isinstance(n, int) and n not in inline
-        ]
-        events.append(
-            {"text": text, "citations": extra, "html": _event_html(text, extra, urls)}
-        )
-    impact_raw = (
-        content.get("impact") if isinstance(content.get("impact"), dict) else {}
-    )
-    impact = [
-        (labels[key], " ".join(impact_raw[key].split()))
-        for key in IMPACT_KEYS
-        if isinstance(impact_raw.get(key), str) and impact_raw[key].strip()
+    urls = {s["number"]: s["href"] for s in sources}
+
+    def cited(text: str) -> dict:
+        return {"text": text, "html": cite_html(text, urls.get)}
+
+    content = _read_or_log(section) or SectionContent(kind=section_content.BRIEFING)
+    excerpts = [
+        cited(section_content.excerpt_line(e, language=language))
+        for e in content.excerpts
     ]
     context = {
         "anchor": section.category.slug,
@@ -300,10 +300,14 @@ def _section_context(
         if re.fullmatch(r"#[0-9a-fA-F]{6}", section.category.color)
         else "#7f7f7f",
         "rule": "=" * 40,
-        "topics": _strings(content.get("topics")),
-        "events": events,
-        "impact": impact,
-        "final_summary": _strings(content.get("final_summary")),
+        "is_excerpts": content.is_excerpts,
+        # Excerpts name their articles already: their topics would only repeat them.
+        "topics": [] if content.is_excerpts else list(content.topics),
+        "events": [cited(e.text) for e in content.events],
+        "excerpts": excerpts,
+        "key_figures": [cited(k.text) for k in content.key_figures],
+        "impact": [{"label": labels[i.area], **cited(i.text)} for i in content.impact],
+        "final_summary": [cited(t) for t in content.final_summary],
         "sources": sources,
         "web_url": f"{view_url}#{section.category.slug}",
         "shortened": False,
@@ -311,27 +315,16 @@ def _section_context(
     if level is not None:
         n_events, n_final, show_impact, show_topics, n_sources = level
         context.update(
-            events=events[:n_events],
+            events=context["events"][:n_events],
+            excerpts=excerpts[:n_events],
             final_summary=context["final_summary"][:n_final],
-            impact=impact if show_impact else [],
+            key_figures=context["key_figures"][:n_final],
+            impact=context["impact"] if show_impact else [],
             topics=context["topics"] if show_topics else [],
             sources=sources[:n_sources],
             shortened=True,
         )
     return context
-
-
-def _event_html(text: str, extra: list[int], urls: dict[int, str]) -> str:
-    """Escaped event text with each known [n] linked to its source."""
-
-    def link(number: int) -> str:
-        if number in urls:
-            return f'<a class="cite" href="{escape(urls[number])}">[{number}]</a>'
-        return f"[{number}]"
-
-    body = _CITATION.sub(lambda m: link(int(m.group(1))), str(escape(text)))
-    tail = "".join(" " + link(n) for n in extra)
-    return mark_safe(body + tail)
 
 
 def _compile(mjml_source: str) -> str:
