@@ -9,8 +9,10 @@ import logging
 import re
 from pathlib import Path
 
-from newsletter import sections
-from newsletter.labels import briefing_labels
+from django.utils import translation
+
+from newsletter import sections as section_content
+from newsletter import vocabulary as words
 from newsletter.models import Digest, DigestSection
 from newsletter.sections import SectionContent, SectionContentError
 
@@ -34,7 +36,7 @@ def file_names(digest: Digest) -> tuple[str, str]:
 
 
 def render_markdown(digest: Digest) -> str:
-    labels = briefing_labels(digest.language)
+    """The report, its fixed words in the digest's language (``vocabulary``)."""
     title, _ = EDITION_TITLES[digest.edition]
     _, png_name = file_names(digest)
     lines = [
@@ -44,59 +46,57 @@ def render_markdown(digest: Digest) -> str:
     sections = digest.sections.select_related("category").prefetch_related(
         "sources__article"
     )
-    for section in sections:
-        lines += _section_lines(section, labels, digest.language)
+    with translation.override(digest.language):
+        for section in sections:
+            lines += _section_lines(section)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _section_lines(
-    section: DigestSection, labels: dict[str, str], language: str
-) -> list[str]:
+def _section_lines(section: DigestSection) -> list[str]:
     lines = [f"## {section.category.emoji} {section.category.name}", ""]
     if section.generated_by == DigestSection.GeneratedBy.OFFLINE:
-        lines += [f"_{labels['offline']}_", ""]
+        lines += [f"_{words.OFFLINE_NOTE}_", ""]
     try:
-        content = sections.read(section)
+        content = section_content.read(section)
     except SectionContentError as exc:
         # One bad section must not stop the report: print its sources, say why.
         logger.error("Section %s: stored content is malformed: %s", section.id, exc)
         content = None
     if content is not None and content.is_excerpts:
-        lines += _excerpt_parts(content, labels, language)
+        lines += _excerpt_parts(content)
     elif content is not None:
-        lines += _briefing_parts(content, labels)
-    lines += [f"**{labels['sources']}:**", ""]
+        lines += _briefing_parts(content)
+    lines += [f"**{words.SOURCES}:**", ""]
     for source in section.sources.all():
         lines.append(f" - {_one_line(source.article.title)} ({source.article.url})")
     lines += ["", "", ""]
     return lines
 
 
-def _briefing_parts(content: SectionContent, labels: dict[str, str]) -> list[str]:
-    lines = [f"**{labels['summary']}:**", "", f"1. **{labels['topics']}**:"]
+def _impact_lines(content: SectionContent) -> list[str]:
+    return [f"**{words.impact_label(i.area)}**: {i.text}" for i in content.impact]
+
+
+def _briefing_parts(content: SectionContent) -> list[str]:
+    lines = [f"**{words.SUMMARY}:**", "", f"1. **{words.TOPICS}**:"]
     lines += [f"   - {t}" for t in content.topics]
-    lines += ["   ", f"2. **{labels['events']}**:"]
+    lines += ["   ", f"2. **{words.EVENTS}**:"]
     lines += [f"   - {e.text}" for e in content.events]
-    lines += ["   ", f"3. **{labels['impact']}**:"]
-    lines += [f"   - **{labels[i.area]}**: {i.text}" for i in content.impact]
-    lines += ["   ", f"4. **{labels['final_summary']}**:"]
+    lines += ["   ", f"3. **{words.IMPACT}**:"]
+    lines += [f"   - {line}" for line in _impact_lines(content)]
+    lines += ["   ", f"4. **{words.FINAL_SUMMARY}**:"]
     lines += [f"   - {t}" for t in content.final_summary]
     return lines + [""]
 
 
-def _excerpt_parts(
-    content: SectionContent, labels: dict[str, str], language: str
-) -> list[str]:
+def _excerpt_parts(content: SectionContent) -> list[str]:
     """The parts an excerpts section fills, numbered like a briefing's."""
     parts = [
-        (
-            labels["excerpts"],
-            [sections.excerpt_line(e, language=language) for e in content.excerpts],
-        ),
-        (labels["key_figures"], [k.text for k in content.key_figures]),
-        (labels["impact"], [f"**{labels[i.area]}**: {i.text}" for i in content.impact]),
+        (words.EXCERPTS, [section_content.excerpt_line(e) for e in content.excerpts]),
+        (words.KEY_FIGURES, [k.text for k in content.key_figures]),
+        (words.IMPACT, _impact_lines(content)),
     ]
-    lines = [f"**{labels['summary']}:**", ""]
+    lines = [f"**{words.SUMMARY}:**", ""]
     number = 0
     for heading, items in parts:
         if not items:
@@ -105,7 +105,7 @@ def _excerpt_parts(
         if number > 1:
             lines.append("   ")
         lines.append(f"{number}. **{heading}**:")
-        lines += [f"   - {_one_line(item)}" for item in items]
+        lines += [f"   - {item}" for item in items]
     return lines + [""]
 
 

@@ -33,6 +33,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from newsletter import vocabulary
+
 BRIEFING = "briefing"
 EXCERPTS = "excerpts"
 KINDS = (BRIEFING, EXCERPTS)
@@ -423,21 +425,19 @@ def citations_in(text: str) -> list[int]:
     )
 
 
-def excerpt_lead(excerpt: Excerpt, *, language: str) -> str:
-    """What an excerpt is prefixed with: "Anthropic (8월 21일)", "Anthropic (Aug 21)"."""
-    day = ""
-    if excerpt.published:
-        day = (
-            f"{excerpt.published.month}월 {excerpt.published.day}일"
-            if language == "ko"
-            else f"{excerpt.published:%b} {excerpt.published.day}"
-        )
+def excerpt_lead(excerpt: Excerpt) -> str:
+    """What an excerpt is prefixed with, in the active language.
+
+    "Anthropic (8월 21일)", "Anthropic (Aug 21)"; the publisher or the date alone
+    when only one is known.
+    """
+    day = vocabulary.month_day(excerpt.published) if excerpt.published else ""
     if excerpt.publisher and day:
         return f"{excerpt.publisher} ({day})"
     return excerpt.publisher or day
 
 
-def excerpt_line(excerpt: Excerpt, *, language: str) -> str:
+def excerpt_line(excerpt: Excerpt) -> str:
     """The excerpt's text behind its lead: "Anthropic (Aug 21): …"."""
-    lead = excerpt_lead(excerpt, language=language)
+    lead = excerpt_lead(excerpt)
     return f"{lead}: {excerpt.text}" if lead else excerpt.text

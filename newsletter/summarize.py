@@ -194,10 +194,33 @@ def _draft(
         )
     if not llm.is_enabled():
         return _offline_draft(category, articles, language=language)
-    if budget is None:
-        budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
-
     notes: list[str] = []
+    answer = _ask_llm(
+        category,
+        articles,
+        language=language,
+        digest=digest,
+        budget=budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+        notes=notes,
+    )
+    if isinstance(answer, SectionDraft):
+        return answer
+    return _checked_draft(answer.parsed, articles, language=language, notes=notes)
+
+
+def _ask_llm(
+    category: Category,
+    articles: list[Article],
+    *,
+    language: str,
+    digest: Digest | None,
+    budget: llm.TokenBudget,
+    notes: list[str],
+) -> llm.LLMResult[Briefing] | SectionDraft:
+    """The model's answer that passed the quality gate, or the offline fallback.
+
+    One retry with a firmer instruction; each failure is added to ``notes``.
+    """
     retry_note = (
         prompts.korean_retry_note()
         if language == "ko"
@@ -218,39 +241,39 @@ def _draft(
         digest=digest,
         budget=budget,
     )
+    offline = partial(_offline_draft, category, articles, language=language)
     try:
         # An earlier run needed the retry and it was accepted: reuse it, spend nothing.
-        result = call(messages=attempts[1], cache_only=True)
+        return call(messages=attempts[1], cache_only=True)
     except llm.CacheMiss:
-        result = None
-    for attempt, messages in enumerate(attempts if result is None else [], start=1):
+        pass
+    for attempt, messages in enumerate(attempts, start=1):
         try:
             result = call(messages=messages)
         except llm.BudgetExceeded as exc:
             notes.append(
                 f"Token budget reached ({exc}); this section was written offline."
             )
-            return _offline_draft(category, articles, language=language, notes=notes)
+            return offline(notes=notes)
         except llm.LLMError as exc:
             notes.append(f"LLM failed ({exc}); this section was written offline.")
-            return _offline_draft(
-                category, articles, language=language, notes=notes, needs_review=True
-            )
+            return offline(notes=notes, needs_review=True)
         problems = quality_problems(result.parsed, language=language)
         if not problems:
-            break
+            return result
         llm.reject(result, "; ".join(problems))
         notes.append(
             f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
         )
-        result = None
-    if result is None:
-        notes.append("Written offline after the LLM failed the quality gate twice.")
-        return _offline_draft(
-            category, articles, language=language, notes=notes, needs_review=True
-        )
+    notes.append("Written offline after the LLM failed the quality gate twice.")
+    return offline(notes=notes, needs_review=True)
 
-    content, removed = clean_citations(result.parsed, source_count=len(articles))
+
+def _checked_draft(
+    briefing: Briefing, articles: list[Article], *, language: str, notes: list[str]
+) -> SectionDraft:
+    """The model's briefing in stored form, flagged where it cites or claims badly."""
+    content, removed = clean_citations(briefing, source_count=len(articles))
     needs_review = False
     if removed:
         notes.append(f"Removed {removed} citation(s) to sources that do not exist.")

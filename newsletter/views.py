@@ -21,13 +21,12 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
+from newsletter import chart, vocabulary
 from newsletter import sections as section_content
-from newsletter.models import Category, Digest, DigestSection, DigestSource
+from newsletter.models import Digest, DigestSection, DigestSource
 from newsletter.sections import SectionContentError
 from newsletter.syndication import (
     ArchiveAtomFeed,
@@ -36,7 +35,7 @@ from newsletter.syndication import (
     digest_title,
     published_digests,
 )
-from newsletter.templatetags.digest import cite_html, safe_url
+from newsletter.templatetags.digest import cite_html
 
 logger = logging.getLogger(__name__)
 ARCHIVE_PAGE_SIZE = 30
@@ -52,34 +51,19 @@ def link_citations(text: object, *, anchor: str, numbers: set[int]) -> SafeStrin
 
 
 @dataclass
-class SourceView:
-    number: int
-    title: str
-    url: str
-    href: str | None
-
-
-@dataclass
 class SectionView:
     anchor: str
     emoji: str
     name: str
+    sources: list[DigestSource]
     topics: list[SafeString] = field(default_factory=list)
     events: list[SafeString] = field(default_factory=list)
     impact: list[tuple[str, SafeString]] = field(default_factory=list)
     final_summary: list[SafeString] = field(default_factory=list)
     excerpts: list[SafeString] = field(default_factory=list)
     key_figures: list[SafeString] = field(default_factory=list)
-    sources: list[SourceView] = field(default_factory=list)
     is_offline: bool = False
     is_excerpts: bool = False
-
-
-IMPACT_LABELS = {
-    "economy": _lazy("Economy"),
-    "politics_society": _lazy("Politics and society"),
-    "science_technology": _lazy("Science and technology"),
-}
 
 
 def build_section(section: DigestSection) -> SectionView:
@@ -87,17 +71,11 @@ def build_section(section: DigestSection) -> SectionView:
 
     A section whose stored content is malformed shows its sources only.
     """
-    anchor = f"s{section.id}"
-    sources = [
-        SourceView(s.number, s.article.title, s.article.url, safe_url(s.article.url))
-        for s in section.sources.all()
-    ]
-    numbers = {s.number for s in sources}
     view = SectionView(
-        anchor=anchor,
+        anchor=f"s{section.id}",
         emoji=section.category.emoji,
         name=section.category.name,
-        sources=sources,
+        sources=list(section.sources.all()),
         is_offline=section.generated_by == DigestSection.GeneratedBy.OFFLINE,
     )
     try:
@@ -105,36 +83,29 @@ def build_section(section: DigestSection) -> SectionView:
     except SectionContentError as exc:
         logger.error("Section %s: stored content is malformed: %s", section.id, exc)
         return view
+    numbers = {source.number for source in view.sources}
 
     def linked(text: str) -> SafeString:
-        return link_citations(text, anchor=anchor, numbers=numbers)
+        return link_citations(text, anchor=view.anchor, numbers=numbers)
 
-    language = get_language() or settings.LANGUAGE_CODE
     view.is_excerpts = content.is_excerpts
+    # Excerpts name their articles already: their topics would only repeat them.
     view.topics = [] if content.is_excerpts else [linked(t) for t in content.topics]
     view.events = [linked(e.text) for e in content.events]
-    view.impact = [(IMPACT_LABELS[i.area], linked(i.text)) for i in content.impact]
-    view.final_summary = [linked(t) for t in content.final_summary]
-    view.excerpts = [
-        linked(section_content.excerpt_line(e, language=language))
-        for e in content.excerpts
+    view.impact = [
+        (vocabulary.impact_label(i.area), linked(i.text)) for i in content.impact
     ]
+    view.final_summary = [linked(t) for t in content.final_summary]
+    view.excerpts = [linked(section_content.excerpt_line(e)) for e in content.excerpts]
     view.key_figures = [linked(k.text) for k in content.key_figures]
     return view
 
 
 def chart_alt(digest: Digest) -> str:
-    """Alt text that states the counts the chart draws."""
-    names = dict(Category.objects.values_list("slug", "name"))
-    counts = digest.category_counts if isinstance(digest.category_counts, dict) else {}
-    parts = [
-        f"{names.get(slug, slug)} {count}"
-        for slug, count in sorted(counts.items(), key=lambda kv: -int(kv[1] or 0))
-        if isinstance(count, int)
-    ]
-    if not parts:
-        return _("Category distribution chart")
-    return _("Category distribution: %(counts)s") % {"counts": ", ".join(parts)}
+    """Alt text that states the counts the chart draws, in the visitor's language."""
+    return chart.chart_alt_text(
+        chart.digest_chart_counts(digest), language=get_language()
+    )
 
 
 def _vary_on_language_cookie(view):
@@ -228,6 +199,7 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "is_offline": any(s.is_offline for s in sections),
         "chart_url": chart_url,
         "chart_alt": chart_alt(digest),
+        "words": vocabulary,
         "other_editions": [(digest_title(d), digest_path(d)) for d in other_editions],
     }
     return render(request, "newsletter/digest_detail.html", ctx)

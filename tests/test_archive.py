@@ -129,8 +129,8 @@ def test_digest_page_shows_the_email_content_with_linked_citations(
         "최종 요약",
         "출처",
         "경제",
-        "정치·사회",
-        "과학·기술",
+        "정치/사회",
+        "과학기술",
     ):
         assert heading in page
     assert f'<a class="cite" href="#s{section_id}-1">[1]</a>' in page
@@ -140,7 +140,7 @@ def test_digest_page_shows_the_email_content_with_linked_citations(
     )
     assert "Story two" in page
     assert 'src="/digests/2024-11-09/chart.png"' in page
-    assert 'alt="카테고리 분포: LLM 2, Others 1"' in page
+    assert 'alt="카테고리별 기사 수 차트 (총 3건): LLM 2건, Others 1건"' in page
     assert "LLM 없이" not in page  # written by the LLM: no banner
 
 

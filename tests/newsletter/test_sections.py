@@ -3,7 +3,9 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils import translation
 
 from newsletter import export, sections
 from newsletter.models import Category, Digest, DigestSection
@@ -105,16 +107,15 @@ def test_excerpts_keep_publisher_and_date_and_at_most_four_topics():
     }
     parts = sections.from_dict(stored)
     assert parts.excerpts[0].published == dt.date(2026, 8, 21)
-    assert (
-        sections.excerpt_line(parts.excerpts[0], language="ko")
-        == "Anthropic (8월 21일): Claude can now remember past conversations [1]."
-    )
-    assert sections.excerpt_line(parts.excerpts[0], language="en").startswith(
-        "Anthropic (Aug 21): "
-    )
-    assert sections.excerpt_line(parts.excerpts[1], language="en").startswith(
-        "Google: Prices"
-    )
+    with translation.override("ko"):
+        assert (
+            sections.excerpt_line(parts.excerpts[0])
+            == "Anthropic (8월 21일): Claude can now remember past conversations [1]."
+        )
+    with translation.override("en"):
+        first, second = (sections.excerpt_line(e) for e in parts.excerpts)
+    assert first.startswith("Anthropic (Aug 21): ")
+    assert second.startswith("Google: Prices")
 
 
 def test_pieces_split_text_and_citations_for_renderers():
@@ -178,6 +179,7 @@ def test_email_shows_excerpts_with_publisher_and_date_and_only_present_impact(
 
 
 def test_web_page_shows_both_kinds(client, two_kinds):
+    cache.clear()  # pages are cached per URL
     page = client.get(
         reverse("newsletter:digest_detail", args=["2026-08-22"])
     ).content.decode()
@@ -333,3 +335,49 @@ def test_email_links_only_http_and_mailto_sources(defaults):
     html = render_digest_email(digest, categories=None).html
     assert 'href="javascript:' not in html
     assert "Trap (javascript:alert(1))" in html
+
+
+def test_an_english_digest_takes_every_word_from_the_english_locale(defaults, tmp_path):
+    digest = DigestFactory(language="en")
+    make_section(
+        digest,
+        Category.objects.get(slug="llm"),
+        [ArticleFactory(), ArticleFactory()],
+        content=EXCERPTS,
+        generated_by="llm",
+    )
+    rendered = render_digest_email(digest, categories=None)
+    for body in (rendered.html, rendered.text):
+        assert "Excerpts from the sources" in body and "Key figures" in body
+        assert "Anthropic (Aug 21): Claude can now remember" in body
+        assert "Economy" in body and "View in browser" in body
+        assert "기사" not in body and "경제" not in body
+    assert rendered.subject == (
+        "Daily AI Insights · August 22, 2026 · Claude gets a new memory"
+    )
+    report = export.export_digest(digest, tmp_path).read_text()
+    assert "1. **Excerpts from the sources**:" in report
+    assert "   - **Economy**: Cheaper tokens for every customer [2]." in report
+
+
+def test_page_and_email_use_the_same_impact_words(client, defaults):
+    digest = DigestFactory(status=Digest.Status.SENT)
+    make_section(digest, Category.objects.get(slug="llm"), [ArticleFactory()])
+    cache.clear()  # pages are cached per URL
+    page = client.get(
+        reverse("newsletter:digest_detail", args=["2026-08-22"])
+    ).content.decode()
+    rendered = render_digest_email(digest, categories=None)
+    for body in (page, rendered.html, rendered.text):
+        assert "정치/사회" in body and "과학기술" in body
+        assert "정치·사회" not in body
+
+
+def test_safe_url_keeps_http_https_and_mailto_only():
+    from newsletter.templatetags.digest import safe_url
+
+    assert safe_url("https://a.example/x") == "https://a.example/x"
+    assert safe_url("HTTP://a.example") == "HTTP://a.example"
+    assert safe_url("mailto:ed@example.com") == "mailto:ed@example.com"
+    for url in ("javascript:alert(1)", "data:text/html,x", "//a.example", "", None):
+        assert safe_url(url) is None
