@@ -4,8 +4,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from newsletter import export, services
-from newsletter.forms import DigestSectionForm
+from newsletter import export, sections, services
+from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
 from newsletter.models import (
     Category,
     Delivery,
@@ -14,6 +14,7 @@ from newsletter.models import (
     DigestSource,
     LLMCall,
 )
+from newsletter.sections import SectionContentError
 
 
 @admin.register(Category)
@@ -101,22 +102,31 @@ class DigestSectionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            "Briefing",
-            {
-                "fields": [
-                    "topics",
-                    "events",
-                    "economy",
-                    "politics_society",
-                    "science_technology",
-                    "final_summary",
-                ]
-            },
-        ),
     ]
     inlines = [DigestSourceInline]
     actions = ["regenerate"]
+
+    def get_fieldsets(self, request, obj=None):
+        excerpts = False
+        if obj is not None:
+            try:
+                excerpts = sections.read(obj).is_excerpts
+            except SectionContentError:
+                pass
+        if excerpts:
+            return [*self.fieldsets, ("Excerpts", {"fields": EXCERPT_FIELDS})]
+        return [*self.fieldsets, ("Briefing", {"fields": BRIEFING_FIELDS})]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        form = context.get("adminform") and context["adminform"].form
+        if getattr(form, "content_error", "") and request.method == "GET":
+            messages.error(
+                request,
+                "This section's stored content is malformed: "
+                f"{form.content_error}. The fields below start empty; "
+                "saving them replaces the stored content.",
+            )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.action(description="Regenerate from sources (drops edits)")
     def regenerate(self, request, queryset):
