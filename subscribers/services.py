@@ -474,9 +474,12 @@ def _apply_bounce(subscriber: Subscriber, *, kind: str, at: datetime) -> None:
             subscriber.soft_bounces += 1
         subscriber.last_bounce_at = max(at, subscriber.last_bounce_at or at)
         over_limit = subscriber.soft_bounces >= settings.SOFT_BOUNCE_LIMIT
+        # An unsubscribed address that bounces is held too, so no one-click
+        # resubscribe revives a dead mailbox; a complaint stays the stronger state.
         if subscriber.status in (
             Subscriber.Status.ACTIVE,
             Subscriber.Status.PENDING,
+            Subscriber.Status.UNSUBSCRIBED,
         ) and (kind == HARD_BOUNCE or over_limit):
             subscriber.status = Subscriber.Status.BOUNCED
             subscriber.unsubscribed_at = now

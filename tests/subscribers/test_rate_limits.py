@@ -200,3 +200,25 @@ def test_with_cache_url_the_counts_are_in_redis(
         assert not RateCount.objects.exists()
     finally:
         cache.clear()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_attempts_are_counted_exactly_in_the_database(postgres, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from subscribers import ratelimits
+
+    settings.CACHE_URL = ""
+
+    def attempt(_):
+        try:
+            return ratelimits.within_rate("ip:198.51.100.77", limit=10)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        allowed = list(pool.map(attempt, range(24)))
+    assert allowed.count(True) == 10
+    assert RateCount.objects.get().count == 24

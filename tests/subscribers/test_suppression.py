@@ -167,3 +167,10 @@ def test_lifted_address_may_sign_up_again_through_confirmation(
     client.post(link_from(mailoutbox[0], "confirm"))
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_a_hard_bounce_after_the_persons_unsubscribe_holds_the_address(categories):
+    subscriber = held(Subscriber.Status.UNSUBSCRIBED, "user")
+    services.record_bounce(subscriber.email, kind="hard", event_id="late-bounce")
+    assert services.resubscribe(subscriber.id, email=subscriber.email) is False
+    assert_still_held(subscriber, Subscriber.Status.BOUNCED, "bounce")
