@@ -83,7 +83,7 @@ def _is_ip(domain: str) -> bool:
 
 
 def _lookup_form(email: str) -> str:
-    """How a reported address (an ESP's, a link's) is found among stored ones."""
+    """How an address the ESP reports is found among the stored (normalised) ones."""
     try:
         return normalize_email(email)
     except ValueError:
@@ -114,7 +114,7 @@ def subscribe(
 ) -> None:
     """Start a subscription. The caller shows the same answer whatever happens here.
 
-    New or suppressed address: a confirmation email (double opt-in). Active address:
+    New or unsubscribed address: a confirmation email (double opt-in). Active address:
     a "manage your subscription" email instead. Over a rate limit, or an address
     held by a bounce, a complaint, the ESP or an admin: nothing is sent.
     Raises ValueError only for an address that is not valid.
