@@ -305,9 +305,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
 
-# Subscriber pages. Rate limits count in CACHES (locmem per process by default; set
-# CACHE_URL so every gunicorn worker shares them). Defaults: 10 sign-ups per IP and
-# 3 emails per address per hour.
+# Subscriber pages. Rate limits count in Redis when CACHE_URL is set, else in the
+# database (subscribers.RateCount), so every gunicorn worker shares them. Defaults: 10
+# sign-ups per IP (IPv6: per /64) and 3 emails per address (+tags folded) per hour.
 SUBSCRIBE_RATE_WINDOW = env_int("SUBSCRIBE_RATE_WINDOW", 3600)
 SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10)
 SUBSCRIBE_RATE_PER_ADDRESS = env_int("SUBSCRIBE_RATE_PER_ADDRESS", 3)

@@ -25,7 +25,7 @@ class SubscriberAdmin(admin.ModelAdmin):
         "soft_bounces",
         "last_bounce_at",
     ]
-    actions = ["unsubscribe_selected", "erase_selected"]
+    actions = ["unsubscribe_selected", "erase_selected", "lift_suppression"]
 
     @admin.action(description="Unsubscribe the selected subscribers")
     def unsubscribe_selected(self, request, queryset):
@@ -38,6 +38,27 @@ class SubscriberAdmin(admin.ModelAdmin):
     def erase_selected(self, request, queryset):
         erased = sum(services.delete_subscriber(s.id) for s in queryset)
         self.message_user(request, f"{erased} subscriber(s) erased.")
+
+    @admin.action(
+        description="Lift suppression (bounced, complained, ESP or admin "
+        "unsubscribe): the address may sign up again",
+        permissions=["lift_suppression"],
+    )
+    def lift_suppression(self, request, queryset):
+        lifted = sum(services.lift_suppression(s.id) for s in queryset)
+        self.message_user(request, f"{lifted} suppression(s) lifted.")
+
+    def has_lift_suppression_permission(self, request) -> bool:
+        return request.user.has_perm(f"{self.opts.app_label}.lift_suppression")
+
+    # The admin's own delete page and action erase too, so they also keep only
+    # counts and scrub the address from the admin history.
+    def delete_model(self, request, obj) -> None:
+        services.delete_subscriber(obj.id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for subscriber_id in queryset.values_list("id", flat=True):
+            services.delete_subscriber(subscriber_id)
 
 
 @admin.register(TrackingEvent)

@@ -167,8 +167,8 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             services.unsubscribe(subscriber.id, reason="user", email=subscriber.email)
             done = "unsubscribed"
         elif action == "resubscribe":
-            services.resubscribe(subscriber.id, email=subscriber.email)
-            done = "resubscribed"
+            if services.resubscribe(subscriber.id, email=subscriber.email):
+                done = "resubscribed"
         elif action == "export":
             return _export_response(subscriber)
         elif action == "delete":
@@ -231,7 +231,8 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "is_active": is_active,
         "preferences_url": _preferences_path(subscriber),
     }
-    return render(request, "subscribers/resubscribed.html", ctx)
+    status = 200 if is_active else 409  # a held or lifted stop: nothing changed
+    return render(request, "subscribers/resubscribed.html", ctx, status=status)
 
 
 @csrf_exempt
