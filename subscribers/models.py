@@ -39,6 +39,8 @@ class Subscriber(models.Model):
 
     class Meta:
         ordering = ["email"]
+        # Erasure removes the person and their delivery history for good.
+        permissions = [("erase_subscriber", "Can erase a subscriber and their data")]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="unique_subscriber_email_ci"),
         ]
