@@ -136,6 +136,8 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
         env = {
             **os.environ,
             "DATABASE_URL": _database_url(),
+            # A deployment-like worker needs a key, and this one signs the same links.
+            "SECRET_KEY": settings.SECRET_KEY,
             "CELERY_BROKER_URL": email_broker,
             "CELERY_RESULT_BACKEND": "",
             "EMAIL_URL": sink.url,
