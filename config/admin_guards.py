@@ -17,7 +17,8 @@ from django_celery_beat.models import PeriodicTask
 
 
 class ActionPermissionMixin:
-    """403 for a POSTed action the user is not offered."""
+    """403 for a POSTed action the user is not offered, and for saving the list's
+    editable fields (the review queue's categories) without the change permission."""
 
     def changelist_view(self, request, extra_context=None):
         if request.method == "POST":
@@ -25,6 +26,8 @@ class ActionPermissionMixin:
             for action in request.POST.getlist("action"):
                 if action and action not in offered:
                     raise PermissionDenied(f"You may not run the action {action!r}.")
+            if "_save" in request.POST and not self.has_change_permission(request):
+                raise PermissionDenied("You may not change these rows.")
         return super().changelist_view(request, extra_context)
 
 

@@ -222,3 +222,33 @@ def test_a_digest_status_is_never_edited_by_hand(admin_client, rows):
     assert 'name="status"' not in page
     sent.refresh_from_db()
     assert sent.status == Digest.Status.SENT
+
+
+def test_a_view_only_user_can_neither_file_articles_nor_edit_sections(
+    client, django_user_model, rows
+):
+    client.force_login(
+        _staff(django_user_model, "viewer", ["view_article", "view_digestsection"])
+    )
+    article = Article.objects.get(needs_review=True)
+    section = DigestSection.objects.get()
+    others = Category.objects.get(slug="others")
+    before = _state()
+
+    filed = client.post(
+        _changelist(Article),
+        {
+            "form-TOTAL_FORMS": "1",
+            "form-INITIAL_FORMS": "1",
+            "form-0-id": article.id,
+            "form-0-category": others.id,
+            "_save": "Save",
+        },
+    )
+    edited = client.post(
+        reverse("admin:newsletter_digestsection_change", args=[section.id]),
+        {"topics": "forged", "final_summary": "forged"},
+    )
+
+    assert (filed.status_code, edited.status_code) == (403, 403)
+    assert _state() == before
