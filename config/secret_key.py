@@ -8,6 +8,8 @@ import os
 import secrets
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 
 def read_or_create(path: Path) -> str:
     """The key stored at `path`, written there first (mode 0600) if there is none.
@@ -36,8 +38,6 @@ def read_or_create(path: Path) -> str:
 def _read(path: Path) -> str:
     key = path.read_text().strip()
     if len(key) < 50:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(
             f"{path} holds no usable secret key: delete it to have a new one made"
         )
