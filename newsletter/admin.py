@@ -128,7 +128,9 @@ class DigestSectionAdmin(admin.ModelAdmin):
             )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
-    @admin.action(description="Regenerate from sources (drops edits)")
+    @admin.action(
+        description="Regenerate from sources (drops edits)", permissions=["change"]
+    )
     def regenerate(self, request, queryset):
         for section in queryset:
             try:
@@ -224,8 +226,10 @@ class DigestAdmin(admin.ModelAdmin):
         if not obj.chart_png:
             return "—"
         url = reverse("newsletter:digest_chart", args=[f"{obj.date:%Y-%m-%d}"])
+        # A width attribute, not a style one: the Content-Security-Policy allows no
+        # inline styles.
         return format_html(
-            '<img src="{}" alt="category distribution" style="max-width:480px">', url
+            '<img src="{}" alt="category distribution" width="480">', url
         )
 
     @admin.display(description="articles per category")
@@ -234,12 +238,26 @@ class DigestAdmin(admin.ModelAdmin):
             ", ", "{}: {}", sorted((obj.category_counts or {}).items())
         )
 
-    @admin.action(description="Approve for sending")
+    def get_readonly_fields(self, request, obj=None):
+        # Status moves only through the actions (approve, send), never by hand: a
+        # sent digest set back to approved would be mailed to everyone again.
+        return [*super().get_readonly_fields(request, obj), "status"]
+
+    def has_approve_digest_permission(self, request) -> bool:
+        return request.user.has_perm("newsletter.approve_digest")
+
+    def has_send_digest_permission(self, request) -> bool:
+        return request.user.has_perm("newsletter.send_digest")
+
+    @admin.action(description="Approve for sending", permissions=["approve_digest"])
     def approve(self, request, queryset):
         n = sum(services.approve_digest(d.id) for d in queryset)
         self.message_user(request, f"{n} digest(s) approved.", messages.SUCCESS)
 
-    @admin.action(description="Send now (approved digests only; safe to repeat)")
+    @admin.action(
+        description="Send now (approved digests only; safe to repeat)",
+        permissions=["send_digest"],
+    )
     def send_now(self, request, queryset):
         for digest in queryset:
             report = services.send_digest(digest.date, edition=digest.edition)
@@ -250,7 +268,7 @@ class DigestAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{digest}: {report}", messages.SUCCESS)
 
-    @admin.action(description="Rebuild (keeps edited sections)")
+    @admin.action(description="Rebuild (keeps edited sections)", permissions=["change"])
     def rebuild(self, request, queryset):
         for digest in queryset:
             services.build_digest(
@@ -258,7 +276,9 @@ class DigestAdmin(admin.ModelAdmin):
             )
         self.message_user(request, "Rebuilt.", messages.SUCCESS)
 
-    @admin.action(description="Export Markdown + chart to var/digests")
+    @admin.action(
+        description="Export Markdown + chart to var/digests", permissions=["change"]
+    )
     def export_markdown(self, request, queryset):
         for digest in queryset:
             path = export.export_digest(digest, settings.VAR_DIR / "digests")

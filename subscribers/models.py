@@ -46,10 +46,12 @@ class Subscriber(models.Model):
 
     class Meta:
         ordering = ["email"]
+        # Erasure removes the person and their delivery history for good.
         constraints = [
             models.UniqueConstraint(Lower("email"), name="unique_subscriber_email_ci"),
         ]
         permissions = [
+            ("erase_subscriber", "Can erase a subscriber and their data"),
             ("lift_suppression", "Can lift a bounce, complaint or admin suppression"),
         ]
 
