@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from newsletter.models import Category, Delivery
+from newsletter.models import Category, Delivery, received_category_ids
 from subscribers import tasks
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
 
@@ -78,9 +78,9 @@ def _within_rate(key: str, *, limit: int) -> bool:
 def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -> None:
     # Every digest category chosen is stored as "all", so categories added later
     # reach people who asked for everything.
-    offered = set(Category.objects.for_digest().values_list("id", flat=True))
-    chosen = {c.id for c in categories or []} & offered
-    if not chosen or chosen == offered:
+    offered = Category.objects.offered_ids()
+    chosen = received_category_ids([c.id for c in categories or []], offered)
+    if chosen == offered:
         subscriber.categories.clear()
     else:
         subscriber.categories.set(chosen)
@@ -147,6 +147,29 @@ def _send_email(subscriber_id: int, kind: str) -> None:
         logger.exception(
             "could not send the %s email to subscriber %s", kind, subscriber_id
         )
+
+
+def send_fresh_link(subscriber_id: int, *, kind: str, ip: str | None = None) -> None:
+    """Email the subscriber a link they asked for from one of ours: a fresh
+    preferences link for an expired one, or the short-lived link that may export or
+    erase. Counted against the same limits as sign-up; the caller's answer is the
+    same whatever happens here.
+    """
+    if kind not in (tasks.PREFERENCES_LINK, tasks.MANAGE_LINK):
+        raise ValueError(f"unknown link email {kind!r}")
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is None:
+        return
+    if ip and not _within_rate(f"ip:{ip}", limit=settings.SUBSCRIBE_RATE_PER_IP):
+        logger.warning("link request rate limit reached for an IP address")
+        return
+    if not _within_rate(
+        f"address:{subscriber.email.lower()}",
+        limit=settings.SUBSCRIBE_RATE_PER_ADDRESS,
+    ):
+        logger.warning("link request rate limit reached for an address")
+        return
+    _send_email(subscriber.id, kind)
 
 
 def can_confirm(subscriber: Subscriber, *, issued_at: datetime | None) -> bool:
