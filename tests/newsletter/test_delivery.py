@@ -5,7 +5,7 @@ import smtplib
 import pytest
 from django.utils import timezone
 
-from newsletter.models import Delivery, Digest
+from newsletter.models import Category, Delivery, Digest
 from newsletter.sending import ledger
 from subscribers import tokens
 from subscribers.models import Subscriber
@@ -364,3 +364,13 @@ def test_sweeper_gives_up_on_rows_failing_for_a_day_so_the_digest_finishes(
     )
     assert sink.received == []
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENT
+
+
+def test_a_reader_whose_only_choice_was_retired_gets_every_section(sink, people):
+    # The preferences page tells carol she receives everything; so must the fan-out.
+    Category.objects.filter(slug="robotics-agents").update(is_active=False)
+    digest = build_digest(slugs=("llm", "multimodal"))
+    ledger.send_digest(digest.id)
+    carol = sink.by_recipient()["carol@example.com"][0].message
+    html = _parts(carol)["text/html"].get_content()
+    assert "🧠 LLM" in html and "🌞 Multimodal" in html

@@ -299,6 +299,8 @@ def test_asking_for_fresh_links_is_rate_limited_with_the_same_answer(
     assert {a.status_code for a in answers} == {200}
     assert len({a.content for a in answers}) == 1
     assert len(mailoutbox) == 2
+    assert mailoutbox[0].subject == "Daily AI Insights 새 링크"
+    assert "30일 동안 작동합니다" in mailoutbox[0].body
 
 
 def test_a_forwarded_digest_link_cannot_export_or_erase_without_a_fresh_link(
@@ -319,6 +321,7 @@ def test_a_forwarded_digest_link_cannot_export_or_erase_without_a_fresh_link(
     response = client.post(url, {"action": "send_manage_link"})
     assert response["Location"] == f"{url}?done=link_sent"
     assert [m.to for m in mailoutbox] == [["alice@example.com"]]
+    assert "It works for 60 minutes." in mailoutbox[0].body
     manage = link_from(mailoutbox[0], "manage")
     response = client.post(manage, {"action": "export"})
     assert json.loads(response.content)["email"] == "alice@example.com"
