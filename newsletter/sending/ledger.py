@@ -42,6 +42,7 @@ from newsletter.sending.rendering import (
     chart_is_hosted,
     render_digest_email,
 )
+from subscribers.links import subscriber_links
 from subscribers.models import Subscriber
 
 logger = logging.getLogger(__name__)
@@ -203,23 +204,6 @@ def _section_category_ids(digest: Digest) -> frozenset[int]:
     )
 
 
-def _receiving_key(chosen: Iterable[int], in_digest: frozenset[int]) -> frozenset[int]:
-    """The sections a subscriber gets: their choice within today's, or all of them."""
-    chosen = frozenset(chosen)
-    return in_digest & chosen if chosen else in_digest
-
-
-def _chosen_categories(subscriber_ids: list[int]) -> dict[int, set[int]]:
-    through = Subscriber.categories.through
-    chosen: dict[int, set[int]] = defaultdict(set)
-    rows = through.objects.filter(subscriber_id__in=subscriber_ids).values_list(
-        "subscriber_id", "category_id"
-    )
-    for subscriber_id, category_id in rows:
-        chosen[subscriber_id].add(category_id)
-    return chosen
-
-
 def _enrol_subscribers(digest: Digest) -> None:
     """One row per receiving subscriber; those with nothing today are skipped rows."""
     in_digest = _section_category_ids(digest)
@@ -232,10 +216,10 @@ def _enrol_subscribers(digest: Digest) -> None:
     )
     now = timezone.now()
     for ids in _chunks(subscriber_ids, ENROL_CHUNK):
-        chosen = _chosen_categories(ids)
+        received = Category.objects.received_ids(ids)
         rows = []
         for subscriber_id in ids:
-            if _receiving_key(chosen.get(subscriber_id, ()), in_digest) or notice:
+            if received[subscriber_id] & in_digest or notice:
                 rows.append(
                     Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now)
                 )
@@ -425,7 +409,7 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
     try:
         # Suppression and preferences are read here, right before the chunk goes out
         # (at most EMAIL_SEND_CHUNK sends earlier): the claim query loaded them.
-        chosen = _chosen_categories([row.subscriber_id for row in rows])
+        received = Category.objects.received_ids([row.subscriber_id for row in rows])
         sections: dict[int, frozenset[int]] = {}
         work: list[tuple[Delivery, frozenset[int]]] = []
         for row in rows:
@@ -445,7 +429,8 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
                 continue
             if row.digest_id not in sections:
                 sections[row.digest_id] = _section_category_ids(row.digest)
-            key = _receiving_key(chosen.get(subscriber.id, ()), sections[row.digest_id])
+            # The sections a subscriber gets today: what they receive, if it is in.
+            key = received[subscriber.id] & sections[row.digest_id]
             if not key and not settings.DIGEST_SEND_EMPTY_NOTICE:
                 ledger.skipped.append((row.id, NO_SECTION_REASON))
                 continue
@@ -509,7 +494,7 @@ def _reset_connection(connection) -> None:
 
 def _build_message(row: Delivery, key: frozenset[int], *, fast: bool):
     rendered, template = _templates.get(row.digest, key)
-    links = recipient.recipient_links(row.subscriber)
+    links = subscriber_links(row.subscriber)
     message_id = recipient.message_id(digest_date=row.digest.date, delivery_id=row.id)
     if fast and template is not None:
         try:
@@ -577,7 +562,7 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
                 message.attach(recipient.chart_part(rendered))
             merge_data, merge_headers, by_email = {}, {}, {}
             for row in rows:
-                links = recipient.recipient_links(row.subscriber)
+                links = subscriber_links(row.subscriber)
                 merge_data[row.subscriber.email] = {
                     "preferences_url": links.preferences_url,
                     "unsubscribe_url": links.unsubscribe_url,

@@ -9,7 +9,12 @@ from django.utils.html import escape
 from newsletter.models import Digest
 from subscribers import tokens
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import link_from, make_subscriber, token_for
+from tests.subscribers.conftest import (
+    legacy_token,
+    link_from,
+    make_subscriber,
+    token_for,
+)
 
 BUTTON = '<button type="submit">구독 확인</button>'
 CONFIRMED = "<h1>구독되었습니다</h1>"
@@ -238,3 +243,14 @@ def test_welcome_links_to_a_papers_only_day_with_its_edition(
     subscribe(client, "alice@example.com", categories)
     client.post(link_from(mailoutbox[0], "confirm"))
     assert "/digests/2024-11-09/?edition=papers" in mailoutbox[1].body
+
+
+def test_a_confirmation_link_in_the_old_id_and_address_shape_confirms_nothing(
+    client, categories
+):
+    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    old = legacy_token(subscriber.id, subscriber.email, tokens.CONFIRM)
+    response = client.post(reverse("subscribers:confirm", args=[old]))
+    assert response.status_code == 400
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.PENDING

@@ -58,9 +58,7 @@ def test_emails_follow_the_subscriber_language(client, categories, mailoutbox):
 
 def test_preferences_page_in_english(client, categories):
     subscriber = make_subscriber()
-    url = reverse(
-        "subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)]
-    )
+    url = reverse("subscribers:manage", args=[token_for(subscriber, tokens.MANAGE)])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Export my data (JSON)" in page
 

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from subscribers import services, tokens
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import make_subscriber, token_for
+from tests.subscribers.conftest import legacy_token, make_subscriber, token_for
 
 
 def unsubscribe_url(subscriber):
@@ -107,9 +107,7 @@ def test_one_click_token_of_a_reused_id_does_not_touch_the_new_owner(
     client, categories
 ):
     subscriber = make_subscriber()
-    forged = tokens.make_token(
-        subscriber.id, tokens.UNSUBSCRIBE, email="old-owner@example.com"
-    )
+    forged = legacy_token(subscriber.id, "old-owner@example.com", tokens.UNSUBSCRIBE)
     response = client.post(reverse("subscribers:one_click", args=[forged]))
     assert response.status_code == 200
     subscriber.refresh_from_db()
@@ -150,3 +148,38 @@ def test_resubscribe_does_not_revive_a_bounced_address(client, categories):
     assert response.status_code == 409
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BOUNCED
+
+
+def test_one_click_links_in_mail_sent_before_opaque_tokens_still_unsubscribe(
+    client, categories
+):
+    subscriber = make_subscriber()
+    old = legacy_token(subscriber.id, subscriber.email, tokens.UNSUBSCRIBE)
+    response = client.post(reverse("subscribers:one_click", args=[old]))
+    assert response.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert subscriber.unsubscribe_reason == "one-click"
+
+
+def test_unsubscribe_pages_from_before_opaque_tokens_still_work(client, categories):
+    subscriber = make_subscriber()
+    old = legacy_token(subscriber.id, subscriber.email, tokens.UNSUBSCRIBE)
+    url = reverse("subscribers:unsubscribe", args=[old])
+    assert '<button type="submit">' in client.get(url).content.decode()
+    client.post(url)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_one_click_refuses_tokens_made_for_other_purposes(client, categories):
+    subscriber = make_subscriber()
+    for purpose in (tokens.MANAGE, tokens.PREFERENCES, tokens.CONFIRM):
+        for token in (
+            token_for(subscriber, purpose),
+            legacy_token(subscriber.id, subscriber.email, purpose),
+        ):
+            response = client.post(reverse("subscribers:one_click", args=[token]))
+            assert response.status_code == 400
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
