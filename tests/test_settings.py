@@ -48,7 +48,7 @@ def test_every_variable_of_the_example_env_parses_and_deploy_check_passes(tmp_pa
 
 def test_a_malformed_value_fails_loudly_at_start_up(tmp_path):
     env = _example_env()
-    env.update(VAR_DIR=str(tmp_path), INGEST_WORKERS="eight")
+    env.update(VAR_DIR=str(tmp_path), INGEST_WORKERS="eight", SECRET_KEY="k" * 60)
 
     result = _check(env)
 
