@@ -65,6 +65,20 @@ class Worker:
                 start_new_session=True,
             )
 
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Until the worker logs that it is ready: starting one on a loaded machine can
+        take most of a test's own time limit."""
+
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited:\n{self.log_tail()}")
+            return b" ready." in self.log_path.read_bytes()
+
+        if not wait_for(ready, timeout=timeout):
+            raise AssertionError(
+                f"the worker was not ready after {timeout}s:\n{self.log_tail()}"
+            )
+
     def kill(self) -> None:
         try:
             os.killpg(self.process.pid, signal.SIGKILL)

@@ -83,6 +83,7 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
         first = Worker("crash-first", env, queues="email", concurrency=2)
         second = None
         try:
+            first.wait_ready()
             assert wait_for(
                 lambda: len(sink.received) >= READERS // 3, timeout=30, every=0.05
             ), "the first worker sent too little"
