@@ -11,19 +11,9 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def database_url() -> str:
-    """The test database (test_<name>), as a worker process's DATABASE_URL."""
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 class Worker:

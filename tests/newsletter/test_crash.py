@@ -8,7 +8,8 @@ from django.db.models import Count
 from newsletter.models import Delivery, Digest
 from newsletter.sending import ledger
 from subscribers.models import Subscriber
-from tests.celery_workers import ARTIFACTS, Worker, database_url, wait_for
+from tests.celery_workers import ARTIFACTS, Worker, wait_for
+from tests.deployment import database_url
 from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import build_digest, category
 

@@ -13,7 +13,8 @@ from celery import Celery
 from ingestion.models import Article, Source
 from newsletter.models import Delivery, Digest
 from subscribers.models import Subscriber
-from tests.celery_workers import Worker, database_url, wait_for
+from tests.celery_workers import Worker, wait_for
+from tests.deployment import database_url
 from tests.fakes.feed_server import FeedServer
 from tests.fakes.smtp_sink import SmtpSink
 from tests.ingestion.conftest import article_page, rss

@@ -37,9 +37,8 @@ def test_erasing_scrubs_the_admin_history(admin_client, categories):
     edit_in_admin(admin_client, subscriber)
     edit_in_admin(admin_client, subscriber, email="Alice@example.com")
     assert traces().count() == 2
-    url = reverse(
-        "subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)]
-    )
+    # Erasing needs the short-lived link emailed on request.
+    url = reverse("subscribers:manage", args=[token_for(subscriber, tokens.MANAGE)])
     admin_client.post(url, {"action": "delete", "confirm": "on"})
     assert not Subscriber.objects.exists()
     assert not traces().exists()

@@ -149,7 +149,7 @@ def _check_deploy(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
         cwd=root,
-        env={**os.environ, **env},
+        env={**os.environ, "SECRET_KEY": "k" * 60, **env},
         capture_output=True,
         text=True,
         timeout=120,
