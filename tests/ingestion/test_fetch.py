@@ -117,6 +117,24 @@ def test_the_metadata_address_is_refused_without_connecting(settings):
         ("8.8.8.8", True),
         ("1.1.1.1", True),
         ("2606:4700:4700::1111", True),
+        # IPv6 forms that carry an IPv4 address: the IPv4 one decides.
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:169.254.169.254", False),
+        ("::ffff:8.8.8.8", True),
+        ("64:ff9b::127.0.0.1", False),
+        ("64:ff9b::10.1.2.3", False),
+        ("64:ff9b::169.254.169.254", False),
+        ("64:ff9b::8.8.8.8", True),
+        ("64:ff9b:1::7f00:1", False),
+        ("64:ff9b:1::808:808", False),  # local-use NAT64: never public
+        ("2002:7f00:1::", False),
+        ("2002:a01:203::1", False),
+        ("2002:a9fe:a9fe::", False),
+        ("2002:808:808::1", True),
+        ("::127.0.0.1", False),
+        ("::169.254.169.254", False),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo to 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),  # Teredo to 10.0.0.1
     ],
 )
 def test_public_address_classification(address, public):
