@@ -8,13 +8,7 @@ from newsletter.classify import classify_articles
 from newsletter.models import Category, Digest, LLMCall
 from newsletter.summarize import summarize_category
 from tests.fakes.openai_server import _SOURCE
-from tests.newsletter.test_llm_support import (  # noqa: F401
-    fake_llm_fixture,
-    feed_items,
-    korean_items,
-    make_articles,
-    offline_fixture,
-)
+from tests.newsletter.llm_fixtures import feed_items, korean_items, make_articles
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MARKER = re.compile(r"\[(\d+)\]")

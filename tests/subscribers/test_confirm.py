@@ -9,7 +9,8 @@ from django.utils.html import escape
 from newsletter.models import Digest
 from subscribers import tokens
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import link_from, make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import link_from, token_for
 
 BUTTON = '<button type="submit">구독 확인</button>'
 CONFIRMED = "<h1>구독되었습니다</h1>"
@@ -155,7 +156,9 @@ def test_tampered_confirmation_token_changes_nothing(client, categories, mailout
 
 
 def test_token_for_another_purpose_cannot_confirm(client, categories, mailoutbox):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     for purpose in (tokens.PREFERENCES, tokens.UNSUBSCRIBE):
         url = reverse("subscribers:confirm", args=[token_for(subscriber, purpose)])
         assert client.get(url).status_code == 400
@@ -166,7 +169,9 @@ def test_token_for_another_purpose_cannot_confirm(client, categories, mailoutbox
 
 
 def test_confirmation_link_expires_after_a_week(client, categories, mailoutbox):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     url = reverse("subscribers:confirm", args=[token_for(subscriber, tokens.CONFIRM)])
     with time_machine.travel(timezone.now() + timezone.timedelta(days=8)):
         assert client.get(url).status_code == 400
@@ -177,7 +182,9 @@ def test_confirmation_link_expires_after_a_week(client, categories, mailoutbox):
 
 
 def test_confirmation_link_for_an_erased_subscriber_is_not_found(client, categories):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     url = reverse("subscribers:confirm", args=[token_for(subscriber, tokens.CONFIRM)])
     subscriber.delete()
     for response in (client.get(url), client.post(url)):
@@ -189,7 +196,9 @@ def test_confirmation_link_for_an_erased_subscriber_is_not_found(client, categor
 def test_old_confirmation_link_cannot_undo_an_unsubscribe(
     client, categories, mailoutbox
 ):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     url = reverse("subscribers:confirm", args=[token_for(subscriber, tokens.CONFIRM)])
     with time_machine.travel(timezone.now() + timezone.timedelta(hours=1)):
         client.post(url)

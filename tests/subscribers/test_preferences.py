@@ -6,7 +6,8 @@ from django.urls import reverse
 from newsletter.models import Delivery, Digest
 from subscribers import tokens
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
-from tests.subscribers.conftest import make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import token_for
 
 
 def prefs_url(subscriber):
@@ -16,7 +17,7 @@ def prefs_url(subscriber):
 
 
 def test_preferences_page_shows_current_choices(client, categories):
-    subscriber = make_subscriber(language="en")
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
     subscriber.categories.set(categories[:2])
     page = client.get(prefs_url(subscriber)).content.decode()
     assert "alice@example.com" in page
@@ -25,7 +26,7 @@ def test_preferences_page_shows_current_choices(client, categories):
 
 
 def test_changing_categories_and_language_is_stored(client, categories):
-    subscriber = make_subscriber(language="ko")
+    subscriber = SubscriberFactory(email="alice@example.com", language="ko")
     url = prefs_url(subscriber)
     response = client.post(
         url,
@@ -43,7 +44,7 @@ def test_changing_categories_and_language_is_stored(client, categories):
 
 
 def test_saving_with_no_category_is_refused(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     subscriber.categories.set(categories[:1])
     response = client.post(prefs_url(subscriber), {"action": "save", "language": "en"})
     assert response.status_code == 400
@@ -52,7 +53,7 @@ def test_saving_with_no_category_is_refused(client, categories):
 
 
 def test_pause_and_resume(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = prefs_url(subscriber)
     client.post(url, {"action": "pause"})
     assert not Subscriber.objects.receiving().filter(id=subscriber.id).exists()
@@ -61,7 +62,7 @@ def test_pause_and_resume(client, categories):
 
 
 def test_unsubscribe_and_resubscribe_from_preferences(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = prefs_url(subscriber)
     client.post(url, {"action": "unsubscribe"})
     subscriber.refresh_from_db()
@@ -74,7 +75,7 @@ def test_unsubscribe_and_resubscribe_from_preferences(client, categories):
 
 
 def test_preferences_forms_need_csrf(categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(prefs_url(subscriber), {"action": "unsubscribe"})
     assert response.status_code == 403
@@ -83,7 +84,7 @@ def test_preferences_forms_need_csrf(categories):
 
 
 def test_unsubscribe_token_cannot_open_preferences(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = reverse(
         "subscribers:preferences", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
     )
@@ -95,7 +96,7 @@ def test_unsubscribe_token_cannot_open_preferences(client, categories):
 
 
 def test_token_of_another_address_with_the_same_id_is_refused(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     forged = tokens.make_token(
         subscriber.id, tokens.PREFERENCES, email="mallory@example.com"
     )
@@ -108,7 +109,7 @@ def test_token_of_another_address_with_the_same_id_is_refused(client, categories
 
 
 def test_unknown_action_changes_nothing(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     response = client.post(prefs_url(subscriber), {"action": "drop table"})
     assert response.status_code == 400
     subscriber.refresh_from_db()
@@ -116,7 +117,7 @@ def test_unknown_action_changes_nothing(client, categories):
 
 
 def _with_history(categories):
-    subscriber = make_subscriber("alice@example.com", language="en")
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
     subscriber.categories.set(categories[:1])
     first = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     second = Digest.objects.create(date="2024-11-09", status=Digest.Status.SENT)
@@ -132,7 +133,7 @@ def _with_history(categories):
         status=Delivery.Status.FAILED,
         error="mailbox full",
     )
-    bob = make_subscriber("bob@example.com")
+    bob = SubscriberFactory(email="bob@example.com")
     Delivery.objects.create(digest=first, subscriber=bob, status=Delivery.Status.SENT)
     TrackingEvent.objects.create(
         event_id="postmark:1", event_type="soft", subscriber=subscriber
@@ -189,7 +190,7 @@ def test_deleting_two_subscribers_adds_up_their_counts(categories):
 
     digest = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     for email in ("a@example.com", "b@example.com"):
-        s = make_subscriber(email)
+        s = SubscriberFactory(email=email)
         Delivery.objects.create(
             digest=digest, subscriber=s, status=Delivery.Status.SENT
         )
