@@ -5,8 +5,8 @@ import time
 
 import pytest
 
+from devservers.feed_server import redirect, trickle
 from ingestion import fetch
-from tests.fakes.feed_server import redirect, trickle
 
 pytestmark = pytest.mark.usefixtures("local_fetching")
 

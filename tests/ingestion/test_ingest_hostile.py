@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
+from devservers.feed_server import endless, redirect, trickle
 from ingestion import services
 from ingestion.models import Article, Source
-from tests.fakes.feed_server import endless, redirect, trickle
 
 from .conftest import article_page, rss
 

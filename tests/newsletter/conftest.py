@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.fakes.openai_server import FakeOpenAI
+from devservers.openai_server import FakeOpenAI
 
 
 @pytest.fixture(name="fake_llm")

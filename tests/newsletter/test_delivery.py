@@ -5,11 +5,11 @@ import smtplib
 import pytest
 from django.utils import timezone
 
+from devservers.smtp_sink import SmtpSink
 from newsletter.models import Delivery, Digest
 from newsletter.sending import ledger
 from subscribers import links, tokens
 from subscribers.models import Subscriber
-from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import build_digest, reader
 
 
