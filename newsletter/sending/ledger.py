@@ -265,32 +265,36 @@ class _Group:
 
     digest_id: int
     categories: frozenset[int]
-    version: str  # ``_digest_version`` when the chunk was claimed
+    version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
 
 
-def _digest_version(digest: Digest) -> str:
-    """A fingerprint of everything a digest email shows.
+def _digest_state(digest: Digest) -> tuple[frozenset[int], str]:
+    """The digest's in-digest section categories, and a fingerprint of everything
+    its email shows.
 
-    It changes with any saved change to the digest, a section, a section's sources or
-    a category (editors' edits do not touch ``Digest.updated_at``), and with the
-    settings the templates read. Two queries per chunk, against a render per group.
+    The fingerprint changes with any saved change to the digest, a section, a
+    section's sources or a category (editors' edits do not touch
+    ``Digest.updated_at``), and with the settings the templates read.
     """
-    sections = DigestSection.objects.filter(digest=digest).order_by("id")
+    sections = list(
+        DigestSection.objects.filter(digest=digest)
+        .order_by("id")
+        .values(
+            "id",
+            "position",
+            "content",
+            "generated_by",
+            "category_id",
+            "category__slug",
+            "category__name",
+            "category__emoji",
+            "category__position",
+            "category__in_digest",
+        )
+    )
     state = [
         {f.attname: getattr(digest, f.attname) for f in Digest._meta.concrete_fields},
-        list(
-            sections.values(
-                "id",
-                "position",
-                "content",
-                "generated_by",
-                "category__slug",
-                "category__name",
-                "category__emoji",
-                "category__position",
-                "category__in_digest",
-            )
-        ),
+        sections,
         list(
             DigestSource.objects.filter(section__digest=digest)
             .order_by("section_id", "number")
@@ -300,7 +304,10 @@ def _digest_version(digest: Digest) -> str:
         chart_is_hosted(),
     ]
     encoded = json.dumps(state, sort_keys=True, default=_fingerprint_value)
-    return hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+    in_digest = frozenset(
+        s["category_id"] for s in sections if s["category__in_digest"]
+    )
+    return in_digest, hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
 
 
 def _fingerprint_value(value: object) -> str:
@@ -489,10 +496,7 @@ def _sort_claimed(
             ledger.skipped.append((row.id, reason))
             continue
         if row.digest_id not in digests:
-            digests[row.digest_id] = (
-                _section_category_ids(row.digest),
-                _digest_version(row.digest),
-            )
+            digests[row.digest_id] = _digest_state(row.digest)
         in_digest, version = digests[row.digest_id]
         key = _receiving_key(chosen.get(subscriber.id, ()), in_digest)
         if not key and not settings.DIGEST_SEND_EMPTY_NOTICE:
