@@ -5,11 +5,11 @@ import smtplib
 import pytest
 from django.utils import timezone
 
+from devservers.smtp_sink import SmtpSink
 from newsletter.models import Category, Delivery, Digest
 from newsletter.sending import ledger
 from subscribers import tokens
 from subscribers.models import Subscriber
-from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import build_digest, reader
 
 
@@ -21,7 +21,6 @@ def sink(settings):
         settings.EMAIL_PORT = server.port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        ledger._templates.clear()
         yield server
 
 
@@ -232,7 +231,6 @@ def test_eml_outbox_backend_writes_one_parseable_file_per_message(
 
     settings.EMAIL_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "outbox"
-    ledger._templates.clear()
     digest = build_digest(slugs=("llm",))
     assert ledger.send_digest(digest.id).sent == 2
     files = sorted((tmp_path / "outbox").glob("*.eml"))

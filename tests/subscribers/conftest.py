@@ -30,12 +30,6 @@ def link_from(message, name: str) -> str:
     return match.group(1)
 
 
-def make_subscriber(
-    email="alice@example.com", *, status=Subscriber.Status.ACTIVE, **fields
-):
-    return Subscriber.objects.create(email=email, status=status, **fields)
-
-
 def token_for(subscriber: Subscriber, purpose: str) -> str:
     return tokens.make_token(subscriber.token_key, purpose)
 

@@ -9,10 +9,10 @@ from django.urls import reverse
 from newsletter.models import Delivery, Digest
 from subscribers import tokens
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
+from tests.factories import SubscriberFactory
 from tests.subscribers.conftest import (
     legacy_token,
     link_from,
-    make_subscriber,
     token_for,
 )
 
@@ -28,7 +28,7 @@ def manage_url(subscriber):
 
 
 def test_preferences_page_shows_current_choices(client, categories):
-    subscriber = make_subscriber(language="en")
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
     subscriber.categories.set(categories[:2])
     page = client.get(prefs_url(subscriber)).content.decode()
     assert "alice@example.com" in page
@@ -37,7 +37,7 @@ def test_preferences_page_shows_current_choices(client, categories):
 
 
 def test_changing_categories_and_language_is_stored(client, categories):
-    subscriber = make_subscriber(language="ko")
+    subscriber = SubscriberFactory(email="alice@example.com", language="ko")
     url = prefs_url(subscriber)
     response = client.post(
         url,
@@ -55,7 +55,7 @@ def test_changing_categories_and_language_is_stored(client, categories):
 
 
 def test_saving_with_no_category_is_refused(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     subscriber.categories.set(categories[:1])
     response = client.post(prefs_url(subscriber), {"action": "save", "language": "en"})
     assert response.status_code == 400
@@ -64,7 +64,7 @@ def test_saving_with_no_category_is_refused(client, categories):
 
 
 def test_pause_and_resume(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = prefs_url(subscriber)
     client.post(url, {"action": "pause"})
     assert not Subscriber.objects.receiving().filter(id=subscriber.id).exists()
@@ -73,7 +73,7 @@ def test_pause_and_resume(client, categories):
 
 
 def test_unsubscribe_and_resubscribe_from_preferences(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = prefs_url(subscriber)
     client.post(url, {"action": "unsubscribe"})
     subscriber.refresh_from_db()
@@ -86,7 +86,7 @@ def test_unsubscribe_and_resubscribe_from_preferences(client, categories):
 
 
 def test_preferences_forms_need_csrf(categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(prefs_url(subscriber), {"action": "unsubscribe"})
     assert response.status_code == 403
@@ -95,7 +95,7 @@ def test_preferences_forms_need_csrf(categories):
 
 
 def test_unsubscribe_token_cannot_open_preferences(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = reverse(
         "subscribers:preferences", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
     )
@@ -107,7 +107,7 @@ def test_unsubscribe_token_cannot_open_preferences(client, categories):
 
 
 def test_token_of_another_address_with_the_same_id_is_refused(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     forged = legacy_token(subscriber.id, "mallory@example.com", tokens.PREFERENCES)
     response = client.post(
         reverse("subscribers:preferences", args=[forged]), {"action": "pause"}
@@ -118,7 +118,7 @@ def test_token_of_another_address_with_the_same_id_is_refused(client, categories
 
 
 def test_unknown_action_changes_nothing(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     response = client.post(prefs_url(subscriber), {"action": "drop table"})
     assert response.status_code == 400
     subscriber.refresh_from_db()
@@ -126,7 +126,7 @@ def test_unknown_action_changes_nothing(client, categories):
 
 
 def _with_history(categories):
-    subscriber = make_subscriber("alice@example.com", language="en")
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
     subscriber.categories.set(categories[:1])
     first = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     second = Digest.objects.create(date="2024-11-09", status=Digest.Status.SENT)
@@ -142,7 +142,7 @@ def _with_history(categories):
         status=Delivery.Status.FAILED,
         error="mailbox full",
     )
-    bob = make_subscriber("bob@example.com")
+    bob = SubscriberFactory(email="bob@example.com")
     Delivery.objects.create(digest=first, subscriber=bob, status=Delivery.Status.SENT)
     TrackingEvent.objects.create(
         event_id="postmark:1", event_type="soft", subscriber=subscriber
@@ -199,7 +199,7 @@ def test_deleting_two_subscribers_adds_up_their_counts(categories):
 
     digest = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     for email in ("a@example.com", "b@example.com"):
-        s = make_subscriber(email)
+        s = SubscriberFactory(email=email)
         Delivery.objects.create(
             digest=digest, subscriber=s, status=Delivery.Status.SENT
         )
@@ -251,7 +251,7 @@ def test_an_expired_preferences_link_changes_nothing_and_offers_a_fresh_one(
     client, categories, mailoutbox, settings
 ):
     settings.PREFERENCES_LINK_MAX_AGE_DAYS = 30
-    subscriber = make_subscriber(language="en")
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
     with time_machine.travel("2026-01-01 08:00 +0000", tick=False):
         url = prefs_url(subscriber)
     with time_machine.travel("2026-01-30 08:00 +0000", tick=False):
@@ -289,7 +289,7 @@ def test_asking_for_fresh_links_is_rate_limited_with_the_same_answer(
     client, categories, mailoutbox, settings
 ):
     settings.SUBSCRIBE_RATE_PER_ADDRESS = 2
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     # A preferences link from before opaque tokens counts as expired.
     url = reverse(
         "subscribers:preferences",
@@ -329,7 +329,7 @@ def test_a_forwarded_digest_link_cannot_export_or_erase_without_a_fresh_link(
 
 def test_the_export_and_erase_link_works_for_an_hour(client, categories, settings):
     settings.MANAGE_LINK_MAX_AGE_MINUTES = 60
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     with time_machine.travel("2026-01-01 08:00 +0000", tick=False):
         url = manage_url(subscriber)
     with time_machine.travel("2026-01-01 08:59 +0000", tick=False):
@@ -343,7 +343,7 @@ def test_the_export_and_erase_link_works_for_an_hour(client, categories, setting
 
 
 def test_forged_and_cross_purpose_tokens_are_refused(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     manage = token_for(subscriber, tokens.MANAGE)
     cases = [
         ("manage", token_for(subscriber, tokens.PREFERENCES), 400),
@@ -370,7 +370,9 @@ def test_forged_and_cross_purpose_tokens_are_refused(client, categories):
 
 
 def test_pages_behind_links_are_never_cached(client, categories):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     for name, purpose in [
         ("confirm", tokens.CONFIRM),
         ("preferences", tokens.PREFERENCES),
@@ -384,7 +386,7 @@ def test_pages_behind_links_are_never_cached(client, categories):
 
 
 def test_a_choice_of_only_retired_categories_means_every_category(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     subscriber.categories.set(categories[:1])
     categories[0].is_active = False
     categories[0].save()
