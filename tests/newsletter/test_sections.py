@@ -7,13 +7,13 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
+from devservers.smtp_sink import SmtpSink
 from newsletter import export, sections
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sections import SectionContentError
 from newsletter.sending import ledger
 from newsletter.sending.rendering import render_digest_email
 from tests.factories import ArticleFactory, DigestFactory, make_section
-from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import reader
 
 EXCERPTS = {
