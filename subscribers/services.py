@@ -75,15 +75,23 @@ def _within_rate(key: str, *, limit: int) -> bool:
     return count <= limit
 
 
+def stored_category_ids(chosen: set[int], offered: set[int]) -> set[int]:
+    """What to store for a choice of categories; empty means every digest category.
+
+    Every digest category chosen is stored as "all", so categories added later
+    reach people who asked for everything.
+    """
+    chosen = chosen & offered
+    return set() if chosen == offered else chosen
+
+
 def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -> None:
-    # Every digest category chosen is stored as "all", so categories added later
-    # reach people who asked for everything.
     offered = set(Category.objects.for_digest().values_list("id", flat=True))
-    chosen = {c.id for c in categories or []} & offered
-    if not chosen or chosen == offered:
-        subscriber.categories.clear()
-    else:
+    chosen = stored_category_ids({c.id for c in categories or []}, offered)
+    if chosen:
         subscriber.categories.set(chosen)
+    else:
+        subscriber.categories.clear()
 
 
 def _language(language: str | None) -> str:
@@ -136,6 +144,28 @@ def subscribe(
             _set_categories(subscriber, categories)
             kind = tasks.CONFIRM
     _send_email(subscriber.id, kind)
+
+
+def send_confirmation_emails(subscribers: list[Subscriber]) -> int:
+    """Ask new pending subscribers to confirm, once the caller's transaction commits.
+
+    The per-address rate limit applies as for a sign-up; returns how many emails
+    were queued (one callback for the whole list, so a large import stays fast).
+    """
+    queued = [
+        s.id
+        for s in subscribers
+        if _within_rate(
+            f"address:{s.email.lower()}", limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
+        )
+    ]
+
+    def enqueue() -> None:
+        for subscriber_id in queued:
+            _send_email(subscriber_id, tasks.CONFIRM)
+
+    transaction.on_commit(enqueue)
+    return len(queued)
 
 
 def _send_email(subscriber_id: int, kind: str) -> None:
