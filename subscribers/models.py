@@ -18,6 +18,9 @@ class Subscriber(models.Model):
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Complained"
 
+    # Never mailed again without a fresh confirmation.
+    SUPPRESSED = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED})
+
     email = models.EmailField(max_length=254)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING
@@ -49,11 +52,7 @@ class Subscriber(models.Model):
 
     @property
     def is_suppressed(self) -> bool:
-        return self.status in {
-            self.Status.UNSUBSCRIBED,
-            self.Status.BOUNCED,
-            self.Status.COMPLAINED,
-        }
+        return self.status in self.SUPPRESSED
 
 
 class DeletedDeliveryCount(models.Model):
