@@ -165,7 +165,10 @@ class SubscriberImportAdmin(admin.ModelAdmin):
         if job.status == SubscriberImport.Status.PENDING:
             return "waiting to start"
         share = job.processed_rows * 100 // job.total_rows if job.total_rows else 100
-        return f"{job.processed_rows:,} / {job.total_rows:,} rows ({share}%)"
+        figure = f"{job.processed_rows:,} / {job.total_rows:,} rows ({share}%)"
+        if job.status == SubscriberImport.Status.RUNNING and share == 100:
+            return figure + ", writing the changes"
+        return figure + (" checked" if job.status == job.Status.RUNNING else "")
 
     @admin.display(description="result")
     def summary(self, job: SubscriberImport) -> str:

@@ -130,6 +130,7 @@ def _check_rows(
             wanted.append(result)
         if done % PROGRESS_EVERY == 0:
             progress(done)
+    progress(len(rows))
     return wanted, skipped
 
 

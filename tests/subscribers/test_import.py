@@ -268,7 +268,7 @@ def test_progress_is_saved_while_rows_are_checked(categories, monkeypatch):
 
     imports.import_file(f"email,c,l,consented\n{rows}".encode(), progress=seen.append)
 
-    assert seen == [2, 4]
+    assert seen == [2, 4, 5]
 
 
 def test_export_then_import_reports_everything_unchanged(tmp_path, run, categories):
@@ -374,3 +374,19 @@ def test_export_action_downloads_the_selected_subscribers(client, categories):
     lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
     assert len(lines) == 2
     assert lines[1].startswith("alice@example.com,,ko,active,yes,")
+
+
+def test_an_import_waiting_for_its_worker_shows_and_reloads_its_page(
+    client, categories
+):
+    client.force_login(staff("add_subscriber", "change_subscriber"))
+    job = imports.create_import(LIST.encode(), file_name="waiting.csv")
+    listing = client.get(reverse("admin:subscribers_subscriberimport_changelist"))
+    assert "waiting to start" in listing.content.decode()
+
+    page = client.get(
+        reverse("admin:subscribers_subscriberimport_change", args=[job.id])
+    ).content.decode()
+
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "waiting.csv" in page
