@@ -5,6 +5,7 @@
 progress and shows each one's report.
 """
 
+import logging
 import os
 
 from django import forms
@@ -19,6 +20,8 @@ from django.utils.html import format_html, format_html_join
 
 from subscribers import csv_format, exports, imports, jobs
 from subscribers.models import SubscriberImport
+
+logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_MB = 20
 
@@ -49,6 +52,23 @@ class _Echo:
 
     def write(self, value: str) -> str:
         return value
+
+
+def _start(job: SubscriberImport) -> None:
+    # A broker that is down must not turn the upload into an error page: the
+    # import's own page says what happened.
+    try:
+        jobs.import_subscribers.delay_on_commit(job.id)
+    except Exception:
+        logger.exception("could not queue subscriber import %s", job.id)
+        SubscriberImport.objects.filter(
+            id=job.id, status=SubscriberImport.Status.PENDING
+        ).update(
+            status=SubscriberImport.Status.FAILED,
+            error="The task queue could not be reached; nothing was imported. "
+            "Upload the file again later.",
+            data=b"",
+        )
 
 
 class SubscriberCsvMixin:
@@ -106,7 +126,7 @@ class SubscriberCsvMixin:
             except imports.UnreadableFile as exc:
                 form.add_error("file", str(exc))
             else:
-                jobs.import_subscribers.delay_on_commit(job.id)
+                _start(job)
                 return redirect(
                     reverse("admin:subscribers_subscriberimport_change", args=[job.id])
                 )

@@ -390,3 +390,24 @@ def test_an_import_waiting_for_its_worker_shows_and_reloads_its_page(
 
     assert '<meta http-equiv="refresh" content="2">' in page
     assert "waiting.csv" in page
+
+
+def test_upload_while_the_task_queue_is_down_says_so_instead_of_failing(
+    client, categories, monkeypatch
+):
+    from subscribers import jobs
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(jobs.import_subscribers, "delay_on_commit", unreachable)
+    client.force_login(staff("add_subscriber", "change_subscriber"))
+    file = io.BytesIO(LIST.encode())
+    file.name = "list.csv"
+
+    response = client.post(IMPORT_URL, {"file": file}, follow=True)
+
+    assert response.status_code == 200
+    assert "task queue could not be reached" in response.content.decode()
+    assert SubscriberImport.objects.get().status == SubscriberImport.Status.FAILED
+    assert not Subscriber.objects.exists()
