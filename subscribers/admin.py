@@ -1,11 +1,12 @@
 from django.contrib import admin
 
 from subscribers import services
+from subscribers.admin_import import SubscriberCsvMixin
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
 
 
 @admin.register(Subscriber)
-class SubscriberAdmin(admin.ModelAdmin):
+class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
     list_display = [
         "email",
         "status",

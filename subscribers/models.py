@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -23,6 +24,9 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Complained"
+
+    # Never mailed again without a fresh confirmation.
+    SUPPRESSED = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED})
 
     email = models.EmailField(max_length=254)
     status = models.CharField(
@@ -72,11 +76,7 @@ class Subscriber(models.Model):
 
     @property
     def is_suppressed(self) -> bool:
-        return self.status in {
-            self.Status.UNSUBSCRIBED,
-            self.Status.BOUNCED,
-            self.Status.COMPLAINED,
-        }
+        return self.status in self.SUPPRESSED
 
     @property
     def can_resubscribe(self) -> bool:
@@ -170,3 +170,49 @@ class RateCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key[:12]}… {self.count} since {self.window_start}"
+
+
+class SubscriberImport(models.Model):
+    """One CSV file an editor brought in: its progress, then what it did row by row.
+
+    The file itself is kept here until the import ends, so a worker on another host
+    can read it; the report (counts and skipped lines) stays.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    file_name = models.CharField(max_length=255)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    # {"created", "updated", "unchanged", "confirmations_queued": int,
+    #  "skipped": [{"line", "email", "reason", "detail"}]}
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    data = models.BinaryField(default=bytes, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.DONE, self.Status.FAILED}

@@ -7,6 +7,7 @@ configured), so a slow mail server never holds a row lock.
 import ipaddress
 import logging
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 import idna
@@ -90,15 +91,23 @@ def _lookup_form(email: str) -> str:
         return email.strip()
 
 
+def stored_category_ids(chosen: Iterable[int], offered: frozenset[int]) -> set[int]:
+    """What to store for a choice of categories; empty means every digest category.
+
+    A choice that `received_category_ids` reads as every category is stored as "all",
+    so categories added later reach people who asked for everything.
+    """
+    received = received_category_ids(chosen, offered)
+    return set() if received == offered else set(received)
+
+
 def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -> None:
-    # Every digest category chosen is stored as "all", so categories added later
-    # reach people who asked for everything.
     offered = Category.objects.offered_ids()
-    chosen = received_category_ids([c.id for c in categories or []], offered)
-    if chosen == offered:
-        subscriber.categories.clear()
-    else:
+    chosen = stored_category_ids([c.id for c in categories or []], offered)
+    if chosen:
         subscriber.categories.set(chosen)
+    else:
+        subscriber.categories.clear()
 
 
 def _language(language: str | None) -> str:
@@ -165,6 +174,28 @@ def subscribe(
             _set_categories(subscriber, categories)
             kind = tasks.CONFIRM
     _send_email(subscriber.id, kind)
+
+
+def send_confirmation_emails(subscribers: list[Subscriber]) -> int:
+    """Ask new pending subscribers to confirm, once the caller's transaction commits.
+
+    The per-address rate limit applies as for a sign-up; returns how many emails
+    were queued (one callback for the whole list, so a large import stays fast).
+    """
+    queued = [
+        s.id
+        for s in subscribers
+        if ratelimits.within_rate(
+            ratelimits.address_key(s.email), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
+        )
+    ]
+
+    def enqueue() -> None:
+        for subscriber_id in queued:
+            _send_email(subscriber_id, tasks.CONFIRM)
+
+    transaction.on_commit(enqueue)
+    return len(queued)
 
 
 def _send_email(subscriber_id: int, kind: str) -> None:

@@ -1,0 +1,180 @@
+"""The subscriber list as a CSV file: what editors' spreadsheets save and open.
+
+One vocabulary for the import and the export (columns, yes/no words, the category
+separator), so a file the export writes is a file the import reads back unchanged.
+"""
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+
+EMAIL = "email"
+CATEGORIES = "categories"
+LANGUAGE = "language"
+CONSENTED = "consented"
+IMPORT_COLUMNS = (EMAIL, CATEGORIES, LANGUAGE, CONSENTED)
+EXPORT_COLUMNS = (
+    EMAIL,
+    CATEGORIES,
+    LANGUAGE,
+    "status",
+    CONSENTED,
+    "created_at",
+    "confirmed_at",
+    "unsubscribed_at",
+)
+CATEGORY_SEPARATOR = "|"
+# Excel saves "CSV UTF-8" with a BOM; Korean Excel's plain "CSV" is CP949 (a
+# superset of EUC-KR). UTF-8 is tried first: CP949 would accept many UTF-8 files
+# as mojibake, the other way round almost never happens.
+ENCODINGS = ("utf-8-sig", "cp949")
+
+_YES = {"yes", "y", "true", "1", "예", "네"}
+_NO = {"no", "n", "false", "0", "아니오", "아니요", ""}
+# Control characters never found in a text file; tab, CR and LF are fine.
+_BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+class UnreadableFile(ValueError):
+    """The file as a whole cannot be imported; the message tells the editor why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One data row as written, cells trimmed; `line` is where it starts in the file."""
+
+    line: int
+    email: str
+    categories: str
+    language: str
+    consented: str
+
+
+def decode(data: bytes) -> str:
+    if not data.strip():
+        raise UnreadableFile("The file is empty.")
+    if b"\0" in data:
+        raise UnreadableFile(
+            "This is not a text file (an Excel workbook?). "
+            "Save it as CSV (UTF-8 or Korean CP949) and upload it again."
+        )
+    for encoding in ENCODINGS:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _BINARY.search(text):
+            raise UnreadableFile(
+                "The file contains control characters: it is not a CSV text file."
+            )
+        return text
+    raise UnreadableFile(
+        "The file is neither UTF-8 nor CP949/EUC-KR text. "
+        "Save it as “CSV UTF-8” and upload it again."
+    )
+
+
+def read_rows(text: str) -> list[Row]:
+    """The data rows of a decoded file; raises UnreadableFile for a bad header."""
+    first_line = text.splitlines()[0] if text else ""
+    # Spreadsheets in locales with a decimal comma save with semicolons.
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+        if EMAIL not in header:
+            found = ", ".join(name for name in header if name) or "nothing"
+            raise UnreadableFile(
+                f"The first row must name the columns and include “email” "
+                f"(found: {found[:200]})."
+            )
+        where = {name: header.index(name) for name in IMPORT_COLUMNS if name in header}
+        rows = []
+        line = reader.line_num + 1
+        for record in reader:
+            if any(cell.strip() for cell in record):
+                cells = {
+                    name: record[i].strip() if i < len(record) else ""
+                    for name, i in where.items()
+                }
+                rows.append(
+                    Row(
+                        line=line,
+                        email=unescape_cell(cells[EMAIL]),
+                        categories=cells.get(CATEGORIES, ""),
+                        language=cells.get(LANGUAGE, ""),
+                        consented=cells.get(CONSENTED, ""),
+                    )
+                )
+            line = reader.line_num + 1
+    except csv.Error as exc:
+        raise UnreadableFile(
+            f"Line {reader.line_num}: this is not valid CSV ({exc})."
+        ) from None
+    if not rows:
+        raise UnreadableFile("The file has a header row but no subscribers.")
+    return rows
+
+
+def parse_consent(value: str) -> bool | None:
+    """True/False for a yes/no word in English or Korean, None for anything else."""
+    word = value.strip().lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    return None
+
+
+def format_consent(consented: bool) -> str:
+    return "yes" if consented else "no"
+
+
+def parse_language(value: str) -> str | None:
+    """The language code a cell names ("ko", "EN", "한국어"); empty is the default.
+
+    None when the cell names no language the site has.
+    """
+    word = value.strip().lower()
+    if not word:
+        return settings.LANGUAGE_CODE
+    for code, label in settings.LANGUAGES:
+        if word in {code.lower(), str(label).lower()}:
+            return code
+    return None
+
+
+def split_categories(value: str) -> list[str]:
+    return [part.strip() for part in value.split(CATEGORY_SEPARATOR) if part.strip()]
+
+
+def join_categories(slugs: list[str]) -> str:
+    return CATEGORY_SEPARATOR.join(slugs)
+
+
+def escape_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text, never runs as a formula."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def unescape_cell(value: str) -> str:
+    if value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
+def write_line(stream, cells) -> str:
+    """Write one CSV line to `stream`; returns what its write() returned."""
+    return csv.writer(stream).writerow([escape_cell(cell) for cell in cells])
+
+
+def write_rows(rows, stream) -> None:
+    """Write the header and `rows` (lists of strings) to a text stream."""
+    writer = csv.writer(stream)
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows([escape_cell(cell) for cell in row] for row in rows)

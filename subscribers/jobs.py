@@ -1,0 +1,16 @@
+"""Jobs an editor starts from the admin: the top of the chain, above services.
+
+config/celery.py registers them with autodiscover_tasks(related_name="jobs"); without
+a broker they run inline.
+"""
+
+from celery import shared_task
+
+from subscribers import imports
+
+
+@shared_task
+def import_subscribers(import_id: int) -> str:
+    """Run one uploaded CSV import; a repeat delivery of the task is harmless."""
+    job = imports.run_import(import_id)
+    return f"{job}" if job else f"import {import_id} already finished"
