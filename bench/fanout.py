@@ -166,9 +166,9 @@ def _build_data(subscribers: int):
 
 def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
     """Messages/s for the same messages built one by one with EmailMultiAlternatives."""
-    from newsletter import emails
     from newsletter.models import Category
-    from newsletter.render import render_digest_email
+    from newsletter.sending import recipient
+    from newsletter.sending.rendering import render_digest_email
     from subscribers.models import Subscriber
 
     rendered = {
@@ -181,11 +181,11 @@ def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
     html_bytes = len(rendered[0].html.encode())
     start, cpu = time.perf_counter(), time.process_time()
     for i, subscriber in enumerate(readers):
-        message = emails.build_digest_message(
+        message = recipient.build_digest_message(
             rendered[i % len(sets)],
             to=subscriber.email,
-            links=emails.recipient_links(subscriber),
-            message_id=emails.message_id(digest_date=digest.date, delivery_id=i),
+            links=recipient.recipient_links(subscriber),
+            message_id=recipient.message_id(digest_date=digest.date, delivery_id=i),
         )
         message.message().as_bytes()
     return (
@@ -197,13 +197,13 @@ def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
 
 def _stamp_only(digest, sets, count: int) -> float:
     """Messages/s of the group template alone (no database, no ledger)."""
-    from newsletter import emails, fastmail
     from newsletter.models import Category
-    from newsletter.render import render_digest_email
+    from newsletter.sending import prototype, recipient
+    from newsletter.sending.rendering import render_digest_email
     from subscribers.models import Subscriber
 
     templates = {
-        i: fastmail.GroupTemplate(
+        i: prototype.GroupTemplate(
             render_digest_email(
                 digest,
                 categories=list(Category.objects.filter(slug__in=chosen)) or None,
@@ -216,8 +216,8 @@ def _stamp_only(digest, sets, count: int) -> float:
     for i, subscriber in enumerate(readers):
         message = templates[i % len(sets)].message(
             to=subscriber.email,
-            links=emails.recipient_links(subscriber),
-            message_id=emails.message_id(digest_date=digest.date, delivery_id=i),
+            links=recipient.recipient_links(subscriber),
+            message_id=recipient.message_id(digest_date=digest.date, delivery_id=i),
         )
         message.message().as_bytes()
     return len(readers) / (time.perf_counter() - start)
@@ -235,8 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as workdir:
         _setup_django(workdir)
         from bench import fanout as this  # the class Django loads by dotted path
-        from newsletter import delivery
         from newsletter.models import Delivery
+        from newsletter.sending import ledger
 
         backend = this.SerialisingBackend
         setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -262,10 +262,10 @@ def main(argv: list[str] | None = None) -> int:
             stamp_runs.append(_stamp_only(digest, sets, args.baseline))
             print(f"  … {stamp_runs[-1]:,.0f}/s", flush=True)
 
-        print(f"fan-out: delivery.send_digest over {args.subscribers:,} subscribers")
+        print(f"fan-out: ledger.send_digest over {args.subscribers:,} subscribers")
         backend.started = time.perf_counter()
         started, cpu_started = time.perf_counter(), time.process_time()
-        report = delivery.send_digest(digest.id)
+        report = ledger.send_digest(digest.id)
         elapsed = time.perf_counter() - started
         cpu_elapsed = time.process_time() - cpu_started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

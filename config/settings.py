@@ -218,7 +218,7 @@ elif EMAIL_URL:
     EMAIL_USE_TLS = _smtp.scheme == "submission"
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 else:
-    EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
+    EMAIL_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
 
 # LLM. Default: none, the offline rule classifier and extractive summarizer run.
 OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")

@@ -24,8 +24,8 @@ from django.conf import settings
 
 from ingestion.models import Article
 from newsletter import llm, prompts
-from newsletter.briefing import label_schema
 from newsletter.keywords import KeywordSet
+from newsletter.llm_schemas import label_schema
 from newsletter.models import Category, Digest, LLMCall
 
 BATCH_SIZE = 25

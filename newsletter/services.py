@@ -17,9 +17,10 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from ingestion import services as ingestion_services
 from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import chart, classify, delivery, export, llm, summarize
+from newsletter import chart, classify, export, llm, summarize
 from newsletter.defaults import DEFAULT_CATEGORIES
 from newsletter.models import Category, Digest, DigestSection, DigestSource
+from newsletter.sending import ledger
 
 logger = logging.getLogger(__name__)
 
@@ -355,7 +356,7 @@ def regenerate_section(section_id: int) -> DigestSection:
 
 def send_digest(
     day: dt.date, *, edition: str = Digest.Edition.NEWS
-) -> "delivery.SendReport | None":
+) -> "ledger.SendReport | None":
     """Send an approved digest. None when there is nothing approved to send for that day."""
     digest = Digest.objects.filter(date=day, edition=edition).first()
     if digest is None or digest.status not in {
@@ -364,7 +365,7 @@ def send_digest(
         Digest.Status.SENT,
     }:
         return None
-    return delivery.send_digest(digest.id)
+    return ledger.send_digest(digest.id)
 
 
 def release_reviewed_digests() -> int:
@@ -384,7 +385,7 @@ def release_reviewed_digests() -> int:
     for digest in Digest.objects.filter(
         status=Digest.Status.APPROVED, date__gte=recent
     ):
-        delivery.send_digest(digest.id)
+        ledger.send_digest(digest.id)
         released += 1
     return released
 
@@ -393,7 +394,7 @@ def release_reviewed_digests() -> int:
 class DailyRun:
     digest: Digest
     ingest: object | None
-    send: "delivery.SendReport | None"
+    send: "ledger.SendReport | None"
     export_path: object | None
 
 
@@ -415,7 +416,7 @@ def run_daily(
     send_report = None
     if send and digest.status in {Digest.Status.APPROVED, Digest.Status.SENDING}:
         progress("sending")
-        send_report = delivery.send_digest(digest.id)
+        send_report = ledger.send_digest(digest.id)
         digest.refresh_from_db()
     path = None
     if export_dir is not None and digest.sections.exists():

@@ -23,7 +23,7 @@ from django.conf import settings
 
 from ingestion.models import Article
 from newsletter import excerpts, llm, prompts
-from newsletter.briefing import Briefing
+from newsletter.llm_schemas import Briefing
 from newsletter.models import Category, Digest, LLMCall
 
 MAX_TOPICS = 6

@@ -1,12 +1,12 @@
-"""Thin Celery wrappers around newsletter.delivery. They take ids and are idempotent:
+"""Thin Celery wrappers around newsletter.sending.ledger. They take ids and are idempotent:
 the claim in ``delivery`` makes a redelivered or retried task send nothing twice."""
 
 from celery import shared_task
 
-from newsletter import delivery
+from newsletter.sending import ledger
 
 _RETRY = {
-    "autoretry_for": (delivery.TransientSendError,),
+    "autoretry_for": (ledger.TransientSendError,),
     # 1 s, 2 s, 4 s … capped well below the broker's visibility timeout
     "retry_backoff": True,
     "retry_backoff_max": 600,
@@ -17,14 +17,14 @@ _RETRY = {
 
 @shared_task(**_RETRY)
 def send_delivery(delivery_id: int) -> None:
-    delivery.send_delivery(delivery_id)
+    ledger.send_delivery(delivery_id)
 
 
 @shared_task(**_RETRY)
 def send_deliveries(delivery_ids: list[int]) -> dict:
-    report = delivery.send_deliveries(delivery_ids)
+    report = ledger.send_deliveries(delivery_ids)
     if report.pending:
-        raise delivery.TransientSendError(
+        raise ledger.TransientSendError(
             f"{report.pending} of {len(delivery_ids)} deliveries hit a transient error"
         )
     return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}
@@ -32,10 +32,10 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
 
 @shared_task
 def send_digest(digest_id: int) -> dict:
-    report = delivery.send_digest(digest_id)
+    report = ledger.send_digest(digest_id)
     return {"sent": report.sent, "queued": report.queued, "skipped": report.skipped}
 
 
 @shared_task
 def sweep_stale_deliveries() -> int:
-    return delivery.sweep_stale_deliveries()
+    return ledger.sweep_stale_deliveries()

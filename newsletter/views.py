@@ -24,14 +24,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
-from newsletter.feeds import (
+from newsletter.models import Category, Digest, DigestSection, DigestSource
+from newsletter.syndication import (
     ArchiveAtomFeed,
     ArchiveRssFeed,
     digest_path,
     digest_title,
     published_digests,
 )
-from newsletter.models import Category, Digest, DigestSection, DigestSource
 
 ARCHIVE_PAGE_SIZE = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -10,8 +10,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from newsletter.feeds import digest_path, published_digests
 from newsletter.models import Category
+from newsletter.syndication import digest_path, published_digests
 from subscribers import links
 from subscribers.models import Subscriber
 

@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count
 
-from newsletter import delivery
 from newsletter.models import Delivery, Digest
+from newsletter.sending import ledger
 from subscribers.models import Subscriber
 from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import build_digest, category
@@ -144,7 +144,7 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
             "CELERY_UNACKED_RESTORE_THROTTLE": "1",
             "VAR_DIR": str(ROOT / "test-artifacts" / "crash-var"),
         }
-        report = delivery.send_digest(digest.id)
+        report = ledger.send_digest(digest.id)
         assert report.queued == READERS
         first = _start_worker("first", env)
         second = None
@@ -166,7 +166,7 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
                 ),
                 timeout=45,
                 every=0.5,
-                tick=delivery.sweep_stale_deliveries,
+                tick=ledger.sweep_stale_deliveries,
             )
         finally:
             _kill(first)
@@ -191,5 +191,5 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
     assert statuses == {Delivery.Status.SENT: READERS}
     assert set(received) == {f"crash{n:05d}@example.com" for n in range(READERS)}
     assert duplicates <= in_flight, summary
-    delivery.sweep_stale_deliveries()
+    ledger.sweep_stale_deliveries()
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENT

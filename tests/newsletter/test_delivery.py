@@ -5,8 +5,8 @@ import smtplib
 import pytest
 from django.utils import timezone
 
-from newsletter import delivery
 from newsletter.models import Delivery, Digest
+from newsletter.sending import ledger
 from subscribers import links, tokens
 from subscribers.models import Subscriber
 from tests.fakes.smtp_sink import SmtpSink
@@ -21,7 +21,7 @@ def sink(settings):
         settings.EMAIL_PORT = server.port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        delivery._templates.clear()
+        ledger._templates.clear()
         yield server
 
 
@@ -42,7 +42,7 @@ def _parts(message):
 
 def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
     digest = build_digest(slugs=("llm", "multimodal"))
-    report = delivery.send_digest(digest.id)
+    report = ledger.send_digest(digest.id)
 
     assert (report.sent, report.skipped, report.failed, report.already_done) == (
         2,
@@ -102,15 +102,15 @@ def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
         alice["Message-ID"],
     )
     assert rows["carol@example.com"].status == Delivery.Status.SKIPPED
-    assert rows["carol@example.com"].error == delivery.NO_SECTION_REASON
+    assert rows["carol@example.com"].error == ledger.NO_SECTION_REASON
     digest.refresh_from_db()
     assert digest.status == Digest.Status.SENT and digest.sent_at is not None
 
 
 def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
     digest = build_digest(slugs=("llm",))
-    first = delivery.send_digest(digest.id)
-    second = delivery.send_digest(digest.id)
+    first = ledger.send_digest(digest.id)
+    second = ledger.send_digest(digest.id)
     assert first.sent == 2
     assert (second.sent, second.skipped, second.failed, second.already_done) == (
         0,
@@ -122,7 +122,7 @@ def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
     assert Delivery.objects.count() == 3
     # Someone who subscribes after the digest went out is not sent it by a re-run.
     reader("late@example.com", "llm")
-    third = delivery.send_digest(digest.id)
+    third = ledger.send_digest(digest.id)
     assert (third.sent, third.already_done) == (0, 3)
     assert len(sink.received) == 2
 
@@ -130,8 +130,8 @@ def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
 def test_send_delivery_twice_sends_once(sink, people):
     digest = build_digest(slugs=("llm",))
     row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
-    delivery.send_delivery(row.id)
-    delivery.send_delivery(row.id)  # e.g. a redelivered task message
+    ledger.send_delivery(row.id)
+    ledger.send_delivery(row.id)  # e.g. a redelivered task message
     row.refresh_from_db()
     assert row.status == Delivery.Status.SENT and row.attempts == 1
     assert len(sink.received) == 1
@@ -143,7 +143,7 @@ def test_unsubscribing_after_enrolment_is_honoured_at_send_time(sink, people):
     Subscriber.objects.filter(id=people["alice"].id).update(
         status=Subscriber.Status.UNSUBSCRIBED
     )
-    delivery.send_delivery(row.id)
+    ledger.send_delivery(row.id)
     row.refresh_from_db()
     assert row.status == Delivery.Status.SKIPPED and "unsubscribed" in row.error
     assert sink.received == []
@@ -152,7 +152,7 @@ def test_unsubscribing_after_enrolment_is_honoured_at_send_time(sink, people):
 def test_permanent_refusal_fails_one_row_and_the_rest_go_out(sink, people):
     sink.refuse("alice@example.com")
     digest = build_digest(slugs=("llm",))
-    report = delivery.send_digest(digest.id)
+    report = ledger.send_digest(digest.id)
     assert (report.sent, report.failed) == (1, 1)
     alice = Delivery.objects.get(subscriber=people["alice"])
     assert alice.status == Delivery.Status.FAILED and "550" in alice.error
@@ -163,15 +163,15 @@ def test_transient_refusal_hands_the_row_back_for_a_retry(sink, people):
     sink.refuse("alice@example.com", permanently=False)
     digest = build_digest(slugs=("llm",))
     row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
-    with pytest.raises(delivery.TransientSendError):
-        delivery.send_delivery(row.id)
+    with pytest.raises(ledger.TransientSendError):
+        ledger.send_delivery(row.id)
     row.refresh_from_db()
     assert row.status == Delivery.Status.PENDING and row.attempts == 1
     assert (
         row.error.startswith("will retry: SMTPRecipientsRefused") and "451" in row.error
     )
     sink.accept("alice@example.com")
-    delivery.send_delivery(row.id)
+    ledger.send_delivery(row.id)
     row.refresh_from_db()
     assert row.status == Delivery.Status.SENT and row.attempts == 2
     assert row.error == ""
@@ -197,7 +197,7 @@ def test_sweeper_brings_back_rows_of_a_dead_worker(sink, people, settings):
         status=Delivery.Status.SENDING,
         claimed_at=timezone.now(),
     )
-    assert delivery.sweep_stale_deliveries() == 1
+    assert ledger.sweep_stale_deliveries() == 1
     stuck.refresh_from_db()
     fresh.refresh_from_db()
     assert stuck.status == Delivery.Status.SENT
@@ -208,7 +208,7 @@ def test_sweeper_brings_back_rows_of_a_dead_worker(sink, people, settings):
 def test_empty_notice_goes_out_only_when_enabled(sink, people, settings):
     settings.DIGEST_SEND_EMPTY_NOTICE = True
     digest = build_digest(slugs=("llm",))
-    delivery.send_digest(digest.id)
+    ledger.send_digest(digest.id)
     carol = sink.by_recipient()["carol@example.com"][0].message
     html = _parts(carol)["text/html"].get_content()
     assert "오늘은 선택하신 분야에 새 소식이 없습니다" in html
@@ -219,8 +219,8 @@ def test_draft_digest_is_refused(db):
     from tests.factories import DigestFactory
 
     digest = DigestFactory(status=Digest.Status.READY)
-    with pytest.raises(delivery.DigestNotSendable):
-        delivery.send_digest(digest.id)
+    with pytest.raises(ledger.DigestNotSendable):
+        ledger.send_digest(digest.id)
     assert Delivery.objects.count() == 0
 
 
@@ -229,11 +229,11 @@ def test_eml_outbox_backend_writes_one_parseable_file_per_message(
 ):
     from email import message_from_bytes, policy
 
-    settings.EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
+    settings.EMAIL_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "outbox"
-    delivery._templates.clear()
+    ledger._templates.clear()
     digest = build_digest(slugs=("llm",))
-    assert delivery.send_digest(digest.id).sent == 2
+    assert ledger.send_digest(digest.id).sent == 2
     files = sorted((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 2
     for path in files:
@@ -245,12 +245,12 @@ def test_eml_outbox_backend_writes_one_parseable_file_per_message(
 def test_fan_out_links_are_the_ones_subscribers_links_builds(people):
     import time_machine
 
-    from newsletter import emails
+    from newsletter.sending import recipient
 
     alice = people["alice"]
     with time_machine.travel("2026-08-22 07:00:00 +0000", tick=False):
-        fast = emails.recipient_links(alice)
-        assert fast == emails.RecipientLinks(
+        fast = recipient.recipient_links(alice)
+        assert fast == recipient.RecipientLinks(
             preferences_url=links.preferences_url(alice),
             unsubscribe_url=links.unsubscribe_url(alice),
             one_click_url=links.one_click_url(alice),
@@ -267,7 +267,7 @@ def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(
     settings.EMAIL_PORT = closed.getsockname()[1]  # bound, not listening: refused
     settings.EMAIL_TIMEOUT = 2
     digest = build_digest(slugs=("llm",))
-    report = delivery.send_digest(digest.id)
+    report = ledger.send_digest(digest.id)
     closed.close()
     assert (report.sent, report.failed, report.pending) == (0, 0, 2)
     assert set(
@@ -278,7 +278,7 @@ def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENDING
 
     settings.EMAIL_PORT = sink.port
-    delivery.sweep_stale_deliveries()
+    ledger.sweep_stale_deliveries()
     assert sorted(sink.by_recipient()) == ["alice@example.com", "bob@example.com"]
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENT
 
@@ -297,11 +297,9 @@ def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(
     ],
 )
 def test_only_named_transient_errors_are_retried(error, kind):
-    found, reason = delivery.classify_error(error)
+    found, reason = ledger.classify_error(error)
     expected = (
-        delivery.TransientSendError
-        if kind == "transient"
-        else delivery.PermanentSendError
+        ledger.TransientSendError if kind == "transient" else ledger.PermanentSendError
     )
     assert found is expected
     assert reason
@@ -322,13 +320,13 @@ def test_esp_errors_are_retried_only_for_throttling_outages_and_timeouts():
         )
         return AnymailAPIError("ESP said no", status_code=status, response=response)
 
-    transient, permanent = delivery.TransientSendError, delivery.PermanentSendError
-    assert delivery.classify_error(api_error(429))[0] is transient
-    assert delivery.classify_error(api_error(503))[0] is transient
-    assert delivery.classify_error(api_error(None))[0] is transient
-    assert delivery.classify_error(api_error(422))[0] is permanent
+    transient, permanent = ledger.TransientSendError, ledger.PermanentSendError
+    assert ledger.classify_error(api_error(429))[0] is transient
+    assert ledger.classify_error(api_error(503))[0] is transient
+    assert ledger.classify_error(api_error(None))[0] is transient
+    assert ledger.classify_error(api_error(422))[0] is permanent
     assert (
-        delivery.classify_error(AnymailRecipientsRefused("all refused"))[0] is permanent
+        ledger.classify_error(AnymailRecipientsRefused("all refused"))[0] is permanent
     )
 
 
@@ -342,7 +340,7 @@ def test_send_task_asks_celery_for_a_retry_on_a_transient_refusal(sink, people):
     row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
     with pytest.raises(Retry) as retry:
         tasks.send_deliveries.apply(args=[[row.id]])
-    assert isinstance(retry.value.exc, delivery.TransientSendError)
+    assert isinstance(retry.value.exc, ledger.TransientSendError)
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Delivery.Status.PENDING, 1)
     assert sink.received == []
@@ -371,7 +369,7 @@ def test_sweeper_gives_up_on_rows_failing_for_a_day_so_the_digest_finishes(
         created_at=day_old,
         error="will retry: SMTPRecipientsRefused 451",
     )
-    delivery.sweep_stale_deliveries()
+    ledger.sweep_stale_deliveries()
     row.refresh_from_db()
     assert row.status == Delivery.Status.FAILED
     assert (

@@ -3,9 +3,9 @@ import dataclasses
 import pytest
 from django.core import mail
 
-from newsletter import delivery, emails, fastmail
 from newsletter.models import Delivery
-from newsletter.render import render_digest_email
+from newsletter.sending import ledger, prototype, recipient
+from newsletter.sending.rendering import render_digest_email
 from subscribers import tokens
 from tests.newsletter.mail_fixtures import (
     DIGEST_SLUGS,
@@ -16,7 +16,7 @@ from tests.newsletter.mail_fixtures import (
 )
 
 LINKS = [
-    emails.RecipientLinks(
+    recipient.RecipientLinks(
         preferences_url=f"https://news.example.com/preferences/tok{n}:{'x' * 120}/",
         unsubscribe_url=(
             f"https://news.example.com/unsubscribe/tok{n}:{'y' * 120}/?a=1&b={n}"
@@ -30,7 +30,7 @@ LINKS = [
 def _flatten(raw: bytes) -> list[tuple]:
     """Every part as (content type, params but boundary, headers, decoded payload)."""
     result = []
-    for part in fastmail.parse(raw).walk():
+    for part in prototype.parse(raw).walk():
         params = (
             {k: v for k, v in part["Content-Type"].params.items() if k != "boundary"}
             if part["Content-Type"]
@@ -47,11 +47,11 @@ def _flatten(raw: bytes) -> list[tuple]:
 
 
 def _slow_and_fast(rendered, n: int):
-    template = fastmail.GroupTemplate(rendered)
+    template = prototype.GroupTemplate(rendered)
     to = f"reader{n}@example.com"
     message_id = f"<digest.20260822.{n}@localhost>"
     date = "Sat, 22 Aug 2026 07:00:00 -0000"
-    slow = emails.build_digest_message(
+    slow = recipient.build_digest_message(
         rendered, to=to, links=LINKS[n], message_id=message_id, date=date
     )
     fast = template.message(to=to, links=LINKS[n], message_id=message_id, date=date)
@@ -97,14 +97,14 @@ def test_fast_path_holds_for_the_largest_shortened_profile(defaults):
 def test_quoted_printable_parts_refuse_the_fast_path(defaults):
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
     long_line = dataclasses.replace(rendered, text=rendered.text + "가" * 400 + "\n")
-    with pytest.raises(fastmail.FastPathUnavailable):
-        fastmail.GroupTemplate(long_line)
+    with pytest.raises(prototype.FastPathUnavailable):
+        prototype.GroupTemplate(long_line)
 
 
 def test_non_ascii_address_falls_back_to_the_slow_path(defaults):
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
-    with pytest.raises(fastmail.FastPathUnavailable):
-        fastmail.GroupTemplate(rendered).message(
+    with pytest.raises(prototype.FastPathUnavailable):
+        prototype.GroupTemplate(rendered).message(
             to="독자@example.com", links=LINKS[0], message_id="<m@localhost>"
         )
 
@@ -113,12 +113,12 @@ def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, sett
     settings.ESP = "mailgun"
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     settings.EMAIL_BATCH_SIZE = 2
-    delivery._templates.clear()
+    ledger._templates.clear()
     readers = [reader(f"llm{n}@example.com", "llm") for n in range(3)]
     readers.append(reader("all@example.com"))
     digest = build_digest(slugs=("llm", "multimodal"))
     mail.outbox = []
-    report = delivery.send_digest(digest.id)
+    report = ledger.send_digest(digest.id)
 
     assert report.sent == 4
     calls = mail.outbox
@@ -152,20 +152,20 @@ def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, sett
 
 
 def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch):
-    from newsletter import render
+    from newsletter.sending import rendering
 
     compiled = []
-    real_compile = render._compile
+    real_compile = rendering._compile
     monkeypatch.setattr(
-        render, "_compile", lambda source: compiled.append(1) or real_compile(source)
+        rendering, "_compile", lambda source: compiled.append(1) or real_compile(source)
     )
-    settings.EMAIL_BACKEND = "newsletter.mail.EmlFileBackend"
-    delivery._templates.clear()
+    settings.EMAIL_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
+    ledger._templates.clear()
     for n in range(6):
         reader(f"llm{n}@example.com", "llm")
         reader(f"both{n}@example.com", "llm", "multimodal")
     digest = build_digest(slugs=("llm", "multimodal"))
-    assert delivery.send_digest(digest.id).sent == 12
+    assert ledger.send_digest(digest.id).sent == 12
     assert len(compiled) == 2
     assert len(list(settings.EMAIL_FILE_PATH.glob("*.eml"))) == 12
 
@@ -173,12 +173,12 @@ def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch)
 def test_an_overlong_link_falls_back_to_the_slow_path(defaults):
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
     links = dataclasses.replace(LINKS[0], preferences_url="https://x.test/" + "p" * 600)
-    with pytest.raises(fastmail.FastPathUnavailable):
-        fastmail.GroupTemplate(rendered).message(
+    with pytest.raises(prototype.FastPathUnavailable):
+        prototype.GroupTemplate(rendered).message(
             to="a@example.com", links=links, message_id="<m@localhost>"
         )
     slow = (
-        emails.build_digest_message(
+        recipient.build_digest_message(
             rendered, to="a@example.com", links=links, message_id="<m@localhost>"
         )
         .message()
@@ -224,10 +224,10 @@ def test_brevo_batch_reaches_a_real_http_server_with_each_readers_links(
             "BREVO_API_KEY": "test-key",
             "BREVO_API_URL": f"http://127.0.0.1:{server.server_port}/v3/",
         }
-        delivery._templates.clear()
+        ledger._templates.clear()
         readers = [reader(f"br{n}@example.com", "llm") for n in range(3)]
         digest = build_digest(slugs=("llm",))
-        assert delivery.send_digest(digest.id).sent == 3
+        assert ledger.send_digest(digest.id).sent == 3
     finally:
         server.shutdown()
 

@@ -129,7 +129,7 @@ def test_unusable_answers_raise_a_named_error_and_are_logged(
 
 
 def prompts_briefing():
-    from newsletter.briefing import Briefing
+    from newsletter.llm_schemas import Briefing
 
     return Briefing
 

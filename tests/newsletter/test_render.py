@@ -1,8 +1,12 @@
 import re
 
-from newsletter import emails
 from newsletter.models import DigestSection
-from newsletter.render import PREFERENCES_URL, UNSUBSCRIBE_URL, render_digest_email
+from newsletter.sending import recipient
+from newsletter.sending.rendering import (
+    PREFERENCES_URL,
+    UNSUBSCRIBE_URL,
+    render_digest_email,
+)
 from tests.factories import ArticleFactory, make_section
 from tests.newsletter.mail_fixtures import (
     DIGEST_SLUGS,
@@ -156,12 +160,12 @@ def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(
     assert "http://127.0.0.1:8000/digests/2026-08-22/#llm" in full.html
     for slug in slugs:
         assert f'id="{slug}"' in full.html
-    links = emails.RecipientLinks(
+    links = recipient.RecipientLinks(
         preferences_url="http://127.0.0.1:8000/preferences/" + "t" * 160 + "/",
         unsubscribe_url="http://127.0.0.1:8000/unsubscribe/" + "t" * 160 + "/",
         one_click_url="http://127.0.0.1:8000/unsubscribe/" + "t" * 160 + "/one-click/",
     )
-    message = emails.build_digest_message(
+    message = recipient.build_digest_message(
         full, to="reader@example.com", links=links, message_id="<m@example.com>"
     )
     html_part = next(

@@ -256,7 +256,7 @@ def test_numbers_and_names_found_in_no_source_are_flagged(llm_category, fake_llm
 
 
 def briefing(*texts):
-    from newsletter.briefing import Briefing
+    from newsletter.llm_schemas import Briefing
 
     return Briefing(
         topics=[texts[0]],

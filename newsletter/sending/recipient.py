@@ -1,6 +1,6 @@
 """One digest email for one recipient, built the ordinary Django way.
 
-This is the reference shape every other path must match: ``fastmail`` produces the
+This is the reference shape every other path must match: ``prototype`` produces the
 same message bytes for whole groups, and the ESP batch path hands the same parts to
 anymail. multipart/related holds multipart/alternative (text, HTML) and the inline
 chart, so the HTML's ``cid:`` reference resolves in every client.
@@ -17,7 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
-from newsletter.render import RenderedEmail
+from newsletter.sending.rendering import RenderedEmail
 from subscribers import tokens
 from subscribers.models import Subscriber
 

@@ -19,8 +19,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils.html import escape
 
-from newsletter import emails
-from newsletter.render import (
+from newsletter.sending import recipient
+from newsletter.sending.rendering import (
     LINK_ALLOWANCE,
     PREFERENCES_URL,
     UNSUBSCRIBE_URL,
@@ -106,10 +106,10 @@ class GroupTemplate:
 
     def __init__(self, rendered: RenderedEmail):
         self.rendered = rendered
-        proto = emails.build_digest_message(
+        proto = recipient.build_digest_message(
             rendered,
             to=_PROTO_TO,
-            links=emails.RecipientLinks(
+            links=recipient.RecipientLinks(
                 preferences_url=PREFERENCES_URL,
                 unsubscribe_url=UNSUBSCRIBE_URL,
                 one_click_url="https://prototype.invalid/",
@@ -183,7 +183,7 @@ class GroupTemplate:
         self,
         *,
         to: str,
-        links: emails.RecipientLinks,
+        links: recipient.RecipientLinks,
         message_id: str,
         date: str | None = None,
     ) -> PreEncodedEmail:
@@ -208,7 +208,7 @@ class GroupTemplate:
             f"Date: {date or _dates.now()}\n"
             f"Message-ID: {message_id}\n"
             f"List-Unsubscribe: <{links.one_click_url}>,\n"
-            f" <{emails.unsubscribe_mailto()}>\n"
+            f" <{recipient.unsubscribe_mailto()}>\n"
         ).encode()
         pieces = [header, self._head]
         segments = self._segments

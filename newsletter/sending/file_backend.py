@@ -24,7 +24,7 @@ def _next_serial() -> int:
 
 
 class EmlFileBackend(BaseEmailBackend):
-    # Writes message().as_bytes(): newsletter.fastmail's finished messages are welcome.
+    # Writes message().as_bytes(): newsletter.sending.prototype's finished messages are welcome.
     accepts_pre_encoded = True
 
     def __init__(self, *args, file_path: str | Path | None = None, **kwargs):

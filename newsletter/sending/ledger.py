@@ -33,9 +33,9 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from newsletter import emails, fastmail
 from newsletter.models import Category, Delivery, Digest, DigestSection
-from newsletter.render import (
+from newsletter.sending import prototype, recipient
+from newsletter.sending.rendering import (
     PREFERENCES_URL,
     UNSUBSCRIBE_URL,
     RenderedEmail,
@@ -299,8 +299,8 @@ class _Templates:
         categories = list(Category.objects.filter(id__in=key))
         rendered = render_digest_email(digest, categories=categories)
         try:
-            template: object = fastmail.GroupTemplate(rendered)
-        except fastmail.FastPathUnavailable as exc:
+            template: object = prototype.GroupTemplate(rendered)
+        except prototype.FastPathUnavailable as exc:
             logger.info("digest %s: slow path for a group (%s)", digest.id, exc)
             template = None
         self._items[cache_key] = (now, rendered, template)
@@ -476,7 +476,7 @@ def _send_one_by_one(
     work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger
 ) -> None:
     connection = get_connection()
-    fast = fastmail.accepts_pre_encoded(connection)
+    fast = prototype.accepts_pre_encoded(connection)
     index = 0
     try:
         for index, (row, key) in enumerate(work):  # noqa: B007 - read in the handlers
@@ -519,16 +519,16 @@ def _reset_connection(connection) -> None:
 
 def _build_message(row: Delivery, key: frozenset[int], *, fast: bool):
     rendered, template = _templates.get(row.digest, key)
-    links = emails.recipient_links(row.subscriber)
-    message_id = emails.message_id(digest_date=row.digest.date, delivery_id=row.id)
+    links = recipient.recipient_links(row.subscriber)
+    message_id = recipient.message_id(digest_date=row.digest.date, delivery_id=row.id)
     if fast and template is not None:
         try:
             return template.message(
                 to=row.subscriber.email, links=links, message_id=message_id
             )
-        except fastmail.FastPathUnavailable:
+        except prototype.FastPathUnavailable:
             pass
-    return emails.build_digest_message(
+    return recipient.build_digest_message(
         rendered, to=row.subscriber.email, links=links, message_id=message_id
     )
 
@@ -537,7 +537,7 @@ def _esp_message_id(message) -> str:
     status = getattr(message, "anymail_status", None)
     if status is not None and isinstance(status.message_id, str) and status.message_id:
         return status.message_id
-    if isinstance(message, fastmail.PreEncodedEmail):
+    if isinstance(message, prototype.PreEncodedEmail):
         return _header_value(message.raw, b"Message-ID")
     return message.extra_headers.get("Message-ID", "")
 
@@ -578,22 +578,22 @@ def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) 
                 body=text,
                 from_email=settings.DEFAULT_FROM_EMAIL,
                 to=[row.subscriber.email for row in rows],
-                headers=emails.shared_headers(),
+                headers=recipient.shared_headers(),
                 connection=connection,
             )
             message.attach_alternative(html, "text/html")
             if rendered.chart_cid:
                 message.mixed_subtype = "related"
-                message.attach(emails.chart_part(rendered))
+                message.attach(recipient.chart_part(rendered))
             merge_data, merge_headers, by_email = {}, {}, {}
             for row in rows:
-                links = emails.recipient_links(row.subscriber)
+                links = recipient.recipient_links(row.subscriber)
                 merge_data[row.subscriber.email] = {
                     "preferences_url": links.preferences_url,
                     "unsubscribe_url": links.unsubscribe_url,
                 }
                 merge_headers[row.subscriber.email] = {
-                    "List-Unsubscribe": emails.list_unsubscribe(links.one_click_url),
+                    "List-Unsubscribe": recipient.list_unsubscribe(links.one_click_url),
                 }
                 by_email[row.subscriber.email.lower()] = row
             message.merge_data = merge_data
