@@ -103,14 +103,17 @@ JUNK = [
     ),
     Junk(
         "footnote_digits",
+        # A word of 5+ letters with two vowels (an English word, not cyvcf2 or int8)
+        # and a digit 1-99 glued to it, or a stop followed by one.
         _p(
-            r"(?<![A-Za-z0-9\-])[a-z]{3,}\d{1,2}(?![\w.])|[a-z]{2,}[.,;]\d{1,2}(?=\s|$)"
+            r"(?<![A-Za-z0-9\-_])(?=[a-z]*[aeiou][a-z]*[aeiou])[a-z]{5,}[1-9]\d?(?!\w)"
+            r"|[a-z]{2,}[.,;][1-9]\d?(?=\s|$)"
         ),
         "a footnote number glued to a word: scaffold4, attack.5",
     ),
     Junk(
         "reference",
-        _p(r"\bet al\b|\([^()]*\b(?:19|20)\d\d\)"),
+        _p(r"\bet al\b|\([A-Z][\w\s.&'-]*,\s*(?:19|20)\d\d\)"),
         "an inline literature reference: (Hu et al, 2021)",
     ),
     Junk(
@@ -122,9 +125,10 @@ JUNK = [
         "boilerplate",
         _p(
             r"\bcookies?\b|\bsubscribe\b|\bsign up\b|\bnewsletter\b|\bshare (?:this|on)\b"
-            r"|\ball rights reserved\b|\bclick here\b|\bread more\b|\bfollow us\b"
+            r"|\ball rights reserved\b|\bclick here\b|^(?:learn|read) more\b|\(read more"
+            r"|\bfollow us\b"
             r"|\bprivacy policy\b|\bterms of (?:use|service)\b|\bjoin (?:us|our team)\b"
-            r"|\bwe(?:'re| are) hiring\b|\bapply now\b|\blearn more\b|\bcontact us\b"
+            r"|\bwe(?:'re| are) hiring\b|\bapply now\b|\bcontact us\b"
             r"|구독|무단\s?전재|재배포\s?금지|공유하기|쿠키|뉴스레터|기자\s?=|ⓒ|©",
             re.IGNORECASE,
         ),
@@ -151,18 +155,18 @@ JUNK = [
 
 def junk_reason(sentence: str) -> str | None:
     """The name of the first JUNK rule `sentence` falls under, or None if it is quotable."""
-    hangul = len(re.findall(r"[\uac00-\ud7a3]", sentence))
-    minimum = KOREAN_MIN_CHARS if hangul * 2 > len(sentence) else MIN_CHARS
-    if len(sentence) < minimum:
-        return "too_short"
-    if len(sentence) > MAX_CHARS:
-        return "too_long"
     letters = sum(ch.isalpha() for ch in sentence)
     if letters < len(sentence) * 0.6:
         return "mostly_symbols"
     for junk in JUNK:
         if junk.pattern.search(sentence):
             return junk.name
+    hangul = len(re.findall(r"[\uac00-\ud7a3]", sentence))
+    minimum = KOREAN_MIN_CHARS if hangul * 2 > len(sentence) else MIN_CHARS
+    if len(sentence) < minimum:
+        return "too_short"
+    if len(sentence) > MAX_CHARS:
+        return "too_long"
     return None
 
 
@@ -206,7 +210,9 @@ _SECTION_WORD = re.compile(r"\s+(?:news|research|blog|newsroom|뉴스|블로그)
 
 def publisher(article: Article) -> str:
     """Who says it: the source's name, without a section word when that names the site."""
-    name = prompts.clean_text(article.source.name if article.source_id else "")
+    # An unsaved article (bench, tests) may carry an unsaved source: no source_id.
+    has_source = article.source_id or Article.source.is_cached(article)
+    name = prompts.clean_text(article.source.name if has_source else "")
     host = (urlsplit(article.url).hostname or "").removeprefix("www.")
     if not name:
         return host
@@ -348,7 +354,7 @@ IMPACT_KEYWORDS = {
             "lawsuit antitrust sovereignty sovereign military society societal ethics "
             "ethical copyright privacy misuse citizen democracy surveillance "
             "규제 정부 법안 법률 국회 선거 정책 개인정보 윤리 사회 공공 저작권 주권 "
-            "시민 감시 제도 부처 당국".split(),
+            "시민 시민단체 시행령 기본법 감시 제도 부처 당국".split(),
             "public sector",
             "public policy",
             "national security",
