@@ -189,7 +189,10 @@ def test_whole_words_only_flaws_is_not_law_and_방법_is_not_법():
     politics = KeywordSet.of(["law", "법", "억"])
     assert politics.hits("Flaws in these widely used cryptographic systems") == {}
     assert politics.hits("방법을 설명했다. 기억이 남는다.") == {}
-    assert politics.hits("The new law and two laws; 법이 바뀌었다") == {"law": 2, "법": 1}
+    assert politics.hits("The new law and two laws; 법이 바뀌었다") == {
+        "law": 2,
+        "법": 1,
+    }
     assert KeywordSet.of(["gpu", "규제"]).hits("AI가 GPU를 쓰고 규제가 강화됐다") == {
         "gpu": 1,
         "규제": 1,
@@ -314,7 +317,10 @@ def test_key_figures_are_numbers_with_units_in_their_clause():
     )
     content = excerpts.excerpt_content([article], language="en")
     assert content["key_figures"] == [
-        {"text": "yet still achieves 76.6% on R2R-CE validation unseen", "citations": [1]}
+        {
+            "text": "yet still achieves 76.6% on R2R-CE validation unseen",
+            "citations": [1],
+        }
     ]
 
 
