@@ -43,6 +43,9 @@ KOREAN_MIN_CHARS = 25
 MAX_CHARS = 300
 MAX_KEY_FIGURES = 4
 MIN_IMPACT_HITS = 2
+# The quoted sentence itself must name the area twice, or the line reads off-topic
+# ("Think of a chef … rearranging the prices" is no economic impact).
+MIN_SENTENCE_HITS = 2
 # Two excerpts this similar (cosine of TF-IDF vectors) say the same thing.
 DUPLICATE_SIMILARITY = 0.6
 LEAD_DECAY = 0.15
@@ -113,8 +116,8 @@ JUNK = [
     ),
     Junk(
         "reference",
-        _p(r"\bet al\b|\([A-Z][\w\s.&'-]*,\s*(?:19|20)\d\d\)"),
-        "an inline literature reference: (Hu et al, 2021)",
+        _p(r"\bet al\b|\([A-Z][\w\s.&'-]*,\s*(?:19|20)\d\d\)|^\("),
+        "a literature reference or an aside: (Hu et al, 2021), (Hayek, … (1945))",
     ),
     Junk(
         "url",
@@ -143,6 +146,7 @@ JUNK = [
             r"|as a result|for example|for instance|so|thus|therefore|then|yet"
             r"|the (?:latter|former|same|other|first|second|third|last)"
             r"|in (?:this|that|these|both) (?:case|cases|post|paper|work|way)"
+            r"|in the (?:first|second|third|last|latter|former)"
             r"|이는|이것은|이것이|이를|이에|이와|이처럼|이같은|이 같은|이러한|이런|이번|그는"
             r"|그녀는|그들은|이들은|이들|그러나|하지만|또한|또|다만|한편|특히|따라서|그래서"
             r"|그런데|반면|그러면서|이어|아울러|게다가)(?![A-Za-z0-9\uac00-\ud7a3])",
@@ -265,7 +269,9 @@ def excerpt_content(articles: list[Article], *, language: str) -> dict:
         "kind": KIND,
         "topics": [prompts.clean_text(a.title) for _, a in numbered][:MAX_TOPICS],
         "excerpts": excerpts,
-        "key_figures": key_figures(numbered, sentences),
+        "key_figures": key_figures(
+            numbered, sentences, quoted={s for _, s in picks}
+        ),
         "impact": impact_lines(
             numbered, sentences, language=language, used={s for _, s in picks}
         ),
@@ -411,7 +417,7 @@ def impact_lines(
                 if sentence in used:
                     continue
                 score = len(impact_hits(area, sentence))
-                if score and (best is None or (score, distinct) > best[:2]):
+                if score >= MIN_SENTENCE_HITS and (best is None or (score, distinct) > best[:2]):
                     best = (score, distinct, n, sentence)
         if best is not None:
             _, _, n, sentence = best
@@ -433,12 +439,20 @@ _CLAUSE = re.compile(r"[^,;:()—–]+")
 
 
 def key_figures(
-    numbered: list[tuple[int, Article]], sentences: dict[int, list[str]]
+    numbered: list[tuple[int, Article]],
+    sentences: dict[int, list[str]],
+    *,
+    quoted: set[str] = frozenset(),
 ) -> list[dict]:
-    """Numbers with units from the quotable sentences, in their clause; one per article."""
+    """Numbers with units from the quotable sentences, in their clause; one per article.
+
+    A sentence already quoted in full gives no figure: the reader has just read it.
+    """
     figures = []
     for n, _ in numbered:
         for sentence in sentences[n]:
+            if sentence in quoted:
+                continue
             match = FIGURE.search(sentence)
             if match is None:
                 continue

@@ -275,11 +275,18 @@ def test_an_impact_line_needs_two_different_keywords_and_names_its_source():
 
     two_hits = _article(
         "인공지능 기본법 시행령 초안, 고영향 AI 기준 구체화",
-        "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다. 시민단체는 반대로 "
-        "위반 시 제재가 약하다고 비판했다. 정부는 의견 수렴을 거쳐 연말까지 시행령을 "
-        "확정할 계획이다.",
+        "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다. "
+        "초안은 채용, 대출 심사, 의료 진단처럼 사람의 권리에 큰 영향을 "
+        "주는 분야의 인공지능을 고영향 인공지능으로 분류하고, 사업자가 "
+        "지켜야 할 의무를 구체적으로 담았다. 고영향 인공지능을 운영하는 "
+        "사업자는 위험 관리 방안을 세우고, 이용자에게 인공지능이 판단에 "
+        "쓰였다는 사실을 미리 알려야 한다. 생성형 인공지능이 만든 결과물에는 "
+        "표시를 붙이도록 했다. 업계는 기준이 구체화된 점을 반기면서도 "
+        "중소기업이 감당하기 어려운 절차가 생길 수 있다며 유예 기간을 "
+        "요청했다. 시민단체는 반대로 위반 시 제재가 약하다고 비판했다. "
+        "정부는 의견 수렴을 거쳐 연말까지 시행령을 확정할 계획이다.",
         source="AI 브리핑 (샘플)",
-        url="https://sample-ai-briefing.example/news/ai-act-decree",
+        url="https://sample-ai-briefing.example/news/ai-basic-act-guideline",
         day=11,
         lang="ko",
     )
@@ -315,13 +322,12 @@ def test_key_figures_are_numbers_with_units_in_their_clause():
         source="Mistral AI News",
         url="https://mistral.ai/news/robostral-navigate",
     )
-    content = excerpts.excerpt_content([article], language="en")
-    assert content["key_figures"] == [
-        {
-            "text": "yet still achieves 76.6% on R2R-CE validation unseen",
-            "citations": [1],
-        }
+    numbered, sentences = [(1, article)], {1: excerpts.quotable_sentences(article)}
+    assert excerpts.key_figures(numbered, sentences) == [
+        {"text": "yet still achieves 76.6% on R2R-CE validation unseen", "citations": [1]}
     ]
+    # Quoted in full as an excerpt already: not repeated as a figure.
+    assert excerpts.key_figures(numbered, sentences, quoted=set(sentences[1])) == []
 
 
 def test_articles_without_a_quotable_sentence_give_titles_only():
