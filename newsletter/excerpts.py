@@ -269,9 +269,7 @@ def excerpt_content(articles: list[Article], *, language: str) -> dict:
         "kind": KIND,
         "topics": [prompts.clean_text(a.title) for _, a in numbered][:MAX_TOPICS],
         "excerpts": excerpts,
-        "key_figures": key_figures(
-            numbered, sentences, quoted={s for _, s in picks}
-        ),
+        "key_figures": key_figures(numbered, sentences, quoted={s for _, s in picks}),
         "impact": impact_lines(
             numbered, sentences, language=language, used={s for _, s in picks}
         ),
@@ -417,7 +415,9 @@ def impact_lines(
                 if sentence in used:
                     continue
                 score = len(impact_hits(area, sentence))
-                if score >= MIN_SENTENCE_HITS and (best is None or (score, distinct) > best[:2]):
+                if score >= MIN_SENTENCE_HITS and (
+                    best is None or (score, distinct) > best[:2]
+                ):
                     best = (score, distinct, n, sentence)
         if best is not None:
             _, _, n, sentence = best

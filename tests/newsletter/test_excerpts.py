@@ -324,7 +324,10 @@ def test_key_figures_are_numbers_with_units_in_their_clause():
     )
     numbered, sentences = [(1, article)], {1: excerpts.quotable_sentences(article)}
     assert excerpts.key_figures(numbered, sentences) == [
-        {"text": "yet still achieves 76.6% on R2R-CE validation unseen", "citations": [1]}
+        {
+            "text": "yet still achieves 76.6% on R2R-CE validation unseen",
+            "citations": [1],
+        }
     ]
     # Quoted in full as an excerpt already: not repeated as a figure.
     assert excerpts.key_figures(numbered, sentences, quoted=set(sentences[1])) == []
