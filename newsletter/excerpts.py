@@ -50,6 +50,8 @@ MIN_SENTENCE_HITS = 2
 DUPLICATE_SIMILARITY = 0.6
 LEAD_DECAY = 0.15
 TITLE_WEIGHT = 0.5
+# Longer sentences score a little lower: a digest is skimmed.
+SHORT_CHARS = 180
 
 
 @dataclass(frozen=True)
@@ -297,8 +299,10 @@ def _select(
     title_of = {n: index for index, (n, _) in enumerate(numbered)}
     to_title = (vectors @ title_vectors.T).toarray()
     scores = [
-        (centrality[k] + TITLE_WEIGHT * to_title[k, title_of[n]]) / (1 + LEAD_DECAY * i)
-        for k, (n, i, _) in enumerate(pool)
+        (centrality[k] + TITLE_WEIGHT * to_title[k, title_of[n]])
+        / (1 + LEAD_DECAY * i)
+        * min(1.0, SHORT_CHARS / len(sentence)) ** 0.5
+        for k, (n, i, sentence) in enumerate(pool)
     ]
     per_article = 2 if len(numbered) <= TWO_PER_ARTICLE_UP_TO else 1
     chosen: list[int] = []
