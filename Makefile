@@ -47,7 +47,7 @@ serve: $(STAMP)
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 worker: $(STAMP)
-	$(VENV)/bin/celery -A config worker -Q celery,ingest,llm,email -l info
+	$(VENV)/bin/celery -A config worker -Q celery,ingest,email -l info
 
 beat: $(STAMP)
 	$(VENV)/bin/celery -A config beat -l info --scheduler django_celery_beat.schedulers:DatabaseScheduler

@@ -35,6 +35,16 @@ def env_int(name: str, default: int) -> int:
         ) from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.getenv(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from None
+
+
 def env_secret(name: str, default: str | None = None) -> str | None:
     """Read NAME, or the contents of the file named by NAME_FILE (docker secrets)."""
     if path := os.getenv(f"{name}_FILE"):
@@ -161,6 +171,7 @@ STATIC_ROOT = VAR_DIR / "static"
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+# The daily run's chord counts its finished sources here. Default: the broker.
 CELERY_RESULT_BACKEND = os.getenv("CELERY_RESULT_BACKEND", CELERY_BROKER_URL or None)
 CELERY_TASK_ACKS_LATE = True  # every task must be idempotent
 CELERY_TASK_REJECT_ON_WORKER_LOST = (
@@ -171,17 +182,19 @@ CELERY_TASK_ROUTES = {
     "ingestion.tasks.*": {"queue": "ingest"},
     "newsletter.tasks.send_*": {"queue": "email"},
     "newsletter.tasks.sweep_*": {"queue": "email"},
-    "newsletter.tasks.summarize_*": {"queue": "llm"},
-    "newsletter.tasks.classify_*": {"queue": "llm"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Redis re-delivers unacked tasks after this; retry countdowns stay well below it.
+# Redis re-delivers unacked tasks after the visibility timeout (default 3600 s); retry
+# countdowns stay well below it. Workers look for tasks of dead workers about every
+# interval x throttle seconds (defaults 10 and 10, kombu's own).
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
 }
 
-# Email. Default: one .eml file per message in var/outbox/.
+# Email and delivery. Default: one .eml file per message in var/outbox/.
 # ESP=postmark|mailgun|sendgrid|… with ANYMAIL_<ESP>_* keys, or EMAIL_URL=smtp://…
 DEFAULT_FROM_EMAIL = os.getenv(
     "DEFAULT_FROM_EMAIL", "Daily AI Insights <digest@localhost>"
@@ -219,6 +232,31 @@ elif EMAIL_URL:
     EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 else:
     EMAIL_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
+# The mailto: half of List-Unsubscribe. Default: the From address.
+EMAIL_UNSUBSCRIBE_MAILTO = os.getenv("EMAIL_UNSUBSCRIBE_MAILTO", "")
+# Some ESPs reject inline images: switch the chart to a hosted URL.
+EMAIL_CHART_HOSTED = env_bool("EMAIL_CHART_HOSTED", default=False)
+EMAIL_HTML_MAX_BYTES = env_int("EMAIL_HTML_MAX_BYTES", 90 * 1024)
+EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 0)  # 0: the ESP's own limit
+# Rows claimed and sent together over one connection (the most a killed worker can
+# leave for a duplicate re-send). Default 20.
+EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 20)
+# Rows stuck in `sending` this long are handed back by the sweeper. Default 15 min.
+DELIVERY_STALE_AFTER_SECONDS = env_int("DELIVERY_STALE_AFTER_SECONDS", 15 * 60)
+# Rows still failing transiently this long after the fan-out are marked failed.
+DELIVERY_GIVE_UP_AFTER_SECONDS = env_int("DELIVERY_GIVE_UP_AFTER_SECONDS", 24 * 3600)
+
+# Digest. First digest ever: take this many most recent articles per source.
+DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
+# Review: auto-approve built digests (default) or wait for an editor.
+DIGEST_AUTO_APPROVE = env_bool("DIGEST_AUTO_APPROVE", default=True)
+# With auto-approve off: minutes an editor has before a ready digest is approved and
+# sent anyway (0: wait for an editor however long it takes).
+DIGEST_REVIEW_WINDOW_MINUTES = env_int("DIGEST_REVIEW_WINDOW_MINUTES", 0)
+# When celery beat starts the daily run (TIME_ZONE), editable later in the admin.
+DIGEST_SCHEDULE_HOUR = env_int("DIGEST_SCHEDULE_HOUR", 7)
+# A subscriber whose categories have nothing today gets no email (default) or a short one.
+DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
 
 # LLM. Default: none, the offline rule classifier and extractive summarizer run.
 OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")
@@ -230,18 +268,16 @@ LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_TOKEN_BUDGET = env_int("LLM_TOKEN_BUDGET", 200_000)  # per daily run, in+out tokens
 # USD per million tokens, for LLMCall.cost_estimate. Default: gpt-4o-mini list prices.
-LLM_PRICE_INPUT_PER_MTOK = float(os.getenv("LLM_PRICE_INPUT_PER_MTOK") or 0.15)
-LLM_PRICE_OUTPUT_PER_MTOK = float(os.getenv("LLM_PRICE_OUTPUT_PER_MTOK") or 0.60)
+LLM_PRICE_INPUT_PER_MTOK = env_float("LLM_PRICE_INPUT_PER_MTOK", 0.15)
+LLM_PRICE_OUTPUT_PER_MTOK = env_float("LLM_PRICE_OUTPUT_PER_MTOK", 0.60)
 
-# Ingestion.
+# Ingestion. Timeouts and the deadline (total per request) in seconds.
 INGEST_USER_AGENT = os.getenv(
     "INGEST_USER_AGENT", "DailyAIInsights/0.1 (+https://github.com/daily-ai-insights)"
 )
-INGEST_CONNECT_TIMEOUT = float(os.getenv("INGEST_CONNECT_TIMEOUT", "5"))
-INGEST_READ_TIMEOUT = float(os.getenv("INGEST_READ_TIMEOUT", "10"))
-INGEST_DEADLINE = float(
-    os.getenv("INGEST_DEADLINE", "30")
-)  # seconds per request, total
+INGEST_CONNECT_TIMEOUT = env_float("INGEST_CONNECT_TIMEOUT", 5)
+INGEST_READ_TIMEOUT = env_float("INGEST_READ_TIMEOUT", 10)
+INGEST_DEADLINE = env_float("INGEST_DEADLINE", 30)
 INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 5 * 1024 * 1024)
 INGEST_MAX_REDIRECTS = env_int("INGEST_MAX_REDIRECTS", 5)
 # Refuse loopback/private/link-local targets unless explicitly allowed (demo, tests).
@@ -258,23 +294,6 @@ INGEST_PRIVATE_HOST_ALLOWLIST = [
     for h in os.getenv("INGEST_PRIVATE_HOST_ALLOWLIST", "").split(",")
     if h.strip()
 ]
-# First digest ever: take this many most recent articles per source.
-DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
-
-# Digest review: auto-approve built digests (default) or wait for an editor.
-DIGEST_AUTO_APPROVE = env_bool("DIGEST_AUTO_APPROVE", default=True)
-# With auto-approve off: minutes an editor has before a ready digest is approved and
-# sent anyway (0: wait for an editor however long it takes).
-DIGEST_REVIEW_WINDOW_MINUTES = env_int("DIGEST_REVIEW_WINDOW_MINUTES", 0)
-# When celery beat starts the daily run (TIME_ZONE), editable later in the admin.
-DIGEST_SCHEDULE_HOUR = env_int("DIGEST_SCHEDULE_HOUR", 7)
-# A subscriber whose categories have nothing today gets no email (default) or a short one.
-DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
-# Some ESPs reject inline images: switch the chart to a hosted URL.
-EMAIL_CHART_HOSTED = env_bool("EMAIL_CHART_HOSTED", default=False)
-EMAIL_HTML_MAX_BYTES = env_int("EMAIL_HTML_MAX_BYTES", 90 * 1024)
-EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 0)  # 0: the ESP's own limit
-DELIVERY_STALE_AFTER_SECONDS = env_int("DELIVERY_STALE_AFTER_SECONDS", 15 * 60)
 
 LOGGING = {
     "version": 1,
@@ -300,17 +319,3 @@ SOFT_BOUNCE_LIMIT = env_int("SOFT_BOUNCE_LIMIT", 3)
 SOFT_BOUNCE_WINDOW_DAYS = env_int("SOFT_BOUNCE_WINDOW_DAYS", 14)
 # Web archive: seconds a rendered list page is served from the cache. Default 60.
 ARCHIVE_CACHE_SECONDS = env_int("ARCHIVE_CACHE_SECONDS", 60)
-
-# Digest delivery. Rows claimed and sent together over one connection (the most a
-# killed worker can leave for a duplicate re-send). Default 20.
-EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 20)
-# The mailto: half of List-Unsubscribe. Default: the From address.
-EMAIL_UNSUBSCRIBE_MAILTO = os.getenv("EMAIL_UNSUBSCRIBE_MAILTO", "")
-# Rows still failing transiently this long after the fan-out are marked failed.
-DELIVERY_GIVE_UP_AFTER_SECONDS = env_int("DELIVERY_GIVE_UP_AFTER_SECONDS", 24 * 3600)
-# Workers look for tasks of dead workers (older than the visibility timeout) about every
-# interval x throttle seconds. Defaults 10 and 10, kombu's own.
-CELERY_BROKER_TRANSPORT_OPTIONS = CELERY_BROKER_TRANSPORT_OPTIONS | {
-    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
-    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
-}

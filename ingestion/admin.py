@@ -7,7 +7,6 @@ from django.utils.html import format_html
 
 from ingestion import services
 from ingestion.models import Article, Source
-from newsletter import services as newsletter_services
 
 
 class PausedFilter(admin.SimpleListFilter):
@@ -235,13 +234,11 @@ class ArticleAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         # A category chosen by an editor is final: classifiers never touch it again.
         if change and "category" in form.changed_data and obj.category_id:
-            newsletter_services.file_articles([obj.id], category_id=obj.category_id)
+            services.file_articles([obj.id], category_id=obj.category_id)
 
     @admin.action(description="Mark reviewed (keep the category)")
     def mark_reviewed(self, request, queryset):
-        n = newsletter_services.mark_reviewed(
-            list(queryset.values_list("id", flat=True))
-        )
+        n = services.mark_reviewed(list(queryset.values_list("id", flat=True)))
         self.message_user(request, f"{n} article(s) marked reviewed.", messages.SUCCESS)
 
     @admin.display(description="duplicate of", ordering="duplicate_of")

@@ -1,9 +1,24 @@
+import logging
+
 from celery import shared_task
 
+from config.progress import say
 from ingestion import pipeline
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
-def ingest_source(source_id: int) -> dict:
-    """Fetch one source and its new pages; safe to run twice (upserts by URL)."""
-    return pipeline.ingest_sources([source_id]).to_dict()
+def ingest_sources(source_ids: list[int]) -> dict:
+    """Fetch these sources and their new pages; safe to run twice (upserts by URL).
+
+    Never raises: a part of the daily chord that failed would stop the digest for
+    everyone, so a surprise becomes the report's error and the build goes on.
+    """
+    try:
+        return pipeline.ingest_sources(source_ids, progress=say).to_dict()
+    except Exception as exc:
+        logger.exception("ingesting sources %s failed", source_ids)
+        report = pipeline.IngestReport(sources_failed=len(source_ids))
+        report.errors.append((f"sources {source_ids}", f"unexpected error: {exc!r}"))
+        return report.to_dict()

@@ -24,7 +24,6 @@ import hashlib
 import json
 import math
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Generic, TypeVar
@@ -303,14 +302,6 @@ def _usage_from_body(body: str) -> tuple[int, int]:
         )
     except (ValueError, AttributeError, TypeError):
         return 0, 0
-
-
-def describe_generation(drafts: Iterable) -> str:
-    """'llm', 'offline' or 'mixed' for Digest.generated_by; '' when there are none."""
-    kinds = {draft.generated_by for draft in drafts}
-    if not kinds:
-        return ""
-    return kinds.pop() if len(kinds) == 1 else "mixed"
 
 
 def digest_usage(digest: Digest) -> dict:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -43,6 +44,16 @@ class Category(models.Model):
         return [k.strip() for k in raw.split(",") if k.strip()]
 
 
+class DigestQuerySet(models.QuerySet):
+    def published(self):
+        """The public archive, newest first. A digest is public once it starts sending:
+        from then on subscribers hold links to it. Approved digests stay private
+        because editors may still change them."""
+        return self.filter(status__in=Digest.PUBLISHED_STATUSES).order_by(
+            "-date", "edition"
+        )
+
+
 class Digest(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -84,6 +95,10 @@ class Digest(models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
+    objects = DigestQuerySet.as_manager()
+
+    PUBLISHED_STATUSES = (Status.SENDING, Status.SENT)
+
     class Meta:
         ordering = ["-date", "edition"]
         constraints = [
@@ -94,6 +109,13 @@ class Digest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_edition_display()} {self.date:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        """Its archive page: the date, and the edition unless it is the news one."""
+        path = reverse("newsletter:digest_detail", args=[self.date.isoformat()])
+        if self.edition != self.Edition.NEWS:
+            path += f"?edition={self.edition}"
+        return path
 
 
 class DigestSection(models.Model):
@@ -240,3 +262,14 @@ class LLMCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.model} ({self.prompt_tokens}+{self.completion_tokens})"
+
+
+class WorkerHeartbeat(models.Model):
+    """When each worker last ran the beat-scheduled heartbeat task: shown by /healthz
+    so an operator sees that workers (and beat) are alive, not only the web server."""
+
+    worker = models.CharField(max_length=255, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"

@@ -7,17 +7,15 @@ Each stage is a plain function; Celery tasks and commands call these.
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from ingestion import services as ingestion_services
 from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import chart, classify, export, llm, summarize
+from newsletter import chart, classify, llm, summarize
 from newsletter.defaults import DEFAULT_CATEGORIES
 from newsletter.models import Category, Digest, DigestSection, DigestSource
 from newsletter.sending import ledger
@@ -66,6 +64,7 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
             "*/10",
             "*",
         ),
+        ("Worker heartbeat", "newsletter.jobs.heartbeat", "*", "*"),
         (
             "Return stuck deliveries",
             "newsletter.tasks.sweep_stale_deliveries",
@@ -158,6 +157,8 @@ def build_digest(
 
     Idempotent per (day, edition): a re-run updates the same Digest in place, keeps
     sections an editor edited, and never touches a digest that is sending or sent.
+    A build that raises leaves the digest ``failed`` with the reason in its notes; the
+    next run of the day opens it again.
     """
     digest = _open_digest(
         day, edition=edition, language=language or settings.DIGEST_LANGUAGE
@@ -165,23 +166,65 @@ def build_digest(
     if digest.status in FROZEN_STATUSES:
         progress(f"digest {digest} is already {digest.status}: left as it is")
         return digest
+    try:
+        _fill_digest(digest, progress)
+    except Exception as exc:
+        Digest.objects.filter(id=digest.id).update(
+            status=Digest.Status.FAILED, notes=f"Build failed: {exc!r}"[:2000]
+        )
+        raise
+    progress(
+        f"digest {digest}: {digest.sections.count()} sections, status {digest.status}"
+    )
+    return digest
 
+
+def _fill_digest(digest: Digest, progress: Progress) -> None:
     articles = digest_articles(digest)
     progress(f"{len(articles)} articles in the window")
+    classify_fallbacks = _classify_unlabelled(articles, digest, progress)
+    categories = list(Category.objects.filter(is_active=True))
+    by_category = _group_by_category(articles, categories)
+    budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
+    generated = _write_sections(digest, categories, by_category, budget, progress)
+    digest.category_counts = {
+        category.slug: len(by_category[category.id])
+        for category in categories
+        if by_category[category.id]
+    }
+    digest.chart_png = chart.draw_digest_chart(digest)
+    _record_usage(digest)
+    digest.generated_by = _generation_label(generated)
+    digest.notes = _digest_notes(digest, budget, classify_fallbacks)
+    if settings.DIGEST_AUTO_APPROVE:
+        digest.status = Digest.Status.APPROVED
+        digest.approved_at = timezone.now()
+    else:
+        digest.status = Digest.Status.READY
+    digest.save()
+
+
+def _classify_unlabelled(
+    articles: list[Article], digest: Digest, progress: Progress
+) -> list[str]:
+    """Label what has no label yet; returns why classification fell back, if it did."""
     unclassified = [a for a in articles if not a.classified_by]
-    classify_fallbacks: list[str] = []
-    if unclassified:
-        progress(f"classifying {len(unclassified)} articles")
-        report = classify.classify_articles(unclassified, digest=digest)
-        classify_fallbacks = report.fallbacks
+    if not unclassified:
+        return []
+    progress(f"classifying {len(unclassified)} articles")
+    return classify.classify_articles(unclassified, digest=digest).fallbacks
+
+
+def _group_by_category(
+    articles: list[Article], categories: list[Category]
+) -> dict[int, list[Article]]:
+    """Articles per active category; a label outside the active list goes to Others."""
     # One query for every label, including those editors changed since ingestion.
     labels = dict(
         Article.objects.filter(id__in=[a.id for a in articles]).values_list(
             "id", "category_id"
         )
     )
-
-    categories = list(Category.objects.filter(is_active=True))
     by_category: dict[int, list[Article]] = {c.id: [] for c in categories}
     others = next((c for c in categories if c.slug == classify.CATCH_ALL_SLUG), None)
     for article in articles:
@@ -193,8 +236,18 @@ def build_digest(
             category_id = others.id
         if category_id is not None:
             by_category[category_id].append(article)
+    return by_category
 
-    budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
+
+def _write_sections(
+    digest: Digest,
+    categories: list[Category],
+    by_category: dict[int, list[Article]],
+    budget: "llm.TokenBudget",
+    progress: Progress,
+) -> set[str]:
+    """One section per in-digest category with articles; an editor's section is kept.
+    Sections of categories with nothing today are removed. Returns who wrote them."""
     kept_section_ids = []
     generated = set()
     for category in categories:
@@ -216,31 +269,15 @@ def build_digest(
     DigestSection.objects.filter(digest=digest).exclude(
         id__in=kept_section_ids
     ).delete()
+    return generated
 
-    counts = [
-        (category, len(by_category[category.id]))
-        for category in categories
-        if by_category[category.id]
-    ]
-    digest.category_counts = {category.slug: n for category, n in counts}
-    digest.chart_png = chart.draw_digest_chart(digest)
+
+def _record_usage(digest: Digest) -> None:
     usage = llm.digest_usage(digest)
     digest.prompt_tokens = usage["prompt_tokens"]
     digest.completion_tokens = usage["completion_tokens"]
     digest.llm_calls = usage["calls"]
     digest.cost_estimate = usage["cost"]
-    digest.generated_by = _generation_label(generated)
-    digest.notes = _digest_notes(digest, budget, classify_fallbacks)
-    if settings.DIGEST_AUTO_APPROVE:
-        digest.status = Digest.Status.APPROVED
-        digest.approved_at = timezone.now()
-    else:
-        digest.status = Digest.Status.READY
-    digest.save()
-    progress(
-        f"digest {digest}: {len(kept_section_ids)} sections, status {digest.status}"
-    )
-    return digest
 
 
 def _generation_label(generated: set[str]) -> str:
@@ -301,24 +338,6 @@ def _save_section(
         for number, article in enumerate(members, start=1)
     )
     return section
-
-
-def file_articles(article_ids: list[int], *, category_id: int) -> int:
-    """An editor's label: final, never overwritten by a classifier, out of the review
-    queue. Returns how many articles were filed."""
-    return Article.objects.filter(id__in=article_ids).update(
-        category_id=category_id,
-        classified_by=Article.ClassifiedBy.EDITOR,
-        category_confidence=1.0,
-        needs_review=False,
-    )
-
-
-def mark_reviewed(article_ids: list[int]) -> int:
-    """The editor agrees with the label the classifier gave."""
-    return Article.objects.filter(id__in=article_ids, needs_review=True).update(
-        needs_review=False
-    )
 
 
 @transaction.atomic
@@ -388,40 +407,3 @@ def release_reviewed_digests() -> int:
         ledger.send_digest(digest.id)
         released += 1
     return released
-
-
-@dataclass
-class DailyRun:
-    digest: Digest
-    ingest: object | None
-    send: "ledger.SendReport | None"
-    export_path: object | None
-
-
-def run_daily(
-    day: dt.date,
-    *,
-    ingest_first: bool = True,
-    send: bool = True,
-    export_dir=None,
-    progress: Progress = _noop,
-) -> DailyRun:
-    """The whole morning: ingest, build, send (when approved), export."""
-    ingest_report = None
-    if ingest_first:
-        progress("ingesting sources")
-        ingest_report = ingestion_services.ingest(progress=progress)
-    progress(f"building the digest for {day:%Y-%m-%d}")
-    digest = build_digest(day, progress=progress)
-    send_report = None
-    if send and digest.status in {Digest.Status.APPROVED, Digest.Status.SENDING}:
-        progress("sending")
-        send_report = ledger.send_digest(digest.id)
-        digest.refresh_from_db()
-    path = None
-    if export_dir is not None and digest.sections.exists():
-        path = export.export_digest(digest, export_dir)
-        progress(f"exported {path}")
-    return DailyRun(
-        digest=digest, ingest=ingest_report, send=send_report, export_path=path
-    )

@@ -1,34 +1,15 @@
-"""The public archive: which digests are published, and its Atom and RSS feeds.
-
-A digest is public once it starts sending (status `sending` or `sent`): from then
-on subscribers hold links to it. `approved` digests stay private because editors
-may still change them.
-"""
+"""The public archive's Atom and RSS feeds. Which digests are public, and where each
+one lives, the model says: ``Digest.objects.published()``, ``get_absolute_url()``."""
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from newsletter.models import Digest, DigestSection
 
-PUBLISHED_STATUSES = (Digest.Status.SENDING, Digest.Status.SENT)
 FEED_ITEMS = 30
-
-
-def published_digests() -> QuerySet[Digest]:
-    """Newest first."""
-    return Digest.objects.filter(status__in=PUBLISHED_STATUSES).order_by(
-        "-date", "edition"
-    )
-
-
-def digest_path(digest: Digest) -> str:
-    path = reverse("newsletter:digest_detail", args=[digest.date.isoformat()])
-    if digest.edition != Digest.Edition.NEWS:
-        path += f"?edition={digest.edition}"
-    return path
 
 
 def digest_title(digest: Digest) -> str:
@@ -54,7 +35,7 @@ class ArchiveRssFeed(Feed):
             "position", "id"
         )
         return list(
-            published_digests().prefetch_related(
+            Digest.objects.published().prefetch_related(
                 Prefetch("sections", queryset=sections)
             )[:FEED_ITEMS]
         )
@@ -63,7 +44,7 @@ class ArchiveRssFeed(Feed):
         return digest_title(item)
 
     def item_link(self, item: Digest) -> str:
-        return digest_path(item)
+        return item.get_absolute_url()
 
     def item_guid(self, item: Digest) -> str:
         return f"daily-ai-insights:{item.edition}:{item.date.isoformat()}"

@@ -16,11 +16,6 @@ _RETRY = {
 
 
 @shared_task(**_RETRY)
-def send_delivery(delivery_id: int) -> None:
-    ledger.send_delivery(delivery_id)
-
-
-@shared_task(**_RETRY)
 def send_deliveries(delivery_ids: list[int]) -> dict:
     report = ledger.send_deliveries(delivery_ids)
     if report.pending:
@@ -28,12 +23,6 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
             f"{report.pending} of {len(delivery_ids)} deliveries hit a transient error"
         )
     return {"sent": report.sent, "failed": report.failed, "skipped": report.skipped}
-
-
-@shared_task
-def send_digest(digest_id: int) -> dict:
-    report = ledger.send_digest(digest_id)
-    return {"sent": report.sent, "queued": report.queued, "skipped": report.skipped}
 
 
 @shared_task

@@ -1,6 +1,6 @@
 """Public web archive of published digests, and the site-wide language switch.
 
-Which digests are public is decided in `feeds.published_digests`. List and digest
+Which digests are public is decided by `Digest.objects.published()`. List and digest
 pages are cached for ARCHIVE_CACHE_SECONDS per URL and language (Django's cache
 key includes the active language), so a send shows up there within that time.
 """
@@ -25,13 +25,7 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
 from newsletter.models import Category, Digest, DigestSection, DigestSource
-from newsletter.syndication import (
-    ArchiveAtomFeed,
-    ArchiveRssFeed,
-    digest_path,
-    digest_title,
-    published_digests,
-)
+from newsletter.syndication import ArchiveAtomFeed, ArchiveRssFeed, digest_title
 
 ARCHIVE_PAGE_SIZE = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -186,7 +180,7 @@ def _vary_on_language_cookie(view):
 @require_GET
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def archive(request: HttpRequest) -> HttpResponse:
-    digests = published_digests().prefetch_related(
+    digests = Digest.objects.published().prefetch_related(
         Prefetch(
             "sections",
             queryset=DigestSection.objects.select_related("category").order_by(
@@ -199,7 +193,7 @@ def archive(request: HttpRequest) -> HttpResponse:
         {
             "digest": d,
             "title": digest_title(d),
-            "url": digest_path(d),
+            "url": d.get_absolute_url(),
             "categories": [s.category for s in d.sections.all()],
         }
         for d in page.object_list
@@ -218,7 +212,7 @@ def _parse_date(value: str) -> date_type:
 
 def _published_digest(request: HttpRequest, date: str) -> Digest:
     day = _parse_date(date)
-    digests = published_digests().filter(date=day)
+    digests = Digest.objects.published().filter(date=day)
     # Without ?edition= the date alone names the news edition, or the only one there is.
     if edition := request.GET.get("edition"):
         if edition not in Digest.Edition.values:
@@ -244,7 +238,9 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         .order_by("position", "id")
     )
     sections = [build_section(s) for s in sections_qs]
-    other_editions = published_digests().filter(date=digest.date).exclude(id=digest.id)
+    other_editions = (
+        Digest.objects.published().filter(date=digest.date).exclude(id=digest.id)
+    )
     chart_url = None
     if digest.chart_png:
         chart_url = reverse("newsletter:digest_chart", args=[digest.date.isoformat()])
@@ -257,7 +253,9 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "is_offline": any(s.is_offline for s in sections),
         "chart_url": chart_url,
         "chart_alt": chart_alt(digest),
-        "other_editions": [(digest_title(d), digest_path(d)) for d in other_editions],
+        "other_editions": [
+            (digest_title(d), d.get_absolute_url()) for d in other_editions
+        ],
     }
     return render(request, "newsletter/digest_detail.html", ctx)
 

@@ -10,8 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from newsletter.models import Category
-from newsletter.syndication import digest_path, published_digests
+from newsletter.models import Category, Digest
 from subscribers import links
 from subscribers.models import Subscriber
 
@@ -25,10 +24,10 @@ def chosen_categories(subscriber: Subscriber) -> list[Category]:
 
 
 def latest_digest_url() -> str:
-    latest = published_digests().first()
+    latest = Digest.objects.published().first()
     if latest is None:
         return settings.SITE_URL + reverse("newsletter:archive")
-    return settings.SITE_URL + digest_path(latest)
+    return settings.SITE_URL + latest.get_absolute_url()
 
 
 def make_message(

@@ -62,3 +62,14 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_a_malformed_number_names_the_setting(tmp_path):
+    env = _example_env()
+    env.update(VAR_DIR=str(tmp_path), INGEST_DEADLINE="30s")
+
+    result = _check(env)
+
+    assert result.returncode != 0
+    assert "INGEST_DEADLINE must be a number, got '30s'" in result.stderr
+    assert "ImproperlyConfigured" in result.stderr

@@ -410,16 +410,6 @@ def _claim(delivery_ids: list[int]) -> list[Delivery]:
     return rows
 
 
-def send_delivery(delivery_id: int) -> None:
-    """Send one digest to one subscriber. Safe to call any number of times.
-
-    Raises TransientSendError (row back to pending) for the task to retry.
-    """
-    result = send_deliveries([delivery_id])
-    if result.pending:
-        raise TransientSendError(f"delivery {delivery_id}: transient error, will retry")
-
-
 def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendReport:
     """Claim and send these rows; the report counts what this call did.
 

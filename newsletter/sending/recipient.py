@@ -7,6 +7,8 @@ chart, so the HTML's ``cid:`` reference resolves in every client.
 """
 
 from dataclasses import dataclass
+from email.header import Header
+from email.message import Message
 from email.mime.image import MIMEImage
 from email.utils import formatdate, parseaddr
 from functools import lru_cache
@@ -115,6 +117,30 @@ def chart_part(rendered: RenderedEmail) -> MIMEImage:
     return image
 
 
+class DigestEmail(EmailMultiAlternatives):
+    """Django's message, with a Subject a mail client shows without a leading space.
+
+    Django encodes a non-ASCII subject in words sized for a line of their own, so the
+    first does not fit after ``Subject: `` and folding leaves that line empty (some
+    clients then show the subject starting with a space). Encoded here knowing the
+    header's name, the first word starts on the Subject line itself. ``subject``
+    itself stays plain text, which is what anymail's API backends send.
+    """
+
+    def message(self, *args, **kwargs):
+        mime = super().message(*args, **kwargs)
+        if not self.subject.isascii():
+            del mime["Subject"]
+            # Message.__setitem__, not Django's: a Header object folds at send time,
+            # Django's check would turn it back into text and re-encode it.
+            Message.__setitem__(
+                mime,
+                "Subject",
+                Header(self.subject, settings.DEFAULT_CHARSET, header_name="Subject"),
+            )
+        return mime
+
+
 def build_digest_message(
     rendered: RenderedEmail,
     *,
@@ -122,7 +148,7 @@ def build_digest_message(
     links: RecipientLinks,
     message_id: str,
     date: str | None = None,
-) -> EmailMultiAlternatives:
+) -> DigestEmail:
     """The complete message for one recipient: links filled, headers set."""
     text, html = rendered.personalize(
         preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url
@@ -133,7 +159,7 @@ def build_digest_message(
         "Message-ID": message_id,
         "Date": date or formatdate(localtime=settings.EMAIL_USE_LOCALTIME),
     }
-    message = EmailMultiAlternatives(
+    message = DigestEmail(
         subject=rendered.subject,
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,

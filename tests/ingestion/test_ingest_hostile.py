@@ -323,6 +323,6 @@ def test_the_celery_task_ingests_one_source_in_process(feed_server, local_fetchi
     source = add_source(
         "task", feed_server.add("/t.xml", rss({"title": "T", "link": "http://e.com/t"}))
     )
-    result = tasks.ingest_source.delay(source.id).get()
+    result = tasks.ingest_sources.delay([source.id]).get()
     assert result["articles_new"] == 1 and result["sources_ok"] == 1
     assert Article.objects.filter(source=source, title="T").exists()

@@ -1,83 +1,18 @@
 """Kill a real Celery worker mid-send and count what each reader received."""
 
 import os
-import signal
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.db.models import Count
 
 from newsletter.models import Delivery, Digest
 from newsletter.sending import ledger
 from subscribers.models import Subscriber
+from tests.celery_workers import ARTIFACTS, Worker, database_url, wait_for
 from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import build_digest, category
 
 READERS = 2000
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _start_worker(name: str, env: dict) -> subprocess.Popen:
-    log = open(ROOT / "test-artifacts" / f"crash-{name}.log", "wb")  # noqa: SIM115
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "-Q",
-            "email",
-            "-c",
-            "2",
-            "-P",
-            "prefork",
-            "-l",
-            "warning",
-            "-n",
-            f"{name}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-
-
-def _kill(worker: subprocess.Popen) -> None:
-    try:
-        os.killpg(worker.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    worker.wait(timeout=10)
-
-
-def _wait(condition, timeout: float, every: float = 0.05, tick=None) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        if tick:
-            tick()
-        time.sleep(every)
-    return condition()
 
 
 @pytest.fixture
@@ -116,7 +51,6 @@ def _forget_connections(app) -> None:
 def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
     postgres, defaults, email_broker, settings
 ):
-    (ROOT / "test-artifacts").mkdir(exist_ok=True)
     digest = build_digest(slugs=("llm", "multimodal", "training"))
     sets = [[], ["llm"], ["multimodal", "training"], ["training"]]
     Subscriber.objects.bulk_create(
@@ -135,31 +69,31 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
     with SmtpSink(delay=0.004) as sink:
         env = {
             **os.environ,
-            "DATABASE_URL": _database_url(),
+            "DATABASE_URL": database_url(),
             "CELERY_BROKER_URL": email_broker,
             "CELERY_RESULT_BACKEND": "",
             "EMAIL_URL": sink.url,
             "CELERY_VISIBILITY_TIMEOUT": "5",
             "CELERY_UNACKED_RESTORE_INTERVAL": "1",
             "CELERY_UNACKED_RESTORE_THROTTLE": "1",
-            "VAR_DIR": str(ROOT / "test-artifacts" / "crash-var"),
+            "VAR_DIR": str(ARTIFACTS / "crash-var"),
         }
         report = ledger.send_digest(digest.id)
         assert report.queued == READERS
-        first = _start_worker("first", env)
+        first = Worker("crash-first", env, queues="email", concurrency=2)
         second = None
         try:
-            assert _wait(lambda: len(sink.received) >= READERS // 3, timeout=30), (
-                "the first worker sent too little"
-            )
-            _kill(first)
+            assert wait_for(
+                lambda: len(sink.received) >= READERS // 3, timeout=30, every=0.05
+            ), "the first worker sent too little"
+            first.kill()
             in_flight = Delivery.objects.filter(status=Delivery.Status.SENDING).count()
             received_at_kill = len(sink.received)
             sent_at_kill = Delivery.objects.filter(status=Delivery.Status.SENT).count()
             assert received_at_kill < READERS, "killed too late to prove anything"
 
-            second = _start_worker("second", env)
-            done = _wait(
+            second = Worker("crash-second", env, queues="email", concurrency=2)
+            done = wait_for(
                 lambda: (
                     Delivery.objects.filter(status=Delivery.Status.SENT).count()
                     == READERS
@@ -169,9 +103,9 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
                 tick=ledger.sweep_stale_deliveries,
             )
         finally:
-            _kill(first)
+            first.kill()
             if second is not None:
-                _kill(second)
+                second.kill()
         received = sink.by_recipient()
 
     statuses = dict(
@@ -184,7 +118,7 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
         f"{sum(len(c) for c in received.values())}, duplicates {duplicates}, "
         f"rows {statuses}"
     )
-    (ROOT / "test-artifacts" / "crash-report.txt").write_text(summary + "\n")
+    (ARTIFACTS / "crash-report.txt").write_text(summary + "\n")
     print(summary)
     assert done, summary
     assert Delivery.objects.count() == READERS

@@ -127,11 +127,11 @@ def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
     assert len(sink.received) == 2
 
 
-def test_send_delivery_twice_sends_once(sink, people):
+def test_sending_a_row_twice_sends_once(sink, people):
     digest = build_digest(slugs=("llm",))
     row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
-    ledger.send_delivery(row.id)
-    ledger.send_delivery(row.id)  # e.g. a redelivered task message
+    ledger.send_deliveries([row.id])
+    ledger.send_deliveries([row.id])  # e.g. a redelivered task message
     row.refresh_from_db()
     assert row.status == Delivery.Status.SENT and row.attempts == 1
     assert len(sink.received) == 1
@@ -143,7 +143,7 @@ def test_unsubscribing_after_enrolment_is_honoured_at_send_time(sink, people):
     Subscriber.objects.filter(id=people["alice"].id).update(
         status=Subscriber.Status.UNSUBSCRIBED
     )
-    ledger.send_delivery(row.id)
+    ledger.send_deliveries([row.id])
     row.refresh_from_db()
     assert row.status == Delivery.Status.SKIPPED and "unsubscribed" in row.error
     assert sink.received == []
@@ -163,15 +163,14 @@ def test_transient_refusal_hands_the_row_back_for_a_retry(sink, people):
     sink.refuse("alice@example.com", permanently=False)
     digest = build_digest(slugs=("llm",))
     row = Delivery.objects.create(digest=digest, subscriber=people["alice"])
-    with pytest.raises(ledger.TransientSendError):
-        ledger.send_delivery(row.id)
+    assert ledger.send_deliveries([row.id]).pending == 1
     row.refresh_from_db()
     assert row.status == Delivery.Status.PENDING and row.attempts == 1
     assert (
         row.error.startswith("will retry: SMTPRecipientsRefused") and "451" in row.error
     )
     sink.accept("alice@example.com")
-    ledger.send_delivery(row.id)
+    ledger.send_deliveries([row.id])
     row.refresh_from_db()
     assert row.status == Delivery.Status.SENT and row.attempts == 2
     assert row.error == ""

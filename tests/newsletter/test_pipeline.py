@@ -269,3 +269,63 @@ def test_digest_with_an_llm_is_cited_costed_and_free_to_rebuild(
         numbers = set(section.sources.values_list("number", flat=True))
         for event in section.content["events"]:
             assert event["citations"] and set(event["citations"]) <= numbers
+
+
+def test_run_daily_without_a_broker_runs_the_whole_canvas_here_and_says_so(
+    defaults, settings, tmp_path
+):
+    from io import StringIO
+
+    from django.core import mail
+    from django.core.management import call_command
+
+    from newsletter.models import Delivery
+    from tests.factories import SubscriberFactory
+
+    settings.INGEST_ALLOW_PRIVATE_HOSTS = True
+    SubscriberFactory(email="reader@example.com")
+    first, again = StringIO(), StringIO()
+    with sample.serve_corpus("2026-08-22") as site:
+        feed = next(f for f in site.feeds if f.language == "ko")
+        Source.objects.create(name=feed.name, url=feed.url, language=feed.language)
+        for out in (first, again):
+            call_command(
+                "run_daily", "--date", "2026-08-22", "--out", tmp_path, stdout=out
+            )
+
+    said = first.getvalue()
+    for line in (
+        "fetching 1 sources in-process",
+        f"{feed.name}: ",
+        "building the digest for 2026-08-22",
+        "sending",
+        f"exported {tmp_path}",
+    ):
+        assert line in said, said
+    digest = Digest.objects.get(date=DAY2)
+    assert digest.status == Digest.Status.SENT
+    assert [m.to for m in mail.outbox] == [["reader@example.com"]]
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+    assert list((tmp_path / "2026-08-22").glob("*.md"))
+    # The same day again: nothing new is stored, the sent digest is left alone.
+    assert "0 new" in again.getvalue()
+    assert "already sent: left as it is" in again.getvalue()
+    assert len(mail.outbox) == 1
+
+
+def test_a_build_that_raises_leaves_the_digest_failed_and_a_rerun_recovers(
+    ingest_snapshot, monkeypatch
+):
+    from newsletter import chart
+
+    ingest_snapshot("2026-08-22")
+    draw = chart.draw_digest_chart
+    monkeypatch.setattr(chart, "draw_digest_chart", lambda digest: 1 / 0, raising=True)
+    with pytest.raises(ZeroDivisionError):
+        services.build_digest(DAY2)
+    failed = Digest.objects.get(date=DAY2)
+    assert failed.status == Digest.Status.FAILED
+    assert "ZeroDivisionError" in failed.notes
+
+    monkeypatch.setattr(chart, "draw_digest_chart", draw)
+    assert services.build_digest(DAY2).status == Digest.Status.APPROVED

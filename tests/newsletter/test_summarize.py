@@ -366,7 +366,6 @@ def test_an_exhausted_budget_writes_the_rest_offline_and_says_so(defaults, fake_
     assert all("Token budget reached" in d.review_notes for d in drafts[1:])
     assert len(fake_llm.requests) == 1
     assert 0 < budget.spent <= budget.limit and budget.exhausted
-    assert llm.describe_generation(drafts) == "mixed"
 
 
 def test_summarizing_the_same_articles_again_spends_no_tokens(llm_category, fake_llm):

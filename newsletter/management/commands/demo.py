@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from ingestion import sample
 from ingestion.models import Source
-from newsletter import services
+from newsletter import daily, services
 from newsletter.management.commands._dates import parse_day
 from newsletter.models import Category, Delivery
 from subscribers.models import Subscriber
@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 self._sample_sources(site)
                 say(f"sample corpus {snapshot} served at {site.base_url}")
             out_dir = settings.VAR_DIR / "digests"
-            run = services.run_daily(
+            run = daily.run_in_process(
                 day, export_dir=out_dir, progress=lambda m: say(f"  {m}")
             )
 

@@ -1,0 +1,31 @@
+"""Where a long job says what it is doing.
+
+A Celery task cannot be handed a callback, yet the same tasks run in-process under a
+management command (no broker) and in a worker. Tasks call ``say()``; a command that
+runs them in-process routes those lines to its terminal with ``reporting_to()``, and
+everywhere else they go to the log.
+"""
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+logger = logging.getLogger("daily")
+
+Progress = Callable[[str], None]
+
+_reporter: ContextVar[Progress | None] = ContextVar("progress", default=None)
+
+
+def say(message: str) -> None:
+    (_reporter.get() or logger.info)(message)
+
+
+@contextmanager
+def reporting_to(progress: Progress | None) -> Iterator[None]:
+    token = _reporter.set(progress)
+    try:
+        yield
+    finally:
+        _reporter.reset(token)

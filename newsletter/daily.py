@@ -1,0 +1,153 @@
+"""The morning run as one Celery canvas: ingest each source → build → send → export.
+
+    chord(ingest_sources([id]) for each source, build) | send | export
+
+No task waits for another. The chord's counter in the result backend starts ``build``
+when the last source has reported, and every step hands the next a plain dict, so a
+single worker slot runs the whole day: the task that starts the run only publishes
+the canvas and returns. Without a broker (the embedded default) the same canvas runs
+in-process, one step after the other, and what the steps say goes to the command's
+terminal (``config.progress``).
+
+Idempotent like its steps: ingestion upserts by URL, the day's digest is rebuilt in
+place (never once it is sending or sent), the Delivery ledger sends nobody twice and
+the export overwrites its files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from celery import chain, chord, shared_task
+from celery.canvas import Signature
+from django.conf import settings
+
+from config.progress import Progress, reporting_to, say
+from ingestion import tasks as ingestion_tasks
+from ingestion.pipeline import IngestReport
+from ingestion.services import active_source_ids
+from newsletter import export, services
+from newsletter.models import Digest
+from newsletter.sending import ledger
+
+SENDABLE = {Digest.Status.APPROVED, Digest.Status.SENDING}
+
+
+@dataclass
+class DailyRun:
+    """What an in-process run did, for the command that started it."""
+
+    digest: Digest
+    ingest: IngestReport | None
+    send: ledger.SendReport | None
+    export_path: Path | None
+
+    @classmethod
+    def from_dict(cls, run: dict) -> DailyRun:
+        return cls(
+            digest=Digest.objects.get(id=run["digest_id"]),
+            ingest=IngestReport.from_dict(run["ingest"]) if run["ingest"] else None,
+            send=ledger.SendReport(**run["sent"]) if run["sent"] else None,
+            export_path=Path(run["export_path"]) if run["export_path"] else None,
+        )
+
+
+def canvas(
+    day: dt.date,
+    *,
+    ingest_first: bool = True,
+    send: bool = True,
+    export_dir: str | Path | None = None,
+    in_process: bool | None = None,
+) -> Signature:
+    """The day's run as one signature; nothing is fetched or written until applied.
+    ``in_process`` (default: no broker) shapes it for running here, not on workers."""
+    if in_process is None:
+        in_process = settings.CELERY_TASK_ALWAYS_EAGER
+    options = {"send": send, "export_dir": str(export_dir) if export_dir else None}
+    ids = active_source_ids() if ingest_first else []
+    if not ids:
+        say("no sources to fetch" if ingest_first else "using the articles stored")
+        head = build_step.s(None, day.isoformat(), **options)
+    elif in_process:
+        # In-process, one part for every source: ingest_sources' own thread pool then
+        # fetches them concurrently with its per-host limit, as a worker pool would.
+        say(f"fetching {len(ids)} sources in-process")
+        head = chord(
+            [ingestion_tasks.ingest_sources.s(ids)],
+            build_step.s(day.isoformat(), **options),
+        )
+    else:
+        say(f"fetching {len(ids)} sources on the ingest queue")
+        head = chord(
+            (ingestion_tasks.ingest_sources.s([source_id]) for source_id in ids),
+            build_step.s(day.isoformat(), **options),
+        )
+    return chain(head, send_step.s(), export_step.s())
+
+
+def start(day: dt.date, **options):
+    """Publish the day's run and return its AsyncResult without waiting (broker mode);
+    without a broker this runs the whole day before it returns."""
+    return canvas(day, **options).apply_async()
+
+
+def run_in_process(day: dt.date, *, progress: Progress | None = None, **options):
+    """The whole day in this process, its progress said to ``progress``."""
+    with reporting_to(progress):
+        result = canvas(day, in_process=True, **options).apply()
+    return DailyRun.from_dict(result.get())
+
+
+@shared_task(acks_late=True)
+def build_step(
+    ingest_parts: list[dict] | None,
+    day: str,
+    *,
+    send: bool = True,
+    export_dir: str | None = None,
+) -> dict:
+    """Merge what the sources reported, then build (or rebuild) the day's digest."""
+    report = None
+    if ingest_parts is not None:
+        report = IngestReport()
+        for part in ingest_parts:
+            report.merge(IngestReport.from_dict(part))
+        if len(ingest_parts) > 1:  # one part has said its own report already
+            say(str(report))
+    say(f"building the digest for {day}")
+    digest = services.build_digest(dt.date.fromisoformat(day), progress=say)
+    return {
+        "digest_id": digest.id,
+        "ingest": report.to_dict() if report else None,
+        "send": send,
+        "export_dir": export_dir,
+        "sent": None,
+        "export_path": None,
+    }
+
+
+@shared_task(acks_late=True)
+def send_step(run: dict) -> dict:
+    """Create the day's Delivery rows and hand them to the email queue (or send them,
+    in-process). Nothing waits for the emails: the last chunk marks the digest sent."""
+    digest = Digest.objects.get(id=run["digest_id"])
+    if run["send"] and digest.status in SENDABLE:
+        say("sending")
+        report = ledger.send_digest(digest.id)
+        say(str(report))
+        run = {**run, "sent": vars(report)}
+    return run
+
+
+@shared_task(acks_late=True)
+def export_step(run: dict) -> dict:
+    """The Markdown report and chart of the day, when there is something to report."""
+    digest = Digest.objects.get(id=run["digest_id"])
+    if run["export_dir"] and digest.sections.exists():
+        path = export.export_digest(digest, run["export_dir"])
+        say(f"exported {path}")
+        run = {**run, "export_path": str(path)}
+    return run
