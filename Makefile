@@ -19,9 +19,10 @@ venv: $(STAMP)
 
 # The whole daily pipeline on the embedded default: SQLite, in-process tasks,
 # .eml outbox, offline summarizer unless OPENAI_API_KEY is set, sample corpus.
+# DEBUG=1 here and in `serve` only: everywhere else DEBUG is off unless set.
 demo: $(STAMP)
-	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py demo $(DEMO_ARGS)
+	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
+	DEBUG=1 $(PY) manage.py demo $(DEMO_ARGS)
 
 # Runs on PostgreSQL when one answers on 127.0.0.1:5432 (always in CI), else SQLite.
 test: $(STAMP)
@@ -42,9 +43,9 @@ fmt: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 serve: $(STAMP)
-	$(PY) manage.py migrate --noinput -v 0
-	$(PY) manage.py load_defaults
-	$(PY) manage.py runserver 127.0.0.1:8000
+	DEBUG=1 $(PY) manage.py migrate --noinput -v 0
+	DEBUG=1 $(PY) manage.py load_defaults
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
 
 worker: $(STAMP)
 	$(VENV)/bin/celery -A config worker -Q celery,ingest,email -l info

@@ -83,6 +83,13 @@ def seed(
         env=env,
         check=True,
     )
+    # With DEBUG off pages link the hashed static names collectstatic writes.
+    subprocess.run(
+        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     os.environ.update(env)
     import django
 

@@ -4,10 +4,15 @@ Every block states its default. Malformed values fail loudly at start-up.
 """
 
 import os
+import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from config import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -52,11 +57,35 @@ def env_secret(name: str, default: str | None = None) -> str | None:
     return os.getenv(name) or default
 
 
-# Default: DEBUG on, so a fresh checkout runs without configuration.
-DEBUG = env_bool("DEBUG", default=True)
-SECRET_KEY = env_secret("SECRET_KEY", default="dev-insecure-key" if DEBUG else None)
+# Runtime files (SQLite, outbox, digests, the embedded default's secret key).
+# Default: var/ in the checkout.
+VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
+
+# --- security: DEBUG and SECRET_KEY ---------------------------------------------------
+# DEBUG is off unless the environment turns it on (`make demo` and `make serve` set
+# DEBUG=1): a forgotten variable must never publish tracebacks and settings.
+DEBUG = env_bool("DEBUG", default=False)
+# pytest-django imports these settings inside the test run. A process a test starts
+# (manage.py, gunicorn) is not the test run and behaves as in production.
+TESTING = "pytest" in sys.modules
+# SECRET_KEY signs sessions and every link in every email. There is never a shared
+# constant key:
+# - SECRET_KEY (or SECRET_KEY_FILE) set: that key, always.
+# - unset in a deployment (DATABASE_URL set) with DEBUG off: refuse to start. Web,
+#   workers and beat must sign with one key chosen on purpose, and losing a volume must
+#   not silently turn every link already mailed into a dead one.
+# - unset otherwise (the embedded SQLite default as in `make demo`, DEBUG=1 on a
+#   developer's database, the test run): a random key made once per install and kept in
+#   VAR_DIR/secret_key, mode 0600 (var/ is never committed).
+SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY (or SECRET_KEY_FILE) when DEBUG is off")
+    if os.getenv("DATABASE_URL") and not DEBUG and not TESTING:
+        raise ImproperlyConfigured(
+            "Set SECRET_KEY (or SECRET_KEY_FILE): DATABASE_URL is set and DEBUG is off, "
+            "so this is a deployment, and a deployment does not start without its own "
+            'secret key (python -c "import secrets; print(secrets.token_urlsafe(50))")'
+        )
+    SECRET_KEY = secret_key.read_or_create(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = [
     h for h in os.getenv("ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h
 ]
@@ -70,21 +99,23 @@ CSRF_TRUSTED_ORIGINS = [SITE_URL] if SITE_URL.startswith("https://") else []
 # Behind a TLS-terminating proxy set SECURE_PROXY_SSL_HEADER_NAME=HTTP_X_FORWARDED_PROTO.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SITE_URL.startswith("https://")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+# Only when every subdomain is served over https too. Default: off.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 if _proxy_header := os.getenv("SECURE_PROXY_SSL_HEADER_NAME", ""):
     SECURE_PROXY_SSL_HEADER = (_proxy_header, "https")
 
-# Runtime files (SQLite, outbox, digests). Default: var/ in the checkout.
-VAR_DIR = Path(os.getenv("VAR_DIR", BASE_DIR / "var"))
-
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.AdminConfig",  # django.contrib.admin, actions guarded by permission
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "anymail",
+    "axes",
+    "csp",
     "django_celery_beat",
     "newsletter",
     "subscribers",
@@ -93,6 +124,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,6 +133,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its 429 answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -149,9 +184,32 @@ if CACHE_URL := os.getenv("CACHE_URL", ""):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- auth: passwords and admin login throttling ---------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes records failed logins in the database (shared by every web worker) and
+# refuses a login, even with the right password, after AXES_FAILURE_LIMIT failures
+# from one IP or for one username, for AXES_COOLOFF_MINUTES. An admin lifts a lockout
+# by deleting its row under Axes > Access attempts, or with `manage.py axes_reset`
+# (`axes_reset_username NAME`, `axes_reset_ip IP`). The IP is the one the sign-up rate
+# limits use (CLIENT_IP_HEADER). Defaults: 5 failures, 30 minutes.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Failures keep counting after a success: logging into one's own account must not
+# wipe the count of guesses made from the same address at someone else's.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "subscribers.views._client_ip"
 
 # Language and time. Default: Korean digests, Seoul time.
 LANGUAGE_CODE = os.getenv("LANGUAGE_CODE", "ko")
@@ -164,8 +222,38 @@ TIME_ZONE = os.getenv("TIME_ZONE", "Asia/Seoul")
 USE_I18N = True
 USE_TZ = True
 
+# --- static files and browser policies -------------------------------------------------
+# WhiteNoise serves /static/ from STATIC_ROOT in every mode, compressed, with hashed
+# names cached for a year (`manage.py collectstatic` writes them; the Dockerfile runs
+# it). With DEBUG on and in the test run, plain names and no collectstatic needed.
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.getenv("STATIC_ROOT", VAR_DIR / "static"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG or TESTING
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+# Every page loads scripts, styles, images and fonts from this site only, and no inline
+# script or style runs: the public pages keep their CSS in static/site.css and have no
+# scripts, and the admin's scripts are files. No nonces: archive pages are cached whole.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # Tasks. Default: no broker, tasks run in-process. Production: CELERY_BROKER_URL=redis://…
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "")
@@ -305,9 +393,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
 
-# Subscriber pages. Rate limits count in CACHES (locmem per process by default; set
-# CACHE_URL so every gunicorn worker shares them). Defaults: 10 sign-ups per IP and
-# 3 emails per address per hour.
+# Subscriber pages. Rate limits count in Redis when CACHE_URL is set, else in the
+# database (subscribers.RateCount), so every gunicorn worker shares them. Defaults: 10
+# sign-ups per IP (IPv6: per /64) and 3 emails per address (+tags folded) per hour.
 SUBSCRIBE_RATE_WINDOW = env_int("SUBSCRIBE_RATE_WINDOW", 3600)
 SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10)
 SUBSCRIBE_RATE_PER_ADDRESS = env_int("SUBSCRIBE_RATE_PER_ADDRESS", 3)

@@ -122,12 +122,19 @@ class SourceAdmin(admin.ModelAdmin):
             '<a href="{}?source__id__exact={}">{}</a>', url, obj.id, obj.n_articles
         )
 
-    @admin.action(description="Resume the selected paused sources")
+    def has_fetch_source_permission(self, request) -> bool:
+        return request.user.has_perm("ingestion.fetch_source")
+
+    @admin.action(
+        description="Resume the selected paused sources", permissions=["change"]
+    )
     def resume(self, request, queryset):
         count = services.resume_sources(list(queryset.values_list("id", flat=True)))
         self.message_user(request, f"Resumed {count} source(s).", messages.SUCCESS)
 
-    @admin.action(description="Fetch the selected sources now")
+    @admin.action(
+        description="Fetch the selected sources now", permissions=["fetch_source"]
+    )
     def fetch_now(self, request, queryset):
         report = services.ingest(source_ids=list(queryset.values_list("id", flat=True)))
         level = messages.WARNING if report.sources_failed else messages.SUCCESS
@@ -236,7 +243,9 @@ class ArticleAdmin(admin.ModelAdmin):
         if change and "category" in form.changed_data and obj.category_id:
             services.file_articles([obj.id], category_id=obj.category_id)
 
-    @admin.action(description="Mark reviewed (keep the category)")
+    @admin.action(
+        description="Mark reviewed (keep the category)", permissions=["change"]
+    )
     def mark_reviewed(self, request, queryset):
         n = services.mark_reviewed(list(queryset.values_list("id", flat=True)))
         self.message_user(request, f"{n} article(s) marked reviewed.", messages.SUCCESS)

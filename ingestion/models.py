@@ -39,6 +39,8 @@ class Source(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Fetching on demand makes outbound requests from the server.
+        permissions = [("fetch_source", "Can fetch a source now")]
 
     def __str__(self) -> str:
         return self.name

@@ -4,8 +4,8 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from newsletter import export, services
-from newsletter.forms import DigestSectionForm
+from newsletter import export, sections, services
+from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
 from newsletter.models import (
     Category,
     Delivery,
@@ -14,6 +14,7 @@ from newsletter.models import (
     DigestSource,
     LLMCall,
 )
+from newsletter.sections import SectionContentError
 
 
 @admin.register(Category)
@@ -101,24 +102,35 @@ class DigestSectionAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            "Briefing",
-            {
-                "fields": [
-                    "topics",
-                    "events",
-                    "economy",
-                    "politics_society",
-                    "science_technology",
-                    "final_summary",
-                ]
-            },
-        ),
     ]
     inlines = [DigestSourceInline]
     actions = ["regenerate"]
 
-    @admin.action(description="Regenerate from sources (drops edits)")
+    def get_fieldsets(self, request, obj=None):
+        excerpts = False
+        if obj is not None:
+            try:
+                excerpts = sections.read(obj).is_excerpts
+            except SectionContentError:
+                pass
+        if excerpts:
+            return [*self.fieldsets, ("Excerpts", {"fields": EXCERPT_FIELDS})]
+        return [*self.fieldsets, ("Briefing", {"fields": BRIEFING_FIELDS})]
+
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        form = context.get("adminform") and context["adminform"].form
+        if getattr(form, "content_error", "") and request.method == "GET":
+            messages.error(
+                request,
+                "This section's stored content is malformed: "
+                f"{form.content_error}. The fields below start empty; "
+                "saving them replaces the stored content.",
+            )
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+    @admin.action(
+        description="Regenerate from sources (drops edits)", permissions=["change"]
+    )
     def regenerate(self, request, queryset):
         for section in queryset:
             try:
@@ -214,8 +226,10 @@ class DigestAdmin(admin.ModelAdmin):
         if not obj.chart_png:
             return "—"
         url = reverse("newsletter:digest_chart", args=[f"{obj.date:%Y-%m-%d}"])
+        # A width attribute, not a style one: the Content-Security-Policy allows no
+        # inline styles.
         return format_html(
-            '<img src="{}" alt="category distribution" style="max-width:480px">', url
+            '<img src="{}" alt="category distribution" width="480">', url
         )
 
     @admin.display(description="articles per category")
@@ -224,12 +238,26 @@ class DigestAdmin(admin.ModelAdmin):
             ", ", "{}: {}", sorted((obj.category_counts or {}).items())
         )
 
-    @admin.action(description="Approve for sending")
+    def get_readonly_fields(self, request, obj=None):
+        # Status moves only through the actions (approve, send), never by hand: a
+        # sent digest set back to approved would be mailed to everyone again.
+        return [*super().get_readonly_fields(request, obj), "status"]
+
+    def has_approve_digest_permission(self, request) -> bool:
+        return request.user.has_perm("newsletter.approve_digest")
+
+    def has_send_digest_permission(self, request) -> bool:
+        return request.user.has_perm("newsletter.send_digest")
+
+    @admin.action(description="Approve for sending", permissions=["approve_digest"])
     def approve(self, request, queryset):
         n = sum(services.approve_digest(d.id) for d in queryset)
         self.message_user(request, f"{n} digest(s) approved.", messages.SUCCESS)
 
-    @admin.action(description="Send now (approved digests only; safe to repeat)")
+    @admin.action(
+        description="Send now (approved digests only; safe to repeat)",
+        permissions=["send_digest"],
+    )
     def send_now(self, request, queryset):
         for digest in queryset:
             report = services.send_digest(digest.date, edition=digest.edition)
@@ -240,7 +268,7 @@ class DigestAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{digest}: {report}", messages.SUCCESS)
 
-    @admin.action(description="Rebuild (keeps edited sections)")
+    @admin.action(description="Rebuild (keeps edited sections)", permissions=["change"])
     def rebuild(self, request, queryset):
         for digest in queryset:
             services.build_digest(
@@ -248,7 +276,9 @@ class DigestAdmin(admin.ModelAdmin):
             )
         self.message_user(request, "Rebuilt.", messages.SUCCESS)
 
-    @admin.action(description="Export Markdown + chart to var/digests")
+    @admin.action(
+        description="Export Markdown + chart to var/digests", permissions=["change"]
+    )
     def export_markdown(self, request, queryset):
         for digest in queryset:
             path = export.export_digest(digest, settings.VAR_DIR / "digests")

@@ -14,9 +14,11 @@ import threading
 from importlib.util import find_spec
 from pathlib import Path
 
+from django.utils import translation
+from django.utils.translation import gettext as _
 from PIL import Image
 
-from newsletter.labels import briefing_labels
+from newsletter import vocabulary
 from newsletter.models import Category, Digest
 
 FONT_FAMILY = ["NanumGothic", "DejaVu Sans"]
@@ -127,16 +129,17 @@ def _quantise(png: bytes) -> bytes:
 def chart_alt_text(counts: list[tuple[str, int, str]], *, language: str) -> str:
     """What the chart shows, in words, for screen readers and blocked images."""
     rows = sorted(counts, key=lambda row: -row[1])
-    total = sum(n for _, n, _ in rows)
-    if language == "ko":
+    with translation.override(language):
         if not rows:
-            return "카테고리별 기사 수 차트: 오늘 분류된 기사가 없습니다."
-        parts = ", ".join(f"{label} {n}건" for label, n, _ in rows)
-        return f"카테고리별 기사 수 차트 (총 {total}건): {parts}"
-    if not rows:
-        return "Articles per category chart: no articles were classified today."
-    parts = ", ".join(f"{label} {n}" for label, n, _ in rows)
-    return f"Articles per category chart ({total} in total): {parts}"
+            return _("Articles per category chart: no articles were classified today.")
+        parts = ", ".join(
+            _("%(category)s %(count)s") % {"category": label, "count": n}
+            for label, n, _colour in rows
+        )
+        return _("Articles per category chart (%(total)s in total): %(counts)s") % {
+            "total": sum(n for _label, n, _colour in rows),
+            "counts": parts,
+        }
 
 
 def digest_chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
@@ -156,7 +159,6 @@ def digest_chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
 
 def draw_digest_chart(digest: Digest) -> bytes:
     """The digest's chart, titled in its language: Others counted, as in the admin."""
-    title = (
-        f"{briefing_labels(digest.language)['chart_title']} · {digest.date:%Y-%m-%d}"
-    )
+    with translation.override(digest.language):
+        title = f"{vocabulary.CHART_TITLE} · {digest.date:%Y-%m-%d}"
     return render_chart(digest_chart_counts(digest), title=title)

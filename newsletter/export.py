@@ -5,13 +5,18 @@ the `## <emoji> <name>` headings, the four numbered parts and the ` - <title> (<
 source lines are what downstream readers of the old script parse: keep them exact.
 """
 
+import logging
 import re
 from pathlib import Path
 
-from newsletter.labels import IMPACT_KEYS, briefing_labels
-from newsletter.models import Digest, DigestSection
+from django.utils import translation
 
-CITATION = re.compile(r"\[(\d+)\]")
+from newsletter import sections as section_content
+from newsletter import vocabulary as words
+from newsletter.models import Digest, DigestSection
+from newsletter.sections import SectionContent, SectionContentError
+
+logger = logging.getLogger(__name__)
 
 EDITION_TITLES = {
     Digest.Edition.NEWS: ("News", "news"),
@@ -31,7 +36,7 @@ def file_names(digest: Digest) -> tuple[str, str]:
 
 
 def render_markdown(digest: Digest) -> str:
-    labels = briefing_labels(digest.language)
+    """The report, its fixed words in the digest's language (``vocabulary``)."""
     title, _ = EDITION_TITLES[digest.edition]
     _, png_name = file_names(digest)
     lines = [
@@ -41,36 +46,67 @@ def render_markdown(digest: Digest) -> str:
     sections = digest.sections.select_related("category").prefetch_related(
         "sources__article"
     )
-    for section in sections:
-        lines += _section_lines(section, labels)
+    with translation.override(digest.language):
+        for section in sections:
+            lines += _section_lines(section)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _section_lines(section: DigestSection, labels: dict[str, str]) -> list[str]:
-    content = section.content or {}
-    impact = content.get("impact") or {}
+def _section_lines(section: DigestSection) -> list[str]:
     lines = [f"## {section.category.emoji} {section.category.name}", ""]
     if section.generated_by == DigestSection.GeneratedBy.OFFLINE:
-        lines += [f"_{labels['offline']}_", ""]
-    lines += [f"**{labels['summary']}:**", "", f"1. **{labels['topics']}**:"]
-    lines += [f"   - {_one_line(t)}" for t in content.get("topics", [])]
-    lines += ["   ", f"2. **{labels['events']}**:"]
-    for event in content.get("events", []):
-        text = _one_line(event.get("text", ""))
-        # Markers usually sit inline where the claim is; add only the ones that don't.
-        inline = {int(n) for n in CITATION.findall(text)}
-        marks = "".join(f"[{n}]" for n in event.get("citations", []) if n not in inline)
-        lines.append(f"   - {text} {marks}".rstrip())
-    lines += ["   ", f"3. **{labels['impact']}**:"]
-    for key in IMPACT_KEYS:
-        lines.append(f"   - **{labels[key]}**: {_one_line(impact.get(key, ''))}")
-    lines += ["   ", f"4. **{labels['final_summary']}**:"]
-    lines += [f"   - {_one_line(t)}" for t in content.get("final_summary", [])]
-    lines += ["", f"**{labels['sources']}:**", ""]
+        lines += [f"_{words.OFFLINE_NOTE}_", ""]
+    try:
+        content = section_content.read(section)
+    except SectionContentError as exc:
+        # One bad section must not stop the report: print its sources, say why.
+        logger.error("Section %s: stored content is malformed: %s", section.id, exc)
+        content = None
+    if content is not None and content.is_excerpts:
+        lines += _excerpt_parts(content)
+    elif content is not None:
+        lines += _briefing_parts(content)
+    lines += [f"**{words.SOURCES}:**", ""]
     for source in section.sources.all():
         lines.append(f" - {_one_line(source.article.title)} ({source.article.url})")
     lines += ["", "", ""]
     return lines
+
+
+def _impact_lines(content: SectionContent) -> list[str]:
+    return [f"**{words.impact_label(i.area)}**: {i.text}" for i in content.impact]
+
+
+def _briefing_parts(content: SectionContent) -> list[str]:
+    lines = [f"**{words.SUMMARY}:**", "", f"1. **{words.TOPICS}**:"]
+    lines += [f"   - {t}" for t in content.topics]
+    lines += ["   ", f"2. **{words.EVENTS}**:"]
+    lines += [f"   - {e.text}" for e in content.events]
+    lines += ["   ", f"3. **{words.IMPACT}**:"]
+    lines += [f"   - {line}" for line in _impact_lines(content)]
+    lines += ["   ", f"4. **{words.FINAL_SUMMARY}**:"]
+    lines += [f"   - {t}" for t in content.final_summary]
+    return lines + [""]
+
+
+def _excerpt_parts(content: SectionContent) -> list[str]:
+    """The parts an excerpts section fills, numbered like a briefing's."""
+    parts = [
+        (words.EXCERPTS, [section_content.excerpt_line(e) for e in content.excerpts]),
+        (words.KEY_FIGURES, [k.text for k in content.key_figures]),
+        (words.IMPACT, _impact_lines(content)),
+    ]
+    lines = [f"**{words.SUMMARY}:**", ""]
+    number = 0
+    for heading, items in parts:
+        if not items:
+            continue
+        number += 1
+        if number > 1:
+            lines.append("   ")
+        lines.append(f"{number}. **{heading}**:")
+        lines += [f"   - {item}" for item in items]
+    return lines + [""]
 
 
 def export_digest(digest: Digest, out_dir: str | Path) -> Path:

@@ -1,48 +1,70 @@
-"""The editor's form for one section: plain text fields instead of raw JSON."""
+"""The editor's form for one section: plain text fields instead of raw JSON.
 
-import re
+The fields hold a section of either kind; what is saved goes through
+``sections.save_content``, the same check the summarizers' output passes.
+"""
 
 from django import forms
 
+from newsletter import sections
 from newsletter.models import DigestSection
+from newsletter.sections import SectionContentError
 
-CITATION = re.compile(r"\[(\d+)\]")
+# The fields of each kind, beside review_notes and needs_review.
+BRIEFING_FIELDS = [
+    "topics",
+    "events",
+    "economy",
+    "politics_society",
+    "science_technology",
+    "final_summary",
+]
+EXCERPT_FIELDS = [
+    "topics",
+    "excerpts",
+    "key_figures",
+    "economy",
+    "politics_society",
+    "science_technology",
+]
 
 
 def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-def _event_line(event: dict) -> str:
-    text = event.get("text", "")
-    inline = {int(n) for n in CITATION.findall(text)}
-    missing = "".join(f"[{n}]" for n in event.get("citations", []) if n not in inline)
-    return f"{text} {missing}".strip()
+def _textarea(rows: int, help_text: str = "") -> forms.CharField:
+    return forms.CharField(
+        widget=forms.Textarea(attrs={"rows": rows}), required=False, help_text=help_text
+    )
+
+
+def _excerpt_line(excerpt: sections.Excerpt) -> str:
+    published = excerpt.published.isoformat() if excerpt.published else ""
+    return " | ".join([excerpt.publisher, published, excerpt.text])
+
+
+def _excerpt(line: str) -> dict:
+    publisher, published, text = (["", ""] + line.split(" | ", 2))[-3:]
+    return {
+        "text": text,
+        "publisher": publisher.strip(),
+        "published": published.strip(),
+        "citations": sections.citations_in(text),
+    }
 
 
 class DigestSectionForm(forms.ModelForm):
-    topics = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text="One topic per line.",
+    topics = _textarea(4, "One topic per line.")
+    events = _textarea(6, "One event per line; cite sources as [1], [2] …")
+    excerpts = _textarea(
+        8, "One excerpt per line: publisher | YYYY-MM-DD | text with [1] …"
     )
-    events = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 6}),
-        required=False,
-        help_text="One event per line; cite sources as [1], [2] …",
-    )
-    economy = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    politics_society = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    science_technology = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
-    final_summary = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}),
-        required=False,
-        help_text="One sentence per line.",
-    )
+    key_figures = _textarea(4, "One figure per line, cited as [1] …")
+    economy = _textarea(2)
+    politics_society = _textarea(2)
+    science_technology = _textarea(2)
+    final_summary = _textarea(4, "One sentence per line.")
 
     class Meta:
         model = DigestSection
@@ -50,48 +72,73 @@ class DigestSectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        content = self.instance.content or {}
-        impact = content.get("impact") or {}
+        # Malformed stored content: the admin says so; the fields start empty.
+        self.content_error: str = ""
+        try:
+            content = sections.read(self.instance)
+        except SectionContentError as exc:
+            self.content_error = str(exc)
+            content = sections.SectionContent(kind=sections.BRIEFING)
+        self.kind = content.kind
+        impact = {i.area: i.text for i in content.impact}
         self.initial.update(
-            topics="\n".join(content.get("topics", [])),
-            events="\n".join(_event_line(e) for e in content.get("events", [])),
+            topics="\n".join(content.topics),
+            events="\n".join(e.text for e in content.events),
+            excerpts="\n".join(_excerpt_line(e) for e in content.excerpts),
+            key_figures="\n".join(k.text for k in content.key_figures),
             economy=impact.get("economy", ""),
             politics_society=impact.get("politics_society", ""),
             science_technology=impact.get("science_technology", ""),
-            final_summary="\n".join(content.get("final_summary", [])),
+            final_summary="\n".join(content.final_summary),
         )
 
-    def clean_events(self) -> list[dict]:
-        valid = (
-            set(self.instance.sources.values_list("number", flat=True))
-            if self.instance.pk
-            else set()
-        )
-        events = []
-        for line in _lines(self.cleaned_data["events"]):
-            citations = [int(n) for n in CITATION.findall(line)]
-            unknown = sorted(set(citations) - valid)
-            if unknown:
-                raise forms.ValidationError(
-                    f"[{', '.join(map(str, unknown))}] is not a source of this section "
-                    f"(sources: {', '.join(map(str, sorted(valid))) or 'none'})."
-                )
+    def _content(self) -> dict:
+        data = self.cleaned_data
+        impact = {area: data.get(area, "") for area in sections.IMPACT_AREAS}
+        if self.kind == sections.EXCERPTS:
+            return {
+                "kind": sections.EXCERPTS,
+                "topics": _lines(data.get("topics", "")),
+                "excerpts": [_excerpt(x) for x in _lines(data.get("excerpts", ""))],
+                "key_figures": [
+                    {"text": line, "citations": sections.citations_in(line)}
+                    for line in _lines(data.get("key_figures", ""))
+                ],
+                "impact": impact,
+            }
+        return {
+            "topics": _lines(data.get("topics", "")),
             # Markers stay inline, where the editor put them; the list mirrors them.
-            events.append({"text": line, "citations": sorted(set(citations))})
-        return events
+            "events": [
+                {"text": line, "citations": sections.citations_in(line)}
+                for line in _lines(data.get("events", ""))
+            ],
+            "impact": impact,
+            "final_summary": _lines(data.get("final_summary", "")),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        valid = (
+            sorted(self.instance.sources.values_list("number", flat=True))
+            if self.instance.pk
+            else []
+        )
+        try:
+            result = sections.normalise(self._content(), source_numbers=valid)
+        except SectionContentError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if result.dropped:
+            unknown = sorted({str(n) for n in result.dropped})
+            raise forms.ValidationError(
+                f"[{', '.join(unknown)}] is not a source of this section "
+                f"(sources: {', '.join(map(str, valid)) or 'none'})."
+            )
+        self.content = result.content
+        return cleaned
 
     def save(self, commit: bool = True) -> DigestSection:
-        data = self.cleaned_data
-        self.instance.content = {
-            "topics": _lines(data["topics"]),
-            "events": data["events"],
-            "impact": {
-                "economy": data["economy"].strip(),
-                "politics_society": data["politics_society"].strip(),
-                "science_technology": data["science_technology"].strip(),
-            },
-            "final_summary": _lines(data["final_summary"]),
-        }
+        sections.save_content(self.instance, self.content)
         self.instance.edited_by_editor = True
         self.instance.generated_by = DigestSection.GeneratedBy.EDITOR
         return super().save(commit=commit)

@@ -101,6 +101,11 @@ class Digest(models.Model):
 
     class Meta:
         ordering = ["-date", "edition"]
+        # Approving and sending reach every subscriber: granted apart from "change".
+        permissions = [
+            ("approve_digest", "Can approve a digest for sending"),
+            ("send_digest", "Can send a digest to subscribers"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["date", "edition"], name="one_digest_per_day_and_edition"

@@ -22,7 +22,7 @@ from functools import partial
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import excerpts, llm, prompts
+from newsletter import excerpts, llm, prompts, sections
 from newsletter.llm_schemas import Briefing
 from newsletter.models import Category, Digest, LLMCall
 
@@ -34,7 +34,6 @@ SUMMARY_MAX_TOKENS = 1800
 # however long, so name-heavy Korean passes). Below this the text is considered broken.
 MIN_HANGUL_RATIO = 0.5
 
-_MARKER = re.compile(r"\[\s*(\d+(?:\s*,\s*\d+)*)\s*\]")
 _BROKEN = [
     re.compile(r"(?:,\s*){3,}"),
     re.compile(r"\(\s*\)"),
@@ -99,10 +98,33 @@ def _draft(
         )
     if not llm.is_enabled():
         return _offline_draft(category, articles, language=language)
-    if budget is None:
-        budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
-
     notes: list[str] = []
+    answer = _ask_llm(
+        category,
+        articles,
+        language=language,
+        digest=digest,
+        budget=budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+        notes=notes,
+    )
+    if isinstance(answer, SectionDraft):
+        return answer
+    return _checked_draft(answer.parsed, articles, language=language, notes=notes)
+
+
+def _ask_llm(
+    category: Category,
+    articles: list[Article],
+    *,
+    language: str,
+    digest: Digest | None,
+    budget: llm.TokenBudget,
+    notes: list[str],
+) -> llm.LLMResult[Briefing] | SectionDraft:
+    """The model's answer that passed the quality gate, or the offline fallback.
+
+    One retry with a firmer instruction; each failure is added to ``notes``.
+    """
     retry_note = (
         prompts.korean_retry_note()
         if language == "ko"
@@ -123,39 +145,39 @@ def _draft(
         digest=digest,
         budget=budget,
     )
+    offline = partial(_offline_draft, category, articles, language=language)
     try:
         # An earlier run needed the retry and it was accepted: reuse it, spend nothing.
-        result = call(messages=attempts[1], cache_only=True)
+        return call(messages=attempts[1], cache_only=True)
     except llm.CacheMiss:
-        result = None
-    for attempt, messages in enumerate(attempts if result is None else [], start=1):
+        pass
+    for attempt, messages in enumerate(attempts, start=1):
         try:
             result = call(messages=messages)
         except llm.BudgetExceeded as exc:
             notes.append(
                 f"Token budget reached ({exc}); this section was written offline."
             )
-            return _offline_draft(category, articles, language=language, notes=notes)
+            return offline(notes=notes)
         except llm.LLMError as exc:
             notes.append(f"LLM failed ({exc}); this section was written offline.")
-            return _offline_draft(
-                category, articles, language=language, notes=notes, needs_review=True
-            )
+            return offline(notes=notes, needs_review=True)
         problems = quality_problems(result.parsed, language=language)
         if not problems:
-            break
+            return result
         llm.reject(result, "; ".join(problems))
         notes.append(
             f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
         )
-        result = None
-    if result is None:
-        notes.append("Written offline after the LLM failed the quality gate twice.")
-        return _offline_draft(
-            category, articles, language=language, notes=notes, needs_review=True
-        )
+    notes.append("Written offline after the LLM failed the quality gate twice.")
+    return offline(notes=notes, needs_review=True)
 
-    content, removed = clean_citations(result.parsed, source_count=len(articles))
+
+def _checked_draft(
+    briefing: Briefing, articles: list[Article], *, language: str, notes: list[str]
+) -> SectionDraft:
+    """The model's briefing in stored form, flagged where it cites or claims badly."""
+    content, removed = clean_citations(briefing, source_count=len(articles))
     needs_review = False
     if removed:
         notes.append(f"Removed {removed} citation(s) to sources that do not exist.")
@@ -189,8 +211,9 @@ def _offline_draft(
     needs_review: bool = False,
 ) -> SectionDraft:
     notes = list(notes or [])
+    content = excerpts.excerpt_content(articles, language=language)
     return SectionDraft(
-        content=excerpts.excerpt_content(articles, language=language),
+        content=sections.normalise(content, source_count=len(articles)).content,
         generated_by="offline",
         needs_review=needs_review,
         review_notes="\n".join(notes),
@@ -216,7 +239,7 @@ def quality_problems(briefing: Briefing, *, language: str) -> list[str]:
     problems = []
     if not content["events"] or not texts:
         problems.append("the answer is empty")
-    joined = "\n".join(_MARKER.sub(" ", t) for t in texts)
+    joined = "\n".join(sections.CITATION.sub(" ", t) for t in texts)
     if any(pattern.search(joined) for pattern in _BROKEN):
         problems.append("broken punctuation patterns")
     if language == "ko":
@@ -229,50 +252,29 @@ def quality_problems(briefing: Briefing, *, language: str) -> list[str]:
 
 
 def clean_citations(briefing: Briefing, *, source_count: int) -> tuple[dict, int]:
-    """The content with every [n] outside 1..source_count removed, and how many were."""
-    removed = 0
-    valid = range(1, source_count + 1)
+    """The model's briefing in stored form, and how many citations pointed nowhere.
 
-    def scrub(text: str) -> tuple[str, list[int]]:
-        nonlocal removed
-        kept_numbers: list[int] = []
-
-        def replace(match: re.Match) -> str:
-            nonlocal removed
-            numbers = [int(n) for n in re.findall(r"\d+", match.group(1))]
-            kept = [n for n in numbers if n in valid]
-            removed += len(numbers) - len(kept)
-            kept_numbers.extend(kept)
-            return "".join(f"[{n}]" for n in dict.fromkeys(kept))
-
-        cleaned = _MARKER.sub(replace, prompts.clean_text(text))
-        cleaned = re.sub(r"\s+([.,])", r"\1", re.sub(r" {2,}", " ", cleaned)).strip()
-        return cleaned[:MAX_FIELD_CHARS], kept_numbers
-
+    The model's answer is capped here (so many topics and events, so long a text);
+    everything about citations is the section format's rule, in ``sections``.
+    """
     content = briefing.model_dump()
-    topics = [scrub(t)[0] for t in content["topics"]][:MAX_TOPICS]
-    events = []
-    for event in content["events"][:MAX_EVENTS]:
-        text, in_text = scrub(event["text"])
-        listed = list(dict.fromkeys(event["citations"]))
-        # A bad number both in the text and in the list is one bad citation, not two.
-        removed += len({n for n in listed if n not in valid} - set(in_text))
-        citations = sorted({n for n in listed if n in valid} | set(in_text))
-        missing = [n for n in citations if n not in in_text]
-        if missing:
-            text = f"{text} " + "".join(f"[{n}]" for n in missing)
-        events.append({"text": text, "citations": citations})
-    impact = {name: scrub(value)[0] for name, value in content["impact"].items()}
-    final_summary = [scrub(s)[0] for s in content["final_summary"]]
-    return (
-        {
-            "topics": [t for t in topics if t],
-            "events": [e for e in events if e["text"]],
-            "impact": impact,
-            "final_summary": [s for s in final_summary if s],
-        },
-        removed,
-    )
+    content["topics"] = [_clip(t) for t in content["topics"][:MAX_TOPICS]]
+    content["events"] = [
+        {**event, "text": _clip(event["text"])}
+        for event in content["events"][:MAX_EVENTS]
+    ]
+    content["impact"] = {k: _clip(v) for k, v in content["impact"].items()}
+    content["final_summary"] = [_clip(s) for s in content["final_summary"]]
+    result = sections.normalise(content, source_count=source_count)
+    return result.content, result.removed
+
+
+def _clip(text: str) -> str:
+    text = prompts.clean_text(text)
+    if len(text) <= MAX_FIELD_CHARS:
+        return text
+    # A marker cut in half ("[1") would read as text, not as a citation.
+    return re.sub(r"\[[\d,\s]*$", "", text[:MAX_FIELD_CHARS])
 
 
 def unsupported_claims(
@@ -290,7 +292,7 @@ def unsupported_claims(
     source_numbers = {n.replace(",", "") for n in _NUMBER.findall(sources)}
     flagged: dict[str, None] = {}
     for text in _texts(content):
-        text = _MARKER.sub(" ", text)
+        text = sections.CITATION.sub(" ", text)
         for number in _NUMBER.findall(text):
             if number.replace(",", "") not in source_numbers:
                 flagged[number] = None

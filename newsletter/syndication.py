@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from newsletter import sections
 from newsletter.models import Digest, DigestSection
 
 FEED_ITEMS = 30
@@ -61,12 +62,10 @@ class ArchiveRssFeed(Feed):
         # Plain text: the feed generator escapes it, nothing here is trusted markup.
         lines = []
         for section in item.sections.all():
-            topics = (
-                section.content.get("topics")
-                if isinstance(section.content, dict)
-                else None
-            )
-            topics = [t for t in topics or [] if isinstance(t, str)]
+            try:
+                topics = sections.read(section).topics
+            except sections.SectionContentError:
+                topics = ()
             line = f"{section.category.emoji} {section.category.name}"
             if topics:
                 line += ": " + "; ".join(topics)

@@ -5,6 +5,7 @@ pages are cached for ARCHIVE_CACHE_SECONDS per URL and language (Django's cache
 key includes the active language), so a send shows up there within that time.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date as date_type
@@ -17,62 +18,30 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
-from newsletter.models import Category, Digest, DigestSection, DigestSource
+from newsletter import chart, vocabulary
+from newsletter import sections as section_content
+from newsletter.models import Digest, DigestSection, DigestSource
+from newsletter.sections import SectionContentError
 from newsletter.syndication import ArchiveAtomFeed, ArchiveRssFeed, digest_title
+from newsletter.templatetags.digest import cite_html
 
+logger = logging.getLogger(__name__)
 ARCHIVE_PAGE_SIZE = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CITATION = re.compile(r"\[(\d{1,4})\]")
 
 archive_feed = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveAtomFeed())
 archive_rss = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveRssFeed())
 
 
 def link_citations(text: object, *, anchor: str, numbers: set[int]) -> SafeString:
-    """Escape model text, then turn [n] into a link to source n of the section.
-
-    Escaping comes first so nothing the model wrote can become markup; only the
-    links built here are marked safe. [n] without such a source stays plain text.
-    """
-    escaped = str(escape(str(text)))  # always escapes, even text marked safe
-
-    def link(match: re.Match) -> str:
-        number = int(match.group(1))
-        if number not in numbers:
-            return match.group(0)
-        return f'<a class="cite" href="#{anchor}-{number}">[{number}]</a>'
-
-    return mark_safe(_CITATION.sub(link, escaped))
-
-
-def _strings(value: object) -> list[str]:
-    if isinstance(value, str):
-        return [value] if value.strip() else []
-    if not isinstance(value, list):
-        return []
-    return [
-        str(v) for v in value if isinstance(v, str | int | float) and str(v).strip()
-    ]
-
-
-def safe_url(url: str) -> str | None:
-    """Only http(s) article URLs become links; javascript: and friends stay text."""
-    return url if re.match(r"^https?://", url or "", re.IGNORECASE) else None
-
-
-@dataclass
-class SourceView:
-    number: int
-    title: str
-    url: str
-    href: str | None
+    """Escaped text with [n] linked to source n of the section; others stay text."""
+    return cite_html(text, lambda n: f"#{anchor}-{n}" if n in numbers else None)
 
 
 @dataclass
@@ -80,84 +49,57 @@ class SectionView:
     anchor: str
     emoji: str
     name: str
+    sources: list[DigestSource]
     topics: list[SafeString] = field(default_factory=list)
     events: list[SafeString] = field(default_factory=list)
     impact: list[tuple[str, SafeString]] = field(default_factory=list)
     final_summary: list[SafeString] = field(default_factory=list)
-    sources: list[SourceView] = field(default_factory=list)
+    excerpts: list[SafeString] = field(default_factory=list)
+    key_figures: list[SafeString] = field(default_factory=list)
     is_offline: bool = False
+    is_excerpts: bool = False
 
 
 def build_section(section: DigestSection) -> SectionView:
-    """What the page shows for one section, every untrusted string escaped."""
-    anchor = f"s{section.id}"
-    sources = [
-        SourceView(s.number, s.article.title, s.article.url, safe_url(s.article.url))
-        for s in section.sources.all()
-    ]
-    numbers = {s.number for s in sources}
-    content = section.content if isinstance(section.content, dict) else {}
+    """What the page shows for one section, every untrusted string escaped.
 
-    def linked(text: object) -> SafeString:
-        return link_citations(text, anchor=anchor, numbers=numbers)
-
-    events = []
-    for event in content.get("events") or []:
-        if isinstance(event, str):
-            event = {"text": event, "citations": []}
-        if not isinstance(event, dict) or not _strings(event.get("text")):
-            continue
-        text = str(event["text"])
-        html = str(linked(text))
-        cited = {int(n) for n in _CITATION.findall(text)}
-        for number in event.get("citations") or []:
-            if (
-                isinstance(number, int)
-                and not isinstance(number, bool)
-                and number in numbers
-                and number not in cited
-            ):
-                html += f' <a class="cite" href="#{anchor}-{number}">[{number}]</a>'
-        events.append(mark_safe(html))
-
-    impact_content = (
-        content.get("impact") if isinstance(content.get("impact"), dict) else {}
-    )
-    impact_labels = [
-        ("economy", _("Economy")),
-        ("politics_society", _("Politics and society")),
-        ("science_technology", _("Science and technology")),
-    ]
-    impact = [
-        (label, linked(text))
-        for key, label in impact_labels
-        for text in _strings(impact_content.get(key))[:1]
-    ]
-    return SectionView(
-        anchor=anchor,
+    A section whose stored content is malformed shows its sources only.
+    """
+    view = SectionView(
+        anchor=f"s{section.id}",
         emoji=section.category.emoji,
         name=section.category.name,
-        topics=[linked(t) for t in _strings(content.get("topics"))],
-        events=events,
-        impact=impact,
-        final_summary=[linked(t) for t in _strings(content.get("final_summary"))],
-        sources=sources,
+        sources=list(section.sources.all()),
         is_offline=section.generated_by == DigestSection.GeneratedBy.OFFLINE,
     )
+    try:
+        content = section_content.read(section)
+    except SectionContentError as exc:
+        logger.error("Section %s: stored content is malformed: %s", section.id, exc)
+        return view
+    numbers = {source.number for source in view.sources}
+
+    def linked(text: str) -> SafeString:
+        return link_citations(text, anchor=view.anchor, numbers=numbers)
+
+    view.is_excerpts = content.is_excerpts
+    # Excerpts name their articles already: their topics would only repeat them.
+    view.topics = [] if content.is_excerpts else [linked(t) for t in content.topics]
+    view.events = [linked(e.text) for e in content.events]
+    view.impact = [
+        (vocabulary.impact_label(i.area), linked(i.text)) for i in content.impact
+    ]
+    view.final_summary = [linked(t) for t in content.final_summary]
+    view.excerpts = [linked(section_content.excerpt_line(e)) for e in content.excerpts]
+    view.key_figures = [linked(k.text) for k in content.key_figures]
+    return view
 
 
 def chart_alt(digest: Digest) -> str:
-    """Alt text that states the counts the chart draws."""
-    names = dict(Category.objects.values_list("slug", "name"))
-    counts = digest.category_counts if isinstance(digest.category_counts, dict) else {}
-    parts = [
-        f"{names.get(slug, slug)} {count}"
-        for slug, count in sorted(counts.items(), key=lambda kv: -int(kv[1] or 0))
-        if isinstance(count, int)
-    ]
-    if not parts:
-        return _("Category distribution chart")
-    return _("Category distribution: %(counts)s") % {"counts": ", ".join(parts)}
+    """Alt text that states the counts the chart draws, in the visitor's language."""
+    return chart.chart_alt_text(
+        chart.digest_chart_counts(digest), language=get_language()
+    )
 
 
 def _vary_on_language_cookie(view):
@@ -253,6 +195,7 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "is_offline": any(s.is_offline for s in sections),
         "chart_url": chart_url,
         "chart_alt": chart_alt(digest),
+        "words": vocabulary,
         "other_editions": [
             (digest_title(d), d.get_absolute_url()) for d in other_editions
         ],

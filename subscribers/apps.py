@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.checks import Tags, register
 
 
 class SubscribersConfig(AppConfig):
@@ -7,4 +8,6 @@ class SubscribersConfig(AppConfig):
 
     def ready(self) -> None:
         # Connects the anymail tracking receiver (bounces and complaints).
-        from subscribers import webhooks  # noqa: F401
+        from subscribers import checks, webhooks  # noqa: F401
+
+        register(checks.check_tracking_webhook, Tags.security, deploy=True)

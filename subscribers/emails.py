@@ -45,11 +45,13 @@ def make_message(
 
 
 def send_subscriber_email(subscriber_id: int, *, kind: str) -> bool:
-    """Send one subscription email; False when the subscriber no longer exists."""
+    """Send one subscription email; False when the subscriber no longer exists or
+    is held by a bounce, a complaint, the ESP or an admin."""
     if kind not in KINDS:
         raise ValueError(f"unknown subscriber email {kind!r}")
     subscriber = Subscriber.objects.filter(id=subscriber_id).first()
-    if subscriber is None:
+    if subscriber is None or subscriber.is_held:
+        # Held since the email was queued (a bounce, a complaint): nothing goes out.
         return False
     ctx = {
         "subscriber": subscriber,

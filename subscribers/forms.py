@@ -45,6 +45,10 @@ class SubscribeForm(forms.Form):
     def clean_email(self) -> str:
         try:
             return services.normalize_email(self.cleaned_data["email"])
+        except services.IpLiteralAddress:
+            raise forms.ValidationError(
+                _("Use an address at a domain name, not at an IP address.")
+            ) from None
         except ValueError:
             raise forms.ValidationError(_("Enter a valid email address.")) from None
 

@@ -32,15 +32,27 @@ class Subscriber(models.Model):
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
     soft_bounces = models.PositiveIntegerField(default=0)
     last_bounce_at = models.DateTimeField(null=True, blank=True)
-    # Why the address stopped receiving: user, one-click, bounce, complaint, esp, admin.
+    # Why the address stopped receiving: user, one-click, bounce, complaint, esp,
+    # admin, or lifted (an admin lifted a suppression; a new sign-up may follow).
     unsubscribe_reason = models.CharField(max_length=20, blank=True)
+
+    # Stops the person chose themselves: only these may they undo with one click.
+    SELF_UNSUBSCRIBE_REASONS = frozenset({"user", "one-click"})
+    # Stops decided for them: only an admin lifts these.
+    HELD_UNSUBSCRIBE_REASONS = frozenset({"admin", "esp"})
+    LIFTED_REASON = "lifted"
 
     objects = SubscriberQuerySet.as_manager()
 
     class Meta:
         ordering = ["email"]
+        # Erasure removes the person and their delivery history for good.
         constraints = [
             models.UniqueConstraint(Lower("email"), name="unique_subscriber_email_ci"),
+        ]
+        permissions = [
+            ("erase_subscriber", "Can erase a subscriber and their data"),
+            ("lift_suppression", "Can lift a bounce, complaint or admin suppression"),
         ]
 
     def __str__(self) -> str:
@@ -53,6 +65,25 @@ class Subscriber(models.Model):
             self.Status.BOUNCED,
             self.Status.COMPLAINED,
         }
+
+    @property
+    def can_resubscribe(self) -> bool:
+        """Whether the person may undo their stop with one click (`resubscribe`)."""
+        return (
+            self.status == self.Status.UNSUBSCRIBED
+            and self.unsubscribe_reason in self.SELF_UNSUBSCRIBE_REASONS
+        )
+
+    @property
+    def is_held(self) -> bool:
+        """Suppressed by a bounce, a complaint, the ESP or an admin: no email of any
+        kind (confirmation and "manage" included) until an admin lifts it."""
+        if self.status in {self.Status.BOUNCED, self.Status.COMPLAINED}:
+            return True
+        return (
+            self.status == self.Status.UNSUBSCRIBED
+            and self.unsubscribe_reason in self.HELD_UNSUBSCRIBE_REASONS
+        )
 
 
 class DeletedDeliveryCount(models.Model):
@@ -102,3 +133,28 @@ class TrackingEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
+
+
+class RateCount(models.Model):
+    """Attempts per key in one fixed window, shared by every web worker.
+
+    Used for the sign-up limits when no shared cache (CACHE_URL) is configured; see
+    `subscribers.ratelimits`. Rows of past windows are deleted as new ones start.
+    """
+
+    # sha256 of what is limited ("ip:198.51.100.0", "address:a@example.com").
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "window_start"], name="one_rate_count_per_window"
+            )
+        ]
+        # The pruning DELETE of past windows.
+        indexes = [models.Index(fields=["window_start"], name="rate_count_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… {self.count} since {self.window_start}"

@@ -4,20 +4,23 @@ Emails go out after the write commits (through `tasks`, inline when no broker is
 configured), so a slow mail server never holds a row lock.
 """
 
-import hashlib
+import ipaddress
 import logging
+import re
 from datetime import datetime, timedelta
 
+import idna
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from newsletter.models import Category, Delivery
-from subscribers import tasks
+from subscribers import ratelimits, tasks
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
 
 logger = logging.getLogger(__name__)
@@ -31,20 +34,22 @@ COMPLAINT = "complaint"
 ESP_UNSUBSCRIBE = "unsubscribe"
 BOUNCE_KINDS = {HARD_BOUNCE, SOFT_BOUNCE, COMPLAINT, ESP_UNSUBSCRIBE}
 
-# A confirmation link may bring back an address in any of these states.
-_REACTIVATABLE = {
-    Subscriber.Status.PENDING,
-    Subscriber.Status.UNSUBSCRIBED,
-    Subscriber.Status.BOUNCED,
-    Subscriber.Status.COMPLAINED,
-}
+# A confirmation link may bring back an address in these states, unless it is held
+# (bounced, complained, or unsubscribed by the ESP or an admin: `Subscriber.is_held`).
+_REACTIVATABLE = {Subscriber.Status.PENDING, Subscriber.Status.UNSUBSCRIBED}
+
+
+class IpLiteralAddress(ValueError):
+    """An address at an IP literal (user@[127.0.0.1]): refused, it names no domain."""
 
 
 def normalize_email(raw: str) -> str:
-    """The stored form of an address: trimmed, domain lower-cased, validated.
+    """The stored form of an address: trimmed, domain in lower-case ASCII (an IDN
+    domain becomes its punycode, so both spellings are one subscriber), validated.
 
-    Raises ValueError for anything that is not one plain address, including any
-    control character (a newline in a header is how header injection starts).
+    Raises ValueError for anything that is not one plain address at a domain name,
+    including any control character (a newline in a header is how header injection
+    starts), and IpLiteralAddress for an IP-literal domain.
     """
     if not isinstance(raw, str) or any(ch in raw for ch in "\r\n\0\t\x0b\x0c"):
         raise ValueError("invalid email address")
@@ -52,27 +57,37 @@ def normalize_email(raw: str) -> str:
     if len(address) > 254 or "@" not in address:
         raise ValueError("invalid email address")
     local, _, domain = address.rpartition("@")
-    address = f"{local}@{domain.lower()}"
+    if domain.startswith("[") or _is_ip(domain):
+        raise IpLiteralAddress("email address at an IP address")
+    try:
+        # UTS #46 mapping lower-cases and folds full-width dots, as browsers do.
+        domain = idna.encode(domain.removesuffix("."), uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        raise ValueError("invalid email address") from None
+    address = f"{local}@{domain}"
     try:
         validate_email(address)
     except ValidationError:
         raise ValueError("invalid email address") from None
+    if len(address) > 254:
+        raise ValueError("invalid email address")
     return address
 
 
-def _within_rate(key: str, *, limit: int) -> bool:
-    """Count one attempt for `key` in the current window; False once over `limit`."""
-    if limit <= 0:
-        return True
-    cache_key = "subscribers:rate:" + hashlib.sha256(key.encode()).hexdigest()
-    window = settings.SUBSCRIBE_RATE_WINDOW
-    cache.add(cache_key, 0, timeout=window)
+def _is_ip(domain: str) -> bool:
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window)
-        count = 1
-    return count <= limit
+        ipaddress.ip_address(domain)
+    except ValueError:
+        return False
+    return True
+
+
+def _lookup_form(email: str) -> str:
+    """How an address the ESP reports is found among the stored (normalised) ones."""
+    try:
+        return normalize_email(email)
+    except ValueError:
+        return email.strip()
 
 
 def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -> None:
@@ -99,16 +114,19 @@ def subscribe(
 ) -> None:
     """Start a subscription. The caller shows the same answer whatever happens here.
 
-    New or suppressed address: a confirmation email (double opt-in). Active address:
-    a "manage your subscription" email instead. Over a rate limit: nothing is sent.
+    New or unsubscribed address: a confirmation email (double opt-in). Active address:
+    a "manage your subscription" email instead. Over a rate limit, or an address
+    held by a bounce, a complaint, the ESP or an admin: nothing is sent.
     Raises ValueError only for an address that is not valid.
     """
     address = normalize_email(email)
-    if ip and not _within_rate(f"ip:{ip}", limit=settings.SUBSCRIBE_RATE_PER_IP):
+    if ip and not ratelimits.within_rate(
+        ratelimits.client_key(ip), limit=settings.SUBSCRIBE_RATE_PER_IP
+    ):
         logger.warning("subscribe rate limit reached for an IP address")
         return
-    if not _within_rate(
-        f"address:{address.lower()}", limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
+    if not ratelimits.within_rate(
+        ratelimits.address_key(address), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
     ):
         logger.warning("subscribe rate limit reached for an address")
         return
@@ -127,6 +145,10 @@ def subscribe(
                 subscriber = Subscriber.objects.select_for_update().get(
                     email__iexact=address
                 )
+        if subscriber.is_held:
+            # Not even a confirmation: only an admin lifts this (`lift_suppression`).
+            logger.info("sign-up for held subscriber %s: nothing sent", subscriber.id)
+            return
         if subscriber.status == Subscriber.Status.ACTIVE:
             kind = tasks.MANAGE
         else:
@@ -155,7 +177,7 @@ def can_confirm(subscriber: Subscriber, *, issued_at: datetime | None) -> bool:
     Read-only, so the page a link opens can tell the truth before anyone presses
     the button.
     """
-    if subscriber.status not in _REACTIVATABLE:
+    if subscriber.is_held or subscriber.status not in _REACTIVATABLE:
         return False
     stopped = subscriber.unsubscribed_at
     # Token times have whole seconds: a link signed in the same second as the
@@ -224,11 +246,15 @@ def unsubscribe(
 def resubscribe(subscriber_id: int, *, email: str) -> bool:
     """Undo the subscriber's own unsubscribe (one click from the goodbye page).
 
-    Only a user unsubscribe is undone this way; bounced or complained addresses go
-    through a new confirmation. True if the subscriber is active afterwards.
+    Only the person's own stop (page or one-click) is undone this way; one decided
+    by a bounce, a complaint, the ESP or an admin stays until an admin lifts it.
+    True if the subscriber is active afterwards.
     """
     rows = Subscriber.objects.filter(
-        id=subscriber_id, email__iexact=email, status=Subscriber.Status.UNSUBSCRIBED
+        id=subscriber_id,
+        email__iexact=email,
+        status=Subscriber.Status.UNSUBSCRIBED,
+        unsubscribe_reason__in=Subscriber.SELF_UNSUBSCRIBE_REASONS,
     )
     rows.update(
         status=Subscriber.Status.ACTIVE,
@@ -239,6 +265,32 @@ def resubscribe(subscriber_id: int, *, email: str) -> bool:
     return Subscriber.objects.filter(
         id=subscriber_id, email__iexact=email, status=Subscriber.Status.ACTIVE
     ).exists()
+
+
+def lift_suppression(subscriber_id: int) -> bool:
+    """An admin's decision that a held address may sign up again. True if lifted.
+
+    The address gets no mail from this: it becomes an ordinary unsubscribed one, so
+    only a new sign-up and confirmation brings it back, and no link signed before
+    now (confirmation or one-click resubscribe) works.
+    """
+    return (
+        Subscriber.objects.filter(id=subscriber_id)
+        .filter(
+            Q(status__in=[Subscriber.Status.BOUNCED, Subscriber.Status.COMPLAINED])
+            | Q(
+                status=Subscriber.Status.UNSUBSCRIBED,
+                unsubscribe_reason__in=Subscriber.HELD_UNSUBSCRIBE_REASONS,
+            )
+        )
+        .update(
+            status=Subscriber.Status.UNSUBSCRIBED,
+            unsubscribe_reason=Subscriber.LIFTED_REASON,
+            unsubscribed_at=timezone.now(),
+            soft_bounces=0,
+        )
+        == 1
+    )
 
 
 def update_preferences(
@@ -335,9 +387,32 @@ def delete_subscriber(subscriber_id: int) -> bool:
             )
             counter.count += row["n"]
             counter.save(update_fields=["count"])
-        # Deliveries cascade; tracking events keep no address once the row is gone.
-        subscriber.delete()
+        _scrub_admin_history(subscriber)
+        # Events keyed by a hash of the address (`webhooks.event_key`, for ESPs that
+        # send no id) would still point at it; events keyed by the ESP's own id keep
+        # deduplicating retries and lose their link to the row.
+        subscriber.tracking_events.filter(event_id__contains=":sha256:").delete()
+        subscriber.delete()  # deliveries cascade, tracking events are unlinked
     return True
+
+
+def _scrub_admin_history(subscriber: Subscriber) -> None:
+    """Take the address out of the admin's history (LogEntry) before erasing."""
+    label = f"erased subscriber #{subscriber.id}"
+    content_type = ContentType.objects.get_for_model(Subscriber)
+    address = re.compile(re.escape(subscriber.email), re.IGNORECASE)
+    entries = LogEntry.objects.filter(
+        Q(content_type=content_type, object_id=str(subscriber.id))
+        | Q(object_repr__icontains=subscriber.email)
+        | Q(change_message__icontains=subscriber.email)
+    )
+    for entry in entries.select_for_update():
+        is_own = entry.content_type_id == content_type.id and entry.object_id == str(
+            subscriber.id
+        )
+        entry.object_repr = label if is_own else address.sub(label, entry.object_repr)
+        entry.change_message = address.sub(label, entry.change_message)
+        entry.save(update_fields=["object_repr", "change_message"])
 
 
 def record_bounce(
@@ -358,7 +433,7 @@ def record_bounce(
     with transaction.atomic():
         subscriber = (
             Subscriber.objects.select_for_update()
-            .filter(email__iexact=email.strip())
+            .filter(email__iexact=_lookup_form(email))
             .first()
         )
         if event_id:
@@ -382,7 +457,7 @@ def _apply_bounce(subscriber: Subscriber, *, kind: str, at: datetime) -> None:
     now = timezone.now()
     if kind == COMPLAINT:
         # A complaint outranks every other state: never mail this address again
-        # without a fresh confirmation.
+        # until an admin lifts it (and then only after a fresh confirmation).
         subscriber.status = Subscriber.Status.COMPLAINED
         subscriber.unsubscribed_at = subscriber.unsubscribed_at or now
         subscriber.unsubscribe_reason = "complaint"
@@ -399,9 +474,12 @@ def _apply_bounce(subscriber: Subscriber, *, kind: str, at: datetime) -> None:
             subscriber.soft_bounces += 1
         subscriber.last_bounce_at = max(at, subscriber.last_bounce_at or at)
         over_limit = subscriber.soft_bounces >= settings.SOFT_BOUNCE_LIMIT
+        # An unsubscribed address that bounces is held too, so no one-click
+        # resubscribe revives a dead mailbox; a complaint stays the stronger state.
         if subscriber.status in (
             Subscriber.Status.ACTIVE,
             Subscriber.Status.PENDING,
+            Subscriber.Status.UNSUBSCRIBED,
         ) and (kind == HARD_BOUNCE or over_limit):
             subscriber.status = Subscriber.Status.BOUNCED
             subscriber.unsubscribed_at = now

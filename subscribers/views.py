@@ -9,6 +9,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -70,6 +71,7 @@ def check_email(request: HttpRequest) -> HttpResponse:
     return render(request, "subscribers/check_email.html")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Opening the link shows a button; only pressing it (a POST) confirms.
@@ -134,6 +136,7 @@ def _export_response(subscriber: Subscriber) -> HttpResponse:
     return response
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest, token: str) -> HttpResponse:
     if tokens.read_token(token, tokens.PREFERENCES) is None:
@@ -167,8 +170,8 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
             services.unsubscribe(subscriber.id, reason="user", email=subscriber.email)
             done = "unsubscribed"
         elif action == "resubscribe":
-            services.resubscribe(subscriber.id, email=subscriber.email)
-            done = "resubscribed"
+            if services.resubscribe(subscriber.id, email=subscriber.email):
+                done = "resubscribed"
         elif action == "export":
             return _export_response(subscriber)
         elif action == "delete":
@@ -197,6 +200,7 @@ def preferences(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "subscribers/preferences.html", ctx, status=status)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if tokens.read_token(token, tokens.UNSUBSCRIBE) is None:
@@ -217,6 +221,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "subscribers/unsubscribed.html", ctx)
 
 
+@never_cache
 @require_POST
 def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if tokens.read_token(token, tokens.UNSUBSCRIBE) is None:
@@ -231,7 +236,8 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
         "is_active": is_active,
         "preferences_url": _preferences_path(subscriber),
     }
-    return render(request, "subscribers/resubscribed.html", ctx)
+    status = 200 if is_active else 409  # a held or lifted stop: nothing changed
+    return render(request, "subscribers/resubscribed.html", ctx, status=status)
 
 
 @csrf_exempt

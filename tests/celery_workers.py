@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,9 @@ class Worker:
         self, name: str, env: dict, *, queues: str, concurrency: int = 1
     ) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
+        # A worker with DATABASE_URL set is a deployment: it needs a key, and this one
+        # signs the same links as the test process.
+        env = {"SECRET_KEY": settings.SECRET_KEY, **env}
         self.log_path = ARTIFACTS / f"{name}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(

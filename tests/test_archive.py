@@ -129,8 +129,8 @@ def test_digest_page_shows_the_email_content_with_linked_citations(
         "최종 요약",
         "출처",
         "경제",
-        "정치·사회",
-        "과학·기술",
+        "정치/사회",
+        "과학기술",
     ):
         assert heading in page
     assert f'<a class="cite" href="#s{section_id}-1">[1]</a>' in page
@@ -140,7 +140,7 @@ def test_digest_page_shows_the_email_content_with_linked_citations(
     )
     assert "Story two" in page
     assert 'src="/digests/2024-11-09/chart.png"' in page
-    assert 'alt="카테고리 분포: LLM 2, Others 1"' in page
+    assert 'alt="카테고리별 기사 수 차트 (총 3건): LLM 2건, Others 1건"' in page
     assert "LLM 없이" not in page  # written by the LLM: no banner
 
 
@@ -219,7 +219,9 @@ def test_citation_without_a_source_stays_plain_text(client, defaults, source):
     assert '-7"' not in page
 
 
-def test_malformed_section_content_still_renders(client, defaults, source):
+def test_malformed_section_content_shows_the_section_with_its_sources_only(
+    client, defaults, source, caplog
+):
     digest_with_section(
         source,
         content={
@@ -231,7 +233,10 @@ def test_malformed_section_content_still_renders(client, defaults, source):
     )
     response = client.get(reverse("newsletter:digest_detail", args=["2024-11-09"]))
     assert response.status_code == 200
-    assert "one string" in response.content.decode()
+    page = response.content.decode()
+    assert "🧠 LLM" in page and "Story one" in page and "Story two" in page
+    assert "one string" not in page and "주요 주제" not in page
+    assert "stored content is malformed: topics is not a list" in caplog.text
 
 
 def test_chart_is_served_as_png(client, defaults, source):

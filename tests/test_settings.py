@@ -1,6 +1,8 @@
 """The production example configuration is one a deployment can start with."""
 
+import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -73,3 +75,65 @@ def test_a_malformed_number_names_the_setting(tmp_path):
     assert result.returncode != 0
     assert "INGEST_DEADLINE must be a number, got '30s'" in result.stderr
     assert "ImproperlyConfigured" in result.stderr
+
+
+def _settings_seen_by_a_process(env: dict[str, str]) -> dict:
+    """DEBUG and SECRET_KEY as a process started with `env` reads them."""
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "print(json.dumps({'DEBUG': s.DEBUG, 'SECRET_KEY': s.SECRET_KEY}))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env | {"DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _laptop_env(var_dir: Path) -> dict[str, str]:
+    """The embedded default: nothing set but where var/ is."""
+    unset = {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "DATABASE_URL"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    return env | {"VAR_DIR": str(var_dir)}
+
+
+def test_debug_is_off_unless_the_environment_turns_it_on(tmp_path):
+    env = _laptop_env(tmp_path)
+
+    assert _settings_seen_by_a_process(env)["DEBUG"] is False
+    assert _settings_seen_by_a_process(env | {"DEBUG": "1"})["DEBUG"] is True
+
+
+def test_without_a_secret_key_each_install_makes_its_own_and_keeps_it(tmp_path):
+    first = _settings_seen_by_a_process(_laptop_env(tmp_path / "a"))["SECRET_KEY"]
+    again = _settings_seen_by_a_process(_laptop_env(tmp_path / "a"))["SECRET_KEY"]
+    other = _settings_seen_by_a_process(_laptop_env(tmp_path / "b"))["SECRET_KEY"]
+
+    assert first == again != other
+    assert len(first) >= 50 and first != "dev-insecure-key"
+    key_file = tmp_path / "a" / "secret_key"
+    assert key_file.read_text().strip() == first
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+
+
+def test_debug_on_a_developers_database_uses_the_install_key(tmp_path):
+    env = _laptop_env(tmp_path) | {
+        "DEBUG": "1",
+        "DATABASE_URL": "postgres://dev@127.0.0.1:5432/dev",
+    }
+
+    key = _settings_seen_by_a_process(env)["SECRET_KEY"]
+
+    assert key == (tmp_path / "secret_key").read_text().strip()
+
+
+def test_the_secret_key_variable_wins_over_the_install_key(tmp_path):
+    env = _laptop_env(tmp_path) | {"SECRET_KEY": "s" * 60}
+
+    assert _settings_seen_by_a_process(env)["SECRET_KEY"] == "s" * 60
+    assert not (tmp_path / "secret_key").exists()

@@ -6,20 +6,24 @@ that differ per subscriber; ``personalize`` fills them by plain replacement, so 
 group of subscribers with the same categories costs one render and one compile.
 """
 
+import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from mjml import mjml2html
 
-from newsletter import chart
-from newsletter.labels import BRIEFING_LABELS, IMPACT_KEYS
+from newsletter import chart, vocabulary
+from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection
+from newsletter.sections import SectionContent, SectionContentError
+from newsletter.templatetags.digest import cite_html, safe_url
+
+logger = logging.getLogger(__name__)
 
 PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
 UNSUBSCRIBE_URL = "__DAI_UNSUBSCRIBE_URL__"
@@ -28,54 +32,6 @@ PLACEHOLDERS = (PREFERENCES_URL, UNSUBSCRIBE_URL)
 LINK_ALLOWANCE = 400
 # 8bit bodies must keep every line under RFC 5322's 998 octets, links included.
 MAX_LINE_BYTES = 500
-
-_EMAIL_LABELS = {
-    "ko": {
-        "heading": "Daily AI Insights",
-        "subject_prefix": "Daily AI Insights",
-        "view_in_browser": "웹에서 보기",
-        "preferences": "구독 설정",
-        "unsubscribe": "구독 해지",
-        "why": "Daily AI Insights를 구독하셨기 때문에 이 메일을 받으셨습니다.",
-        "shortened": "메일 크기를 줄이기 위해 일부 내용을 줄였습니다.",
-        "read_on_web": "전체 내용은 웹에서 보기",
-        "full_section": "이 분야 전체 요약 보기",
-        "empty_notice": "오늘은 선택하신 분야에 새 소식이 없습니다. "
-        "다른 분야의 소식은 웹에서 볼 수 있습니다.",
-    },
-    "en": {
-        "heading": "Daily AI Insights",
-        "subject_prefix": "Daily AI Insights",
-        "view_in_browser": "View in browser",
-        "preferences": "Preferences",
-        "unsubscribe": "Unsubscribe",
-        "why": "You receive this email because you subscribed to Daily AI Insights.",
-        "shortened": "Some parts were shortened to keep this email small.",
-        "read_on_web": "Read everything on the web",
-        "full_section": "Read this section in full",
-        "empty_notice": "Nothing new in your categories today. "
-        "The other categories are on the web.",
-    },
-}
-LABELS = {
-    language: {**BRIEFING_LABELS[language], **words}
-    for language, words in _EMAIL_LABELS.items()
-}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_CITATION = re.compile(r"\[(\d{1,3})\]")
 
 # Shortening steps tried in order until the HTML fits EMAIL_HTML_MAX_BYTES:
 # (events kept, final-summary lines kept, show impact, show topics, sources kept).
@@ -145,10 +101,10 @@ def chart_cid(digest: Digest) -> str:
     return f"chart.{digest.date:%Y%m%d}.{digest.id}@daily-ai-insights"
 
 
-def format_date(day: date, *, language: str) -> str:
-    if language == "ko":
-        return f"{day.year}년 {day.month}월 {day.day}일"
-    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
+def digest_language(digest: Digest) -> str:
+    """The digest's language when it is one of the site's locales, else the default."""
+    languages = dict(settings.LANGUAGES)
+    return digest.language if digest.language in languages else settings.LANGUAGE_CODE
 
 
 def render_digest_email(
@@ -157,78 +113,105 @@ def render_digest_email(
     """Subject, text and HTML holding the sections of these categories (None: all).
 
     With no section for the categories, the result has ``is_empty`` set and says so
-    in its body; the sender decides whether such an email goes out at all.
+    in its body; the sender decides whether such an email goes out at all. Every
+    fixed word comes from ``vocabulary`` in the digest's language.
     """
-    language = digest.language if digest.language in LABELS else "ko"
-    labels = LABELS[language]
-    sections = list(
-        DigestSection.objects.filter(digest=digest, category__in_digest=True)
-        .select_related("category")
-        .prefetch_related("sources__article")
-        .order_by("position", "category__position", "id")
-    )
-    if categories is not None:
-        wanted = {c.id for c in categories}
-        sections = [s for s in sections if s.category_id in wanted]
-    counts = chart.digest_chart_counts(digest)
-    alt = chart.chart_alt_text(counts, language=language)
-    png = chart_png(digest)
-    hosted = chart_is_hosted()
-    cid = None if hosted else chart_cid(digest)
-    chart_src = (
-        absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}")
-        if hosted
-        else f"cid:{cid}"
-    )
-    view_url = absolute_url("newsletter:digest_detail", f"{digest.date:%Y-%m-%d}")
-    base = {
-        "lang": language,
-        "labels": labels,
-        "title": f"{labels['heading']} · {format_date(digest.date, language=language)}",
-        "date_display": format_date(digest.date, language=language),
-        "chart_src": chart_src,
-        "chart_alt": alt,
-        "view_url": view_url,
-        "preferences_url": PREFERENCES_URL,
-        "unsubscribe_url": UNSUBSCRIBE_URL,
-        "postal_address": settings.SENDER_POSTAL_ADDRESS,
-        "offline_note": labels["offline"]
-        if any(s.generated_by == DigestSection.GeneratedBy.OFFLINE for s in sections)
-        else "",
-        "empty_notice": not sections,
-        "preheader": " · ".join(
-            f"{s.category.emoji} {s.category.name}" for s in sections
-        )
-        or labels["empty_notice"],
-        "headline": _headline(sections),
-    }
-    subject = " ".join(render_to_string("emails/digest-subject.txt", base).split())
-    limit = settings.EMAIL_HTML_MAX_BYTES
-    for level in _LEVELS:
-        context = {
-            **base,
-            "shortened": level is not None,
-            "sections": [
-                _section_context(s, level, view_url, labels) for s in sections
-            ],
-        }
-        html = _compile(render_to_string("emails/digest-body.mjml", context))
-        if _html_size(html) <= limit:
-            break
-    text = _wrap_text(render_to_string("emails/digest-body.txt", context))
+    language = digest_language(digest)
+    with translation.override(language):
+        sections = _sections(digest, categories)
+        chart_parts = _chart_parts(digest)
+        base = _frame(digest, sections, language, chart_parts)
+        subject = " ".join(render_to_string("emails/digest-subject.txt", base).split())
+        context, html = _fit_html(base, sections)
+        text = _wrap_text(render_to_string("emails/digest-body.txt", context))
     return RenderedEmail(
         subject=subject,
         text=text,
         html=html,
         language=language,
         category_ids=tuple(sorted(s.category_id for s in sections)),
-        chart_png=png,
-        chart_alt=alt,
-        chart_cid=cid,
+        chart_png=chart_parts["png"],
+        chart_alt=chart_parts["chart_alt"],
+        chart_cid=chart_parts["cid"],
         is_empty=not sections,
-        shortened=level is not None,
+        shortened=context["shortened"],
         section_slugs=tuple(s.category.slug for s in sections),
     )
+
+
+def _sections(digest: Digest, categories: list[Category] | None) -> list[DigestSection]:
+    sections = list(
+        DigestSection.objects.filter(digest=digest, category__in_digest=True)
+        .select_related("category")
+        .prefetch_related("sources__article")
+        .order_by("position", "category__position", "id")
+    )
+    if categories is None:
+        return sections
+    wanted = {c.id for c in categories}
+    return [s for s in sections if s.category_id in wanted]
+
+
+def _chart_parts(digest: Digest) -> dict:
+    """The chart's PNG, alt text and where the email takes it from."""
+    hosted = chart_is_hosted()
+    cid = None if hosted else chart_cid(digest)
+    return {
+        "png": chart_png(digest),
+        "chart_alt": chart.chart_alt_text(
+            chart.digest_chart_counts(digest), language=translation.get_language()
+        ),
+        "cid": cid,
+        "chart_src": absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}")
+        if hosted
+        else f"cid:{cid}",
+    }
+
+
+def _frame(
+    digest: Digest, sections: list[DigestSection], language: str, chart_parts: dict
+) -> dict:
+    """What the email says around its sections: header, chart, notes, footer."""
+    date_display = vocabulary.long_date(digest.date)
+    view_url = absolute_url("newsletter:digest_detail", f"{digest.date:%Y-%m-%d}")
+    is_offline = any(
+        s.generated_by == DigestSection.GeneratedBy.OFFLINE for s in sections
+    )
+    return {
+        "lang": language,
+        "words": vocabulary,
+        "title": f"{vocabulary.NAME} · {date_display}",
+        "date_display": date_display,
+        "chart_src": chart_parts["chart_src"],
+        "chart_alt": chart_parts["chart_alt"],
+        "view_url": view_url,
+        "preferences_url": PREFERENCES_URL,
+        "unsubscribe_url": UNSUBSCRIBE_URL,
+        "postal_address": settings.SENDER_POSTAL_ADDRESS,
+        "offline_note": vocabulary.OFFLINE_NOTE if is_offline else "",
+        "empty_notice": not sections,
+        "preheader": " · ".join(
+            f"{s.category.emoji} {s.category.name}" for s in sections
+        )
+        or vocabulary.EMPTY_NOTICE,
+        "headline": _headline(sections),
+    }
+
+
+def _fit_html(base: dict, sections: list[DigestSection]) -> tuple[dict, str]:
+    """The first shortening level whose HTML fits EMAIL_HTML_MAX_BYTES."""
+    for level in _LEVELS:
+        context = {
+            **base,
+            "shortened": level is not None,
+            "sections": [
+                _section_context(s, level, base["view_url"]) for s in sections
+            ],
+        }
+        html = _compile(render_to_string("emails/digest-body.mjml", context))
+        if _html_size(html) <= settings.EMAIL_HTML_MAX_BYTES:
+            break
+    return context, html
 
 
 def _html_size(html: str) -> int:
@@ -240,25 +223,30 @@ def _html_size(html: str) -> int:
 
 def _headline(sections: list[DigestSection]) -> str:
     for section in sections:
-        topics = (section.content or {}).get("topics") or []
-        if topics and isinstance(topics[0], str) and topics[0].strip():
-            first = " ".join(topics[0].split())
+        content = _read_or_log(section)
+        if content is not None and content.topics:
+            first = content.topics[0]
             return first if len(first) <= 60 else first[:59] + "…"
     return ""
 
 
-def _strings(value) -> list[str]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list):
-        return []
-    return [" ".join(v.split()) for v in value if isinstance(v, str) and v.strip()]
+def _read_or_log(section: DigestSection) -> SectionContent | None:
+    """The section's parts; None (sources only) when its stored content is malformed."""
+    try:
+        return section_content.read(section)
+    except SectionContentError as exc:
+        logger.error(
+            "Digest %s, section %s (%s): stored content is malformed, "
+            "the email shows its sources only: %s",
+            section.digest_id,
+            section.id,
+            section.category.slug,
+            exc,
+        )
+        return None
 
 
-def _section_context(
-    section: DigestSection, level, view_url: str, labels: dict
-) -> dict:
-    content = section.content if isinstance(section.content, dict) else {}
+def _section_context(section: DigestSection, level, view_url: str) -> dict:
     sources = [
         {
             "number": s.number,
@@ -268,30 +256,8 @@ def _section_context(
         for s in section.sources.all()
     ]
     urls = {s["number"]: s["url"] for s in sources}
-    events = []
-    for event in content.get("events") or []:
-        if isinstance(event, str):
-            event = {"text": event, "citations": []}
-        if not isinstance(event, dict) or not isinstance(event.get("text"), str):
-            continue
-        text = " ".join(event["text"].split())
-        inline = {int(n) for n in _CITATION.findall(text)}
-        extra = [
-            n
-            for n in event.get("citations") or []
-            if isinstance(n, int) and n not in inline
-        ]
-        events.append(
-            {"text": text, "citations": extra, "html": _event_html(text, extra, urls)}
-        )
-    impact_raw = (
-        content.get("impact") if isinstance(content.get("impact"), dict) else {}
-    )
-    impact = [
-        (labels[key], " ".join(impact_raw[key].split()))
-        for key in IMPACT_KEYS
-        if isinstance(impact_raw.get(key), str) and impact_raw[key].strip()
-    ]
+    content = _read_or_log(section) or SectionContent(kind=section_content.BRIEFING)
+    parts = _parts(content, urls)
     context = {
         "anchor": section.category.slug,
         "emoji": section.category.emoji,
@@ -300,38 +266,44 @@ def _section_context(
         if re.fullmatch(r"#[0-9a-fA-F]{6}", section.category.color)
         else "#7f7f7f",
         "rule": "=" * 40,
-        "topics": _strings(content.get("topics")),
-        "events": events,
-        "impact": impact,
-        "final_summary": _strings(content.get("final_summary")),
+        "is_excerpts": content.is_excerpts,
+        **parts,
         "sources": sources,
         "web_url": f"{view_url}#{section.category.slug}",
-        "shortened": False,
+        "shortened": level is not None,
     }
     if level is not None:
-        n_events, n_final, show_impact, show_topics, n_sources = level
+        n_items, n_lines, show_impact, show_topics, n_sources = level
         context.update(
-            events=events[:n_events],
-            final_summary=context["final_summary"][:n_final],
-            impact=impact if show_impact else [],
-            topics=context["topics"] if show_topics else [],
+            events=parts["events"][:n_items],
+            excerpts=parts["excerpts"][:n_items],
+            final_summary=parts["final_summary"][:n_lines],
+            key_figures=parts["key_figures"][:n_lines],
+            impact=parts["impact"] if show_impact else [],
+            topics=parts["topics"] if show_topics else [],
             sources=sources[:n_sources],
-            shortened=True,
         )
     return context
 
 
-def _event_html(text: str, extra: list[int], urls: dict[int, str]) -> str:
-    """Escaped event text with each known [n] linked to its source."""
+def _parts(content: SectionContent, urls: dict[int, str]) -> dict:
+    """Each text of the section as plain text and as HTML with linked citations."""
 
-    def link(number: int) -> str:
-        if number in urls:
-            return f'<a class="cite" href="{escape(urls[number])}">[{number}]</a>'
-        return f"[{number}]"
+    def cited(text: str) -> dict:
+        return {"text": text, "html": cite_html(text, lambda n: safe_url(urls.get(n)))}
 
-    body = _CITATION.sub(lambda m: link(int(m.group(1))), str(escape(text)))
-    tail = "".join(" " + link(n) for n in extra)
-    return mark_safe(body + tail)
+    return {
+        # Excerpts name their articles already: their topics would only repeat them.
+        "topics": [] if content.is_excerpts else list(content.topics),
+        "events": [cited(e.text) for e in content.events],
+        "excerpts": [cited(section_content.excerpt_line(e)) for e in content.excerpts],
+        "key_figures": [cited(k.text) for k in content.key_figures],
+        "impact": [
+            {"label": vocabulary.impact_label(i.area), **cited(i.text)}
+            for i in content.impact
+        ],
+        "final_summary": [cited(t) for t in content.final_summary],
+    }
 
 
 def _compile(mjml_source: str) -> str:

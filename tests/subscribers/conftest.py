@@ -10,7 +10,8 @@ from subscribers.models import Subscriber
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    # Rate-limit counters live in the cache; each test starts with none.
+    # Rate-limit counters live in the cache with CACHE_URL (in the database, rolled
+    # back after each test, without it); each test starts with none.
     cache.clear()
     yield
     cache.clear()

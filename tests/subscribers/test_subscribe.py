@@ -251,3 +251,57 @@ def test_mail_server_down_still_gives_the_neutral_answer(
     assert response.status_code == 302
     assert Subscriber.objects.get().status == Subscriber.Status.PENDING
     assert "could not send the confirm email" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "raw", ["user@[127.0.0.1]", "user@[IPv6:::1]", "user@127.0.0.1", "user@[::1]"]
+)
+def test_normalize_email_refuses_ip_literals(raw):
+    with pytest.raises(services.IpLiteralAddress):
+        services.normalize_email(raw)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["kim@한국.kr", "kim@XN--3E0B707E.kr", "kim@xn--3e0b707e.kr", "kim@한국.KR."],
+)
+def test_normalize_email_stores_an_idn_domain_as_punycode(raw):
+    assert services.normalize_email(raw) == "kim@xn--3e0b707e.kr"
+
+
+def test_normalize_email_refuses_an_invalid_idn_domain():
+    with pytest.raises(ValueError):
+        services.normalize_email("kim@xn--zz.kr")
+
+
+def test_sign_up_at_an_ip_literal_gets_a_clear_error_and_sends_nothing(
+    client, categories, mailoutbox
+):
+    response = post(client, "root@[127.0.0.1]", categories)
+    assert response.status_code == 200
+    assert (
+        "IP 주소가 아닌 도메인 이름으로 된 주소를 입력하세요."
+        in response.content.decode()
+    )
+    assert not Subscriber.objects.exists()
+    assert mailoutbox == []
+    with pytest.raises(ValueError):
+        services.subscribe("root@[127.0.0.1]", categories=None, language="ko")
+    assert not Subscriber.objects.exists()
+
+
+def test_an_idn_domain_and_its_punycode_are_one_subscriber(
+    client, categories, mailoutbox
+):
+    post(client, "kim@한국.kr", categories, ip="198.51.100.1")
+    post(client, "kim@xn--3e0b707e.kr", categories, ip="198.51.100.2")
+    subscriber = Subscriber.objects.get()
+    assert subscriber.email == "kim@xn--3e0b707e.kr"
+    assert [m.to for m in mailoutbox] == [["kim@xn--3e0b707e.kr"]] * 2
+
+
+def test_a_bounce_reported_with_the_unicode_domain_finds_the_subscriber(categories):
+    subscriber = make_subscriber("kim@xn--3e0b707e.kr")
+    services.record_bounce("kim@한국.kr", kind="hard", event_id="b-1")
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.BOUNCED

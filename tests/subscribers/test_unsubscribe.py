@@ -147,6 +147,6 @@ def test_resubscribe_does_not_revive_a_bounced_address(client, categories):
         "subscribers:resubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
     )
     response = client.post(url)
-    assert response.status_code == 200
+    assert response.status_code == 409
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BOUNCED

@@ -16,6 +16,7 @@ AUTH = "hook:s3cret"
 
 @pytest.fixture(autouse=True)
 def _webhook_secret(settings):
+    settings.ESP = "postmark"
     settings.ANYMAIL = {"WEBHOOK_SECRET": AUTH}
 
 
@@ -72,8 +73,8 @@ def test_spam_complaint_suppresses_the_subscriber(client, db):
 
 def test_webhook_without_the_secret_is_refused(client, db):
     subscriber = make_subscriber()
-    assert deliver(client, bounce(1), auth=None).status_code == 400
-    assert deliver(client, bounce(1), auth="hook:wrong").status_code == 400
+    assert deliver(client, bounce(1), auth=None).status_code == 401
+    assert deliver(client, bounce(1), auth="hook:wrong").status_code == 401
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE
     assert TrackingEvent.objects.count() == 0
@@ -162,7 +163,7 @@ def test_malformed_webhook_body_changes_nothing(db):
         "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(AUTH.encode()).decode()
     }
     response = client.post(URL, "{not json", content_type="application/json", **headers)
-    assert response.status_code >= 400
+    assert response.status_code == 400
     assert TrackingEvent.objects.count() == 0
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE

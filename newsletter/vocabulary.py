@@ -1,0 +1,59 @@
+"""The digest's fixed words: one vocabulary for its pages, emails, chart and export.
+
+Every word is a gettext message with an English msgid; a language is a locale
+(locale/<code>/LC_MESSAGES/django.po), never a dict here. The words are lazy and
+take the active language where they are rendered: the visitor's on the web, the
+digest's in emails, the chart and the export (``translation.override``).
+"""
+
+from datetime import date
+
+from django.utils import dateformat
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+NAME = "Daily AI Insights"  # the product's name, the same in every language
+
+SUMMARY = _("Summary")
+TOPICS = _("Main topics")
+EVENTS = _("Main events")
+IMPACT = _("Impact analysis")
+FINAL_SUMMARY = _("Final summary")
+SOURCES = _("Sources")
+EXCERPTS = _("Excerpts from the sources")
+KEY_FIGURES = _("Key figures")
+IMPACT_AREAS = {
+    "economy": _("Economy"),
+    "politics_society": _("Politics and society"),
+    "science_technology": _("Science and technology"),
+}
+OFFLINE_NOTE = _(
+    "This summary was written without an LLM: it quotes sentences from the articles."
+)
+CHART_TITLE = _("Articles per category")
+
+# The email's frame.
+VIEW_IN_BROWSER = _("View in browser")
+PREFERENCES = _("Subscription settings")
+UNSUBSCRIBE = _("Unsubscribe")
+WHY = _("You receive this email because you subscribed to Daily AI Insights.")
+SHORTENED = _("Some parts were shortened to keep this email small.")
+READ_ON_WEB = _("Read everything on the web")
+FULL_SECTION = _("Read this section in full")
+EMPTY_NOTICE = _(
+    "Nothing new in your categories today. The other categories are on the web."
+)
+
+
+def impact_label(area: str) -> str:
+    return str(IMPACT_AREAS[area])
+
+
+def long_date(day: date) -> str:
+    """ "2026년 8월 22일", "August 22, 2026": a date format string per locale."""
+    return dateformat.format(day, gettext("F j, Y"))
+
+
+def month_day(day: date) -> str:
+    """ "8월 21일", "Aug 21": when an excerpt's article was published."""
+    return dateformat.format(day, gettext("M j"))

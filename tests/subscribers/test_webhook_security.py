@@ -1,0 +1,167 @@
+"""Forged and malformed tracking webhooks change nothing and get a clear 4xx."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from subscribers.models import Subscriber, TrackingEvent
+from tests.subscribers.conftest import make_subscriber
+
+POSTMARK = "/webhooks/anymail/postmark/tracking/"
+SENDGRID = "/webhooks/anymail/sendgrid/tracking/"
+AUTH = "hook:s3cret"
+COMPLAINT = {
+    "RecordType": "SpamComplaint",
+    "Type": "SpamComplaint",
+    "ID": 7,
+    "Email": "alice@example.com",
+    "BouncedAt": "2024-11-09T10:00:00Z",
+}
+SENDGRID_SPAM = [
+    {"event": "spamreport", "email": "alice@example.com", "timestamp": 1731146400}
+]
+
+
+@pytest.fixture(autouse=True)
+def _postmark(settings):
+    settings.ESP = "postmark"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": AUTH}
+
+
+def post(client, url, body, auth=AUTH):
+    headers = {}
+    if auth:
+        token = base64.b64encode(auth.encode()).decode()
+        headers["HTTP_AUTHORIZATION"] = f"Basic {token}"
+    if not isinstance(body, (str, bytes)):
+        body = json.dumps(body)
+    return client.post(url, body, content_type="application/json", **headers)
+
+
+def assert_untouched(subscriber):
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    assert subscriber.unsubscribe_reason == ""
+    assert TrackingEvent.objects.count() == 0
+
+
+@pytest.mark.parametrize("anymail", [{}, {"WEBHOOK_SECRET": ""}])
+def test_forged_complaint_without_a_configured_secret_finds_no_endpoint(
+    client, db, settings, anymail
+):
+    settings.ANYMAIL = anymail
+    subscriber = make_subscriber()
+    assert post(client, POSTMARK, COMPLAINT, auth=None).status_code == 404
+    assert post(client, POSTMARK, COMPLAINT, auth="any:thing").status_code == 404
+    assert_untouched(subscriber)
+
+
+def test_forged_complaint_with_wrong_credentials_is_refused(client, db):
+    subscriber = make_subscriber()
+    response = post(client, POSTMARK, COMPLAINT, auth="hook:guess")
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Basic")
+    assert_untouched(subscriber)
+
+
+def test_complaint_with_the_right_credentials_suppresses(client, db):
+    subscriber = make_subscriber()
+    assert post(client, POSTMARK, COMPLAINT).status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.COMPLAINED
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        SENDGRID,
+        "/webhooks/anymail/mailgun/tracking/",
+        "/webhooks/anymail/postmark/inbound/",
+    ],
+)
+def test_another_esps_endpoint_does_not_exist(client, db, url):
+    subscriber = make_subscriber()
+    assert post(client, url, SENDGRID_SPAM).status_code == 404
+    assert_untouched(subscriber)
+
+
+def test_without_an_esp_no_webhook_exists(client, db, settings):
+    settings.ESP = ""
+    subscriber = make_subscriber()
+    assert post(client, POSTMARK, COMPLAINT).status_code == 404
+    assert_untouched(subscriber)
+
+
+def test_the_configured_esps_endpoint_is_the_one_mounted(client, db, settings):
+    settings.ESP = "sendgrid"
+    subscriber = make_subscriber()
+    assert post(client, POSTMARK, COMPLAINT).status_code == 404
+    assert_untouched(subscriber)
+    assert post(client, SENDGRID, SENDGRID_SPAM).status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.COMPLAINED
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        b"\xff\xfe not utf-8",
+        "[]",
+        [COMPLAINT],
+        "42",
+        {**COMPLAINT, "RecordType": ["SpamComplaint"]},
+        {**COMPLAINT, "Email": 12345},
+        {**COMPLAINT, "Email": ["alice@example.com"]},
+        {**COMPLAINT, "BouncedAt": 1731146400},
+    ],
+)
+def test_malformed_postmark_bodies_get_400_and_change_nothing(client, db, body):
+    subscriber = make_subscriber()
+    assert post(client, POSTMARK, body).status_code == 400
+    assert_untouched(subscriber)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"event": "spamreport", "email": "alice@example.com"},  # an object, not a list
+        [{"event": "spamreport", "email": "alice@example.com", "timestamp": "x"}],
+        [SENDGRID_SPAM[0], "not an event"],
+    ],
+)
+def test_malformed_sendgrid_bodies_get_400_and_change_nothing(
+    client, db, settings, body
+):
+    settings.ESP = "sendgrid"
+    subscriber = make_subscriber()
+    assert post(client, SENDGRID, body).status_code == 400
+    assert_untouched(subscriber)
+
+
+def _check_deploy(**env) -> subprocess.CompletedProcess:
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=root,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_fails_for_an_esp_without_a_webhook_secret():
+    result = _check_deploy(ESP="postmark", ANYMAIL_WEBHOOK_SECRET="")
+    assert result.returncode != 0
+    assert "subscribers.E001" in result.stderr
+
+
+def test_check_deploy_accepts_an_esp_with_a_webhook_secret():
+    result = _check_deploy(ESP="postmark", ANYMAIL_WEBHOOK_SECRET="hook:long-secret")
+    assert "subscribers.E001" not in result.stdout + result.stderr
