@@ -108,10 +108,13 @@ def test_offline_summary_quotes_the_articles_own_sentences_with_their_source(
         [number] = excerpt["citations"]
         article = articles[number - 1]
         per_article[number] = per_article.get(number, 0) + 1
-        assert excerpt["text"] in " ".join(article.text.split())
+        # Stored with its citation written in the text, as every section text is.
+        assert excerpt["text"].endswith(f"[{number}]")
+        quote = MARKER.sub("", excerpt["text"]).strip()
+        assert quote in " ".join(article.text.split())
         assert excerpt["publisher"] == "AI labs"
         assert excerpt["published"] == f"{article.first_seen_at:%Y-%m-%d}"
-        assert excerpts.junk_reason(excerpt["text"]) is None
+        assert excerpts.junk_reason(quote) is None
     assert max(per_article.values()) <= 2
     for text in content["impact"].values():
         number = int(MARKER.findall(text)[-1])
@@ -144,7 +147,7 @@ def test_an_impact_area_without_basis_is_left_out_not_filled(llm_category, offli
     for language in ("ko", "en"):
         content = summarize_category(llm_category, articles, language=language).content
         assert content["impact"] == {}
-        assert content["excerpts"][0]["text"] == articles[0].text
+        assert content["excerpts"][0]["text"] == f"{articles[0].text} [1]"
 
 
 # --- with the LLM ------------------------------------------------------------------
