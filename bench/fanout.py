@@ -169,6 +169,7 @@ def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
     from newsletter.models import Category
     from newsletter.sending import recipient
     from newsletter.sending.rendering import render_digest_email
+    from subscribers.links import subscriber_links
     from subscribers.models import Subscriber
 
     rendered = {
@@ -184,7 +185,7 @@ def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
         message = recipient.build_digest_message(
             rendered[i % len(sets)],
             to=subscriber.email,
-            links=recipient.recipient_links(subscriber),
+            links=subscriber_links(subscriber),
             message_id=recipient.message_id(digest_date=digest.date, delivery_id=i),
         )
         message.message().as_bytes()
@@ -200,6 +201,7 @@ def _stamp_only(digest, sets, count: int) -> float:
     from newsletter.models import Category
     from newsletter.sending import prototype, recipient
     from newsletter.sending.rendering import render_digest_email
+    from subscribers.links import subscriber_links
     from subscribers.models import Subscriber
 
     templates = {
@@ -216,7 +218,7 @@ def _stamp_only(digest, sets, count: int) -> float:
     for i, subscriber in enumerate(readers):
         message = templates[i % len(sets)].message(
             to=subscriber.email,
-            links=recipient.recipient_links(subscriber),
+            links=subscriber_links(subscriber),
             message_id=recipient.message_id(digest_date=digest.date, delivery_id=i),
         )
         message.message().as_bytes()

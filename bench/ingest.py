@@ -91,9 +91,9 @@ def bench_extraction(pages, total: int, chunks: int = 4) -> dict:
     ``chunks`` equal slices; CPU time is reported too, since wall time on a shared
     machine also counts other processes.
     """
+    from devservers.feed_server import FeedServer
     from ingestion import fetch
     from ingestion.extract import extract_article
-    from tests.fakes.feed_server import FeedServer
 
     with FeedServer() as server, fetch.make_client() as client:
         urls = [
@@ -153,9 +153,9 @@ def bench_quality(pages) -> dict:
 def bench_fetching(pages, count: int, latency: float, hosts: int, repeats: int) -> dict:
     from django.conf import settings
 
+    from devservers.feed_server import FeedServer
     from ingestion import fetch
     from ingestion.concurrency import HostLimitedPool, host_of
-    from tests.fakes.feed_server import FeedServer
 
     with ExitStack() as stack:
         servers = [

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.tokens [--repeats 3] [--language ko]
 
 Builds the articles of tests/data/llm/ai_labs_articles.json (60 items of the ai-labs
-feeds) in a throwaway SQLite database, starts tests.fakes.openai_server on 127.0.0.1,
+feeds) in a throwaway SQLite database, starts devservers.openai_server on 127.0.0.1,
 and runs the daily LLM stages twice: a first run (repeated with an empty cache to get
 median timings) and a same-day re-run that must be answered from the cache.
 
@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.fakes.openai_server import FakeOpenAI
+from devservers.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "data" / "llm" / "ai_labs_articles.json"

@@ -399,6 +399,10 @@ LOGGING = {
 SUBSCRIBE_RATE_WINDOW = env_int("SUBSCRIBE_RATE_WINDOW", 3600)
 SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10)
 SUBSCRIBE_RATE_PER_ADDRESS = env_int("SUBSCRIBE_RATE_PER_ADDRESS", 3)
+# Days a preferences link in an email works; an older one offers to email a fresh
+# link. Minutes the emailed-on-request link that may export or erase data works.
+PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)
+MANAGE_LINK_MAX_AGE_MINUTES = env_int("MANAGE_LINK_MAX_AGE_MINUTES", 60)
 # Behind a reverse proxy that overwrites it, the header holding the visitor's IP, as
 # Django names it (e.g. HTTP_X_REAL_IP). Default: none, REMOTE_ADDR is the visitor.
 CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "")

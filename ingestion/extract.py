@@ -21,6 +21,8 @@ import lxml.html
 # extract a page.
 from django.conf import settings
 
+from ingestion.feeds import defuse_tags, plain_text
+
 logger = logging.getLogger(__name__)
 
 # Below this many characters an extraction is a teaser, a paywall or a cookie wall.
@@ -84,7 +86,9 @@ def extract_article(
         result = _with_newspaper(html, url=url)
     if result is None:
         return None
-    result.text = result.text[:max_chars].strip()
+    # Stored as plain text that no later reader can take for markup.
+    result.text = defuse_tags(result.text[:max_chars]).strip()
+    result.title = plain_text(result.title)[:1000]
     result.canonical_url = _canonical_url(tree, base_url=url)
     result.language = detect_language(result.text, hint=_declared_language(tree))
     return result

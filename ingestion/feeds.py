@@ -64,7 +64,10 @@ ALLOWED_TAGS = {
     "ul",
 }
 MAX_FIELD_CHARS = 200_000
+# Enough for any honest feed's escaping; each round also strips the tags it uncovers.
+MAX_DECODE_ROUNDS = 6
 _TAG = re.compile(r"<[^>]+>")
+_TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _SPACE = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _BLOCK_END = re.compile(
@@ -109,11 +112,39 @@ def sanitize_html(html: str) -> str:
 
 
 def html_to_text(html: str) -> str:
-    """Readable plain text from (sanitised) HTML, paragraphs kept as blank lines."""
+    """Readable plain text from (sanitised) HTML, paragraphs kept as blank lines.
+
+    Escaped markup in the HTML is the author's text (an article about ``<div>``) and
+    stays, but never shaped as a tag: see ``defuse_tags``.
+    """
     text = _BLOCK_END.sub("\n\n", html)
-    text = unescape(_TAG.sub(" ", text))
+    text = defuse_tags(unescape(_TAG.sub(" ", text)))
     lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def plain_text(value: object) -> str:
+    """One line of text as a reader sees it, with no markup left, however escaped.
+
+    Feeds escape titles zero, one or two times (``&amp;lt;img&amp;gt;``). Stripping
+    tags before decoding entities would turn the escaped form into a live tag, so both
+    repeat until nothing changes; script and style keep their words as text.
+    """
+    text = str(value or "")[:MAX_FIELD_CHARS]
+    for _ in range(MAX_DECODE_ROUNDS):
+        stripped = unescape(
+            nh3.clean(unescape(text), tags=set(), clean_content_tags=set())
+        )
+        if stripped == text:
+            break
+        text = stripped
+    return _SPACE.sub(" ", defuse_tags(text).replace("\n", " ")).strip()
+
+
+def defuse_tags(text: str) -> str:
+    """Plain text that no HTML parser reads as a tag: a ``<`` that could open one
+    becomes ``‹``, so a later ``|safe`` or unescaping reader finds no markup."""
+    return _TAG_OPEN.sub("‹", text)
 
 
 def parse_feed(content: bytes, *, url: str, headers: dict | None = None) -> ParsedFeed:
@@ -146,7 +177,7 @@ def parse_feed(content: bytes, *, url: str, headers: dict | None = None) -> Pars
         )
 
     feed_info = parsed.get("feed", {})
-    result.title = _text(feed_info.get("title", ""))[:500]
+    result.title = plain_text(feed_info.get("title", ""))[:500]
     result.link = feed_info.get("link", "") or ""
     result.language = (feed_info.get("language", "") or "")[:10]
 
@@ -183,7 +214,7 @@ def _entry(raw, *, base_url: str) -> FeedEntry:
         if len(value) > len(content_html):
             content_html = value
     summary_html = raw.get("summary", "") or ""
-    title = _text(raw.get("title", ""))
+    title = plain_text(raw.get("title", ""))
     return FeedEntry(
         title=title[:1000],
         url=link[:2000],
@@ -191,7 +222,7 @@ def _entry(raw, *, base_url: str) -> FeedEntry:
         published_at=_entry_date(raw),
         summary=sanitize_html(summary_html),
         content=sanitize_html(content_html or summary_html),
-        author=_text(raw.get("author", ""))[:500],
+        author=plain_text(raw.get("author", ""))[:500],
     )
 
 
@@ -230,7 +261,3 @@ def _entry_date(raw) -> datetime | None:
             except (OverflowError, ValueError, OSError):
                 continue
     return None
-
-
-def _text(value) -> str:
-    return html_to_text(str(value or "")).replace("\n", " ").strip()

@@ -82,10 +82,46 @@ def _bounded(timeout: float | None) -> float | None:
     return remaining if timeout is None else min(timeout, remaining)
 
 
+# NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 address dialled.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# The local-use NAT64 prefix (RFC 8215) is not globally reachable, and where the IPv4
+# address sits inside it depends on each operator's prefix length: never public.
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+# Deprecated IPv4-compatible addresses (::a.b.c.d), which Python calls global.
+_IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
 def is_public_address(address: str) -> bool:
+    """Whether dialling this address can only reach the public internet.
+
+    An IPv6 address that carries an IPv4 one (mapped, NAT64, 6to4, Teredo,
+    IPv4-compatible) is public only if the IPv4 address inside it is too: otherwise
+    ``64:ff9b::7f00:1`` or ``2002:a9fe:a9fe::`` would reach loopback or the cloud
+    metadata service through a translator.
+    """
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL:
+            return False
+        embedded = _embedded_ipv4(ip)
+        if embedded and not all(_is_public(v4) for v4 in embedded):
+            return False
+    return _is_public(ip)
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    if ip.ipv4_mapped:
+        return [ip.ipv4_mapped]
+    if ip in _NAT64 or (ip in _IPV4_COMPATIBLE and int(ip) > 1):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)  # the Teredo server and the client's own address
+    return []
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return ip.is_global and not ip.is_multicast
 
 

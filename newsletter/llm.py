@@ -214,8 +214,35 @@ def call_structured(
             return LLMResult(parsed=answer, call=call, cached=True)
     if cache_only:
         raise CacheMiss()
+    _reserve(budget, estimate_prompt_tokens(messages, response_format) + max_tokens)
 
-    needed = estimate_prompt_tokens(messages, response_format) + max_tokens
+    started = time.monotonic()
+    reply = _request(model, messages, response_format, max_tokens)
+    if budget is not None:
+        budget.charge(reply.prompt_tokens, reply.completion_tokens)
+    call = LLMCall.objects.create(
+        purpose=purpose,
+        model=model,
+        digest=digest,
+        prompt_tokens=reply.prompt_tokens,
+        completion_tokens=reply.completion_tokens,
+        latency_ms=int((time.monotonic() - started) * 1000),
+        cost_estimate=cost_estimate(reply.prompt_tokens, reply.completion_tokens),
+        cache_key=key,
+        response=(
+            reply.parsed.model_dump(mode="json") if reply.parsed is not None else None
+        ),
+        error=f"{reply.error.kind}: {reply.error}"[:2000] if reply.error else "",
+    )
+    if reply.error is not None:
+        reply.error.call = call
+        raise reply.error
+    assert reply.parsed is not None
+    return LLMResult(parsed=reply.parsed, call=call, cached=False)
+
+
+def _reserve(budget: TokenBudget | None, needed: int) -> None:
+    """Refuse a call the run's budget cannot afford, and every call after it."""
     if budget is not None and (budget.exhausted or budget.would_exceed(needed)):
         budget.exhausted = True
         raise BudgetExceeded(
@@ -223,10 +250,24 @@ def call_structured(
             f"{budget.remaining} of {budget.limit} remain"
         )
 
-    started = time.monotonic()
-    prompt_tokens = completion_tokens = 0
+
+@dataclass
+class _Reply(Generic[T]):
+    """What one request gave: the answer or the error, and the usage reported."""
+
     parsed: T | None = None
     error: LLMError | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+
+
+def _request(
+    model: str,
+    messages: list[dict[str, str]],
+    response_format: type[T],
+    max_tokens: int,
+) -> _Reply[T]:
+    reply: _Reply[T] = _Reply()
     try:
         # No temperature: reasoning models reject it, and the cache, not sampling, is
         # what makes a re-run identical. The raw response keeps `usage` readable when
@@ -237,56 +278,45 @@ def call_structured(
             response_format=response_format,
             max_completion_tokens=max_tokens,
         )
-        prompt_tokens, completion_tokens = _usage_from_body(raw.text)
-        completion = raw.parse()
-        message = completion.choices[0].message
+        reply.prompt_tokens, reply.completion_tokens = _usage_from_body(raw.text)
+        message = raw.parse().choices[0].message
         if message.refusal:
-            error = LLMError("refusal", message.refusal[:500])
+            reply.error = LLMError("refusal", message.refusal[:500])
         elif message.parsed is None:
-            error = LLMError("schema", "the answer held no structured content")
+            reply.error = LLMError("schema", "the answer held no structured content")
         else:
-            parsed = message.parsed
-    except openai.LengthFinishReasonError:
-        error = LLMError("truncated", f"the answer hit the {max_tokens}-token limit")
-    except openai.ContentFilterFinishReasonError:
-        error = LLMError(
+            reply.parsed = message.parsed
+    except (
+        openai.OpenAIError,
+        pydantic.ValidationError,
+        json.JSONDecodeError,
+        ValueError,
+    ) as exc:
+        reply.error = _error_for(exc, max_tokens=max_tokens)
+    return reply
+
+
+def _error_for(exc: Exception, *, max_tokens: int) -> LLMError:
+    """The LLMError kind callers branch on, for what the client raised."""
+    if isinstance(exc, openai.LengthFinishReasonError):
+        return LLMError("truncated", f"the answer hit the {max_tokens}-token limit")
+    if isinstance(exc, openai.ContentFilterFinishReasonError):
+        return LLMError(
             "content_filter", "the provider's content filter stopped the answer"
         )
-    except openai.APITimeoutError:
-        error = LLMError(
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMError(
             "timeout", f"no answer within {settings.LLM_TIMEOUT}s after retries"
         )
-    except openai.APIStatusError as exc:
-        error = LLMError(
+    if isinstance(exc, openai.APIStatusError):
+        return LLMError(
             "api", f"HTTP {exc.status_code} after retries: {str(exc)[:300]}"
         )
-    except openai.APIConnectionError as exc:
-        error = LLMError("api", f"connection failed: {exc}")
-    except (pydantic.ValidationError, json.JSONDecodeError, ValueError) as exc:
-        error = LLMError("schema", f"the answer broke the schema: {str(exc)[:500]}")
-    except openai.OpenAIError as exc:
-        error = LLMError("api", f"{type(exc).__name__}: {str(exc)[:300]}")
-
-    latency_ms = int((time.monotonic() - started) * 1000)
-    if budget is not None:
-        budget.charge(prompt_tokens, completion_tokens)
-    call = LLMCall.objects.create(
-        purpose=purpose,
-        model=model,
-        digest=digest,
-        prompt_tokens=prompt_tokens,
-        completion_tokens=completion_tokens,
-        latency_ms=latency_ms,
-        cost_estimate=cost_estimate(prompt_tokens, completion_tokens),
-        cache_key=key,
-        response=parsed.model_dump(mode="json") if parsed is not None else None,
-        error=f"{error.kind}: {error}"[:2000] if error else "",
-    )
-    if error is not None:
-        error.call = call
-        raise error
-    assert parsed is not None
-    return LLMResult(parsed=parsed, call=call, cached=False)
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError("api", f"connection failed: {exc}")
+    if isinstance(exc, pydantic.ValidationError | json.JSONDecodeError | ValueError):
+        return LLMError("schema", f"the answer broke the schema: {str(exc)[:500]}")
+    return LLMError("api", f"{type(exc).__name__}: {str(exc)[:300]}")
 
 
 def reject(result: LLMResult, reason: str) -> None:

@@ -1,11 +1,49 @@
+from collections import defaultdict
+from collections.abc import Iterable
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 
+def received_category_ids(
+    chosen: Iterable[int], offered: Iterable[int]
+) -> frozenset[int]:
+    """What a subscriber receives: the categories they chose among those offered.
+
+    No choice, or none of them offered any more, means every offered category, so
+    people who asked for everything also get the categories editors add later.
+    """
+    offered = frozenset(offered)
+    return (offered & frozenset(chosen)) or offered
+
+
 class CategoryQuerySet(models.QuerySet):
     def for_digest(self):
         return self.filter(is_active=True, in_digest=True)
+
+    def offered_ids(self) -> frozenset[int]:
+        """The categories a subscriber can choose: active and in the digest."""
+        return frozenset(self.for_digest().values_list("id", flat=True))
+
+    def received_ids(self, subscriber_ids: list[int]) -> dict[int, frozenset[int]]:
+        """For each subscriber, `received_category_ids`; two queries for any number."""
+        offered = self.offered_ids()
+        chosen: dict[int, set[int]] = defaultdict(set)
+        rows = self.model.subscribers.through.objects.filter(
+            subscriber_id__in=subscriber_ids
+        ).values_list("subscriber_id", "category_id")
+        for subscriber_id, category_id in rows:
+            chosen[subscriber_id].add(category_id)
+        return {
+            subscriber_id: received_category_ids(chosen.get(subscriber_id, ()), offered)
+            for subscriber_id in subscriber_ids
+        }
+
+    def for_subscriber(self, subscriber) -> "CategoryQuerySet":
+        """The categories `subscriber` receives, in editor order."""
+        ids = self.received_ids([subscriber.id])[subscriber.id]
+        return self.for_digest().filter(id__in=ids)
 
 
 class Category(models.Model):

@@ -181,7 +181,7 @@ class _Checker:
         unknown = sorted(set(content) - _KEYS[kind])
         if unknown:
             raise SectionContentError(
-                f"unknown key(s) for a {kind}: {', '.join(map(str, unknown))}"
+                f"unknown key(s) in {kind} content: {', '.join(map(str, unknown))}"
             )
         # Checked in the order they are read, so the first error named is the first.
         if kind == EXCERPTS:

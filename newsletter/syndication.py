@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from newsletter import sections
@@ -59,7 +60,9 @@ class ArchiveRssFeed(Feed):
         return item.updated_at
 
     def item_description(self, item: Digest) -> str:
-        # Plain text: the feed generator escapes it, nothing here is trusted markup.
+        # Readers render RSS <description> and Atom <summary type="html"> as HTML
+        # once the XML is decoded: category names and topics are escaped here as well
+        # as by the feed generator, so they reach the reader as text.
         lines = []
         for section in item.sections.all():
             try:
@@ -69,8 +72,8 @@ class ArchiveRssFeed(Feed):
             line = f"{section.category.emoji} {section.category.name}"
             if topics:
                 line += ": " + "; ".join(topics)
-            lines.append(line)
-        return "\n".join(lines)
+            lines.append(escape(line))
+        return "<br>\n".join(lines)
 
 
 class ArchiveAtomFeed(ArchiveRssFeed):

@@ -14,13 +14,7 @@ from newsletter.models import Category, Digest
 from subscribers import links
 from subscribers.models import Subscriber
 
-KINDS = {"confirm", "welcome", "manage"}
-
-
-def chosen_categories(subscriber: Subscriber) -> list[Category]:
-    """The categories the subscriber receives (their choice, or every digest category)."""
-    chosen = list(subscriber.categories.filter(is_active=True, in_digest=True))
-    return chosen or list(Category.objects.for_digest())
+KINDS = {"confirm", "welcome", "manage", "preferences-link", "manage-link"}
 
 
 def latest_digest_url() -> str:
@@ -55,11 +49,15 @@ def send_subscriber_email(subscriber_id: int, *, kind: str) -> bool:
         return False
     ctx = {
         "subscriber": subscriber,
-        "categories": chosen_categories(subscriber),
+        "categories": list(Category.objects.for_subscriber(subscriber)),
         "confirm_url": links.confirm_url(subscriber),
         "preferences_url": links.preferences_url(subscriber),
         "unsubscribe_url": links.unsubscribe_url(subscriber),
         "latest_digest_url": latest_digest_url(),
+        # The link that may export or erase goes only into the email asked for it.
+        "manage_url": links.manage_url(subscriber) if kind == "manage-link" else "",
+        "manage_minutes": settings.MANAGE_LINK_MAX_AGE_MINUTES,
+        "preferences_days": settings.PREFERENCES_LINK_MAX_AGE_DAYS,
         "archive_url": settings.SITE_URL + reverse("newsletter:archive"),
         "site_url": settings.SITE_URL,
         "postal_address": settings.SENDER_POSTAL_ADDRESS,

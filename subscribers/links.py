@@ -1,31 +1,78 @@
-"""Absolute links that go into emails, built on SITE_URL."""
+"""Absolute links that go into emails, built on SITE_URL: the one builder for every
+email, from a single confirmation to a digest fan-out over every subscriber.
+
+A URL is resolved once per (site, urlconf, script prefix) with a placeholder where the
+token goes, then each link is a join of strings, so a fan-out pays for signing only.
+"""
+
+from dataclasses import dataclass
+from functools import lru_cache
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from subscribers import tokens
 from subscribers.models import Subscriber
 
+_MARK = "__TOKEN__"
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+
+@dataclass(frozen=True)
+class SubscriberLinks:
+    """The links every digest carries for its reader."""
+
+    preferences_url: str
+    unsubscribe_url: str
+    one_click_url: str
+
+
+@lru_cache(maxsize=32)
+def _shape(name: str, site_url: str, urlconf: str, prefix: str) -> tuple[str, str]:
+    """(before, after) the token in the absolute URL named `name`."""
+    path = reverse(f"subscribers:{name}", args=[_MARK])
+    before, _, after = f"{site_url}{path}".partition(_MARK)
+    return before, after
+
+
+def _url(name: str, token: str) -> str:
+    before, after = _shape(
+        name, settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
+    )
+    return f"{before}{token}{after}"
 
 
 def confirm_url(subscriber: Subscriber) -> str:
-    token = tokens.make_token(subscriber.id, tokens.CONFIRM, email=subscriber.email)
-    return _absolute(reverse("subscribers:confirm", args=[token]))
+    return _url("confirm", tokens.make_token(subscriber.token_key, tokens.CONFIRM))
 
 
 def preferences_url(subscriber: Subscriber) -> str:
-    token = tokens.make_token(subscriber.id, tokens.PREFERENCES, email=subscriber.email)
-    return _absolute(reverse("subscribers:preferences", args=[token]))
+    return _url(
+        "preferences", tokens.make_token(subscriber.token_key, tokens.PREFERENCES)
+    )
+
+
+def manage_url(subscriber: Subscriber) -> str:
+    """The short-lived link that may export or erase (sent on request only)."""
+    return _url("manage", tokens.make_token(subscriber.token_key, tokens.MANAGE))
 
 
 def unsubscribe_url(subscriber: Subscriber) -> str:
-    token = tokens.make_token(subscriber.id, tokens.UNSUBSCRIBE, email=subscriber.email)
-    return _absolute(reverse("subscribers:unsubscribe", args=[token]))
+    return _url(
+        "unsubscribe", tokens.make_token(subscriber.token_key, tokens.UNSUBSCRIBE)
+    )
 
 
 def one_click_url(subscriber: Subscriber) -> str:
-    token = tokens.make_token(subscriber.id, tokens.UNSUBSCRIBE, email=subscriber.email)
-    return _absolute(reverse("subscribers:one_click", args=[token]))
+    return _url(
+        "one_click", tokens.make_token(subscriber.token_key, tokens.UNSUBSCRIBE)
+    )
+
+
+def subscriber_links(subscriber: Subscriber) -> SubscriberLinks:
+    """A reader's digest links; unsubscribe and one-click share one token."""
+    unsubscribe = tokens.make_token(subscriber.token_key, tokens.UNSUBSCRIBE)
+    return SubscriberLinks(
+        preferences_url=preferences_url(subscriber),
+        unsubscribe_url=_url("unsubscribe", unsubscribe),
+        one_click_url=_url("one_click", unsubscribe),
+    )

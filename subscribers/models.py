@@ -1,6 +1,13 @@
+import secrets
+
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+
+def new_token_key() -> str:
+    """A fresh random key for a subscriber's links (see subscribers.tokens)."""
+    return secrets.token_urlsafe(16)
 
 
 class SubscriberQuerySet(models.QuerySet):
@@ -35,6 +42,11 @@ class Subscriber(models.Model):
     # Why the address stopped receiving: user, one-click, bounce, complaint, esp,
     # admin, or lifted (an admin lifted a suppression; a new sign-up may follow).
     unsubscribe_reason = models.CharField(max_length=20, blank=True)
+    # What links in emails carry instead of the id and address: random, so a link says
+    # nothing about whom it belongs to, and an erased row's links die with it.
+    token_key = models.CharField(
+        max_length=32, unique=True, default=new_token_key, editable=False
+    )
 
     # Stops the person chose themselves: only these may they undo with one click.
     SELF_UNSUBSCRIBE_REASONS = frozenset({"user", "one-click"})

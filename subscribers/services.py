@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from newsletter.models import Category, Delivery
+from newsletter.models import Category, Delivery, received_category_ids
 from subscribers import ratelimits, tasks
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
 
@@ -93,9 +93,9 @@ def _lookup_form(email: str) -> str:
 def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -> None:
     # Every digest category chosen is stored as "all", so categories added later
     # reach people who asked for everything.
-    offered = set(Category.objects.for_digest().values_list("id", flat=True))
-    chosen = {c.id for c in categories or []} & offered
-    if not chosen or chosen == offered:
+    offered = Category.objects.offered_ids()
+    chosen = received_category_ids([c.id for c in categories or []], offered)
+    if chosen == offered:
         subscriber.categories.clear()
     else:
         subscriber.categories.set(chosen)
@@ -103,6 +103,21 @@ def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -
 
 def _language(language: str | None) -> str:
     return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+
+
+def _within_limits(address: str, *, ip: str | None, what: str) -> bool:
+    """Count one emailing request against the per-IP and per-address sign-up limits."""
+    if ip and not ratelimits.within_rate(
+        ratelimits.client_key(ip), limit=settings.SUBSCRIBE_RATE_PER_IP
+    ):
+        logger.warning("%s rate limit reached for an IP address", what)
+        return False
+    if not ratelimits.within_rate(
+        ratelimits.address_key(address), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
+    ):
+        logger.warning("%s rate limit reached for an address", what)
+        return False
+    return True
 
 
 def subscribe(
@@ -120,15 +135,7 @@ def subscribe(
     Raises ValueError only for an address that is not valid.
     """
     address = normalize_email(email)
-    if ip and not ratelimits.within_rate(
-        ratelimits.client_key(ip), limit=settings.SUBSCRIBE_RATE_PER_IP
-    ):
-        logger.warning("subscribe rate limit reached for an IP address")
-        return
-    if not ratelimits.within_rate(
-        ratelimits.address_key(address), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
-    ):
-        logger.warning("subscribe rate limit reached for an address")
+    if not _within_limits(address, ip=ip, what="subscribe"):
         return
 
     with transaction.atomic():
@@ -169,6 +176,22 @@ def _send_email(subscriber_id: int, kind: str) -> None:
         logger.exception(
             "could not send the %s email to subscriber %s", kind, subscriber_id
         )
+
+
+def send_fresh_link(subscriber_id: int, *, kind: str, ip: str | None = None) -> None:
+    """Email the subscriber a link they asked for from one of ours: a fresh
+    preferences link for an expired one, or the short-lived link that may export or
+    erase. Counted against the same limits as sign-up; the caller's answer is the
+    same whatever happens here.
+    """
+    if kind not in (tasks.PREFERENCES_LINK, tasks.MANAGE_LINK):
+        raise ValueError(f"unknown link email {kind!r}")
+    subscriber = Subscriber.objects.filter(id=subscriber_id).first()
+    if subscriber is None:
+        return
+    if not _within_limits(subscriber.email, ip=ip, what="link request"):
+        return
+    _send_email(subscriber.id, kind)
 
 
 def can_confirm(subscriber: Subscriber, *, issued_at: datetime | None) -> bool:

@@ -7,6 +7,9 @@ from subscribers import emails
 CONFIRM = "confirm"
 WELCOME = "welcome"
 MANAGE = "manage"
+# Asked for from a link: a fresh preferences link, or the short-lived access link.
+PREFERENCES_LINK = "preferences-link"
+MANAGE_LINK = "manage-link"
 
 
 @shared_task(

@@ -1,49 +1,121 @@
 """Signed, purpose-bound tokens for links in emails. No passwords, no sessions.
 
-Each purpose has its own salt: a preferences token cannot confirm an address, and
-an unsubscribe token cannot open the preferences page.
+A token signs the subscriber's random `token_key` and nothing else, so a link in an
+access log or an ESP's click tracking says nothing about whom it belongs to, and it
+dies when the row is erased. Each purpose has its own salt: a preferences token
+cannot confirm an address, and an unsubscribe token cannot open the preferences page.
+
+Lifetimes: confirmation links 7 days; preference links PREFERENCES_LINK_MAX_AGE_DAYS
+(an expired one still names its subscriber, so the page can offer a fresh link);
+access links (export, erase) MANAGE_LINK_MAX_AGE_MINUTES; unsubscribe links never
+expire, as RFC 8058 readers expect of the links in mail they keep.
+
+Tokens made before `token_key` existed signed `[id, email]`. They stay accepted for
+unsubscribe and one-click (the links in mail already sent) for as long as SECRET_KEY
+and the "subscribers.unsubscribe" salt stay; anywhere else they only ever count as
+expired, so they can ask for a fresh link but change nothing.
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from django.conf import settings
 from django.core import signing
+
+from subscribers.models import Subscriber
 
 CONFIRM = "confirm"
 PREFERENCES = "preferences"
+MANAGE = "manage"
 UNSUBSCRIBE = "unsubscribe"
 
-# Confirmation links expire; unsubscribe and preferences links in old emails keep working.
-MAX_AGE = {CONFIRM: 7 * 24 * 3600, PREFERENCES: None, UNSUBSCRIBE: None}
+PURPOSES = {CONFIRM, PREFERENCES, MANAGE, UNSUBSCRIBE}
 
 
-def make_token(subscriber_id: int, purpose: str, *, email: str = "") -> str:
-    if purpose not in MAX_AGE:
+@dataclass(frozen=True)
+class LinkToken:
+    """What a correctly signed token says. `key` is set for current tokens, `legacy`
+    (subscriber id, email) for tokens signed before opaque keys."""
+
+    issued_at: datetime
+    is_expired: bool
+    key: str = ""
+    legacy: tuple[int, str] | None = None
+
+
+def max_age(purpose: str) -> int | None:
+    """Seconds a token of this purpose is honoured; None for never expiring."""
+    if purpose == CONFIRM:
+        return 7 * 24 * 3600
+    if purpose == PREFERENCES:
+        return settings.PREFERENCES_LINK_MAX_AGE_DAYS * 24 * 3600
+    if purpose == MANAGE:
+        return settings.MANAGE_LINK_MAX_AGE_MINUTES * 60
+    return None
+
+
+def make_token(key: str, purpose: str) -> str:
+    if purpose not in PURPOSES:
         raise ValueError(f"unknown token purpose {purpose!r}")
-    # The email is signed in so a token dies when the row is erased and the id reused.
-    return signing.dumps(
-        [subscriber_id, email.lower()], salt=f"subscribers.{purpose}", compress=True
+    if not key:
+        raise ValueError("a token needs the subscriber's token_key")
+    return signing.dumps(key, salt=f"subscribers.{purpose}")
+
+
+def read_token(token: str, purpose: str) -> LinkToken | None:
+    """What a token of this purpose says, expired or not; None when it is forged,
+    tampered with, made for another purpose or not one of ours."""
+    if purpose not in PURPOSES or not token or len(token) > 500:
+        return None
+    try:
+        # No max_age here: an expired link must still say whose it is.
+        value = signing.loads(token, salt=f"subscribers.{purpose}")
+    except signing.BadSignature:
+        return None
+    issued = _issued_at(token)
+    if issued is None:
+        return None
+    if isinstance(value, str) and value:
+        return LinkToken(
+            issued_at=issued, is_expired=_expired(issued, purpose), key=value
+        )
+    if _is_legacy(value):
+        legacy = (value[0], str(value[1]))
+        # Old tokens carry the address: honoured only where mail already sent needs them.
+        expired = purpose != UNSUBSCRIBE or _expired(issued, purpose)
+        return LinkToken(issued_at=issued, is_expired=expired, legacy=legacy)
+    return None
+
+
+def _is_legacy(value) -> bool:
+    return (
+        isinstance(value, list)
+        and len(value) == 2
+        and isinstance(value[0], int)
+        and isinstance(value[1], str)
     )
 
 
-def read_token(token: str, purpose: str) -> tuple[int, str] | None:
-    """(subscriber id, email) for a valid token of this purpose, else None."""
-    if purpose not in MAX_AGE or not token or len(token) > 500:
-        return None
-    try:
-        value = signing.loads(
-            token, salt=f"subscribers.{purpose}", max_age=MAX_AGE[purpose]
-        )
-    except signing.BadSignature:  # includes SignatureExpired
-        return None
-    if not (isinstance(value, list) and len(value) == 2 and isinstance(value[0], int)):
-        return None
-    return value[0], str(value[1])
+def _expired(issued: datetime, purpose: str) -> bool:
+    limit = max_age(purpose)
+    if limit is None:
+        return False
+    return (datetime.now(tz=UTC) - issued).total_seconds() > limit
 
 
-def issued_at(token: str) -> datetime | None:
-    """When a token was signed. Call only after `read_token` accepted it."""
+def _issued_at(token: str) -> datetime | None:
+    # The timestamp sits inside the signed part; read it only after loads() accepted it.
     try:
         stamp = token.rsplit(":", 2)[1]
         return datetime.fromtimestamp(signing.b62_decode(stamp), tz=UTC)
     except (IndexError, ValueError, OverflowError):
         return None
+
+
+def subscriber_for(found: LinkToken) -> Subscriber | None:
+    """The row a token names, or None once it was erased (ids of erased rows may be
+    reused; keys never are, and a legacy token must still match the address)."""
+    if found.key:
+        return Subscriber.objects.filter(token_key=found.key).first()
+    subscriber_id, email = found.legacy
+    return Subscriber.objects.filter(id=subscriber_id, email__iexact=email).first()

@@ -11,19 +11,9 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def database_url() -> str:
-    """The test database (test_<name>), as a worker process's DATABASE_URL."""
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 class Worker:
@@ -63,6 +53,20 @@ class Worker:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+            )
+
+    def wait_ready(self, timeout: float = 180) -> None:
+        """Until the worker logs that it is ready: starting one on a loaded machine can
+        take most of a test's own time limit."""
+
+        def ready() -> bool:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the worker exited:\n{self.log_tail()}")
+            return b" ready." in self.log_path.read_bytes()
+
+        if not wait_for(ready, timeout=timeout):
+            raise AssertionError(
+                f"the worker was not ready after {timeout}s:\n{self.log_tail()}"
             )
 
     def kill(self) -> None:

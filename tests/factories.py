@@ -85,4 +85,7 @@ class SubscriberFactory(factory.django.DjangoModelFactory):
 
     email = factory.Sequence(lambda n: f"reader{n}@example.com")
     status = Subscriber.Status.ACTIVE
-    confirmed_at = factory.LazyFunction(timezone.now)
+    # Only someone who confirmed has a confirmation time; a pending sign-up has none.
+    confirmed_at = factory.LazyAttribute(
+        lambda o: None if o.status == Subscriber.Status.PENDING else timezone.now()
+    )

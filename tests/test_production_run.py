@@ -6,24 +6,16 @@ its Content-Security-Policy, the subscriber pages unstored, and without SECRET_K
 service must refuse to start.
 """
 
-import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import pytest
-from django.conf import settings
-from django.db import connection
 
 from newsletter import services as newsletter_services
 from subscribers import tokens
+from tests import deployment
 from tests.conftest import CHROMIUM_ARGS
 from tests.factories import SubscriberFactory
 
@@ -32,115 +24,27 @@ ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'], safe='')}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{quote(db['USER'], safe='')}{password}"
-        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _production_env(tmp_path: Path) -> dict[str, str]:
-    """DEBUG off, the test run's key (so its links open), the committed test database."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "SECURE_", "CLIENT_IP")) and k != "DEBUG"
-    }
-    return env | {
-        "DEBUG": "0",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": "http://127.0.0.1",
-        "DATABASE_URL": _database_url(),
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "VAR_DIR": str(tmp_path / "var"),
-    }
-
-
-def _manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-
-
-def _gunicorn(env: dict[str, str], port: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-        ],  # fmt: skip
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _wait_until_listening(server: subprocess.Popen, port: int) -> None:
-    for _ in range(1200):  # a bounded number of tries: a slow machine, not a hang
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn exited: {server.communicate()[1][-3000:]}")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail("gunicorn never listened")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.communicate()
-
-
 @pytest.fixture
 def production_server(postgres, tmp_path):
     """Base URL of gunicorn serving the test database as production would."""
     newsletter_services.load_defaults()
-    env = _production_env(tmp_path)
-    collected = _manage(env, "collectstatic", "--noinput", "-v", "0")
+    env = deployment.production_env(tmp_path)
+    collected = deployment.manage(env, "collectstatic", "--noinput", "-v", "0")
     assert collected.returncode == 0, collected.stderr
-    port = _free_port()
-    server = _gunicorn(env, port)
+    port = deployment.free_port()
+    server = deployment.gunicorn(env, port)
     try:
-        _wait_until_listening(server, port)
+        deployment.wait_until_listening(server, port)
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(server)
+        deployment.stop(server)
 
 
 def test_production_serves_the_styled_admin_policies_and_unstored_pages(
     production_server,
 ):
     reader = SubscriberFactory(email="reader@example.com")
-    token = tokens.make_token(reader.id, tokens.PREFERENCES, email=reader.email)
+    token = tokens.make_token(reader.token_key, tokens.PREFERENCES)
 
     with httpx.Client(base_url=production_server, timeout=30) as http:
         login = http.get("/admin/login/")
@@ -167,7 +71,7 @@ def test_production_serves_the_styled_admin_policies_and_unstored_pages(
 
 
 def test_the_deploy_check_passes_with_production_settings(tmp_path):
-    env = _production_env(tmp_path) | {
+    env = deployment.production_env(tmp_path) | {
         "SECRET_KEY": secrets.token_urlsafe(50),
         "SITE_URL": "https://news.example.com",
         "ALLOWED_HOSTS": "news.example.com",
@@ -178,19 +82,19 @@ def test_the_deploy_check_passes_with_production_settings(tmp_path):
         "SECURE_PROXY_SSL_HEADER_NAME": "HTTP_X_FORWARDED_PROTO",
     }
 
-    result = _manage(env, "check", "--deploy", "--fail-level", "WARNING")
+    result = deployment.manage(env, "check", "--deploy", "--fail-level", "WARNING")
 
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_without_a_secret_key_production_refuses_to_start(tmp_path):
-    env = _production_env(tmp_path)
+    env = deployment.production_env(tmp_path)
     del env["SECRET_KEY"]
-    server = _gunicorn(env, _free_port())
+    server = deployment.gunicorn(env, deployment.free_port())
     try:
         _, stderr = server.communicate(timeout=120)
     finally:
-        _stop(server)
+        deployment.stop(server)
 
     assert server.returncode != 0
     assert "ImproperlyConfigured: Set SECRET_KEY (or SECRET_KEY_FILE)" in stderr

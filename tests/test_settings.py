@@ -48,7 +48,7 @@ def test_every_variable_of_the_example_env_parses_and_deploy_check_passes(tmp_pa
 
 def test_a_malformed_value_fails_loudly_at_start_up(tmp_path):
     env = _example_env()
-    env.update(VAR_DIR=str(tmp_path), INGEST_WORKERS="eight")
+    env.update(VAR_DIR=str(tmp_path), INGEST_WORKERS="eight", SECRET_KEY="k" * 60)
 
     result = _check(env)
 
@@ -68,7 +68,7 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path):
 
 def test_a_malformed_number_names_the_setting(tmp_path):
     env = _example_env()
-    env.update(VAR_DIR=str(tmp_path), INGEST_DEADLINE="30s")
+    env.update(VAR_DIR=str(tmp_path), INGEST_DEADLINE="30s", SECRET_KEY="k" * 60)
 
     result = _check(env)
 

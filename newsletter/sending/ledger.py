@@ -5,7 +5,10 @@ Every send claims its rows first with a conditional UPDATE (pending -> sending),
 task that runs twice, or two workers holding the same ids, send each row once.
 
 Subscribers are grouped by the sections they receive; each group is rendered and
-compiled once per process (``_templates``) and only the links differ per person.
+compiled once per process (``_templates``) and only the links differ per person. A
+group's render is keyed by a fingerprint of everything the email shows (digest,
+sections, their sources and categories, the settings the templates read), taken when
+a chunk is claimed: an editor's change reaches the next chunk, never a stale render.
 
 The one duplicate window: a row is marked ``sent`` after the ESP or SMTP server
 accepted it. Messages of a claimed chunk are recorded together when the chunk ends
@@ -16,9 +19,10 @@ leaves the rows ``sending``. ``sweep_stale_deliveries`` later hands them back to
 stable per delivery so receivers that deduplicate on it drop the second copy.
 """
 
+import hashlib
+import json
 import logging
 import smtplib
-import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,36 +37,18 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from newsletter.models import Category, Delivery, Digest, DigestSection
-from newsletter.sending import prototype, recipient
+from newsletter.models import Category, Delivery, Digest, DigestSection, DigestSource
+from newsletter.sending import esp_batches, prototype, recipient
 from newsletter.sending.rendering import (
-    PREFERENCES_URL,
-    UNSUBSCRIBE_URL,
     RenderedEmail,
     chart_is_hosted,
     render_digest_email,
 )
+from subscribers.links import subscriber_links
 from subscribers.models import Subscriber
 
 logger = logging.getLogger(__name__)
 
-# Recipients per API call where the ESP sends a batch with per-recipient fields.
-ESP_BATCH_LIMITS = {
-    "mailgun": 1000,
-    "sendgrid": 1000,
-    "brevo": 1000,
-    "postmark": 500,
-    "resend": 100,
-    "amazon_ses": 50,
-}
-# How each ESP substitutes a per-recipient field into a body sent without a stored
-# template. Postmark, Resend and SES batch APIs only merge into stored templates,
-# so with them every subscriber gets their own API call.
-ESP_MERGE_FIELDS = {
-    "mailgun": "%recipient.{}%",
-    "sendgrid": "-{}-",
-    "brevo": "{{{{ params.{} }}}}",
-}
 NO_SECTION_REASON = "no section today for the chosen categories"
 ENROL_CHUNK = 2000
 
@@ -106,18 +92,10 @@ def _chunks(items: Iterable[int], size: int) -> Iterator[list[int]]:
         yield chunk
 
 
-def esp_name() -> str:
-    return (settings.ESP or "").lower()
-
-
-def is_batching() -> bool:
-    return esp_name() in ESP_MERGE_FIELDS
-
-
 def chunk_size() -> int:
     """Rows claimed together: one ESP batch call, or one SMTP connection's worth."""
-    if is_batching():
-        return settings.EMAIL_BATCH_SIZE or ESP_BATCH_LIMITS[esp_name()]
+    if esp_batches.is_batching():
+        return esp_batches.batch_size()
     return settings.EMAIL_SEND_CHUNK
 
 
@@ -203,23 +181,6 @@ def _section_category_ids(digest: Digest) -> frozenset[int]:
     )
 
 
-def _receiving_key(chosen: Iterable[int], in_digest: frozenset[int]) -> frozenset[int]:
-    """The sections a subscriber gets: their choice within today's, or all of them."""
-    chosen = frozenset(chosen)
-    return in_digest & chosen if chosen else in_digest
-
-
-def _chosen_categories(subscriber_ids: list[int]) -> dict[int, set[int]]:
-    through = Subscriber.categories.through
-    chosen: dict[int, set[int]] = defaultdict(set)
-    rows = through.objects.filter(subscriber_id__in=subscriber_ids).values_list(
-        "subscriber_id", "category_id"
-    )
-    for subscriber_id, category_id in rows:
-        chosen[subscriber_id].add(category_id)
-    return chosen
-
-
 def _enrol_subscribers(digest: Digest) -> None:
     """One row per receiving subscriber; those with nothing today are skipped rows."""
     in_digest = _section_category_ids(digest)
@@ -232,10 +193,10 @@ def _enrol_subscribers(digest: Digest) -> None:
     )
     now = timezone.now()
     for ids in _chunks(subscriber_ids, ENROL_CHUNK):
-        chosen = _chosen_categories(ids)
+        received = Category.objects.received_ids(ids)
         rows = []
         for subscriber_id in ids:
-            if _receiving_key(chosen.get(subscriber_id, ()), in_digest) or notice:
+            if received[subscriber_id] & in_digest or notice:
                 rows.append(
                     Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now)
                 )
@@ -269,48 +230,98 @@ def finish_digest(digest_id: int) -> bool:
 
 # --- rendering cache -----------------------------------------------------------------
 
+# Settings the email templates and the serialised message read.
+RENDER_SETTINGS = (
+    "SITE_URL",
+    "ROOT_URLCONF",
+    "SENDER_POSTAL_ADDRESS",
+    "EMAIL_HTML_MAX_BYTES",
+    "EMAIL_CHART_HOSTED",
+    "DEFAULT_FROM_EMAIL",
+    "EMAIL_UNSUBSCRIBE_MAILTO",
+    "EMAIL_USE_LOCALTIME",
+)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Readers of one digest who get the same sections, as their chunk found them."""
+
+    digest_id: int
+    categories: frozenset[int]
+    version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
+
+
+def _digest_state(digest: Digest) -> tuple[frozenset[int], str]:
+    """The digest's in-digest section categories, and a fingerprint of everything
+    its email shows.
+
+    The fingerprint changes with any saved change to the digest, a section, a
+    section's sources or a category (editors' edits do not touch
+    ``Digest.updated_at``), and with the settings the templates read.
+    """
+    sections = list(
+        DigestSection.objects.filter(digest=digest)
+        .order_by("id")
+        .values(
+            "id",
+            "position",
+            "content",
+            "generated_by",
+            "category_id",
+            "category__slug",
+            "category__name",
+            "category__emoji",
+            "category__position",
+            "category__in_digest",
+        )
+    )
+    state = [
+        {f.attname: getattr(digest, f.attname) for f in Digest._meta.concrete_fields},
+        sections,
+        list(
+            DigestSource.objects.filter(section__digest=digest)
+            .order_by("section_id", "number")
+            .values_list("section_id", "number", "article__title", "article__url")
+        ),
+        [getattr(settings, name, None) for name in RENDER_SETTINGS],
+        chart_is_hosted(),
+    ]
+    encoded = json.dumps(state, sort_keys=True, default=_fingerprint_value)
+    in_digest = frozenset(
+        s["category_id"] for s in sections if s["category__in_digest"]
+    )
+    return in_digest, hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+
+
+def _fingerprint_value(value: object) -> str:
+    if isinstance(value, bytes | memoryview):
+        return hashlib.blake2b(bytes(value), digest_size=16).hexdigest()
+    return str(value)
+
 
 class _Templates:
-    """Rendered emails per (digest version, category set), kept per process.
+    """Rendered emails per group (digest version, category set), kept per process."""
 
-    Section edits do not touch ``Digest.updated_at``, so entries also expire after
-    ``max_age`` seconds: a long-lived worker never sends an edit-old render for long.
-    """
-
-    def __init__(self, size: int = 64, max_age: float = 300.0):
+    def __init__(self, size: int = 64):
         self.size = size
-        self.max_age = max_age
         self._items: OrderedDict = OrderedDict()
 
-    def get(self, digest: Digest, key: frozenset[int]) -> tuple[RenderedEmail, object]:
-        cache_key = (
-            digest.id,
-            digest.updated_at,
-            key,
-            chart_is_hosted(),
-            settings.SITE_URL,
-        )
-        now = time.monotonic()
-        if cache_key in self._items:
-            born, rendered, template = self._items[cache_key]
-            if now - born < self.max_age:
-                self._items.move_to_end(cache_key)
-                return rendered, template
-        categories = list(Category.objects.filter(id__in=key))
+    def get(self, digest: Digest, group: _Group) -> tuple[RenderedEmail, object]:
+        if group in self._items:
+            self._items.move_to_end(group)
+            return self._items[group]
+        categories = list(Category.objects.filter(id__in=group.categories))
         rendered = render_digest_email(digest, categories=categories)
         try:
             template: object = prototype.GroupTemplate(rendered)
         except prototype.FastPathUnavailable as exc:
             logger.info("digest %s: slow path for a group (%s)", digest.id, exc)
             template = None
-        self._items[cache_key] = (now, rendered, template)
-        self._items.move_to_end(cache_key)
+        self._items[group] = (rendered, template)
         if len(self._items) > self.size:
             self._items.popitem(last=False)
         return rendered, template
-
-    def clear(self) -> None:
-        self._items.clear()
 
 
 _templates = _Templates()
@@ -423,34 +434,8 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
     ledger = _Ledger()
     report = SendReport()
     try:
-        # Suppression and preferences are read here, right before the chunk goes out
-        # (at most EMAIL_SEND_CHUNK sends earlier): the claim query loaded them.
-        chosen = _chosen_categories([row.subscriber_id for row in rows])
-        sections: dict[int, frozenset[int]] = {}
-        work: list[tuple[Delivery, frozenset[int]]] = []
-        for row in rows:
-            subscriber = row.subscriber
-            if (
-                subscriber.is_suppressed
-                or subscriber.status != Subscriber.Status.ACTIVE
-                or subscriber.is_paused
-            ):
-                ledger.skipped.append(
-                    (
-                        row.id,
-                        f"not receiving: {subscriber.status}"
-                        f"{' (paused)' if subscriber.is_paused else ''}",
-                    )
-                )
-                continue
-            if row.digest_id not in sections:
-                sections[row.digest_id] = _section_category_ids(row.digest)
-            key = _receiving_key(chosen.get(subscriber.id, ()), sections[row.digest_id])
-            if not key and not settings.DIGEST_SEND_EMPTY_NOTICE:
-                ledger.skipped.append((row.id, NO_SECTION_REASON))
-                continue
-            work.append((row, key))
-        if is_batching():
+        work = _sort_claimed(rows, ledger)
+        if esp_batches.is_batching():
             _send_batched(work, ledger)
         else:
             _send_one_by_one(work, ledger)
@@ -462,16 +447,48 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
     return report
 
 
-def _send_one_by_one(
-    work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger
-) -> None:
+def _sort_claimed(
+    rows: list[Delivery], ledger: _Ledger
+) -> list[tuple[Delivery, _Group]]:
+    """The rows to send, each with its group; the others recorded as skipped.
+
+    Suppression and preferences are read here, right before the chunk goes out (at
+    most EMAIL_SEND_CHUNK sends earlier): the claim query loaded them.
+    """
+    received = Category.objects.received_ids([row.subscriber_id for row in rows])
+    digests: dict[int, tuple[frozenset[int], str]] = {}
+    work: list[tuple[Delivery, _Group]] = []
+    for row in rows:
+        subscriber = row.subscriber
+        if (
+            subscriber.is_suppressed
+            or subscriber.status != Subscriber.Status.ACTIVE
+            or subscriber.is_paused
+        ):
+            paused = " (paused)" if subscriber.is_paused else ""
+            reason = f"not receiving: {subscriber.status}{paused}"
+            ledger.skipped.append((row.id, reason))
+            continue
+        if row.digest_id not in digests:
+            digests[row.digest_id] = _digest_state(row.digest)
+        in_digest, version = digests[row.digest_id]
+        # The sections a subscriber gets today: what they receive, if it is in.
+        key = received[subscriber.id] & in_digest
+        if not key and not settings.DIGEST_SEND_EMPTY_NOTICE:
+            ledger.skipped.append((row.id, NO_SECTION_REASON))
+            continue
+        work.append((row, _Group(row.digest_id, key, version)))
+    return work
+
+
+def _send_one_by_one(work: list[tuple[Delivery, _Group]], ledger: _Ledger) -> None:
     connection = get_connection()
     fast = prototype.accepts_pre_encoded(connection)
     index = 0
     try:
-        for index, (row, key) in enumerate(work):  # noqa: B007 - read in the handlers
+        for index, (row, group) in enumerate(work):  # noqa: B007 - read in handlers
             try:
-                message = _build_message(row, key, fast=fast)
+                message = _build_message(row, group, fast=fast)
             except Exception as exc:  # one bad row never stops the chunk
                 logger.exception("delivery %s: building the message failed", row.id)
                 ledger.failed.append(
@@ -507,9 +524,9 @@ def _reset_connection(connection) -> None:
         logger.debug("closing the email connection failed", exc_info=True)
 
 
-def _build_message(row: Delivery, key: frozenset[int], *, fast: bool):
-    rendered, template = _templates.get(row.digest, key)
-    links = recipient.recipient_links(row.subscriber)
+def _build_message(row: Delivery, group: _Group, *, fast: bool):
+    rendered, template = _templates.get(row.digest, group)
+    links = subscriber_links(row.subscriber)
     message_id = recipient.message_id(digest_date=row.digest.date, delivery_id=row.id)
     if fast and template is not None:
         try:
@@ -540,87 +557,48 @@ def _header_value(raw: bytes, name: bytes) -> str:
     return ""
 
 
-def _send_batched(work: list[tuple[Delivery, frozenset[int]]], ledger: _Ledger) -> None:
-    """One ESP API call per category set in the chunk, links merged by the ESP."""
-    from anymail.message import AnymailMessage
-
-    groups: dict[tuple[int, frozenset[int]], list[Delivery]] = defaultdict(list)
-    for row, key in work:
-        groups[(row.digest_id, key)].append(row)
+def _send_batched(work: list[tuple[Delivery, _Group]], ledger: _Ledger) -> None:
+    """One ESP API call per group in the chunk, links merged by the ESP."""
+    groups: dict[_Group, list[Delivery]] = defaultdict(list)
+    for row, group in work:
+        groups[group].append(row)
     connection = get_connection()
-    field = ESP_MERGE_FIELDS[esp_name()]
     pending = [row.id for row, _ in work]
     try:
-        for (_, key), rows in groups.items():
-            rendered, _ = _templates.get(rows[0].digest, key)
-            tokens = {
-                name: field.format(name)
-                for name in ("preferences_url", "unsubscribe_url")
-            }
-            text = rendered.text.replace(
-                PREFERENCES_URL, tokens["preferences_url"]
-            ).replace(UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
-            html = rendered.html.replace(
-                PREFERENCES_URL, tokens["preferences_url"]
-            ).replace(UNSUBSCRIBE_URL, tokens["unsubscribe_url"])
-            message = AnymailMessage(
-                subject=rendered.subject,
-                body=text,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                to=[row.subscriber.email for row in rows],
-                headers=recipient.shared_headers(),
-                connection=connection,
-            )
-            message.attach_alternative(html, "text/html")
-            if rendered.chart_cid:
-                message.mixed_subtype = "related"
-                message.attach(recipient.chart_part(rendered))
-            merge_data, merge_headers, by_email = {}, {}, {}
-            for row in rows:
-                links = recipient.recipient_links(row.subscriber)
-                merge_data[row.subscriber.email] = {
-                    "preferences_url": links.preferences_url,
-                    "unsubscribe_url": links.unsubscribe_url,
-                }
-                merge_headers[row.subscriber.email] = {
-                    "List-Unsubscribe": recipient.list_unsubscribe(links.one_click_url),
-                }
-                by_email[row.subscriber.email.lower()] = row
-            message.merge_data = merge_data
-            message.merge_headers = merge_headers
-            if esp_name() == "sendgrid":
-                message.esp_extra = {"merge_field_format": "-{}-"}
-            try:
-                message.send()
-            except Exception as exc:
-                kind, reason = classify_error(exc)
-                if kind is TransientSendError:
-                    logger.warning(
-                        "batch of %s: %s; chunk handed back", len(rows), reason
-                    )
-                    ledger.hand_back(pending, reason)
-                    pending = []
-                    return
-                ledger.failed.extend((row.id, reason) for row in rows)
-                pending = [i for i in pending if i not in {row.id for row in rows}]
-                continue
-            statuses = message.anymail_status.recipients
-            for email, row in by_email.items():
-                status = statuses.get(email) or statuses.get(row.subscriber.email)
-                if status is not None and status.status in {
-                    "rejected",
-                    "failed",
-                    "invalid",
-                }:
-                    ledger.failed.append((row.id, f"ESP status: {status.status}"))
-                else:
-                    esp_id = status.message_id if status is not None else None
-                    ledger.sent.append((row.id, "" if esp_id is None else str(esp_id)))
+        for group, rows in groups.items():
+            rendered, _ = _templates.get(rows[0].digest, group)
+            if not _send_batch(rendered, rows, ledger, connection=connection):
+                ledger.hand_back(pending, ledger.retry_reason)
+                pending = []
+                return
             done = {row.id for row in rows}
             pending = [i for i in pending if i not in done]
     except BaseException:
         ledger.hand_back(pending, "interrupted")
         raise
+
+
+def _send_batch(
+    rendered: RenderedEmail, rows: list[Delivery], ledger: _Ledger, *, connection
+) -> bool:
+    """Send one group's batch and record each row; False after a transient error,
+    when the caller hands the rest of the chunk back (``ledger.retry_reason`` says
+    why)."""
+    message = esp_batches.batch_message(rendered, rows, connection=connection)
+    try:
+        message.send()
+    except Exception as exc:
+        kind, reason = classify_error(exc)
+        if kind is TransientSendError:
+            logger.warning("batch of %s: %s; chunk handed back", len(rows), reason)
+            ledger.retry_reason = reason
+            return False
+        ledger.failed.extend((row.id, reason) for row in rows)
+        return True
+    sent, failed = esp_batches.recipient_outcomes(message, rows)
+    ledger.sent.extend(sent)
+    ledger.failed.extend(failed)
+    return True
 
 
 def classify_error(exc: BaseException) -> tuple[type[Exception], str]:

@@ -26,6 +26,7 @@ from newsletter.sending.rendering import (
     UNSUBSCRIBE_URL,
     RenderedEmail,
 )
+from subscribers.links import SubscriberLinks
 
 _PROTO_TO = "prototype@invalid.example"
 _PER_RECIPIENT = ("To", "Date", "Message-ID", "List-Unsubscribe")
@@ -109,7 +110,7 @@ class GroupTemplate:
         proto = recipient.build_digest_message(
             rendered,
             to=_PROTO_TO,
-            links=recipient.RecipientLinks(
+            links=SubscriberLinks(
                 preferences_url=PREFERENCES_URL,
                 unsubscribe_url=UNSUBSCRIBE_URL,
                 one_click_url="https://prototype.invalid/",
@@ -183,7 +184,7 @@ class GroupTemplate:
         self,
         *,
         to: str,
-        links: recipient.RecipientLinks,
+        links: SubscriberLinks,
         message_id: str,
         date: str | None = None,
     ) -> PreEncodedEmail:

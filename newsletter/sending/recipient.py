@@ -6,7 +6,6 @@ anymail. multipart/related holds multipart/alternative (text, HTML) and the inli
 chart, so the HTML's ``cid:`` reference resolves in every client.
 """
 
-from dataclasses import dataclass
 from email.header import Header
 from email.message import Message
 from email.mime.image import MIMEImage
@@ -16,58 +15,12 @@ from urllib.parse import quote
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.urls import reverse
 from django.utils.crypto import salted_hmac
 
 from newsletter.sending.rendering import RenderedEmail
-from subscribers import tokens
-from subscribers.models import Subscriber
+from subscribers.links import SubscriberLinks
 
 LIST_NAME = "Daily AI Insights"
-
-
-@dataclass(frozen=True)
-class RecipientLinks:
-    preferences_url: str
-    unsubscribe_url: str
-    one_click_url: str
-
-
-_MARK = "__TOKEN__"
-
-
-@lru_cache(maxsize=8)
-def _link_shapes(site_url: str, urlconf: str) -> dict[str, tuple[str, str]]:
-    """(before, after) the token for each link, from the same URL names as
-    ``subscribers.links``; a test holds the two to the same output."""
-    shapes = {}
-    for name in ("preferences", "unsubscribe", "one_click"):
-        path = reverse(f"subscribers:{name}", args=[_MARK])
-        before, _, after = f"{site_url}{path}".partition(_MARK)
-        shapes[name] = (before, after)
-    return shapes
-
-
-def recipient_links(subscriber: Subscriber) -> RecipientLinks:
-    """The subscriber's links as ``subscribers.links`` builds them, at a fan-out's pace:
-    URL shapes are resolved once, and unsubscribe and one-click share one token."""
-    shapes = _link_shapes(settings.SITE_URL, settings.ROOT_URLCONF)
-    preferences = tokens.make_token(
-        subscriber.id, tokens.PREFERENCES, email=subscriber.email
-    )
-    unsubscribe = tokens.make_token(
-        subscriber.id, tokens.UNSUBSCRIBE, email=subscriber.email
-    )
-
-    def url(name: str, token: str) -> str:
-        before, after = shapes[name]
-        return f"{before}{token}{after}"
-
-    return RecipientLinks(
-        preferences_url=url("preferences", preferences),
-        unsubscribe_url=url("unsubscribe", unsubscribe),
-        one_click_url=url("one_click", unsubscribe),
-    )
 
 
 @lru_cache(maxsize=8)
@@ -145,7 +98,7 @@ def build_digest_message(
     rendered: RenderedEmail,
     *,
     to: str,
-    links: RecipientLinks,
+    links: SubscriberLinks,
     message_id: str,
     date: str | None = None,
 ) -> DigestEmail:

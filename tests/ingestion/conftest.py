@@ -1,6 +1,6 @@
 import pytest
 
-from tests.fakes.feed_server import FeedServer
+from devservers.feed_server import FeedServer
 
 
 @pytest.fixture

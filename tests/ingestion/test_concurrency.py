@@ -3,9 +3,9 @@ import time
 
 import pytest
 
+from devservers.feed_server import FeedServer, respond
 from ingestion import fetch, sample
 from ingestion.concurrency import HostLimitedPool, host_of
-from tests.fakes.feed_server import FeedServer, respond
 
 pytestmark = pytest.mark.usefixtures("local_fetching")
 

@@ -5,8 +5,8 @@ import time
 
 import pytest
 
+from devservers.feed_server import redirect, trickle
 from ingestion import fetch
-from tests.fakes.feed_server import redirect, trickle
 
 pytestmark = pytest.mark.usefixtures("local_fetching")
 
@@ -40,11 +40,10 @@ def test_a_compression_bomb_is_cut_at_the_decoded_size(feed_server, settings):
 
 def test_the_deadline_cuts_a_trickling_body(feed_server, settings):
     settings.INGEST_DEADLINE = 1.5
+    # 20 s of body: only the deadline ends the request with this error.
     url = feed_server.add_handler("/slow", trickle(b"x" * 100, interval=0.2))
-    started = time.monotonic()
     with pytest.raises(fetch.FetchError, match="gave up after the 1.5 s deadline"):
         fetch.fetch(url)
-    assert time.monotonic() - started < 2.5
 
 
 def test_the_deadline_cuts_trickling_headers(feed_server, settings):
@@ -59,10 +58,8 @@ def test_the_deadline_cuts_trickling_headers(feed_server, settings):
             time.sleep(0.1)
 
     url = feed_server.add_handler("/slow-headers", slow_headers)
-    started = time.monotonic()
     with pytest.raises(fetch.FetchError, match="deadline"):
         fetch.fetch(url)
-    assert time.monotonic() - started < 2
 
 
 def test_redirects_are_followed_up_to_the_limit(feed_server, settings):
@@ -92,11 +89,11 @@ def test_loopback_is_refused_while_the_guard_is_on(feed_server, settings):
 
 
 def test_the_metadata_address_is_refused_without_connecting(settings):
+    # Refused before dialling: a connection attempt on this closed network would end
+    # in a connect error or timeout, never in BlockedAddressError.
     settings.INGEST_ALLOW_PRIVATE_HOSTS = False
-    started = time.monotonic()
     with pytest.raises(fetch.BlockedAddressError, match="169.254.169.254"):
         fetch.fetch("http://169.254.169.254/latest/meta-data/")
-    assert time.monotonic() - started < 0.5
 
 
 @pytest.mark.parametrize(
@@ -117,6 +114,24 @@ def test_the_metadata_address_is_refused_without_connecting(settings):
         ("8.8.8.8", True),
         ("1.1.1.1", True),
         ("2606:4700:4700::1111", True),
+        # IPv6 forms that carry an IPv4 address: the IPv4 one decides.
+        ("::ffff:10.0.0.1", False),
+        ("::ffff:169.254.169.254", False),
+        ("::ffff:8.8.8.8", True),
+        ("64:ff9b::127.0.0.1", False),
+        ("64:ff9b::10.1.2.3", False),
+        ("64:ff9b::169.254.169.254", False),
+        ("64:ff9b::8.8.8.8", True),
+        ("64:ff9b:1::7f00:1", False),
+        ("64:ff9b:1::808:808", False),  # local-use NAT64: never public
+        ("2002:7f00:1::", False),
+        ("2002:a01:203::1", False),
+        ("2002:a9fe:a9fe::", False),
+        ("2002:808:808::1", True),
+        ("::127.0.0.1", False),
+        ("::169.254.169.254", False),
+        ("2001:0:4136:e378:8000:63bf:80ff:fffe", False),  # Teredo to 127.0.0.1
+        ("2001:0:4136:e378:8000:63bf:f5ff:fffe", False),  # Teredo to 10.0.0.1
     ],
 )
 def test_public_address_classification(address, public):
@@ -155,10 +170,10 @@ def test_a_stalled_name_lookup_is_cut_by_the_deadline(settings, monkeypatch):
         raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure")
 
     monkeypatch.setattr(socket, "getaddrinfo", hanging_lookup)
-    started = time.monotonic()
+    # Left alone, the lookup fails after 10 s with "cannot resolve": only the
+    # deadline produces this error.
     try:
         with pytest.raises(fetch.FetchError, match="deadline|took too long"):
             fetch.fetch("http://slow-dns.example/feed.xml")
     finally:
         release.set()
-    assert time.monotonic() - started < 2

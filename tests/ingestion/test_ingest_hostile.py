@@ -1,13 +1,12 @@
 """The real web misbehaves: every kind of bad source in one run, next to a good one."""
 
 import threading
-import time
 
 import pytest
 
+from devservers.feed_server import endless, redirect, trickle
 from ingestion import services
 from ingestion.models import Article, Source
-from tests.fakes.feed_server import endless, redirect, trickle
 
 from .conftest import article_page, rss
 
@@ -98,11 +97,8 @@ def hostile_web(feed_server, local_fetching):
 def test_a_hostile_web_fails_each_bad_source_with_a_reason_and_keeps_the_good(
     hostile_web,
 ):
-    started = time.monotonic()
     report = services.ingest()
-    elapsed = time.monotonic() - started
 
-    assert elapsed < 3 + 4  # the 3 s deadline plus slack: nothing hangs
     state = {s.name: s for s in Source.objects.all()}
     failures = {name: reason for name, reason in report.errors}
 

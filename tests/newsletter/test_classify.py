@@ -4,13 +4,7 @@ from ingestion.models import Article
 from newsletter import classify
 from newsletter.classify import classify_articles
 from newsletter.models import Category, LLMCall
-from tests.newsletter.test_llm_support import (  # noqa: F401
-    fake_llm_fixture,
-    feed_items,
-    korean_items,
-    make_articles,
-    offline_fixture,
-)
+from tests.newsletter.llm_fixtures import feed_items, korean_items, make_articles
 
 
 def by_title(articles):

@@ -10,12 +10,13 @@ import pytest
 import redis
 from celery import Celery
 
+from devservers.feed_server import FeedServer
+from devservers.smtp_sink import SmtpSink
 from ingestion.models import Article, Source
 from newsletter.models import Delivery, Digest
 from subscribers.models import Subscriber
-from tests.celery_workers import Worker, database_url, wait_for
-from tests.fakes.feed_server import FeedServer
-from tests.fakes.smtp_sink import SmtpSink
+from tests.celery_workers import Worker, wait_for
+from tests.deployment import database_url
 from tests.ingestion.conftest import article_page, rss
 
 pytestmark = [

@@ -6,10 +6,7 @@ from pydantic import BaseModel
 
 from newsletter import llm, prompts
 from newsletter.models import Category, Digest, LLMCall
-from tests.newsletter.test_llm_support import (  # noqa: F401
-    fake_llm_fixture,
-    make_articles,
-)
+from tests.newsletter.llm_fixtures import make_articles
 
 
 class Echo(BaseModel):

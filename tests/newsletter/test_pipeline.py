@@ -239,7 +239,7 @@ def test_a_ready_digest_is_released_when_its_review_window_expires(
 def test_digest_with_an_llm_is_cited_costed_and_free_to_rebuild(
     ingest_snapshot, settings
 ):
-    from tests.fakes.openai_server import FakeOpenAI
+    from devservers.openai_server import FakeOpenAI
 
     ingest_snapshot("2026-08-22")
     with FakeOpenAI() as fake:

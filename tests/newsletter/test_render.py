@@ -7,6 +7,7 @@ from newsletter.sending.rendering import (
     UNSUBSCRIBE_URL,
     render_digest_email,
 )
+from subscribers.links import SubscriberLinks
 from tests.factories import ArticleFactory, make_section
 from tests.newsletter.mail_fixtures import (
     DIGEST_SLUGS,
@@ -160,7 +161,7 @@ def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(
     assert "http://127.0.0.1:8000/digests/2026-08-22/#llm" in full.html
     for slug in slugs:
         assert f'id="{slug}"' in full.html
-    links = recipient.RecipientLinks(
+    links = SubscriberLinks(
         preferences_url="http://127.0.0.1:8000/preferences/" + "t" * 160 + "/",
         unsubscribe_url="http://127.0.0.1:8000/unsubscribe/" + "t" * 160 + "/",
         one_click_url="http://127.0.0.1:8000/unsubscribe/" + "t" * 160 + "/one-click/",

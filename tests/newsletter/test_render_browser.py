@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.sending import recipient
 from newsletter.sending.rendering import render_digest_email
+from subscribers.links import SubscriberLinks
 from tests.conftest import CHROMIUM_ARGS
 from tests.newsletter.mail_fixtures import build_digest, long_content
 
@@ -43,7 +43,7 @@ def test_digest_email_renders_in_chromium_on_desktop_and_phone_in_dark_mode(
         sources_per_section=3,
     )
     rendered = render_digest_email(digest, categories=None)
-    links = recipient.RecipientLinks(
+    links = SubscriberLinks(
         preferences_url="https://news.example.com/p/t/",
         unsubscribe_url="https://news.example.com/u/t/",
         one_click_url="https://news.example.com/u/t/one-click/",

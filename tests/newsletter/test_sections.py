@@ -7,13 +7,13 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
+from devservers.smtp_sink import SmtpSink
 from newsletter import export, sections
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sections import SectionContentError
 from newsletter.sending import ledger
 from newsletter.sending.rendering import render_digest_email
 from tests.factories import ArticleFactory, DigestFactory, make_section
-from tests.fakes.smtp_sink import SmtpSink
 from tests.newsletter.mail_fixtures import reader
 
 EXCERPTS = {
@@ -81,16 +81,19 @@ def test_citations_to_no_source_are_dropped_counted_and_lists_mirror_the_text():
         ({"events": [{"text": "x", "citations": 1}]}, "events[0].citations"),
         ({"impact": {"weather": "sunny"}}, "impact has unknown area(s): weather"),
         ({"final_summary": [None]}, "final_summary[0] is not a text"),
-        ({"summary": []}, "unknown key(s) for a briefing: summary"),
+        ({"summary": []}, "unknown key(s) in briefing content: summary"),
         (
             {"kind": "excerpts", "excerpts": [{"text": "x", "published": "21 Aug"}]},
             "excerpts[0].published '21 Aug' is not YYYY-MM-DD",
         ),
-        ({"kind": "excerpts", "events": []}, "unknown key(s) for a excerpts"),
+        (
+            {"kind": "excerpts", "events": []},
+            "unknown key(s) in excerpts content: events",
+        ),
     ],
 )
 def test_malformed_content_is_refused_with_a_message_naming_the_part(content, message):
-    with pytest.raises(SectionContentError, match=None) as caught:
+    with pytest.raises(SectionContentError) as caught:
         sections.normalise(content, source_count=2)
     assert message in str(caught.value)
 

@@ -6,9 +6,10 @@ import pytest
 
 from newsletter.sending import prototype, recipient
 from newsletter.sending.rendering import render_digest_email
+from subscribers.links import SubscriberLinks
 from tests.newsletter.mail_fixtures import build_digest
 
-LINKS = recipient.RecipientLinks(
+LINKS = SubscriberLinks(
     preferences_url="https://news.example.com/preferences/tok/",
     unsubscribe_url="https://news.example.com/unsubscribe/tok/",
     one_click_url="https://news.example.com/unsubscribe/tok/one-click/",

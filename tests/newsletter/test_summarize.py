@@ -2,19 +2,13 @@ import re
 
 import pytest
 
+from devservers.openai_server import SOURCE_BLOCK
 from ingestion.models import Article
 from newsletter import excerpts, llm, summarize
 from newsletter.classify import classify_articles
 from newsletter.models import Category, Digest, LLMCall
 from newsletter.summarize import summarize_category
-from tests.fakes.openai_server import _SOURCE
-from tests.newsletter.test_llm_support import (  # noqa: F401
-    fake_llm_fixture,
-    feed_items,
-    korean_items,
-    make_articles,
-    offline_fixture,
-)
+from tests.newsletter.llm_fixtures import feed_items, korean_items, make_articles
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MARKER = re.compile(r"\[(\d+)\]")
@@ -80,7 +74,9 @@ def cited_numbers(content):
 def sources_in(request):
     return [
         (int(n), title)
-        for n, title, _ in _SOURCE.findall(request["body"]["messages"][1]["content"])
+        for n, title, _ in SOURCE_BLOCK.findall(
+            request["body"]["messages"][1]["content"]
+        )
     ]
 
 

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core import signing
 from django.core.cache import cache
 
 from newsletter.models import Category
@@ -29,11 +30,12 @@ def link_from(message, name: str) -> str:
     return match.group(1)
 
 
-def make_subscriber(
-    email="alice@example.com", *, status=Subscriber.Status.ACTIVE, **fields
-):
-    return Subscriber.objects.create(email=email, status=status, **fields)
-
-
 def token_for(subscriber: Subscriber, purpose: str) -> str:
-    return tokens.make_token(subscriber.id, purpose, email=subscriber.email)
+    return tokens.make_token(subscriber.token_key, purpose)
+
+
+def legacy_token(subscriber_id: int, email: str, purpose: str) -> str:
+    """A token as links in emails sent before opaque keys carried it: [id, email]."""
+    return signing.dumps(
+        [subscriber_id, email.lower()], salt=f"subscribers.{purpose}", compress=True
+    )

@@ -2,11 +2,11 @@ from django.urls import reverse
 
 from newsletter.models import Delivery, Digest
 from subscribers.models import DeletedDeliveryCount, Subscriber
-from tests.subscribers.conftest import make_subscriber
+from tests.factories import SubscriberFactory
 
 
 def test_admin_lists_subscribers_and_erases_with_counts(admin_client, categories):
-    alice = make_subscriber("alice@example.com")
+    alice = SubscriberFactory(email="alice@example.com")
     digest = Digest.objects.create(date="2024-11-09", status=Digest.Status.SENT)
     Delivery.objects.create(
         digest=digest, subscriber=alice, status=Delivery.Status.SENT
@@ -19,7 +19,7 @@ def test_admin_lists_subscribers_and_erases_with_counts(admin_client, categories
 
 
 def test_admin_unsubscribe_action(admin_client, categories):
-    bob = make_subscriber("bob@example.com")
+    bob = SubscriberFactory(email="bob@example.com")
     url = reverse("admin:subscribers_subscriber_changelist")
     admin_client.post(
         url, {"action": "unsubscribe_selected", "_selected_action": [bob.id]}

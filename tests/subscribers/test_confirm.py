@@ -9,7 +9,12 @@ from django.utils.html import escape
 from newsletter.models import Digest
 from subscribers import tokens
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import link_from, make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import (
+    legacy_token,
+    link_from,
+    token_for,
+)
 
 BUTTON = '<button type="submit">구독 확인</button>'
 CONFIRMED = "<h1>구독되었습니다</h1>"
@@ -155,7 +160,9 @@ def test_tampered_confirmation_token_changes_nothing(client, categories, mailout
 
 
 def test_token_for_another_purpose_cannot_confirm(client, categories, mailoutbox):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     for purpose in (tokens.PREFERENCES, tokens.UNSUBSCRIBE):
         url = reverse("subscribers:confirm", args=[token_for(subscriber, purpose)])
         assert client.get(url).status_code == 400
@@ -166,7 +173,9 @@ def test_token_for_another_purpose_cannot_confirm(client, categories, mailoutbox
 
 
 def test_confirmation_link_expires_after_a_week(client, categories, mailoutbox):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     url = reverse("subscribers:confirm", args=[token_for(subscriber, tokens.CONFIRM)])
     with time_machine.travel(timezone.now() + timezone.timedelta(days=8)):
         assert client.get(url).status_code == 400
@@ -177,7 +186,9 @@ def test_confirmation_link_expires_after_a_week(client, categories, mailoutbox):
 
 
 def test_confirmation_link_for_an_erased_subscriber_is_not_found(client, categories):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     url = reverse("subscribers:confirm", args=[token_for(subscriber, tokens.CONFIRM)])
     subscriber.delete()
     for response in (client.get(url), client.post(url)):
@@ -189,7 +200,9 @@ def test_confirmation_link_for_an_erased_subscriber_is_not_found(client, categor
 def test_old_confirmation_link_cannot_undo_an_unsubscribe(
     client, categories, mailoutbox
 ):
-    subscriber = make_subscriber(status=Subscriber.Status.PENDING)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
     url = reverse("subscribers:confirm", args=[token_for(subscriber, tokens.CONFIRM)])
     with time_machine.travel(timezone.now() + timezone.timedelta(hours=1)):
         client.post(url)
@@ -238,3 +251,16 @@ def test_welcome_links_to_a_papers_only_day_with_its_edition(
     subscribe(client, "alice@example.com", categories)
     client.post(link_from(mailoutbox[0], "confirm"))
     assert "/digests/2024-11-09/?edition=papers" in mailoutbox[1].body
+
+
+def test_a_confirmation_link_in_the_old_id_and_address_shape_confirms_nothing(
+    client, categories
+):
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
+    old = legacy_token(subscriber.id, subscriber.email, tokens.CONFIRM)
+    response = client.post(reverse("subscribers:confirm", args=[old]))
+    assert response.status_code == 400
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.PENDING

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from subscribers import services, tokens
 from subscribers.models import Subscriber, TrackingEvent
-from tests.subscribers.conftest import make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import token_for
 
 ADDRESS = "alice@example.com"
 
@@ -33,13 +34,12 @@ def edit_in_admin(admin_client, subscriber, **changes):
 
 
 def test_erasing_scrubs_the_admin_history(admin_client, categories):
-    subscriber = make_subscriber(ADDRESS)
+    subscriber = SubscriberFactory(email=ADDRESS)
     edit_in_admin(admin_client, subscriber)
     edit_in_admin(admin_client, subscriber, email="Alice@example.com")
     assert traces().count() == 2
-    url = reverse(
-        "subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)]
-    )
+    # Erasing needs the short-lived link emailed on request.
+    url = reverse("subscribers:manage", args=[token_for(subscriber, tokens.MANAGE)])
     admin_client.post(url, {"action": "delete", "confirm": "on"})
     assert not Subscriber.objects.exists()
     assert not traces().exists()
@@ -49,7 +49,7 @@ def test_erasing_scrubs_the_admin_history(admin_client, categories):
 
 
 def test_the_admins_delete_page_erases_and_scrubs_its_own_entry(admin_client, db):
-    subscriber = make_subscriber(ADDRESS)
+    subscriber = SubscriberFactory(email=ADDRESS)
     edit_in_admin(admin_client, subscriber)
     url = reverse("admin:subscribers_subscriber_delete", args=[subscriber.id])
     assert admin_client.post(url, {"post": "yes"}).status_code == 302
@@ -59,8 +59,8 @@ def test_the_admins_delete_page_erases_and_scrubs_its_own_entry(admin_client, db
 
 
 def test_the_admins_bulk_delete_erases_and_scrubs(admin_client, db):
-    subscriber = make_subscriber(ADDRESS)
-    other = make_subscriber("bob@example.com")
+    subscriber = SubscriberFactory(email=ADDRESS)
+    other = SubscriberFactory(email="bob@example.com")
     admin_client.post(
         reverse("admin:subscribers_subscriber_changelist"),
         {
@@ -75,15 +75,15 @@ def test_the_admins_bulk_delete_erases_and_scrubs(admin_client, db):
 
 
 def test_other_subscribers_history_is_left_alone(admin_client, categories):
-    subscriber = make_subscriber(ADDRESS)
-    other = make_subscriber("bob@example.com")
+    subscriber = SubscriberFactory(email=ADDRESS)
+    other = SubscriberFactory(email="bob@example.com")
     edit_in_admin(admin_client, other)
     services.delete_subscriber(subscriber.id)
     assert LogEntry.objects.get().object_repr == "bob@example.com"
 
 
 def test_erasing_drops_tracking_events_keyed_by_the_address(db):
-    subscriber = make_subscriber(ADDRESS)
+    subscriber = SubscriberFactory(email=ADDRESS)
     for event_id in (None, "e-1"):  # no id: the key is a hash over the address
         event = AnymailTrackingEvent(
             event_type="complained",

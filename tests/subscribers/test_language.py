@@ -1,7 +1,8 @@
 from django.urls import reverse
 
 from subscribers import tokens
-from tests.subscribers.conftest import make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import token_for
 
 
 def test_pages_are_korean_by_default(client, categories):
@@ -40,8 +41,8 @@ def test_language_switch_refuses_to_redirect_elsewhere(client, categories):
 
 
 def test_emails_follow_the_subscriber_language(client, categories, mailoutbox):
-    english = make_subscriber("en@example.com", language="en")
-    korean = make_subscriber("ko@example.com", language="ko")
+    english = SubscriberFactory(email="en@example.com", language="en")
+    korean = SubscriberFactory(email="ko@example.com", language="ko")
     for subscriber in (english, korean):
         client.post(
             "/",
@@ -57,10 +58,8 @@ def test_emails_follow_the_subscriber_language(client, categories, mailoutbox):
 
 
 def test_preferences_page_in_english(client, categories):
-    subscriber = make_subscriber()
-    url = reverse(
-        "subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)]
-    )
+    subscriber = SubscriberFactory(email="alice@example.com")
+    url = reverse("subscribers:manage", args=[token_for(subscriber, tokens.MANAGE)])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Export my data (JSON)" in page
 

@@ -3,7 +3,7 @@ from importlib import import_module
 from django.apps import apps
 
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import make_subscriber
+from tests.factories import SubscriberFactory
 
 migration = import_module(
     "subscribers.migrations.0003_lift_suppression_permission_and_rate_counts"
@@ -11,11 +11,11 @@ migration = import_module(
 
 
 def test_existing_idn_domains_are_stored_as_punycode(db):
-    kim = make_subscriber("kim@한국.kr")
-    plain = make_subscriber("bob@example.com")
+    kim = SubscriberFactory(email="kim@한국.kr")
+    plain = SubscriberFactory(email="bob@example.com")
     # A twin already stored as punycode: left for an admin to resolve.
-    twin = make_subscriber("lee@한국.kr")
-    make_subscriber("lee@xn--3e0b707e.kr")
+    twin = SubscriberFactory(email="lee@한국.kr")
+    SubscriberFactory(email="lee@xn--3e0b707e.kr")
     migration.punycode_domains(apps, None)
     for subscriber in (kim, plain, twin):
         subscriber.refresh_from_db()

@@ -1,12 +1,20 @@
 import json
+import zlib
 
+import time_machine
+from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
 from newsletter.models import Delivery, Digest
 from subscribers import tokens
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
-from tests.subscribers.conftest import make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import (
+    legacy_token,
+    link_from,
+    token_for,
+)
 
 
 def prefs_url(subscriber):
@@ -15,8 +23,12 @@ def prefs_url(subscriber):
     )
 
 
+def manage_url(subscriber):
+    return reverse("subscribers:manage", args=[token_for(subscriber, tokens.MANAGE)])
+
+
 def test_preferences_page_shows_current_choices(client, categories):
-    subscriber = make_subscriber(language="en")
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
     subscriber.categories.set(categories[:2])
     page = client.get(prefs_url(subscriber)).content.decode()
     assert "alice@example.com" in page
@@ -25,7 +37,7 @@ def test_preferences_page_shows_current_choices(client, categories):
 
 
 def test_changing_categories_and_language_is_stored(client, categories):
-    subscriber = make_subscriber(language="ko")
+    subscriber = SubscriberFactory(email="alice@example.com", language="ko")
     url = prefs_url(subscriber)
     response = client.post(
         url,
@@ -43,7 +55,7 @@ def test_changing_categories_and_language_is_stored(client, categories):
 
 
 def test_saving_with_no_category_is_refused(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     subscriber.categories.set(categories[:1])
     response = client.post(prefs_url(subscriber), {"action": "save", "language": "en"})
     assert response.status_code == 400
@@ -52,7 +64,7 @@ def test_saving_with_no_category_is_refused(client, categories):
 
 
 def test_pause_and_resume(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = prefs_url(subscriber)
     client.post(url, {"action": "pause"})
     assert not Subscriber.objects.receiving().filter(id=subscriber.id).exists()
@@ -61,7 +73,7 @@ def test_pause_and_resume(client, categories):
 
 
 def test_unsubscribe_and_resubscribe_from_preferences(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = prefs_url(subscriber)
     client.post(url, {"action": "unsubscribe"})
     subscriber.refresh_from_db()
@@ -74,7 +86,7 @@ def test_unsubscribe_and_resubscribe_from_preferences(client, categories):
 
 
 def test_preferences_forms_need_csrf(categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     strict = Client(enforce_csrf_checks=True)
     response = strict.post(prefs_url(subscriber), {"action": "unsubscribe"})
     assert response.status_code == 403
@@ -83,7 +95,7 @@ def test_preferences_forms_need_csrf(categories):
 
 
 def test_unsubscribe_token_cannot_open_preferences(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = reverse(
         "subscribers:preferences", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
     )
@@ -95,10 +107,8 @@ def test_unsubscribe_token_cannot_open_preferences(client, categories):
 
 
 def test_token_of_another_address_with_the_same_id_is_refused(client, categories):
-    subscriber = make_subscriber()
-    forged = tokens.make_token(
-        subscriber.id, tokens.PREFERENCES, email="mallory@example.com"
-    )
+    subscriber = SubscriberFactory(email="alice@example.com")
+    forged = legacy_token(subscriber.id, "mallory@example.com", tokens.PREFERENCES)
     response = client.post(
         reverse("subscribers:preferences", args=[forged]), {"action": "pause"}
     )
@@ -108,7 +118,7 @@ def test_token_of_another_address_with_the_same_id_is_refused(client, categories
 
 
 def test_unknown_action_changes_nothing(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     response = client.post(prefs_url(subscriber), {"action": "drop table"})
     assert response.status_code == 400
     subscriber.refresh_from_db()
@@ -116,7 +126,7 @@ def test_unknown_action_changes_nothing(client, categories):
 
 
 def _with_history(categories):
-    subscriber = make_subscriber("alice@example.com", language="en")
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
     subscriber.categories.set(categories[:1])
     first = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     second = Digest.objects.create(date="2024-11-09", status=Digest.Status.SENT)
@@ -132,7 +142,7 @@ def _with_history(categories):
         status=Delivery.Status.FAILED,
         error="mailbox full",
     )
-    bob = make_subscriber("bob@example.com")
+    bob = SubscriberFactory(email="bob@example.com")
     Delivery.objects.create(digest=first, subscriber=bob, status=Delivery.Status.SENT)
     TrackingEvent.objects.create(
         event_id="postmark:1", event_type="soft", subscriber=subscriber
@@ -142,7 +152,7 @@ def _with_history(categories):
 
 def test_export_downloads_everything_stored_as_json(client, categories):
     subscriber, _, _ = _with_history(categories)
-    response = client.post(prefs_url(subscriber), {"action": "export"})
+    response = client.post(manage_url(subscriber), {"action": "export"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
     assert "attachment" in response["Content-Disposition"]
@@ -162,14 +172,14 @@ def test_export_downloads_everything_stored_as_json(client, categories):
 
 def test_delete_me_needs_the_confirmation_box(client, categories):
     subscriber, _, _ = _with_history(categories)
-    response = client.post(prefs_url(subscriber), {"action": "delete"})
+    response = client.post(manage_url(subscriber), {"action": "delete"})
     assert response.status_code == 400
     assert Subscriber.objects.filter(id=subscriber.id).exists()
 
 
 def test_delete_me_erases_the_subscriber_and_keeps_only_counts(client, categories):
     subscriber, first, second = _with_history(categories)
-    url = prefs_url(subscriber)
+    url = manage_url(subscriber)
     response = client.post(url, {"action": "delete", "confirm": "on"})
     assert response.status_code == 200
     assert not Subscriber.objects.filter(email__iexact="alice@example.com").exists()
@@ -189,10 +199,196 @@ def test_deleting_two_subscribers_adds_up_their_counts(categories):
 
     digest = Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
     for email in ("a@example.com", "b@example.com"):
-        s = make_subscriber(email)
+        s = SubscriberFactory(email=email)
         Delivery.objects.create(
             digest=digest, subscriber=s, status=Delivery.Status.SENT
         )
         assert services.delete_subscriber(s.id) is True
         assert services.delete_subscriber(s.id) is False
     assert DeletedDeliveryCount.objects.get(digest=digest, status="sent").count == 2
+
+
+# --- what links carry and how long they work ------------------------------------
+
+
+def _payload(token: str) -> str:
+    """What anyone who sees a link (access logs, click tracking) can decode."""
+    data = token.split(":")[0]
+    raw = signing.b64_decode(data.lstrip(".").encode())
+    return (zlib.decompress(raw) if data.startswith(".") else raw).decode()
+
+
+def test_links_in_emails_do_not_reveal_the_address(client, categories, mailoutbox):
+    client.post(
+        "/",
+        {
+            "email": "alice@example.com",
+            "language": "en",
+            "website": "",
+            "categories": [c.id for c in categories],
+        },
+    )
+    client.post(link_from(mailoutbox[0], "confirm"))
+    subscriber = Subscriber.objects.get()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+    welcome = mailoutbox[1]
+    paths = [
+        link_from(mailoutbox[0], "confirm"),
+        link_from(welcome, "preferences"),
+        link_from(welcome, "unsubscribe"),
+        welcome.extra_headers["List-Unsubscribe"].strip("<>").split("8000")[-1],
+    ]
+    for path in paths:
+        token = path.strip("/").split("/")[1]
+        assert "alice" not in _payload(token)
+        assert json.loads(_payload(token)) == subscriber.token_key
+    # Links made the old way did carry it, which is what this guards against.
+    old = legacy_token(subscriber.id, subscriber.email, tokens.UNSUBSCRIBE)
+    assert "alice@example.com" in _payload(old)
+
+
+def test_an_expired_preferences_link_changes_nothing_and_offers_a_fresh_one(
+    client, categories, mailoutbox, settings
+):
+    settings.PREFERENCES_LINK_MAX_AGE_DAYS = 30
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
+    with time_machine.travel("2026-01-01 08:00 +0000", tick=False):
+        url = prefs_url(subscriber)
+    with time_machine.travel("2026-01-30 08:00 +0000", tick=False):
+        assert 'name="categories"' in client.get(url).content.decode()
+    with time_machine.travel("2026-02-01 08:00 +0000", tick=False):
+        page = client.get(url).content.decode()
+        assert 'value="send_link"' in page
+        assert 'name="categories"' not in page
+        assert "alice@example.com" not in page
+        attempts = [
+            {"action": "pause"},
+            {"action": "unsubscribe"},
+            {"action": "export"},
+            {"action": "delete", "confirm": "on"},
+            {"action": "save", "language": "ko", "categories": [categories[0].id]},
+        ]
+        for data in attempts:
+            assert client.post(url, data).status_code == 403
+        subscriber.refresh_from_db()
+        assert subscriber.status == Subscriber.Status.ACTIVE
+        assert (subscriber.is_paused, subscriber.language) == (False, "en")
+        assert not subscriber.categories.exists()
+        assert mailoutbox == []
+
+        response = client.post(url, {"action": "send_link"})
+        assert response.status_code == 200
+        assert "alice@example.com" not in response.content.decode()
+        assert [m.to for m in mailoutbox] == [["alice@example.com"]]
+        fresh = link_from(mailoutbox[0], "preferences")
+        assert fresh != url
+        assert 'name="categories"' in client.get(fresh).content.decode()
+
+
+def test_asking_for_fresh_links_is_rate_limited_with_the_same_answer(
+    client, categories, mailoutbox, settings
+):
+    settings.SUBSCRIBE_RATE_PER_ADDRESS = 2
+    subscriber = SubscriberFactory(email="alice@example.com")
+    # A preferences link from before opaque tokens counts as expired.
+    url = reverse(
+        "subscribers:preferences",
+        args=[legacy_token(subscriber.id, subscriber.email, tokens.PREFERENCES)],
+    )
+    answers = [client.post(url, {"action": "send_link"}) for _ in range(4)]
+    assert {a.status_code for a in answers} == {200}
+    assert len({a.content for a in answers}) == 1
+    assert len(mailoutbox) == 2
+    assert mailoutbox[0].subject == "Daily AI Insights 새 링크"
+    assert "30일 동안 작동합니다" in mailoutbox[0].body
+
+
+def test_a_forwarded_digest_link_cannot_export_or_erase_without_a_fresh_link(
+    client, categories, mailoutbox
+):
+    subscriber, _, _ = _with_history(categories)
+    url = prefs_url(subscriber)
+    page = client.get(url).content.decode()
+    assert 'value="export"' not in page and 'value="delete"' not in page
+    assert 'value="send_manage_link"' in page
+    response = client.post(url, {"action": "export"})
+    assert response.status_code == 403
+    assert not response["Content-Type"].startswith("application/json")
+    response = client.post(url, {"action": "delete", "confirm": "on"})
+    assert response.status_code == 403
+    assert Subscriber.objects.filter(id=subscriber.id).exists()
+
+    response = client.post(url, {"action": "send_manage_link"})
+    assert response["Location"] == f"{url}?done=link_sent"
+    assert [m.to for m in mailoutbox] == [["alice@example.com"]]
+    assert "It works for 60 minutes." in mailoutbox[0].body
+    manage = link_from(mailoutbox[0], "manage")
+    response = client.post(manage, {"action": "export"})
+    assert json.loads(response.content)["email"] == "alice@example.com"
+
+
+def test_the_export_and_erase_link_works_for_an_hour(client, categories, settings):
+    settings.MANAGE_LINK_MAX_AGE_MINUTES = 60
+    subscriber = SubscriberFactory(email="alice@example.com")
+    with time_machine.travel("2026-01-01 08:00 +0000", tick=False):
+        url = manage_url(subscriber)
+    with time_machine.travel("2026-01-01 08:59 +0000", tick=False):
+        assert client.post(url, {"action": "export"}).status_code == 200
+    with time_machine.travel("2026-01-01 09:01 +0000", tick=False):
+        response = client.post(url, {"action": "delete", "confirm": "on"})
+        assert response.status_code == 403
+        assert 'value="send_link"' in response.content.decode()
+        assert client.post(url, {"action": "export"}).status_code == 403
+    assert Subscriber.objects.filter(id=subscriber.id).exists()
+
+
+def test_forged_and_cross_purpose_tokens_are_refused(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com")
+    manage = token_for(subscriber, tokens.MANAGE)
+    cases = [
+        ("manage", token_for(subscriber, tokens.PREFERENCES), 400),
+        ("manage", token_for(subscriber, tokens.UNSUBSCRIBE), 400),
+        ("manage", token_for(subscriber, tokens.CONFIRM), 400),
+        ("preferences", manage, 400),
+        ("unsubscribe", manage, 400),
+        ("confirm", manage, 400),
+        ("manage", manage[:-1] + ("A" if manage[-1] != "A" else "B"), 400),
+        ("manage", signing.dumps(subscriber.token_key, salt="elsewhere"), 400),
+        ("manage", signing.dumps(subscriber.token_key), 400),
+        ("manage", "garbage", 400),
+        # Correctly signed for a key no row has (an erased subscriber's).
+        ("manage", tokens.make_token("erased-subscriber-key", tokens.MANAGE), 404),
+        # The old [id, email] shape never grants export or erase.
+        ("manage", legacy_token(subscriber.id, subscriber.email, tokens.MANAGE), 403),
+    ]
+    for name, token, status in cases:
+        url = reverse(f"subscribers:{name}", args=[token])
+        response = client.post(url, {"action": "delete", "confirm": "on"})
+        assert response.status_code == status, (name, token)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_pages_behind_links_are_never_cached(client, categories):
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.PENDING
+    )
+    for name, purpose in [
+        ("confirm", tokens.CONFIRM),
+        ("preferences", tokens.PREFERENCES),
+        ("manage", tokens.MANAGE),
+        ("unsubscribe", tokens.UNSUBSCRIBE),
+    ]:
+        url = reverse(f"subscribers:{name}", args=[token_for(subscriber, purpose)])
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert "no-store" in response["Cache-Control"], name
+
+
+def test_a_choice_of_only_retired_categories_means_every_category(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com")
+    subscriber.categories.set(categories[:1])
+    categories[0].is_active = False
+    categories[0].save()
+    page = client.get(prefs_url(subscriber)).content.decode()
+    assert page.count("checked") == len(categories) - 1

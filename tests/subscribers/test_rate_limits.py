@@ -1,19 +1,14 @@
 """Sign-up limits hold across web workers, IPv6 prefixes, +tags and proxies."""
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from django.db import connection
 
 from newsletter.models import Category
 from subscribers.models import RateCount, Subscriber
+from tests import deployment
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,52 +24,24 @@ def post(client, email, categories, **headers):
     return client.post("/", data, **headers)
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    user = db.get("USER") or "postgres"
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def gunicorn(postgres, tmp_path):
     """The site under gunicorn, two workers that each live only three requests, so
     no two consecutive sign-ups are sure to meet the same process."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "CACHE_URL"}
-    env |= {
-        "DATABASE_URL": _database_url(),
-        "VAR_DIR": str(tmp_path / "var"),
-        "CELERY_BROKER_URL": "",
-        "SUBSCRIBE_RATE_PER_IP": "10",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi", "--preload", "-w", "2"]
-        + ["--max-requests", "3", "-b", f"127.0.0.1:{port}"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    env = deployment.production_env(tmp_path)
+    env.pop("CACHE_URL", None)
+    env |= {"CELERY_BROKER_URL": "", "SUBSCRIBE_RATE_PER_IP": "10"}
+    collected = deployment.manage(env, "collectstatic", "--noinput", "-v", "0")
+    assert collected.returncode == 0, collected.stderr
+    port = deployment.free_port()
+    server = deployment.gunicorn(
+        env, port, "--preload", "--max-requests", "3", workers=2
     )
-    base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(600):
-            try:
-                httpx.get(base + "/check", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        yield base, tmp_path / "var" / "outbox"
+        deployment.wait_until_listening(server, port)
+        yield f"http://127.0.0.1:{port}", tmp_path / "var" / "outbox"
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        deployment.stop(server)
 
 
 @pytest.mark.slow

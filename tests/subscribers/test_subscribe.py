@@ -4,7 +4,8 @@ from django.utils.html import escape
 
 from subscribers import services
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import link_from, make_subscriber
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import link_from
 
 URL = "/"
 
@@ -57,7 +58,7 @@ def test_choosing_every_category_is_stored_as_all(client, categories):
 def test_known_and_unknown_addresses_get_the_same_answer(
     client, categories, mailoutbox
 ):
-    make_subscriber("known@example.com")
+    SubscriberFactory(email="known@example.com")
     known = post(client, "known@example.com", categories)
     unknown = post(client, "new@example.com", categories)
     assert known.status_code == unknown.status_code == 302
@@ -70,7 +71,7 @@ def test_known_and_unknown_addresses_get_the_same_answer(
 def test_active_subscriber_asking_again_gets_a_manage_email(
     client, categories, mailoutbox
 ):
-    subscriber = make_subscriber("known@example.com", language="en")
+    subscriber = SubscriberFactory(email="known@example.com", language="en")
     subscriber.categories.set(categories[:1])
     post(client, "KNOWN@example.com", categories[2:4])
     assert len(mailoutbox) == 1
@@ -166,7 +167,7 @@ def test_per_ip_rate_limit_applies_across_addresses(
 def test_unsubscribed_address_subscribing_again_gets_a_new_confirmation(
     client, categories, mailoutbox
 ):
-    make_subscriber("gone@example.com", status=Subscriber.Status.UNSUBSCRIBED)
+    SubscriberFactory(email="gone@example.com", status=Subscriber.Status.UNSUBSCRIBED)
     post(client, "gone@example.com", categories[:1], language="en")
     subscriber = Subscriber.objects.get()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED  # until confirmed
@@ -301,7 +302,7 @@ def test_an_idn_domain_and_its_punycode_are_one_subscriber(
 
 
 def test_a_bounce_reported_with_the_unicode_domain_finds_the_subscriber(categories):
-    subscriber = make_subscriber("kim@xn--3e0b707e.kr")
+    subscriber = SubscriberFactory(email="kim@xn--3e0b707e.kr")
     services.record_bounce("kim@한국.kr", kind="hard", event_id="b-1")
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BOUNCED

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from subscribers import emails, services, tokens
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import link_from, make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import link_from, token_for
 
 HELD = [
     (Subscriber.Status.UNSUBSCRIBED, "admin"),
@@ -22,7 +23,8 @@ CHANGELIST = reverse("admin:subscribers_subscriber_changelist")
 
 
 def held(status, reason):
-    return make_subscriber(
+    return SubscriberFactory(
+        email="alice@example.com",
         status=status,
         unsubscribe_reason=reason,
         unsubscribed_at=timezone.now() - timedelta(days=1),

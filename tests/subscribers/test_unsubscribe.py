@@ -3,7 +3,8 @@ from django.urls import reverse
 
 from subscribers import services, tokens
 from subscribers.models import Subscriber
-from tests.subscribers.conftest import make_subscriber, token_for
+from tests.factories import SubscriberFactory
+from tests.subscribers.conftest import legacy_token, token_for
 
 
 def unsubscribe_url(subscriber):
@@ -23,7 +24,7 @@ def one_click_url(subscriber):
 
 
 def test_unsubscribe_get_only_shows_a_button(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     response = client.get(unsubscribe_url(subscriber))
     assert response.status_code == 200
     assert '<button type="submit">' in response.content.decode()
@@ -32,7 +33,7 @@ def test_unsubscribe_get_only_shows_a_button(client, categories):
 
 
 def test_unsubscribe_post_unsubscribes_and_offers_resubscribe(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     token = token_for(subscriber, tokens.UNSUBSCRIBE)
     response = client.post(reverse("subscribers:unsubscribe", args=[token]))
     assert response.status_code == 200
@@ -49,7 +50,7 @@ def test_unsubscribe_post_unsubscribes_and_offers_resubscribe(client, categories
 
 
 def test_unsubscribe_needs_csrf(categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     response = Client(enforce_csrf_checks=True).post(unsubscribe_url(subscriber))
     assert response.status_code == 403
     subscriber.refresh_from_db()
@@ -57,7 +58,7 @@ def test_unsubscribe_needs_csrf(categories):
 
 
 def test_one_click_post_without_csrf_unsubscribes_and_is_idempotent(categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     strict = Client(enforce_csrf_checks=True)
     url = one_click_url(subscriber)
     first = strict.post(
@@ -80,7 +81,7 @@ def test_one_click_post_without_csrf_unsubscribes_and_is_idempotent(categories):
 
 
 def test_one_click_get_changes_nothing(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     token = token_for(subscriber, tokens.UNSUBSCRIBE)
     response = client.get(reverse("subscribers:one_click", args=[token]))
     assert response.status_code == 302
@@ -90,7 +91,7 @@ def test_one_click_get_changes_nothing(client, categories):
 
 
 def test_one_click_with_a_bad_token_changes_nothing(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     for token in (
         token_for(subscriber, tokens.PREFERENCES),
         tampered(token_for(subscriber, tokens.UNSUBSCRIBE)),
@@ -106,10 +107,8 @@ def test_one_click_with_a_bad_token_changes_nothing(client, categories):
 def test_one_click_token_of_a_reused_id_does_not_touch_the_new_owner(
     client, categories
 ):
-    subscriber = make_subscriber()
-    forged = tokens.make_token(
-        subscriber.id, tokens.UNSUBSCRIBE, email="old-owner@example.com"
-    )
+    subscriber = SubscriberFactory(email="alice@example.com")
+    forged = legacy_token(subscriber.id, "old-owner@example.com", tokens.UNSUBSCRIBE)
     response = client.post(reverse("subscribers:one_click", args=[forged]))
     assert response.status_code == 200
     subscriber.refresh_from_db()
@@ -117,7 +116,7 @@ def test_one_click_token_of_a_reused_id_does_not_touch_the_new_owner(
 
 
 def test_modified_unsubscribe_token_shows_a_friendly_page(client, categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     url = unsubscribe_url(subscriber).replace("/unsubscribe/", "/unsubscribe/A")
     response = client.post(url)
     assert response.status_code == 400
@@ -127,7 +126,7 @@ def test_modified_unsubscribe_token_shows_a_friendly_page(client, categories):
 
 
 def test_unsubscribe_service_is_idempotent(categories):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert services.unsubscribe(subscriber.id) is True
     assert services.unsubscribe(subscriber.id) is False
     subscriber.refresh_from_db()
@@ -135,14 +134,18 @@ def test_unsubscribe_service_is_idempotent(categories):
 
 
 def test_unsubscribe_leaves_a_complaint_in_place(categories):
-    subscriber = make_subscriber(status=Subscriber.Status.COMPLAINED)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.COMPLAINED
+    )
     assert services.unsubscribe(subscriber.id) is False
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.COMPLAINED
 
 
 def test_resubscribe_does_not_revive_a_bounced_address(client, categories):
-    subscriber = make_subscriber(status=Subscriber.Status.BOUNCED)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.BOUNCED
+    )
     url = reverse(
         "subscribers:resubscribe", args=[token_for(subscriber, tokens.UNSUBSCRIBE)]
     )
@@ -150,3 +153,38 @@ def test_resubscribe_does_not_revive_a_bounced_address(client, categories):
     assert response.status_code == 409
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BOUNCED
+
+
+def test_one_click_links_in_mail_sent_before_opaque_tokens_still_unsubscribe(
+    client, categories
+):
+    subscriber = SubscriberFactory(email="alice@example.com")
+    old = legacy_token(subscriber.id, subscriber.email, tokens.UNSUBSCRIBE)
+    response = client.post(reverse("subscribers:one_click", args=[old]))
+    assert response.status_code == 200
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+    assert subscriber.unsubscribe_reason == "one-click"
+
+
+def test_unsubscribe_pages_from_before_opaque_tokens_still_work(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com")
+    old = legacy_token(subscriber.id, subscriber.email, tokens.UNSUBSCRIBE)
+    url = reverse("subscribers:unsubscribe", args=[old])
+    assert '<button type="submit">' in client.get(url).content.decode()
+    client.post(url)
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_one_click_refuses_tokens_made_for_other_purposes(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com")
+    for purpose in (tokens.MANAGE, tokens.PREFERENCES, tokens.CONFIRM):
+        for token in (
+            token_for(subscriber, purpose),
+            legacy_token(subscriber.id, subscriber.email, purpose),
+        ):
+            response = client.post(reverse("subscribers:one_click", args=[token]))
+            assert response.status_code == 400
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE

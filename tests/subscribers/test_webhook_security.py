@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from subscribers.models import Subscriber, TrackingEvent
-from tests.subscribers.conftest import make_subscriber
+from tests.factories import SubscriberFactory
 
 POSTMARK = "/webhooks/anymail/postmark/tracking/"
 SENDGRID = "/webhooks/anymail/sendgrid/tracking/"
@@ -55,14 +55,14 @@ def test_forged_complaint_without_a_configured_secret_finds_no_endpoint(
     client, db, settings, anymail
 ):
     settings.ANYMAIL = anymail
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert post(client, POSTMARK, COMPLAINT, auth=None).status_code == 404
     assert post(client, POSTMARK, COMPLAINT, auth="any:thing").status_code == 404
     assert_untouched(subscriber)
 
 
 def test_forged_complaint_with_wrong_credentials_is_refused(client, db):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     response = post(client, POSTMARK, COMPLAINT, auth="hook:guess")
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Basic")
@@ -70,7 +70,7 @@ def test_forged_complaint_with_wrong_credentials_is_refused(client, db):
 
 
 def test_complaint_with_the_right_credentials_suppresses(client, db):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert post(client, POSTMARK, COMPLAINT).status_code == 200
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.COMPLAINED
@@ -85,21 +85,21 @@ def test_complaint_with_the_right_credentials_suppresses(client, db):
     ],
 )
 def test_another_esps_endpoint_does_not_exist(client, db, url):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert post(client, url, SENDGRID_SPAM).status_code == 404
     assert_untouched(subscriber)
 
 
 def test_without_an_esp_no_webhook_exists(client, db, settings):
     settings.ESP = ""
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert post(client, POSTMARK, COMPLAINT).status_code == 404
     assert_untouched(subscriber)
 
 
 def test_the_configured_esps_endpoint_is_the_one_mounted(client, db, settings):
     settings.ESP = "sendgrid"
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert post(client, POSTMARK, COMPLAINT).status_code == 404
     assert_untouched(subscriber)
     assert post(client, SENDGRID, SENDGRID_SPAM).status_code == 200
@@ -122,7 +122,7 @@ def test_the_configured_esps_endpoint_is_the_one_mounted(client, db, settings):
     ],
 )
 def test_malformed_postmark_bodies_get_400_and_change_nothing(client, db, body):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert post(client, POSTMARK, body).status_code == 400
     assert_untouched(subscriber)
 
@@ -139,7 +139,7 @@ def test_malformed_sendgrid_bodies_get_400_and_change_nothing(
     client, db, settings, body
 ):
     settings.ESP = "sendgrid"
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert post(client, SENDGRID, body).status_code == 400
     assert_untouched(subscriber)
 
@@ -149,7 +149,7 @@ def _check_deploy(**env) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy"],
         cwd=root,
-        env={**os.environ, **env},
+        env={**os.environ, "SECRET_KEY": "k" * 60, **env},
         capture_output=True,
         text=True,
         timeout=120,

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from subscribers import services
 from subscribers.models import Subscriber, TrackingEvent
-from tests.subscribers.conftest import make_subscriber
+from tests.factories import SubscriberFactory
 
 URL = "/webhooks/anymail/postmark/tracking/"
 AUTH = "hook:s3cret"
@@ -46,7 +46,7 @@ def bounce(
 
 
 def test_hard_bounce_suppresses_the_subscriber(client, db):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     response = deliver(client, bounce(1, email="ALICE@example.com"))
     assert response.status_code == 200
     subscriber.refresh_from_db()
@@ -56,7 +56,7 @@ def test_hard_bounce_suppresses_the_subscriber(client, db):
 
 
 def test_spam_complaint_suppresses_the_subscriber(client, db):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     deliver(
         client,
         {
@@ -72,7 +72,7 @@ def test_spam_complaint_suppresses_the_subscriber(client, db):
 
 
 def test_webhook_without_the_secret_is_refused(client, db):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     assert deliver(client, bounce(1), auth=None).status_code == 401
     assert deliver(client, bounce(1), auth="hook:wrong").status_code == 401
     subscriber.refresh_from_db()
@@ -82,7 +82,7 @@ def test_webhook_without_the_secret_is_refused(client, db):
 
 def test_soft_bounces_suppress_only_after_the_limit(client, db, settings):
     settings.SOFT_BOUNCE_LIMIT = 3
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     deliver(client, bounce(1, kind="SoftBounce", at="2024-11-01T10:00:00Z"))
     deliver(client, bounce(2, kind="SoftBounce", at="2024-11-02T10:00:00Z"))
     subscriber.refresh_from_db()
@@ -96,7 +96,7 @@ def test_soft_bounces_suppress_only_after_the_limit(client, db, settings):
 def test_soft_bounces_outside_the_window_start_counting_again(db, settings):
     settings.SOFT_BOUNCE_LIMIT = 2
     settings.SOFT_BOUNCE_WINDOW_DAYS = 14
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     start = timezone.now() - timedelta(days=60)
     services.record_bounce(
         subscriber.email, kind="soft", event_id="a", occurred_at=start
@@ -114,7 +114,7 @@ def test_soft_bounces_outside_the_window_start_counting_again(db, settings):
 
 def test_a_repeated_event_is_applied_once(client, db, settings):
     settings.SOFT_BOUNCE_LIMIT = 2
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     for _ in range(3):  # the ESP retries the same webhook
         assert deliver(client, bounce(99, kind="SoftBounce")).status_code == 200
     subscriber.refresh_from_db()
@@ -124,7 +124,7 @@ def test_a_repeated_event_is_applied_once(client, db, settings):
 
 
 def test_events_we_do_not_act_on_are_ignored(client, db):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     deliver(
         client,
         {
@@ -157,7 +157,7 @@ def test_bounce_for_an_unknown_address_is_recorded_and_harmless(client, db):
 
 
 def test_malformed_webhook_body_changes_nothing(db):
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     client = Client(raise_request_exception=False)
     headers = {
         "HTTP_AUTHORIZATION": "Basic " + base64.b64encode(AUTH.encode()).decode()
@@ -170,7 +170,9 @@ def test_malformed_webhook_body_changes_nothing(db):
 
 
 def test_complaint_after_unsubscribe_still_marks_complaint(db):
-    subscriber = make_subscriber(status=Subscriber.Status.UNSUBSCRIBED)
+    subscriber = SubscriberFactory(
+        email="alice@example.com", status=Subscriber.Status.UNSUBSCRIBED
+    )
     services.record_bounce(subscriber.email, kind="complaint", event_id="c1")
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.COMPLAINED
@@ -198,7 +200,7 @@ def test_events_without_an_id_are_deduplicated_by_content(db, settings):
     from anymail.signals import tracking
 
     settings.SOFT_BOUNCE_LIMIT = 5
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     event = _event(mta_response="452 4.2.2 Mailbox full")
     for _ in range(2):
         tracking.send(sender=object, event=event, esp_name="Mailgun")
@@ -228,7 +230,7 @@ def test_bounce_kind_of_normalised_events(fields, expected):
 def test_esp_unsubscribe_event_stops_mail(db):
     from anymail.signals import tracking
 
-    subscriber = make_subscriber()
+    subscriber = SubscriberFactory(email="alice@example.com")
     tracking.send(
         sender=object,
         event=_event(event_type="unsubscribed", event_id="u1"),

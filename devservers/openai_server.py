@@ -45,7 +45,9 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _ARTICLE = re.compile(
     r'<article id="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</article>', re.S
 )
-_SOURCE = re.compile(r'<source n="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</source>', re.S)
+SOURCE_BLOCK = re.compile(
+    r'<source n="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</source>', re.S
+)
 
 KOREAN_EVENT = "관련 발표가 나왔으며 업계와 연구자들의 관심이 모이고 있다"
 KOREAN_IMPACT = {
@@ -283,7 +285,7 @@ class FakeOpenAI:
 
 def _briefing(body: dict) -> dict:
     sources = [
-        (int(n), t.strip(), x.strip()) for n, t, x in _SOURCE.findall(_user(body))
+        (int(n), t.strip(), x.strip()) for n, t, x in SOURCE_BLOCK.findall(_user(body))
     ]
     korean = _language(body) == "ko"
     events = []
