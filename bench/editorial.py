@@ -7,7 +7,7 @@ Two corpora, no database and no network beyond 127.0.0.1:
   classifier, each category's articles cut into sections of SECTION_SIZE sources, as
   a day's digest would give them;
 - the 48 news pages of tests/data/articles, served as an RSS feed by the local feed
-  server (tests/fakes/feed_server.py), fetched and extracted as ingestion does, in
+  server (devservers/feed_server.py), fetched and extracted as ingestion does, in
   sections of SECTION_SIZE.
 
 Prints, per corpus: sections, excerpts, junk lines in the output (every quoted sentence
@@ -94,11 +94,11 @@ def sample_sections() -> list[tuple[list, str]]:
 
 def benchmark_sections() -> list[tuple[list, str]]:
     """The 48 benchmark pages, fetched through an RSS feed on 127.0.0.1."""
+    from devservers.feed_server import FeedServer
     from ingestion import fetch
     from ingestion.extract import extract_article
     from ingestion.feeds import parse_feed
     from ingestion.models import Article, Source
-    from tests.fakes.feed_server import FeedServer
 
     truth = json.loads((ARTICLES / "ground-truth.json").read_text())
     articles = []
