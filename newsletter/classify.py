@@ -5,10 +5,13 @@ a Literal of the active slugs, so a label outside the list fails validation inst
 creating a new category. A batch whose call fails in any way is sorted by the offline
 rules instead, and the report says so.
 
-Offline rules: each category scores its keywords (and the content words of its
-description) in the title and the opening of the text. Confidence is the winner's
+Offline rules: each category scores its keywords in the title (weighted) and the
+opening of the text. Confidence is the winner's
 margin over the runner-up, damped for weak evidence: (top - second) / (top + 1).
-Zero scores and ties go to the catch-all `others` with low confidence.
+Matching is by whole word (newsletter.keywords: "law" is not in "flaws", "법" not in
+"방법"). Names of labs and models weigh little: they say a story is about AI, not what
+about. Ties go to the narrower category by TIE_ORDER; only a story with no keyword at
+all (or no AI term, see is_about_ai) goes to the catch-all `others`.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from django.conf import settings
 
 from ingestion.models import Article
 from newsletter import llm, prompts
+from newsletter.keywords import KeywordSet
 from newsletter.llm_schemas import label_schema
 from newsletter.models import Category, Digest, LLMCall
 
@@ -31,10 +35,9 @@ CATCH_ALL_SLUG = "others"
 REVIEW_BELOW = 0.5
 RULES_REVIEW_BELOW = 0.3
 RULES_TEXT_CHARS = 3000
-TITLE_WEIGHT = 3.0
+TITLE_WEIGHT = 5.0
 KEYWORD_WEIGHT = 1.0
-BODY_HITS_CAP = 3
-DESCRIPTION_WEIGHT = 0.5
+BODY_HITS_CAP = 2
 # The digest is AI news: general feeds (Hacker News) carry stories with no AI in them,
 # which keyword rules would otherwise file under whatever category their words
 # resemble ("market", "deal"). Such an article goes to the catch-all, confidently.
@@ -42,42 +45,40 @@ AI_TERMS = re.compile(
     r"(?<!\w)(ai|a\.i\.|agi|artificial intelligence|machine learning|deep learning"
     r"|neural networks?|llms?|chatgpt|gpt(?:-?\w+)?|language models?|chatbots?"
     r"|openai|anthropic|deepmind|claude|gemini|mistral|grok|xai|hugging ?face|copilot"
-    r"|agents?|agentic|robots?|robotics|fine-tun\w+|inference|embeddings?|multimodal"
+    r"|agents?|agentic|robots?|robotics|fine-tun\w+|embeddings?|multimodal"
     r"|text-to-\w+|diffusion models?)(?!\w)"
     r"|인공지능|생성형|머신러닝|딥러닝|언어\s?모델|챗봇|로봇|에이전트",
     re.IGNORECASE,
 )
 NOT_AI_CONFIDENCE = 0.9
-
-_STOPWORDS = {
-    "about",
-    "also",
-    "and",
-    "anything",
-    "are",
-    "fits",
-    "for",
-    "from",
-    "how",
-    "into",
-    "never",
-    "other",
-    "that",
-    "the",
-    "their",
-    "them",
-    "they",
-    "this",
-    "what",
-    "when",
-    "with",
-    "counted",
-    "summarised",
-    "summarized",
-    "things",
-    "models",
-    "model",
-}
+# Names of labs, models and products: they make a story AI news but say nothing of
+# its subject ("Grok for Excel" is a product story, "Claude plays robotics" robotics).
+AI_NAMES = re.compile(
+    r"(?:openai|anthropic|deepmind|claude|gemini|mistral|grok|xai|chatgpt|gpt|llama"
+    r"|copilot|le chat|qwen|deepseek)",
+    re.IGNORECASE,
+)
+BRAND_WEIGHT = 0.25
+# A title naming a versioned model ("Claude Opus 5", "GPT-5.5", "Mistral Small 4",
+# "Devstral 2") announces that model: it counts as the keyword MODEL_RELEASE.
+VERSIONED_MODEL = re.compile(
+    r"\b(?:gpt|claude(?:\s\w+)?|grok|gemini|llama|mistral(?:\s\w+)?|\w+stral|qwen"
+    r"|deepseek|phi|gemma)[\s-]?v?\d+(?:\.\d+)?\b",
+    re.IGNORECASE,
+)
+MODEL_RELEASE = "model release"
+MODEL_RELEASE_WEIGHT = 1.0
+# Ties go to the narrower subject first; categories not listed come after, by position.
+TIE_ORDER = [
+    "policy-safety",
+    "robotics-agents",
+    "multimodal",
+    "inference",
+    "training",
+    "research",
+    "ai-business",
+    "llm",
+]
 
 
 @dataclass
@@ -221,34 +222,39 @@ def _classify_batch_with_llm(
 
 
 class RuleClassifier:
+    """Keyword rules: whole words (newsletter.keywords), the title weighted.
+
+    A keyword that names an AI lab or model (Claude, GPT, Grok: AI_TERMS) says a story
+    is about AI, not what it is about, so it weighs BRAND_WEIGHT. Ties between
+    categories go by TIE_ORDER (the narrower subject first), never to the catch-all.
+    """
+
     def __init__(self, categories: list[Category]) -> None:
         self.categories = categories
         self.catch_all = next(
             (c for c in categories if c.slug == CATCH_ALL_SLUG),
             next((c for c in reversed(categories) if not c.in_digest), categories[-1]),
         )
-        self.patterns = {
-            c.pk: _patterns(c.keyword_list, KEYWORD_WEIGHT)
-            + _patterns(_description_words(c.description), DESCRIPTION_WEIGHT)
+        self.rules = {
+            c.pk: (KeywordSet.of(c.keyword_list), _keyword_weights(c.keyword_list))
             for c in categories
             if c.pk != self.catch_all.pk
         }
 
     def scores(self, article: Article) -> dict[int, float]:
-        title = prompts.clean_text(article.title).lower()
-        body = prompts.clean_text(
-            prompts.article_body(article)[:RULES_TEXT_CHARS]
-        ).lower()
+        title = prompts.clean_text(article.title)
+        if VERSIONED_MODEL.search(title):
+            title = f"{title} ({MODEL_RELEASE})"
+        body = prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
         result = {}
-        for pk, patterns in self.patterns.items():
+        for pk, (keywords, weights) in self.rules.items():
             score = 0.0
-            for pattern, weight in patterns:
-                # Capped: one word repeated all through a text (a product name) must
-                # not outvote several different words of another category.
-                body_hits = min(len(pattern.findall(body)), BODY_HITS_CAP)
-                score += weight * (
-                    TITLE_WEIGHT * len(pattern.findall(title)) + body_hits
-                )
+            in_title, in_body = keywords.hits(title), keywords.hits(body)
+            for word in in_title.keys() | in_body.keys():
+                # Capped: one word repeated all through a text (a product name)
+                # must not outvote several different words of another category.
+                hits = TITLE_WEIGHT * in_title[word] + min(in_body[word], BODY_HITS_CAP)
+                score += weights.get(word, KEYWORD_WEIGHT) * hits
             result[pk] = score
         return result
 
@@ -259,46 +265,37 @@ class RuleClassifier:
                 confidence=NOT_AI_CONFIDENCE,
                 needs_review=False,
             )
-        scores = sorted(
-            self.scores(article).items(), key=lambda kv: kv[1], reverse=True
+        scores = self.scores(article)
+        ranked = sorted(
+            (c for c in self.categories if c.pk in scores),
+            key=lambda c: (-scores[c.pk], _tie_rank(c)),
         )
-        top_pk, top = scores[0] if scores else (self.catch_all.pk, 0.0)
-        second = scores[1][1] if len(scores) > 1 else 0.0
-        if top <= 0 or top == second:
-            confidence = 0.1 if top else 0.0
-            return _Label(
-                category=self.catch_all, confidence=confidence, needs_review=True
-            )
+        if not ranked or scores[ranked[0].pk] <= 0:
+            return _Label(category=self.catch_all, confidence=0.0, needs_review=True)
+        top = scores[ranked[0].pk]
+        second = scores[ranked[1].pk] if len(ranked) > 1 else 0.0
         confidence = round((top - second) / (top + 1), 3)
-        category = next(c for c in self.categories if c.pk == top_pk)
         return _Label(
-            category=category,
+            category=ranked[0],
             confidence=confidence,
             needs_review=confidence < RULES_REVIEW_BELOW,
         )
+
+
+def _tie_rank(category: Category) -> tuple[int, int]:
+    order = TIE_ORDER.index(category.slug) if category.slug in TIE_ORDER else 99
+    return (order, category.position)
+
+
+def _keyword_weights(words: list[str]) -> dict[str, float]:
+    weights = {MODEL_RELEASE: MODEL_RELEASE_WEIGHT}
+    for word in words:
+        if AI_NAMES.fullmatch(word.strip()):
+            weights[word.strip().lower()] = BRAND_WEIGHT
+    return weights
 
 
 def is_about_ai(article: Article) -> bool:
     """Any AI term in the title or the start of the text."""
     text = f"{article.title}\n{prompts.article_body(article)[:RULES_TEXT_CHARS]}"
     return AI_TERMS.search(prompts.clean_text(text)) is not None
-
-
-def _description_words(description: str) -> list[str]:
-    words = re.findall(r"[^\W\d_]{4,}", description.lower())
-    return [w for w in dict.fromkeys(words) if w not in _STOPWORDS]
-
-
-def _patterns(words: list[str], weight: float) -> list[tuple[re.Pattern, float]]:
-    result = []
-    for word in words:
-        word = word.lower().strip()
-        if not word:
-            continue
-        if word.isascii():
-            pattern = re.compile(r"(?<!\w)" + re.escape(word) + r"(?!\w)")
-        else:
-            # Korean attaches particles (규제가, 규제를): match the stem anywhere.
-            pattern = re.compile(re.escape(word))
-        result.append((pattern, weight))
-    return result

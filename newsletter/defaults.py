@@ -8,8 +8,10 @@ DEFAULT_CATEGORIES = [
         "color": "#4e79a7",
         "description": "Companies, funding, deals, products, pricing, markets and the economics of AI.",
         "keywords": "business, funding, raises, investment, investor, acquisition, acquire, deal, "
-        "partnership, revenue, market, startup, valuation, pricing, customers, enterprise, "
-        "company, ipo, billion, million, economy, productivity, 투자, 기업, 시장, 매출, 인수, 스타트업, 경제",
+        "partnership, partner, revenue, market, startup, valuation, pricing, plans, subscription, "
+        "customers, enterprise, enterprises, company, industry, industrial, workforce, jobs, "
+        "economic, adoption, add-in, workspace, ipo, billion, million, economy, productivity, "
+        "투자, 기업, 시장, 매출, 인수, 스타트업, 경제, 산업, 제휴",
     },
     {
         "slug": "multimodal",
@@ -17,8 +19,10 @@ DEFAULT_CATEGORIES = [
         "emoji": "🌞",
         "color": "#f28e2b",
         "description": "Models that see, hear or generate images, video, audio and speech.",
-        "keywords": "multimodal, image, images, vision, video, audio, speech, voice, diffusion, "
-        "text-to-image, visual, camera, music, 이미지, 영상, 음성, 멀티모달",
+        "keywords": "multimodal, image, images, vision, video, audio, speech, voice, voices, diffusion, "
+        "text-to-image, text-to-speech, speech-to-text, tts, ocr, transcription, transcribe, "
+        "scanned, handwriting, "
+        "visual, camera, music, 이미지, 영상, 음성, 멀티모달, 판독",
     },
     {
         "slug": "training",
@@ -26,8 +30,9 @@ DEFAULT_CATEGORIES = [
         "emoji": "🤩",
         "color": "#e15759",
         "description": "How models are trained: data, pre-training, fine-tuning, RL, alignment methods, scaling.",
-        "keywords": "training, pre-training, pretraining, fine-tuning, finetuning, reinforcement learning, "
-        "rlhf, dataset, data, scaling, optimizer, distillation, reward, interpretability, 학습, 훈련, 데이터셋",
+        "keywords": "training, pre-training, pretraining, post-training, fine-tuning, finetuning, fine-tune, "
+        "reinforcement learning, rlhf, rl, dataset, training data, scaling, optimizer, "
+        "distillation, lora, reward model, gradient, alignment, 학습, 훈련, 데이터셋",
     },
     {
         "slug": "llm",
@@ -35,8 +40,11 @@ DEFAULT_CATEGORIES = [
         "emoji": "🧠",
         "color": "#76b7b2",
         "description": "Large language models, chatbots and their releases, capabilities and evaluations.",
-        "keywords": "llm, language model, gpt, claude, gemini, llama, mistral, grok, chatbot, chatgpt, "
-        "model release, benchmark, reasoning, context window, tokens, prompt, 언어모델, 챗봇, 초거대",
+        "keywords": "llm, language model, large language model, gpt, claude, gemini, llama, mistral, grok, "
+        "chatbot, chatgpt, model release, flagship, frontier model, reasoning model, coding model, "
+        "benchmark, reasoning, context window, tokens, prompt, api, intelligence, assistant, "
+        "le chat, memories, personalization, "
+        "언어모델, 챗봇, 초거대, 추론",
     },
     {
         "slug": "inference",
@@ -44,8 +52,11 @@ DEFAULT_CATEGORIES = [
         "emoji": "⚡",
         "color": "#59a14f",
         "description": "Serving and running models faster and cheaper: chips, GPUs, quantisation, kernels.",
-        "keywords": "inference, latency, throughput, gpu, gpus, tpu, chip, chips, nvidia, quantization, "
-        "quantisation, kernel, serving, accelerator, compute, datacenter, data center, cuda, 반도체, 칩, 추론",
+        "keywords": "inference engine, inference speed, latency, throughput, gpu, gpus, tpu, chip, chips, "
+        "nvidia, quantization, quantisation, kernel, serving, accelerator, compute, datacenter, "
+        "data center, cuda, vllm, memory bandwidth, tokens per second, llm inference, ms, p95, "
+        "requests per second, "
+        "반도체, 칩, 데이터센터, 경량화, 양자화, 전력, 가속기",
     },
     {
         "slug": "policy-safety",
@@ -54,7 +65,12 @@ DEFAULT_CATEGORIES = [
         "color": "#edc948",
         "description": "Regulation, law, government, security, safety research, risks, ethics and society.",
         "keywords": "policy, regulation, law, government, congress, eu, act, safety, security, risk, "
-        "ethics, copyright, lawsuit, privacy, misuse, election, military, defense, 규제, 정책, 안전, 윤리, 정부",
+        "ethics, copyright, lawsuit, privacy, misuse, election, military, defense, cybersecurity, "
+        "cyber, vulnerabilities, jailbreak, safeguards, safeguard, red-teaming, red teaming, "
+        "system card, misalignment, monitorability, biosecurity, biodefense, dual-use, harmful, "
+        "watermark, open-weights, society, societal, workers, legal, illegal, piracy, court, "
+        "environmental, sustainability, "
+        "규제, 정책, 안전, 윤리, 정부, 보안, 법, 법안, 기본법, 시행령, 가이드라인, 개인정보, 저작권",
     },
     {
         "slug": "research",
@@ -63,7 +79,9 @@ DEFAULT_CATEGORIES = [
         "color": "#b07aa1",
         "description": "Academic papers, preprints and research results.",
         "keywords": "paper, arxiv, research, study, researchers, preprint, we propose, experiment, "
-        "findings, university, 논문, 연구",
+        "findings, university, scientists, scientific, science, mathematics, conjecture, proof, "
+        "discovery, biology, chemistry, protein, life sciences, "
+        "논문, 연구, 연구팀, 연구진",
     },
     {
         "slug": "robotics-agents",
@@ -71,8 +89,9 @@ DEFAULT_CATEGORIES = [
         "emoji": "🤖",
         "color": "#ff9da7",
         "description": "Robots, autonomous agents, tool use, computer use and coding agents.",
-        "keywords": "robot, robots, robotics, agent, agents, agentic, autonomous, tool use, computer use, "
-        "coding agent, humanoid, self-driving, 로봇, 에이전트, 자율",
+        "keywords": "robot, robots, robotics, agent, agents, agentic, autonomous, autonomously, tool use, "
+        "computer use, coding agent, humanoid, self-driving, harness, plugin, mcp, connectors, "
+        "workflows, terminal, cli, embodied, navigation, drone, 로봇, 에이전트, 자율",
     },
     {
         "slug": "others",

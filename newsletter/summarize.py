@@ -1,4 +1,4 @@
-"""One briefing per category: LLM structured output, or extractive offline text.
+"""One briefing per category: LLM structured output, or offline excerpts (excerpts.py).
 
 The caller's article order is the source numbering [1..n]; the sources list itself
 always comes from the database, never from the model. Whatever the model writes is
@@ -16,14 +16,13 @@ exhausted token budget gives the offline summary for that section only.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import llm, prompts, sections
+from newsletter import excerpts, llm, prompts, sections
 from newsletter.llm_schemas import Briefing
 from newsletter.models import Category, Digest, LLMCall
 
@@ -34,100 +33,6 @@ SUMMARY_MAX_TOKENS = 1800
 # Korean sections: Hangul syllables against Latin-script words (a name counts once
 # however long, so name-heavy Korean passes). Below this the text is considered broken.
 MIN_HANGUL_RATIO = 0.5
-
-OFFLINE_EVENTS = 6
-OFFLINE_FINAL_SENTENCES = 3
-SENTENCE_MIN_CHARS = 30
-SENTENCE_MAX_CHARS = 320
-
-NO_BASIS = {
-    "ko": "오늘 기사에는 이 측면을 다룬 내용이 없습니다.",
-    "en": "Today's articles do not address this.",
-}
-
-IMPACT_KEYWORDS = {
-    "economy": (
-        "market",
-        "revenue",
-        "price",
-        "pricing",
-        "cost",
-        "billion",
-        "million",
-        "$",
-        "investment",
-        "invest",
-        "customers",
-        "enterprise",
-        "business",
-        "economic",
-        "economy",
-        "jobs",
-        "plans",
-        "partnership",
-        "시장",
-        "매출",
-        "투자",
-        "비용",
-        "가격",
-        "기업",
-        "경제",
-        "일자리",
-        "억",
-        "달러",
-    ),
-    "politics_society": (
-        "government",
-        "policy",
-        "law",
-        "regulation",
-        "safety",
-        "security",
-        "public",
-        "society",
-        "rights",
-        "privacy",
-        "election",
-        "military",
-        "ethics",
-        "risk",
-        "workers",
-        "education",
-        "정부",
-        "정책",
-        "규제",
-        "법",
-        "안전",
-        "보안",
-        "사회",
-        "윤리",
-        "개인정보",
-        "위험",
-    ),
-    "science_technology": (
-        "model",
-        "research",
-        "benchmark",
-        "training",
-        "inference",
-        "algorithm",
-        "performance",
-        "accuracy",
-        "science",
-        "scientific",
-        "paper",
-        "open-source",
-        "reasoning",
-        "모델",
-        "연구",
-        "성능",
-        "기술",
-        "학습",
-        "추론",
-        "논문",
-        "벤치마크",
-    ),
-}
 
 _BROKEN = [
     re.compile(r"(?:,\s*){3,}"),
@@ -140,7 +45,6 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _LATIN_RUN = re.compile(r"[A-Za-z]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+'’][A-Za-z0-9]+)*")
-_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[\"“‘'(\[A-Z0-9\uac00-\ud7a3])")
 
 
 @dataclass
@@ -307,7 +211,7 @@ def _offline_draft(
     needs_review: bool = False,
 ) -> SectionDraft:
     notes = list(notes or [])
-    content = offline_content(articles, language=language)
+    content = excerpts.excerpt_content(articles, language=language)
     return SectionDraft(
         content=sections.normalise(content, source_count=len(articles)).content,
         generated_by="offline",
@@ -418,168 +322,3 @@ def _in_sources(word: str, sources: str) -> bool:
     return len(parts) > 1 and all(
         re.search(r"(?<![a-z0-9])" + re.escape(p), sources) for p in parts
     )
-
-
-# --- the offline, extractive summary ---------------------------------------------
-
-
-def offline_content(articles: list[Article], *, language: str) -> dict:
-    """Fill the four parts with the articles' own sentences, each cited [n]."""
-    no_basis = NO_BASIS.get(language, NO_BASIS["en"])
-    sentences = {n: _sentences(a) for n, a in enumerate(articles, start=1)}
-    titles = {n: prompts.clean_text(a.title) for n, a in enumerate(articles, start=1)}
-    used: set[str] = set()
-
-    topics = [_shorten(titles[n], 120) for n in titles][:4]
-
-    events = []
-    for n in list(titles)[:OFFLINE_EVENTS]:
-        lead = next((s for s in sentences[n] if s.lower() != titles[n].lower()), "")
-        used.add(lead)
-        text = f"{titles[n]}: {lead}" if lead else titles[n]
-        events.append({"text": f"{_shorten(text, 400)} [{n}]", "citations": [n]})
-
-    impact = {}
-    for dimension, keywords in IMPACT_KEYWORDS.items():
-        best = _best_sentence(
-            sentences, used, lambda s, k=keywords: _keyword_hits(s, k)
-        )
-        if best is None:
-            impact[dimension] = no_basis
-        else:
-            n, sentence = best
-            used.add(sentence)
-            impact[dimension] = f"{sentence} [{n}]"
-
-    frequencies = Counter(w for ss in sentences.values() for s in ss for w in _words(s))
-    final_summary = []
-    seen_articles: set[int] = set()
-    for _ in range(OFFLINE_FINAL_SENTENCES):
-        best = _best_sentence(
-            {n: ss for n, ss in sentences.items() if n not in seen_articles}
-            or sentences,
-            used,
-            lambda s: _centrality(s, frequencies),
-        )
-        if best is None:
-            break
-        n, sentence = best
-        used.add(sentence)
-        seen_articles.add(n)
-        final_summary.append(f"{sentence} [{n}]")
-    if not final_summary:
-        final_summary = [f"{titles[n]} [{n}]" for n in list(titles)[:3]]
-    return {
-        "topics": topics,
-        "events": events,
-        "impact": impact,
-        "final_summary": final_summary,
-    }
-
-
-def _sentences(article: Article) -> list[str]:
-    result = []
-    for paragraph in re.split(r"\n+", prompts.article_body(article)):
-        paragraph = prompts.clean_text(paragraph)
-        for sentence in _SENTENCE_END.split(paragraph):
-            sentence = sentence.strip()
-            letters = sum(ch.isalpha() for ch in sentence)
-            if (
-                SENTENCE_MIN_CHARS <= len(sentence) <= SENTENCE_MAX_CHARS
-                and letters >= len(sentence) * 0.6
-                and "http" not in sentence
-            ):
-                result.append(sentence)
-    return result
-
-
-def _best_sentence(
-    sentences: dict[int, list[str]], used: set[str], score
-) -> tuple[int, str] | None:
-    best: tuple[float, int, str] | None = None
-    for n, candidates in sentences.items():
-        for sentence in candidates:
-            if sentence in used:
-                continue
-            value = score(sentence)
-            if value > 0 and (best is None or value > best[0]):
-                best = (value, n, sentence)
-    return (best[1], best[2]) if best else None
-
-
-def _keyword_hits(sentence: str, keywords: tuple[str, ...]) -> float:
-    lowered = sentence.lower()
-    return float(sum(1 for k in keywords if k in lowered))
-
-
-def _words(sentence: str) -> list[str]:
-    return [
-        w for w in re.findall(r"[^\W\d_]{3,}", sentence.lower()) if w not in _COMMON
-    ]
-
-
-def _centrality(sentence: str, frequencies: Counter) -> float:
-    words = _words(sentence)
-    if not words:
-        return 0.0
-    return sum(frequencies[w] for w in set(words)) / (len(words) ** 0.5)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-_COMMON = {
-    "the",
-    "and",
-    "for",
-    "that",
-    "this",
-    "with",
-    "are",
-    "was",
-    "were",
-    "from",
-    "have",
-    "has",
-    "had",
-    "not",
-    "but",
-    "our",
-    "its",
-    "can",
-    "will",
-    "you",
-    "your",
-    "they",
-    "their",
-    "them",
-    "more",
-    "than",
-    "into",
-    "also",
-    "been",
-    "which",
-    "what",
-    "when",
-    "how",
-    "about",
-    "these",
-    "those",
-    "there",
-    "other",
-    "such",
-    "some",
-    "all",
-    "any",
-    "one",
-    "two",
-    "new",
-    "use",
-    "used",
-    "using",
-    "like",
-    "just",
-    "most",
-    "many",
-}

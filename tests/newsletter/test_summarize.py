@@ -4,7 +4,7 @@ import pytest
 
 from devservers.openai_server import SOURCE_BLOCK
 from ingestion.models import Article
-from newsletter import llm, summarize
+from newsletter import excerpts, llm, summarize
 from newsletter.classify import classify_articles
 from newsletter.models import Category, Digest, LLMCall
 from newsletter.summarize import summarize_category
@@ -35,6 +35,35 @@ def assert_shape(content):
     assert all(isinstance(s, str) and s for s in content["final_summary"])
 
 
+def assert_excerpts_shape(content):
+    """The offline section: attributed excerpts, never an invented analysis."""
+    assert content["kind"] == "excerpts"
+    assert set(content) == {"kind", "topics", "excerpts", "key_figures", "impact"}
+    assert set(content["impact"]) <= {
+        "economy",
+        "politics_society",
+        "science_technology",
+    }
+    assert all(isinstance(t, str) and t for t in content["topics"])
+    assert len(content["topics"]) <= 4
+    for excerpt in content["excerpts"]:
+        assert set(excerpt) == {"text", "publisher", "published", "citations"}
+        assert excerpt["text"] and excerpt["publisher"] and excerpt["published"]
+    for figure in content["key_figures"]:
+        assert set(figure) == {"text", "citations"}
+
+
+def excerpt_numbers(content):
+    numbers = {
+        n
+        for item in [*content["excerpts"], *content["key_figures"]]
+        for n in item["citations"]
+    }
+    for text in content["impact"].values():
+        numbers |= {int(n) for n in MARKER.findall(text)}
+    return numbers
+
+
 def cited_numbers(content):
     numbers = {n for e in content["events"] for n in e["citations"]}
     for text in all_texts(content):
@@ -59,40 +88,49 @@ def llm_category(defaults):
 # --- offline ---------------------------------------------------------------------
 
 
-def test_offline_summary_is_built_from_the_articles_own_sentences(
+def test_offline_summary_quotes_the_articles_own_sentences_with_their_source(
     llm_category, offline
 ):
     articles = make_articles(feed_items()[:6])
     draft = summarize_category(llm_category, articles, language="en")
 
     assert draft.generated_by == "offline" and not draft.needs_review
-    assert_shape(draft.content)
-    assert len(draft.content["events"]) == 6
-    for number, (event, article) in enumerate(
-        zip(draft.content["events"], articles, strict=True), 1
-    ):
-        assert event["citations"] == [number]
-        lead = event["text"].split(": ", 1)[1].removesuffix(f" [{number}]").rstrip("…")
-        assert lead in " ".join(article.text.split())
-    for text in [*draft.content["impact"].values(), *draft.content["final_summary"]]:
+    content = draft.content
+    assert_excerpts_shape(content)
+    assert content["topics"] == [a.title for a in articles[:4]]
+    assert len(content["excerpts"]) == 6
+    per_article = {}
+    for excerpt in content["excerpts"]:
+        [number] = excerpt["citations"]
+        article = articles[number - 1]
+        per_article[number] = per_article.get(number, 0) + 1
+        # Stored with its citation written in the text, as every section text is.
+        assert excerpt["text"].endswith(f"[{number}]")
+        quote = MARKER.sub("", excerpt["text"]).strip()
+        assert quote in " ".join(article.text.split())
+        assert excerpt["publisher"] == "AI labs"
+        assert excerpt["published"] == f"{article.first_seen_at:%Y-%m-%d}"
+        assert excerpts.junk_reason(quote) is None
+    assert max(per_article.values()) <= 2
+    for text in content["impact"].values():
         number = int(MARKER.findall(text)[-1])
-        sentence = MARKER.sub("", text).strip()
+        who, sentence = MARKER.sub("", text).strip().split(": ", 1)
+        assert who.startswith("AI labs (")
         assert sentence in " ".join(articles[number - 1].text.split())
 
 
 def test_offline_summary_of_korean_articles_is_korean_and_cited(llm_category, offline):
     articles = make_articles(korean_items(), language="ko")
     draft = summarize_category(llm_category, articles, language="ko")
-    assert_shape(draft.content)
-    assert cited_numbers(draft.content) <= set(range(1, len(articles) + 1))
-    for text in all_texts(draft.content):
-        assert HANGUL.search(text)
-    assert "1,200억원" in draft.content["events"][0]["text"]
+    assert_excerpts_shape(draft.content)
+    assert excerpt_numbers(draft.content) <= set(range(1, len(articles) + 1))
+    for excerpt in draft.content["excerpts"]:
+        assert HANGUL.search(excerpt["text"])
+    quoted = " ".join(e["text"] for e in draft.content["excerpts"])
+    assert "1,200억원" in quoted
 
 
-def test_offline_summary_says_so_in_the_digest_language_when_a_dimension_is_missing(
-    llm_category, offline
-):
+def test_an_impact_area_without_basis_is_left_out_not_filled(llm_category, offline):
     articles = make_articles(
         [
             {
@@ -102,10 +140,10 @@ def test_offline_summary_says_so_in_the_digest_language_when_a_dimension_is_miss
             }
         ]
     )
-    ko = summarize_category(llm_category, articles, language="ko")
-    en = summarize_category(llm_category, articles, language="en")
-    assert ko.content["impact"]["politics_society"] == summarize.NO_BASIS["ko"]
-    assert en.content["impact"]["politics_society"] == summarize.NO_BASIS["en"]
+    for language in ("ko", "en"):
+        content = summarize_category(llm_category, articles, language=language).content
+        assert content["impact"] == {}
+        assert content["excerpts"][0]["text"] == f"{articles[0].text} [1]"
 
 
 # --- with the LLM ------------------------------------------------------------------
@@ -200,9 +238,10 @@ def test_korean_broken_twice_falls_back_to_offline_for_review(llm_category, fake
     assert draft.generated_by == "offline" and draft.needs_review
     assert "Hangul" in draft.review_notes and "offline" in draft.review_notes
     assert len(fake_llm.requests) == 2
-    assert_shape(draft.content)
+    assert_excerpts_shape(draft.content)
     # Nothing of the broken answer ships, and it is not cached for tomorrow.
-    assert not any(", , ," in t for t in all_texts(draft.content))
+    quoted = [e["text"] for e in draft.content["excerpts"]]
+    assert quoted and not any(", , ," in t for t in quoted)
     assert LLMCall.objects.filter(error="").count() == 0
 
 
@@ -225,8 +264,8 @@ def test_a_failed_llm_call_gives_the_offline_section_flagged_for_review(
 
     assert draft.generated_by == "offline" and draft.needs_review
     assert kind in draft.review_notes
-    assert_shape(draft.content)
-    assert cited_numbers(draft.content) <= {1, 2, 3}
+    assert_excerpts_shape(draft.content)
+    assert excerpt_numbers(draft.content) <= {1, 2, 3}
 
 
 @pytest.mark.parametrize("failure", ["rate_limit", "server_error"])
@@ -360,11 +399,13 @@ def test_a_category_without_articles_gets_an_empty_offline_section(
     llm_category, fake_llm
 ):
     draft = summarize_category(llm_category, [], language="ko")
-    assert draft.generated_by == "offline" and draft.content["events"] == []
+    assert draft.generated_by == "offline" and draft.content["excerpts"] == []
     assert fake_llm.requests == []
 
 
-def test_offline_summary_of_title_only_articles_keeps_its_shape(llm_category, offline):
+def test_offline_summary_of_title_only_articles_lists_the_titles_only(
+    llm_category, offline
+):
     articles = make_articles(
         [
             {"title": "Introducing Grok Bot", "url": "https://x.example/1", "text": ""},
@@ -372,16 +413,13 @@ def test_offline_summary_of_title_only_articles_keeps_its_shape(llm_category, of
         ]
     )
     draft = summarize_category(llm_category, articles, language="ko")
-    assert_shape(draft.content)
-    assert [e["text"] for e in draft.content["events"]] == [
-        "Introducing Grok Bot [1]",
-        "Mistral OCR 4 [2]",
-    ]
-    assert set(draft.content["impact"].values()) == {summarize.NO_BASIS["ko"]}
-    assert draft.content["final_summary"] == [
-        "Introducing Grok Bot [1]",
-        "Mistral OCR 4 [2]",
-    ]
+    assert draft.content == {
+        "kind": "excerpts",
+        "topics": ["Introducing Grok Bot", "Mistral OCR 4"],
+        "excerpts": [],
+        "key_figures": [],
+        "impact": {},
+    }
 
 
 def test_korean_sources_give_a_korean_llm_section_with_nothing_flagged(

@@ -1,0 +1,484 @@
+"""The offline briefing: the sources' own sentences, each with its publisher and date.
+
+Without a model nothing can honestly be summarised or analysed, so a section is made of
+excerpts, and says so. For a category's articles:
+- sentences are split per paragraph and passed through JUNK (headings, questions,
+  captions, list debris, formulas, footnote digits, URLs, boilerplate, sentences that
+  lean on the previous one, too short or too long); only an article's opening
+  (LEAD_SENTENCES) is considered, as news puts the facts first;
+- one or two per article are chosen by TF-IDF centrality over all the category's
+  sentences (a sentence that shares the section's vocabulary says what the story is
+  about), weighted towards the lead and the title; Korean sources come first in a Korean
+  digest;
+- every excerpt keeps its publisher and date, so "we" and "today" are never ambiguous;
+- an impact area (economy, politics/society, science/technology) gets a line only when
+  one article has at least MIN_IMPACT_HITS different whole-word keywords of that area;
+- numbers with units are listed as key figures.
+
+The content shape is {"kind": "excerpts", "topics", "excerpts", "key_figures", "impact"}
+(see excerpt_content).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from ingestion.models import Article
+from newsletter import prompts
+from newsletter.keywords import KeywordSet, korean_words
+
+KIND = "excerpts"
+MAX_TOPICS = 4
+MAX_EXCERPTS = 6
+# Articles per section up to which each may give two excerpts instead of one.
+TWO_PER_ARTICLE_UP_TO = 3
+LEAD_SENTENCES = 15
+MIN_CHARS = 40
+# Hangul packs about twice the meaning per character: a full Korean news sentence can
+# be 30 characters long.
+KOREAN_MIN_CHARS = 25
+MAX_CHARS = 300
+MAX_KEY_FIGURES = 4
+MIN_IMPACT_HITS = 2
+# The quoted sentence itself must name the area twice, or the line reads off-topic
+# ("Think of a chef … rearranging the prices" is no economic impact).
+MIN_SENTENCE_HITS = 2
+# Two excerpts this similar (cosine of TF-IDF vectors) say the same thing.
+DUPLICATE_SIMILARITY = 0.6
+LEAD_DECAY = 0.15
+TITLE_WEIGHT = 0.5
+# Longer sentences score a little lower: a digest is skimmed.
+SHORT_CHARS = 180
+
+
+@dataclass(frozen=True)
+class Junk:
+    """A kind of sentence that must not be quoted as a fact, and how to recognise it."""
+
+    name: str
+    pattern: re.Pattern
+    why: str
+
+
+def _p(pattern: str, flags: int = 0) -> re.Pattern:
+    return re.compile(pattern, flags)
+
+
+# Every filter in one place; bench/editorial.py counts these patterns in the output.
+JUNK = [
+    Junk("question", _p(r"\?\s*[\"”’')]?$"), "a question is not a fact"),
+    Junk(
+        "heading",
+        _p(r"[^.!。\"”’')\]]$"),
+        "no closing stop: a heading or a label, not a sentence",
+    ),
+    Junk(
+        "caption",
+        _p(
+            r"^(?:an?\s+)?(?:sped-up|short|animated|example|sample)?\s*"
+            r"(?:video|image|photo|screenshot|chart|diagram|figure|animation|clip|gif"
+            r"|illustration)s?\s+(?:of|showing|shows|from|depicting)\b"
+            r"|^(?:figure|fig\.|table|image|video|source|credit|caption|photo)\s*\d*\s*[:.]"
+            r"|^(?:left|right|above|below|top|bottom)\s*[:,]",
+            re.IGNORECASE,
+        ),
+        "a caption describes a picture the reader cannot see",
+    ),
+    Junk(
+        "list_debris",
+        _p(r"^\s*(?:[-–—•*·▪►]|\d+[.)]\s|\(?[a-z]\)\s)"),
+        "a list item torn from its list",
+    ),
+    Junk(
+        "label_prefix",
+        _p(
+            r"^(?:summary|abstract|tl;?dr|update|note|editor'?s note|related|key takeaways?"
+            r"|요약|참고|관련 기사)\s*:",
+            re.IGNORECASE,
+        ),
+        "a section label glued to the sentence after it",
+    ),
+    Junk(
+        "formula",
+        _p(r"\$(?!\d)|\\[A-Za-z]{2,}|[_^]\{|\b[A-Za-z]'?\s*=\s*[A-Za-z\\(]"),
+        "LaTeX or a formula (a $ not followed by an amount)",
+    ),
+    Junk(
+        "footnote_digits",
+        # A word of 5+ letters with two vowels (an English word, not cyvcf2 or int8)
+        # and a digit 1-99 glued to it, or a stop followed by one.
+        _p(
+            r"(?<![A-Za-z0-9\-_])(?=[a-z]*[aeiou][a-z]*[aeiou])[a-z]{5,}[1-9]\d?(?!\w)"
+            r"|[a-z]{2,}[.,;][1-9]\d?(?=\s|$)"
+        ),
+        "a footnote number glued to a word: scaffold4, attack.5",
+    ),
+    Junk(
+        "reference",
+        _p(r"\bet al\b|\([A-Z][\w\s.&'-]*,\s*(?:19|20)\d\d\)|^\("),
+        "a literature reference or an aside: (Hu et al, 2021), (Hayek, … (1945))",
+    ),
+    Junk(
+        "url",
+        _p(r"https?://|www\.|\b[\w-]+\.(?:com|org|net|io|ai|dev)/\S", re.IGNORECASE),
+        "links are listed with the sources, not quoted",
+    ),
+    Junk(
+        "boilerplate",
+        _p(
+            r"\bcookies?\b|\bsubscribe\b|\bsign up\b|\bnewsletter\b|\bshare (?:this|on)\b"
+            r"|\ball rights reserved\b|\bclick here\b|^(?:learn|read) more\b|\(read more"
+            r"|\bfollow us\b"
+            r"|\bprivacy policy\b|\bterms of (?:use|service)\b|\bjoin (?:us|our team)\b"
+            r"|\bwe(?:'re| are) hiring\b|\bapply now\b|\bcontact us\b"
+            r"|구독|무단\s?전재|재배포\s?금지|공유하기|쿠키|뉴스레터|기자\s?=|ⓒ|©",
+            re.IGNORECASE,
+        ),
+        "site furniture, not news",
+    ),
+    Junk(
+        "leans_on_previous",
+        _p(
+            r"^(?:this|that|these|those|it|its|it's|they|their|them|he|she|his|her"
+            r"|such|both|another|here|here's|however|but|and|or|also|still|instead"
+            r"|similarly|meanwhile|additionally|moreover|furthermore|in addition"
+            r"|as a result|for example|for instance|so|thus|therefore|then|yet"
+            r"|the (?:latter|former|same|other|first|second|third|last)"
+            r"|in (?:this|that|these|both) (?:case|cases|post|paper|work|way)"
+            r"|in the (?:first|second|third|last|latter|former)"
+            r"|이는|이것은|이것이|이를|이에|이와|이처럼|이같은|이 같은|이러한|이런|이번|그는"
+            r"|그녀는|그들은|이들은|이들|그러나|하지만|또한|또|다만|한편|특히|따라서|그래서"
+            r"|그런데|반면|그러면서|이어|아울러|게다가)(?![A-Za-z0-9\uac00-\ud7a3])",
+            re.IGNORECASE,
+        ),
+        "opens with a word that needs the previous sentence (This attack…, 이는…)",
+    ),
+]
+
+
+def junk_reason(sentence: str) -> str | None:
+    """The name of the first JUNK rule `sentence` falls under, or None if it is quotable."""
+    letters = sum(ch.isalpha() for ch in sentence)
+    if letters < len(sentence) * 0.6:
+        return "mostly_symbols"
+    for junk in JUNK:
+        if junk.pattern.search(sentence):
+            return junk.name
+    hangul = len(re.findall(r"[\uac00-\ud7a3]", sentence))
+    minimum = KOREAN_MIN_CHARS if hangul * 2 > len(sentence) else MIN_CHARS
+    if len(sentence) < minimum:
+        return "too_short"
+    if len(sentence) > MAX_CHARS:
+        return "too_long"
+    return None
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[\"“‘'(\[A-Z0-9\uac00-\ud7a3-])")
+# A stop after these is not the end of a sentence.
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:e\.g|i\.e|vs|etc|Dr|Mr|Mrs|Ms|Prof|Inc|Ltd|Corp|Jr|Sr|St|No|Fig|U\.S|U\.K)"
+    r"|\b[A-Z])\.$"
+)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of `text`, paragraph by paragraph; a paragraph never runs into the next."""
+    result = []
+    for paragraph in re.split(r"\n+", text or ""):
+        pieces = _SENTENCE_END.split(prompts.clean_text(paragraph))
+        merged: list[str] = []
+        for piece in pieces:
+            if merged and _ABBREVIATION.search(merged[-1]):
+                merged[-1] = f"{merged[-1]} {piece}"
+            else:
+                merged.append(piece)
+        result += [s.strip() for s in merged if s.strip()]
+    return result
+
+
+def quotable_sentences(article: Article) -> list[str]:
+    """The article's opening sentences that pass every JUNK rule, in order."""
+    title = prompts.clean_text(article.title).lower()
+    sentences = split_sentences(prompts.article_body(article))[: LEAD_SENTENCES * 2]
+    kept = [s for s in sentences if junk_reason(s) is None and s.lower() != title]
+    return kept[:LEAD_SENTENCES]
+
+
+# --- attribution -------------------------------------------------------------------
+
+# A feed named "<publisher> News" or "<publisher> Research" is the publisher's own; the
+# section word is dropped when the rest names the article's site (Anthropic, anthropic.com).
+_SECTION_WORD = re.compile(r"\s+(?:news|research|blog|newsroom|뉴스|블로그)$", re.I)
+
+
+def publisher(article: Article) -> str:
+    """Who says it: the source's name, without a section word when that names the site."""
+    # An unsaved article (bench, tests) may carry an unsaved source: no source_id.
+    has_source = article.source_id or Article.source.is_cached(article)
+    name = prompts.clean_text(article.source.name if has_source else "")
+    host = (urlsplit(article.url).hostname or "").removeprefix("www.")
+    if not name:
+        return host
+    short = _SECTION_WORD.sub("", name)
+    squashed = re.sub(r"[^a-z0-9]", "", short.lower())
+    if short != name and squashed and squashed in host.replace(".", ""):
+        return short
+    return name
+
+
+def published(article: Article) -> str:
+    """The article's date as YYYY-MM-DD: published, else first seen."""
+    moment = article.published_at or article.first_seen_at
+    return f"{moment:%Y-%m-%d}" if moment else ""
+
+
+def attribution(name: str, day: str, *, language: str) -> str:
+    """ "Anthropic (8월 21일)" / "Anthropic (Aug 21)"; the name alone without a date."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", day or "")
+    if not match:
+        return name
+    month, dom = int(match.group(2)), int(match.group(3))
+    if language == "ko":
+        return f"{name} ({month}월 {dom}일)"
+    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+    return f"{name} ({months[month - 1]} {dom})"
+
+
+# --- the section ---------------------------------------------------------------------
+
+
+def excerpt_content(articles: list[Article], *, language: str) -> dict:
+    """The section's content; `articles` are its sources [1..n] in that order."""
+    numbered = list(enumerate(articles, start=1))
+    if language == "ko":
+        # Korean sources first in a Korean digest (stable: the order is otherwise kept).
+        numbered.sort(key=lambda item: not _is_korean(item[1]))
+    sentences = {n: quotable_sentences(a) for n, a in numbered}
+    picks = _select(numbered, sentences)
+    excerpts = [
+        {
+            "text": sentence,
+            "publisher": publisher(articles[n - 1]),
+            "published": published(articles[n - 1]),
+            "citations": [n],
+        }
+        for n, sentence in picks
+    ]
+    return {
+        "kind": KIND,
+        "topics": [prompts.clean_text(a.title) for _, a in numbered][:MAX_TOPICS],
+        "excerpts": excerpts,
+        "key_figures": key_figures(numbered, sentences, quoted={s for _, s in picks}),
+        "impact": impact_lines(
+            numbered, sentences, language=language, used={s for _, s in picks}
+        ),
+    }
+
+
+def _is_korean(article: Article) -> bool:
+    return article.language == "ko" or bool(
+        re.search(r"[\uac00-\ud7a3]", article.title)
+    )
+
+
+def _select(
+    numbered: list[tuple[int, Article]], sentences: dict[int, list[str]]
+) -> list[tuple[int, str]]:
+    """(n, sentence) pairs: the most central lead sentences, one or two per article."""
+    pool = [(n, i, s) for n, _ in numbered for i, s in enumerate(sentences[n])]
+    if not pool:
+        return []
+    titles = [prompts.clean_text(a.title) for _, a in numbered]
+    matrix = _tfidf([s for _, _, s in pool] + titles)
+    vectors, title_vectors = matrix[: len(pool)], matrix[len(pool) :]
+    similarity = (vectors @ vectors.T).toarray()
+    centrality = (similarity.sum(axis=1) - 1) / max(len(pool) - 1, 1)
+    title_of = {n: index for index, (n, _) in enumerate(numbered)}
+    to_title = (vectors @ title_vectors.T).toarray()
+    scores = [
+        (centrality[k] + TITLE_WEIGHT * to_title[k, title_of[n]])
+        / (1 + LEAD_DECAY * i)
+        * min(1.0, SHORT_CHARS / len(sentence)) ** 0.5
+        for k, (n, i, sentence) in enumerate(pool)
+    ]
+    per_article = 2 if len(numbered) <= TWO_PER_ARTICLE_UP_TO else 1
+    chosen: list[int] = []
+    for n, _ in numbered:
+        ranked = sorted(
+            (k for k, item in enumerate(pool) if item[0] == n), key=lambda k: -scores[k]
+        )
+        mine = []
+        for k in ranked:
+            if len(mine) == per_article or len(chosen) + len(mine) == MAX_EXCERPTS:
+                break
+            if all(similarity[k, j] < DUPLICATE_SIMILARITY for j in chosen + mine):
+                mine.append(k)
+        chosen += sorted(mine, key=lambda k: pool[k][1])
+    return [(pool[k][0], pool[k][2]) for k in chosen]
+
+
+def _terms(text: str) -> list[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    latin = re.findall(r"[a-z][a-z0-9\-]+|\d+(?:\.\d+)?%?", text.lower())
+    return [w for w in latin if w not in ENGLISH_STOP_WORDS] + [
+        stem for _, stem in korean_words(text)
+    ]
+
+
+def _tfidf(texts: list[str]):
+    # scikit-learn loads in seconds: only the offline path pays for it, on first use.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer=_terms, sublinear_tf=True)
+    try:
+        return vectorizer.fit_transform(texts)
+    except ValueError:  # no terms at all (symbols only): every text scores the same
+        from scipy.sparse import csr_matrix
+
+        return csr_matrix((len(texts), 1))
+
+
+# --- impact and key figures ------------------------------------------------------
+
+# Whole words only (newsletter.keywords). No word that is common in other senses:
+# "policy" (a robot's control policy), "security", "safety", "public", "model",
+# "training", "performance" and "cost" would give every AI story every area.
+IMPACT_KEYWORDS = {
+    "economy": KeywordSet.of(
+        "market revenue pricing price investment investor funding valuation customer "
+        "enterprise economy economic employment labor acquisition "
+        "startup sales profit subscription tariff gdp partnership "
+        "시장 매출 투자 투자자 기업 경제 일자리 고용 가격 수익 인수 스타트업 요금 "
+        "수출 산업".split()
+    ),
+    "politics_society": KeywordSet.of(
+        [
+            *"regulation regulator regulatory government law lawmaker legislation "
+            "legislative congress senate parliament election ministry minister court "
+            "lawsuit antitrust sovereignty sovereign military society societal ethics "
+            "ethical copyright privacy misuse citizen democracy surveillance "
+            "규제 정부 법안 법률 국회 선거 정책 개인정보 윤리 사회 공공 저작권 주권 "
+            "시민 시민단체 시행령 기본법 감시 제도 부처 당국".split(),
+            "public sector",
+            "public policy",
+            "national security",
+            "eu ai act",
+        ]
+    ),
+    "science_technology": KeywordSet.of(
+        "research researcher benchmark paper study experiment dataset algorithm "
+        "accuracy scientific science scientist open-source open-weight parameters "
+        "architecture arxiv peer-reviewed laboratory "
+        "연구 연구팀 연구진 논문 벤치마크 정확도 데이터셋 알고리즘 실험 과학 과학자 "
+        "오픈소스 매개변수 검증".split()
+    ),
+}
+# An amount of money is one economy keyword, however it is written.
+MONEY = re.compile(
+    r"\$\s?\d[\d,.]*|\d[\d,.]*\s?(?:달러|억\s?원|조\s?원|만\s?원|원)(?![\uac00-\ud7a3])"
+    r"|\b\d[\d,.]*\s?(?:dollars|euros|usd|eur)\b",
+    re.IGNORECASE,
+)
+
+
+def impact_hits(area: str, text: str) -> Counter[str]:
+    """Keywords of `area` in `text`, whole words only, with money as one keyword."""
+    hits = IMPACT_KEYWORDS[area].hits(text)
+    if area == "economy":
+        money = len(MONEY.findall(text))
+        if money:
+            hits["<amount of money>"] = money
+    return hits
+
+
+def impact_lines(
+    numbered: list[tuple[int, Article]],
+    sentences: dict[int, list[str]],
+    *,
+    language: str,
+    used: set[str] | None = None,
+) -> dict[str, str]:
+    """One attributed sentence per area that an article really addresses, else nothing.
+
+    A sentence already quoted (`used`, or for another area) is not quoted again.
+    """
+    used = set(used or ())
+    result = {}
+    for area in IMPACT_KEYWORDS:
+        best = None
+        for n, article in numbered:
+            text = f"{article.title}\n{prompts.article_body(article)}"
+            distinct = len(impact_hits(area, text))
+            if distinct < MIN_IMPACT_HITS:
+                continue
+            for sentence in sentences[n]:
+                if sentence in used:
+                    continue
+                score = len(impact_hits(area, sentence))
+                if score >= MIN_SENTENCE_HITS and (
+                    best is None or (score, distinct) > best[:2]
+                ):
+                    best = (score, distinct, n, sentence)
+        if best is not None:
+            _, _, n, sentence = best
+            used.add(sentence)
+            article = dict(numbered)[n]
+            who = attribution(publisher(article), published(article), language=language)
+            result[area] = f"{who}: {sentence} [{n}]"
+    return result
+
+
+UNIT = (
+    r"%|퍼센트포인트|퍼센트|percent|percentage points?|배|x(?![A-Za-z])|times"
+    r"|billion|million|trillion|억\s?원|조\s?원|만\s?원|억|조|달러|원(?![\uac00-\ud7a3])"
+    r"|tokens?|parameters?|GPUs?|hours?|minutes?|seconds?|ms|days?|weeks?|languages?"
+    r"|시간|분|초|개국|명|개|종|건|비트|bits?|GB|TB"
+)
+FIGURE = re.compile(rf"(?:\$\s?)?\d[\d,]*(?:\.\d+)?\s?(?:{UNIT})", re.IGNORECASE)
+_CLAUSE = re.compile(r"[^,;:()—–]+")
+
+
+def key_figures(
+    numbered: list[tuple[int, Article]],
+    sentences: dict[int, list[str]],
+    *,
+    quoted: set[str] = frozenset(),
+) -> list[dict]:
+    """Numbers with units from the quotable sentences, in their clause; one per article.
+
+    A sentence already quoted in full gives no figure: the reader has just read it.
+    """
+    figures = []
+    for n, _ in numbered:
+        for sentence in sentences[n]:
+            if sentence in quoted:
+                continue
+            match = FIGURE.search(sentence)
+            if match is None:
+                continue
+            text = _clause_around(sentence, match.start(), match.end())
+            if text:
+                figures.append({"text": text, "citations": [n]})
+                break
+        if len(figures) == MAX_KEY_FIGURES:
+            break
+    return figures
+
+
+def _clause_around(sentence: str, start: int, end: int) -> str:
+    for clause in _CLAUSE.finditer(sentence):
+        if clause.start() <= start and end <= clause.end():
+            text = clause.group(0).strip().rstrip(".")
+            words = text.split()
+            if 4 <= len(words) <= 16:
+                return text
+            # Too long to read as a figure: the words around the number.
+            before = sentence[:start].split()[-4:]
+            after = sentence[end:].split()[:4]
+            middle = sentence[start:end]
+            return " ".join([*before, middle, *after]).strip(" ,.;:")
+    return ""

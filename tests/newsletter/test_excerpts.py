@@ -1,0 +1,345 @@
+"""The offline briefing: every filter, the attribution and the impact rule, on sentences
+taken from the sample corpus (ingestion/sample) and the ai-labs feeds."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ingestion.models import Article, Source
+from newsletter import excerpts
+from newsletter.keywords import KeywordSet
+
+# (sentence as it appears in a corpus article, the rule that must reject it)
+JUNK_SENTENCES = [
+    ("What about older Claude models?", "question"),
+    (
+        "How do people perceive AI to be changing their work, or the opportunities "
+        "available to them?",
+        "question",
+    ),
+    ("Cognizant puts Claude to work for clients", "heading"),
+    (
+        "At its core, Mistral Code is powered by four models that are state of the "
+        "art in coding:",
+        "heading",
+    ),
+    (
+        "A sped-up video of GPT‑5.6 Sol attempting to solve puzzles in the ARC-AGI-3 "
+        "benchmark, with the official harness (left) and our Responses API harness "
+        "(right), which retains reasoning and enables compaction.",
+        "caption",
+    ),
+    (
+        "Figure 1: Claude’s expressed values differ between Opus 4.6 and Opus 4.7 "
+        "and between English and Arabic.",
+        "caption",
+    ),
+    (
+        "A diagram showing the various SAMOS camera systems and their proposed "
+        "capabilities.",
+        "caption",
+    ),
+    (
+        "- - Strong performance on reasoning benchmarks with a fraction of the "
+        "compute budget.",
+        "list_debris",
+    ),
+    (
+        "* GPT-4-Turbo and GPT-4o scores are from the May 2024 release.",
+        "list_debris",
+    ),
+    (
+        "Summary: In this post, we share two results that show how Claude can help "
+        "life scientists increase the pace of their research.",
+        "label_prefix",
+    ),
+    (
+        "LoRA replaces each weight matrix W from the original model with a modified "
+        "version $W' = W + \\gamma BA$, where B and A are matrices that together have "
+        "far fewer parameters than W.",
+        "formula",
+    ),
+    (
+        "The vector parameter is trained to minimize a loss function defined over the "
+        "full space $\\mathbb{R}^d$.",
+        "formula",
+    ),
+    (
+        "Over the course of a week, one Anthropic researcher worked together with "
+        "Claude to develop the HAWK attack, and another researcher built a scaffold4 "
+        "that allowed Claude to fully autonomously discover the AES attack.",
+        "footnote_digits",
+    ),
+    (
+        "Claude fully autonomously discovered the AES attack.5 Each of the results "
+        "cost roughly $100,000 in API cost to develop.",
+        "footnote_digits",
+    ),
+    (
+        "The vulnerabilities that Claude found in these cryptographic libraries1 were "
+        "due to incorrect implementation of the algorithms.",
+        "footnote_digits",
+    ),
+    (
+        "( LoRA: Low-Rank Adaptation of Large Language Models (Hu et al, 2021)) "
+        "However, the literature is unclear on how well LoRA performs relative to "
+        "FullFT.",
+        "reference",
+    ),
+    (
+        "To learn more about the Claude Partner Network, visit anthropic.com/partners .",
+        "url",
+    ),
+    ("If that page cannot be fetched, use https://ozbrain.com/docs.", "url"),
+    (
+        "If this goal inspires you, we invite you to join us on this journey — we are "
+        "hiring !",
+        "boilerplate",
+    ),
+    (
+        "Learn more about our plugins for Word , PowerPoint , Excel , and Outlook .",
+        "boilerplate",
+    ),
+    ("This attack was carried out by Claude Mythos 5.", "leans_on_previous"),
+    (
+        "It builds the systems those companies use to verify their designs, validate "
+        "their chips, run their factories, and service their products.",
+        "leans_on_previous",
+    ),
+    (
+        "They can be deployed locally for privacy or security considerations and "
+        "save on inference costs.",
+        "leans_on_previous",
+    ),
+    (
+        "However, the literature is unclear on how well LoRA performs relative to "
+        "full fine-tuning.",
+        "leans_on_previous",
+    ),
+    (
+        "하지만 통신망 지연과 전문 인력 확보가 걸림돌로 꼽힌다.",
+        "leans_on_previous",
+    ),
+    (
+        "다만 한국어처럼 형태소가 복잡한 언어에서는 압축 후 문장 생성 품질이 더 떨어질 "
+        "수 있어 추가 검증이 필요하다는 지적도 나왔다.",
+        "leans_on_previous",
+    ),
+    ("이는 기존 방식보다 메모리 사용량을 크게 줄인 결과다.", "leans_on_previous"),
+    ("Fast.", "too_short"),
+    ("Grok 4 is here.", "too_short"),
+    ("Read our cookbook", "heading"),
+    ("GPQA Diamond 85.7% 87.5% 79.0% 85.7% 82.3% 84.6% 86.1% 80.2%", "mostly_symbols"),
+    (
+        "The report compiles early case studies across math, physics, biology, computer "
+        "science, astronomy, and materials science in which GPT‑5 helped researchers "
+        "synthesize known results in a novel way, conduct powerful literature review, "
+        "accelerate tough computations, and even generate novel proofs of unsolved "
+        "propositions, while also documenting the limits of what it can do today.",
+        "too_long",
+    ),
+]
+
+QUOTABLE_SENTENCES = [
+    "We're expanding our partnership with Cognizant, one of the world's largest "
+    "technology services companies.",
+    "Robostral Navigate uses only one ordinary RGB camera and no depth sensors, yet "
+    "still achieves 76.6% on R2R-CE validation unseen.",
+    "Each of the results cost roughly $100,000 in API cost to develop.",
+    "cyvcf2 is a Python library for reading and writing genomic variant files.",
+    "Codestral Embed with dimension 256 and int8 precision still performs better "
+    "than any model from our competitors.",
+    "There are many benefits to using smaller models: they can be deployed locally.",
+    "한국어 언어모델의 추론 능력을 평가하는 새로운 벤치마크가 공개됐다.",
+    "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다.",
+]
+
+
+@pytest.mark.parametrize(("sentence", "rule"), JUNK_SENTENCES)
+def test_each_filter_rejects_the_real_sentences_it_is_for(sentence, rule):
+    assert excerpts.junk_reason(sentence) == rule
+
+
+@pytest.mark.parametrize("sentence", QUOTABLE_SENTENCES)
+def test_real_news_sentences_pass_every_filter(sentence):
+    assert excerpts.junk_reason(sentence) is None
+
+
+def test_every_filter_is_named_documented_and_tested():
+    names = [junk.name for junk in excerpts.JUNK]
+    assert len(names) == len(set(names))
+    assert all(junk.why for junk in excerpts.JUNK)
+    assert set(names) <= {rule for _, rule in JUNK_SENTENCES}
+
+
+def test_sentences_split_at_stops_but_not_after_abbreviations():
+    text = (
+        "Dr. Ben Bernanke, a Distinguished Fellow at the Brookings Institution, joins "
+        "the U.S. board. He starts today.\nNext paragraph"
+    )
+    assert excerpts.split_sentences(text) == [
+        "Dr. Ben Bernanke, a Distinguished Fellow at the Brookings Institution, joins "
+        "the U.S. board.",
+        "He starts today.",
+        "Next paragraph",
+    ]
+
+
+def test_whole_words_only_flaws_is_not_law_and_방법_is_not_법():
+    politics = KeywordSet.of(["law", "법", "억"])
+    assert politics.hits("Flaws in these widely used cryptographic systems") == {}
+    assert politics.hits("방법을 설명했다. 기억이 남는다.") == {}
+    assert politics.hits("The new law and two laws; 법이 바뀌었다") == {
+        "law": 2,
+        "법": 1,
+    }
+    assert KeywordSet.of(["gpu", "규제"]).hits("AI가 GPU를 쓰고 규제가 강화됐다") == {
+        "gpu": 1,
+        "규제": 1,
+    }
+
+
+def _article(title, text, *, source="Anthropic News", url=None, day=21, lang="en"):
+    return Article(
+        source=Source(name=source, url="https://feeds.example/x.xml"),
+        url=url or "https://www.anthropic.com/news/x",
+        title=title,
+        text=text,
+        language=lang,
+        published_at=datetime(2026, 8, day, 9, tzinfo=UTC),
+    )
+
+
+COGNIZANT = _article(
+    "Cognizant and Anthropic expand their partnership to bring Claude to enterprise "
+    "clients",
+    "We're expanding our partnership with Cognizant, one of the world's largest "
+    "technology services companies. Cognizant uses Claude in the systems it builds "
+    "and runs for clients across manufacturing, life sciences, insurance, and other "
+    "industries.\nCognizant puts Claude to work for clients",
+    url="https://www.anthropic.com/news/cognizant-anthropic",
+)
+
+
+def test_every_excerpt_carries_its_publisher_and_date():
+    content = excerpts.excerpt_content([COGNIZANT], language="ko")
+    assert content["kind"] == "excerpts"
+    assert content["topics"] == [COGNIZANT.title]
+    first = content["excerpts"][0]
+    assert first == {
+        "text": "We're expanding our partnership with Cognizant, one of the world's "
+        "largest technology services companies.",
+        # "Anthropic News" publishes anthropic.com: the publisher is Anthropic.
+        "publisher": "Anthropic",
+        "published": "2026-08-21",
+        "citations": [1],
+    }
+    assert excerpts.attribution("Anthropic", "2026-08-21", language="ko") == (
+        "Anthropic (8월 21일)"
+    )
+    assert excerpts.attribution("Anthropic", "2026-08-21", language="en") == (
+        "Anthropic (Aug 21)"
+    )
+    assert excerpts.attribution("Anthropic", "", language="en") == "Anthropic"
+
+
+def test_an_aggregators_name_is_kept_as_the_publisher():
+    article = _article(
+        "Rust Glancer",
+        "A functional LSP server for Rust which uses far less memory than others.",
+        source="Hacker News",
+        url="https://github.com/x/rust-glancer",
+    )
+    assert excerpts.publisher(article) == "Hacker News"
+
+
+def test_the_date_falls_back_to_first_seen():
+    article = _article("T", "x")
+    article.published_at = None
+    article.first_seen_at = datetime(2026, 8, 22, 23, tzinfo=UTC)
+    assert excerpts.published(article) == "2026-08-22"
+
+
+def test_an_impact_line_needs_two_different_keywords_and_names_its_source():
+    one_hit = _article(
+        "Introducing Robostral Navigate",
+        "Unlike commands relying on metric displacements, pointing makes the policy "
+        "naturally robust to changes in camera intrinsics and world scale. The robot "
+        "follows the route through a working office.",
+        source="Mistral AI News",
+        url="https://mistral.ai/news/robostral-navigate",
+    )
+    content = excerpts.excerpt_content([one_hit], language="en")
+    # A control "policy" is no politics, and nothing else qualifies: no filler either.
+    assert content["impact"] == {}
+
+    two_hits = _article(
+        "인공지능 기본법 시행령 초안, 고영향 AI 기준 구체화",
+        "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다. "
+        "초안은 채용, 대출 심사, 의료 진단처럼 사람의 권리에 큰 영향을 "
+        "주는 분야의 인공지능을 고영향 인공지능으로 분류하고, 사업자가 "
+        "지켜야 할 의무를 구체적으로 담았다. 고영향 인공지능을 운영하는 "
+        "사업자는 위험 관리 방안을 세우고, 이용자에게 인공지능이 판단에 "
+        "쓰였다는 사실을 미리 알려야 한다. 생성형 인공지능이 만든 결과물에는 "
+        "표시를 붙이도록 했다. 업계는 기준이 구체화된 점을 반기면서도 "
+        "중소기업이 감당하기 어려운 절차가 생길 수 있다며 유예 기간을 "
+        "요청했다. 시민단체는 반대로 위반 시 제재가 약하다고 비판했다. "
+        "정부는 의견 수렴을 거쳐 연말까지 시행령을 확정할 계획이다.",
+        source="AI 브리핑 (샘플)",
+        url="https://sample-ai-briefing.example/news/ai-basic-act-guideline",
+        day=11,
+        lang="ko",
+    )
+    content = excerpts.excerpt_content([one_hit, two_hits], language="ko")
+    line = content["impact"]["politics_society"]
+    assert line.startswith("AI 브리핑 (샘플) (8월 11일): ") and line.endswith("[2]")
+    assert set(content["impact"]) == {"politics_society"}
+    hits = excerpts.impact_hits("politics_society", two_hits.text)
+    assert len(hits) >= excerpts.MIN_IMPACT_HITS
+
+
+def test_korean_sources_come_first_in_a_korean_digest_and_keep_their_numbers():
+    korean = _article(
+        "한국어 추론 능력 평가 벤치마크 새로 나와",
+        "한국어 언어모델의 추론 능력을 평가하는 새로운 벤치마크가 공개됐다.",
+        source="AI 브리핑 (샘플)",
+        url="https://sample-ai-briefing.example/news/korean-benchmark",
+        lang="ko",
+    )
+    ko = excerpts.excerpt_content([COGNIZANT, korean], language="ko")
+    en = excerpts.excerpt_content([COGNIZANT, korean], language="en")
+    assert ko["excerpts"][0]["citations"] == [2]
+    assert ko["topics"][0] == korean.title
+    assert en["excerpts"][0]["citations"] == [1]
+
+
+def test_key_figures_are_numbers_with_units_in_their_clause():
+    article = _article(
+        "Introducing Robostral Navigate",
+        "Today we're introducing Robostral Navigate, our first model built for "
+        "embodied navigation. Robostral Navigate uses only one ordinary RGB camera "
+        "and no depth sensors, yet still achieves 76.6% on R2R-CE validation unseen.",
+        source="Mistral AI News",
+        url="https://mistral.ai/news/robostral-navigate",
+    )
+    numbered, sentences = [(1, article)], {1: excerpts.quotable_sentences(article)}
+    assert excerpts.key_figures(numbered, sentences) == [
+        {
+            "text": "yet still achieves 76.6% on R2R-CE validation unseen",
+            "citations": [1],
+        }
+    ]
+    # Quoted in full as an excerpt already: not repeated as a figure.
+    assert excerpts.key_figures(numbered, sentences, quoted=set(sentences[1])) == []
+
+
+def test_articles_without_a_quotable_sentence_give_titles_only():
+    article = _article("Grok 4.6 on Vertex AI", "")
+    content = excerpts.excerpt_content([article], language="ko")
+    assert content == {
+        "kind": "excerpts",
+        "topics": ["Grok 4.6 on Vertex AI"],
+        "excerpts": [],
+        "key_figures": [],
+        "impact": {},
+    }
