@@ -56,7 +56,7 @@ def reader(defaults):
 
 
 def _link(name: str, subscriber: Subscriber, purpose: str) -> str:
-    token = tokens.make_token(subscriber.id, purpose, email=subscriber.email)
+    token = tokens.make_token(subscriber.token_key, purpose)
     return reverse(f"subscribers:{name}", args=[token])
 
 
