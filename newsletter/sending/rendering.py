@@ -225,9 +225,19 @@ def _headline(sections: list[DigestSection]) -> str:
     for section in sections:
         content = _read_or_log(section)
         if content is not None and content.topics:
-            first = content.topics[0]
-            return first if len(first) <= 60 else first[:59] + "…"
+            return _shorten_at_word(content.topics[0], 60)
     return ""
+
+
+def _shorten_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary where the text has spaces
+    (a subject line that ends mid-word reads as a bug)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.:;·-—") + "…"
 
 
 def _read_or_log(section: DigestSection) -> SectionContent | None:

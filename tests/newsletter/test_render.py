@@ -191,3 +191,23 @@ def test_malformed_category_counts_leave_out_the_bad_entries(defaults):
     digest.save()
     rendered = render_digest_email(digest, categories=None)
     assert rendered.chart_alt == "카테고리별 기사 수 차트 (총 4건): LLM 4건"
+
+
+def test_a_long_headline_in_the_subject_ends_at_a_word_not_mid_word(defaults):
+    title = (
+        "Cognizant and Anthropic expand their partnership to bring Claude to clients"
+    )
+    digest = build_digest(
+        slugs=("llm",),
+        content=lambda slug: {
+            "topics": [title],
+            "events": [{"text": "Cognizant uses Claude.", "citations": [1]}],
+            "impact": {},
+            "final_summary": ["Cognizant uses Claude [1]"],
+        },
+    )
+    subject = render_digest_email(digest, categories=None).subject
+    headline = subject.rsplit(" · ", 1)[1]
+    assert headline.endswith("…") and len(headline) <= 60
+    assert title.startswith(headline[:-1])
+    assert title[len(headline) - 1] == " "  # the cut falls between two words
