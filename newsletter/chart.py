@@ -72,49 +72,62 @@ def render_chart(counts: list[tuple[str, int, str]], *, title: str) -> bytes:
         title, color=TEXT_COLOUR, fontsize=13, loc="left", pad=10, fontdict=font
     )
     if rows:
-        labels = [label for label, _, _ in reversed(rows)]
-        values = [n for _, n, _ in reversed(rows)]
-        colours = [colour for _, _, colour in reversed(rows)]
-        bars = axes.barh(range(len(rows)), values, color=colours, height=0.66)
-        axes.set_yticks(
-            range(len(rows)), labels, fontdict=font, fontsize=10, color=TEXT_COLOUR
-        )
-        total = sum(values) or 1
-        for bar, value in zip(bars, values, strict=True):
-            axes.text(
-                bar.get_width() + max(values) * 0.015 + 0.02,
-                bar.get_y() + bar.get_height() / 2,
-                f"{value} ({value * 100 / total:.0f}%)",
-                va="center",
-                fontsize=9,
-                color=TEXT_COLOUR,
-                fontdict=font,
-            )
-        axes.set_xlim(0, max(max(values), 1) * 1.22)
+        _draw_bars(axes, rows, font)
     else:
-        axes.set_yticks([])
+        _draw_empty(axes, font)
+    _style_axes(axes)
+    figure.tight_layout()
+
+    raw = io.BytesIO()
+    figure.savefig(raw, format="png", facecolor=BACKGROUND)
+    return _quantise(raw.getvalue())
+
+
+def _draw_bars(axes, rows: list[tuple[str, int, str]], font: dict) -> None:
+    """One bar per row, the largest on top, each labelled with its count and share."""
+    labels = [label for label, _, _ in reversed(rows)]
+    values = [n for _, n, _ in reversed(rows)]
+    colours = [colour for _, _, colour in reversed(rows)]
+    bars = axes.barh(range(len(rows)), values, color=colours, height=0.66)
+    axes.set_yticks(
+        range(len(rows)), labels, fontdict=font, fontsize=10, color=TEXT_COLOUR
+    )
+    total = sum(values) or 1
+    for bar, value in zip(bars, values, strict=True):
         axes.text(
-            0.5,
-            0.5,
-            "0",
-            ha="center",
+            bar.get_width() + max(values) * 0.015 + 0.02,
+            bar.get_y() + bar.get_height() / 2,
+            f"{value} ({value * 100 / total:.0f}%)",
             va="center",
-            fontsize=14,
+            fontsize=9,
             color=TEXT_COLOUR,
-            transform=axes.transAxes,
             fontdict=font,
         )
+    axes.set_xlim(0, max(max(values), 1) * 1.22)
+
+
+def _draw_empty(axes, font: dict) -> None:
+    axes.set_yticks([])
+    axes.text(
+        0.5,
+        0.5,
+        "0",
+        ha="center",
+        va="center",
+        fontsize=14,
+        color=TEXT_COLOUR,
+        transform=axes.transAxes,
+        fontdict=font,
+    )
+
+
+def _style_axes(axes) -> None:
     axes.tick_params(axis="x", colors="#52606d", labelsize=8)
     axes.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
         axes.spines[side].set_visible(False)
     axes.spines["bottom"].set_color("#cbd2d9")
     axes.xaxis.get_major_locator().set_params(integer=True)
-    figure.tight_layout()
-
-    raw = io.BytesIO()
-    figure.savefig(raw, format="png", facecolor=BACKGROUND)
-    return _quantise(raw.getvalue())
 
 
 def _quantise(png: bytes) -> bytes:
