@@ -177,43 +177,8 @@ class FakeOpenAI:
 
     def completion(self, body: dict, behaviour) -> dict:
         name, schema = schema_of(body)
-        finish_reason = "stop"
-        refusal = None
-        if callable(behaviour):
-            content = behaviour(body)
-        elif behaviour == "refusal":
-            content, refusal = None, "I'm sorry, I can't help with that request."
-        else:
-            answer = self.answer(body, name, schema)
-            if behaviour == "bad_schema":
-                answer = _break_schema(name)
-            elif behaviour == "hangul_stripped":
-                answer = json.loads(
-                    _HANGUL.sub("", json.dumps(answer, ensure_ascii=False))
-                )
-            elif behaviour == "bad_citations" and name == "Briefing":
-                for event in answer["events"]:
-                    event["citations"] = [len(answer["events"]) + 40]
-                    event["text"] = re.sub(r"\[\d+\]", "[99]", event["text"])
-                answer["final_summary"].append(answer["final_summary"][0] + " [0]")
-            elif behaviour == "invented" and name == "Briefing":
-                claim = {
-                    "ko": "2031년 Palantir와의 새 계약도 발표되었다 [1]",
-                    "en": "Palantir also signed a new contract in 2031 [1]",
-                }[_language(body)]
-                answer["events"].append({"text": claim, "citations": [1]})
-            content = json.dumps(answer, ensure_ascii=False)
-            if behaviour == "length":
-                content, finish_reason = content[: len(content) // 2], "length"
-        prompt_tokens = 3 + sum(
-            4 + count_tokens(str(m.get("content") or ""))
-            for m in body.get("messages", [])
-        )
-        if schema is not None:
-            prompt_tokens += count_tokens(json.dumps(schema))
-        completion_tokens = count_tokens(content or refusal or "")
-        if self.usage_override:
-            prompt_tokens, completion_tokens = self.usage_override
+        content, refusal, finish_reason = self.content(body, behaviour, name, schema)
+        prompt_tokens, completion_tokens = self.usage(body, schema, content or refusal)
         return {
             "id": f"chatcmpl-fake-{len(self.requests)}",
             "object": "chat.completion",
@@ -237,6 +202,30 @@ class FakeOpenAI:
                 "total_tokens": prompt_tokens + completion_tokens,
             },
         }
+
+    def content(self, body: dict, behaviour, name, schema):
+        """(content, refusal, finish_reason) as the behaviour asks."""
+        if callable(behaviour):
+            return behaviour(body), None, "stop"
+        if behaviour == "refusal":
+            return None, "I'm sorry, I can't help with that request.", "stop"
+        answer = _misbehave(self.answer(body, name, schema), behaviour, name, body)
+        content = json.dumps(answer, ensure_ascii=False)
+        if behaviour == "length":
+            return content[: len(content) // 2], None, "length"
+        return content, None, "stop"
+
+    def usage(self, body: dict, schema, reply: str | None) -> tuple[int, int]:
+        """Tokens by the documented rule (see `count_tokens`), or as overridden."""
+        if self.usage_override:
+            return self.usage_override
+        prompt_tokens = 3 + sum(
+            4 + count_tokens(str(m.get("content") or ""))
+            for m in body.get("messages", [])
+        )
+        if schema is not None:
+            prompt_tokens += count_tokens(json.dumps(schema))
+        return prompt_tokens, count_tokens(reply or "")
 
     # --- valid answers built from the request ----------------------------------
 
@@ -378,3 +367,23 @@ def _language(body: dict) -> str:
 
 def _error(message: str) -> dict:
     return {"error": {"message": message, "type": "server_error", "code": None}}
+
+
+def _misbehave(answer: dict, behaviour, name: str, body: dict) -> dict:
+    """A valid answer spoiled the way `behaviour` names (else returned as it is)."""
+    if behaviour == "bad_schema":
+        return _break_schema(name)
+    if behaviour == "hangul_stripped":
+        return json.loads(_HANGUL.sub("", json.dumps(answer, ensure_ascii=False)))
+    if behaviour == "bad_citations" and name == "Briefing":
+        for event in answer["events"]:
+            event["citations"] = [len(answer["events"]) + 40]
+            event["text"] = re.sub(r"\[\d+\]", "[99]", event["text"])
+        answer["final_summary"].append(answer["final_summary"][0] + " [0]")
+    elif behaviour == "invented" and name == "Briefing":
+        claim = {
+            "ko": "2031년 Palantir와의 새 계약도 발표되었다 [1]",
+            "en": "Palantir also signed a new contract in 2031 [1]",
+        }[_language(body)]
+        answer["events"].append({"text": claim, "citations": [1]})
+    return answer
