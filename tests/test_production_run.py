@@ -15,6 +15,7 @@ import pytest
 
 from newsletter import services as newsletter_services
 from subscribers import tokens
+from subscribers.models import Subscriber
 from tests import deployment
 from tests.conftest import CHROMIUM_ARGS
 from tests.factories import SubscriberFactory
@@ -28,7 +29,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 def production_server(postgres, tmp_path):
     """Base URL of gunicorn serving the test database as production would."""
     newsletter_services.load_defaults()
-    env = deployment.production_env(tmp_path)
+    # An ESP with its webhook secret, as the README's production settings have it.
+    env = deployment.production_env(tmp_path) | {
+        "ESP": "postmark",
+        "ANYMAIL_POSTMARK_SERVER_TOKEN": "server-token",
+        "ANYMAIL_WEBHOOK_SECRET": "hook:s3cret",
+    }
     collected = deployment.manage(env, "collectstatic", "--noinput", "-v", "0")
     assert collected.returncode == 0, collected.stderr
     port = deployment.free_port()
@@ -68,6 +74,45 @@ def test_production_serves_the_styled_admin_policies_and_unstored_pages(
     assert preferences.status_code == 200
     assert "reader@example.com" in preferences.text
     assert "no-store" in preferences.headers["cache-control"]
+
+
+def test_production_webhooks_refuse_unauthenticated_posts(production_server):
+    reader = SubscriberFactory(email="reader@example.com")
+    complaint = {
+        "RecordType": "SpamComplaint",
+        "Type": "SpamComplaint",
+        "ID": 7,
+        "Email": "reader@example.com",
+        "BouncedAt": "2024-11-09T10:00:00Z",
+    }
+    spam = [{"event": "spamreport", "email": "reader@example.com", "timestamp": 1}]
+
+    with httpx.Client(base_url=production_server, timeout=30) as http:
+        anonymous = http.post("/webhooks/anymail/postmark/tracking/", json=complaint)
+        guessed = http.post(
+            "/webhooks/anymail/postmark/tracking/",
+            json=complaint,
+            auth=("hook", "guess"),
+        )
+        other_esp = http.post(
+            "/webhooks/anymail/sendgrid/tracking/", json=spam, auth=("hook", "s3cret")
+        )
+
+    assert (anonymous.status_code, guessed.status_code) == (401, 401)
+    assert other_esp.status_code == 404
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.ACTIVE
+
+    # The ESP itself, with the secret, is heard.
+    with httpx.Client(base_url=production_server, timeout=30) as http:
+        signed = http.post(
+            "/webhooks/anymail/postmark/tracking/",
+            json=complaint,
+            auth=("hook", "s3cret"),
+        )
+    assert signed.status_code == 200
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.COMPLAINED
 
 
 def test_the_deploy_check_passes_with_production_settings(tmp_path):
