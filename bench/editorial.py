@@ -40,6 +40,7 @@ class Tally:
     sections: int = 0
     excerpts: int = 0
     attributed: int = 0
+    attributed_impact: int = 0
     impact_lines: int = 0
     weak_impact: int = 0
     key_figures: int = 0
@@ -57,12 +58,12 @@ class Tally:
             self._check(item["text"])
         for area, line in content["impact"].items():
             self.impact_lines += 1
-            number = int(re.findall(r"\[(\d+)\]", line)[-1])
-            article = articles[number - 1]
+            self.attributed_impact += bool(line["publisher"] and line["published"])
+            article = articles[line["citations"][0] - 1]
             text = f"{article.title}\n{article.text}"
             if len(excerpts.impact_hits(area, text)) < excerpts.MIN_IMPACT_HITS:
                 self.weak_impact += 1
-            self._check(_MARKER.sub("", line.split("): ", 1)[-1]))
+            self._check(line["text"])
 
     def _check(self, sentence: str) -> None:
         from newsletter import excerpts
@@ -163,7 +164,8 @@ def print_table(rows: dict[str, Tally], accuracy: float) -> None:
         f"{'impact':>8}{'weak impact':>13}{'figures':>9}"
     )
     for name, t in rows.items():
-        share = t.attributed / t.excerpts if t.excerpts else 1.0
+        quotes = t.excerpts + t.impact_lines
+        share = (t.attributed + t.attributed_impact) / quotes if quotes else 1.0
         print(
             f"{name:<20}{t.sections:>9}{t.excerpts:>9}{len(t.junk):>6}{share:>12.0%}"
             f"{t.impact_lines:>8}{t.weak_impact:>13}{t.key_figures:>9}"

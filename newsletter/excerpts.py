@@ -235,18 +235,6 @@ def published(article: Article) -> str:
     return f"{moment:%Y-%m-%d}" if moment else ""
 
 
-def attribution(name: str, day: str, *, language: str) -> str:
-    """ "Anthropic (8월 21일)" / "Anthropic (Aug 21)"; the name alone without a date."""
-    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", day or "")
-    if not match:
-        return name
-    month, dom = int(match.group(2)), int(match.group(3))
-    if language == "ko":
-        return f"{name} ({month}월 {dom}일)"
-    months = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-    return f"{name} ({months[month - 1]} {dom})"
-
-
 # --- the section ---------------------------------------------------------------------
 
 
@@ -272,9 +260,7 @@ def excerpt_content(articles: list[Article], *, language: str) -> dict:
         "topics": [prompts.clean_text(a.title) for _, a in numbered][:MAX_TOPICS],
         "excerpts": excerpts,
         "key_figures": key_figures(numbered, sentences, quoted={s for _, s in picks}),
-        "impact": impact_lines(
-            numbered, sentences, language=language, used={s for _, s in picks}
-        ),
+        "impact": impact_lines(numbered, sentences, used={s for _, s in picks}),
     }
 
 
@@ -399,10 +385,12 @@ def impact_lines(
     numbered: list[tuple[int, Article]],
     sentences: dict[int, list[str]],
     *,
-    language: str,
     used: set[str] | None = None,
-) -> dict[str, str]:
+) -> dict[str, dict]:
     """One attributed sentence per area that an article really addresses, else nothing.
+
+    Each is stored as an excerpt (publisher, date, citation): the reader's page or
+    email writes the attribution in the reader's language.
 
     A sentence already quoted (`used`, or for another area) is not quoted again.
     """
@@ -427,8 +415,12 @@ def impact_lines(
             _, _, n, sentence = best
             used.add(sentence)
             article = dict(numbered)[n]
-            who = attribution(publisher(article), published(article), language=language)
-            result[area] = f"{who}: {sentence} [{n}]"
+            result[area] = {
+                "text": sentence,
+                "publisher": publisher(article),
+                "published": published(article),
+                "citations": [n],
+            }
     return result
 
 

@@ -194,7 +194,7 @@ class _Checker:
                     content.get("excerpts"), "excerpts", excerpt=True
                 ),
                 "key_figures": self.items(content.get("key_figures"), "key_figures"),
-                "impact": self.impact(content.get("impact")),
+                "impact": self.impact(content.get("impact"), excerpt=True),
             }
         # A briefing is stored without "kind", as every briefing before excerpts was.
         return {
@@ -220,7 +220,9 @@ class _Checker:
                 result.append(text)
         return result
 
-    def impact(self, value: object) -> dict[str, str]:
+    def impact(self, value: object, *, excerpt: bool = False) -> dict[str, str | dict]:
+        """Area -> text; for excerpts an area may hold an attributed excerpt instead,
+        so its publisher and date are written in the reader's language when read."""
         if value is None:
             return {}
         if not isinstance(value, dict):
@@ -232,12 +234,17 @@ class _Checker:
             )
         result = {}
         for area in IMPACT_AREAS:
-            text = value.get(area)
-            if text is None:
+            item = value.get(area)
+            if item is None:
                 continue
-            if not isinstance(text, str):
+            if excerpt and isinstance(item, dict):
+                quoted = self.items([item], f"impact.{area}", excerpt=True)
+                if quoted:
+                    result[area] = quoted[0]
+                continue
+            if not isinstance(item, str):
                 raise SectionContentError(f"impact.{area} is not a text")
-            text, _ = self.text(text)
+            text, _ = self.text(item)
             if text:
                 result[area] = text
         return result
@@ -364,23 +371,16 @@ def read(section) -> SectionContent:
 
 def from_dict(content: dict) -> SectionContent:
     """Typed parts of content that ``normalise`` returned."""
-    impact = tuple(Impact(area, text) for area, text in content["impact"].items())
+    impact = tuple(
+        Impact(area, excerpt_line(_excerpt(item)) if isinstance(item, dict) else item)
+        for area, item in content["impact"].items()
+    )
     if content.get("kind", BRIEFING) == EXCERPTS:
         return SectionContent(
             kind=EXCERPTS,
             topics=tuple(content["topics"]),
             impact=impact,
-            excerpts=tuple(
-                Excerpt(
-                    text=e["text"],
-                    publisher=e["publisher"],
-                    published=date.fromisoformat(e["published"])
-                    if e["published"]
-                    else None,
-                    citations=tuple(e["citations"]),
-                )
-                for e in content["excerpts"]
-            ),
+            excerpts=tuple(_excerpt(e) for e in content["excerpts"]),
             key_figures=tuple(_cited(k) for k in content["key_figures"]),
         )
     return SectionContent(
@@ -389,6 +389,16 @@ def from_dict(content: dict) -> SectionContent:
         events=tuple(_cited(e) for e in content["events"]),
         impact=impact,
         final_summary=tuple(content["final_summary"]),
+    )
+
+
+def _excerpt(item: dict) -> Excerpt:
+    published = item["published"]
+    return Excerpt(
+        text=item["text"],
+        publisher=item["publisher"],
+        published=date.fromisoformat(published) if published else None,
+        citations=tuple(item["citations"]),
     )
 
 

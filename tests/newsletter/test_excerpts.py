@@ -4,9 +4,10 @@ taken from the sample corpus (ingestion/sample) and the ai-labs feeds."""
 from datetime import UTC, datetime
 
 import pytest
+from django.utils import translation
 
 from ingestion.models import Article, Source
-from newsletter import excerpts
+from newsletter import excerpts, sections
 from newsletter.keywords import KeywordSet
 
 # (sentence as it appears in a corpus article, the rule that must reject it)
@@ -234,13 +235,11 @@ def test_every_excerpt_carries_its_publisher_and_date():
         "published": "2026-08-21",
         "citations": [1],
     }
-    assert excerpts.attribution("Anthropic", "2026-08-21", language="ko") == (
-        "Anthropic (8월 21일)"
-    )
-    assert excerpts.attribution("Anthropic", "2026-08-21", language="en") == (
-        "Anthropic (Aug 21)"
-    )
-    assert excerpts.attribution("Anthropic", "", language="en") == "Anthropic"
+    quoted = sections.from_dict(sections.normalise(content).content).excerpts[0]
+    with translation.override("ko"):
+        assert sections.excerpt_line(quoted).startswith("Anthropic (8월 21일): We're")
+    with translation.override("en"):
+        assert sections.excerpt_line(quoted).startswith("Anthropic (Aug 21): We're")
 
 
 def test_an_aggregators_name_is_kept_as_the_publisher():
@@ -291,9 +290,15 @@ def test_an_impact_line_needs_two_different_keywords_and_names_its_source():
         lang="ko",
     )
     content = excerpts.excerpt_content([one_hit, two_hits], language="ko")
-    line = content["impact"]["politics_society"]
-    assert line.startswith("AI 브리핑 (샘플) (8월 11일): ") and line.endswith("[2]")
     assert set(content["impact"]) == {"politics_society"}
+    # The attribution is written in the reader's language, whatever the digest's.
+    with translation.override("ko"):
+        (impact,) = sections.from_dict(sections.normalise(content).content).impact
+    assert impact.text.startswith("AI 브리핑 (샘플) (8월 11일): ")
+    assert impact.text.endswith("[2]")
+    with translation.override("en"):
+        (impact,) = sections.from_dict(sections.normalise(content).content).impact
+    assert impact.text.startswith("AI 브리핑 (샘플) (Aug 11): ")
     hits = excerpts.impact_hits("politics_society", two_hits.text)
     assert len(hits) >= excerpts.MIN_IMPACT_HITS
 

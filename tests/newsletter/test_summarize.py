@@ -59,8 +59,8 @@ def excerpt_numbers(content):
         for item in [*content["excerpts"], *content["key_figures"]]
         for n in item["citations"]
     }
-    for text in content["impact"].values():
-        numbers |= {int(n) for n in MARKER.findall(text)}
+    for quoted in content["impact"].values():
+        numbers |= set(quoted["citations"])
     return numbers
 
 
@@ -112,10 +112,10 @@ def test_offline_summary_quotes_the_articles_own_sentences_with_their_source(
         assert excerpt["published"] == f"{article.first_seen_at:%Y-%m-%d}"
         assert excerpts.junk_reason(quote) is None
     assert max(per_article.values()) <= 2
-    for text in content["impact"].values():
-        number = int(MARKER.findall(text)[-1])
-        who, sentence = MARKER.sub("", text).strip().split(": ", 1)
-        assert who.startswith("AI labs (")
+    for quoted in content["impact"].values():
+        (number,) = quoted["citations"]
+        assert quoted["publisher"] == "AI labs" and quoted["published"]
+        sentence = MARKER.sub("", quoted["text"]).strip()
         assert sentence in " ".join(articles[number - 1].text.split())
 
 
