@@ -1,5 +1,6 @@
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -8,6 +9,13 @@ from django.utils import timezone
 def new_token_key() -> str:
     """A fresh random key for a subscriber's links (see subscribers.tokens)."""
     return secrets.token_urlsafe(16)
+
+
+def reading_language(code: str | None) -> str:
+    """The language a reader with this stored code gets: the code when it is one of
+    the site's languages, else the digest's default (a code left by an older release
+    or an import must not break a send)."""
+    return code if code in dict(settings.LANGUAGES) else settings.DIGEST_LANGUAGE
 
 
 class SubscriberQuerySet(models.QuerySet):
@@ -69,6 +77,11 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def reading_language(self) -> str:
+        """The language of this reader's emails and of the pages their links open."""
+        return reading_language(self.language)
 
     @property
     def is_suppressed(self) -> bool:
