@@ -18,7 +18,6 @@ from django.utils.html import escape
 from mjml import mjml2html
 
 from config.locale import LANGUAGE_QUERY
-
 from newsletter import chart, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection

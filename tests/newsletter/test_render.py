@@ -119,7 +119,10 @@ def test_chart_is_inline_with_alt_text_or_hosted_when_configured(defaults, setti
     settings.EMAIL_CHART_HOSTED = True
     hosted = render_digest_email(digest, categories=None)
     assert hosted.chart_cid is None
-    assert 'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png?lang=ko"' in hosted.html
+    assert (
+        'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png?lang=ko"'
+        in hosted.html
+    )
 
 
 def test_footer_has_web_preferences_unsubscribe_links_and_postal_address(
