@@ -6,10 +6,10 @@ task that runs twice, or two workers holding the same ids, send each row once.
 
 Subscribers are grouped by their language and the sections they receive; each group
 is rendered and compiled once per process (``_templates``) and only the links differ
-per person. A
-group's render is keyed by a fingerprint of everything the email shows (digest,
-sections, their sources and categories, the settings the templates read), taken when
-a chunk is claimed: an editor's change reaches the next chunk, never a stale render.
+per person. A group's render is keyed by a fingerprint of everything the email shows
+(digest, sections, their sources and categories, the settings the templates read),
+taken when a chunk is claimed: an editor's change reaches the next chunk, never a
+stale render.
 
 The one duplicate window: a row is marked ``sent`` after the ESP or SMTP server
 accepted it. Messages of a claimed chunk are recorded together when the chunk ends
