@@ -1,11 +1,14 @@
 """Fan-out benchmark: 100,000 subscribers, ~20 category sets, every message serialised.
 
     .venv/bin/python -m bench.fanout [--subscribers N] [--baseline N]
+                                     [--english-share 0.3]
 
 Runs on a throwaway SQLite database in a temporary directory (or BENCH_DATABASE_URL,
 e.g. an empty PostgreSQL database). The email backend builds and serialises every
 message (``message().as_bytes()``) and sends nothing. Compared with a bare loop that
 builds the same messages one by one with Django's EmailMultiAlternatives.
+``--english-share`` makes that share of readers English (spread over every
+category set), so the fan-out renders each set in both languages.
 """
 
 import argparse
@@ -106,7 +109,12 @@ def _content(slug: str) -> dict:
     }
 
 
-def _build_data(subscribers: int):
+def _is_english(n: int, share: float) -> bool:
+    """Reader n reads English: spread so every category set has both languages."""
+    return (n * 37) % 100 < round(share * 100)
+
+
+def _build_data(subscribers: int, english_share: float = 0.0):
     import datetime as dt
 
     from django.utils import timezone
@@ -151,7 +159,9 @@ def _build_data(subscribers: int):
     for start in range(0, subscribers, batch):
         rows = Subscriber.objects.bulk_create(
             Subscriber(
-                email=f"reader{n:06d}@example.com", status=Subscriber.Status.ACTIVE
+                email=f"reader{n:06d}@example.com",
+                status=Subscriber.Status.ACTIVE,
+                language="en" if _is_english(n, english_share) else "ko",
             )
             for n in range(start, min(start + batch, subscribers))
         )
@@ -173,17 +183,20 @@ def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
     from subscribers.models import Subscriber
 
     rendered = {
-        i: render_digest_email(
-            digest, categories=list(Category.objects.filter(slug__in=chosen)) or None
+        (language, i): render_digest_email(
+            digest,
+            categories=list(Category.objects.filter(slug__in=chosen)) or None,
+            language=language,
         )
         for i, chosen in enumerate(sets)
+        for language in ("ko", "en")
     }
     readers = list(Subscriber.objects.order_by("id")[:count])
-    html_bytes = len(rendered[0].html.encode())
+    html_bytes = len(rendered[("ko", 0)].html.encode())
     start, cpu = time.perf_counter(), time.process_time()
     for i, subscriber in enumerate(readers):
         message = recipient.build_digest_message(
-            rendered[i % len(sets)],
+            rendered[(subscriber.reading_language, i % len(sets))],
             to=subscriber.email,
             links=subscriber_links(subscriber),
             message_id=recipient.message_id(digest_date=digest.date, delivery_id=i),
@@ -205,18 +218,20 @@ def _stamp_only(digest, sets, count: int) -> float:
     from subscribers.models import Subscriber
 
     templates = {
-        i: prototype.GroupTemplate(
+        (language, i): prototype.GroupTemplate(
             render_digest_email(
                 digest,
                 categories=list(Category.objects.filter(slug__in=chosen)) or None,
+                language=language,
             )
         )
         for i, chosen in enumerate(sets)
+        for language in ("ko", "en")
     }
     readers = list(Subscriber.objects.order_by("id")[:count])
     start = time.perf_counter()
     for i, subscriber in enumerate(readers):
-        message = templates[i % len(sets)].message(
+        message = templates[(subscriber.reading_language, i % len(sets))].message(
             to=subscriber.email,
             links=subscriber_links(subscriber),
             message_id=recipient.message_id(digest_date=digest.date, delivery_id=i),
@@ -232,7 +247,15 @@ def main(argv: list[str] | None = None) -> int:
         "--baseline", type=int, default=1500, help="messages per baseline run"
     )
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--english-share",
+        type=float,
+        default=0.0,
+        help="share of readers who chose English (0 to 1)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.english_share <= 1:
+        parser.error("--english-share must be between 0 and 1")
 
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as workdir:
         _setup_django(workdir)
@@ -244,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         print(f"setting up {args.subscribers:,} subscribers in {workdir}", flush=True)
-        digest, sets = _build_data(args.subscribers)
+        digest, sets = _build_data(args.subscribers, args.english_share)
 
         print(
             f"bare loop: EmailMultiAlternatives, "
@@ -281,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = [
         ("HTML part (group 'all')", f"{html_bytes / 1024:,.1f} KB"),
         ("category sets", f"{len(sets)}"),
+        ("English readers", f"{args.english_share:.0%}"),
         ("bare loop (median)", f"{bare:,.0f} msg/s wall, {bare_cpu:,.0f} per CPU s"),
         ("group template alone (median)", f"{stamp:,.0f} msg/s  ({stamp / bare:.1f}x)"),
         (

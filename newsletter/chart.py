@@ -6,14 +6,17 @@ ships in the koreanize-matplotlib wheel and is registered once, by file, so noth
 depends on the fonts installed on the host.
 
 matplotlib (~50 MB resident) is imported on first draw: a chart is drawn once per
-digest, and the web and email processes that import this module only read it.
+digest in its language, and once per other reader language on first use (then
+cached); processes that only read stored charts never load it.
 """
 
+import hashlib
 import io
 import threading
 from importlib.util import find_spec
 from pathlib import Path
 
+from django.core.cache import cache
 from django.utils import translation
 from django.utils.translation import gettext as _
 from PIL import Image
@@ -25,6 +28,9 @@ FONT_FAMILY = ["NanumGothic", "DejaVu Sans"]
 BACKGROUND = "#ffffff"
 TEXT_COLOUR = "#1f2933"
 PALETTE_COLOURS = 64
+# A chart in a language other than the digest's lives in the cache this long: past
+# the send and the archive's first days, a visit draws it again.
+CHART_CACHE_SECONDS = 7 * 24 * 3600
 
 _font_lock = threading.Lock()
 _font_registered = False
@@ -170,8 +176,33 @@ def digest_chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
     return [(c.name, counts[c.slug], c.color) for c in categories if counts[c.slug] > 0]
 
 
-def draw_digest_chart(digest: Digest) -> bytes:
-    """The digest's chart, titled in its language: Others counted, as in the admin."""
-    with translation.override(digest.language):
-        title = f"{vocabulary.CHART_TITLE} · {digest.date:%Y-%m-%d}"
+def _title(digest: Digest, language: str) -> str:
+    with translation.override(language):
+        return f"{vocabulary.CHART_TITLE} · {digest.date:%Y-%m-%d}"
+
+
+def draw_digest_chart(digest: Digest, *, language: str | None = None) -> bytes:
+    """The digest's chart, titled in its language (or this one): Others counted, as
+    in the admin."""
+    title = _title(digest, language or digest.language)
     return render_chart(digest_chart_counts(digest), title=title)
+
+
+def digest_chart_png(digest: Digest, language: str) -> bytes:
+    """The chart titled in this language: the stored one in the digest's language,
+    any other drawn on first use and kept in the cache.
+
+    The cache key holds everything drawn (title and counts), so a rebuilt digest or
+    a renamed category never serves a stale chart; a cache that lost it draws again.
+    """
+    if language == digest.language and digest.chart_png:
+        return bytes(digest.chart_png)
+    counts = digest_chart_counts(digest)
+    title = _title(digest, language)
+    drawn = hashlib.blake2b(repr((title, counts)).encode(), digest_size=12)
+    key = f"digest-chart:{digest.id}:{language}:{drawn.hexdigest()}"
+    png = cache.get(key)
+    if png is None:
+        png = render_chart(counts, title=title)
+        cache.set(key, png, CHART_CACHE_SECONDS)
+    return png

@@ -24,6 +24,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
+from config.locale import LANGUAGE_QUERY
 from newsletter import chart, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Digest, DigestSection, DigestSource
@@ -185,9 +186,11 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
     )
     chart_url = None
     if digest.chart_png:
+        # The chart titled in the page's language (the cache key holds the language).
         chart_url = reverse("newsletter:digest_chart", args=[digest.date.isoformat()])
+        chart_url += f"?{LANGUAGE_QUERY}={get_language()}"
         if digest.edition != Digest.Edition.NEWS:
-            chart_url += f"?edition={digest.edition}"
+            chart_url += f"&edition={digest.edition}"
     ctx = {
         "digest": digest,
         "title": digest_title(digest),
@@ -209,7 +212,13 @@ def digest_chart(request: HttpRequest, date: str) -> HttpResponse:
     digest = _published_digest(request, date)
     if not digest.chart_png:
         raise Http404("this digest has no chart")
-    response = HttpResponse(bytes(digest.chart_png), content_type="image/png")
+    # Only an explicit ?lang= picks another title: this response is cached publicly
+    # by URL, so it must not depend on the visitor's cookie or Accept-Language.
+    language = request.GET.get(LANGUAGE_QUERY)
+    if language not in dict(settings.LANGUAGES):
+        language = digest.language
+    png = chart.digest_chart_png(digest, language)
+    response = HttpResponse(png, content_type="image/png")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -63,7 +63,10 @@ def send_subscriber_email(subscriber_id: int, *, kind: str) -> bool:
         "postal_address": settings.SENDER_POSTAL_ADDRESS,
     }
     message = make_message(
-        f"subscribers-{kind}", subscriber.email, ctx, language=subscriber.language
+        f"subscribers-{kind}",
+        subscriber.email,
+        ctx,
+        language=subscriber.reading_language,
     )
     if kind != "confirm":
         message.extra_headers["List-Unsubscribe"] = (

@@ -11,6 +11,13 @@ def new_token_key() -> str:
     return secrets.token_urlsafe(16)
 
 
+def reading_language(code: str | None) -> str:
+    """The language a reader with this stored code gets: the code when it is one of
+    the site's languages, else the digest's default (a code left by an older release
+    or an import must not break a send)."""
+    return code if code in dict(settings.LANGUAGES) else settings.DIGEST_LANGUAGE
+
+
 class SubscriberQuerySet(models.QuerySet):
     def receiving(self):
         """Who gets the next digest: confirmed, not paused, not suppressed."""
@@ -73,6 +80,11 @@ class Subscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def reading_language(self) -> str:
+        """The language of this reader's emails and of the pages their links open."""
+        return reading_language(self.language)
 
     @property
     def is_suppressed(self) -> bool:

@@ -22,11 +22,15 @@ from django.utils import timezone
 
 from newsletter.models import Category, Delivery, received_category_ids
 from subscribers import ratelimits, tasks
-from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
+from subscribers.models import (
+    DeletedDeliveryCount,
+    Subscriber,
+    TrackingEvent,
+    reading_language,
+)
 
 logger = logging.getLogger(__name__)
 
-LANGUAGE_CODES = {code for code, _ in settings.LANGUAGES}
 
 # Kinds `record_bounce` understands (what a tracking webhook reported).
 HARD_BOUNCE = "hard"
@@ -111,7 +115,7 @@ def _set_categories(subscriber: Subscriber, categories: list[Category] | None) -
 
 
 def _language(language: str | None) -> str:
-    return language if language in LANGUAGE_CODES else settings.LANGUAGE_CODE
+    return reading_language(language)
 
 
 def _within_limits(address: str, *, ip: str | None, what: str) -> bool:

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.locale import use_language
 from newsletter.models import Category
 from subscribers import emails, links, services, tasks, tokens
 from subscribers.forms import DeleteForm, PreferencesForm, SubscribeForm
@@ -53,6 +54,13 @@ def _unknown_subscriber(request: HttpRequest) -> HttpResponse:
     return render(request, "subscribers/unknown_subscriber.html", status=404)
 
 
+def _as_reader(request: HttpRequest, subscriber: Subscriber | None) -> None:
+    """A page behind someone's personal link speaks the language they chose for
+    their emails, whatever the browser says: their link opened it."""
+    if subscriber is not None:
+        use_language(request, subscriber.reading_language)
+
+
 def _current_subscriber(
     request: HttpRequest, token: str, purpose: str
 ) -> Subscriber | HttpResponse:
@@ -60,7 +68,9 @@ def _current_subscriber(
     found = tokens.read_token(token, purpose)
     if found is None or found.is_expired:
         return _invalid_link(request)
-    return tokens.subscriber_for(found) or _unknown_subscriber(request)
+    subscriber = tokens.subscriber_for(found)
+    _as_reader(request, subscriber)
+    return subscriber or _unknown_subscriber(request)
 
 
 @require_http_methods(["GET", "POST"])
@@ -98,6 +108,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
     if found is None or found.is_expired:
         return _invalid_link(request)
     subscriber = tokens.subscriber_for(found)
+    _as_reader(request, subscriber)
     if subscriber is None:
         return _unknown_subscriber(request)
     if request.method == "POST":
@@ -155,6 +166,7 @@ def _subscription_page(
     if found is None:
         return _invalid_link(request)
     subscriber = tokens.subscriber_for(found)
+    _as_reader(request, subscriber)
     if subscriber is None:
         return _unknown_subscriber(request)
     if found.is_expired:

@@ -139,7 +139,7 @@ def test_digest_page_shows_the_email_content_with_linked_citations(
         in page
     )
     assert "Story two" in page
-    assert 'src="/digests/2024-11-09/chart.png"' in page
+    assert 'src="/digests/2024-11-09/chart.png?lang=ko"' in page
     assert 'alt="카테고리별 기사 수 차트 (총 3건): LLM 2건, Others 1건"' in page
     assert "LLM 없이" not in page  # written by the LLM: no banner
 
@@ -248,6 +248,21 @@ def test_chart_is_served_as_png(client, defaults, source):
     assert "max-age" in response["Cache-Control"]
 
 
+def test_the_page_shows_the_chart_titled_in_the_visitors_language(
+    client, defaults, source
+):
+    digest_with_section(source)  # a Korean digest
+    page = client.get("/digests/2024-11-09/?lang=en").content.decode()
+    assert 'src="/digests/2024-11-09/chart.png?lang=en"' in page
+    english = client.get("/digests/2024-11-09/chart.png?lang=en")
+    assert english.status_code == 200
+    assert english.content.startswith(b"\x89PNG") and english.content != b"\x89PNG fake"
+    # The digest's own language, or a language the site lacks: the stored chart.
+    for query in ("?lang=ko", "?lang=xx", ""):
+        stored = client.get(f"/digests/2024-11-09/chart.png{query}")
+        assert stored.content == b"\x89PNG fake"
+
+
 def test_papers_edition_has_its_own_page(client, defaults, source):
     digest_with_section(source)
     Digest.objects.create(
@@ -258,6 +273,8 @@ def test_papers_edition_has_its_own_page(client, defaults, source):
     )
     news = client.get("/digests/2024-11-09/").content.decode()
     assert "/digests/2024-11-09/?edition=papers" in news
+    papers = client.get("/digests/2024-11-09/?edition=papers").content.decode()
+    assert "/digests/2024-11-09/chart.png?lang=ko&amp;edition=papers" in papers
     assert (
         client.get("/digests/2024-11-09/chart.png?edition=papers").content == b"papers"
     )

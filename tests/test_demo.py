@@ -157,3 +157,16 @@ def test_demo_stores_rows_browsable_in_the_admin(demo):
         ).fetchone()[0]
         >= 3
     )
+
+
+def test_demo_prints_each_readers_edition_in_their_language(demo):
+    _, first, _, outbox = demo
+    editions = re.findall(r"^    (ko|en)  (\S+@\S+)\s+(\S+\.eml)$", first, re.M)
+    assert {language for language, _, _ in editions} == {"ko", "en"}
+    for language, address, path in editions:
+        message, text, html, _ = _parts(Path(path))
+        assert message["To"] == address
+        assert Path(path) in outbox
+        assert f'<html lang="{language}"' in html
+        date = "August 22, 2026" if language == "en" else "2026년 8월 22일"
+        assert date in message["Subject"]

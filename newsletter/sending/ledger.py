@@ -4,11 +4,12 @@ One Delivery row per (digest, subscriber), created idempotently by ``send_digest
 Every send claims its rows first with a conditional UPDATE (pending -> sending), so a
 task that runs twice, or two workers holding the same ids, send each row once.
 
-Subscribers are grouped by the sections they receive; each group is rendered and
-compiled once per process (``_templates``) and only the links differ per person. A
-group's render is keyed by a fingerprint of everything the email shows (digest,
-sections, their sources and categories, the settings the templates read), taken when
-a chunk is claimed: an editor's change reaches the next chunk, never a stale render.
+Subscribers are grouped by their language and the sections they receive; each group
+is rendered and compiled once per process (``_templates``) and only the links differ
+per person. A group's render is keyed by a fingerprint of everything the email shows
+(digest, sections, their sources and categories, the settings the templates read),
+taken when a chunk is claimed: an editor's change reaches the next chunk, never a
+stale render.
 
 The one duplicate window: a row is marked ``sent`` after the ESP or SMTP server
 accepted it. Messages of a claimed chunk are recorded together when the chunk ends
@@ -245,10 +246,12 @@ RENDER_SETTINGS = (
 
 @dataclass(frozen=True)
 class _Group:
-    """Readers of one digest who get the same sections, as their chunk found them."""
+    """Readers of one digest who get the same sections in the same language, as
+    their chunk found them."""
 
     digest_id: int
     categories: frozenset[int]
+    language: str  # ``Subscriber.reading_language``
     version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
 
 
@@ -301,7 +304,8 @@ def _fingerprint_value(value: object) -> str:
 
 
 class _Templates:
-    """Rendered emails per group (digest version, category set), kept per process."""
+    """Rendered emails per group (digest version, language, category set), kept per
+    process."""
 
     def __init__(self, size: int = 64):
         self.size = size
@@ -312,7 +316,9 @@ class _Templates:
             self._items.move_to_end(group)
             return self._items[group]
         categories = list(Category.objects.filter(id__in=group.categories))
-        rendered = render_digest_email(digest, categories=categories)
+        rendered = render_digest_email(
+            digest, categories=categories, language=group.language
+        )
         try:
             template: object = prototype.GroupTemplate(rendered)
         except prototype.FastPathUnavailable as exc:
@@ -477,7 +483,8 @@ def _sort_claimed(
         if not key and not settings.DIGEST_SEND_EMPTY_NOTICE:
             ledger.skipped.append((row.id, NO_SECTION_REASON))
             continue
-        work.append((row, _Group(row.digest_id, key, version)))
+        group = _Group(row.digest_id, key, subscriber.reading_language, version)
+        work.append((row, group))
     return work
 
 

@@ -17,6 +17,7 @@ from django.utils import translation
 from django.utils.html import escape
 from mjml import mjml2html
 
+from config.locale import LANGUAGE_QUERY
 from newsletter import chart, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection
@@ -90,15 +91,8 @@ def absolute_url(name: str, *args) -> str:
     return f"{settings.SITE_URL}{reverse(name, args=args)}"
 
 
-def chart_png(digest: Digest) -> bytes:
-    """The stored chart, or one drawn now for a digest built without it."""
-    if digest.chart_png:
-        return bytes(digest.chart_png)
-    return chart.draw_digest_chart(digest)
-
-
-def chart_cid(digest: Digest) -> str:
-    return f"chart.{digest.date:%Y%m%d}.{digest.id}@daily-ai-insights"
+def chart_cid(digest: Digest, language: str) -> str:
+    return f"chart.{digest.date:%Y%m%d}.{digest.id}.{language}@daily-ai-insights"
 
 
 def digest_language(digest: Digest) -> str:
@@ -107,19 +101,29 @@ def digest_language(digest: Digest) -> str:
     return digest.language if digest.language in languages else settings.LANGUAGE_CODE
 
 
+def in_language(url: str, language: str) -> str:
+    """A page link that opens in this language (see config.locale)."""
+    return f"{url}{'&' if '?' in url else '?'}{LANGUAGE_QUERY}={language}"
+
+
 def render_digest_email(
-    digest: Digest, *, categories: list[Category] | None
+    digest: Digest,
+    *,
+    categories: list[Category] | None,
+    language: str | None = None,
 ) -> RenderedEmail:
     """Subject, text and HTML holding the sections of these categories (None: all).
 
     With no section for the categories, the result has ``is_empty`` set and says so
     in its body; the sender decides whether such an email goes out at all. Every
-    fixed word comes from ``vocabulary`` in the digest's language.
+    fixed word, the chart and the links to pages are in the reader's ``language``
+    (a site language; None: the digest's); section text stays as written.
     """
-    language = digest_language(digest)
+    if language not in dict(settings.LANGUAGES):
+        language = digest_language(digest)
     with translation.override(language):
         sections = _sections(digest, categories)
-        chart_parts = _chart_parts(digest)
+        chart_parts = _chart_parts(digest, language)
         base = _frame(digest, sections, language, chart_parts)
         subject = " ".join(render_to_string("emails/digest-subject.txt", base).split())
         context, html = _fit_html(base, sections)
@@ -152,19 +156,21 @@ def _sections(digest: Digest, categories: list[Category] | None) -> list[DigestS
     return [s for s in sections if s.category_id in wanted]
 
 
-def _chart_parts(digest: Digest) -> dict:
-    """The chart's PNG, alt text and where the email takes it from."""
+def _chart_parts(digest: Digest, language: str) -> dict:
+    """The chart's PNG, alt text and where the email takes it from, in the reader's
+    language."""
     hosted = chart_is_hosted()
-    cid = None if hosted else chart_cid(digest)
+    cid = None if hosted else chart_cid(digest, language)
+    hosted_url = in_language(
+        absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}"), language
+    )
     return {
-        "png": chart_png(digest),
+        "png": chart.digest_chart_png(digest, language),
         "chart_alt": chart.chart_alt_text(
-            chart.digest_chart_counts(digest), language=translation.get_language()
+            chart.digest_chart_counts(digest), language=language
         ),
         "cid": cid,
-        "chart_src": absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}")
-        if hosted
-        else f"cid:{cid}",
+        "chart_src": hosted_url if hosted else f"cid:{cid}",
     }
 
 
@@ -173,7 +179,9 @@ def _frame(
 ) -> dict:
     """What the email says around its sections: header, chart, notes, footer."""
     date_display = vocabulary.long_date(digest.date)
-    view_url = absolute_url("newsletter:digest_detail", f"{digest.date:%Y-%m-%d}")
+    view_url = in_language(
+        absolute_url("newsletter:digest_detail", f"{digest.date:%Y-%m-%d}"), language
+    )
     is_offline = any(
         s.generated_by == DigestSection.GeneratedBy.OFFLINE for s in sections
     )

@@ -53,3 +53,18 @@ def test_alt_text_states_every_count_largest_first():
     )
     assert english == "Articles per category chart (7 in total): Multimodal 5, LLM 2"
     assert "no articles" in chart_alt_text([], language="en")
+
+
+def test_a_chart_in_another_language_follows_the_digests_counts(defaults):
+    from newsletter.chart import digest_chart_png, draw_digest_chart
+    from tests.factories import DigestFactory
+
+    digest = DigestFactory(language="ko", category_counts={"llm": 2})
+    digest.chart_png = draw_digest_chart(digest)
+    english = digest_chart_png(digest, "en")
+    assert english.startswith(b"\x89PNG") and english != bytes(digest.chart_png)
+    assert digest_chart_png(digest, "ko") == bytes(digest.chart_png)
+    assert digest_chart_png(digest, "en") == english
+
+    digest.category_counts = {"llm": 2, "multimodal": 5}  # a rebuild counted more
+    assert digest_chart_png(digest, "en") != english

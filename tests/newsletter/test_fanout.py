@@ -235,7 +235,7 @@ def test_brevo_batch_reaches_a_real_http_server_with_each_readers_links(
     assert "{{ params.unsubscribe_url }}" in payload["textContent"]
     # Brevo refuses inline images: the chart is the hosted one, nothing attached.
     assert (
-        'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png"'
+        'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png?lang=ko"'
         in payload["htmlContent"]
     )
     assert "attachment" not in payload

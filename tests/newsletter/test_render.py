@@ -119,7 +119,10 @@ def test_chart_is_inline_with_alt_text_or_hosted_when_configured(defaults, setti
     settings.EMAIL_CHART_HOSTED = True
     hosted = render_digest_email(digest, categories=None)
     assert hosted.chart_cid is None
-    assert 'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png"' in hosted.html
+    assert (
+        'src="http://127.0.0.1:8000/digests/2026-08-22/chart.png?lang=ko"'
+        in hosted.html
+    )
 
 
 def test_footer_has_web_preferences_unsubscribe_links_and_postal_address(
@@ -127,7 +130,7 @@ def test_footer_has_web_preferences_unsubscribe_links_and_postal_address(
 ):
     settings.SENDER_POSTAL_ADDRESS = "Daily AI Insights, 1 Sejong-daero, Seoul"
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
-    assert 'href="http://127.0.0.1:8000/digests/2026-08-22/"' in rendered.html
+    assert 'href="http://127.0.0.1:8000/digests/2026-08-22/?lang=ko"' in rendered.html
     assert (
         f'href="{PREFERENCES_URL}"' in rendered.html
         and f'href="{UNSUBSCRIBE_URL}"' in rendered.html
@@ -158,7 +161,7 @@ def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(
     full = render_digest_email(digest, categories=None)
     assert full.shortened
     assert "일부 내용을 줄였습니다" in full.html
-    assert "http://127.0.0.1:8000/digests/2026-08-22/#llm" in full.html
+    assert "http://127.0.0.1:8000/digests/2026-08-22/?lang=ko#llm" in full.html
     for slug in slugs:
         assert f'id="{slug}"' in full.html
     links = SubscriberLinks(

@@ -57,11 +57,56 @@ def test_emails_follow_the_subscriber_language(client, categories, mailoutbox):
     assert mailoutbox[1].subject == "Daily AI Insights 구독 관리"
 
 
-def test_preferences_page_in_english(client, categories):
-    subscriber = SubscriberFactory(email="alice@example.com")
-    url = reverse("subscribers:manage", args=[token_for(subscriber, tokens.MANAGE)])
-    page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+def test_personal_pages_speak_the_readers_language_whatever_the_browser_says(
+    client, categories
+):
+    english = SubscriberFactory(email="alice@example.com", language="en")
+    korean = SubscriberFactory(email="minji@example.kr", language="ko")
+    manage = reverse("subscribers:manage", args=[token_for(english, tokens.MANAGE)])
+    page = client.get(manage, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<html lang="en">' in page
     assert "Export my data (JSON)" in page
+
+    stop = reverse(
+        "subscribers:unsubscribe", args=[token_for(korean, tokens.UNSUBSCRIBE)]
+    )
+    page = client.get(stop, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="ko">' in page
+
+
+def test_a_stored_language_the_site_does_not_offer_falls_back(
+    client, categories, settings
+):
+    settings.DIGEST_LANGUAGE = "en"
+    stray = SubscriberFactory(email="old@example.com", language="fr")
+    assert stray.reading_language == "en"
+    manage = reverse("subscribers:manage", args=[token_for(stray, tokens.MANAGE)])
+    page = client.get(manage, HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<html lang="en">' in page
+
+
+def test_changing_the_language_on_the_preferences_page_switches_the_page(
+    client, categories
+):
+    subscriber = SubscriberFactory(email="alice@example.com", language="ko")
+    url = reverse(
+        "subscribers:preferences", args=[token_for(subscriber, tokens.PREFERENCES)]
+    )
+    response = client.post(
+        url,
+        {"action": "save", "language": "en", "categories": [categories[0].id]},
+        follow=True,
+    )
+    assert '<html lang="en">' in response.content.decode()
+
+
+def test_a_lang_query_opens_a_public_page_in_that_language_for_that_visit(
+    client, categories
+):
+    page = client.get("/?lang=en", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+    assert '<html lang="en">' in page
+    assert '<html lang="ko">' in client.get("/").content.decode()
+    assert '<html lang="ko">' in client.get("/?lang=xx").content.decode()
 
 
 def test_korean_catalog_is_complete_and_compiled():

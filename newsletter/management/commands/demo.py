@@ -7,6 +7,7 @@ extraction). --online reads the real default sources instead.
 
 import secrets
 from contextlib import ExitStack
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -82,6 +83,8 @@ class Command(BaseCommand):
             f"  deliveries: {sent} sent of {deliveries.count()} (re-running sends nothing twice)"
         )
         say(f"  emails (.eml):   {settings.EMAIL_FILE_PATH}/")
+        for language, email, path in self._editions(digest):
+            say(f"    {language}  {email:<20} {path or '(not sent this run)'}")
         if run.export_path:
             say(f"  Markdown report: {run.export_path}")
             say(f"  chart:           {run.export_path.parent}/")
@@ -91,6 +94,24 @@ class Command(BaseCommand):
             "Browse it: make serve, then open http://127.0.0.1:8000/admin/ "
             f"(user {login[0]}, password {login[1]}) and http://127.0.0.1:8000/archive/"
         )
+
+    def _editions(self, digest) -> list[tuple[str, str, Path | None]]:
+        """(language, reader, their newest .eml) for each demo reader of this digest,
+        so both language editions are one click away."""
+        folder = Path(settings.EMAIL_FILE_PATH)
+        rows = []
+        for email, _language, _slugs in DEMO_SUBSCRIBERS:
+            subscriber = Subscriber.objects.filter(email=email).first()
+            if subscriber is None:
+                continue
+            sent = Delivery.objects.filter(
+                digest=digest, subscriber=subscriber, status=Delivery.Status.SENT
+            ).exists()
+            files = sorted(folder.glob(f"*-{email}.eml")) if sent else []
+            rows.append(
+                (subscriber.reading_language, email, files[-1] if files else None)
+            )
+        return sorted(rows, key=lambda row: row[0])
 
     def _admin_login(self) -> tuple[str, str]:
         """A local editor account; the password is generated once and kept in var/."""

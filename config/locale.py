@@ -1,0 +1,29 @@
+"""Which language a page is shown in.
+
+Django's LocaleMiddleware picks the visitor's language (the cookie set by the
+language switch, then Accept-Language). A link an email carries may name its
+reader's language with ``?lang=``: the page opens in that language, for that
+request only (no cookie is set, so the visitor's own choice stays theirs). Pages
+behind a reader's personal link use the reader's stored language instead
+(``subscribers.views``).
+"""
+
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
+LANGUAGE_QUERY = "lang"
+
+
+class QueryLocaleMiddleware(LocaleMiddleware):
+    def process_request(self, request):
+        super().process_request(request)
+        code = request.GET.get(LANGUAGE_QUERY)
+        if code in dict(settings.LANGUAGES):
+            use_language(request, code)
+
+
+def use_language(request, code: str) -> None:
+    """Show this request's page in ``code`` (a site language)."""
+    translation.activate(code)
+    request.LANGUAGE_CODE = code
