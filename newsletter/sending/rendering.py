@@ -202,7 +202,7 @@ def _frame(
             f"{s.category.emoji} {s.category.name}" for s in sections
         )
         or vocabulary.EMPTY_NOTICE,
-        "headline": _headline(sections),
+        "headline": _headline(sections, language),
     }
 
 
@@ -229,12 +229,23 @@ def _html_size(html: str) -> int:
     )
 
 
-def _headline(sections: list[DigestSection]) -> str:
-    for section in sections:
-        content = _read_or_log(section)
-        if content is not None and content.topics:
-            return _shorten_at_word(content.topics[0], 60)
-    return ""
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _headline(sections: list[DigestSection], language: str) -> str:
+    """The first topic written in the reader's language (Hangul or not), else the
+    first topic: a Korean digest puts Korean stories first, an English reader's
+    subject should still read in English where the day allows."""
+    topics = [
+        topic
+        for section in sections
+        if (content := _read_or_log(section)) is not None
+        for topic in content.topics
+    ]
+    if not topics:
+        return ""
+    in_language = [t for t in topics if bool(_HANGUL.search(t)) == (language == "ko")]
+    return _shorten_at_word((in_language or topics)[0], 60)
 
 
 def _shorten_at_word(text: str, limit: int) -> str:

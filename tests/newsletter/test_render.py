@@ -214,3 +214,19 @@ def test_a_long_headline_in_the_subject_ends_at_a_word_not_mid_word(defaults):
     assert headline.endswith("…") and len(headline) <= 60
     assert title.startswith(headline[:-1])
     assert title[len(headline) - 1] == " "  # the cut falls between two words
+
+
+def test_the_subject_headline_is_a_story_in_the_readers_language(defaults):
+    digest = build_digest(
+        slugs=("llm",),
+        content=lambda slug: {
+            "topics": ["한국어 추론 벤치마크 공개", "Grok 4.6 on Vertex AI"],
+            "events": [{"text": "벤치마크가 나왔다.", "citations": [1]}],
+            "impact": {},
+            "final_summary": ["벤치마크가 나왔다 [1]"],
+        },
+    )
+    korean = render_digest_email(digest, categories=None, language="ko").subject
+    english = render_digest_email(digest, categories=None, language="en").subject
+    assert korean.endswith("· 한국어 추론 벤치마크 공개")
+    assert english.endswith("· Grok 4.6 on Vertex AI")
