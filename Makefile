@@ -58,3 +58,6 @@ bench: $(STAMP)
 	$(PY) -m bench.tokens
 	$(PY) -m bench.fanout
 	$(PY) -m bench.web
+	$(PY) -m bench.editorial
+	$(PY) -m bench.classifier
+	$(PY) -m bench.imports
