@@ -3,6 +3,7 @@
 import pytest
 
 from devservers.openai_server import FakeOpenAI
+from devservers.smtp_sink import SmtpSink
 
 
 @pytest.fixture(name="fake_llm")
@@ -25,3 +26,15 @@ def offline_fixture(settings):
     settings.OPENAI_BASE_URL = ""
     settings.OPENAI_API_KEY = ""
     settings.LLM_ENABLED = False
+
+
+@pytest.fixture
+def sink(settings):
+    """A real SMTP server on 127.0.0.1 that Django's SMTP backend sends to."""
+    with SmtpSink() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server

@@ -5,23 +5,11 @@ import smtplib
 import pytest
 from django.utils import timezone
 
-from devservers.smtp_sink import SmtpSink
 from newsletter.models import Category, Delivery, Digest
 from newsletter.sending import ledger
 from subscribers import tokens
 from subscribers.models import Subscriber
 from tests.newsletter.mail_fixtures import build_digest, reader
-
-
-@pytest.fixture
-def sink(settings):
-    with SmtpSink() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = server.host
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        yield server
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from devservers.smtp_sink import SmtpSink
 from ingestion import sample
 from ingestion import services as ingestion_services
 from ingestion.models import Source
@@ -36,17 +35,6 @@ ENGLISH_CHROME = [
     vocabulary.OFFLINE_NOTE,
     vocabulary.CHART_TITLE,
 ]
-
-
-@pytest.fixture
-def sink(settings):
-    with SmtpSink() as server:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST = server.host
-        settings.EMAIL_PORT = server.port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        yield server
 
 
 @pytest.fixture
