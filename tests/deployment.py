@@ -51,14 +51,17 @@ def production_env(tmp_path: Path) -> dict[str, str]:
     }
 
 
-def manage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+def manage(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    """`manage.py ARGS` in its own process with exactly `env`; output captured."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=timeout,
     )
 
 

@@ -5,13 +5,12 @@ import email.policy
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from newsletter.defaults import DEFAULT_CATEGORIES
+from tests import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-08-22"
@@ -33,14 +32,7 @@ def _run(var_dir: Path, *args: str) -> str:
         )
     }
     env["VAR_DIR"] = str(var_dir)
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = deployment.manage(env, *args, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests import deployment
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -24,13 +26,8 @@ def _example_env() -> dict[str, str]:
 
 
 def _check(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "ERROR"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return deployment.manage(
+        env, "check", "--deploy", "--fail-level", "ERROR", timeout=120
     )
 
 

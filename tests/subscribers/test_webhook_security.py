@@ -4,12 +4,11 @@ import base64
 import json
 import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from subscribers.models import Subscriber, TrackingEvent
+from tests import deployment
 from tests.factories import SubscriberFactory
 
 POSTMARK = "/webhooks/anymail/postmark/tracking/"
@@ -145,14 +144,8 @@ def test_malformed_sendgrid_bodies_get_400_and_change_nothing(
 
 
 def _check_deploy(**env) -> subprocess.CompletedProcess:
-    root = Path(__file__).resolve().parents[2]
-    return subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=root,
-        env={**os.environ, "SECRET_KEY": "k" * 60, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
+    return deployment.manage(
+        {**os.environ, "SECRET_KEY": "k" * 60, **env}, "check", "--deploy", timeout=120
     )
 
 
