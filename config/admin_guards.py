@@ -31,35 +31,24 @@ class ActionPermissionMixin:
         return super().changelist_view(request, extra_context)
 
 
+def _requiring(permission: str, action):
+    """The inherited admin action `action`, offered only with `permission`."""
+
+    def guarded(self, request, queryset):
+        return action(self, request, queryset)
+
+    guarded.__name__ = action.__name__
+    return admin.action(description=action.short_description, permissions=[permission])(
+        guarded
+    )
+
+
 class GuardedPeriodicTaskAdmin(ActionPermissionMixin, PeriodicTaskAdmin):
     # Running a task now can start the daily run, which emails every subscriber.
-    @admin.action(
-        description=PeriodicTaskAdmin.enable_tasks.short_description,
-        permissions=["change"],
-    )
-    def enable_tasks(self, request, queryset):
-        return super().enable_tasks(request, queryset)
-
-    @admin.action(
-        description=PeriodicTaskAdmin.disable_tasks.short_description,
-        permissions=["change"],
-    )
-    def disable_tasks(self, request, queryset):
-        return super().disable_tasks(request, queryset)
-
-    @admin.action(
-        description=PeriodicTaskAdmin.toggle_tasks.short_description,
-        permissions=["change"],
-    )
-    def toggle_tasks(self, request, queryset):
-        return super().toggle_tasks(request, queryset)
-
-    @admin.action(
-        description=PeriodicTaskAdmin.run_tasks.short_description,
-        permissions=["change"],
-    )
-    def run_tasks(self, request, queryset):
-        return super().run_tasks(request, queryset)
+    enable_tasks = _requiring("change", PeriodicTaskAdmin.enable_tasks)
+    disable_tasks = _requiring("change", PeriodicTaskAdmin.disable_tasks)
+    toggle_tasks = _requiring("change", PeriodicTaskAdmin.toggle_tasks)
+    run_tasks = _requiring("change", PeriodicTaskAdmin.run_tasks)
 
 
 class GuardedAccessAttemptAdmin(ActionPermissionMixin, AccessAttemptAdmin):
