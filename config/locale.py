@@ -27,3 +27,20 @@ def use_language(request, code: str) -> None:
     """Show this request's page in ``code`` (a site language)."""
     translation.activate(code)
     request.LANGUAGE_CODE = code
+
+
+def in_language(url: str, code: str) -> str:
+    """A page link that opens in ``code`` (see ``QueryLocaleMiddleware``)."""
+    return f"{url}{'&' if '?' in url else '?'}{LANGUAGE_QUERY}={code}"
+
+
+def alternates(request) -> list[tuple[str, str]]:
+    """(hreflang, absolute URL) of this page in each site language, then
+    "x-default": the page without ``?lang=``, which follows the visitor's choice."""
+    query = request.GET.copy()
+    query.pop(LANGUAGE_QUERY, None)
+    base = request.build_absolute_uri(request.path)
+    plain = f"{base}?{query.urlencode()}" if query else base
+    return [(code, in_language(plain, code)) for code, _name in settings.LANGUAGES] + [
+        ("x-default", plain)
+    ]

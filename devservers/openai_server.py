@@ -6,8 +6,10 @@
         ...
         fake.requests                        # every request received, parsed
 
-It answers /v1/chat/completions for the two schemas the project sends: ArticleLabels
-(classification) and Briefing (section summary). A valid answer is built from the
+It answers /v1/chat/completions for the three schemas the project sends: ArticleLabels
+(classification), Briefing (section summary) and TranslatedBriefing (a briefing in
+another language: every text "translated" by a fixed phrase table, [n] markers and
+citations kept, so tests can tell the languages apart). A valid answer is built from the
 request itself: labels from keyword rules over each <article>, briefings that cite
 [1]..[n] and copy phrases of the delivered <source> blocks, in Korean when the system
 prompt asks for Korean. When the script is empty every request gets "ok".
@@ -234,6 +236,8 @@ class FakeOpenAI:
             return self._labels(body, schema or {})
         if name == "Briefing":
             return _briefing(body)
+        if name == "TranslatedBriefing":
+            return _translated(body)
         return {}
 
     def _labels(self, body: dict, schema: dict) -> dict:
@@ -311,6 +315,52 @@ def _briefing(body: dict) -> dict:
         "events": events,
         "impact": impact,
         "final_summary": final,
+    }
+
+
+# The fixed Korean of _briefing and what the fake translator makes of it.
+KOREAN_TO_ENGLISH = {
+    KOREAN_EVENT: "the announcement drew attention from industry and researchers",
+    KOREAN_IMPACT["economy"]: "companies may change their strategies and competition",
+    KOREAN_IMPACT[
+        "politics_society"
+    ]: "the debate on safe and responsible use is likely to go on",
+    KOREAN_IMPACT[
+        "science_technology"
+    ]: "it may move models and research methods forward",
+    "오늘 이 분야의 주요 소식을 정리하면 위와 같다": "these were the field's main stories today",
+    "전반적으로 기술 발전과 책임 있는 활용이 함께 논의되고 있다": (
+        "progress and responsible use are discussed together"
+    ),
+    "관련 동향": "developments",
+}
+KOREAN_SENTENCE = "이 항목은 원문을 한국어로 옮긴 것이다"
+_BRIEFING_DATA = re.compile(r"<briefing>\n(.*?)\n</briefing>", re.S)
+_CITATION = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
+
+
+def _translated(body: dict) -> dict:
+    """The briefing in the prompt, each text in the target language."""
+    data = _BRIEFING_DATA.search(_user(body))
+    briefing = json.loads(data.group(1).replace("‹", "<").replace("›", ">"))
+    into_korean = "into Korean" in _system(body)
+
+    def text(value: str) -> str:
+        if into_korean:
+            markers = " ".join(_CITATION.findall(value))
+            return f"{KOREAN_SENTENCE} {markers}".strip() if value else ""
+        for korean, english in KOREAN_TO_ENGLISH.items():
+            value = value.replace(korean, english)
+        return " ".join(_HANGUL.sub("", value).split())
+
+    return {
+        "topics": [text(t) for t in briefing["topics"]],
+        "events": [
+            {"text": text(e["text"]), "citations": e["citations"]}
+            for e in briefing["events"]
+        ],
+        "impact": {k: text(v) for k, v in briefing["impact"].items()},
+        "final_summary": [text(t) for t in briefing["final_summary"]],
     }
 
 

@@ -22,6 +22,7 @@ class CategoryAdmin(admin.ModelAdmin):
     list_display = [
         "emoji",
         "name",
+        "name_en",
         "slug",
         "position",
         "is_active",

@@ -161,8 +161,11 @@ def chart_alt_text(counts: list[tuple[str, int, str]], *, language: str) -> str:
         }
 
 
-def digest_chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
-    """(category name, count, colour) for every category counted in the digest."""
+def digest_chart_counts(
+    digest: Digest, language: str | None = None
+) -> list[tuple[str, int, str]]:
+    """(category name, count, colour) for every category counted in the digest, the
+    names in ``language`` (None: the digest's)."""
     raw = digest.category_counts if isinstance(digest.category_counts, dict) else {}
     # Editors can touch this JSON in the admin: keep whole, positive numbers only.
     counts = {
@@ -173,7 +176,12 @@ def digest_chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
     categories = Category.objects.filter(slug__in=list(counts)).order_by(
         "position", "id"
     )
-    return [(c.name, counts[c.slug], c.color) for c in categories if counts[c.slug] > 0]
+    language = language or digest.language
+    return [
+        (c.display_name(language), counts[c.slug], c.color)
+        for c in categories
+        if counts[c.slug] > 0
+    ]
 
 
 def _title(digest: Digest, language: str) -> str:
@@ -184,8 +192,10 @@ def _title(digest: Digest, language: str) -> str:
 def draw_digest_chart(digest: Digest, *, language: str | None = None) -> bytes:
     """The digest's chart, titled in its language (or this one): Others counted, as
     in the admin."""
-    title = _title(digest, language or digest.language)
-    return render_chart(digest_chart_counts(digest), title=title)
+    language = language or digest.language
+    return render_chart(
+        digest_chart_counts(digest, language), title=_title(digest, language)
+    )
 
 
 def digest_chart_png(digest: Digest, language: str) -> bytes:
@@ -197,7 +207,7 @@ def digest_chart_png(digest: Digest, language: str) -> bytes:
     """
     if language == digest.language and digest.chart_png:
         return bytes(digest.chart_png)
-    counts = digest_chart_counts(digest)
+    counts = digest_chart_counts(digest, language)
     title = _title(digest, language)
     drawn = hashlib.blake2b(repr((title, counts)).encode(), digest_size=12)
     key = f"digest-chart:{digest.id}:{language}:{drawn.hexdigest()}"

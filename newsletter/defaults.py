@@ -4,6 +4,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "ai-business",
         "name": "AI business insight",
+        "name_en": "AI business insight",
         "emoji": "🩵",
         "color": "#4e79a7",
         "description": "Companies, funding, deals, products, pricing, markets and the economics of AI.",
@@ -16,6 +17,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "multimodal",
         "name": "Multimodal",
+        "name_en": "Multimodal",
         "emoji": "🌞",
         "color": "#f28e2b",
         "description": "Models that see, hear or generate images, video, audio and speech.",
@@ -27,6 +29,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "training",
         "name": "Model training technique",
+        "name_en": "Model training technique",
         "emoji": "🤩",
         "color": "#e15759",
         "description": "How models are trained: data, pre-training, fine-tuning, RL, alignment methods, scaling.",
@@ -37,6 +40,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "llm",
         "name": "LLM",
+        "name_en": "LLM",
         "emoji": "🧠",
         "color": "#76b7b2",
         "description": "Large language models, chatbots and their releases, capabilities and evaluations.",
@@ -49,6 +53,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "inference",
         "name": "Inference acceleration",
+        "name_en": "Inference acceleration",
         "emoji": "⚡",
         "color": "#59a14f",
         "description": "Serving and running models faster and cheaper: chips, GPUs, quantisation, kernels.",
@@ -61,6 +66,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "policy-safety",
         "name": "AI policy & safety",
+        "name_en": "AI policy & safety",
         "emoji": "🛡️",
         "color": "#edc948",
         "description": "Regulation, law, government, security, safety research, risks, ethics and society.",
@@ -75,6 +81,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "research",
         "name": "Research papers",
+        "name_en": "Research papers",
         "emoji": "📄",
         "color": "#b07aa1",
         "description": "Academic papers, preprints and research results.",
@@ -86,6 +93,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "robotics-agents",
         "name": "Robotics & agents",
+        "name_en": "Robotics & agents",
         "emoji": "🤖",
         "color": "#ff9da7",
         "description": "Robots, autonomous agents, tool use, computer use and coding agents.",
@@ -96,6 +104,7 @@ DEFAULT_CATEGORIES = [
     {
         "slug": "others",
         "name": "Others",
+        "name_en": "Others",
         "emoji": "📦",
         "color": "#bab0ac",
         "description": "Not about AI, or fits no other category. Counted, never summarised.",
@@ -103,3 +112,7 @@ DEFAULT_CATEGORIES = [
         "in_digest": False,
     },
 ]
+
+# The shipped descriptions are English already: English readers get them as written.
+for _spec in DEFAULT_CATEGORIES:
+    _spec.setdefault("description_en", _spec["description"])

@@ -3,14 +3,21 @@
 DIR/YYYY-MM-DD/News_YYYY-MM-DD_report.md beside news_YYYY-MM-DD.png. The first line,
 the `## <emoji> <name>` headings, the four numbered parts and the ` - <title> (<url>)`
 source lines are what downstream readers of the old script parse: keep them exact.
+
+That report is in the digest's language. Each other site language gets the same
+report beside it, its code before the extension (News_YYYY-MM-DD_report.en.md with
+news_YYYY-MM-DD.en.png): the same structure, its words, category names, section text
+(``sections.read``) and chart in that language.
 """
 
 import logging
 import re
 from pathlib import Path
 
+from django.conf import settings
 from django.utils import translation
 
+from newsletter import chart
 from newsletter import sections as section_content
 from newsletter import vocabulary as words
 from newsletter.models import Digest, DigestSection
@@ -29,16 +36,24 @@ def _one_line(text: str) -> str:
     return re.sub(r"\s+", " ", str(text)).strip()
 
 
-def file_names(digest: Digest) -> tuple[str, str]:
+def file_names(digest: Digest, language: str | None = None) -> tuple[str, str]:
+    """(report, chart) file names; a language other than the digest's is marked."""
     title, prefix = EDITION_TITLES[digest.edition]
     day = f"{digest.date:%Y-%m-%d}"
-    return f"{title}_{day}_report.md", f"{prefix}_{day}.png"
+    mark = "" if language in (None, digest.language) else f".{language}"
+    return f"{title}_{day}_report{mark}.md", f"{prefix}_{day}{mark}.png"
 
 
-def render_markdown(digest: Digest) -> str:
-    """The report, its fixed words in the digest's language (``vocabulary``)."""
+def other_languages(digest: Digest) -> list[str]:
+    return [code for code, _name in settings.LANGUAGES if code != digest.language]
+
+
+def render_markdown(digest: Digest, language: str | None = None) -> str:
+    """The report in ``language`` (None: the digest's): its fixed words
+    (``vocabulary``), category names and section text."""
+    language = language or digest.language
     title, _ = EDITION_TITLES[digest.edition]
-    _, png_name = file_names(digest)
+    _, png_name = file_names(digest, language)
     lines = [
         f"# Daily Artificial Intelligence Insights : {title}![Category Distribution Graph]({png_name})",
         "",
@@ -46,18 +61,19 @@ def render_markdown(digest: Digest) -> str:
     sections = digest.sections.select_related("category").prefetch_related(
         "sources__article"
     )
-    with translation.override(digest.language):
+    with translation.override(language):
         for section in sections:
-            lines += _section_lines(section)
+            lines += _section_lines(section, language)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def _section_lines(section: DigestSection) -> list[str]:
-    lines = [f"## {section.category.emoji} {section.category.name}", ""]
-    if section.generated_by == DigestSection.GeneratedBy.OFFLINE:
+def _section_lines(section: DigestSection, language: str) -> list[str]:
+    name = section.category.display_name(language)
+    lines = [f"## {section.category.emoji} {name}", ""]
+    if section_content.written_offline(section, language):
         lines += [f"_{words.OFFLINE_NOTE}_", ""]
     try:
-        content = section_content.read(section)
+        content = section_content.read(section, language)
     except SectionContentError as exc:
         # One bad section must not stop the report: print its sources, say why.
         logger.error("Section %s: stored content is malformed: %s", section.id, exc)
@@ -110,11 +126,20 @@ def _excerpt_parts(content: SectionContent) -> list[str]:
 
 
 def export_digest(digest: Digest, out_dir: str | Path) -> Path:
-    """Write the report and its chart; returns the Markdown path. Overwrites in place."""
-    md_name, png_name = file_names(digest)
+    """Write the report and its chart in every language; returns the path of the
+    digest language's report. Overwrites in place."""
     folder = Path(out_dir) / f"{digest.date:%Y-%m-%d}"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / png_name).write_bytes(bytes(digest.chart_png or b""))
+    path = _write(digest, folder, digest.language, bytes(digest.chart_png or b""))
+    for language in other_languages(digest):
+        png = chart.digest_chart_png(digest, language) if digest.chart_png else b""
+        _write(digest, folder, language, png)
+    return path
+
+
+def _write(digest: Digest, folder: Path, language: str, png: bytes) -> Path:
+    md_name, png_name = file_names(digest, language)
+    (folder / png_name).write_bytes(png)
     path = folder / md_name
-    path.write_text(render_markdown(digest), encoding="utf-8")
+    path.write_text(render_markdown(digest, language), encoding="utf-8")
     return path

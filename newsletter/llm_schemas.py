@@ -47,3 +47,7 @@ def label_schema(slugs: list[str]) -> type[BaseModel]:
         __config__=ConfigDict(extra="forbid"),
         labels=(list[label], ...),
     )
+
+
+class TranslatedBriefing(Briefing):
+    """A briefing rewritten in another language: the same fields, items and order."""

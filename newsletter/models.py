@@ -3,7 +3,7 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 
 def received_category_ids(
@@ -50,10 +50,23 @@ class Category(models.Model):
     """An editor-owned bucket. Articles get exactly one; emoji are fixed, never random."""
 
     slug = models.SlugField(max_length=60, unique=True)
-    name = models.CharField(max_length=100)
+    name = models.CharField(
+        max_length=100, help_text="In the digest's default language."
+    )
+    name_en = models.CharField(
+        "name (English)",
+        max_length=100,
+        blank=True,
+        help_text="Shown to English readers; empty: the name above.",
+    )
     emoji = models.CharField(max_length=16)
     description = models.TextField(
         help_text="What belongs here; used in prompts and rules."
+    )
+    description_en = models.TextField(
+        "description (English)",
+        blank=True,
+        help_text="Shown to English readers; empty: the description above.",
     )
     keywords = models.TextField(
         blank=True,
@@ -75,6 +88,26 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.emoji} {self.name}"
+
+    # The language each translated field is written in; any other language reads
+    # the default fields.
+    TRANSLATED_FIELDS = {"en": ("name_en", "description_en")}
+
+    def display_name(self, language: str | None) -> str:
+        """The name in ``language``, or in the default language when it has none."""
+        return self._in_language(language, 0) or self.name
+
+    def display_description(self, language: str | None) -> str:
+        return self._in_language(language, 1) or self.description
+
+    @property
+    def local_name(self) -> str:
+        """The name in the active language (templates, emails under override)."""
+        return self.display_name(translation.get_language())
+
+    def _in_language(self, language: str | None, index: int) -> str:
+        fields = self.TRANSLATED_FIELDS.get(language or "")
+        return getattr(self, fields[index]).strip() if fields else ""
 
     @property
     def keyword_list(self) -> list[str]:
@@ -190,6 +223,10 @@ class DigestSection(models.Model):
         blank=True, help_text="Quality and faithfulness flags."
     )
     removed_citations = models.PositiveIntegerField(default=0)
+    # The section in the digest's other languages, each made from this content:
+    # {language: {"of": fingerprint of content, "by": "llm" | "offline",
+    #             "content": {...}}}; written and read only by newsletter.sections.
+    translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
@@ -277,6 +314,7 @@ class LLMCall(models.Model):
     class Purpose(models.TextChoices):
         CLASSIFY = "classify", "Classification"
         SUMMARIZE = "summarize", "Summary"
+        TRANSLATE = "translate", "Translation"
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     model = models.CharField(max_length=100)

@@ -24,16 +24,29 @@ the shape above raises ``SectionContentError``, whose message says where.
 
 Renderers call ``read`` for typed parts and ``pieces`` to split a text into text
 and citation pieces, so every output links and prints citations the same way.
+
+A section is written in its digest's language (``content``) and may hold the same
+section in other languages (``translations``): each entry names the content it was
+made from by a fingerprint, who made it ("llm": translated, "offline": excerpts
+because translating failed) and its content in the format above, normalised against
+the same sources. ``read(section, language)`` gives the translation while it still
+matches the content; otherwise (none made, or the content was edited since) the
+content as written, so a reader never gets a stale translation.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
 from newsletter import vocabulary
+
+logger = logging.getLogger(__name__)
 
 BRIEFING = "briefing"
 EXCERPTS = "excerpts"
@@ -360,13 +373,83 @@ def _published(value: object, where: str) -> str:
 # --- reading -----------------------------------------------------------------
 
 
-def read(section) -> SectionContent:
+def read(section, language: str | None = None) -> SectionContent:
     """The section's content as typed parts; SectionContentError when malformed.
 
-    Content written before this format was enforced is normalised here the same
-    way, so every renderer sees the same parts.
+    With ``language``, its translation into that language when there is a current
+    one, else the content as written. Content written before this format was
+    enforced is normalised here the same way, so every renderer sees the same parts.
     """
+    entry = _current_translation(section, language)
+    if entry is not None:
+        return from_dict(entry["content"])
     return from_dict(normalise(section.content).content)
+
+
+def written_offline(section, language: str | None = None) -> bool:
+    """Whether what ``read(section, language)`` gives was made without an LLM."""
+    entry = _current_translation(section, language)
+    if entry is not None:
+        return entry["by"] == OFFLINE
+    return section.generated_by == OFFLINE
+
+
+# Who made a translation entry.
+TRANSLATED = "llm"
+OFFLINE = "offline"
+
+
+def fingerprint(content: object) -> str:
+    """Names one version of a section's content (key order does not matter)."""
+    data = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(data.encode()).hexdigest()[:24]
+
+
+def save_translation(
+    section,
+    language: str,
+    content: object,
+    *,
+    by: str,
+    source_count: int | None = None,
+) -> Normalised:
+    """Keep ``content`` as the section in ``language``, made from its current
+    content (the caller saves the row). Checked like every write."""
+    numbers = None if source_count is not None else _source_numbers(section)
+    result = normalise(content, source_count=source_count, source_numbers=numbers)
+    section.translations = {
+        **(section.translations or {}),
+        language: {
+            "of": fingerprint(section.content),
+            "by": by,
+            "content": result.content,
+        },
+    }
+    return result
+
+
+def _current_translation(section, language: str | None) -> dict | None:
+    """The translation entry for ``language`` made from the current content, normalised;
+    None when there is none, it is stale, or it is malformed (logged)."""
+    translations = getattr(section, "translations", None)
+    if not language or not isinstance(translations, dict):
+        return None
+    entry = translations.get(language)
+    if not isinstance(entry, dict) or entry.get("of") != fingerprint(section.content):
+        return None
+    try:
+        content = normalise(entry.get("content")).content
+    except SectionContentError as exc:
+        logger.error(
+            "Section %s: its %s translation is malformed, the content as written "
+            "is shown: %s",
+            getattr(section, "pk", None),
+            language,
+            exc,
+        )
+        return None
+    by = OFFLINE if entry.get("by") == OFFLINE else TRANSLATED
+    return {"by": by, "content": content}
 
 
 def from_dict(content: dict) -> SectionContent:

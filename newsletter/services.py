@@ -15,7 +15,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import chart, classify, llm, summarize
+from newsletter import chart, classify, llm, summarize, translation
 from newsletter.defaults import DEFAULT_CATEGORIES
 from newsletter.models import Category, Digest, DigestSection, DigestSource
 from newsletter.sending import ledger
@@ -33,10 +33,11 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
     """Create missing default categories and sources; never overwrite an editor's edits."""
     created = {"categories": 0, "sources": 0}
     for position, spec in enumerate(DEFAULT_CATEGORIES):
-        _, was_created = Category.objects.get_or_create(
+        category, was_created = Category.objects.get_or_create(
             slug=spec["slug"], defaults={**spec, "position": position * 10}
         )
         created["categories"] += was_created
+        _fill_english(category, spec)
     for spec in DEFAULT_SOURCES:
         source, was_created = Source.objects.get_or_create(
             url=spec["url"], defaults={**spec, "is_active": activate_sources}
@@ -47,6 +48,16 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
             source.save(update_fields=["is_active"])
     _schedule_jobs()
     return created
+
+
+def _fill_english(category: Category, spec: dict) -> None:
+    """English name and description for a category made before they existed; a
+    field an editor filled is theirs."""
+    empty = [f for f in ("name_en", "description_en") if not getattr(category, f)]
+    for field_name in empty:
+        setattr(category, field_name, spec[field_name])
+    if empty:
+        category.save(update_fields=empty)
 
 
 def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
@@ -187,6 +198,7 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     by_category = _group_by_category(articles, categories)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     generated = _write_sections(digest, categories, by_category, budget, progress)
+    translated = translation.translate_digest(digest, progress=progress)
     digest.category_counts = {
         category.slug: len(by_category[category.id])
         for category in categories
@@ -195,7 +207,11 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     digest.chart_png = chart.draw_digest_chart(digest)
     _record_usage(digest)
     digest.generated_by = _generation_label(generated)
-    digest.notes = _digest_notes(digest, budget, classify_fallbacks)
+    digest.notes = "\n".join(
+        filter(
+            None, [_digest_notes(digest, budget, classify_fallbacks), *translated.notes]
+        )
+    )
     if settings.DIGEST_AUTO_APPROVE:
         digest.status = Digest.Status.APPROVED
         digest.approved_at = timezone.now()
@@ -370,6 +386,9 @@ def regenerate_section(section_id: int) -> DigestSection:
     section = _save_section(section.digest, section.category, members, draft)
     DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
     section.refresh_from_db()
+    for language in translation.edition_languages(section.digest.language)[1:]:
+        translation.translate_section(section, language)
+    section.save(update_fields=["translations"])
     return section
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
-from config.locale import LANGUAGE_QUERY
+from config.locale import LANGUAGE_QUERY, alternates, in_language
 from newsletter import chart, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Digest, DigestSection, DigestSource
@@ -61,20 +61,22 @@ class SectionView:
     is_excerpts: bool = False
 
 
-def build_section(section: DigestSection) -> SectionView:
-    """What the page shows for one section, every untrusted string escaped.
+def build_section(section: DigestSection, language: str | None = None) -> SectionView:
+    """What the page shows for one section in ``language`` (None: the active one),
+    every untrusted string escaped.
 
     A section whose stored content is malformed shows its sources only.
     """
+    language = language or get_language()
     view = SectionView(
         anchor=f"s{section.id}",
         emoji=section.category.emoji,
-        name=section.category.name,
+        name=section.category.display_name(language),
         sources=list(section.sources.all()),
-        is_offline=section.generated_by == DigestSection.GeneratedBy.OFFLINE,
+        is_offline=section_content.written_offline(section, language),
     )
     try:
-        content = section_content.read(section)
+        content = section_content.read(section, language)
     except SectionContentError as exc:
         logger.error("Section %s: stored content is malformed: %s", section.id, exc)
         return view
@@ -99,7 +101,7 @@ def build_section(section: DigestSection) -> SectionView:
 def chart_alt(digest: Digest) -> str:
     """Alt text that states the counts the chart draws, in the visitor's language."""
     return chart.chart_alt_text(
-        chart.digest_chart_counts(digest), language=get_language()
+        chart.digest_chart_counts(digest, get_language()), language=get_language()
     )
 
 
@@ -136,12 +138,39 @@ def archive(request: HttpRequest) -> HttpResponse:
         {
             "digest": d,
             "title": digest_title(d),
-            "url": d.get_absolute_url(),
+            "url": keep_language(request, d.get_absolute_url()),
             "categories": [s.category for s in d.sections.all()],
         }
         for d in page.object_list
     ]
-    return render(request, "newsletter/archive.html", {"page": page, "rows": rows})
+    ctx = {
+        "page": page,
+        "rows": rows,
+        "alternates": alternates(request),
+        "editions": _editions_by_language(),
+    }
+    return render(request, "newsletter/archive.html", ctx)
+
+
+def _editions_by_language() -> list[dict]:
+    """Each site language's archive page and feeds, for the archive to offer."""
+    archive_url = reverse("newsletter:archive")
+    return [
+        {
+            "code": code,
+            "name": name,
+            "archive": in_language(archive_url, code),
+            "atom": in_language(reverse("newsletter:archive_feed"), code),
+            "rss": in_language(reverse("newsletter:archive_rss"), code),
+        }
+        for code, name in settings.LANGUAGES
+    ]
+
+
+def keep_language(request: HttpRequest, url: str) -> str:
+    """A link from a page opened with ``?lang=`` opens in that language too."""
+    code = request.GET.get(LANGUAGE_QUERY)
+    return in_language(url, code) if code in dict(settings.LANGUAGES) else url
 
 
 def _parse_date(value: str) -> date_type:
@@ -200,8 +229,11 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "chart_alt": chart_alt(digest),
         "words": vocabulary,
         "other_editions": [
-            (digest_title(d), d.get_absolute_url()) for d in other_editions
+            (digest_title(d), keep_language(request, d.get_absolute_url()))
+            for d in other_editions
         ],
+        "alternates": alternates(request),
+        "language": get_language(),
     }
     return render(request, "newsletter/digest_detail.html", ctx)
 

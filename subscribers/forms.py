@@ -8,7 +8,7 @@ from subscribers import services
 
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Category) -> str:
-        return f"{obj.emoji} {obj.name}"
+        return f"{obj.emoji} {obj.local_name}"
 
 
 def _category_field() -> CategoryChoiceField:

@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.html import escape
 from mjml import mjml2html
 
-from config.locale import LANGUAGE_QUERY
+from config.locale import in_language
 from newsletter import chart, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection
@@ -101,11 +101,6 @@ def digest_language(digest: Digest) -> str:
     return digest.language if digest.language in languages else settings.LANGUAGE_CODE
 
 
-def in_language(url: str, language: str) -> str:
-    """A page link that opens in this language (see config.locale)."""
-    return f"{url}{'&' if '?' in url else '?'}{LANGUAGE_QUERY}={language}"
-
-
 def render_digest_email(
     digest: Digest,
     *,
@@ -167,7 +162,7 @@ def _chart_parts(digest: Digest, language: str) -> dict:
     return {
         "png": chart.digest_chart_png(digest, language),
         "chart_alt": chart.chart_alt_text(
-            chart.digest_chart_counts(digest), language=language
+            chart.digest_chart_counts(digest, language), language=language
         ),
         "cid": cid,
         "chart_src": hosted_url if hosted else f"cid:{cid}",
@@ -182,9 +177,7 @@ def _frame(
     view_url = in_language(
         absolute_url("newsletter:digest_detail", f"{digest.date:%Y-%m-%d}"), language
     )
-    is_offline = any(
-        s.generated_by == DigestSection.GeneratedBy.OFFLINE for s in sections
-    )
+    is_offline = any(section_content.written_offline(s, language) for s in sections)
     return {
         "lang": language,
         "words": vocabulary,
@@ -199,7 +192,7 @@ def _frame(
         "offline_note": vocabulary.OFFLINE_NOTE if is_offline else "",
         "empty_notice": not sections,
         "preheader": " · ".join(
-            f"{s.category.emoji} {s.category.name}" for s in sections
+            f"{s.category.emoji} {s.category.display_name(language)}" for s in sections
         )
         or vocabulary.EMPTY_NOTICE,
         "headline": _headline(sections, language),
@@ -213,7 +206,8 @@ def _fit_html(base: dict, sections: list[DigestSection]) -> tuple[dict, str]:
             **base,
             "shortened": level is not None,
             "sections": [
-                _section_context(s, level, base["view_url"]) for s in sections
+                _section_context(s, level, base["view_url"], base["lang"])
+                for s in sections
             ],
         }
         html = _compile(render_to_string("emails/digest-body.mjml", context))
@@ -239,13 +233,13 @@ def _headline(sections: list[DigestSection], language: str) -> str:
     topics = [
         topic
         for section in sections
-        if (content := _read_or_log(section)) is not None
+        if (content := _read_or_log(section, language)) is not None
         for topic in content.topics
     ]
     if not topics:
         return ""
-    in_language = [t for t in topics if bool(_HANGUL.search(t)) == (language == "ko")]
-    return _shorten_at_word((in_language or topics)[0], 60)
+    readable = [t for t in topics if bool(_HANGUL.search(t)) == (language == "ko")]
+    return _shorten_at_word((readable or topics)[0], 60)
 
 
 def _shorten_at_word(text: str, limit: int) -> str:
@@ -259,10 +253,11 @@ def _shorten_at_word(text: str, limit: int) -> str:
     return cut.rstrip(" ,.:;·-—") + "…"
 
 
-def _read_or_log(section: DigestSection) -> SectionContent | None:
-    """The section's parts; None (sources only) when its stored content is malformed."""
+def _read_or_log(section: DigestSection, language: str) -> SectionContent | None:
+    """The section's parts in ``language``; None (sources only) when its stored
+    content is malformed."""
     try:
-        return section_content.read(section)
+        return section_content.read(section, language)
     except SectionContentError as exc:
         logger.error(
             "Digest %s, section %s (%s): stored content is malformed, "
@@ -275,7 +270,9 @@ def _read_or_log(section: DigestSection) -> SectionContent | None:
         return None
 
 
-def _section_context(section: DigestSection, level, view_url: str) -> dict:
+def _section_context(
+    section: DigestSection, level, view_url: str, language: str
+) -> dict:
     sources = [
         {
             "number": s.number,
@@ -285,12 +282,14 @@ def _section_context(section: DigestSection, level, view_url: str) -> dict:
         for s in section.sources.all()
     ]
     urls = {s["number"]: s["url"] for s in sources}
-    content = _read_or_log(section) or SectionContent(kind=section_content.BRIEFING)
+    content = _read_or_log(section, language) or SectionContent(
+        kind=section_content.BRIEFING
+    )
     parts = _parts(content, urls)
     context = {
         "anchor": section.category.slug,
         "emoji": section.category.emoji,
-        "name": section.category.name,
+        "name": section.category.display_name(language),
         "colour": section.category.color
         if re.fullmatch(r"#[0-9a-fA-F]{6}", section.category.color)
         else "#7f7f7f",
