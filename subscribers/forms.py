@@ -20,6 +20,21 @@ def _category_field() -> CategoryChoiceField:
     )
 
 
+def _language_field() -> forms.ChoiceField:
+    """The email language: one the site offers; anything else (a forged post) is
+    refused with a message saying so."""
+    return forms.ChoiceField(
+        label=_("Email language"),
+        choices=settings.LANGUAGES,
+        error_messages={
+            "required": _("Choose the language of your emails."),
+            "invalid_choice": _(
+                "We do not send the digest in that language: choose one from the list."
+            ),
+        },
+    )
+
+
 class SubscribeForm(forms.Form):
     # A CharField that keeps whitespace, so a newline anywhere is seen and refused
     # rather than silently stripped.
@@ -30,7 +45,7 @@ class SubscribeForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email", "required": True}),
     )
     categories = _category_field()
-    language = forms.ChoiceField(label=_("Email language"), choices=settings.LANGUAGES)
+    language = _language_field()
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
     website = forms.CharField(
         required=False,
@@ -59,7 +74,7 @@ class SubscribeForm(forms.Form):
 
 class PreferencesForm(forms.Form):
     categories = _category_field()
-    language = forms.ChoiceField(label=_("Email language"), choices=settings.LANGUAGES)
+    language = _language_field()
 
 
 class DeleteForm(forms.Form):
