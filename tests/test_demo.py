@@ -162,3 +162,20 @@ def test_demo_prints_each_readers_edition_in_their_language(demo):
         assert f'<html lang="{language}"' in html
         date = "August 22, 2026" if language == "en" else "2026년 8월 22일"
         assert date in message["Subject"]
+
+
+def test_demo_prints_where_each_language_edition_is(demo):
+    _, first, _, _ = demo
+    places = dict(re.findall(r"^    (ko|en)  web (\S+)$", first, re.M))
+    assert places == {
+        "ko": "http://127.0.0.1:8000/digests/2026-08-22/?lang=ko",
+        "en": "http://127.0.0.1:8000/digests/2026-08-22/?lang=en",
+    }
+    reports = re.findall(r"^        report (\S+)$", first, re.M)
+    assert [Path(r).name for r in reports] == [
+        "News_2026-08-22_report.md",
+        "News_2026-08-22_report.en.md",
+    ]
+    english = Path(reports[1]).read_text(encoding="utf-8")
+    assert "1. **Excerpts from the sources**:" in english
+    assert "**Sources:**" in english

@@ -15,9 +15,10 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from config.locale import in_language
 from ingestion import sample
 from ingestion.models import Source
-from newsletter import daily, services
+from newsletter import daily, export, services, translation
 from newsletter.management.commands._dates import parse_day
 from newsletter.models import Category, Delivery
 from subscribers.models import Subscriber
@@ -88,6 +89,11 @@ class Command(BaseCommand):
         if run.export_path:
             say(f"  Markdown report: {run.export_path}")
             say(f"  chart:           {run.export_path.parent}/")
+        say("  each edition:")
+        for language, page, report in self._edition_places(digest, run.export_path):
+            say(f"    {language}  web {page}")
+            if report is not None:
+                say(f"        report {report}")
         say(f"  database:        {settings.DATABASES['default']['NAME']}")
         say("")
         say(
@@ -112,6 +118,20 @@ class Command(BaseCommand):
                 (subscriber.reading_language, email, files[-1] if files else None)
             )
         return sorted(rows, key=lambda row: row[0])
+
+    def _edition_places(
+        self, digest, export_path: Path | None
+    ) -> list[tuple[str, str, Path | None]]:
+        """(language, archive page, Markdown report) of each language the digest
+        is read in: the web page once it is sent, the report beside the default."""
+        page = f"http://127.0.0.1:8000{digest.get_absolute_url()}"
+        places = []
+        for language in translation.edition_languages(digest.language):
+            report = None
+            if export_path is not None:
+                report = export_path.parent / export.file_names(digest, language)[0]
+            places.append((language, in_language(page, language), report))
+        return places
 
     def _admin_login(self) -> tuple[str, str]:
         """A local editor account; the password is generated once and kept in var/."""
