@@ -1,0 +1,175 @@
+"""Tokens of the second language: translating the written briefing against writing it
+again from the sources, on the fake server.
+
+    .venv/bin/python -m bench.editions
+
+Builds one digest (build_digest: classify, write in Korean, translate into English
+for the English reader it adds) from the 60 ai-labs articles and the Korean test
+articles of tests/data/llm, in a throwaway SQLite database, against
+devservers.openai_server on 127.0.0.1. Then, for the same sections and sources, asks
+for each English briefing written directly (summarize_category(language="en")), the
+alternative the build does not take. Last, a same-day rebuild, which must spend 0
+tokens in both languages.
+
+Every figure is the `usage` the server returned, summed from the LLMCall rows as
+production logs them. Input tokens are those of the real prompts (the fake counts
+non-ASCII characters 1 token each, ASCII 1 per 4 characters, plus the JSON schema);
+output tokens are those of the fake's synthetic answers, so they compare lengths of
+fake text, not of a model's.
+"""
+
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from devservers.openai_server import FakeOpenAI
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "tests" / "data" / "llm"
+DAY = "2026-08-22"
+
+
+def main() -> int:
+    workdir = tempfile.mkdtemp(prefix="bench-editions-")
+    fake = FakeOpenAI().start()
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
+            "VAR_DIR": workdir,
+            "OPENAI_BASE_URL": fake.base_url,
+            "OPENAI_API_KEY": "bench",
+            "LLM_ENABLED": "true",
+            "LLM_SUMMARY_MODEL": "fake-summary",
+            "LLM_CLASSIFY_MODEL": "fake-classify",
+            "DIGEST_FIRST_RUN_PER_SOURCE": "1000",
+            "DIGEST_LANGUAGE": "ko",
+            "SECRET_KEY": os.environ.get(
+                "SECRET_KEY", "bench-editions-not-for-production"
+            ),
+        }
+    )
+    os.environ.pop("CELERY_BROKER_URL", None)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    print("-> migrating a throwaway SQLite database", file=sys.stderr)
+    call_command("migrate", verbosity=0)
+    try:
+        return run(fake)
+    finally:
+        fake.stop()
+
+
+def _articles() -> None:
+    from ingestion.models import Article, Source
+
+    for name, file, language in (
+        ("AI labs", "ai_labs_articles.json", "en"),
+        ("Korean AI news", "korean_articles.json", "ko"),
+    ):
+        source = Source.objects.create(
+            name=name, url=f"https://feeds.example/{language}.xml", language=language
+        )
+        for item in json.loads((DATA / file).read_text()):
+            Article.objects.create(
+                source=source,
+                url=item["url"],
+                title=item["title"],
+                text=item["text"],
+                language=language,
+                extraction_status=Article.Extraction.FEED,
+            )
+
+
+def _usage(rows) -> tuple[int, int, int]:
+    from django.db.models import Count, Sum
+
+    totals = rows.filter(cached=False).aggregate(
+        calls=Count("id"), prompt=Sum("prompt_tokens"), out=Sum("completion_tokens")
+    )
+    return totals["calls"], totals["prompt"] or 0, totals["out"] or 0
+
+
+def run(fake: FakeOpenAI) -> int:
+    import datetime as dt
+
+    from newsletter import services, summarize
+    from newsletter.models import Digest, LLMCall
+    from subscribers.models import Subscriber
+
+    services.load_defaults()
+    _articles()
+    Subscriber.objects.create(
+        email="reader@example.com", language="en", status=Subscriber.Status.ACTIVE
+    )
+    fake.label_rules = {"grok": "llm", "gpt": "llm", "agent": "robotics-agents"}
+    day = dt.date.fromisoformat(DAY)
+
+    print(
+        "-> building the digest (Korean written, English translated)", file=sys.stderr
+    )
+    digest = services.build_digest(day)
+    calls = LLMCall.objects.filter(digest=digest)
+    written = _usage(calls.filter(purpose="summarize"))
+    translated = _usage(calls.filter(purpose="translate"))
+    classified = _usage(calls.filter(purpose="classify"))
+    sections = list(digest.sections.select_related("category"))
+
+    print(
+        "-> the alternative: each English briefing written from the sources",
+        file=sys.stderr,
+    )
+    direct = Digest.objects.create(date=day + dt.timedelta(days=1), language="en")
+    for section in sections:
+        members = [s.article for s in section.sources.select_related("article")]
+        summarize.summarize_category(
+            section.category, members, language="en", digest=direct
+        )
+    written_en = _usage(LLMCall.objects.filter(digest=direct, purpose="summarize"))
+
+    print("-> same-day rebuild", file=sys.stderr)
+    last = LLMCall.objects.order_by("-id").values_list("id", flat=True).first()
+    services.build_digest(day)
+    rebuild = _usage(LLMCall.objects.filter(id__gt=last))
+    rebuild_calls = rebuild[0]
+
+    rows = [
+        ("sections", len(sections)),
+        ("classification (once, both languages)", _fmt(classified)),
+        ("Korean written from the sources", _fmt(written)),
+        ("English translated from the Korean", _fmt(translated)),
+        (
+            "translations refused by the checks",
+            calls.filter(purpose="translate").exclude(error="").count(),
+        ),
+        ("English written from the sources (not used)", _fmt(written_en)),
+        (
+            "translated / written, input tokens",
+            f"{translated[1] / max(1, written_en[1]):.0%}",
+        ),
+        (
+            "translated / written, all tokens",
+            f"{sum(translated[1:]) / max(1, sum(written_en[1:])):.0%}",
+        ),
+        ("same-day rebuild: calls paid", rebuild_calls),
+        ("same-day rebuild: tokens", sum(rebuild[1:])),
+    ]
+    width = max(len(label) for label, _ in rows)
+    print(f"{'':<{width}}  calls, input tokens, output tokens")
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    return 0 if rebuild_calls == 0 else 1
+
+
+def _fmt(usage: tuple[int, int, int]) -> str:
+    calls, prompt, out = usage
+    return f"{calls} calls, {prompt:,} in, {out:,} out"
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
