@@ -56,6 +56,7 @@ beat: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.tokens
+	$(PY) -m bench.editions
 	$(PY) -m bench.fanout
 	$(PY) -m bench.web
 	$(PY) -m bench.editorial

@@ -165,3 +165,33 @@ def test_the_export_writes_the_english_report_beside_the_korean_one(
     ):
         assert line in english.splitlines()
     assert "1. **주요 주제**:" in korean and "llm 사건이 있었다" in korean
+
+
+def test_editors_enter_the_english_name_and_description_in_the_admin(
+    admin_client, defaults
+):
+    category = Category.objects.get(slug="llm")
+    url = reverse("admin:newsletter_category_change", args=[category.id])
+    form = admin_client.get(url).content.decode()
+    assert 'name="name_en"' in form and 'name="description_en"' in form
+
+    data = {
+        "slug": "llm",
+        "name": "거대 언어 모델",
+        "name_en": "Large language models",
+        "emoji": category.emoji,
+        "description": "언어 모델",
+        "description_en": "Language models",
+        "keywords": category.keywords,
+        "position": category.position,
+        "color": category.color,
+        "is_active": "on",
+        "in_digest": "on",
+    }
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert category.display_name("en") == "Large language models"
+    assert category.display_name("ko") == "거대 언어 모델"
+    assert category.display_description("en") == "Language models"
