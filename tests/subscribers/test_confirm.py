@@ -230,7 +230,7 @@ def test_markup_in_category_names_is_escaped_on_pages_and_in_emails(
     client, categories, mailoutbox
 ):
     hostile = categories[0]
-    hostile.name = '<script>alert("c")</script>'
+    hostile.name = hostile.name_en = '<script>alert("c")</script>'
     hostile.save()
     assert "<script>alert" not in client.get("/").content.decode()
     subscribe(client, "alice@example.com", [hostile, categories[1]])
