@@ -6,7 +6,7 @@ The fields hold a section of either kind; what is saved goes through
 
 from django import forms
 
-from newsletter import sections
+from newsletter import sections, translation
 from newsletter.models import DigestSection
 from newsletter.sections import SectionContentError
 
@@ -141,4 +141,6 @@ class DigestSectionForm(forms.ModelForm):
         sections.save_content(self.instance, self.content)
         self.instance.edited_by_editor = True
         self.instance.generated_by = DigestSection.GeneratedBy.EDITOR
+        # Readers of the digest's other languages get the editor's words too.
+        self.translation_notes = translation.translate_again(self.instance)
         return super().save(commit=commit)

@@ -386,8 +386,7 @@ def regenerate_section(section_id: int) -> DigestSection:
     section = _save_section(section.digest, section.category, members, draft)
     DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
     section.refresh_from_db()
-    for language in translation.edition_languages(section.digest.language)[1:]:
-        translation.translate_section(section, language)
+    translation.translate_again(section)
     section.save(update_fields=["translations"])
     return section
 

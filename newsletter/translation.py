@@ -98,6 +98,17 @@ def translate_digest(
     return report
 
 
+def translate_again(section: DigestSection) -> list[str]:
+    """Give ``section`` (its content just rewritten: an editor's edit, a regenerate)
+    its translations again, without saving; returns the notes for its editors."""
+    notes: list[str] = []
+    section.translations = {}
+    if section.pk:
+        for language in edition_languages(section.digest.language)[1:]:
+            translate_section(section, language, notes=notes)
+    return notes
+
+
 def translate_section(
     section: DigestSection,
     language: str,

@@ -311,3 +311,43 @@ def test_a_malformed_stored_translation_falls_back_to_the_content(defaults):
     section.save()
 
     assert sections.read(section, "en").topics == sections.read(section).topics
+
+
+def test_an_editors_edit_reaches_english_readers_translated(
+    defaults, fake_llm, admin_client
+):
+    digest = build_digest(slugs=("llm",), generated_by="llm")
+    reader("bob@example.com", language="en")
+    section = digest.sections.get()
+    sources = list(section.sources.all())
+    url = f"/admin/newsletter/digestsection/{section.id}/change/"
+
+    response = admin_client.post(
+        url,
+        {
+            "topics": "GPT-5 출시",
+            "events": "GPT-5 모델이 나왔다 [2]",
+            "economy": "",
+            "politics_society": "",
+            "science_technology": "",
+            "final_summary": "한 줄 요약 [1]",
+            "needs_review": "",
+            "review_notes": "",
+            "sources-TOTAL_FORMS": "2",
+            "sources-INITIAL_FORMS": "2",
+            "sources-MIN_NUM_FORMS": "0",
+            "sources-MAX_NUM_FORMS": "1000",
+            "sources-0-id": sources[0].id,
+            "sources-0-section": section.id,
+            "sources-1-id": sources[1].id,
+            "sources-1-section": section.id,
+        },
+    )
+
+    assert response.status_code == 302
+    section.refresh_from_db()
+    english = sections.read(section, "en")
+    assert [e.text for e in english.events] == ["GPT-5 [2]"]
+    assert english.final_summary == ("[1]",)
+    assert not sections.written_offline(section, "en")
+    assert len(fake_llm.requests_for("TranslatedBriefing")) == 1
