@@ -351,3 +351,22 @@ def test_an_editors_edit_reaches_english_readers_translated(
     assert english.final_summary == ("[1]",)
     assert not sections.written_offline(section, "en")
     assert len(fake_llm.requests_for("TranslatedBriefing")) == 1
+
+
+def test_each_language_has_its_own_token_budget(
+    corpus, two_readers, fake_llm, settings
+):
+    # Enough for one Korean section or so, and for every English translation of it.
+    settings.LLM_TOKEN_BUDGET = 7000
+
+    digest = services.build_digest(DAY)
+
+    rows = list(DigestSection.objects.filter(digest=digest))
+    korean_llm = [s for s in rows if s.generated_by == "llm"]
+    assert korean_llm and len(korean_llm) < len(rows)
+    for section in korean_llm:
+        assert not sections.written_offline(section, "en")
+        assert not sections.read(section, "en").is_excerpts
+    digest.refresh_from_db()
+    assert "Token budget of 7000 reached" in digest.notes
+    assert "en: token budget" not in digest.notes
