@@ -62,7 +62,9 @@ class _Categories:
         self.offered = {c.id for c in offered}
         self.by_word: dict[str, int] = {}
         for category in reversed(offered):  # the first by position wins a name
-            self.by_word[category.name.strip().casefold()] = category.id
+            for name in (category.name_en, category.name):  # either language's
+                if name.strip():
+                    self.by_word[name.strip().casefold()] = category.id
         for category in offered:  # a slug outranks another category's name
             self.by_word[category.slug.casefold()] = category.id
 

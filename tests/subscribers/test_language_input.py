@@ -89,3 +89,32 @@ def test_the_confirmation_email_names_categories_in_the_readers_language(
     assert "🧠 LLM" in mailoutbox[0].body
     assert "거대 언어 모델" not in mailoutbox[0].body
     assert link_from(mailoutbox[0], "confirm")
+
+
+def test_a_csv_may_name_categories_in_either_language(
+    named, django_capture_on_commit_callbacks
+):
+    from subscribers import imports
+
+    named.name_en = "Large language models"
+    named.save()
+    text = (
+        "email,categories,language,consented\n"
+        "kim@example.com,거대 언어 모델,ko,yes\n"
+        "bob@example.com,large language models|Robotics & Agents,en,yes\n"
+        "eve@example.com,llm,xx,yes\n"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        job = imports.create_import(text.encode(), file_name="list.csv")
+        job = imports.run_import(job.id)
+
+    assert [(s["email"], s["reason"]) for s in job.report["skipped"]] == [
+        ("eve@example.com", imports.UNKNOWN_LANGUAGE)
+    ]
+    chosen = {
+        s.email: {c.slug for c in s.categories.all()} for s in Subscriber.objects.all()
+    }
+    assert chosen == {
+        "kim@example.com": {"llm"},
+        "bob@example.com": {"llm", "robotics-agents"},
+    }
