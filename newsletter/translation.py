@@ -87,8 +87,11 @@ def translate_digest(
                 )
                 counts[language] = counts.get(language, 0) + 1
         section.save(update_fields=["translations"])
-    for language, count in report.translated.items():
-        progress(f"{language}: {count} section(s) translated")
+    for language in targets:
+        progress(
+            f"{language}: {report.translated.get(language, 0)} section(s) translated, "
+            f"{report.offline.get(language, 0)} offline"
+        )
     for language, budget in budgets.items():
         if budget.exhausted:
             report.notes.append(
