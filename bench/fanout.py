@@ -109,6 +109,16 @@ def _content(slug: str) -> dict:
     }
 
 
+def _english_content(slug: str) -> dict:
+    english = "Labs released new models while inference prices kept falling"
+    return {
+        "topics": [f"{slug} topic: {english[:30]}"],
+        "events": [{"text": f"{english} [1]", "citations": [1, 2]}],
+        "impact": {"economy": english[:40], "science_technology": english[:40]},
+        "final_summary": [english],
+    }
+
+
 def _is_english(n: int, share: float) -> bool:
     """Reader n reads English: spread so every category set has both languages."""
     return (n * 37) % 100 < round(share * 100)
@@ -120,7 +130,7 @@ def _build_data(subscribers: int, english_share: float = 0.0):
     from django.utils import timezone
 
     from ingestion.models import Article, Source
-    from newsletter import chart, services
+    from newsletter import chart, sections, services
     from newsletter.models import Category, Digest, DigestSection, DigestSource
     from subscribers.models import Subscriber
 
@@ -152,6 +162,12 @@ def _build_data(subscribers: int, english_share: float = 0.0):
                 published_at=timezone.now(),
             )
             DigestSource.objects.create(section=section, article=article, number=number)
+        if english_share:
+            # English readers read the section's translation, as after a build.
+            sections.save_translation(
+                section, "en", _english_content(slug), by=sections.TRANSLATED
+            )
+            section.save(update_fields=["translations"])
 
     sets = _category_sets()
     through = Subscriber.categories.through
