@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from newsletter import audit, preview, sections, services
+from newsletter import audit, preview, sections, services, vocabulary
 from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sections import SectionContentError
@@ -83,6 +83,12 @@ class SectionReview:
     content_error: str
     sources: list
     form: DigestSectionForm | None
+
+    @property
+    def impact(self) -> list[tuple[str, str]]:
+        if self.content is None:
+            return []
+        return [(vocabulary.impact_label(i.area), i.text) for i in self.content.impact]
 
     @property
     def fields(self) -> list:

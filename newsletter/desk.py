@@ -79,7 +79,9 @@ def next_daily_run(now: dt.datetime | None = None):
         enabled=True, task=DAILY_TASK, crontab__isnull=False
     ).select_related("crontab"):
         schedule = task.crontab.schedule
-        upcoming.append((now + schedule.remaining_estimate(now), task))
+        # Crontabs fire on the minute; the estimate lands a fraction before it.
+        when = now + schedule.remaining_estimate(now) + dt.timedelta(seconds=30)
+        upcoming.append((when.replace(second=0, microsecond=0), task))
     return min(upcoming, key=lambda pair: pair[0], default=None)
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-BAR = 8
-GAP = 2
+BAR = 10
+GAP = 3
 HALF = 40  # pixels above the baseline for the busiest day; as many below
 JOIN_COLOUR = "#2e7d32"
 LEAVE_COLOUR = "#c62828"
@@ -18,7 +18,7 @@ def joins_and_leaves_svg(days: list[tuple[dt.date, int, int]]) -> SafeString:
     """Sign-ups as bars up, unsubscribes as bars down, one pair per day."""
     peak = max([1, *(max(j, u) for _, j, u in days)])
     width = len(days) * (BAR + GAP)
-    height = 2 * HALF + 16
+    height = 2 * HALF + 14
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="desk-chart" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '

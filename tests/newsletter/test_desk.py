@@ -69,7 +69,7 @@ def change_url(digest):
     return reverse("admin:newsletter_digest_change", args=[digest.id])
 
 
-def test_front_page_shows_the_day_with_links(editor_client, today_digest):
+def test_front_page_shows_the_day_with_links(editor_client, today_digest, settings):
     digest, _, flagged = today_digest
     reader, other = SubscriberFactory(), SubscriberFactory()
     Delivery.objects.create(digest=digest, subscriber=reader, status="sent")
@@ -97,7 +97,8 @@ def test_front_page_shows_the_day_with_links(editor_client, today_digest):
     assert f'href="{change_url(digest)}"' in page
     assert "Ready for review" in page
     assert f"?digest__id__exact={digest.id}&amp;status__exact=failed" in page
-    assert "Next daily run" in page and "none scheduled" not in page
+    next_run = page.split("Next daily run:", 1)[1].split("</a>", 1)[0]
+    assert f"{settings.DIGEST_SCHEDULE_HOUR:02d}:00" in next_run
     assert "1 article needs a category" in page
     assert f"{change_url(digest)}#section-{flagged.id}" in page
     assert "Number 42% appears in no source." in page
