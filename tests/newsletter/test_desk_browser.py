@@ -98,6 +98,7 @@ def test_editors_morning(
     first = page.locator("section.desk-section").first
     first.get_by_text("Edit this section").click()
     first.get_by_label("Topics").fill("편집자가 고친 주제\n두 번째 주제")
+    shot(page, "3-editing")
     first.get_by_role("button", name="Save section").click()
     page.get_by_text("Saved").first.wait_for()
     assert (
@@ -158,4 +159,5 @@ def test_editors_morning(
     for action in ("Edited a section", "Sent a test", "Approved", "Sent"):
         assert action in history
     assert set(DigestEvent.objects.values_list("actor_name", flat=True)) == {"editor"}
+    preview_frame(page).get_by_text("편집자가 고친 주제").first.wait_for()
     shot(page, "7-sent-read-only")
