@@ -8,6 +8,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
+from newsletter import services
 from newsletter.models import Category, Delivery, Digest, DigestEvent
 from subscribers.models import Subscriber, TrackingEvent
 from tests.factories import (
@@ -223,7 +224,11 @@ def test_staff_without_the_permissions_cannot_test_send_approve_or_send(
         )
     )
 
-    page = client.get(change_url(digest)).content.decode()
+    SubscriberFactory(email="english@example.com", language="en")
+    page = client.get(
+        change_url(digest), {"preview_subscriber": "english@example.com"}
+    ).content.decode()
+    assert "english@example.com" not in page  # no subscriber rights: no lookup
     assert "Send this version as a test" not in page
     assert "Send to subscribers" not in page and ">Approve<" not in page
     for name in ("test_send", "approve", "send"):
@@ -309,3 +314,53 @@ def test_approve_and_send_from_the_page_then_it_is_read_only(
     llm.refresh_from_db()
     digest.refresh_from_db()
     assert "늦은 편집" not in str(llm.content) and digest.status == Digest.Status.SENT
+
+
+def test_regenerate_and_the_section_editor_are_kept_in_history(
+    editor_client, today_digest, offline
+):
+    digest, llm, _ = today_digest
+    editor_client.post(
+        reverse("admin:newsletter_digestsection_changelist"),
+        {"action": "regenerate", "_selected_action": [llm.id]},
+    )
+    section_page = reverse("admin:newsletter_digestsection_change", args=[llm.id])
+    response = editor_client.post(
+        section_page,
+        {
+            "topics": "표준 편집기에서 고친 주제",
+            "events": "사건 [1]",
+            "sources-TOTAL_FORMS": "0",
+            "sources-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{change_url(digest)}#section-{llm.id}"
+    assert list(
+        DigestEvent.objects.order_by("at", "id").values_list(
+            "action", "actor_name", "detail"
+        )
+    ) == [
+        ("regenerated", "editor", str(llm.category)),
+        ("edited", "editor", str(llm.category)),
+    ]
+
+
+def test_the_schedulers_release_is_kept_without_an_actor(
+    today_digest, settings, mailoutbox
+):
+    digest, _, _ = today_digest
+    SubscriberFactory()
+    settings.DIGEST_REVIEW_WINDOW_MINUTES = 1
+    Digest.objects.filter(id=digest.id).update(
+        updated_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    assert services.release_reviewed_digests() == 1
+
+    events = list(DigestEvent.objects.order_by("at", "id"))
+    assert [(e.action, e.actor, e.actor_name) for e in events] == [
+        ("approved", None, ""),
+        ("sent", None, ""),
+    ]
+    assert "sent 1" in events[1].detail
