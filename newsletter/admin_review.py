@@ -27,6 +27,7 @@ from newsletter import audit, preview, sections, services, vocabulary
 from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sections import SectionContentError
+from newsletter.sending.rendering import RenderError
 from subscribers.models import Subscriber
 
 FROZEN_STATUSES = services.FROZEN_STATUSES
@@ -202,7 +203,7 @@ class DigestReviewMixin:
             ],
             "reader": reader,
             "reader_query": query,
-            "email": preview.preview(digest, reader),
+            **self._preview(digest, reader),
             "languages": settings.LANGUAGES,
             "categories": list(Category.objects.for_digest()),
             "chosen_slugs": {c.slug for c in reader.categories or ()},
@@ -220,6 +221,15 @@ class DigestReviewMixin:
                 "category": CATEGORY_PARAM,
             },
         }
+
+    @staticmethod
+    def _preview(digest: Digest, reader: preview.Reader) -> dict:
+        # A template or MJML failure is shown where the preview goes, so the editor
+        # still has the page to fix the section that caused it.
+        try:
+            return {"email": preview.preview(digest, reader)}
+        except RenderError as exc:
+            return {"email": None, "preview_error": str(exc) or repr(exc)}
 
     def _section_review(self, request, section, section_admin, bound):
         try:
@@ -300,7 +310,14 @@ class DigestReviewMixin:
     )
     def preview_view(self, request, digest_id: int):
         digest = self._digest(request, digest_id)
-        email = preview.preview(digest, reader_from(request, request.GET, digest))
+        try:
+            email = preview.preview(digest, reader_from(request, request.GET, digest))
+        except RenderError as exc:
+            return HttpResponse(
+                f"The email could not be rendered: {exc}",
+                status=500,
+                content_type="text/plain; charset=utf-8",
+            )
         return HttpResponse(email.html)
 
     @method_decorator(require_POST)

@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from newsletter import services
 from newsletter.models import Category, Delivery, Digest, DigestEvent
+from newsletter.sending import rendering
+from newsletter.sending.rendering import RenderError
 from subscribers.models import Subscriber, TrackingEvent
 from tests.factories import (
     ArticleFactory,
@@ -364,3 +366,24 @@ def test_the_schedulers_release_is_kept_without_an_actor(
         ("sent", None, ""),
     ]
     assert "sent 1" in events[1].detail
+
+
+def test_an_email_that_fails_to_render_leaves_the_page_usable(
+    editor_client, today_digest, monkeypatch
+):
+    digest, _, _ = today_digest
+
+    def broken(source):
+        raise RenderError("MJML compile failed: unclosed tag")
+
+    monkeypatch.setattr(rendering, "_compile", broken)
+
+    page = editor_client.get(change_url(digest))
+    frame = editor_client.get(
+        reverse("admin:newsletter_digest_preview", args=[digest.id])
+    )
+
+    assert page.status_code == 200
+    assert "could not be rendered: MJML compile failed" in page.content.decode()
+    assert "Edit this section" in page.content.decode()
+    assert frame.status_code == 500 and frame["Content-Type"].startswith("text/plain")

@@ -160,4 +160,6 @@ def test_editors_morning(
         assert action in history
     assert set(DigestEvent.objects.values_list("actor_name", flat=True)) == {"editor"}
     preview_frame(page).get_by_text("편집자가 고친 주제").first.wait_for()
+    # Chromium paints a sandboxed frame once it has been on screen.
+    page.locator("iframe.desk-preview").scroll_into_view_if_needed()
     shot(page, "7-sent-read-only")
