@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
@@ -68,7 +69,7 @@ class FrozenSectionMixin:
     def response_change(self, request, obj):
         if "_continue" in request.POST or "_popup" in request.POST:
             return super().response_change(request, obj)
-        messages.success(request, f"Saved {obj.category}.")
+        messages.success(request, _("Saved %(section)s.") % {"section": obj.category})
         return HttpResponseRedirect(section_url(obj))
 
 
@@ -271,7 +272,7 @@ class DigestReviewMixin:
         section = get_object_or_404(DigestSection, id=section_id, digest=digest)
         section_admin = self.admin_site._registry[DigestSection]
         if not section_admin.has_change_permission(request, section):
-            raise PermissionDenied("This section cannot be changed.")
+            raise PermissionDenied(_("This section cannot be changed."))
         form = DigestSectionForm(
             request.POST, instance=section, prefix=f"section-{section.id}"
         )
@@ -283,7 +284,9 @@ class DigestReviewMixin:
                 actor=request.user,
                 detail=str(section.category),
             )
-            messages.success(request, f"Saved {section.category}.")
+            messages.success(
+                request, _("Saved %(section)s.") % {"section": section.category}
+            )
             return HttpResponseRedirect(section_url(section))
         page = copy.copy(request)
         page.method = "GET"
@@ -314,7 +317,7 @@ class DigestReviewMixin:
             email = preview.preview(digest, reader_from(request, request.GET, digest))
         except RenderError as exc:
             return HttpResponse(
-                f"The email could not be rendered: {exc}",
+                _("The email could not be rendered: %(error)s") % {"error": exc},
                 status=500,
                 content_type="text/plain; charset=utf-8",
             )
@@ -323,7 +326,7 @@ class DigestReviewMixin:
     @method_decorator(require_POST)
     def test_send_view(self, request, digest_id: int):
         if not self.has_test_send_digest_permission(request):
-            raise PermissionDenied("You may not send tests.")
+            raise PermissionDenied(_("You may not send tests."))
         digest = self._digest(request, digest_id)
         reader = reader_from(request, request.POST, digest)
         try:
@@ -331,30 +334,36 @@ class DigestReviewMixin:
         except ValueError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, f"Test sent to {', '.join(to)}.")
+            messages.success(request, _("Test sent to %(to)s.") % {"to": ", ".join(to)})
         return self._back(digest, reader_query(reader))
 
     @method_decorator(require_POST)
     def approve_view(self, request, digest_id: int):
         if not self.has_approve_digest_permission(request):
-            raise PermissionDenied("You may not approve digests.")
+            raise PermissionDenied(_("You may not approve digests."))
         digest = self._digest(request, digest_id)
         if services.approve_digest(digest.id, actor=request.user):
-            messages.success(request, f"{digest} approved.")
+            messages.success(request, _("%(digest)s approved.") % {"digest": digest})
         else:
-            messages.warning(request, f"{digest} is {digest.status}: not approved.")
+            messages.warning(
+                request,
+                _("%(digest)s is %(status)s: not approved.")
+                % {"digest": digest, "status": digest.get_status_display()},
+            )
         return self._back(digest)
 
     @method_decorator(require_POST)
     def send_view(self, request, digest_id: int):
         if not self.has_send_digest_permission(request):
-            raise PermissionDenied("You may not send digests.")
+            raise PermissionDenied(_("You may not send digests."))
         digest = self._digest(request, digest_id)
         report = services.send_digest(
             digest.date, edition=digest.edition, actor=request.user
         )
         if report is None:
-            messages.warning(request, f"{digest} is not approved.")
+            messages.warning(
+                request, _("%(digest)s is not approved.") % {"digest": digest}
+            )
         else:
             messages.success(request, f"{digest}: {report}")
         return self._back(digest)

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 BAR = 10
 GAP = 3
@@ -19,18 +20,23 @@ def joins_and_leaves_svg(days: list[tuple[dt.date, int, int]]) -> SafeString:
     peak = max([1, *(max(j, u) for _, j, u in days)])
     width = len(days) * (BAR + GAP)
     height = 2 * HALF + 14
+    title = _("Sign-ups (up) and unsubscribes (down), last %(days)s days") % {
+        "days": len(days)
+    }
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="desk-chart" width="{width}" '
         f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
         'aria-labelledby="desk-chart-title">',
-        '<title id="desk-chart-title">Sign-ups (up) and unsubscribes (down), '
-        f"last {len(days)} days</title>",
+        f'<title id="desk-chart-title">{escape(title)}</title>',
         f'<line x1="0" y1="{HALF}" x2="{width}" y2="{HALF}" stroke="#999" '
         'stroke-width="1"/>',
     ]
     for n, (day, joined, left) in enumerate(days):
         x = n * (BAR + GAP)
-        label = escape(f"{day:%Y-%m-%d}: {joined} sign-ups, {left} unsubscribes")
+        label = escape(
+            _("%(day)s: %(joined)s sign-ups, %(left)s unsubscribes")
+            % {"day": f"{day:%Y-%m-%d}", "joined": joined, "left": left}
+        )
         up = round(HALF * joined / peak)
         down = round(HALF * left / peak)
         parts.append(f"<g><title>{label}</title>")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from email.utils import make_msgid
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from newsletter import audit
 from newsletter.models import Category, Digest
@@ -45,11 +46,11 @@ class Reader:
         )
 
     def describe(self) -> str:
-        who = self.subscriber.email if self.subscriber else "a reader"
+        who = self.subscriber.email if self.subscriber else _("a reader")
         if self.categories is None:
-            chosen = "every category"
+            chosen = _("every category")
         else:
-            chosen = ", ".join(c.slug for c in self.categories) or "no category"
+            chosen = ", ".join(c.slug for c in self.categories) or _("no category")
         return f"{who} ({self.language}; {chosen})"
 
 
@@ -132,8 +133,10 @@ def send_test(digest: Digest, reader: Reader, *, actor) -> list[str]:
     to = test_recipients(actor)
     if not to:
         raise ValueError(
-            "No address to send the test to: add an email address to your user "
-            "or set DIGEST_TEST_RECIPIENTS."
+            _(
+                "No address to send the test to: add an email address to your "
+                "user or set DIGEST_TEST_RECIPIENTS."
+            )
         )
     rendered = _render(digest, reader)
     for address in to:

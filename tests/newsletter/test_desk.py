@@ -22,6 +22,12 @@ from tests.factories import (
 )
 
 
+@pytest.fixture(autouse=True)
+def english_admin(client):
+    """The desk's words are asserted in English; Korean has a test of its own."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def editor(django_user_model, defaults):
     return django_user_model.objects.create_superuser(
@@ -387,3 +393,16 @@ def test_an_email_that_fails_to_render_leaves_the_page_usable(
     assert "could not be rendered: MJML compile failed" in page.content.decode()
     assert "Edit this section" in page.content.decode()
     assert frame.status_code == 500 and frame["Content-Type"].startswith("text/plain")
+
+
+def test_the_desk_speaks_korean_to_a_korean_editor(client, editor, today_digest):
+    digest, _, _ = today_digest
+    client.force_login(editor)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ko"
+
+    front = client.get(reverse("admin:index")).content.decode()
+    review = client.get(change_url(digest)).content.decode()
+
+    assert "오늘의 다이제스트" in front and "플래그된 섹션 1개" in front
+    assert "미리보기" in review and "이 버전을 테스트로 발송" in review
+    assert "섹션 2개" in review
