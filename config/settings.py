@@ -345,6 +345,11 @@ DIGEST_REVIEW_WINDOW_MINUTES = env_int("DIGEST_REVIEW_WINDOW_MINUTES", 0)
 DIGEST_SCHEDULE_HOUR = env_int("DIGEST_SCHEDULE_HOUR", 7)
 # A subscriber whose categories have nothing today gets no email (default) or a short one.
 DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
+# Besides the editor's own address, where the digest page's test send goes, e.g.
+# "desk@example.com,chief@example.com" (default: the editor only).
+DIGEST_TEST_RECIPIENTS = [
+    a.strip() for a in os.getenv("DIGEST_TEST_RECIPIENTS", "").split(",") if a.strip()
+]
 
 # LLM. Default: none, the offline rule classifier and extractive summarizer run.
 OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")

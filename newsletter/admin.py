@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from newsletter import export, sections, services
+from newsletter.admin_review import DigestReviewMixin, FrozenSectionMixin
 from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
 from newsletter.models import (
     Category,
@@ -71,7 +72,7 @@ class DigestSourceInline(admin.TabularInline):
 
 
 @admin.register(DigestSection)
-class DigestSectionAdmin(admin.ModelAdmin):
+class DigestSectionAdmin(FrozenSectionMixin, admin.ModelAdmin):
     form = DigestSectionForm
     list_display = [
         "__str__",
@@ -135,7 +136,7 @@ class DigestSectionAdmin(admin.ModelAdmin):
     def regenerate(self, request, queryset):
         for section in queryset:
             try:
-                services.regenerate_section(section.id)
+                services.regenerate_section(section.id, actor=request.user)
             except ValueError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         self.message_user(request, "Regenerated.", messages.SUCCESS)
@@ -164,7 +165,7 @@ class DigestSectionInline(admin.TabularInline):
 
 
 @admin.register(Digest)
-class DigestAdmin(admin.ModelAdmin):
+class DigestAdmin(DigestReviewMixin, admin.ModelAdmin):
     list_display = [
         "date",
         "edition",
@@ -252,7 +253,7 @@ class DigestAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve for sending", permissions=["approve_digest"])
     def approve(self, request, queryset):
-        n = sum(services.approve_digest(d.id) for d in queryset)
+        n = sum(services.approve_digest(d.id, actor=request.user) for d in queryset)
         self.message_user(request, f"{n} digest(s) approved.", messages.SUCCESS)
 
     @admin.action(
@@ -261,7 +262,9 @@ class DigestAdmin(admin.ModelAdmin):
     )
     def send_now(self, request, queryset):
         for digest in queryset:
-            report = services.send_digest(digest.date, edition=digest.edition)
+            report = services.send_digest(
+                digest.date, edition=digest.edition, actor=request.user
+            )
             if report is None:
                 self.message_user(
                     request, f"{digest} is not approved.", messages.WARNING

@@ -28,7 +28,7 @@ from config.progress import Progress, reporting_to, say
 from ingestion import tasks as ingestion_tasks
 from ingestion.pipeline import IngestReport
 from ingestion.services import active_source_ids
-from newsletter import export, services
+from newsletter import audit, export, services
 from newsletter.models import Digest
 from newsletter.sending import ledger
 
@@ -137,6 +137,7 @@ def send_step(run: dict) -> dict:
     if run["send"] and digest.status in SENDABLE:
         say("sending")
         report = ledger.send_digest(digest.id)
+        audit.record(digest, audit.Action.SENT, detail=str(report))
         say(str(report))
         run = {**run, "sent": vars(report)}
     return run

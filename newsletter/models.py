@@ -1,6 +1,7 @@
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -176,6 +177,7 @@ class Digest(models.Model):
         permissions = [
             ("approve_digest", "Can approve a digest for sending"),
             ("send_digest", "Can send a digest to subscribers"),
+            ("test_send_digest", "Can send a test of a digest to editors"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -354,3 +356,34 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class DigestEvent(models.Model):
+    """What an editor (or the scheduler, with no actor) did to a digest, and when:
+    the digest page's history. Kept when the user is deleted, under their name."""
+
+    class Action(models.TextChoices):
+        EDITED = "edited", "Edited a section"
+        REGENERATED = "regenerated", "Regenerated a section"
+        APPROVED = "approved", "Approved"
+        TEST_SENT = "test_sent", "Sent a test"
+        SENT = "sent", "Sent"
+
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    at = models.DateTimeField(default=timezone.now)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.digest} {self.action} by {self.actor_name or 'the scheduler'}"

@@ -15,7 +15,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import chart, classify, llm, summarize, translation
+from newsletter import audit, chart, classify, llm, summarize, translation
 from newsletter.defaults import DEFAULT_CATEGORIES
 from newsletter.models import Category, Digest, DigestSection, DigestSource
 from newsletter.sending import ledger
@@ -357,16 +357,20 @@ def _save_section(
 
 
 @transaction.atomic
-def approve_digest(digest_id: int) -> bool:
-    """Editor approval. True when the digest moved to approved."""
-    return bool(
+def approve_digest(digest_id: int, *, actor=None) -> bool:
+    """Editor approval. True when the digest moved to approved; `actor` (the user
+    who approved, None for the scheduler) goes into the digest's history."""
+    approved = bool(
         Digest.objects.filter(
             id=digest_id, status__in=[Digest.Status.READY, Digest.Status.DRAFT]
         ).update(status=Digest.Status.APPROVED, approved_at=timezone.now())
     )
+    if approved:
+        audit.record(digest_id, audit.Action.APPROVED, actor=actor)
+    return approved
 
 
-def regenerate_section(section_id: int) -> DigestSection:
+def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
     """Write one section again from its own sources, dropping an editor's edits."""
     section = DigestSection.objects.select_related("digest", "category").get(
         id=section_id
@@ -388,13 +392,20 @@ def regenerate_section(section_id: int) -> DigestSection:
     section.refresh_from_db()
     translation.translate_again(section)
     section.save(update_fields=["translations"])
+    audit.record(
+        section.digest_id,
+        audit.Action.REGENERATED,
+        actor=actor,
+        detail=str(section.category),
+    )
     return section
 
 
 def send_digest(
-    day: dt.date, *, edition: str = Digest.Edition.NEWS
+    day: dt.date, *, edition: str = Digest.Edition.NEWS, actor=None
 ) -> "ledger.SendReport | None":
-    """Send an approved digest. None when there is nothing approved to send for that day."""
+    """Send an approved digest. None when there is nothing approved to send for that day.
+    An editor's send (`actor`) goes into the digest's history with its report."""
     digest = Digest.objects.filter(date=day, edition=edition).first()
     if digest is None or digest.status not in {
         Digest.Status.APPROVED,
@@ -402,7 +413,9 @@ def send_digest(
         Digest.Status.SENT,
     }:
         return None
-    return ledger.send_digest(digest.id)
+    report = ledger.send_digest(digest.id)
+    audit.record(digest, audit.Action.SENT, actor=actor, detail=str(report))
+    return report
 
 
 def release_reviewed_digests() -> int:
@@ -422,6 +435,7 @@ def release_reviewed_digests() -> int:
     for digest in Digest.objects.filter(
         status=Digest.Status.APPROVED, date__gte=recent
     ):
-        ledger.send_digest(digest.id)
+        report = ledger.send_digest(digest.id)
+        audit.record(digest, audit.Action.SENT, detail=str(report))
         released += 1
     return released
