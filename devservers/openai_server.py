@@ -6,11 +6,13 @@
         ...
         fake.requests                        # every request received, parsed
 
-It answers /v1/chat/completions for the two schemas the project sends: ArticleLabels
-(classification) and Briefing (section summary). A valid answer is built from the
-request itself: labels from keyword rules over each <article>, briefings that cite
-[1]..[n] and copy phrases of the delivered <source> blocks, in Korean when the system
-prompt asks for Korean. When the script is empty every request gets "ok".
+It answers /v1/chat/completions for the three schemas the project sends: ArticleLabels
+(classification), Briefing (section summary) and Repairs (lines written again). A valid
+answer is built from the request itself: labels from keyword rules over each <article>,
+briefings that cite [1]..[n] and copy phrases of the delivered <source> blocks, in
+Korean when the system prompt asks for Korean, repairs that rewrite each <line> from
+the first source it cites (else source 1). When the script is empty every request gets
+"ok".
 
 Scripted behaviours:
     ok               valid structured output
@@ -23,6 +25,9 @@ Scripted behaviours:
     hangul_stripped  the valid Korean answer with every Hangul character removed
     bad_citations    citations and [n] markers to sources that do not exist
     invented         a valid answer plus a year and a company found in no source
+    wrong_source     a valid answer whose last event cites source 1 for what another
+                     source says (a Briefing), or whose lines all keep citing source 1
+                     for another source's words (Repairs)
 A callable behaviour gets the parsed request body and returns the message content.
 
 Usage rule (what `usage` reports): every non-ASCII character is one token and ASCII
@@ -46,7 +51,12 @@ _ARTICLE = re.compile(
     r'<article id="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</article>', re.S
 )
 SOURCE_BLOCK = re.compile(
-    r'<source n="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</source>', re.S
+    r'<source n="(\d+)">\n(?:Publisher: .*?\n)?(?:Published: .*?\n)?'
+    r"Title: (.*?)\nText: (.*?)\n</source>",
+    re.S,
+)
+LINE_BLOCK = re.compile(
+    r'<line id="(\d+)">\nText: (.*?)\n(?:Problem: .*?\n)*</line>', re.S
 )
 
 KOREAN_EVENT = "관련 발표가 나왔으며 업계와 연구자들의 관심이 모이고 있다"
@@ -234,6 +244,8 @@ class FakeOpenAI:
             return self._labels(body, schema or {})
         if name == "Briefing":
             return _briefing(body)
+        if name == "Repairs":
+            return _repairs(body)
         return {}
 
     def _labels(self, body: dict, schema: dict) -> dict:
@@ -294,7 +306,10 @@ def _briefing(body: dict) -> dict:
     first = sources[0][0]
     if korean:
         topics = [" ".join(t.split()[:3]) + " 관련 동향" for _, t, _ in sources[:3]]
-        impact = {k: f"{v} [{first}]" for k, v in KOREAN_IMPACT.items()}
+        impact = {
+            k: {"text": f"{v} [{first}]", "citations": [first]}
+            for k, v in KOREAN_IMPACT.items()
+        }
         final = [
             f"오늘 이 분야의 주요 소식을 정리하면 위와 같다 [{first}]",
             "전반적으로 기술 발전과 책임 있는 활용이 함께 논의되고 있다",
@@ -302,7 +317,11 @@ def _briefing(body: dict) -> dict:
     else:
         topics = [t for _, t, _ in sources[:3]]
         impact = {
-            k: f"Source [{first}] reports: {' '.join(sources[0][2].split()[:8])}"
+            k: {
+                "text": f"Source [{first}] reports: "
+                f"{' '.join(sources[0][2].split()[:8])}",
+                "citations": [first],
+            }
             for k in ("economy", "politics_society", "science_technology")
         }
         final = [f"{t} [{n}]" for n, t, _ in sources[:2]]
@@ -312,6 +331,39 @@ def _briefing(body: dict) -> dict:
         "impact": impact,
         "final_summary": final,
     }
+
+
+def _sources(body: dict) -> list[tuple[int, str, str]]:
+    return [
+        (int(n), t.strip(), x.strip()) for n, t, x in SOURCE_BLOCK.findall(_user(body))
+    ]
+
+
+def _event_from(number: int, title: str, text: str, *, korean: bool) -> str:
+    if korean:
+        return f"{' '.join(title.split()[:3])}: {KOREAN_EVENT} [{number}]"
+    phrase = " ".join(text.split()[:10]).rstrip(".,…")
+    return f"{title}: {phrase} [{number}]"
+
+
+def _repairs(body: dict, *, cite_first_for: int | None = None) -> dict:
+    """Each <line> rewritten from the first source it cites (else source 1); with
+    ``cite_first_for``, from that source but still citing [1]."""
+    sources = {n: (t, x) for n, t, x in _sources(body)}
+    korean = _language(body) == "ko"
+    lines = []
+    for line_id, text in LINE_BLOCK.findall(_user(body)):
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text) if int(n) in sources]
+        number = cited[0] if cited else min(sources, default=1)
+        if cite_first_for is not None and cite_first_for in sources:
+            title, words = sources[cite_first_for]
+            rewritten = _event_from(1, title, words, korean=korean)
+            lines.append({"id": int(line_id), "text": rewritten, "citations": [1]})
+            continue
+        title, words = sources.get(number, ("Untitled", ""))
+        rewritten = _event_from(number, title, words, korean=korean)
+        lines.append({"id": int(line_id), "text": rewritten, "citations": [number]})
+    return {"lines": lines}
 
 
 def _break_schema(name: str | None) -> dict:
@@ -380,6 +432,17 @@ def _misbehave(answer: dict, behaviour, name: str, body: dict) -> dict:
             event["citations"] = [len(answer["events"]) + 40]
             event["text"] = re.sub(r"\[\d+\]", "[99]", event["text"])
         answer["final_summary"].append(answer["final_summary"][0] + " [0]")
+    elif behaviour == "wrong_source" and name == "Briefing":
+        sources = _sources(body)
+        if len(sources) > 1:
+            number, title, text = sources[-1]
+            wrong = _event_from(number, title, text, korean=_language(body) == "ko")
+            wrong = wrong.replace(f"[{number}]", "[1]")
+            answer["events"][-1] = {"text": wrong, "citations": [1]}
+    elif behaviour == "wrong_source" and name == "Repairs":
+        sources = _sources(body)
+        if len(sources) > 1:
+            answer = _repairs(body, cite_first_for=sources[-1][0])
     elif behaviour == "invented" and name == "Briefing":
         claim = {
             "ko": "2031년 Palantir와의 새 계약도 발표되었다 [1]",
