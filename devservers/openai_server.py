@@ -29,6 +29,8 @@ Scripted behaviours:
                      source says (a Briefing), or whose lines all keep citing source 1
                      for another source's words (Repairs)
 A callable behaviour gets the parsed request body and returns the message content.
+Once the script is empty, `behaviour_by_schema` (schema name -> behaviour) answers, so a
+benchmark can have every Briefing misbehave and every Repairs answer well.
 
 Usage rule (what `usage` reports): every non-ASCII character is one token and ASCII
 text is one token per 4 characters, rounded up; each message adds 4 tokens, the reply
@@ -79,6 +81,8 @@ class FakeOpenAI:
         self.usage_override: tuple[int, int] | None = None
         # Lower-case keyword -> slug, tried in order before the slug-name heuristic.
         self.label_rules: dict[str, str] = {}
+        # What a schema's requests get once the script is empty (default "ok").
+        self.behaviour_by_schema: dict[str, object] = {}
         self._script: deque = deque()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -122,9 +126,11 @@ class FakeOpenAI:
 
     # --- request handling -----------------------------------------------------
 
-    def _next_behaviour(self):
+    def _next_behaviour(self, schema_name: str | None = None):
         with self._lock:
-            return self._script.popleft() if self._script else "ok"
+            if self._script:
+                return self._script.popleft()
+            return self.behaviour_by_schema.get(schema_name, "ok")
 
     def _handler_class(self):
         fake = self
@@ -152,7 +158,7 @@ class FakeOpenAI:
                     )
                 if not self.path.endswith("/chat/completions"):
                     return self._send(404, {"error": {"message": "not found"}})
-                behaviour = fake._next_behaviour()
+                behaviour = fake._next_behaviour(schema_of(body)[0])
                 if behaviour == "rate_limit":
                     return self._send(429, _error("Rate limit reached"), retry=True)
                 if behaviour == "server_error":
