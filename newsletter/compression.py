@@ -85,19 +85,26 @@ def compress(group: SourceGroup, *, budget: int | None = None) -> list[Compresse
     """Each article of ``group`` as the text the model reads, within ``budget`` tokens."""
     budget = story_budget() if budget is None else budget
     candidates = {id(a): _candidates(a) for a in group.articles}
-    pool = [(a, s) for a in group.articles for s in candidates[id(a)]]
-    chosen = _choose(group, pool, budget) if pool else set()
-    result = []
     share = budget // max(1, len(group.articles))
+    # Articles without a quotable sentence give their text cut to their share first.
+    cut = {
+        id(a): prompts.truncate_to_tokens(
+            prompts.clean_text(prompts.article_body(a)), share
+        )
+        for a in group.articles
+        if not candidates[id(a)]
+    }
+    left = budget - sum(llm.estimate_tokens(text) for text in cut.values())
+    pool = [(a, s) for a in group.articles for s in candidates[id(a)]]
+    chosen = _choose(group, pool, left) if pool else set()
+    result = []
     for article in group.articles:
         body = prompts.article_body(article)
         picked = tuple(
             s for s in candidates[id(article)] if (id(article), s.index) in chosen
         )
-        if picked:
-            text = _joined(picked)
-        else:
-            text = prompts.truncate_to_tokens(prompts.clean_text(body), share)
+        # An article the budget left no room for is given by its title alone.
+        text = _joined(picked) if picked else cut.get(id(article), "")
         result.append(
             Compressed(
                 article,

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ingestion.models import Article
-from newsletter import prompts, quantities, sections, transliteration
+from newsletter import excerpts, prompts, quantities, sections, transliteration
 
 EVENTS = "events"
 IMPACT = "impact"
@@ -68,7 +68,9 @@ class Source:
 
     @classmethod
     def of(cls, article: Article) -> Source:
+        # The model is told who publishes a source and when: "22일" may come from there.
         text = prompts.clean_text(
+            f"{excerpts.publisher(article)} {excerpts.published(article)}\n"
             f"{article.title}\n{article.feed_summary}\n{article.text}"
         )
         return cls(text.lower(), tuple(quantities.quantities(text)))

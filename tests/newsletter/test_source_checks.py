@@ -99,3 +99,22 @@ def test_the_korean_gate_counts_latin_letters_outside_the_sources_names():
     assert language_gate.problems(["Grok 4.6"], sources, threshold=0.5) == [
         "no Hangul at all"
     ]
+
+
+def test_the_publication_date_the_model_was_given_backs_a_line():
+    import datetime as dt
+
+    published = dt.datetime(2026, 8, 22, 9, 0, tzinfo=dt.UTC)
+    article = Article(title="Grok 4.6", text="xAI released Grok 4.6 today.")
+    article.published_at = published
+    sources = {1: faithfulness.Source.of(article)}
+    line = faithfulness.Line(
+        faithfulness.EVENTS, 0, "xAI가 8월 22일 Grok 4.6을 공개했다 [1]"
+    )
+    assert faithfulness.line_problems(line, sources, language="ko") == []
+    line = faithfulness.Line(
+        faithfulness.EVENTS, 0, "xAI가 8월 21일 Grok 4.6을 공개했다 [1]"
+    )
+    assert faithfulness.line_problems(line, sources, language="ko") == [
+        "21 is not in the cited source [1]"
+    ]
