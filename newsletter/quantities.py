@@ -58,11 +58,14 @@ _MONTHS = {
 }
 
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-# One Korean term: 2억, 5천만, 1,200억, 1.5조, 3만; the terms of one amount follow each
-# other with falling units ("2억 5천만").
-_KOREAN_TERM = re.compile(
-    rf"(?P<digits>{_DIGITS})(?:\s?(?P<small>[천백]))?(?:\s?(?P<big>[조억만]))?"
-)
+_NUMBER = re.compile(_DIGITS)
+# A number glued to a name (GPT-4, H100) takes no Korean unit: "GPT-4만" is "only GPT-4".
+_IN_NAME = re.compile(r"[A-Za-z\-]$")
+_KOREAN_UNIT = re.compile(r" ?([천백조억만])")
+# After a unit, another number belongs to the amount when glued to it (3만5000,
+# 2천500만) or, spaced, when it carries a unit itself (2억 5천만).
+_GLUED_NUMBER = re.compile(_DIGITS)
+_SPACED_NUMBER = re.compile(rf" (?:{_DIGITS}) ?(?=[천백조억만])")
 _PERCENT_WORD = re.compile(
     r"\s?(?:%\s?p|%|퍼센트\s?포인트|퍼센트|프로(?![\uac00-\ud7a3])|percent(?:age points?)?"
     r"|per cent|pct)",
@@ -94,13 +97,9 @@ def quantities(text: str) -> list[Quantity]:
     # A month is read once, as a month (8월 is August, not the number 8).
     text = _KOREAN_MONTH.sub(lambda m: " " * len(m.group(0)), text)
     position = 0
-    while True:
-        match = _KOREAN_TERM.search(text, position)
-        if match is None:
-            break
-        quantity, end = _amount(text, match)
+    while (match := _NUMBER.search(text, position)) is not None:
+        quantity, position = _amount(text, match)
         found.append(quantity)
-        position = max(end, match.end(), position + 1)
     for match in _LATIN_MONTH.finditer(text):
         # "may" is also a verb: only a capitalised May is a month.
         word = match.group(1)
@@ -111,30 +110,54 @@ def quantities(text: str) -> list[Quantity]:
 
 
 def _amount(text: str, first: re.Match) -> tuple[Quantity, int]:
-    """The amount that starts at ``first``, with its later Korean terms and its unit."""
-    value = _term_value(first)
-    approximate = "." in first.group("digits") or bool(first.group("big"))
+    """The amount that starts at ``first``, with its Korean units or its Latin scale
+    and a percent sign, and where it ends."""
     end = first.end()
-    unit = _KOREAN_BIG.get(first.group("big") or "", 1)
-    # "2억 5천만": a following term with a smaller unit belongs to the same amount.
-    while unit > 1:
-        follow = _KOREAN_TERM.match(text, _skip_space(text, end))
-        if follow is None or not (follow.group("big") or follow.group("small")):
-            break
-        follow_unit = _KOREAN_BIG.get(follow.group("big") or "", 1)
-        if follow_unit >= unit:
-            break
-        value += _term_value(follow)
-        unit = follow_unit
-        end = follow.end()
-    if first.group("big") or first.group("small"):
-        return _with_percent(text, value, end, approximate, first.start())
-    scale = _LATIN_SCALE_WORD.match(text, end)
-    if scale is not None:
-        value *= _LATIN_SCALE[scale.group(0).strip().lower()]
-        end = scale.end()
-        approximate = True
+    if not _IN_NAME.search(text[: first.start()]):
+        end = _korean_end(text, end)
+    written = text[first.start() : end]
+    value = _korean_value(written)
+    approximate = "." in written or written.strip() != first.group(0)
+    if written == first.group(0):
+        scale = _LATIN_SCALE_WORD.match(text, end)
+        if scale is not None:
+            value *= _LATIN_SCALE[scale.group(0).strip().lower()]
+            end = scale.end()
+            approximate = True
     return _with_percent(text, value, end, approximate, first.start())
+
+
+def _korean_end(text: str, end: int) -> int:
+    """Where a number followed by Korean units (2억 5천만, 3만5000) ends."""
+    after_unit = False
+    while True:
+        unit = _KOREAN_UNIT.match(text, end)
+        if unit is not None:
+            end, after_unit = unit.end(), True
+            continue
+        more = after_unit and (
+            _GLUED_NUMBER.match(text, end) or _SPACED_NUMBER.match(text, end)
+        )
+        if not more:
+            return end
+        end, after_unit = more.end(), False
+
+
+def _korean_value(written: str) -> float:
+    """2억 5천만 → 250,000,000; 2천500만 → 25,000,000; 12만 8천 → 128,000."""
+    total = group = 0.0
+    current: float | None = None
+    for token in re.findall(rf"{_DIGITS}|[천백조억만]", written):
+        if token in _KOREAN_SMALL:
+            group += (current if current is not None else 1) * _KOREAN_SMALL[token]
+            current = None
+        elif token in _KOREAN_BIG:
+            group += current or 0
+            total += (group or 1) * _KOREAN_BIG[token]
+            group, current = 0.0, None
+        else:
+            current = float(token.replace(",", ""))
+    return total + group + (current or 0)
 
 
 def _with_percent(
@@ -145,18 +168,6 @@ def _with_percent(
         end = percent.end()
         return Quantity(value, PERCENT, approximate, text[start:end]), end
     return Quantity(value, NUMBER, approximate, text[start:end]), end
-
-
-def _term_value(match: re.Match) -> float:
-    value = float(match.group("digits").replace(",", ""))
-    value *= _KOREAN_SMALL.get(match.group("small") or "", 1)
-    return value * _KOREAN_BIG.get(match.group("big") or "", 1)
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position] == " ":
-        position += 1
-    return position
 
 
 def supported(claim: Quantity, source: list[Quantity]) -> bool:

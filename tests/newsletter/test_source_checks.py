@@ -23,6 +23,10 @@ def values(text):
         ("45퍼센트", "45%"),
         ("3.5%p", "3.5 percentage points"),
         ("8월 22일", "Aug. 22"),
+        ("2천500만 달러", "$25 million"),
+        ("3만5000명", "35,000 people"),
+        ("12만 8천 토큰", "128K tokens"),
+        ("GPT-4만 지원한다", "supports GPT-4"),
     ],
 )
 def test_a_korean_amount_is_the_same_value_as_its_english_form(korean, english):
