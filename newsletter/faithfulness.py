@@ -32,6 +32,12 @@ FINAL_SUMMARY = "final_summary"
 # The parts whose every line must cite its sources.
 CITING_PARTS = (EVENTS, IMPACT)
 
+# Abbreviations of the trade that name nothing in particular: no source needs to write
+# "LLM" for a line to say it.
+COMMON_TERMS = frozenset(
+    "ai agi llm llms gpu gpus cpu npu tpu api apis ceo cto cfo it ml nlp ui ux os pc "
+    "iot vr ar xr saas b2b b2c ipo r&d m&a q&a faq".split()
+)
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+'’][A-Za-z0-9]+)*")
 _MIXED_TOKEN = re.compile(r"[\uac00-\ud7a3A-Za-z0-9]+")
 
@@ -151,8 +157,8 @@ def _names(text: str, *, language: str) -> list[str]:
         if any(start <= match.start() < end for start, end in mixed_spans):
             continue
         word = match.group(0)
-        if re.fullmatch(r"[A-Za-z]", word):
-            continue  # a lone letter (Q, a) names nothing
+        if re.fullmatch(r"[A-Za-z]", word) or word.lower() in COMMON_TERMS:
+            continue  # a lone letter (Q, a) or a term of the trade names nothing
         if language != "ko" and not _looks_like_english_name(text, match):
             continue
         found[word] = None

@@ -61,11 +61,12 @@ _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _NUMBER = re.compile(_DIGITS)
 # A number glued to a name (GPT-4, H100) takes no Korean unit: "GPT-4만" is "only GPT-4".
 _IN_NAME = re.compile(r"[A-Za-z\-]$")
-_KOREAN_UNIT = re.compile(r" ?([천백조억만])")
+# Units are glued to their number (3만, 1.5조): "10 조사" is ten surveys.
+_KOREAN_UNIT = re.compile(r"[천백조억만]")
 # After a unit, another number belongs to the amount when glued to it (3만5000,
 # 2천500만) or, spaced, when it carries a unit itself (2억 5천만).
 _GLUED_NUMBER = re.compile(_DIGITS)
-_SPACED_NUMBER = re.compile(rf" (?:{_DIGITS}) ?(?=[천백조억만])")
+_SPACED_NUMBER = re.compile(rf" (?:{_DIGITS})(?=[천백조억만])")
 _PERCENT_WORD = re.compile(
     r"\s?(?:%\s?p|%|퍼센트\s?포인트|퍼센트|프로(?![\uac00-\ud7a3])|percent(?:age points?)?"
     r"|per cent|pct)",

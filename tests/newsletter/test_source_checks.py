@@ -122,3 +122,11 @@ def test_the_publication_date_the_model_was_given_backs_a_line():
     assert faithfulness.line_problems(line, sources, language="ko") == [
         "21 is not in the cited source [1]"
     ]
+
+
+def test_terms_of_the_trade_need_no_source():
+    sources = {1: source("Mistral released a model that writes code.")}
+    line = faithfulness.Line(
+        faithfulness.EVENTS, 0, "미스트랄이 코드용 LLM을 공개했다 [1]"
+    )
+    assert faithfulness.line_problems(line, sources, language="ko") == []
