@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from ingestion.models import Article
-from newsletter import services
+from newsletter import excerpts, services
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sending import ledger
 from newsletter.summarize import summarize_category
@@ -180,3 +180,38 @@ def test_an_english_sentence_inside_korean_output_fails_the_gate(
     assert draft.generated_by == "offline" and draft.needs_review
     assert re.search(r"a sentence is \d+% Latin letters", draft.review_notes)
     assert len(fake_llm.requests_for("Briefing")) == 2
+
+
+def test_a_story_reaches_the_model_as_one_block_with_each_source_dated(
+    llm_category, sources, fake_llm, settings
+):
+    from newsletter import llm
+    from newsletter.compression import SourceGroup
+    from newsletter.summarize import summarize_groups
+
+    settings.LLM_STORY_INPUT_TOKENS = 60
+    grok = make_articles(
+        [
+            {
+                "title": "Grok 4.6 on Vertex AI",
+                "url": "https://x.example/g",
+                "text": "Grok 4.6 is now available on Vertex AI for developers.",
+            }
+        ]
+    )
+    groups = [SourceGroup.of(sources), SourceGroup.of(grok)]
+    draft = summarize_groups(llm_category, groups, language="en")
+
+    assert draft.generated_by == "llm"
+    [request] = fake_llm.requests_for("Briefing")
+    user = request["body"]["messages"][1]["content"]
+    story = user[user.index('<story sources="1-2">') : user.index("</story>")]
+    assert story.count("<source ") == 2 and '<source n="3">' not in story
+    published = excerpts.published(sources[0])
+    assert published
+    assert user.count(f"Publisher: AI labs\nPublished: {published}") == 3
+    # Both sources of the story share its budget; each gives its lead.
+    texts = re.findall(r"Text: (.*)", story)
+    assert texts[0].startswith("Nvidia said on Tuesday")
+    assert texts[1].startswith("Mistral released Codestral 2")
+    assert sum(llm.estimate_tokens(t) for t in texts) <= 60
