@@ -287,7 +287,7 @@ def _repaired(
         )
     except llm.LLMError as exc:
         section.notes.append(f"Asking again failed ({exc}).")
-        return _without(content, {}, flags), flags
+        return _without(section, content, {}, flags), flags
     answers = {line.id: line for line in result.parsed.lines}
     replacements: dict[tuple[str, int | str], str] = {}
     still: list[faithfulness.Flag] = []
@@ -315,7 +315,7 @@ def _repaired(
                 flag.line, [*flag.problems, "no source supports it"]
             )
         still.append(flag)
-    return _without(content, replacements, still), still
+    return _without(section, content, replacements, still), still
 
 
 def _with_markers(text: str, citations: list[int]) -> str:
@@ -325,6 +325,7 @@ def _with_markers(text: str, citations: list[int]) -> str:
 
 
 def _without(
+    section: _Section,
     content: dict,
     replacements: dict[tuple[str, int | str], str],
     removed: list[faithfulness.Flag],
@@ -362,7 +363,8 @@ def _without(
             if keep("final_summary", i)
         ],
     }
-    return sections.normalise(result).content
+    # A marker to no source in a rewritten line is dropped, as in the first answer.
+    return sections.normalise(result, source_count=len(section.articles)).content
 
 
 def _offline_draft(
