@@ -60,5 +60,6 @@ bench: $(STAMP)
 	$(PY) -m bench.fanout
 	$(PY) -m bench.web
 	$(PY) -m bench.editorial
+	$(PY) -m bench.llm_input
 	$(PY) -m bench.classifier
 	$(PY) -m bench.imports

@@ -360,6 +360,11 @@ LLM_CLASSIFY_MODEL = os.getenv("LLM_CLASSIFY_MODEL", LLM_SUMMARY_MODEL)
 LLM_TIMEOUT = env_int("LLM_TIMEOUT", 60)
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 2)
 LLM_TOKEN_BUDGET = env_int("LLM_TOKEN_BUDGET", 200_000)  # per daily run, in+out tokens
+# Tokens of article text the summary is given per story (its central sentences).
+LLM_STORY_INPUT_TOKENS = env_int("LLM_STORY_INPUT_TOKENS", 380)
+# Korean digests: a sentence with more Latin letters than this share (names and terms
+# of the sources left out) is not Korean; the section is asked again, then offline.
+LLM_MAX_LATIN_SHARE = env_float("LLM_MAX_LATIN_SHARE", 0.5)
 # USD per million tokens, for LLMCall.cost_estimate. Default: gpt-4o-mini list prices.
 LLM_PRICE_INPUT_PER_MTOK = env_float("LLM_PRICE_INPUT_PER_MTOK", 0.15)
 LLM_PRICE_OUTPUT_PER_MTOK = env_float("LLM_PRICE_OUTPUT_PER_MTOK", 0.60)

@@ -7,12 +7,14 @@
         fake.requests                        # every request received, parsed
 
 It answers /v1/chat/completions for the three schemas the project sends: ArticleLabels
-(classification), Briefing (section summary) and TranslatedBriefing (a briefing in
-another language: every text "translated" by a fixed phrase table, [n] markers and
-citations kept, so tests can tell the languages apart). A valid answer is built from the
-request itself: labels from keyword rules over each <article>, briefings that cite
-[1]..[n] and copy phrases of the delivered <source> blocks, in Korean when the system
-prompt asks for Korean. When the script is empty every request gets "ok".
+(classification), Briefing (section summary), Repairs (lines written again) and
+TranslatedBriefing (a briefing in another language: every text "translated" by a fixed
+phrase table, [n] markers and citations kept, so tests can tell the languages apart). A
+valid answer is built from the request itself: labels from keyword rules over each
+<article>, briefings that cite [1]..[n] and copy phrases of the delivered <source>
+blocks, in Korean when the system prompt asks for Korean, repairs that rewrite each
+<line> from the first source it cites (else source 1). When the script is empty every
+request gets "ok".
 
 Scripted behaviours:
     ok               valid structured output
@@ -25,7 +27,12 @@ Scripted behaviours:
     hangul_stripped  the valid Korean answer with every Hangul character removed
     bad_citations    citations and [n] markers to sources that do not exist
     invented         a valid answer plus a year and a company found in no source
+    wrong_source     a valid answer whose last event cites source 1 for what another
+                     source says (a Briefing), or whose lines all keep citing source 1
+                     for another source's words (Repairs)
 A callable behaviour gets the parsed request body and returns the message content.
+Once the script is empty, `behaviour_by_schema` (schema name -> behaviour) answers, so a
+benchmark can have every Briefing misbehave and every Repairs answer well.
 
 Usage rule (what `usage` reports): every non-ASCII character is one token and ASCII
 text is one token per 4 characters, rounded up; each message adds 4 tokens, the reply
@@ -48,7 +55,12 @@ _ARTICLE = re.compile(
     r'<article id="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</article>', re.S
 )
 SOURCE_BLOCK = re.compile(
-    r'<source n="(\d+)">\nTitle: (.*?)\nText: (.*?)\n</source>', re.S
+    r'<source n="(\d+)">\n(?:Publisher: .*?\n)?(?:Published: .*?\n)?'
+    r"Title: (.*?)\nText: (.*?)\n</source>",
+    re.S,
+)
+LINE_BLOCK = re.compile(
+    r'<line id="(\d+)">\nText: (.*?)\n(?:Problem: .*?\n)*</line>', re.S
 )
 
 KOREAN_EVENT = "관련 발표가 나왔으며 업계와 연구자들의 관심이 모이고 있다"
@@ -71,6 +83,8 @@ class FakeOpenAI:
         self.usage_override: tuple[int, int] | None = None
         # Lower-case keyword -> slug, tried in order before the slug-name heuristic.
         self.label_rules: dict[str, str] = {}
+        # What a schema's requests get once the script is empty (default "ok").
+        self.behaviour_by_schema: dict[str, object] = {}
         self._script: deque = deque()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -114,9 +128,11 @@ class FakeOpenAI:
 
     # --- request handling -----------------------------------------------------
 
-    def _next_behaviour(self):
+    def _next_behaviour(self, schema_name: str | None = None):
         with self._lock:
-            return self._script.popleft() if self._script else "ok"
+            if self._script:
+                return self._script.popleft()
+            return self.behaviour_by_schema.get(schema_name, "ok")
 
     def _handler_class(self):
         fake = self
@@ -144,7 +160,7 @@ class FakeOpenAI:
                     )
                 if not self.path.endswith("/chat/completions"):
                     return self._send(404, {"error": {"message": "not found"}})
-                behaviour = fake._next_behaviour()
+                behaviour = fake._next_behaviour(schema_of(body)[0])
                 if behaviour == "rate_limit":
                     return self._send(429, _error("Rate limit reached"), retry=True)
                 if behaviour == "server_error":
@@ -238,6 +254,8 @@ class FakeOpenAI:
             return _briefing(body)
         if name == "TranslatedBriefing":
             return _translated(body)
+        if name == "Repairs":
+            return _repairs(body)
         return {}
 
     def _labels(self, body: dict, schema: dict) -> dict:
@@ -298,7 +316,10 @@ def _briefing(body: dict) -> dict:
     first = sources[0][0]
     if korean:
         topics = [" ".join(t.split()[:3]) + " 관련 동향" for _, t, _ in sources[:3]]
-        impact = {k: f"{v} [{first}]" for k, v in KOREAN_IMPACT.items()}
+        impact = {
+            k: {"text": f"{v} [{first}]", "citations": [first]}
+            for k, v in KOREAN_IMPACT.items()
+        }
         final = [
             f"오늘 이 분야의 주요 소식을 정리하면 위와 같다 [{first}]",
             "전반적으로 기술 발전과 책임 있는 활용이 함께 논의되고 있다",
@@ -306,7 +327,11 @@ def _briefing(body: dict) -> dict:
     else:
         topics = [t for _, t, _ in sources[:3]]
         impact = {
-            k: f"Source [{first}] reports: {' '.join(sources[0][2].split()[:8])}"
+            k: {
+                "text": f"Source [{first}] reports: "
+                f"{' '.join(sources[0][2].split()[:8])}",
+                "citations": [first],
+            }
             for k in ("economy", "politics_society", "science_technology")
         }
         final = [f"{t} [{n}]" for n, t, _ in sources[:2]]
@@ -362,6 +387,39 @@ def _translated(body: dict) -> dict:
         "impact": {k: text(v) for k, v in briefing["impact"].items()},
         "final_summary": [text(t) for t in briefing["final_summary"]],
     }
+
+
+def _sources(body: dict) -> list[tuple[int, str, str]]:
+    return [
+        (int(n), t.strip(), x.strip()) for n, t, x in SOURCE_BLOCK.findall(_user(body))
+    ]
+
+
+def _event_from(number: int, title: str, text: str, *, korean: bool) -> str:
+    if korean:
+        return f"{' '.join(title.split()[:3])}: {KOREAN_EVENT} [{number}]"
+    phrase = " ".join(text.split()[:10]).rstrip(".,…")
+    return f"{title}: {phrase} [{number}]"
+
+
+def _repairs(body: dict, *, cite_first_for: int | None = None) -> dict:
+    """Each <line> rewritten from the first source it cites (else source 1); with
+    ``cite_first_for``, from that source but still citing [1]."""
+    sources = {n: (t, x) for n, t, x in _sources(body)}
+    korean = _language(body) == "ko"
+    lines = []
+    for line_id, text in LINE_BLOCK.findall(_user(body)):
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", text) if int(n) in sources]
+        number = cited[0] if cited else min(sources, default=1)
+        if cite_first_for is not None and cite_first_for in sources:
+            title, words = sources[cite_first_for]
+            rewritten = _event_from(1, title, words, korean=korean)
+            lines.append({"id": int(line_id), "text": rewritten, "citations": [1]})
+            continue
+        title, words = sources.get(number, ("Untitled", ""))
+        rewritten = _event_from(number, title, words, korean=korean)
+        lines.append({"id": int(line_id), "text": rewritten, "citations": [number]})
+    return {"lines": lines}
 
 
 def _break_schema(name: str | None) -> dict:
@@ -430,6 +488,17 @@ def _misbehave(answer: dict, behaviour, name: str, body: dict) -> dict:
             event["citations"] = [len(answer["events"]) + 40]
             event["text"] = re.sub(r"\[\d+\]", "[99]", event["text"])
         answer["final_summary"].append(answer["final_summary"][0] + " [0]")
+    elif behaviour == "wrong_source" and name == "Briefing":
+        sources = _sources(body)
+        if len(sources) > 1:
+            number, title, text = sources[-1]
+            wrong = _event_from(number, title, text, korean=_language(body) == "ko")
+            wrong = wrong.replace(f"[{number}]", "[1]")
+            answer["events"][-1] = {"text": wrong, "citations": [1]}
+    elif behaviour == "wrong_source" and name == "Repairs":
+        sources = _sources(body)
+        if len(sources) > 1:
+            answer = _repairs(body, cite_first_for=sources[-1][0])
     elif behaviour == "invented" and name == "Briefing":
         claim = {
             "ko": "2031년 Palantir와의 새 계약도 발표되었다 [1]",

@@ -328,6 +328,10 @@ def _tfidf(texts: list[str]):
         return csr_matrix((len(texts), 1))
 
 
+# The same vectors rank the sentences the model is given (compression.py).
+tfidf = _tfidf
+
+
 # --- impact and key figures ------------------------------------------------------
 
 # Whole words only (newsletter.keywords). No word that is common in other senses:

@@ -12,12 +12,22 @@ class Event(BaseModel):
     citations: list[int]
 
 
-class Impact(BaseModel):
+class ImpactLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    economy: str
-    politics_society: str
-    science_technology: str
+    text: str
+    citations: list[int]
+
+
+class Impact(BaseModel):
+    """An area the sources say nothing about is null: no line rather than a
+    general remark."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    economy: ImpactLine | None
+    politics_society: ImpactLine | None
+    science_technology: ImpactLine | None
 
 
 class Briefing(BaseModel):
@@ -29,6 +39,22 @@ class Briefing(BaseModel):
     events: list[Event]
     impact: Impact
     final_summary: list[str]
+
+
+class RepairedLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    text: str  # empty when no source supports the line
+    citations: list[int]
+
+
+class Repairs(BaseModel):
+    """The lines that failed the source check, written again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[RepairedLine]
 
 
 def label_schema(slugs: list[str]) -> type[BaseModel]:

@@ -5,7 +5,8 @@
     briefing: {"kind": "briefing"  (stored without it),
                "topics": [str],
                "events": [{"text": str, "citations": [int]}],
-               "impact": {"economy" | "politics_society" | "science_technology": str},
+               "impact": {"economy" | "politics_society" | "science_technology":
+                          str, its citations written in it as [n]},
                "final_summary": [str]}
     excerpts: {"kind": "excerpts",
                "topics": [str]  (plain titles, at most 4),

@@ -1,14 +1,20 @@
 """One briefing per category: LLM structured output, or offline excerpts (excerpts.py).
 
-The caller's article order is the source numbering [1..n]; the sources list itself
-always comes from the database, never from the model. Whatever the model writes is
-checked before it ships:
+The input is a list of source groups, one per story (an article alone until stories
+are grouped); their articles, in that order, are the sources [1..n]. The sources list
+itself always comes from the database, never from the model. Each story reaches the
+model as its publisher, date and central sentences (compression.py). Whatever the
+model writes is checked before it ships:
 - citations: any [n] that is not a source of this section is removed and counted;
-- quality gate: Korean with too little Hangul, or broken text such as ", , , ,", is
-  retried once with a firmer instruction, then replaced by the offline summary and
-  flagged for review;
-- faithfulness: numbers and Latin-script names that appear in none of the section's
-  sources are listed in review_notes and the section is flagged for review.
+- quality gate: Korean whose sentences are mostly Latin letters (language_gate.py),
+  or broken text such as ", , , ,", is retried once with a firmer instruction, then
+  replaced by the offline summary and flagged for review;
+- faithfulness, per line (faithfulness.py): every event and impact line must cite
+  its sources, and the names and numbers of a line must be in the sources it cites.
+  The lines that fail are sent back once with their problems stated (one call per
+  section); a line still failing is removed and named in review_notes, so nothing
+  flagged is ever sent, approved by hand or not. A briefing left without events is
+  replaced by the offline summary.
 Any LLM failure (timeout, HTTP error, truncation, refusal, schema break) or an
 exhausted token budget gives the offline summary for that section only.
 """
@@ -22,17 +28,24 @@ from functools import partial
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import excerpts, llm, prompts, sections
-from newsletter.llm_schemas import Briefing
+from newsletter import (
+    compression,
+    excerpts,
+    faithfulness,
+    language_gate,
+    llm,
+    prompts,
+    sections,
+)
+from newsletter.compression import Compressed, SourceGroup
+from newsletter.llm_schemas import Briefing, Repairs
 from newsletter.models import Category, Digest, LLMCall
 
 MAX_TOPICS = 6
 MAX_EVENTS = 8
 MAX_FIELD_CHARS = 600
 SUMMARY_MAX_TOKENS = 1800
-# Korean sections: Hangul syllables against Latin-script words (a name counts once
-# however long, so name-heavy Korean passes). Below this the text is considered broken.
-MIN_HANGUL_RATIO = 0.5
+REPAIR_MAX_TOKENS = 900
 
 _BROKEN = [
     re.compile(r"(?:,\s*){3,}"),
@@ -41,10 +54,6 @@ _BROKEN = [
     # Quotes left empty once the words inside them were lost: '', "", ‘’, “”.
     re.compile(r"'\s*'|\"\s*\"|‘\s*’|“\s*”"),
 ]
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
-_LATIN_RUN = re.compile(r"[A-Za-z]+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-+'’][A-Za-z0-9]+)*")
 
 
 @dataclass
@@ -55,6 +64,10 @@ class SectionDraft:
     review_notes: str = ""
     removed_citations: int = 0
     notes: list[str] = field(default_factory=list, repr=False)
+    # Lines that failed the source check, before and after they were written again
+    # (the latter were removed).
+    flagged_lines: int = 0
+    removed_lines: int = 0
 
 
 def summarize_category(
@@ -65,8 +78,30 @@ def summarize_category(
     digest: Digest | None = None,
     budget: llm.TokenBudget | None = None,
 ) -> SectionDraft:
-    """The section for `category`; `articles` (its own only) are sources [1..n]."""
-    draft = _draft(category, articles, language=language, digest=digest, budget=budget)
+    """The section for `category`, each article a story of its own (sources [1..n])."""
+    return summarize_groups(
+        category,
+        compression.one_per_article(articles),
+        language=language,
+        digest=digest,
+        budget=budget,
+    )
+
+
+def summarize_groups(
+    category: Category,
+    groups: list[SourceGroup],
+    *,
+    language: str,
+    digest: Digest | None = None,
+    budget: llm.TokenBudget | None = None,
+) -> SectionDraft:
+    """The section for `category`: one story per group; the groups' articles, in
+    order, are the sources [1..n] (the caller numbers DigestSources the same way)."""
+    articles = [article for group in groups for article in group.articles]
+    draft = _draft(
+        category, groups, articles, language=language, digest=digest, budget=budget
+    )
     # The caller picks the sources; an article filed elsewhere since (an editor moved
     # it) keeps its number, but the section is flagged instead of silently mixing.
     strangers = [
@@ -86,6 +121,7 @@ def summarize_category(
 
 def _draft(
     category: Category,
+    groups: list[SourceGroup],
     articles: list[Article],
     *,
     language: str,
@@ -98,54 +134,72 @@ def _draft(
         )
     if not llm.is_enabled():
         return _offline_draft(category, articles, language=language)
-    notes: list[str] = []
-    answer = _ask_llm(
-        category,
-        articles,
+    section = _Section(
+        category=category,
+        stories=[compression.compress(group) for group in groups],
+        articles=articles,
+        sources=faithfulness.sources_of(articles),
         language=language,
-        digest=digest,
-        budget=budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
-        notes=notes,
+        call=partial(
+            llm.call_structured,
+            purpose=LLMCall.Purpose.SUMMARIZE,
+            model=settings.LLM_SUMMARY_MODEL,
+            digest=digest,
+            budget=budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+        ),
     )
+    answer = _ask_llm(section)
     if isinstance(answer, SectionDraft):
         return answer
-    return _checked_draft(answer.parsed, articles, language=language, notes=notes)
+    return _checked_draft(section, answer.parsed)
 
 
-def _ask_llm(
-    category: Category,
-    articles: list[Article],
-    *,
-    language: str,
-    digest: Digest | None,
-    budget: llm.TokenBudget,
-    notes: list[str],
-) -> llm.LLMResult[Briefing] | SectionDraft:
+@dataclass
+class _Section:
+    """What one section's calls and checks share."""
+
+    category: Category
+    stories: list[list[Compressed]]
+    articles: list[Article]
+    sources: dict[int, faithfulness.Source]
+    language: str
+    call: partial
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def source_text(self) -> str:
+        return "\n".join(source.text for source in self.sources.values())
+
+    def offline(self, *, needs_review: bool = False) -> SectionDraft:
+        return _offline_draft(
+            self.category,
+            self.articles,
+            language=self.language,
+            notes=self.notes,
+            needs_review=needs_review,
+        )
+
+
+def _ask_llm(section: _Section) -> llm.LLMResult[Briefing] | SectionDraft:
     """The model's answer that passed the quality gate, or the offline fallback.
 
-    One retry with a firmer instruction; each failure is added to ``notes``.
+    One retry with a firmer instruction; each failure is added to the notes.
     """
+    language, notes = section.language, section.notes
     retry_note = (
         prompts.korean_retry_note()
         if language == "ko"
         else "Your previous answer was broken text. Write clear, full sentences."
     )
     attempts = [
-        prompts.summary_messages(category, articles, language=language),
+        prompts.summary_messages(section.category, section.stories, language=language),
         prompts.summary_messages(
-            category, articles, language=language, retry_note=retry_note
+            section.category, section.stories, language=language, retry_note=retry_note
         ),
     ]
     call = partial(
-        llm.call_structured,
-        purpose=LLMCall.Purpose.SUMMARIZE,
-        model=settings.LLM_SUMMARY_MODEL,
-        response_format=Briefing,
-        max_tokens=SUMMARY_MAX_TOKENS,
-        digest=digest,
-        budget=budget,
+        section.call, response_format=Briefing, max_tokens=SUMMARY_MAX_TOKENS
     )
-    offline = partial(_offline_draft, category, articles, language=language)
     try:
         # An earlier run needed the retry and it was accepted: reuse it, spend nothing.
         return call(messages=attempts[1], cache_only=True)
@@ -158,11 +212,13 @@ def _ask_llm(
             notes.append(
                 f"Token budget reached ({exc}); this section was written offline."
             )
-            return offline(notes=notes)
+            return section.offline()
         except llm.LLMError as exc:
             notes.append(f"LLM failed ({exc}); this section was written offline.")
-            return offline(notes=notes, needs_review=True)
-        problems = quality_problems(result.parsed, language=language)
+            return section.offline(needs_review=True)
+        problems = quality_problems(
+            result.parsed, language=language, sources=section.source_text
+        )
         if not problems:
             return result
         llm.reject(result, "; ".join(problems))
@@ -170,36 +226,145 @@ def _ask_llm(
             f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
         )
     notes.append("Written offline after the LLM failed the quality gate twice.")
-    return offline(notes=notes, needs_review=True)
+    return section.offline(needs_review=True)
 
 
-def _checked_draft(
-    briefing: Briefing, articles: list[Article], *, language: str, notes: list[str]
-) -> SectionDraft:
-    """The model's briefing in stored form, flagged where it cites or claims badly."""
-    content, removed = clean_citations(briefing, source_count=len(articles))
-    needs_review = False
+def _checked_draft(section: _Section, briefing: Briefing) -> SectionDraft:
+    """The model's briefing in stored form, each line backed by the sources it cites.
+
+    Lines that fail the check are written again once; those still failing are
+    removed and named in the notes for editors.
+    """
+    notes = section.notes
+    content, removed = clean_citations(briefing, source_count=len(section.articles))
     if removed:
         notes.append(f"Removed {removed} citation(s) to sources that do not exist.")
-    uncited = sum(1 for event in content["events"] if not event["citations"])
-    if uncited:
-        needs_review = True
-        notes.append(f"{uncited} event(s) cite no source.")
-    unsupported = unsupported_claims(content, articles, language=language)
-    if unsupported:
-        needs_review = True
+    flags = faithfulness.check(content, section.sources, language=section.language)
+    dropped: list[faithfulness.Flag] = []
+    if flags:
         notes.append(
-            "Not found in any source of this section (check before sending): "
-            + ", ".join(unsupported)
+            f"{len(flags)} line(s) failed the source check and were written again: "
+            + "; ".join(_describe(flag) for flag in flags)
         )
+        content, dropped = _repaired(section, content, flags)
+    for flag in dropped:
+        notes.append(f"Removed, still unsupported: {_describe(flag)}")
+    if not content["events"]:
+        notes.append("No event survived the source check; written offline.")
+        draft = section.offline(needs_review=True)
+        draft.flagged_lines, draft.removed_lines = len(flags), len(dropped)
+        return draft
     return SectionDraft(
         content=content,
         generated_by="llm",
-        needs_review=needs_review,
+        needs_review=bool(dropped),
         review_notes="\n".join(notes),
         removed_citations=removed,
         notes=notes,
+        flagged_lines=len(flags),
+        removed_lines=len(dropped),
     )
+
+
+def _describe(flag: faithfulness.Flag) -> str:
+    return f'{flag.line.label} "{flag.line.text}" ({"; ".join(flag.problems)})'
+
+
+def _repaired(
+    section: _Section, content: dict, flags: list[faithfulness.Flag]
+) -> tuple[dict, list[faithfulness.Flag]]:
+    """``content`` with the flagged lines written again by the model, and the flags
+    of the lines removed because they still fail (or could not be asked again)."""
+    messages = prompts.repair_messages(
+        section.category,
+        section.stories,
+        [(number, f.line.text, f.problems) for number, f in enumerate(flags, 1)],
+        language=section.language,
+    )
+    try:
+        result = section.call(
+            messages=messages, response_format=Repairs, max_tokens=REPAIR_MAX_TOKENS
+        )
+    except llm.LLMError as exc:
+        section.notes.append(f"Asking again failed ({exc}).")
+        return _without(section, content, {}, flags), flags
+    answers = {line.id: line for line in result.parsed.lines}
+    replacements: dict[tuple[str, int | str], str] = {}
+    still: list[faithfulness.Flag] = []
+    for number, flag in enumerate(flags, start=1):
+        answer = answers.get(number)
+        text = _clip(answer.text) if answer else ""
+        if text:
+            text = _with_markers(text, answer.citations)
+            line = faithfulness.Line(flag.line.part, flag.line.key, text)
+            problems = faithfulness.line_problems(
+                line, section.sources, language=section.language
+            )
+            if section.language == "ko":
+                problems += language_gate.problems(
+                    [text],
+                    section.source_text,
+                    threshold=settings.LLM_MAX_LATIN_SHARE,
+                )
+            if not problems:
+                replacements[(flag.line.part, flag.line.key)] = text
+                continue
+            flag = faithfulness.Flag(line, problems)
+        else:
+            flag = faithfulness.Flag(
+                flag.line, [*flag.problems, "no source supports it"]
+            )
+        still.append(flag)
+    return _without(section, content, replacements, still), still
+
+
+def _with_markers(text: str, citations: list[int]) -> str:
+    present = sections.citations_in(text)
+    missing = [n for n in citations if n not in present]
+    return text + "".join(f" [{n}]" for n in missing)
+
+
+def _without(
+    section: _Section,
+    content: dict,
+    replacements: dict[tuple[str, int | str], str],
+    removed: list[faithfulness.Flag],
+) -> dict:
+    """``content`` with lines replaced and removed, in stored form again."""
+    gone = {(flag.line.part, flag.line.key) for flag in removed}
+
+    def keep(part: str, key: int | str) -> bool:
+        return (part, key) not in gone
+
+    def text(part: str, key: int | str, old: str) -> str:
+        return replacements.get((part, key), old)
+
+    result = {
+        "topics": [
+            text("topics", i, t)
+            for i, t in enumerate(content["topics"])
+            if keep("topics", i)
+        ],
+        "events": [
+            {"text": text("events", i, e["text"]), "citations": []}
+            if ("events", i) in replacements
+            else e
+            for i, e in enumerate(content["events"])
+            if keep("events", i)
+        ],
+        "impact": {
+            area: text("impact", area, t)
+            for area, t in content["impact"].items()
+            if keep("impact", area)
+        },
+        "final_summary": [
+            text("final_summary", i, t)
+            for i, t in enumerate(content["final_summary"])
+            if keep("final_summary", i)
+        ],
+    }
+    # A marker to no source in a rewritten line is dropped, as in the first answer.
+    return sections.normalise(result, source_count=len(section.articles)).content
 
 
 def _offline_draft(
@@ -225,16 +390,15 @@ def _offline_draft(
 
 
 def _texts(content: dict) -> list[str]:
-    return [
-        *content["topics"],
-        *(event["text"] for event in content["events"]),
-        *content["impact"].values(),
-        *content["final_summary"],
-    ]
+    return [line.text for line in faithfulness.lines(content)]
 
 
-def quality_problems(briefing: Briefing, *, language: str) -> list[str]:
-    content = briefing.model_dump()
+def quality_problems(
+    briefing: Briefing, *, language: str, sources: str = ""
+) -> list[str]:
+    """Why the answer cannot ship as it is; ``sources`` (lower case) hold the names
+    and terms a Korean answer may keep in Latin letters."""
+    content = _stored(briefing)
     texts = [t for t in _texts(content) if t.strip()]
     problems = []
     if not content["events"] or not texts:
@@ -243,12 +407,22 @@ def quality_problems(briefing: Briefing, *, language: str) -> list[str]:
     if any(pattern.search(joined) for pattern in _BROKEN):
         problems.append("broken punctuation patterns")
     if language == "ko":
-        hangul = len(_HANGUL.findall(joined))
-        latin = len(_LATIN_RUN.findall(joined))
-        ratio = hangul / (hangul + latin) if hangul + latin else 0.0
-        if ratio < MIN_HANGUL_RATIO:
-            problems.append(f"too little Hangul ({ratio:.0%} against Latin words)")
+        problems += language_gate.problems(
+            texts, sources, threshold=settings.LLM_MAX_LATIN_SHARE
+        )
     return problems
+
+
+def _stored(briefing: Briefing) -> dict:
+    """The answer in the stored shape: impact lines as text with their [n] markers,
+    areas the model left null left out."""
+    content = briefing.model_dump()
+    content["impact"] = {
+        area: _with_markers(line["text"], line["citations"])
+        for area, line in content["impact"].items()
+        if line and line["text"].strip()
+    }
+    return content
 
 
 def clean_citations(briefing: Briefing, *, source_count: int) -> tuple[dict, int]:
@@ -257,7 +431,7 @@ def clean_citations(briefing: Briefing, *, source_count: int) -> tuple[dict, int
     The model's answer is capped here (so many topics and events, so long a text);
     everything about citations is the section format's rule, in ``sections``.
     """
-    content = briefing.model_dump()
+    content = _stored(briefing)
     content["topics"] = [_clip(t) for t in content["topics"][:MAX_TOPICS]]
     content["events"] = [
         {**event, "text": _clip(event["text"])}
@@ -275,50 +449,3 @@ def _clip(text: str) -> str:
         return text
     # A marker cut in half ("[1") would read as text, not as a citation.
     return re.sub(r"\[[\d,\s]*$", "", text[:MAX_FIELD_CHARS])
-
-
-def unsupported_claims(
-    content: dict, articles: list[Article], *, language: str
-) -> list[str]:
-    """Numbers and Latin-script names in `content` that none of the sources contain.
-
-    In English text a capitalised word that starts a sentence is only checked when it
-    looks like a name (a digit or a second capital, e.g. GPT-5, OpenAI): ordinary
-    sentence openers would otherwise drown the list.
-    """
-    sources = "\n".join(
-        prompts.clean_text(f"{a.title}\n{a.feed_summary}\n{a.text}") for a in articles
-    ).lower()
-    source_numbers = {n.replace(",", "") for n in _NUMBER.findall(sources)}
-    flagged: dict[str, None] = {}
-    for text in _texts(content):
-        text = sections.CITATION.sub(" ", text)
-        for number in _NUMBER.findall(text):
-            if number.replace(",", "") not in source_numbers:
-                flagged[number] = None
-        for match in _LATIN_WORD.finditer(text):
-            word = match.group(0)
-            if language != "ko":
-                if not word[0].isupper():
-                    continue
-                starts_sentence = not text[: match.start()].strip() or re.search(
-                    r"[.!?:]\s*$", text[: match.start()]
-                )
-                looks_like_name = any(c.isdigit() for c in word) or any(
-                    c.isupper() for c in word[1:]
-                )
-                if starts_sentence and not looks_like_name:
-                    continue
-            if not _in_sources(word, sources):
-                flagged[word] = None
-    return list(flagged)
-
-
-def _in_sources(word: str, sources: str) -> bool:
-    lowered = word.lower()
-    if re.search(r"(?<![a-z0-9])" + re.escape(lowered), sources):
-        return True
-    parts = [p for p in re.split(r"[.\-+'’]", lowered) if p]
-    return len(parts) > 1 and all(
-        re.search(r"(?<![a-z0-9])" + re.escape(p), sources) for p in parts
-    )

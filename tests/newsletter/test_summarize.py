@@ -4,7 +4,7 @@ import pytest
 
 from devservers.openai_server import SOURCE_BLOCK
 from ingestion.models import Article
-from newsletter import excerpts, llm, summarize
+from newsletter import excerpts, faithfulness, llm, summarize
 from newsletter.classify import classify_articles
 from newsletter.models import Category, Digest, LLMCall
 from newsletter.summarize import summarize_category
@@ -212,7 +212,11 @@ def test_citations_to_sources_that_do_not_exist_are_removed_and_counted(
     assert draft.removed_citations == 7
     assert cited_numbers(draft.content) <= {1, 2, 3}
     assert not any("[99]" in t or "[0]" in t for t in all_texts(draft.content))
-    assert draft.needs_review and "cite no source" in draft.review_notes
+    # Left citing nothing, the events were asked for again and now cite a source.
+    assert "it cites no source" in draft.review_notes
+    assert len(fake_llm.requests_for("Repairs")) == 1
+    assert all(event["citations"] for event in draft.content["events"])
+    assert draft.flagged_lines == 3 and draft.removed_lines == 0
 
 
 def test_korean_with_the_hangul_stripped_is_retried_once(llm_category, fake_llm):
@@ -279,15 +283,19 @@ def test_a_transient_error_then_success_gives_the_llm_section(
     assert len(fake_llm.requests) == 2
 
 
-def test_numbers_and_names_found_in_no_source_are_flagged(llm_category, fake_llm):
+def test_numbers_and_names_found_in_no_source_are_written_again(llm_category, fake_llm):
     articles = make_articles(feed_items()[:3])
     fake_llm.script("invented")
     draft = summarize_category(llm_category, articles, language="ko")
 
-    assert draft.generated_by == "llm" and draft.needs_review
+    assert draft.generated_by == "llm" and not draft.needs_review
     assert "2031" in draft.review_notes and "Palantir" in draft.review_notes
-    # The flagged text stays for the editor to judge; it is not silently dropped.
-    assert any("Palantir" in e["text"] for e in draft.content["events"])
+    # The line was sent back with its problems and came back backed by its source.
+    [repair] = fake_llm.requests_for("Repairs")
+    asked = repair["body"]["messages"][1]["content"]
+    assert "Palantir is not in the cited source [1]" in asked
+    assert not any("Palantir" in t for t in all_texts(draft.content))
+    assert draft.flagged_lines == 1 and draft.removed_lines == 0
 
 
 def briefing(*texts):
@@ -297,9 +305,9 @@ def briefing(*texts):
         topics=[texts[0]],
         events=[{"text": t, "citations": [1]} for t in texts],
         impact={
-            "economy": texts[0],
-            "politics_society": "-",
-            "science_technology": "-",
+            "economy": {"text": texts[0], "citations": [1]},
+            "politics_society": None,
+            "science_technology": None,
         },
         final_summary=[texts[-1]],
     )
@@ -315,15 +323,18 @@ def test_the_quality_gate_passes_real_prose_and_catches_broken_text():
         "xAI의 Grok 4.6이 Amazon Bedrock과 Vertex AI에 출시되었다 [2]",
     )
     stripped = briefing("‘’  : Anthropic Claude Opus 5 [1]", ", , , , [2]")
+    sources = "anthropic released claude opus 5. xai's grok 4.6 on amazon bedrock"
+    sources += " and vertex ai."
     assert summarize.quality_problems(english, language="en") == []
-    assert summarize.quality_problems(korean, language="ko") == []
-    problems = summarize.quality_problems(stripped, language="ko")
+    assert summarize.quality_problems(korean, language="ko", sources=sources) == []
+    problems = summarize.quality_problems(stripped, language="ko", sources=sources)
     assert "broken punctuation patterns" in problems
-    assert any("Hangul" in p for p in problems)
+    assert "no Hangul at all" in problems
 
 
 def test_names_copied_from_the_sources_are_not_flagged(llm_category):
     articles = make_articles(feed_items()[:2])
+    sources = faithfulness.sources_of(articles)
     content = {
         "topics": ["Claude 관련 동향"],
         "events": [
@@ -332,18 +343,15 @@ def test_names_copied_from_the_sources_are_not_flagged(llm_category):
                 "citations": [1],
             }
         ],
-        "impact": {
-            "economy": "-",
-            "politics_society": "EU AI Act 대응",
-            "science_technology": "-",
-        },
+        "impact": {"politics_society": "EU AI Act 대응 [1]"},
         "final_summary": ["SynthID-Text 기법을 사용한다 [1]"],
     }
-    assert summarize.unsupported_claims(content, articles, language="ko") == []
+    assert faithfulness.check(content, sources, language="ko") == []
     content["final_summary"].append("OpenAI와 1999년에 제휴했다")
-    assert summarize.unsupported_claims(content, articles, language="ko") == [
-        "1999",
-        "OpenAI",
+    [flag] = faithfulness.check(content, sources, language="ko")
+    assert flag.problems == [
+        "1999 is not in any source of this section",
+        "OpenAI is not in any source of this section",
     ]
 
 
@@ -352,7 +360,7 @@ def test_an_exhausted_budget_writes_the_rest_offline_and_says_so(defaults, fake_
     first = make_articles(feed_items()[:3])
     second = make_articles(feed_items()[3:6])
     third = make_articles(feed_items()[6:7])
-    budget = llm.TokenBudget(3500)
+    budget = llm.TokenBudget(5600)
 
     drafts = [
         summarize_category(categories[0], first, language="ko", budget=budget),
