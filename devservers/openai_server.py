@@ -384,7 +384,10 @@ def _translated(body: dict) -> dict:
             {"text": text(e["text"]), "citations": e["citations"]}
             for e in briefing["events"]
         ],
-        "impact": {k: text(v) for k, v in briefing["impact"].items()},
+        "impact": {
+            area: line and {"text": text(line["text"]), "citations": line["citations"]}
+            for area, line in briefing["impact"].items()
+        },
         "final_summary": [text(t) for t in briefing["final_summary"]],
     }
 

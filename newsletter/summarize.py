@@ -398,7 +398,13 @@ def quality_problems(
 ) -> list[str]:
     """Why the answer cannot ship as it is; ``sources`` (lower case) hold the names
     and terms a Korean answer may keep in Latin letters."""
-    content = _stored(briefing)
+    return content_problems(
+        stored_content(briefing), language=language, sources=sources
+    )
+
+
+def content_problems(content: dict, *, language: str, sources: str = "") -> list[str]:
+    """``quality_problems`` of a briefing already in stored form."""
     texts = [t for t in _texts(content) if t.strip()]
     problems = []
     if not content["events"] or not texts:
@@ -413,7 +419,7 @@ def quality_problems(
     return problems
 
 
-def _stored(briefing: Briefing) -> dict:
+def stored_content(briefing: Briefing) -> dict:
     """The answer in the stored shape: impact lines as text with their [n] markers,
     areas the model left null left out."""
     content = briefing.model_dump()
@@ -431,7 +437,7 @@ def clean_citations(briefing: Briefing, *, source_count: int) -> tuple[dict, int
     The model's answer is capped here (so many topics and events, so long a text);
     everything about citations is the section format's rule, in ``sections``.
     """
-    content = _stored(briefing)
+    content = stored_content(briefing)
     content["topics"] = [_clip(t) for t in content["topics"][:MAX_TOPICS]]
     content["events"] = [
         {**event, "text": _clip(event["text"])}

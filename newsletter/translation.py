@@ -150,23 +150,23 @@ def translate_section(
     except llm.LLMError as exc:
         notes.append(f"{where}: translation failed ({exc}); written offline.")
         return _save_offline(section, language)
-    problems = differences(section.content, result.parsed.model_dump(), language)
+    answer = summarize.stored_content(result.parsed)
+    problems = differences(section.content, answer, language)
     if problems:
         llm.reject(result, "; ".join(problems))
         notes.append(
             f"{where}: translation rejected ({'; '.join(problems)}); written offline."
         )
         return _save_offline(section, language)
-    sections.save_translation(
-        section, language, result.parsed.model_dump(), by=sections.TRANSLATED
-    )
+    sections.save_translation(section, language, answer, by=sections.TRANSLATED)
     return sections.TRANSLATED
 
 
 def differences(original: dict, translated: dict, language: str) -> list[str]:
-    """Why ``translated`` is not the same briefing as ``original`` in ``language``:
-    a different number of items, or an item citing other sources; plus the
-    summarizer's quality gate for the language."""
+    """Why ``translated`` (in stored form) is not the same briefing as ``original``
+    in ``language``: a different number of items or impact areas, or an item citing
+    other sources; plus the summarizer's quality gate for the language (names and
+    terms of the original may stay in Latin letters)."""
     original = sections.normalise(original).content
     problems = []
     for part in ("topics", "events", "final_summary"):
@@ -186,8 +186,11 @@ def differences(original: dict, translated: dict, language: str) -> list[str]:
         if sorted(set(answer["citations"])) != event["citations"]:
             problems.append("an event's citations list changed")
             break
-    briefing = TranslatedBriefing.model_validate(translated)
-    return problems + summarize.quality_problems(briefing, language=language)
+    if sorted(translated["impact"]) != sorted(original["impact"]):
+        problems.append("impact areas changed")
+    return problems + summarize.content_problems(
+        translated, language=language, sources=_plain(original).lower()
+    )
 
 
 def _cited_texts(content: dict) -> list[tuple[str, str]]:
@@ -210,7 +213,8 @@ def _briefing_fields(content: dict) -> dict:
         "topics": content["topics"],
         "events": content["events"],
         "impact": {
-            area: content["impact"].get(area, "") for area in sections.IMPACT_AREAS
+            area: _impact_line(content["impact"].get(area))
+            for area in sections.IMPACT_AREAS
         },
         "final_summary": content["final_summary"],
     }
@@ -223,3 +227,15 @@ def _save_offline(section: DigestSection, language: str) -> str:
         section, language, content, by=sections.OFFLINE, source_count=len(articles)
     )
     return sections.OFFLINE
+
+
+def _impact_line(text: str | None) -> dict | None:
+    """A stored impact line in the schema's shape; None for an area left out."""
+    if not text:
+        return None
+    return {"text": text, "citations": sections.citations_in(text)}
+
+
+def _plain(content: dict) -> str:
+    texts = content["topics"] + [text for _where, text in _cited_texts(content)]
+    return "\n".join(texts)
