@@ -112,7 +112,9 @@ def reader_from(request, params, digest: Digest) -> preview.Reader:
         subscriber = Subscriber.objects.filter(email__iexact=email).first()
         if subscriber is not None:
             return preview.Reader.of(subscriber)
-    language = params.get(LANGUAGE_PARAM) or digest.language
+    language = params.get(LANGUAGE_PARAM)
+    if language not in dict(settings.LANGUAGES):
+        language = digest.language
     slugs = params.getlist(CATEGORY_PARAM)
     categories = (
         tuple(Category.objects.for_digest().filter(slug__in=slugs)) if slugs else None
@@ -288,6 +290,8 @@ class DigestReviewMixin:
                 request, _("Saved %(section)s.") % {"section": section.category}
             )
             return HttpResponseRedirect(section_url(section))
+        # The page again, with this form's errors in place: rendered as for a GET,
+        # so the admin does not take the section's fields for the digest's.
         page = copy.copy(request)
         page.method = "GET"
         return self.change_view(

@@ -13,12 +13,12 @@ from django_celery_beat.models import PeriodicTask
 
 from ingestion.models import Article, Source
 from newsletter.models import Delivery, Digest, DigestSection
+from newsletter.services import FROZEN_STATUSES
 from subscribers.models import Subscriber, TrackingEvent
 
 DAILY_TASK = "newsletter.jobs.run_daily"
 BOUNCES = ("hard", "soft")  # TrackingEvent.event_type, as subscribers.services names it
 COMPLAINTS = ("complaint",)
-FROZEN = (Digest.Status.SENDING, Digest.Status.SENT)
 
 
 @dataclass
@@ -94,7 +94,7 @@ def flagged_sections() -> list[DigestSection]:
     """Sections flagged for review in digests that can still change."""
     return list(
         DigestSection.objects.filter(needs_review=True)
-        .exclude(digest__status__in=FROZEN)
+        .exclude(digest__status__in=FROZEN_STATUSES)
         .select_related("digest", "category")
         .order_by("-digest__date", "position")[:20]
     )
@@ -157,9 +157,9 @@ def recent_bounces(count: int = 7) -> list[DigestBounces]:
     """Failed deliveries, and bounces and complaints from its readers until the next
     digest went out, for each of the last `count` digests that were sent."""
     digests = list(
-        Digest.objects.filter(status__in=FROZEN, sent_at__isnull=False).order_by(
-            "-sent_at"
-        )[:count]
+        Digest.objects.filter(
+            status__in=FROZEN_STATUSES, sent_at__isnull=False
+        ).order_by("-sent_at")[:count]
     )
     rows, until = [], None
     for digest in digests:
