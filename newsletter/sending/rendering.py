@@ -18,7 +18,7 @@ from django.utils.html import escape
 from mjml import mjml2html
 
 from config.locale import LANGUAGE_QUERY
-from newsletter import chart, vocabulary
+from newsletter import chart, highlights, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sections import SectionContent, SectionContentError
@@ -202,8 +202,32 @@ def _frame(
             f"{s.category.emoji} {s.category.name}" for s in sections
         )
         or vocabulary.EMPTY_NOTICE,
-        "headline": _headline(sections, language),
+        **_first_screen(sections, language),
     }
+
+
+# A subject line is read on a phone: the headline stops near here, at a word.
+HEADLINE_CHARS = 70
+
+
+def _first_screen(sections: list[DigestSection], language: str) -> dict:
+    """The highlights block (the reader's best stories, each linking to its section)
+    and the subject's headline: the first of them, else the first topic."""
+    best = highlights.highlights(sections, language)
+    lines = [
+        {
+            "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
+            "anchor": h.section.category.slug,
+            "section": h.section.category.name,
+        }
+        for h in best
+    ]
+    headline = (
+        _shorten_at_word(best[0].title, HEADLINE_CHARS)
+        if best
+        else _headline(sections, language)
+    )
+    return {"highlights": lines, "headline": headline}
 
 
 def _fit_html(base: dict, sections: list[DigestSection]) -> tuple[dict, str]:
@@ -245,7 +269,7 @@ def _headline(sections: list[DigestSection], language: str) -> str:
     if not topics:
         return ""
     in_language = [t for t in topics if bool(_HANGUL.search(t)) == (language == "ko")]
-    return _shorten_at_word((in_language or topics)[0], 60)
+    return _shorten_at_word((in_language or topics)[0], HEADLINE_CHARS)
 
 
 def _shorten_at_word(text: str, limit: int) -> str:
@@ -276,6 +300,12 @@ def _read_or_log(section: DigestSection) -> SectionContent | None:
 
 
 def _section_context(section: DigestSection, level, view_url: str) -> dict:
+    content = _read_or_log(section) or SectionContent(kind=section_content.BRIEFING)
+    # A section shows its best stories; the web version shows them all.
+    content, more = section_content.cap_stories(
+        content, settings.DIGEST_STORIES_PER_SECTION
+    )
+    shown = section_content.shown_sources(content)
     sources = [
         {
             "number": s.number,
@@ -283,9 +313,9 @@ def _section_context(section: DigestSection, level, view_url: str) -> dict:
             "url": s.article.url,
         }
         for s in section.sources.all()
+        if shown is None or s.number in shown
     ]
     urls = {s["number"]: s["url"] for s in sources}
-    content = _read_or_log(section) or SectionContent(kind=section_content.BRIEFING)
     parts = _parts(content, urls)
     context = {
         "anchor": section.category.slug,
@@ -298,7 +328,8 @@ def _section_context(section: DigestSection, level, view_url: str) -> dict:
         "is_excerpts": content.is_excerpts,
         **parts,
         "sources": sources,
-        "web_url": f"{view_url}#{section.category.slug}",
+        "web_url": f"{view_url}#s{section.id}",
+        "more": vocabulary.more_stories(more) if more else "",
         "shortened": level is not None,
     }
     if level is not None:
