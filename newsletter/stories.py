@@ -102,7 +102,9 @@ def group_texts(
 
     With ``times`` (when each was published), texts further apart than
     MAX_EVENT_SPREAD are never one event: a lab's templated posts ("Grok 4.6 on
-    Vertex AI", "… on Amazon Bedrock") read alike but come days apart.
+    Vertex AI", "… on Amazon Bedrock") read alike but come days apart. Two texts
+    that both name names or numbers and share none are never one event either:
+    "OpenAI releases GPT-7" and "Anthropic releases Claude 9" share only their verbs.
     """
     if len(texts) < 2:
         return [[i] for i in range(len(texts))]
@@ -115,6 +117,13 @@ def group_texts(
         stamps = np.array([t.timestamp() for t in times])
         apart = np.abs(stamps[:, None] - stamps[None, :])
         distance[apart > MAX_EVENT_SPREAD.total_seconds()] = 1.0
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    # Capitalised sentence openers ("The", "Today") are no names.
+    names = [{f.lower() for f in facts(text)} - ENGLISH_STOP_WORDS for text in texts]
+    for i, j in zip(*np.triu_indices(len(texts), k=1), strict=True):
+        if names[i] and names[j] and not names[i] & names[j]:
+            distance[i, j] = distance[j, i] = 1.0
     labels = AgglomerativeClustering(
         n_clusters=None,
         metric="precomputed",
