@@ -52,7 +52,8 @@ MAX_EVENT_SPREAD = dt.timedelta(hours=48)
 RECENCY_WEIGHT = 0.5
 MAX_NEW_FACTS = 6
 
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+# A number with its Korean unit is one fact ("1조", "300억"): the unit is its size.
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:조|억|만|천)?")
 # Names: capitalised Latin words with a digit or a second capital (GPT-5, OpenAI),
 # or any capitalised word of 3+ letters; Korean names are taken from quotes ('하늘-2').
 _LATIN_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
@@ -119,8 +120,12 @@ def group_texts(
         distance[apart > MAX_EVENT_SPREAD.total_seconds()] = 1.0
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    # Capitalised sentence openers ("The", "Today") are no names.
-    names = [{f.lower() for f in facts(text)} - ENGLISH_STOP_WORDS for text in texts]
+    # Capitalised sentence openers ("The", "Today") and lone digits are no names.
+    names = [
+        {f.lower() for f in facts(text) if not (f.isdigit() and len(f) == 1)}
+        - ENGLISH_STOP_WORDS
+        for text in texts
+    ]
     for i, j in zip(*np.triu_indices(len(texts), k=1), strict=True):
         if names[i] and names[j] and not names[i] & names[j]:
             distance[i, j] = distance[j, i] = 1.0
