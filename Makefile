@@ -60,4 +60,5 @@ bench: $(STAMP)
 	$(PY) -m bench.web
 	$(PY) -m bench.editorial
 	$(PY) -m bench.classifier
+	$(PY) -m bench.stories
 	$(PY) -m bench.imports
