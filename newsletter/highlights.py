@@ -24,12 +24,20 @@ class Highlight:
     section: DigestSection
     story_id: int
     follow_up: bool = False
+    # Whether the title is written in the reader's language (else the story has none).
+    in_language: bool = True
+
+
+def headline(ranked: Sequence[Highlight]) -> Highlight | None:
+    """The subject's story: the best one with a title in the reader's language, else
+    the best one (a Korean reader's subject reads in Korean where the day allows)."""
+    return next((h for h in ranked if h.in_language), ranked[0] if ranked else None)
 
 
 def highlights(
-    sections: Sequence[DigestSection], language: str, *, limit: int = HIGHLIGHTS
+    sections: Sequence[DigestSection], language: str, *, limit: int | None = HIGHLIGHTS
 ) -> list[Highlight]:
-    """The `limit` best stories told in `sections`, best first."""
+    """The `limit` best stories told in `sections` (None: all of them), best first."""
     told: dict[int, tuple[DigestSection, bool]] = {}
     for section in sections:
         try:
@@ -43,18 +51,24 @@ def highlights(
     ranked = (
         Story.objects.filter(id__in=told)
         .prefetch_related("articles")
-        .order_by("-score", "position", "id")[:limit]
+        .order_by("-score", "position", "id")
     )
+    if limit is not None:
+        ranked = ranked[:limit]
     result = []
     for story in ranked:
-        titles = [story.title] + [a.title for a in story.articles.all()]
+        titles = [
+            t for t in [story.title, *(a.title for a in story.articles.all())] if t
+        ]
+        title = stories.title_in(titles, language)
         section, follow_up = told[story.id]
         result.append(
             Highlight(
-                title=stories.title_in([t for t in titles if t], language),
+                title=title,
                 section=section,
                 story_id=story.id,
                 follow_up=follow_up,
+                in_language=stories.is_in_language(title, language),
             )
         )
     return result

@@ -332,9 +332,14 @@ def sent_text(articles: Sequence[Article]) -> str:
 # --- what readers see of a story ------------------------------------------------
 
 
+def is_in_language(text: str, language: str) -> bool:
+    """Korean text has Hangul; text in another language has none."""
+    return bool(_HANGUL.search(text)) == (language == "ko")
+
+
 def title_in(titles: Sequence[str], language: str) -> str:
     """The first title written in `language` (Hangul or not), else the first."""
     for title in titles:
-        if bool(_HANGUL.search(title)) == (language == "ko"):
+        if is_in_language(title, language):
             return title
     return titles[0] if titles else ""

@@ -213,21 +213,22 @@ HEADLINE_CHARS = 70
 def _first_screen(sections: list[DigestSection], language: str) -> dict:
     """The highlights block (the reader's best stories, each linking to its section)
     and the subject's headline: the first of them, else the first topic."""
-    best = highlights.highlights(sections, language)
+    ranked = highlights.highlights(sections, language, limit=None)
     lines = [
         {
             "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
             "anchor": h.section.category.slug,
             "section": h.section.category.name,
         }
-        for h in best
+        for h in ranked[: highlights.HIGHLIGHTS]
     ]
-    headline = (
-        _shorten_at_word(best[0].title, HEADLINE_CHARS)
-        if best
-        else _headline(sections, language)
-    )
-    return {"highlights": lines, "headline": headline}
+    top = highlights.headline(ranked)
+    return {
+        "highlights": lines,
+        "headline": _shorten_at_word(top.title, HEADLINE_CHARS)
+        if top
+        else _headline(sections, language),
+    }
 
 
 def _fit_html(base: dict, sections: list[DigestSection]) -> tuple[dict, str]:

@@ -314,3 +314,30 @@ def test_highlights_come_from_the_readers_own_categories(
     assert block and robot.title in block.group(1)
     assert "GPT-7" not in block.group(1)
     assert message["Subject"].endswith(robot.title)
+
+
+def test_a_korean_readers_subject_is_the_best_story_told_in_korean(
+    defaults, offline, sink
+):
+    english = _article(
+        "OpenAI releases GPT-7 language model",
+        "The new LLM chatbot reasons better than GPT-6.",
+        source=SourceFactory(weight=5.0),
+    )
+    korean = _article(
+        "국내 연구진, 한국어 대형 언어모델 '하늘-3' 공개",
+        "국내 연구진이 한국어 대형 언어모델 '하늘-3'을 공개했다. LLM 성능이 크게 올랐다.",
+        language="ko",
+    )
+    digest = services.build_digest(timezone.localdate())
+    reader("minji@example.kr", "llm", language="ko")
+    reader("bob@example.com", "llm", language="en")
+
+    ledger.send_digest(digest.id)
+
+    got = {r.rcpt_tos[0]: r.message for r in sink.received}
+    assert got["minji@example.kr"]["Subject"].endswith(korean.title)
+    assert got["bob@example.com"]["Subject"].endswith(english.title)
+    # The highlights keep the rank: the English story first for both.
+    block = re.search(r"오늘의 핵심(.*?)</ol>", _flat(_html(got["minji@example.kr"])))
+    assert block.group(1).index(english.title) < block.group(1).index(korean.title)
