@@ -192,14 +192,14 @@ def rank_score(
 
 
 def _lead_order(articles: Sequence[Article]) -> list[Article]:
-    """The best article first: the heaviest source, then the longest text (most facts),
-    then the earliest (who reported it first)."""
+    """The best article first: the heaviest source, then the first report (what
+    happened, before the reactions to it), then the longest text (most facts)."""
     return sorted(
         articles,
         key=lambda a: (
             -_weight(a),
-            -len(prompts.article_body(a)),
             published_at(a),
+            -len(prompts.article_body(a)),
             a.id or 0,
         ),
     )
