@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from ingestion.models import Article
-from newsletter import services
+from newsletter import export, services
 from newsletter.models import Digest, Story
 from newsletter.sending import ledger
 from tests.factories import ArticleFactory, SourceFactory
@@ -99,7 +99,7 @@ def test_an_article_sent_in_an_earlier_digest_is_not_sent_again(defaults, offlin
 
 
 def test_reports_of_one_event_from_two_publishers_are_one_story_citing_both(
-    defaults, offline
+    defaults, offline, tmp_path
 ):
     one = _article(
         "OpenAI releases GPT-7, a language model that reasons over 2 million tokens",
@@ -136,6 +136,15 @@ def test_reports_of_one_event_from_two_publishers_are_one_story_citing_both(
     )
     # One entry for the story, citing each of its sources.
     assert sorted(excerpt["citations"]) == sorted([numbers[one.id], numbers[two.id]])
+    # The Markdown report keeps its shape: the entry cites both, both are listed.
+    report = export.export_digest(digest, tmp_path).read_text()
+    cited = "".join(f"[{n}]" for n in sorted(excerpt["citations"]))
+    assert any(
+        line.startswith("   - ") and line.endswith(cited)
+        for line in report.splitlines()
+    )
+    assert f" - {one.title} ({one.url})" in report
+    assert f" - {two.title} ({two.url})" in report
 
 
 def _claude_9(hours_ago, url):
