@@ -62,4 +62,5 @@ bench: $(STAMP)
 	$(PY) -m bench.editorial
 	$(PY) -m bench.llm_input
 	$(PY) -m bench.classifier
+	$(PY) -m bench.stories
 	$(PY) -m bench.imports

@@ -334,8 +334,13 @@ DELIVERY_STALE_AFTER_SECONDS = env_int("DELIVERY_STALE_AFTER_SECONDS", 15 * 60)
 # Rows still failing transiently this long after the fan-out are marked failed.
 DELIVERY_GIVE_UP_AFTER_SECONDS = env_int("DELIVERY_GIVE_UP_AFTER_SECONDS", 24 * 3600)
 
-# Digest. First digest ever: take this many most recent articles per source.
-DIGEST_FIRST_RUN_PER_SOURCE = env_int("DIGEST_FIRST_RUN_PER_SOURCE", 5)
+# Digest. It covers articles published (feed date, else the page's, else first seen)
+# in the DIGEST_WINDOW_HOURS before its window end, on the first run too.
+DIGEST_WINDOW_HOURS = env_int("DIGEST_WINDOW_HOURS", 36)
+# A section of the email shows this many stories, then "and N more" (the web: all).
+DIGEST_STORIES_PER_SECTION = env_int("DIGEST_STORIES_PER_SECTION", 5)
+# A story like one sent this many days ago is left out unless it brings new facts.
+STORY_CONTINUITY_DAYS = env_int("STORY_CONTINUITY_DAYS", 7)
 # Review: auto-approve built digests (default) or wait for an editor.
 DIGEST_AUTO_APPROVE = env_bool("DIGEST_AUTO_APPROVE", default=True)
 # With auto-approve off: minutes an editor has before a ready digest is approved and

@@ -50,6 +50,7 @@ class SourceAdmin(admin.ModelAdmin):
         "name",
         "kind",
         "language",
+        "weight",
         "is_active",
         "health",
         "last_status",
@@ -75,7 +76,17 @@ class SourceAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["name", "url", "kind", "language", "is_active", "paused_at"]},
+            {
+                "fields": [
+                    "name",
+                    "url",
+                    "kind",
+                    "language",
+                    "weight",
+                    "is_active",
+                    "paused_at",
+                ]
+            },
         ),
         (
             "Health",

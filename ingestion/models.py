@@ -35,6 +35,11 @@ class Source(models.Model):
         blank=True,
         help_text="Set after too many failures in a row; clear it to resume.",
     )
+    weight = models.FloatField(
+        default=1.0,
+        help_text="How much a story reported here counts when stories are ranked "
+        "(1 is usual; 2 counts as two sources, 0.5 as half of one).",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

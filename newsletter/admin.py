@@ -1,9 +1,11 @@
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from ingestion.models import Article
 from newsletter import export, sections, services
 from newsletter.admin_review import DigestReviewMixin, FrozenSectionMixin
 from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
@@ -14,6 +16,7 @@ from newsletter.models import (
     DigestSection,
     DigestSource,
     LLMCall,
+    Story,
 )
 from newsletter.sections import SectionContentError
 
@@ -337,3 +340,100 @@ class LLMCallAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class StoryForm(forms.ModelForm):
+    """A story's own fields, and the articles to split off into a story of their own."""
+
+    split_off = forms.ModelMultipleChoiceField(
+        queryset=Article.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Split off",
+        help_text="Move these articles to a new story of the same digest.",
+    )
+
+    class Meta:
+        model = Story
+        fields = ["title", "category", "score", "is_follow_up"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["split_off"].queryset = self.instance.articles.all()
+
+
+@admin.register(Story)
+class StoryAdmin(admin.ModelAdmin):
+    """Editors see the day's stories and fix the grouping: merge several into one, or
+    split articles off into a new story. Either is kept when the digest is rebuilt;
+    regenerate the section to rewrite its text."""
+
+    form = StoryForm
+    list_display = [
+        "title",
+        "digest",
+        "category",
+        "score",
+        "source_count",
+        "continuity",
+        "edited_by_editor",
+    ]
+    list_filter = ["digest", "category", "is_follow_up", "edited_by_editor"]
+    search_fields = ["title", "articles__title"]
+    ordering = ["-digest__date", "position", "id"]
+    readonly_fields = ["digest", "article_list", "earlier", "new_facts"]
+    actions = ["merge"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("digest", "category", "earlier")
+            .annotate(n_articles=Count("articles"))
+        )
+
+    @admin.display(description="sources", ordering="n_articles")
+    def source_count(self, obj):
+        return obj.n_articles
+
+    @admin.display(description="continuity")
+    def continuity(self, obj):
+        if obj.is_follow_up:
+            return "follow-up"
+        return "left out (sent this week)" if obj.is_left_out else ""
+
+    @admin.display(description="articles")
+    def article_list(self, obj):
+        return (
+            format_html_join(
+                "",
+                "<li>{} — {}</li>",
+                ((a.source.name, a.title) for a in obj.articles.all()),
+            )
+            or "-"
+        )
+
+    def save_model(self, request, obj, form, change):
+        obj.edited_by_editor = True
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        chosen = list(form.cleaned_data.get("split_off") or [])
+        if chosen:
+            new = services.split_story(form.instance, chosen)
+            self.message_user(
+                request,
+                f"{len(chosen)} article(s) moved to story {new.pk}.",
+                messages.SUCCESS,
+            )
+
+    @admin.action(description="Merge selected stories", permissions=["change"])
+    def merge(self, request, queryset):
+        try:
+            merged = services.merge_stories(list(queryset))
+        except ValueError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(request, f"Merged into story {merged.pk}.", messages.SUCCESS)

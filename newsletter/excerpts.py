@@ -264,6 +264,73 @@ def excerpt_content(articles: list[Article], *, language: str) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class StoryGroup:
+    """One story of a section: its source numbers, the article to quote from first."""
+
+    story_id: int | None
+    numbers: tuple[int, ...]
+    follow_up: bool = False
+    new_facts: tuple[str, ...] = ()
+
+    def as_content(self) -> dict:
+        """Its entry in a section's "stories" list (see newsletter/sections.py)."""
+        entry = {"id": self.story_id, "citations": list(self.numbers)}
+        if self.follow_up:
+            entry["follow_up"] = True
+            entry["new_facts"] = list(self.new_facts)
+        return entry
+
+
+def story_excerpt_content(
+    articles: list[Article], groups: list[StoryGroup], *, language: str
+) -> dict:
+    """The section's content told per story: one excerpt each, in the stories' order,
+    quoted from its first quotable article and citing all its sources. Key figures
+    and impact lines come from the articles quoted."""
+    quoted: list[tuple[int, Article]] = []
+    sentences: dict[int, list[str]] = {}
+    items = []
+    for group in groups:
+        number, sentence = _story_sentence(group, articles, sentences)
+        article = articles[number - 1]
+        quoted.append((number, article))
+        item = {
+            "text": sentence,
+            "publisher": publisher(article),
+            "published": published(article),
+            "citations": list(group.numbers),
+        }
+        if group.story_id is not None:
+            item["story"] = group.story_id
+        if group.follow_up:
+            item["follow_up"] = True
+        items.append(item)
+    used = {item["text"] for item in items}
+    return {
+        "kind": KIND,
+        "topics": [prompts.clean_text(a.title) for _, a in quoted][:MAX_TOPICS],
+        "excerpts": items,
+        "key_figures": key_figures(quoted, sentences, quoted=used),
+        "impact": impact_lines(quoted, sentences, used=used),
+    }
+
+
+def _story_sentence(
+    group: StoryGroup, articles: list[Article], sentences: dict[int, list[str]]
+) -> tuple[int, str]:
+    """(source number, sentence): the most central lead sentence of the story's first
+    article that has one; its title when none has (a story is never left unsaid)."""
+    for number in group.numbers:
+        article = articles[number - 1]
+        sentences[number] = quotable_sentences(article)
+        picks = _select([(number, article)], {number: sentences[number]})
+        if picks:
+            return picks[0]
+    number = group.numbers[0]
+    return number, prompts.clean_text(articles[number - 1].title)
+
+
 def _is_korean(article: Article) -> bool:
     return article.language == "ko" or bool(
         re.search(r"[\uac00-\ud7a3]", article.title)

@@ -266,6 +266,63 @@ class DigestSource(models.Model):
         return f"[{self.number}] {self.article_id}"
 
 
+class Story(models.Model):
+    """One event of a digest, however many sources report it (newsletter/stories.py).
+
+    Every article of the digest's window belongs to exactly one of its stories, Others
+    included. A story like one sent in the last STORY_CONTINUITY_DAYS points at it in
+    ``earlier``: it is a follow-up when it brings new facts, else it is left out.
+    """
+
+    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="stories")
+    category = models.ForeignKey(
+        Category,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stories",
+    )
+    title = models.CharField(max_length=1000, blank=True)
+    articles = models.ManyToManyField("ingestion.Article", related_name="stories")
+    lead_article = models.ForeignKey(
+        "ingestion.Article",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The article the story is quoted from.",
+    )
+    score = models.FloatField(default=0, help_text="Rank score (stories.rank_score).")
+    position = models.PositiveIntegerField(default=0)
+    earlier = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="later",
+        help_text="A similar story sent in an earlier digest.",
+    )
+    is_follow_up = models.BooleanField(default=False)
+    new_facts = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Names and numbers the earlier story lacked.",
+    )
+    edited_by_editor = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["digest", "position", "id"]
+        verbose_name_plural = "stories"
+
+    def __str__(self) -> str:
+        return self.title or f"Story {self.pk}"
+
+    @property
+    def is_left_out(self) -> bool:
+        """Already told in an earlier digest, with nothing new."""
+        return self.earlier_id is not None and not self.is_follow_up
+
+
 class Delivery(models.Model):
     """The ledger: who got which digest. The single source of truth for sends."""
 

@@ -7,13 +7,22 @@
                "events": [{"text": str, "citations": [int]}],
                "impact": {"economy" | "politics_society" | "science_technology":
                           str, its citations written in it as [n]},
-               "final_summary": [str]}
+               "final_summary": [str],
+               "stories": [story]}
     excerpts: {"kind": "excerpts",
                "topics": [str]  (plain titles, at most 4),
                "excerpts": [{"text": str, "publisher": str,
-                             "published": "YYYY-MM-DD" or "", "citations": [int]}],
+                             "published": "YYYY-MM-DD" or "", "citations": [int],
+                             "story": int (optional), "follow_up": true (optional)}],
                "key_figures": [{"text": str, "citations": [int]}],
-               "impact": {area: str}  (only the areas that qualify, may be {})}
+               "impact": {area: str}  (only the areas that qualify, may be {}),
+               "stories": [story]}
+    story:    {"id": int (a Story), "citations": [int]  (its sources),
+               "follow_up": true (optional), "new_facts": [str] (optional)}
+
+"stories" (optional, in rank order) says which sources tell which story: an email
+shows a section's first DIGEST_STORIES_PER_SECTION stories (``cap_stories``): the
+items citing them, and the items that cite nothing.
 
 Citations are source numbers written "[n]" in the text. ``normalise`` runs on every
 write (summarizers, the editor's form) and on every read, so it is idempotent:
@@ -42,7 +51,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from newsletter import vocabulary
@@ -67,9 +76,10 @@ _SPACE_BEFORE_STOP = re.compile(r"\s+([.,])")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 _KEYS = {
-    BRIEFING: {"kind", "topics", "events", "impact", "final_summary"},
-    EXCERPTS: {"kind", "topics", "excerpts", "key_figures", "impact"},
+    BRIEFING: {"kind", "topics", "events", "impact", "final_summary", "stories"},
+    EXCERPTS: {"kind", "topics", "excerpts", "key_figures", "impact", "stories"},
 }
+_STORY_KEYS = {"id", "citations", "follow_up", "new_facts"}
 
 
 class SectionContentError(ValueError):
@@ -99,6 +109,18 @@ class Excerpt:
     publisher: str
     published: date | None
     citations: tuple[int, ...]
+    story: int | None = None
+    follow_up: bool = False
+
+
+@dataclass(frozen=True)
+class StoryRef:
+    """A story of the section: which sources tell it."""
+
+    id: int
+    citations: tuple[int, ...]
+    follow_up: bool = False
+    new_facts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,6 +132,7 @@ class SectionContent:
     final_summary: tuple[str, ...] = ()
     excerpts: tuple[Excerpt, ...] = ()
     key_figures: tuple[Cited, ...] = ()
+    stories: tuple[StoryRef, ...] = ()
 
     @property
     def is_excerpts(self) -> bool:
@@ -199,26 +222,72 @@ class _Checker:
             )
         # Checked in the order they are read, so the first error named is the first.
         if kind == EXCERPTS:
-            return {
-                "kind": EXCERPTS,
-                "topics": self.strings(content.get("topics"), "topics")[
-                    :MAX_EXCERPT_TOPICS
-                ],
-                "excerpts": self.items(
-                    content.get("excerpts"), "excerpts", excerpt=True
-                ),
-                "key_figures": self.items(content.get("key_figures"), "key_figures"),
-                "impact": self.impact(content.get("impact"), excerpt=True),
-            }
+            return self.with_stories(
+                content,
+                {
+                    "kind": EXCERPTS,
+                    "topics": self.strings(content.get("topics"), "topics")[
+                        :MAX_EXCERPT_TOPICS
+                    ],
+                    "excerpts": self.items(
+                        content.get("excerpts"), "excerpts", excerpt=True
+                    ),
+                    "key_figures": self.items(
+                        content.get("key_figures"), "key_figures"
+                    ),
+                    "impact": self.impact(content.get("impact"), excerpt=True),
+                },
+            )
         # A briefing is stored without "kind", as every briefing before excerpts was.
-        return {
-            "topics": self.strings(content.get("topics"), "topics"),
-            "events": self.items(content.get("events"), "events"),
-            "impact": self.impact(content.get("impact")),
-            "final_summary": self.strings(
-                content.get("final_summary"), "final_summary"
-            ),
-        }
+        return self.with_stories(
+            content,
+            {
+                "topics": self.strings(content.get("topics"), "topics"),
+                "events": self.items(content.get("events"), "events"),
+                "impact": self.impact(content.get("impact")),
+                "final_summary": self.strings(
+                    content.get("final_summary"), "final_summary"
+                ),
+            },
+        )
+
+    def with_stories(self, content: dict, result: dict) -> dict:
+        """``result`` with the content's "stories" list checked, when it has one."""
+        if content.get("stories") is None:
+            return result
+        value = content["stories"]
+        if not isinstance(value, list):
+            raise SectionContentError("stories is not a list")
+        stories = []
+        for index, item in enumerate(value):
+            here = f"stories[{index}]"
+            if not isinstance(item, dict):
+                raise SectionContentError(f"{here} is not an object")
+            unknown = sorted(set(item) - _STORY_KEYS)
+            if unknown:
+                raise SectionContentError(
+                    f"{here} has unknown key(s): {', '.join(map(str, unknown))}"
+                )
+            if not _is_number(item.get("id")) or item["id"] < 1:
+                raise SectionContentError(f"{here}.id is not a story number")
+            citations = item.get("citations") or []
+            if not isinstance(citations, list):
+                raise SectionContentError(f"{here}.citations is not a list")
+            story = {
+                "id": item["id"],
+                # The section's own numbering: a story's source that is gone is gone.
+                "citations": [n for n in citations if self.is_valid(n)],
+            }
+            if item.get("follow_up") is True:
+                story["follow_up"] = True
+                story["new_facts"] = self.strings(
+                    item.get("new_facts"), f"{here}.new_facts"
+                )
+            elif item.get("follow_up") not in (None, False):
+                raise SectionContentError(f"{here}.follow_up is not true or false")
+            stories.append(story)
+        result["stories"] = stories
+        return result
 
     def strings(self, value: object, where: str) -> list[str]:
         if value is None:
@@ -276,7 +345,7 @@ class _Checker:
             if not isinstance(item, dict):
                 raise SectionContentError(f"{here} is not an object")
             allowed = {"text", "citations"} | (
-                {"publisher", "published"} if excerpt else set()
+                {"publisher", "published", "story", "follow_up"} if excerpt else set()
             )
             unknown = sorted(set(item) - allowed)
             if unknown:
@@ -294,6 +363,7 @@ class _Checker:
                     "publisher": self.publisher(item.get("publisher"), here),
                     "published": _published(item.get("published"), here),
                     "citations": cited["citations"],
+                    **_story_marks(item, here),
                 }
             result.append(cited)
         return result
@@ -350,6 +420,20 @@ class _Checker:
             if bad is not None:
                 bad.extend(removed)
         return line, list(dict.fromkeys(found))
+
+
+def _story_marks(item: dict, where: str) -> dict:
+    """An excerpt's optional story number and follow-up flag, checked."""
+    marks = {}
+    if item.get("story") is not None:
+        if not _is_number(item["story"]) or item["story"] < 1:
+            raise SectionContentError(f"{where}.story is not a story number")
+        marks["story"] = item["story"]
+    if item.get("follow_up") is True:
+        marks["follow_up"] = True
+    elif item.get("follow_up") not in (None, False):
+        raise SectionContentError(f"{where}.follow_up is not true or false")
+    return marks
 
 
 def _one_line(text: str) -> str:
@@ -459,6 +543,15 @@ def from_dict(content: dict) -> SectionContent:
         Impact(area, excerpt_line(_excerpt(item)) if isinstance(item, dict) else item)
         for area, item in content["impact"].items()
     )
+    stories = tuple(
+        StoryRef(
+            id=item["id"],
+            citations=tuple(item["citations"]),
+            follow_up=item.get("follow_up", False),
+            new_facts=tuple(item.get("new_facts", ())),
+        )
+        for item in content.get("stories", ())
+    )
     if content.get("kind", BRIEFING) == EXCERPTS:
         return SectionContent(
             kind=EXCERPTS,
@@ -466,6 +559,7 @@ def from_dict(content: dict) -> SectionContent:
             impact=impact,
             excerpts=tuple(_excerpt(e) for e in content["excerpts"]),
             key_figures=tuple(_cited(k) for k in content["key_figures"]),
+            stories=stories,
         )
     return SectionContent(
         kind=BRIEFING,
@@ -473,7 +567,51 @@ def from_dict(content: dict) -> SectionContent:
         events=tuple(_cited(e) for e in content["events"]),
         impact=impact,
         final_summary=tuple(content["final_summary"]),
+        stories=stories,
     )
+
+
+def cap_stories(content: SectionContent, limit: int) -> tuple[SectionContent, int]:
+    """The content showing its first `limit` stories only, and how many it hides.
+
+    An item stays when it cites a shown story's source or cites nothing; content
+    without a stories list is returned whole.
+    """
+    hidden = content.stories[limit:]
+    if not hidden:
+        return content, 0
+    shown = {n for story in content.stories[:limit] for n in story.citations}
+
+    def keep(items):
+        return tuple(
+            item
+            for item in items
+            if not item.citations or shown.intersection(item.citations)
+        )
+
+    impact = tuple(
+        i
+        for i in content.impact
+        if not (cited := citations_in(i.text)) or shown & set(cited)
+    )
+    return (
+        replace(
+            content,
+            events=keep(content.events),
+            excerpts=keep(content.excerpts),
+            key_figures=keep(content.key_figures),
+            impact=impact,
+            stories=content.stories[:limit],
+        ),
+        len(hidden),
+    )
+
+
+def shown_sources(content: SectionContent) -> set[int] | None:
+    """The source numbers of the stories ``content`` shows (None: all of them)."""
+    if not content.stories:
+        return None
+    return {n for story in content.stories for n in story.citations}
 
 
 def _excerpt(item: dict) -> Excerpt:
@@ -483,6 +621,8 @@ def _excerpt(item: dict) -> Excerpt:
         publisher=item["publisher"],
         published=date.fromisoformat(published) if published else None,
         citations=tuple(item["citations"]),
+        story=item.get("story"),
+        follow_up=item.get("follow_up", False),
     )
 
 
@@ -532,6 +672,8 @@ def excerpt_lead(excerpt: Excerpt) -> str:
 
 
 def excerpt_line(excerpt: Excerpt) -> str:
-    """The excerpt's text behind its lead: "Anthropic (Aug 21): …"."""
+    """The excerpt's text behind its lead: "Anthropic (Aug 21): …"; a follow-up to a
+    story sent earlier says so first: "Follow-up · Anthropic (Aug 22): …"."""
     lead = excerpt_lead(excerpt)
-    return f"{lead}: {excerpt.text}" if lead else excerpt.text
+    line = f"{lead}: {excerpt.text}" if lead else excerpt.text
+    return f"{vocabulary.FOLLOW_UP} · {line}" if excerpt.follow_up else line

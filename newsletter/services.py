@@ -15,9 +15,20 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import audit, chart, classify, llm, summarize, translation
+from newsletter import (
+    audit,
+    chart,
+    classify,
+    compression,
+    excerpts,
+    llm,
+    sections,
+    stories,
+    summarize,
+    translation,
+)
 from newsletter.defaults import DEFAULT_CATEGORIES
-from newsletter.models import Category, Digest, DigestSection, DigestSource
+from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
 from newsletter.sending import ledger
 
 logger = logging.getLogger(__name__)
@@ -106,33 +117,31 @@ def _noop(message: str) -> None:
 
 
 def digest_articles(digest: Digest) -> list[Article]:
-    """The window of a digest: articles first seen since the previous digest.
-
-    On the very first digest there is no previous window, so each source contributes
-    only its DIGEST_FIRST_RUN_PER_SOURCE most recent articles (a new install must not
-    summarise a feed's whole history).
-    """
-    originals = Article.objects.originals().select_related("source", "category")
-    if digest.window_start is not None:
-        window = originals.filter(
-            first_seen_at__gt=digest.window_start, first_seen_at__lte=digest.window_end
-        )
-        return list(window.order_by("published_at", "id"))
-    chosen: list[Article] = []
-    per_source = settings.DIGEST_FIRST_RUN_PER_SOURCE
-    source_ids = (
-        originals.filter(first_seen_at__lte=digest.window_end)
-        .order_by()  # the default ordering would make DISTINCT per (source, date)
-        .values_list("source_id", flat=True)
-        .distinct()
+    """The window of a digest: articles published in the DIGEST_WINDOW_HOURS up to its
+    window end (``stories.published_at``: the feed's date, else the page's, else first
+    seen; a date after first seen counts as first seen), on the first run too, less
+    those an earlier digest already sent."""
+    start, end = digest.window_start, digest.window_end
+    already_sent = DigestSource.objects.filter(
+        section__digest__status__in=Digest.PUBLISHED_STATUSES
+    ).exclude(section__digest=digest)
+    # Published in the window means first seen after its start (never before it).
+    candidates = (
+        Article.objects.originals()
+        .filter(first_seen_at__gt=start)
+        .exclude(id__in=already_sent.values("article_id"))
+        .select_related("source", "category")
     )
-    for source_id in source_ids:
-        recent = originals.filter(
-            source_id=source_id, first_seen_at__lte=digest.window_end
-        )
-        chosen.extend(recent.order_by("-published_at", "-id")[:per_source])
-    chosen.sort(key=lambda a: (a.published_at or a.first_seen_at, a.id))
+    chosen = [a for a in candidates if start < stories.published_at(a) <= end]
+    chosen.sort(key=lambda a: (stories.published_at(a), a.id))
     return chosen
+
+
+def window_end(day: dt.date) -> dt.datetime:
+    """Now, or the end of `day` (TIME_ZONE) for a day already over: rebuilding a past
+    day (or the demo's sample day) covers what was published by then."""
+    day_end = timezone.make_aware(dt.datetime.combine(day, dt.time.max))
+    return min(timezone.now(), day_end)
 
 
 def _open_digest(day: dt.date, *, edition: str, language: str) -> Digest:
@@ -142,15 +151,10 @@ def _open_digest(day: dt.date, *, edition: str, language: str) -> Digest:
         )
         if digest.status in FROZEN_STATUSES:
             return digest
-        previous = (
-            Digest.objects.filter(
-                edition=edition, date__lt=day, window_end__isnull=False
-            )
-            .order_by("-date")
-            .first()
+        digest.window_end = window_end(day)
+        digest.window_start = digest.window_end - dt.timedelta(
+            hours=settings.DIGEST_WINDOW_HOURS
         )
-        digest.window_start = previous.window_end if previous else None
-        digest.window_end = timezone.now()
         digest.language = language
         digest.status = Digest.Status.DRAFT
         digest.save()
@@ -196,8 +200,9 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     classify_fallbacks = _classify_unlabelled(articles, digest, progress)
     categories = list(Category.objects.filter(is_active=True))
     by_category = _group_by_category(articles, categories)
+    plans = _write_stories(digest, articles, by_category, progress)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
-    generated = _write_sections(digest, categories, by_category, budget, progress)
+    generated = _write_sections(digest, categories, plans, budget, progress)
     translated = translation.translate_digest(digest, progress=progress)
     digest.category_counts = {
         category.slug: len(by_category[category.id])
@@ -255,30 +260,130 @@ def _group_by_category(
     return by_category
 
 
+@transaction.atomic
+def _write_stories(
+    digest: Digest,
+    articles: list[Article],
+    by_category: dict[int, list[Article]],
+    progress: Progress,
+) -> list["stories.StoryPlan"]:
+    """Group the window into stories, rank them, mark repeats of last week's; store
+    them (every article in exactly one). Groupings an editor made are kept."""
+    labels = {a.id: cid for cid, members in by_category.items() for a in members}
+    in_window = {a.id: a for a in articles}
+    fixed = [
+        [in_window[i] for i in ids if i in in_window]
+        for ids in _editor_groupings(digest)
+    ]
+    plans = stories.plan_stories(
+        articles,
+        labels,
+        window_start=digest.window_start,
+        window_end=digest.window_end,
+        fixed_groups=[g for g in fixed if g],
+    )
+    stories.mark_continuity(plans, _sent_stories(digest))
+    # A rebuild keeps the row (and id) of a story whose articles did not change.
+    existing = {
+        frozenset(a.id for a in story.articles.all()): story
+        for story in digest.stories.prefetch_related("articles")
+    }
+    kept = []
+    for position, plan in enumerate(plans):
+        members = frozenset(a.id for a in plan.articles)
+        story = existing.pop(members, None) or Story(digest=digest)
+        story.category_id = plan.category_id
+        story.title = plan.lead.title[:1000]
+        story.lead_article = plan.lead
+        story.score = plan.score
+        story.position = position
+        story.earlier_id = plan.earlier_id
+        story.is_follow_up = plan.is_follow_up
+        story.new_facts = plan.new_facts
+        story.edited_by_editor = any(members == {a.id for a in g} for g in fixed)
+        story.save()
+        story.articles.set(plan.articles)
+        plan.story_id = story.id
+        kept.append(story.id)
+    digest.stories.exclude(id__in=kept).delete()
+    left_out = sum(p.is_left_out for p in plans)
+    progress(
+        f"{len(plans)} stories ({sum(p.is_follow_up for p in plans)} follow-ups, "
+        f"{left_out} already told this week)"
+    )
+    return plans
+
+
+def _editor_groupings(digest: Digest) -> list[list[int]]:
+    """Article ids of each story an editor merged or split on this digest."""
+    edited = digest.stories.filter(edited_by_editor=True).prefetch_related("articles")
+    return [[a.id for a in story.articles.all()] for story in edited]
+
+
+def _sent_stories(digest: Digest) -> list["stories.SentStory"]:
+    """The stories readers got in the last STORY_CONTINUITY_DAYS, to compare with."""
+    since = digest.date - dt.timedelta(days=settings.STORY_CONTINUITY_DAYS)
+    sent = (
+        Story.objects.filter(
+            digest__status__in=Digest.PUBLISHED_STATUSES,
+            digest__edition=digest.edition,
+            digest__date__gte=since,
+            digest__date__lt=digest.date,
+        )
+        .exclude(earlier__isnull=False, is_follow_up=False)
+        .prefetch_related("articles")
+    )
+    result = []
+    for story in sent:
+        members = list(story.articles.all())
+        if members:
+            result.append(
+                stories.SentStory(
+                    id=story.id,
+                    texts=tuple(stories.article_text(a) for a in members),
+                    full_text=stories.sent_text(members),
+                )
+            )
+    return result
+
+
 def _write_sections(
     digest: Digest,
     categories: list[Category],
-    by_category: dict[int, list[Article]],
+    plans: list["stories.StoryPlan"],
     budget: "llm.TokenBudget",
     progress: Progress,
 ) -> set[str]:
-    """One section per in-digest category with articles; an editor's section is kept.
-    Sections of categories with nothing today are removed. Returns who wrote them."""
+    """One section per in-digest category with stories to tell, written per story; an
+    editor's section is kept. Sections of categories with nothing today are removed.
+    Returns who wrote them."""
     kept_section_ids = []
     generated = set()
     for category in categories:
-        members = by_category[category.id]
-        if not category.in_digest or not members:
+        told = [p for p in plans if p.category_id == category.id and not p.is_left_out]
+        if not category.in_digest or not told:
             continue
         section = DigestSection.objects.filter(digest=digest, category=category).first()
         if section is not None and section.edited_by_editor:
             kept_section_ids.append(section.id)
             generated.add(DigestSection.GeneratedBy.EDITOR)
             continue
-        progress(f"summarizing {category.name} ({len(members)} articles)")
-        draft = summarize.summarize_category(
-            category, members, language=digest.language, digest=digest, budget=budget
+        members = [a for plan in told for a in plan.articles]
+        for article in members:
+            # A story is filed where most of its articles are: its other articles
+            # belong to this section by that choice, not by mistake.
+            article.category_id = category.id
+        progress(
+            f"summarizing {category.name} ({len(told)} stories, {len(members)} articles)"
         )
+        draft = summarize.summarize_groups(
+            category,
+            _source_groups(told),
+            language=digest.language,
+            digest=digest,
+            budget=budget,
+        )
+        draft.content = _told_by_story(draft, told, members, digest.language)
         section = _save_section(digest, category, members, draft)
         kept_section_ids.append(section.id)
         generated.add(draft.generated_by)
@@ -286,6 +391,40 @@ def _write_sections(
         id__in=kept_section_ids
     ).delete()
     return generated
+
+
+def _source_groups(told: list["stories.StoryPlan"]) -> list[compression.SourceGroup]:
+    """What the summarizer reads: each story's articles together, in rank order, so
+    its sources are numbered as the section numbers them."""
+    return [compression.SourceGroup.of(plan.articles) for plan in told]
+
+
+def _told_by_story(
+    draft: "summarize.SectionDraft",
+    told: list["stories.StoryPlan"],
+    members: list[Article],
+    language: str,
+) -> dict:
+    """The section's content with its stories listed (rank order, their sources); an
+    offline section quotes once per story, citing every source of it."""
+    groups = []
+    number = 1
+    for plan in told:
+        numbers = tuple(range(number, number + len(plan.articles)))
+        number += len(plan.articles)
+        groups.append(
+            excerpts.StoryGroup(
+                story_id=plan.story_id,
+                numbers=numbers,
+                follow_up=plan.is_follow_up,
+                new_facts=tuple(plan.new_facts),
+            )
+        )
+    content = dict(draft.content)
+    if draft.generated_by == DigestSection.GeneratedBy.OFFLINE:
+        content = excerpts.story_excerpt_content(members, groups, language=language)
+    content["stories"] = [group.as_content() for group in groups]
+    return sections.normalise(content, source_count=len(members)).content
 
 
 def _record_usage(digest: Digest) -> None:
@@ -371,22 +510,36 @@ def approve_digest(digest_id: int, *, actor=None) -> bool:
 
 
 def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
-    """Write one section again from its own sources, dropping an editor's edits."""
+    """Write one section again from its stories as they are now (an editor may have
+    merged or split them), dropping an editor's edits to its text."""
     section = DigestSection.objects.select_related("digest", "category").get(
         id=section_id
     )
     if section.digest.status in FROZEN_STATUSES:
         raise ValueError(f"{section.digest} is already {section.digest.status}")
-    members = [
-        s.article for s in section.sources.select_related("article").order_by("number")
+    told = [
+        stories.plan_of(story)
+        for story in section.digest.stories.filter(category=section.category)
+        .select_related("lead_article")
+        .prefetch_related("articles__source")
     ]
-    draft = summarize.summarize_category(
+    told = [plan for plan in told if plan.articles and not plan.is_left_out]
+    if told:
+        members = [a for plan in told for a in plan.articles]
+    else:  # a digest built before stories: its own sources
+        members = [
+            s.article
+            for s in section.sources.select_related("article").order_by("number")
+        ]
+    draft = summarize.summarize_groups(
         section.category,
-        members,
+        _source_groups(told) if told else compression.one_per_article(members),
         language=section.digest.language,
         digest=section.digest,
         budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
     )
+    if told:
+        draft.content = _told_by_story(draft, told, members, section.digest.language)
     section = _save_section(section.digest, section.category, members, draft)
     DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
     section.refresh_from_db()
@@ -399,6 +552,49 @@ def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
         detail=str(section.category),
     )
     return section
+
+
+@transaction.atomic
+def merge_stories(chosen: list[Story]) -> Story:
+    """An editor's merge: the articles of `chosen` (one digest's) become the first's,
+    the best ranked; the others are deleted. Kept on rebuild."""
+    if len({story.digest_id for story in chosen}) != 1:
+        raise ValueError("Stories of different digests cannot be merged.")
+    if chosen[0].digest.status in FROZEN_STATUSES:
+        raise ValueError(f"{chosen[0].digest} is already {chosen[0].digest.status}")
+    chosen = sorted(chosen, key=lambda s: (-s.score, s.position, s.id))
+    keep, rest = chosen[0], chosen[1:]
+    for story in rest:
+        keep.articles.add(*story.articles.all())
+        story.delete()
+    keep.edited_by_editor = True
+    keep.save(update_fields=["edited_by_editor"])
+    return keep
+
+
+@transaction.atomic
+def split_story(story: Story, articles: list[Article]) -> Story:
+    """An editor's split: `articles` leave `story` for a new story of the same digest,
+    ranked just after it. Both are kept on rebuild."""
+    if story.digest.status in FROZEN_STATUSES:
+        raise ValueError(f"{story.digest} is already {story.digest.status}")
+    articles = sorted(articles, key=lambda a: (stories.published_at(a), a.id))
+    new = Story.objects.create(
+        digest=story.digest,
+        category=story.category,
+        title=articles[0].title[:1000],
+        lead_article=articles[0],
+        score=story.score,
+        position=story.position,
+        edited_by_editor=True,
+    )
+    new.articles.set(articles)
+    story.articles.remove(*articles)
+    if story.lead_article_id in {a.id for a in articles}:
+        story.lead_article = story.articles.first()
+    story.edited_by_editor = True
+    story.save(update_fields=["lead_article", "edited_by_editor"])
+    return new
 
 
 def send_digest(

@@ -25,7 +25,7 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
 from config.locale import LANGUAGE_QUERY, alternates, in_language
-from newsletter import chart, vocabulary
+from newsletter import chart, highlights, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Digest, DigestSection, DigestSource
 from newsletter.sections import SectionContentError
@@ -209,7 +209,9 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         )
         .order_by("position", "id")
     )
-    sections = [build_section(s) for s in sections_qs]
+    section_rows = list(sections_qs)
+    sections = [build_section(s) for s in section_rows]
+    best = highlights.highlights(section_rows, get_language())
     other_editions = (
         Digest.objects.published().filter(date=digest.date).exclude(id=digest.id)
     )
@@ -228,6 +230,16 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "chart_url": chart_url,
         "chart_alt": chart_alt(digest),
         "words": vocabulary,
+        # The day's best stories, each linking to its section on this page.
+        "highlights": [
+            {
+                "text": f"{vocabulary.FOLLOW_UP} · {h.title}"
+                if h.follow_up
+                else h.title,
+                "anchor": f"s{h.section.id}",
+            }
+            for h in best
+        ],
         "other_editions": [
             (digest_title(d), keep_language(request, d.get_absolute_url()))
             for d in other_editions

@@ -9,7 +9,7 @@ digest's in emails, the chart and the export (``translation.override``).
 from datetime import date
 
 from django.utils import dateformat
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 NAME = "Daily AI Insights"  # the product's name, the same in every language
@@ -40,6 +40,18 @@ WHY = _("You receive this email because you subscribed to Daily AI Insights.")
 SHORTENED = _("Some parts were shortened to keep this email small.")
 READ_ON_WEB = _("Read everything on the web")
 FULL_SECTION = _("Read this section in full")
+# Stories: the first screen, a follow-up, and what a section leaves to the web.
+HIGHLIGHTS = _("Today's highlights")
+FOLLOW_UP = _("Follow-up")
+
+
+def more_stories(count: int) -> str:
+    """ "외 3건", "and 3 more": stories of a section the email leaves to the web."""
+    return ngettext("and %(count)d more", "and %(count)d more", count) % {
+        "count": count
+    }
+
+
 EMPTY_NOTICE = _(
     "Nothing new in your categories today. The other categories are on the web."
 )

@@ -24,7 +24,14 @@ from django_celery_beat.models import (
 )
 
 from ingestion.models import Article, Source
-from newsletter.models import Category, Delivery, Digest, DigestSection, LLMCall
+from newsletter.models import (
+    Category,
+    Delivery,
+    Digest,
+    DigestSection,
+    LLMCall,
+    Story,
+)
 from subscribers.models import (
     DeletedDeliveryCount,
     Subscriber,
@@ -49,6 +56,8 @@ def rows(defaults):
     )
     article = ArticleFactory(category=llm, needs_review=True)
     make_section(digest, llm, [article], generated_by="offline")
+    story = Story.objects.create(digest=digest, category=llm, title=article.title)
+    story.articles.set([article])
     sent = DigestFactory(date=dt.date(2026, 8, 21), status=Digest.Status.SENT)
     reader = SubscriberFactory(email="reader@example.com")
     Delivery.objects.create(digest=sent, subscriber=reader, status="sent")

@@ -157,3 +157,59 @@ def _handler_class(feed_dir: Path):
             pass
 
     return Handler
+
+
+@dataclass(frozen=True)
+class SampleItem:
+    """One item of the corpus as its feed tells it: real URL, title, text, date."""
+
+    url: str
+    title: str
+    text: str
+    language: str
+    feed: str
+    published: str  # ISO date-time, "" when the feed gives none
+
+
+def corpus_items() -> dict[str, SampleItem]:
+    """Every item of every snapshot by its real URL (the first snapshot's copy), read
+    straight from the feeds: what benchmarks and labelled sets refer to."""
+    import calendar
+    import datetime as dt
+    from html import unescape
+
+    import feedparser
+    import nh3
+
+    items: dict[str, SampleItem] = {}
+    for snapshot in SNAPSHOTS:
+        for spec in FEEDS:
+            file = DATA_DIR / "feeds" / snapshot / f"{spec.file}.xml.gz"
+            parsed = feedparser.parse(gzip.decompress(file.read_bytes()))
+            for entry in parsed.entries:
+                url = entry.get("id") or entry.get("link")
+                if not url or url in items:
+                    continue
+                html = (entry.get("content") or [{}])[0].get("value") or entry.get(
+                    "summary", ""
+                )
+                text = unescape(
+                    nh3.clean(re.sub(r"</(?:p|h\d|li)>", "\n", html), tags=set())
+                )
+                stamp = entry.get("published_parsed")
+                published = (
+                    dt.datetime.fromtimestamp(
+                        calendar.timegm(stamp), dt.UTC
+                    ).isoformat()
+                    if stamp
+                    else ""
+                )
+                items[url] = SampleItem(
+                    url=url,
+                    title=entry.get("title", ""),
+                    text=text,
+                    language=spec.language,
+                    feed=spec.name,
+                    published=published,
+                )
+    return items

@@ -18,7 +18,7 @@ from django.utils.html import escape
 from mjml import mjml2html
 
 from config.locale import in_language
-from newsletter import chart, vocabulary
+from newsletter import chart, highlights, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sections import SectionContent, SectionContentError
@@ -195,7 +195,32 @@ def _frame(
             f"{s.category.emoji} {s.category.display_name(language)}" for s in sections
         )
         or vocabulary.EMPTY_NOTICE,
-        "headline": _headline(sections, language),
+        **_first_screen(sections, language),
+    }
+
+
+# A subject line is read on a phone: the headline stops near here, at a word.
+HEADLINE_CHARS = 70
+
+
+def _first_screen(sections: list[DigestSection], language: str) -> dict:
+    """The highlights block (the reader's best stories, each linking to its section)
+    and the subject's headline: the first of them, else the first topic."""
+    ranked = highlights.highlights(sections, language, limit=None)
+    lines = [
+        {
+            "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
+            "anchor": h.section.category.slug,
+            "section": h.section.category.name,
+        }
+        for h in ranked[: highlights.HIGHLIGHTS]
+    ]
+    top = highlights.headline(ranked)
+    return {
+        "highlights": lines,
+        "headline": _shorten_at_word(top.title, HEADLINE_CHARS)
+        if top
+        else _headline(sections, language),
     }
 
 
@@ -239,7 +264,7 @@ def _headline(sections: list[DigestSection], language: str) -> str:
     if not topics:
         return ""
     readable = [t for t in topics if bool(_HANGUL.search(t)) == (language == "ko")]
-    return _shorten_at_word((readable or topics)[0], 60)
+    return _shorten_at_word((readable or topics)[0], HEADLINE_CHARS)
 
 
 def _shorten_at_word(text: str, limit: int) -> str:
@@ -273,6 +298,14 @@ def _read_or_log(section: DigestSection, language: str) -> SectionContent | None
 def _section_context(
     section: DigestSection, level, view_url: str, language: str
 ) -> dict:
+    content = _read_or_log(section, language) or SectionContent(
+        kind=section_content.BRIEFING
+    )
+    # A section shows its best stories; the web version shows them all.
+    content, more = section_content.cap_stories(
+        content, settings.DIGEST_STORIES_PER_SECTION
+    )
+    shown = section_content.shown_sources(content)
     sources = [
         {
             "number": s.number,
@@ -280,11 +313,9 @@ def _section_context(
             "url": s.article.url,
         }
         for s in section.sources.all()
+        if shown is None or s.number in shown
     ]
     urls = {s["number"]: s["url"] for s in sources}
-    content = _read_or_log(section, language) or SectionContent(
-        kind=section_content.BRIEFING
-    )
     parts = _parts(content, urls)
     context = {
         "anchor": section.category.slug,
@@ -297,7 +328,8 @@ def _section_context(
         "is_excerpts": content.is_excerpts,
         **parts,
         "sources": sources,
-        "web_url": f"{view_url}#{section.category.slug}",
+        "web_url": f"{view_url}#s{section.id}",
+        "more": vocabulary.more_stories(more) if more else "",
         "shortened": level is not None,
     }
     if level is not None:

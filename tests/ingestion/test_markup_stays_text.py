@@ -89,12 +89,13 @@ def feed_html_fields(body: bytes) -> dict[str, list]:
 
 @pytest.fixture
 def hostile_titles_digest(feed_server, local_fetching, defaults, settings):
-    settings.DIGEST_FIRST_RUN_PER_SOURCE = 10
     items = []
     for n, (title, payload) in enumerate(PAYLOAD_TITLES.items(), start=1):
         page = feed_server.add(
             f"/story/{n}.html",
-            article_page(title, [f"{title}.", BODY_PAYLOAD + STORIES[n - 1]]),
+            # Each story's own words lead: the same payload in every lead would
+            # make them read as one event.
+            article_page(title, [f"{title}.", STORIES[n - 1] + " " + BODY_PAYLOAD]),
             content_type="text/html; charset=utf-8",
         )
         items.append(
@@ -102,7 +103,7 @@ def hostile_titles_digest(feed_server, local_fetching, defaults, settings):
                 "title": payload + title,
                 "link": page,
                 "date": timezone.now().strftime("%a, %d %b %Y %H:%M:%S +0000"),
-                "body": f"<p>{BODY_PAYLOAD}{STORIES[n - 1]}</p>",
+                "body": f"<p>{STORIES[n - 1]} {BODY_PAYLOAD}</p>",
             }
         )
     Source.objects.create(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import redis
 from celery import Celery
+from django.utils import timezone
 
 from devservers.feed_server import FeedServer
 from devservers.smtp_sink import SmtpSink
@@ -26,8 +27,10 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-DAY1 = dt.date(2026, 9, 1)
-DAY2 = dt.date(2026, 9, 2)
+# The feeds' items carry no date: they count as published when first seen, today,
+# so today's digest holds them; the next day's holds only what is new since.
+DAY1 = timezone.localdate()
+DAY2 = DAY1 + dt.timedelta(days=1)
 READERS = ["ana@example.com", "ben@example.com", "chae@example.kr"]
 QUEUES = "celery,ingest,email"
 # Generous: two cold worker processes on a shared two-core machine.

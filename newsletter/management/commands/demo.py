@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from config.locale import in_language
@@ -36,7 +37,11 @@ class Command(BaseCommand):
     help = "Run the whole daily pipeline once against the sample corpus (or --online)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="digest date YYYY-MM-DD (default: today)")
+        parser.add_argument(
+            "--date",
+            help="digest date YYYY-MM-DD (default: the sample's own day, or today "
+            "with --online)",
+        )
         parser.add_argument(
             "--online", action="store_true", help="read the real default sources"
         )
@@ -48,7 +53,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, date=None, online=False, snapshot=None, **options):
-        day = parse_day(date)
+        # The sample is a day in the past: its digest is that day's, so the window
+        # (DIGEST_WINDOW_HOURS up to the end of the day) holds the sample's news.
+        day = parse_day(date or (None if online else snapshot))
         say = self.stdout.write
         services.load_defaults(activate_sources=online)
         login = self._admin_login()
@@ -78,6 +85,7 @@ class Command(BaseCommand):
         say(
             f"  sections: {digest.sections.count()}  ·  written by: {digest.generated_by or '-'}"
         )
+        say(f"  stories: {self._story_line(digest)}")
         if digest.notes:
             say(f"  notes: {digest.notes}")
         say(
@@ -99,6 +107,17 @@ class Command(BaseCommand):
         say(
             "Browse it: make serve, then open http://127.0.0.1:8000/admin/ "
             f"(user {login[0]}, password {login[1]}) and http://127.0.0.1:8000/archive/"
+        )
+
+    def _story_line(self, digest) -> str:
+        stories = list(digest.stories.annotate(n=Count("articles")))
+        grouped = sum(1 for s in stories if s.n > 1)
+        left_out = sum(1 for s in stories if s.is_left_out)
+        return (
+            f"{sum(s.n for s in stories)} articles in {len(stories)} stories "
+            f"({grouped} with several sources, "
+            f"{sum(s.is_follow_up for s in stories)} follow-ups, "
+            f"{left_out} left out as already sent)"
         )
 
     def _editions(self, digest) -> list[tuple[str, str, Path | None]]:
