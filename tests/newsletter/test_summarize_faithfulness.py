@@ -84,6 +84,18 @@ def sources(llm_category):
     )
 
 
+@pytest.fixture
+def ranked_sources(sources):
+    """In a built digest stories are numbered by rank: the newer Nvidia story first,
+    as the scripted briefing cites it."""
+    now = timezone.now()
+    for hours, article in zip((1, 3), sources, strict=True):
+        Article.objects.filter(id=article.id).update(
+            published_at=now - timezone.timedelta(hours=hours)
+        )
+    return sources
+
+
 def event_texts(content):
     return [event["text"] for event in content["events"]]
 
@@ -126,7 +138,7 @@ def test_a_line_that_comes_back_citing_its_real_source_is_kept(
 
 
 def test_with_auto_approve_a_flagged_line_is_never_sent(
-    sources, fake_llm, sink, settings
+    ranked_sources, fake_llm, sink, settings
 ):
     settings.DIGEST_AUTO_APPROVE = True
     SubscriberFactory(email="reader@example.com")
@@ -145,7 +157,7 @@ def test_with_auto_approve_a_flagged_line_is_never_sent(
 
 
 def test_with_review_on_editors_see_the_flag_before_anything_is_sent(
-    sources, fake_llm, sink, settings
+    ranked_sources, fake_llm, sink, settings
 ):
     settings.DIGEST_AUTO_APPROVE = False
     SubscriberFactory(email="reader@example.com")
