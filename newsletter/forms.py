@@ -80,6 +80,16 @@ class DigestSectionForm(forms.ModelForm):
             self.content_error = str(exc)
             content = sections.SectionContent(kind=sections.BRIEFING)
         self.kind = content.kind
+        # Which sources tell which story is the build's, not a field: kept as it is.
+        self.stories = [
+            {"id": story.id, "citations": list(story.citations)}
+            | (
+                {"follow_up": True, "new_facts": list(story.new_facts)}
+                if story.follow_up
+                else {}
+            )
+            for story in content.stories
+        ]
         impact = {i.area: i.text for i in content.impact}
         self.initial.update(
             topics="\n".join(content.topics),
@@ -93,6 +103,12 @@ class DigestSectionForm(forms.ModelForm):
         )
 
     def _content(self) -> dict:
+        content = self._fields_content()
+        if self.stories:
+            content["stories"] = self.stories
+        return content
+
+    def _fields_content(self) -> dict:
         data = self.cleaned_data
         impact = {area: data.get(area, "") for area in sections.IMPACT_AREAS}
         if self.kind == sections.EXCERPTS:

@@ -7,9 +7,9 @@ task that runs twice, or two workers holding the same ids, send each row once.
 Subscribers are grouped by their language and the sections they receive; each group
 is rendered and compiled once per process (``_templates``) and only the links differ
 per person. A group's render is keyed by a fingerprint of everything the email shows
-(digest, sections, their sources and categories, the settings the templates read),
-taken when a chunk is claimed: an editor's change reaches the next chunk, never a
-stale render.
+(digest, sections, their sources and categories, its stories, the settings the
+templates read), taken when a chunk is claimed: an editor's change reaches the next
+chunk, never a stale render.
 
 The one duplicate window: a row is marked ``sent`` after the ESP or SMTP server
 accepted it. Messages of a claimed chunk are recorded together when the chunk ends
@@ -38,7 +38,14 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
-from newsletter.models import Category, Delivery, Digest, DigestSection, DigestSource
+from newsletter.models import (
+    Category,
+    Delivery,
+    Digest,
+    DigestSection,
+    DigestSource,
+    Story,
+)
 from newsletter.sending import esp_batches, prototype, recipient
 from newsletter.sending.rendering import (
     RenderedEmail,
@@ -241,6 +248,7 @@ RENDER_SETTINGS = (
     "DEFAULT_FROM_EMAIL",
     "EMAIL_UNSUBSCRIBE_MAILTO",
     "EMAIL_USE_LOCALTIME",
+    "DIGEST_STORIES_PER_SECTION",
 )
 
 
@@ -291,6 +299,12 @@ def _digest_state(digest: Digest) -> tuple[frozenset[int], str]:
         ),
         [getattr(settings, name, None) for name in RENDER_SETTINGS],
         chart_is_hosted(),
+        # The highlights rank stories and name them by their articles' titles.
+        list(
+            Story.objects.filter(digest=digest)
+            .order_by("id", "articles__id")
+            .values_list("id", "score", "title", "articles__title")
+        ),
     ]
     encoded = json.dumps(state, sort_keys=True, default=_fingerprint_value)
     in_digest = frozenset(

@@ -84,3 +84,22 @@ def test_merging_needs_the_change_permission(built, client, django_user_model):
 
     assert response.status_code == 403
     assert Story.objects.filter(digest=built).count() == 2
+
+
+def test_an_editors_edit_of_a_section_keeps_its_stories(built):
+    from newsletter.forms import DigestSectionForm
+
+    section = built.sections.get(category__slug="llm")
+    stories = section.content["stories"]
+    assert len(stories) == 2
+
+    form = DigestSectionForm(
+        instance=section,
+        data={"excerpts": "Wire | 2026-08-22 | GPT-7 is out. [1]", "review_notes": ""},
+    )
+    assert form.is_valid(), form.errors
+    form.save()
+
+    section.refresh_from_db()
+    assert section.content["excerpts"][0]["text"] == "GPT-7 is out. [1]"
+    assert section.content["stories"] == stories
