@@ -345,6 +345,12 @@ DIGEST_REVIEW_WINDOW_MINUTES = env_int("DIGEST_REVIEW_WINDOW_MINUTES", 0)
 DIGEST_SCHEDULE_HOUR = env_int("DIGEST_SCHEDULE_HOUR", 7)
 # A subscriber whose categories have nothing today gets no email (default) or a short one.
 DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
+# The Papers edition: papers shown per section (the rest are on the web), whether an
+# arXiv replacement (a new version) comes back as news, and how far back the first
+# Papers digest looks.
+PAPERS_PER_SECTION = env_int("PAPERS_PER_SECTION", 5)
+PAPERS_INCLUDE_REPLACEMENTS = env_bool("PAPERS_INCLUDE_REPLACEMENTS", default=False)
+PAPERS_FIRST_RUN_HOURS = env_int("PAPERS_FIRST_RUN_HOURS", 36)
 
 # LLM. Default: none, the offline rule classifier and extractive summarizer run.
 OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")

@@ -177,8 +177,13 @@ def digest_chart_counts(digest: Digest) -> list[tuple[str, int, str]]:
 
 
 def _title(digest: Digest, language: str) -> str:
+    title = (
+        vocabulary.PAPERS_CHART_TITLE
+        if digest.edition == Digest.Edition.PAPERS
+        else vocabulary.CHART_TITLE
+    )
     with translation.override(language):
-        return f"{vocabulary.CHART_TITLE} · {digest.date:%Y-%m-%d}"
+        return f"{title} · {digest.date:%Y-%m-%d}"
 
 
 def draw_digest_chart(digest: Digest, *, language: str | None = None) -> bytes:

@@ -47,3 +47,22 @@ def label_schema(slugs: list[str]) -> type[BaseModel]:
         __config__=ConfigDict(extra="forbid"),
         labels=(list[label], ...),
     )
+
+
+class PaperLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    citations: list[int]
+
+
+class PapersBriefing(BaseModel):
+    """One Papers section, in the parts of the original report (sections.PAPERS)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topics: list[str]
+    trends: list[str]
+    papers: list[PaperLine]
+    fields: list[str]
+    outlook: list[str]

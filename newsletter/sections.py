@@ -13,6 +13,14 @@
                              "published": "YYYY-MM-DD" or "", "citations": [int]}],
                "key_figures": [{"text": str, "citations": [int]}],
                "impact": {area: str}  (only the areas that qualify, may be {})}
+    papers:   {"kind": "papers",   (a Papers edition section)
+               "extracted": bool  (True: each paper line is its abstract's own
+                                   sentence, quoted; the other parts are empty),
+               "topics": [str], "trends": [str],
+               "papers": [{"text": str, "citations": [int]}]  (one line per paper),
+               "fields": [str]  (impact by field), "outlook": [str],
+               "total": int  (papers of the category that day; the section cites
+                              the best-ranked few, the rest are on the web)}
 
 Citations are source numbers written "[n]" in the text. ``normalise`` runs on every
 write (summarizers, the editor's form) and on every read, so it is idempotent:
@@ -37,7 +45,8 @@ from newsletter import vocabulary
 
 BRIEFING = "briefing"
 EXCERPTS = "excerpts"
-KINDS = (BRIEFING, EXCERPTS)
+PAPERS = "papers"
+KINDS = (BRIEFING, EXCERPTS, PAPERS)
 IMPACT_AREAS = ("economy", "politics_society", "science_technology")
 MAX_EXCERPT_TOPICS = 4
 
@@ -55,6 +64,16 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KEYS = {
     BRIEFING: {"kind", "topics", "events", "impact", "final_summary"},
     EXCERPTS: {"kind", "topics", "excerpts", "key_figures", "impact"},
+    PAPERS: {
+        "kind",
+        "extracted",
+        "topics",
+        "trends",
+        "papers",
+        "fields",
+        "outlook",
+        "total",
+    },
 }
 
 
@@ -96,10 +115,25 @@ class SectionContent:
     final_summary: tuple[str, ...] = ()
     excerpts: tuple[Excerpt, ...] = ()
     key_figures: tuple[Cited, ...] = ()
+    # The papers kind.
+    trends: tuple[str, ...] = ()
+    papers: tuple[Cited, ...] = ()
+    fields: tuple[str, ...] = ()
+    outlook: tuple[str, ...] = ()
+    extracted: bool = False
+    total: int = 0
 
     @property
     def is_excerpts(self) -> bool:
         return self.kind == EXCERPTS
+
+    @property
+    def is_papers(self) -> bool:
+        return self.kind == PAPERS
+
+    def more_papers(self, shown: int) -> int:
+        """Papers of the category not in the section (listed on the web)."""
+        return max(0, self.total - shown)
 
 
 @dataclass(frozen=True)
@@ -184,6 +218,8 @@ class _Checker:
                 f"unknown key(s) in {kind} content: {', '.join(map(str, unknown))}"
             )
         # Checked in the order they are read, so the first error named is the first.
+        if kind == PAPERS:
+            return self.papers(content)
         if kind == EXCERPTS:
             return {
                 "kind": EXCERPTS,
@@ -204,6 +240,24 @@ class _Checker:
             "final_summary": self.strings(
                 content.get("final_summary"), "final_summary"
             ),
+        }
+
+    def papers(self, content: dict) -> dict:
+        extracted = content.get("extracted", False)
+        if not isinstance(extracted, bool):
+            raise SectionContentError("extracted is not true or false")
+        total = content.get("total", 0)
+        if not _is_number(total) or total < 0:
+            raise SectionContentError("total is not a count")
+        return {
+            "kind": PAPERS,
+            "extracted": extracted,
+            "topics": self.strings(content.get("topics"), "topics"),
+            "trends": self.strings(content.get("trends"), "trends"),
+            "papers": self.items(content.get("papers"), "papers"),
+            "fields": self.strings(content.get("fields"), "fields"),
+            "outlook": self.strings(content.get("outlook"), "outlook"),
+            "total": total,
         }
 
     def strings(self, value: object, where: str) -> list[str]:
@@ -373,8 +427,19 @@ def from_dict(content: dict) -> SectionContent:
     """Typed parts of content that ``normalise`` returned."""
     impact = tuple(
         Impact(area, excerpt_line(_excerpt(item)) if isinstance(item, dict) else item)
-        for area, item in content["impact"].items()
+        for area, item in content.get("impact", {}).items()
     )
+    if content.get("kind") == PAPERS:
+        return SectionContent(
+            kind=PAPERS,
+            topics=tuple(content["topics"]),
+            trends=tuple(content["trends"]),
+            papers=tuple(_cited(p) for p in content["papers"]),
+            fields=tuple(content["fields"]),
+            outlook=tuple(content["outlook"]),
+            extracted=content["extracted"],
+            total=content["total"],
+        )
     if content.get("kind", BRIEFING) == EXCERPTS:
         return SectionContent(
             kind=EXCERPTS,

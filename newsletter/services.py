@@ -15,8 +15,8 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import chart, classify, llm, summarize
-from newsletter.defaults import DEFAULT_CATEGORIES
+from newsletter import chart, classify, llm, papers, summarize
+from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
 from newsletter.models import Category, Digest, DigestSection, DigestSource
 from newsletter.sending import ledger
 
@@ -35,6 +35,17 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
     for position, spec in enumerate(DEFAULT_CATEGORIES):
         _, was_created = Category.objects.get_or_create(
             slug=spec["slug"], defaults={**spec, "position": position * 10}
+        )
+        created["categories"] += was_created
+    # Papers come after News wherever both are listed (sign-up, one email).
+    for position, spec in enumerate(PAPERS_CATEGORIES, start=100):
+        _, was_created = Category.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={
+                **spec,
+                "edition": Category.Edition.PAPERS,
+                "position": position * 10,
+            },
         )
         created["categories"] += was_created
     for spec in DEFAULT_SOURCES:
@@ -101,7 +112,11 @@ def digest_articles(digest: Digest) -> list[Article]:
     only its DIGEST_FIRST_RUN_PER_SOURCE most recent articles (a new install must not
     summarise a feed's whole history).
     """
-    originals = Article.objects.originals().select_related("source", "category")
+    originals = (
+        Article.objects.originals()
+        .filter(source__kind=Source.Kind.NEWS)  # papers have an edition of their own
+        .select_related("source", "category")
+    )
     if digest.window_start is not None:
         window = originals.filter(
             first_seen_at__gt=digest.window_start, first_seen_at__lte=digest.window_end
@@ -166,8 +181,9 @@ def build_digest(
     if digest.status in FROZEN_STATUSES:
         progress(f"digest {digest} is already {digest.status}: left as it is")
         return digest
+    fill = _fill_papers_digest if edition == Digest.Edition.PAPERS else _fill_digest
     try:
-        _fill_digest(digest, progress)
+        fill(digest, progress)
     except Exception as exc:
         Digest.objects.filter(id=digest.id).update(
             status=Digest.Status.FAILED, notes=f"Build failed: {exc!r}"[:2000]
@@ -183,7 +199,9 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     articles = digest_articles(digest)
     progress(f"{len(articles)} articles in the window")
     classify_fallbacks = _classify_unlabelled(articles, digest, progress)
-    categories = list(Category.objects.filter(is_active=True))
+    categories = list(
+        Category.objects.filter(is_active=True, edition=Category.Edition.NEWS)
+    )
     by_category = _group_by_category(articles, categories)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     generated = _write_sections(digest, categories, by_category, budget, progress)
@@ -196,6 +214,64 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     _record_usage(digest)
     digest.generated_by = _generation_label(generated)
     digest.notes = _digest_notes(digest, budget, classify_fallbacks)
+    if settings.DIGEST_AUTO_APPROVE:
+        digest.status = Digest.Status.APPROVED
+        digest.approved_at = timezone.now()
+    else:
+        digest.status = Digest.Status.READY
+    digest.save()
+
+
+def has_paper_sources() -> bool:
+    """Whether there is a Papers edition to build: an active paper source."""
+    return Source.objects.filter(kind=Source.Kind.PAPER, is_active=True).exists()
+
+
+def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
+    """The Papers edition: the window's papers by Papers category, each section the
+    best-ranked PAPERS_PER_SECTION of its category (``newsletter.papers``)."""
+    found = papers.window_papers(digest)
+    progress(f"{len(found)} papers in the window")
+    unlabelled = [a for a in found if not a.classified_by]
+    fallbacks = []
+    if unlabelled:
+        progress(f"classifying {len(unlabelled)} papers")
+        fallbacks = classify.classify_articles(
+            unlabelled, digest=digest, edition=Category.Edition.PAPERS
+        ).fallbacks
+    active = papers.categories()
+    by_category = papers.group_by_category(found, active)
+    budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
+    kept, generated = [], set()
+    for category in active:
+        members = by_category[category.id]
+        if not category.in_digest or not members:
+            continue
+        section = DigestSection.objects.filter(digest=digest, category=category).first()
+        if section is not None and section.edited_by_editor:
+            kept.append(section.id)
+            generated.add(DigestSection.GeneratedBy.EDITOR)
+            continue
+        shown = papers.ranked(members, category, active)[: settings.PAPERS_PER_SECTION]
+        progress(f"writing {category.name} ({len(shown)} of {len(members)} papers)")
+        draft = papers.draft_section(
+            category,
+            shown,
+            total=len(members),
+            language=digest.language,
+            digest=digest,
+            budget=budget,
+        )
+        kept.append(_save_section(digest, category, shown, draft).id)
+        generated.add(draft.generated_by)
+    DigestSection.objects.filter(digest=digest).exclude(id__in=kept).delete()
+    digest.category_counts = {
+        c.slug: len(by_category[c.id]) for c in active if by_category[c.id]
+    }
+    digest.chart_png = chart.draw_digest_chart(digest)
+    _record_usage(digest)
+    digest.generated_by = _generation_label(generated)
+    digest.notes = _digest_notes(digest, budget, fallbacks)
     if settings.DIGEST_AUTO_APPROVE:
         digest.status = Digest.Status.APPROVED
         digest.approved_at = timezone.now()
@@ -360,13 +436,23 @@ def regenerate_section(section_id: int) -> DigestSection:
     members = [
         s.article for s in section.sources.select_related("article").order_by("number")
     ]
-    draft = summarize.summarize_category(
-        section.category,
-        members,
-        language=section.digest.language,
-        digest=section.digest,
-        budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
-    )
+    if section.digest.edition == Digest.Edition.PAPERS:
+        draft = papers.draft_section(
+            section.category,
+            members,
+            total=max(len(members), (section.content or {}).get("total", 0)),
+            language=section.digest.language,
+            digest=section.digest,
+            budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+        )
+    else:
+        draft = summarize.summarize_category(
+            section.category,
+            members,
+            language=section.digest.language,
+            digest=section.digest,
+            budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+        )
     section = _save_section(section.digest, section.category, members, draft)
     DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
     section.refresh_from_db()
