@@ -224,7 +224,15 @@ def _frame(
         "preferences_url": PREFERENCES_URL,
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "postal_address": settings.SENDER_POSTAL_ADDRESS,
-        "offline_note": vocabulary.OFFLINE_NOTE if is_offline else "",
+        "offline_note": (
+            (
+                vocabulary.PAPERS_OFFLINE_NOTE
+                if digest.edition == Digest.Edition.PAPERS
+                else vocabulary.OFFLINE_NOTE
+            )
+            if is_offline
+            else ""
+        ),
         "empty_notice": not sections,
         "preheader": " · ".join(
             f"{s.category.emoji} {s.category.name}" for s in sections

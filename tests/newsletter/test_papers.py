@@ -10,6 +10,7 @@ import gzip
 import re
 
 import pytest
+from django.urls import reverse
 from lxml import etree
 
 from devservers.feed_server import FeedServer
@@ -136,7 +137,7 @@ def test_a_replacement_comes_back_as_news_only_when_the_setting_says_so(
 
 
 def test_the_second_day_holds_only_new_papers_in_the_original_report_shape(
-    defaults, private_hosts, offline, settings, tmp_path
+    defaults, private_hosts, offline, settings, tmp_path, client
 ):
     first_day = _ingest_snapshot("2026-08-15")
     day1 = services.build_digest(DAY1, edition=Digest.Edition.PAPERS)
@@ -184,6 +185,16 @@ def test_the_second_day_holds_only_new_papers_in_the_original_report_shape(
         slug = papers_categories.get(name=heading.split(" ", 2)[2]).slug
         more = day2.category_counts[slug] - len(sources)
         assert (f"_외 {more}건_" in block) == (more > 0)
+
+    # On the web the archive lists the edition, and its page lists every paper.
+    Digest.objects.filter(id=day2.id).update(status=Digest.Status.SENT)
+    assert day2.get_absolute_url() in client.get(reverse("newsletter:archive")).text
+    page = client.get(day2.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="ko").text
+    listed = set(re.findall(r'href="https://arxiv\.org/abs/([\d.]+)"', page))
+    in_sections = sum(
+        n for slug, n in day2.category_counts.items() if slug != "papers-others"
+    )
+    assert listed <= second_day and len(listed) == in_sections
 
 
 def test_the_llm_writes_the_five_parts_of_the_original_with_a_line_per_paper(
@@ -283,3 +294,42 @@ def test_one_email_a_day_holds_every_edition_a_reader_chose(
     text, charts = text_and_charts("papers@example.com")
     assert "A Vision Paper" in text and "뉴스 기사 하나" not in text and charts == 1
     assert "논문별 핵심 기여 (초록 발췌)" in text
+
+
+def test_an_editor_edits_a_papers_section_and_it_stays_a_papers_section(
+    client, django_user_model, defaults
+):
+    client.force_login(
+        django_user_model.objects.create_superuser("editor", "e@example.com", "pw")
+    )
+    _news, papers = _one_email_day()
+    section = papers.sections.get()
+    url = reverse("admin:newsletter_digestsection_change", args=[section.id])
+    page = client.get(url).content.decode()
+    assert "A Vision Paper: We propose it. [1]" in page
+
+    response = client.post(
+        url,
+        {
+            "topics": "",
+            "trends": "",
+            "papers": "A Vision Paper: it segments everything [1]",
+            "fields": "",
+            "outlook": "",
+            "needs_review": "",
+            "review_notes": "",
+            "sources-TOTAL_FORMS": "1",
+            "sources-INITIAL_FORMS": "1",
+            "sources-MIN_NUM_FORMS": "0",
+            "sources-MAX_NUM_FORMS": "1000",
+            "sources-0-id": section.sources.get().id,
+            "sources-0-section": section.id,
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    section.refresh_from_db()
+    assert section.content["kind"] == "papers" and section.content["total"] == 7
+    assert section.content["papers"] == [
+        {"text": "A Vision Paper: it segments everything [1]", "citations": [1]}
+    ]
