@@ -68,6 +68,7 @@ class SectionView:
     fields: list[SafeString] = field(default_factory=list)
     outlook: list[SafeString] = field(default_factory=list)
     more: list = field(default_factory=list)
+    more_label: str = ""
 
 
 def build_section(section: DigestSection) -> SectionView:
@@ -110,6 +111,7 @@ def build_section(section: DigestSection) -> SectionView:
         view.outlook = [linked(t) for t in content.outlook]
         shown = {source.article_id for source in view.sources}
         view.more = [a for a in papers.section_papers(section) if a.id not in shown]
+        view.more_label = vocabulary.more_papers(len(view.more))
     return view
 
 
