@@ -145,10 +145,21 @@ def _quantise(png: bytes) -> bytes:
     return out.getvalue()
 
 
-def chart_alt_text(counts: list[tuple[str, int, str]], *, language: str) -> str:
+def chart_alt_text(
+    counts: list[tuple[str, int, str]], *, language: str, papers: bool = False
+) -> str:
     """What the chart shows, in words, for screen readers and blocked images."""
     rows = sorted(counts, key=lambda row: -row[1])
     with translation.override(language):
+        if papers:
+            parts = ", ".join(
+                _("%(category)s %(count)s") % {"category": label, "count": n}
+                for label, n, _colour in rows
+            )
+            return _("Papers per category chart (%(total)s in total): %(counts)s") % {
+                "total": sum(n for _label, n, _colour in rows),
+                "counts": parts,
+            }
         if not rows:
             return _("Articles per category chart: no articles were classified today.")
         parts = ", ".join(

@@ -118,7 +118,9 @@ def build_section(section: DigestSection) -> SectionView:
 def chart_alt(digest: Digest) -> str:
     """Alt text that states the counts the chart draws, in the visitor's language."""
     return chart.chart_alt_text(
-        chart.digest_chart_counts(digest), language=get_language()
+        chart.digest_chart_counts(digest),
+        language=get_language(),
+        papers=digest.edition == Digest.Edition.PAPERS,
     )
 
 

@@ -197,7 +197,9 @@ def _chart_parts(digest: Digest, language: str) -> dict:
     return {
         "png": chart.digest_chart_png(digest, language),
         "chart_alt": chart.chart_alt_text(
-            chart.digest_chart_counts(digest), language=language
+            chart.digest_chart_counts(digest),
+            language=language,
+            papers=digest.edition == Digest.Edition.PAPERS,
         ),
         "cid": cid,
         "chart_src": hosted_url if hosted else f"cid:{cid}",
