@@ -14,6 +14,8 @@ An item looks like::
 The arXiv id without its version is the paper: the same paper announced in several
 category feeds (``cross``) or again with a new version (``replace``,
 ``replace-cross``) is one ``ListedPaper`` per item here and one row once stored.
+A curated feed whose items link to arXiv papers (or name them in their guid) is read
+the same way, each item a ``new`` announcement.
 """
 
 from __future__ import annotations
@@ -91,6 +93,9 @@ def listed_paper(raw) -> ListedPaper | None:
     announce_type = str(raw.get("arxiv_announce_type", "") or "").strip().lower()
     if not announce_type and head:
         announce_type = head.group("type").lower()
+    # A curated list (daily papers) names arXiv papers without arXiv's listing
+    # fields: each of its items is news the day it is listed.
+    announce_type = announce_type or "new"
     if announce_type not in ANNOUNCE_TYPES:
         return None
     abstract = description[head.end() :] if head else description

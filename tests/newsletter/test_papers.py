@@ -136,6 +136,22 @@ def test_a_replacement_comes_back_as_news_only_when_the_setting_says_so(
     assert Paper.objects.count() == 1
 
 
+def test_a_curated_feed_of_arxiv_papers_is_read_as_new_papers(defaults, private_hosts):
+    curated = """<?xml version="1.0"?><rss version="2.0"><channel><title>Daily papers</title>
+      <item><title>Curated Paper</title>
+      <link>https://huggingface.co/papers/2606.00003</link>
+      <description>We study curation.</description></item>
+    </channel></rss>"""
+    with FeedServer() as server:
+        source = _paper_source("Daily papers", server.add("/daily.xml", curated))
+        report = ingest_sources([source.id])
+    paper = Paper.objects.select_related("article").get()
+    assert report.articles_new == 1
+    assert (paper.arxiv_id, paper.announce_type) == ("2606.00003", "new")
+    assert paper.article.url == "https://arxiv.org/abs/2606.00003"
+    assert paper.article.text == "We study curation."
+
+
 def test_the_second_day_holds_only_new_papers_in_the_original_report_shape(
     defaults, private_hosts, offline, settings, tmp_path, client
 ):
