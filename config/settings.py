@@ -355,6 +355,12 @@ DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
 DIGEST_TEST_RECIPIENTS = [
     a.strip() for a in os.getenv("DIGEST_TEST_RECIPIENTS", "").split(",") if a.strip()
 ]
+# The Papers edition: papers shown per section (the rest are on the web), whether an
+# arXiv replacement (a new version) comes back as news, and how far back the first
+# Papers digest looks.
+PAPERS_PER_SECTION = env_int("PAPERS_PER_SECTION", 5)
+PAPERS_INCLUDE_REPLACEMENTS = env_bool("PAPERS_INCLUDE_REPLACEMENTS", default=False)
+PAPERS_FIRST_RUN_HOURS = env_int("PAPERS_FIRST_RUN_HOURS", 36)
 
 # LLM. Default: none, the offline rule classifier and extractive summarizer run.
 OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")

@@ -6,8 +6,8 @@
         ...
         fake.requests                        # every request received, parsed
 
-It answers /v1/chat/completions for the three schemas the project sends: ArticleLabels
-(classification), Briefing (section summary), Repairs (lines written again) and
+It answers /v1/chat/completions for the schemas the project sends: ArticleLabels
+(classification), Briefing (section summary), PapersBriefing (a Papers section), Repairs (lines written again) and
 TranslatedBriefing (a briefing in another language: every text "translated" by a fixed
 phrase table, [n] markers and citations kept, so tests can tell the languages apart). A
 valid answer is built from the request itself: labels from keyword rules over each
@@ -256,6 +256,8 @@ class FakeOpenAI:
             return _translated(body)
         if name == "Repairs":
             return _repairs(body)
+        if name == "PapersBriefing":
+            return _papers_briefing(body)
         return {}
 
     def _labels(self, body: dict, schema: dict) -> dict:
@@ -423,6 +425,39 @@ def _repairs(body: dict, *, cite_first_for: int | None = None) -> dict:
         rewritten = _event_from(number, title, words, korean=korean)
         lines.append({"id": int(line_id), "text": rewritten, "citations": [number]})
     return {"lines": lines}
+
+
+def _papers_briefing(body: dict) -> dict:
+    """A Papers section: one line per paper citing it, the other parts in the
+    language asked for."""
+    sources = [
+        (int(n), t.strip(), x.strip()) for n, t, x in SOURCE_BLOCK.findall(_user(body))
+    ]
+    korean = _language(body) == "ko"
+    lines = []
+    for number, title, text in sources:
+        short = " ".join(title.split()[:4])
+        if korean:
+            lines.append(f"{short}: 새로운 방법을 제안하고 성능을 검증했다 [{number}]")
+        else:
+            phrase = " ".join(text.split()[:12]).rstrip(".,…")
+            lines.append(f"{short}: {phrase} [{number}]")
+    titles = [" ".join(t.split()[:3]) for _, t, _ in sources[:3]]
+    if korean:
+        return {
+            "topics": [f"{t} 관련 연구" for t in titles],
+            "trends": ["대규모 모델의 효율과 신뢰성 향상이 공통 관심사다"],
+            "papers": [{"text": line, "citations": []} for line in lines],
+            "fields": ["연구 분야: 새로운 평가와 방법론이 제시되었다"],
+            "outlook": ["앞으로 실제 적용과 재현성 검증이 주목된다"],
+        }
+    return {
+        "topics": titles,
+        "trends": ["Efficiency and reliability of large models"],
+        "papers": [{"text": line, "citations": []} for line in lines],
+        "fields": ["Research: new methods and evaluations were proposed"],
+        "outlook": ["Watch for applications and replication"],
+    }
 
 
 def _break_schema(name: str | None) -> dict:

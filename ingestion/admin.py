@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from ingestion import services
-from ingestion.models import Article, Source
+from ingestion.models import Article, Paper, Source
 
 
 class PausedFilter(admin.SimpleListFilter):
@@ -154,8 +154,30 @@ class SourceAdmin(admin.ModelAdmin):
             self.message_user(request, f"{name}: {reason}", messages.ERROR)
 
 
+class PaperInline(admin.StackedInline):
+    """What the arXiv listing said of a paper: read-only, the listing owns it."""
+
+    model = Paper
+    can_delete = False
+    extra = 0
+    readonly_fields = [
+        "arxiv_id",
+        "version",
+        "announce_type",
+        "authors",
+        "arxiv_categories",
+        "abstract_url",
+        "pdf_url",
+        "announced_at",
+    ]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Article)
 class ArticleAdmin(admin.ModelAdmin):
+    inlines = [PaperInline]
     formfield_overrides = URL_FIELDS
     list_display = [
         "title",

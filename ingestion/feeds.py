@@ -95,6 +95,8 @@ class ParsedFeed:
     title: str = ""
     link: str = ""
     language: str = ""
+    # feedparser's own entries, for readers of fields beyond these (ingestion.arxiv).
+    raw_entries: list = field(default_factory=list, repr=False)
 
 
 def sanitize_html(html: str) -> str:
@@ -181,7 +183,8 @@ def parse_feed(content: bytes, *, url: str, headers: dict | None = None) -> Pars
     result.link = feed_info.get("link", "") or ""
     result.language = (feed_info.get("language", "") or "")[:10]
 
-    for raw in parsed.get("entries", []):
+    result.raw_entries = list(parsed.get("entries", []))
+    for raw in result.raw_entries:
         try:
             result.entries.append(_entry(raw, base_url=url))
         except Exception as exc:  # one odd entry must not lose the others

@@ -127,3 +127,43 @@ class Article(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Paper(models.Model):
+    """What an arXiv listing says of a paper; its Article holds the title, the
+    abstract (as ``text``) and the abstract page (as ``url``).
+
+    The arXiv id without its version is the paper's identity: a cross-list or a
+    new version of a stored paper updates this row, never adds another.
+    """
+
+    class AnnounceType(models.TextChoices):
+        NEW = "new", "New submission"
+        CROSS = "cross", "Cross-list"
+        REPLACE = "replace", "Replacement"
+        REPLACE_CROSS = "replace-cross", "Replacement of a cross-list"
+
+    article = models.OneToOneField(
+        Article, on_delete=models.CASCADE, related_name="paper"
+    )
+    arxiv_id = models.CharField(max_length=40, unique=True)
+    version = models.PositiveIntegerField(default=1)
+    announce_type = models.CharField(max_length=20, choices=AnnounceType.choices)
+    authors = models.JSONField(default=list, blank=True)
+    # arXiv categories, the primary first (cs.CL, cs.AI, ...).
+    arxiv_categories = models.JSONField(default=list, blank=True)
+    abstract_url = models.URLField(max_length=500)
+    pdf_url = models.URLField(max_length=500)
+    # When a listing announced it as news: its first new or cross listing, or a
+    # replacement when PAPERS_INCLUDE_REPLACEMENTS is on. Null: never news here.
+    announced_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-arxiv_id"]
+
+    def __str__(self) -> str:
+        return f"arXiv:{self.arxiv_id}v{self.version}"
+
+    @property
+    def primary_category(self) -> str:
+        return self.arxiv_categories[0] if self.arxiv_categories else ""

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ingestion import dedup, fetch
+from ingestion import arxiv, dedup, fetch, papers
 from ingestion.concurrency import HostLimitedPool, host_of
 from ingestion.extract import (
     ExtractedArticle,
@@ -125,6 +125,8 @@ def ingest_sources(
                     _record_failure(source, f"could not store entries: {exc!r}", report)
                     new_articles = []
                 say(_feed_summary(source, outcome, len(new_articles)))
+                if source.kind == Source.Kind.PAPER:
+                    continue  # a paper's text is its abstract: no page to fetch
                 for article in new_articles:
                     pool.submit(host_of(article.url), _page_job(client, article))
             else:
@@ -176,6 +178,8 @@ def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
         source.etag,
         source.last_modified,
     )
+    # Paper sources are arXiv listings: the items are the papers, abstracts included.
+    parse = arxiv.parse_listing if source.kind == Source.Kind.PAPER else parse_feed
 
     def job() -> _FeedOutcome:
         outcome = _FeedOutcome(source_id=source_id)
@@ -188,7 +192,7 @@ def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:
                 accept=fetch.FEED_ACCEPT,
             )
             if not outcome.response.not_modified:
-                outcome.parsed = parse_feed(
+                outcome.parsed = parse(
                     outcome.response.content,
                     url=outcome.response.url,
                     headers=outcome.response.headers,
@@ -247,6 +251,8 @@ def _apply_feed(
     if parsed.error:
         _record_failure(source, parsed.error, report)
         return []
+    if isinstance(parsed, arxiv.Listing):
+        return _apply_listing(source, parsed, response, report)
     linked = [entry for entry in parsed.entries if entry.url]
     skipped = len(parsed.entries) - len(linked)
     report.entries_skipped += skipped
@@ -280,6 +286,23 @@ def _apply_feed(
     report.articles_new += len(created)
     report.new_article_ids.extend(a.id for a in created)
     return created
+
+
+def _apply_listing(
+    source: Source,
+    listing: arxiv.Listing,
+    response: fetch.FetchResult,
+    report: IngestReport,
+) -> list[Article]:
+    with transaction.atomic():
+        announced, seen = papers.store_papers(source, listing.papers)
+        _record_success(source, Source.FetchStatus.OK, response)
+    report.sources_ok += 1
+    report.entries_skipped += listing.skipped
+    report.articles_new += len(announced)
+    report.articles_seen += seen
+    report.new_article_ids.extend(a.id for a in announced)
+    return announced
 
 
 @dataclass
@@ -484,5 +507,10 @@ def _feed_summary(source: Source, outcome: _FeedOutcome, new: int) -> str:
         return f"{source.name}: failed — {source.last_error}"
     if source.last_status == Source.FetchStatus.NOT_MODIFIED:
         return f"{source.name}: not modified"
-    total = len(outcome.parsed.entries) if outcome.parsed else 0
+    parsed = outcome.parsed
+    total = 0
+    if isinstance(parsed, arxiv.Listing):
+        total = len(parsed.papers)
+    elif parsed:
+        total = len(parsed.entries)
     return f"{source.name}: {total} entries, {new} new"

@@ -8,7 +8,12 @@ from django.utils.html import format_html, format_html_join
 from ingestion.models import Article
 from newsletter import export, sections, services
 from newsletter.admin_review import DigestReviewMixin, FrozenSectionMixin
-from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
+from newsletter.forms import (
+    BRIEFING_FIELDS,
+    EXCERPT_FIELDS,
+    PAPER_FIELDS,
+    DigestSectionForm,
+)
 from newsletter.models import (
     Category,
     Delivery,
@@ -28,12 +33,14 @@ class CategoryAdmin(admin.ModelAdmin):
         "name",
         "name_en",
         "slug",
+        "edition",
         "position",
         "is_active",
         "in_digest",
         "article_count",
         "review_count",
     ]
+    list_filter = ["edition"]
     list_display_links = ["name"]
     list_editable = ["position", "is_active", "in_digest"]
     prepopulated_fields = {"slug": ["name"]}
@@ -112,12 +119,15 @@ class DigestSectionAdmin(FrozenSectionMixin, admin.ModelAdmin):
     actions = ["regenerate"]
 
     def get_fieldsets(self, request, obj=None):
-        excerpts = False
+        excerpts = papers = False
         if obj is not None:
             try:
                 excerpts = sections.read(obj).is_excerpts
+                papers = sections.read(obj).is_papers
             except SectionContentError:
                 pass
+        if papers:
+            return [*self.fieldsets, ("Papers", {"fields": PAPER_FIELDS})]
         if excerpts:
             return [*self.fieldsets, ("Excerpts", {"fields": EXCERPT_FIELDS})]
         return [*self.fieldsets, ("Briefing", {"fields": BRIEFING_FIELDS})]

@@ -145,10 +145,21 @@ def _quantise(png: bytes) -> bytes:
     return out.getvalue()
 
 
-def chart_alt_text(counts: list[tuple[str, int, str]], *, language: str) -> str:
+def chart_alt_text(
+    counts: list[tuple[str, int, str]], *, language: str, papers: bool = False
+) -> str:
     """What the chart shows, in words, for screen readers and blocked images."""
     rows = sorted(counts, key=lambda row: -row[1])
     with translation.override(language):
+        if papers:
+            parts = ", ".join(
+                _("%(category)s %(count)s") % {"category": label, "count": n}
+                for label, n, _colour in rows
+            )
+            return _("Papers per category chart (%(total)s in total): %(counts)s") % {
+                "total": sum(n for _label, n, _colour in rows),
+                "counts": parts,
+            }
         if not rows:
             return _("Articles per category chart: no articles were classified today.")
         parts = ", ".join(
@@ -185,8 +196,13 @@ def digest_chart_counts(
 
 
 def _title(digest: Digest, language: str) -> str:
+    title = (
+        vocabulary.PAPERS_CHART_TITLE
+        if digest.edition == Digest.Edition.PAPERS
+        else vocabulary.CHART_TITLE
+    )
     with translation.override(language):
-        return f"{vocabulary.CHART_TITLE} · {digest.date:%Y-%m-%d}"
+        return f"{title} · {digest.date:%Y-%m-%d}"
 
 
 def draw_digest_chart(digest: Digest, *, language: str | None = None) -> bytes:

@@ -106,12 +106,19 @@ class _Label:
 
 
 def classify_articles(
-    articles: Iterable[Article], *, digest: Digest | None = None
+    articles: Iterable[Article],
+    *,
+    digest: Digest | None = None,
+    edition: str = Category.Edition.NEWS,
 ) -> ClassifyReport:
-    """Give every article one active category and save it; editor labels are kept."""
+    """Give every article one active category of its edition and save it; editor
+    labels are kept. Papers (``edition="papers"``) are read with their arXiv
+    categories: load them with ``select_related("paper")``."""
     report = ClassifyReport()
     categories = list(
-        Category.objects.filter(is_active=True).order_by("position", "id")
+        Category.objects.filter(is_active=True, edition=edition).order_by(
+            "position", "id"
+        )
     )
     todo = []
     for article in articles:
@@ -125,7 +132,7 @@ def classify_articles(
             report.fallbacks.append("no active categories: nothing was classified")
         return report
 
-    rules = RuleClassifier(categories)
+    rules = RuleClassifier(categories, papers=edition == Category.Edition.PAPERS)
     for start in range(0, len(todo), BATCH_SIZE):
         batch = todo[start : start + BATCH_SIZE]
         labels: dict[int, _Label] = {}
@@ -229,7 +236,10 @@ class RuleClassifier:
     categories go by TIE_ORDER (the narrower subject first), never to the catch-all.
     """
 
-    def __init__(self, categories: list[Category]) -> None:
+    def __init__(self, categories: list[Category], *, papers: bool = False) -> None:
+        # Papers come from AI listings already, and their arXiv categories are words
+        # of their text: "cs.CV" is as telling as "segmentation".
+        self.papers = papers
         self.categories = categories
         self.catch_all = next(
             (c for c in categories if c.slug == CATCH_ALL_SLUG),
@@ -246,6 +256,8 @@ class RuleClassifier:
         if VERSIONED_MODEL.search(title):
             title = f"{title} ({MODEL_RELEASE})"
         body = prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
+        if self.papers and hasattr(article, "paper"):
+            body = f"{body} {' '.join(article.paper.arxiv_categories)}"
         result = {}
         for pk, (keywords, weights) in self.rules.items():
             score = 0.0
@@ -259,7 +271,7 @@ class RuleClassifier:
         return result
 
     def label(self, article: Article) -> _Label:
-        if not is_about_ai(article):
+        if not self.papers and not is_about_ai(article):
             return _Label(
                 category=self.catch_all,
                 confidence=NOT_AI_CONFIDENCE,

@@ -2,6 +2,10 @@
 
     chord(ingest_sources([id]) for each source, build) | send | export
 
+Each step handles both editions, News then Papers: one build step builds both, the
+send step sends News (whose emails carry the day's Papers) and then Papers to readers
+of Papers only, the export step writes both reports.
+
 No task waits for another. The chord's counter in the result backend starts ``build``
 when the last source has reported, and every step hands the next a plain dict, so a
 single worker slot runs the whole day: the task that starts the run only publishes
@@ -37,20 +41,36 @@ SENDABLE = {Digest.Status.APPROVED, Digest.Status.SENDING}
 
 @dataclass
 class DailyRun:
-    """What an in-process run did, for the command that started it."""
+    """What an in-process run did, for the command that started it. ``digest`` is
+    the News edition; the Papers edition, built beside it, has its own fields."""
 
     digest: Digest
     ingest: IngestReport | None
     send: ledger.SendReport | None
     export_path: Path | None
+    papers_digest: Digest | None = None
+    papers_send: ledger.SendReport | None = None
+    papers_export_path: Path | None = None
 
     @classmethod
     def from_dict(cls, run: dict) -> DailyRun:
+        papers_id = run.get("papers_digest_id")
         return cls(
             digest=Digest.objects.get(id=run["digest_id"]),
             ingest=IngestReport.from_dict(run["ingest"]) if run["ingest"] else None,
             send=ledger.SendReport(**run["sent"]) if run["sent"] else None,
             export_path=Path(run["export_path"]) if run["export_path"] else None,
+            papers_digest=Digest.objects.get(id=papers_id) if papers_id else None,
+            papers_send=(
+                ledger.SendReport(**run["papers_sent"])
+                if run.get("papers_sent")
+                else None
+            ),
+            papers_export_path=(
+                Path(run["papers_export_path"])
+                if run.get("papers_export_path")
+                else None
+            ),
         )
 
 
@@ -119,13 +139,24 @@ def build_step(
             say(str(report))
     say(f"building the digest for {day}")
     digest = services.build_digest(dt.date.fromisoformat(day), progress=say)
+    # Both editions are built before either is sent: a News email carries the day's
+    # Papers (newsletter.sending.editions).
+    papers = None
+    if services.has_paper_sources():
+        say(f"building the Papers digest for {day}")
+        papers = services.build_digest(
+            dt.date.fromisoformat(day), edition=Digest.Edition.PAPERS, progress=say
+        )
     return {
         "digest_id": digest.id,
+        "papers_digest_id": papers.id if papers else None,
         "ingest": report.to_dict() if report else None,
         "send": send,
         "export_dir": export_dir,
         "sent": None,
         "export_path": None,
+        "papers_sent": None,
+        "papers_export_path": None,
     }
 
 
@@ -140,15 +171,26 @@ def send_step(run: dict) -> dict:
         audit.record(digest, audit.Action.SENT, detail=str(report))
         say(str(report))
         run = {**run, "sent": vars(report)}
+    papers = Digest.objects.filter(id=run.get("papers_digest_id")).first()
+    if run["send"] and papers is not None and papers.status in SENDABLE:
+        say("sending the Papers edition to readers of Papers only")
+        report = ledger.send_digest(papers.id)
+        say(str(report))
+        run = {**run, "papers_sent": vars(report)}
     return run
 
 
 @shared_task(acks_late=True)
 def export_step(run: dict) -> dict:
     """The Markdown report and chart of the day, when there is something to report."""
-    digest = Digest.objects.get(id=run["digest_id"])
-    if run["export_dir"] and digest.sections.exists():
-        path = export.export_digest(digest, run["export_dir"])
-        say(f"exported {path}")
-        run = {**run, "export_path": str(path)}
+    editions = [
+        ("digest_id", "export_path"),
+        ("papers_digest_id", "papers_export_path"),
+    ]
+    for id_key, path_key in editions:
+        digest = Digest.objects.filter(id=run.get(id_key)).first()
+        if run["export_dir"] and digest is not None and digest.sections.exists():
+            path = export.export_digest(digest, run["export_dir"])
+            say(f"exported {path}")
+            run = {**run, path_key: str(path)}
     return run

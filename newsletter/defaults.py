@@ -116,3 +116,94 @@ DEFAULT_CATEGORIES = [
 # The shipped descriptions are English already: English readers get them as written.
 for _spec in DEFAULT_CATEGORIES:
     _spec.setdefault("description_en", _spec["description"])
+# The Papers edition's categories, those of the report this product grew out of. A
+# paper's arXiv categories (cs.CL, cs.CV, ...) are matched like words of its abstract,
+# so they are keywords here too.
+PAPERS_CATEGORIES = [
+    {
+        "slug": "papers-nlp",
+        "name": "Natural Language Processing",
+        "emoji": "🫧",
+        "color": "#4e79a7",
+        "description": "Language understanding and generation beyond LLMs themselves: "
+        "translation, information extraction, speech and text, linguistics, retrieval.",
+        "keywords": "cs.cl, natural language, nlp, translation, machine translation, "
+        "linguistic, linguistics, text classification, sentiment, named entity, "
+        "information extraction, question answering, summarization, parsing, corpus, "
+        "corpora, dialogue, speech recognition, low-resource, multilingual, "
+        "retrieval, misinformation, fact-checking, tokenizer, morphology",
+    },
+    {
+        "slug": "papers-alignment",
+        "name": "AI Alignment",
+        "emoji": "🎠",
+        "color": "#edc948",
+        "description": "Alignment, safety, values, interpretability, fairness, "
+        "jailbreaks, red-teaming and governance of AI systems.",
+        "keywords": "alignment, aligned, misalignment, safety, safe, harmful, jailbreak, "
+        "red-teaming, red teaming, reward hacking, human values, values, preference, "
+        "preferences, rlhf, dpo, interpretability, mechanistic, fairness, bias, "
+        "ethics, ethical, governance, trustworthy, honesty, deception, sycophancy, "
+        "guardrail, guardrails, privacy, cs.cy, cs.cr, welfare, oversight",
+    },
+    {
+        "slug": "papers-training",
+        "name": "Model training technique",
+        "emoji": "💚",
+        "color": "#59a14f",
+        "description": "How models are trained and made efficient: optimisation, "
+        "fine-tuning, reinforcement learning, distillation, quantisation, data.",
+        "keywords": "cs.lg, stat.ml, training, pre-training, pretraining, fine-tuning, "
+        "finetuning, fine-tune, optimizer, optimization, gradient, convergence, loss, "
+        "reinforcement learning, policy optimization, grpo, ppo, distillation, lora, "
+        "parameter-efficient, quantization, pruning, sparsity, mixture of experts, "
+        "scaling law, scaling laws, curriculum, synthetic data, data selection, "
+        "federated, continual learning, memory-efficient",
+    },
+    {
+        "slug": "papers-vision",
+        "name": "Computer Vision",
+        "emoji": "🪐",
+        "color": "#76b7b2",
+        "description": "Images, video and 3D: recognition, segmentation, detection, "
+        "generation, reconstruction, medical imaging.",
+        "keywords": "cs.cv, eess.iv, image, images, video, videos, visual, vision, "
+        "segmentation, detection, object detection, 3d, point cloud, reconstruction, "
+        "gaussian splatting, nerf, diffusion, depth, pose, tracking, medical imaging, "
+        "ct, mri, remote sensing, pixel, camera, scene, rendering, cs.gr",
+    },
+    {
+        "slug": "papers-llm",
+        "name": "LLM",
+        "emoji": "🚀",
+        "color": "#e15759",
+        "description": "Large language models: reasoning, agents, evaluation and "
+        "benchmarks, prompting, code generation, inference.",
+        "keywords": "llm, llms, large language model, large language models, "
+        "language model, language models, reasoning, chain-of-thought, prompting, "
+        "prompt, in-context learning, benchmark, agent, agents, agentic, tool use, "
+        "code generation, hallucination, long-context, kv cache, decoding, "
+        "retrieval-augmented, rag, test-time, gpt, llama, qwen, cs.ma, cs.se",
+    },
+    {
+        "slug": "papers-multimodal",
+        "name": "Multimodal",
+        "emoji": "👽",
+        "color": "#b07aa1",
+        "description": "Models across modalities: vision-language, audio and speech "
+        "with text, text-to-image and text-to-video, embodied and robotics models.",
+        "keywords": "multimodal, multi-modal, vision-language, vision language, vlm, "
+        "vlms, mllm, mllms, lvlm, text-to-image, text-to-video, image-text, "
+        "audio, speech, cross-modal, visual question answering, vqa, captioning, "
+        "embodied, robot, robotics, cs.ro, cs.sd, eess.as, video-language",
+    },
+    {
+        "slug": "papers-others",
+        "name": "Others",
+        "emoji": "📦",
+        "color": "#bab0ac",
+        "description": "Papers that fit no other field. Counted, never summarised.",
+        "keywords": "",
+        "in_digest": False,
+    },
+]

@@ -70,15 +70,21 @@ def render_markdown(digest: Digest, language: str | None = None) -> str:
 def _section_lines(section: DigestSection, language: str) -> list[str]:
     name = section.category.display_name(language)
     lines = [f"## {section.category.emoji} {name}", ""]
-    if section_content.written_offline(section, language):
-        lines += [f"_{words.OFFLINE_NOTE}_", ""]
     try:
         content = section_content.read(section, language)
     except SectionContentError as exc:
         # One bad section must not stop the report: print its sources, say why.
         logger.error("Section %s: stored content is malformed: %s", section.id, exc)
         content = None
-    if content is not None and content.is_excerpts:
+    if section_content.written_offline(section, language):
+        papers = content is not None and content.is_papers
+        lines += [
+            f"_{words.PAPERS_OFFLINE_NOTE if papers else words.OFFLINE_NOTE}_",
+            "",
+        ]
+    if content is not None and content.is_papers:
+        lines += _papers_parts(content, shown=len(section.sources.all()))
+    elif content is not None and content.is_excerpts:
         lines += _excerpt_parts(content)
     elif content is not None:
         lines += _briefing_parts(content)
@@ -123,6 +129,29 @@ def _excerpt_parts(content: SectionContent) -> list[str]:
         lines.append(f"{number}. **{heading}**:")
         lines += [f"   - {item}" for item in items]
     return lines + [""]
+
+
+def _papers_parts(content: SectionContent, *, shown: int) -> list[str]:
+    """The Papers report's five numbered parts; offline, the one part it fills."""
+    if content.extracted:
+        parts = [(words.PAPER_CONTRIBUTIONS, [p.text for p in content.papers])]
+    else:
+        parts = [
+            (words.PAPER_TOPICS, content.topics),
+            (words.PAPER_TRENDS, content.trends),
+            (words.PAPER_KEY_POINTS, [p.text for p in content.papers]),
+            (words.PAPER_FIELDS, content.fields),
+            (words.PAPER_OUTLOOK, content.outlook),
+        ]
+    lines = [f"**{words.SUMMARY}:**", ""]
+    for number, (heading, items) in enumerate(parts, start=1):
+        lines.append(f"{number}. **{heading}:**")
+        lines += [f"   - {_one_line(item)}" for item in items]
+        lines.append("")
+    more = content.more_papers(shown)
+    if more:
+        lines += [f"_{words.more_papers(more)}_", ""]
+    return lines
 
 
 def export_digest(digest: Digest, out_dir: str | Path) -> Path:

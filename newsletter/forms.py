@@ -28,6 +28,8 @@ EXCERPT_FIELDS = [
     "science_technology",
 ]
 
+PAPER_FIELDS = ["topics", "trends", "papers", "fields", "outlook"]
+
 
 def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
@@ -65,6 +67,11 @@ class DigestSectionForm(forms.ModelForm):
     politics_society = _textarea(2)
     science_technology = _textarea(2)
     final_summary = _textarea(4, "One sentence per line.")
+    # A Papers section (sections.PAPERS); "topics" is shared.
+    trends = _textarea(3, "One keyword or trend per line.")
+    papers = _textarea(6, "One line per paper, cited as [1] …")
+    fields = _textarea(3, "One field per line.")
+    outlook = _textarea(3, "One sentence per line.")
 
     class Meta:
         model = DigestSection
@@ -100,7 +107,12 @@ class DigestSectionForm(forms.ModelForm):
             politics_society=impact.get("politics_society", ""),
             science_technology=impact.get("science_technology", ""),
             final_summary="\n".join(content.final_summary),
+            trends="\n".join(content.trends),
+            papers="\n".join(p.text for p in content.papers),
+            fields="\n".join(content.fields),
+            outlook="\n".join(content.outlook),
         )
+        self.papers_meta = {"extracted": content.extracted, "total": content.total}
 
     def _content(self) -> dict:
         content = self._fields_content()
@@ -111,6 +123,19 @@ class DigestSectionForm(forms.ModelForm):
     def _fields_content(self) -> dict:
         data = self.cleaned_data
         impact = {area: data.get(area, "") for area in sections.IMPACT_AREAS}
+        if self.kind == sections.PAPERS:
+            return {
+                "kind": sections.PAPERS,
+                **self.papers_meta,
+                "topics": _lines(data.get("topics", "")),
+                "trends": _lines(data.get("trends", "")),
+                "papers": [
+                    {"text": line, "citations": sections.citations_in(line)}
+                    for line in _lines(data.get("papers", ""))
+                ],
+                "fields": _lines(data.get("fields", "")),
+                "outlook": _lines(data.get("outlook", "")),
+            }
         if self.kind == sections.EXCERPTS:
             return {
                 "kind": sections.EXCERPTS,

@@ -77,3 +77,22 @@ def label_schema(slugs: list[str]) -> type[BaseModel]:
 
 class TranslatedBriefing(Briefing):
     """A briefing rewritten in another language: the same fields, items and order."""
+
+
+class PaperLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: str
+    citations: list[int]
+
+
+class PapersBriefing(BaseModel):
+    """One Papers section, in the parts of the original report (sections.PAPERS)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    topics: list[str]
+    trends: list[str]
+    papers: list[PaperLine]
+    fields: list[str]
+    outlook: list[str]

@@ -20,6 +20,9 @@ def received_category_ids(
 
 
 class CategoryQuerySet(models.QuerySet):
+    def of_edition(self, edition: str):
+        return self.filter(edition=edition)
+
     def for_digest(self):
         return self.filter(is_active=True, in_digest=True)
 
@@ -48,7 +51,14 @@ class CategoryQuerySet(models.QuerySet):
 
 
 class Category(models.Model):
-    """An editor-owned bucket. Articles get exactly one; emoji are fixed, never random."""
+    """An editor-owned bucket. Articles get exactly one; emoji are fixed, never random.
+
+    Each edition has its own list: news articles are filed among the news
+    categories, papers among the papers ones."""
+
+    class Edition(models.TextChoices):
+        NEWS = "news", "News"
+        PAPERS = "papers", "Papers"
 
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(
@@ -72,6 +82,9 @@ class Category(models.Model):
     keywords = models.TextField(
         blank=True,
         help_text="Offline classifier: comma- or newline-separated keywords.",
+    )
+    edition = models.CharField(
+        max_length=10, choices=Edition.choices, default=Edition.NEWS
     )
     position = models.PositiveIntegerField(default=0)
     color = models.CharField(max_length=7, default="#7f7f7f")

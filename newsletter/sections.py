@@ -1,6 +1,6 @@
 """A digest section's content: its one format, its one writer check, its one reader.
 
-``DigestSection.content`` holds one of two kinds (a missing "kind" is a briefing):
+``DigestSection.content`` holds one of three kinds (a missing "kind" is a briefing):
 
     briefing: {"kind": "briefing"  (stored without it),
                "topics": [str],
@@ -17,6 +17,14 @@
                "key_figures": [{"text": str, "citations": [int]}],
                "impact": {area: str}  (only the areas that qualify, may be {}),
                "stories": [story]}
+    papers:   {"kind": "papers",   (a Papers edition section)
+               "extracted": bool  (True: each paper line is its abstract's own
+                                   sentence, quoted; the other parts are empty),
+               "topics": [str], "trends": [str],
+               "papers": [{"text": str, "citations": [int]}]  (one line per paper),
+               "fields": [str]  (impact by field), "outlook": [str],
+               "total": int  (papers of the category that day; the section cites
+                              the best-ranked few, the rest are on the web)}
     story:    {"id": int (a Story), "citations": [int]  (its sources),
                "follow_up": true (optional), "new_facts": [str] (optional)}
 
@@ -60,7 +68,8 @@ logger = logging.getLogger(__name__)
 
 BRIEFING = "briefing"
 EXCERPTS = "excerpts"
-KINDS = (BRIEFING, EXCERPTS)
+PAPERS = "papers"
+KINDS = (BRIEFING, EXCERPTS, PAPERS)
 IMPACT_AREAS = ("economy", "politics_society", "science_technology")
 MAX_EXCERPT_TOPICS = 4
 
@@ -78,6 +87,16 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _KEYS = {
     BRIEFING: {"kind", "topics", "events", "impact", "final_summary", "stories"},
     EXCERPTS: {"kind", "topics", "excerpts", "key_figures", "impact", "stories"},
+    PAPERS: {
+        "kind",
+        "extracted",
+        "topics",
+        "trends",
+        "papers",
+        "fields",
+        "outlook",
+        "total",
+    },
 }
 _STORY_KEYS = {"id", "citations", "follow_up", "new_facts"}
 
@@ -133,10 +152,25 @@ class SectionContent:
     excerpts: tuple[Excerpt, ...] = ()
     key_figures: tuple[Cited, ...] = ()
     stories: tuple[StoryRef, ...] = ()
+    # The papers kind.
+    trends: tuple[str, ...] = ()
+    papers: tuple[Cited, ...] = ()
+    fields: tuple[str, ...] = ()
+    outlook: tuple[str, ...] = ()
+    extracted: bool = False
+    total: int = 0
 
     @property
     def is_excerpts(self) -> bool:
         return self.kind == EXCERPTS
+
+    @property
+    def is_papers(self) -> bool:
+        return self.kind == PAPERS
+
+    def more_papers(self, shown: int) -> int:
+        """Papers of the category not in the section (listed on the web)."""
+        return max(0, self.total - shown)
 
 
 @dataclass(frozen=True)
@@ -221,6 +255,8 @@ class _Checker:
                 f"unknown key(s) in {kind} content: {', '.join(map(str, unknown))}"
             )
         # Checked in the order they are read, so the first error named is the first.
+        if kind == PAPERS:
+            return self.papers(content)
         if kind == EXCERPTS:
             return self.with_stories(
                 content,
@@ -288,6 +324,24 @@ class _Checker:
             stories.append(story)
         result["stories"] = stories
         return result
+
+    def papers(self, content: dict) -> dict:
+        extracted = content.get("extracted", False)
+        if not isinstance(extracted, bool):
+            raise SectionContentError("extracted is not true or false")
+        total = content.get("total", 0)
+        if not _is_number(total) or total < 0:
+            raise SectionContentError("total is not a count")
+        return {
+            "kind": PAPERS,
+            "extracted": extracted,
+            "topics": self.strings(content.get("topics"), "topics"),
+            "trends": self.strings(content.get("trends"), "trends"),
+            "papers": self.items(content.get("papers"), "papers"),
+            "fields": self.strings(content.get("fields"), "fields"),
+            "outlook": self.strings(content.get("outlook"), "outlook"),
+            "total": total,
+        }
 
     def strings(self, value: object, where: str) -> list[str]:
         if value is None:
@@ -541,7 +595,7 @@ def from_dict(content: dict) -> SectionContent:
     """Typed parts of content that ``normalise`` returned."""
     impact = tuple(
         Impact(area, excerpt_line(_excerpt(item)) if isinstance(item, dict) else item)
-        for area, item in content["impact"].items()
+        for area, item in content.get("impact", {}).items()
     )
     stories = tuple(
         StoryRef(
@@ -552,6 +606,17 @@ def from_dict(content: dict) -> SectionContent:
         )
         for item in content.get("stories", ())
     )
+    if content.get("kind") == PAPERS:
+        return SectionContent(
+            kind=PAPERS,
+            topics=tuple(content["topics"]),
+            trends=tuple(content["trends"]),
+            papers=tuple(_cited(p) for p in content["papers"]),
+            fields=tuple(content["fields"]),
+            outlook=tuple(content["outlook"]),
+            extracted=content["extracted"],
+            total=content["total"],
+        )
     if content.get("kind", BRIEFING) == EXCERPTS:
         return SectionContent(
             kind=EXCERPTS,

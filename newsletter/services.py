@@ -22,12 +22,13 @@ from newsletter import (
     compression,
     excerpts,
     llm,
+    papers,
     sections,
     stories,
     summarize,
     translation,
 )
-from newsletter.defaults import DEFAULT_CATEGORIES
+from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
 from newsletter.sending import ledger
 
@@ -49,6 +50,17 @@ def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
         )
         created["categories"] += was_created
         _fill_english(category, spec)
+    # Papers come after News wherever both are listed (sign-up, one email).
+    for position, spec in enumerate(PAPERS_CATEGORIES, start=100):
+        _, was_created = Category.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={
+                **spec,
+                "edition": Category.Edition.PAPERS,
+                "position": position * 10,
+            },
+        )
+        created["categories"] += was_created
     for spec in DEFAULT_SOURCES:
         source, was_created = Source.objects.get_or_create(
             url=spec["url"], defaults={**spec, "is_active": activate_sources}
@@ -128,7 +140,7 @@ def digest_articles(digest: Digest) -> list[Article]:
     # Published in the window means first seen after its start (never before it).
     candidates = (
         Article.objects.originals()
-        .filter(first_seen_at__gt=start)
+        .filter(first_seen_at__gt=start, source__kind=Source.Kind.NEWS)
         .exclude(id__in=already_sent.values("article_id"))
         .select_related("source", "category")
     )
@@ -181,8 +193,9 @@ def build_digest(
     if digest.status in FROZEN_STATUSES:
         progress(f"digest {digest} is already {digest.status}: left as it is")
         return digest
+    fill = _fill_papers_digest if edition == Digest.Edition.PAPERS else _fill_digest
     try:
-        _fill_digest(digest, progress)
+        fill(digest, progress)
     except Exception as exc:
         Digest.objects.filter(id=digest.id).update(
             status=Digest.Status.FAILED, notes=f"Build failed: {exc!r}"[:2000]
@@ -198,7 +211,9 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     articles = digest_articles(digest)
     progress(f"{len(articles)} articles in the window")
     classify_fallbacks = _classify_unlabelled(articles, digest, progress)
-    categories = list(Category.objects.filter(is_active=True))
+    categories = list(
+        Category.objects.filter(is_active=True, edition=Category.Edition.NEWS)
+    )
     by_category = _group_by_category(articles, categories)
     plans = _write_stories(digest, articles, by_category, progress)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
@@ -217,6 +232,64 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
             None, [_digest_notes(digest, budget, classify_fallbacks), *translated.notes]
         )
     )
+    if settings.DIGEST_AUTO_APPROVE:
+        digest.status = Digest.Status.APPROVED
+        digest.approved_at = timezone.now()
+    else:
+        digest.status = Digest.Status.READY
+    digest.save()
+
+
+def has_paper_sources() -> bool:
+    """Whether there is a Papers edition to build: an active paper source."""
+    return Source.objects.filter(kind=Source.Kind.PAPER, is_active=True).exists()
+
+
+def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
+    """The Papers edition: the window's papers by Papers category, each section the
+    best-ranked PAPERS_PER_SECTION of its category (``newsletter.papers``)."""
+    found = papers.window_papers(digest)
+    progress(f"{len(found)} papers in the window")
+    unlabelled = [a for a in found if not a.classified_by]
+    fallbacks = []
+    if unlabelled:
+        progress(f"classifying {len(unlabelled)} papers")
+        fallbacks = classify.classify_articles(
+            unlabelled, digest=digest, edition=Category.Edition.PAPERS
+        ).fallbacks
+    active = papers.categories()
+    by_category = papers.group_by_category(found, active)
+    budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
+    kept, generated = [], set()
+    for category in active:
+        members = by_category[category.id]
+        if not category.in_digest or not members:
+            continue
+        section = DigestSection.objects.filter(digest=digest, category=category).first()
+        if section is not None and section.edited_by_editor:
+            kept.append(section.id)
+            generated.add(DigestSection.GeneratedBy.EDITOR)
+            continue
+        shown = papers.ranked(members, category, active)[: settings.PAPERS_PER_SECTION]
+        progress(f"writing {category.name} ({len(shown)} of {len(members)} papers)")
+        draft = papers.draft_section(
+            category,
+            shown,
+            total=len(members),
+            language=digest.language,
+            digest=digest,
+            budget=budget,
+        )
+        kept.append(_save_section(digest, category, shown, draft).id)
+        generated.add(draft.generated_by)
+    DigestSection.objects.filter(digest=digest).exclude(id__in=kept).delete()
+    digest.category_counts = {
+        c.slug: len(by_category[c.id]) for c in active if by_category[c.id]
+    }
+    digest.chart_png = chart.draw_digest_chart(digest)
+    _record_usage(digest)
+    digest.generated_by = _generation_label(generated)
+    digest.notes = _digest_notes(digest, budget, fallbacks)
     if settings.DIGEST_AUTO_APPROVE:
         digest.status = Digest.Status.APPROVED
         digest.approved_at = timezone.now()
@@ -517,29 +590,18 @@ def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
     )
     if section.digest.status in FROZEN_STATUSES:
         raise ValueError(f"{section.digest} is already {section.digest.status}")
-    told = [
-        stories.plan_of(story)
-        for story in section.digest.stories.filter(category=section.category)
-        .select_related("lead_article")
-        .prefetch_related("articles__source")
-    ]
-    told = [plan for plan in told if plan.articles and not plan.is_left_out]
-    if told:
-        members = [a for plan in told for a in plan.articles]
-    else:  # a digest built before stories: its own sources
-        members = [
-            s.article
-            for s in section.sources.select_related("article").order_by("number")
-        ]
-    draft = summarize.summarize_groups(
-        section.category,
-        _source_groups(told) if told else compression.one_per_article(members),
-        language=section.digest.language,
-        digest=section.digest,
-        budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
-    )
-    if told:
-        draft.content = _told_by_story(draft, told, members, section.digest.language)
+    if section.digest.edition == Digest.Edition.PAPERS:
+        members = _own_sources(section)
+        draft = papers.draft_section(
+            section.category,
+            members,
+            total=max(len(members), (section.content or {}).get("total", 0)),
+            language=section.digest.language,
+            digest=section.digest,
+            budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+        )
+    else:
+        members, draft = _redraft_news_section(section)
     section = _save_section(section.digest, section.category, members, draft)
     DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
     section.refresh_from_db()
@@ -552,6 +614,35 @@ def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
         detail=str(section.category),
     )
     return section
+
+
+def _own_sources(section: DigestSection) -> list[Article]:
+    return [
+        s.article for s in section.sources.select_related("article").order_by("number")
+    ]
+
+
+def _redraft_news_section(section: DigestSection):
+    """A News section written again from its stories as they are now; a digest built
+    before stories, from its own sources."""
+    told = [
+        stories.plan_of(story)
+        for story in section.digest.stories.filter(category=section.category)
+        .select_related("lead_article")
+        .prefetch_related("articles__source")
+    ]
+    told = [plan for plan in told if plan.articles and not plan.is_left_out]
+    members = [a for plan in told for a in plan.articles] or _own_sources(section)
+    draft = summarize.summarize_groups(
+        section.category,
+        _source_groups(told) if told else compression.one_per_article(members),
+        language=section.digest.language,
+        digest=section.digest,
+        budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+    )
+    if told:
+        draft.content = _told_by_story(draft, told, members, section.digest.language)
+    return members, draft
 
 
 @transaction.atomic

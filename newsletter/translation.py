@@ -127,7 +127,8 @@ def translate_section(
         content = sections.read(section)
     except sections.SectionContentError:
         return None  # its readers get its sources only, in every language
-    if content.is_excerpts:
+    if content.is_excerpts or content.is_papers:
+        # Quotes stay as written; a Papers section is read in the digest's language.
         return None
     where = f"{section.category.slug} ({language})"
     if not llm.is_enabled():

@@ -25,7 +25,7 @@ from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
 from config.locale import LANGUAGE_QUERY, alternates, in_language
-from newsletter import chart, highlights, vocabulary
+from newsletter import chart, highlights, papers, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Digest, DigestSection, DigestSource
 from newsletter.sections import SectionContentError
@@ -59,6 +59,16 @@ class SectionView:
     key_figures: list[SafeString] = field(default_factory=list)
     is_offline: bool = False
     is_excerpts: bool = False
+    # The Papers edition (sections.PAPERS); ``more`` are the category's papers past
+    # the section's sources: the full list the email's "외 N건" points at.
+    is_papers: bool = False
+    extracted: bool = False
+    trends: list[SafeString] = field(default_factory=list)
+    papers: list[SafeString] = field(default_factory=list)
+    fields: list[SafeString] = field(default_factory=list)
+    outlook: list[SafeString] = field(default_factory=list)
+    more: list = field(default_factory=list)
+    more_label: str = ""
 
 
 def build_section(section: DigestSection, language: str | None = None) -> SectionView:
@@ -95,13 +105,24 @@ def build_section(section: DigestSection, language: str | None = None) -> Sectio
     view.final_summary = [linked(t) for t in content.final_summary]
     view.excerpts = [linked(section_content.excerpt_line(e)) for e in content.excerpts]
     view.key_figures = [linked(k.text) for k in content.key_figures]
+    if content.is_papers:
+        view.is_papers, view.extracted = True, content.extracted
+        view.trends = [linked(t) for t in content.trends]
+        view.papers = [linked(p.text) for p in content.papers]
+        view.fields = [linked(t) for t in content.fields]
+        view.outlook = [linked(t) for t in content.outlook]
+        shown = {source.article_id for source in view.sources}
+        view.more = [a for a in papers.section_papers(section) if a.id not in shown]
+        view.more_label = vocabulary.more_papers(len(view.more))
     return view
 
 
 def chart_alt(digest: Digest) -> str:
     """Alt text that states the counts the chart draws, in the visitor's language."""
     return chart.chart_alt_text(
-        chart.digest_chart_counts(digest, get_language()), language=get_language()
+        chart.digest_chart_counts(digest, get_language()),
+        language=get_language(),
+        papers=digest.edition == Digest.Edition.PAPERS,
     )
 
 

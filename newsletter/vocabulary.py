@@ -69,3 +69,24 @@ def long_date(day: date) -> str:
 def month_day(day: date) -> str:
     """ "8월 21일", "Aug 21": when an excerpt's article was published."""
     return dateformat.format(day, gettext("M j"))
+
+
+# The Papers edition: its parts, in the order of the report it grew out of.
+PAPERS_EDITION = _("Papers")
+NEWS_EDITION = _("News")
+PAPER_TOPICS = _("Main topics")
+PAPER_TRENDS = _("Common keywords and trends")
+PAPER_KEY_POINTS = _("Key point of each paper")
+PAPER_FIELDS = _("Impact by field")
+PAPER_OUTLOOK = _("Conclusion and future directions")
+PAPER_CONTRIBUTIONS = _("Each paper's contribution, quoted from its abstract")
+PAPERS_OFFLINE_NOTE = _(
+    "This section was written without an LLM: each line is a sentence quoted from "
+    "the paper's abstract."
+)
+PAPERS_CHART_TITLE = _("Papers per category")
+
+
+def more_papers(count: int) -> str:
+    """ "외 12건", "and 12 more": the papers of a section listed only on the web."""
+    return gettext("and %(count)s more") % {"count": count}

@@ -9,17 +9,28 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.defaults import DEFAULT_CATEGORIES
+from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
 from tests import deployment
 
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-08-22"
-HEADINGS = {f"{c['emoji']} {c['name']}": c["slug"] for c in DEFAULT_CATEGORIES}
+HEADINGS = {
+    f"{c['emoji']} {c['name']}": c["slug"]
+    for c in DEFAULT_CATEGORIES + PAPERS_CATEGORIES
+    if c.get("in_digest", True)
+}
+PAPERS = {c["slug"] for c in PAPERS_CATEGORIES}
 CHOICES = {
-    "alice@example.com": None,  # all categories
+    "alice@example.com": None,  # all categories, News and Papers
     "bob@example.com": {"llm", "inference", "research"},
     "minji@example.kr": {"ai-business", "policy-safety"},
-    "carol@example.org": {"multimodal", "robotics-agents", "training"},
+    "carol@example.org": {
+        "multimodal",
+        "robotics-agents",
+        "training",
+        "papers-multimodal",
+    },
+    "dana@example.org": {"papers-llm", "papers-nlp", "papers-alignment"},
 }
 
 
@@ -81,8 +92,17 @@ def test_demo_sends_each_subscriber_only_their_categories(demo):
         expected = with_sections if wanted is None else with_sections & wanted
         assert headings == expected, message["To"]
         assert "others" not in headings
-        # The chart is inline, referenced from the HTML, with alt text that states counts.
-        assert len(images) == 1
+        # One email a day: News first, then the Papers chosen, each with its chart.
+        editions = {bool(slug in PAPERS) for slug in headings}
+        assert len(images) == len(editions)
+        if len(editions) == 2:
+            last_news = max(
+                text.index(h) for h in HEADINGS if HEADINGS[h] in headings - PAPERS
+            )
+            first_paper = min(
+                text.index(h) for h in HEADINGS if HEADINGS[h] in headings & PAPERS
+            )
+            assert last_news < first_paper
         cid = images[0]["Content-ID"].strip("<>")
         assert f"cid:{cid}" in html
         alt = re.search(r'<img[^>]+alt="([^"]+)"[^>]+src="cid:', html) or re.search(
@@ -109,7 +129,7 @@ def test_demo_rerun_sends_nothing_twice(demo):
     (sent,) = db.execute(
         "select count(*) from newsletter_delivery where status='sent'"
     ).fetchone()
-    assert digests == 1
+    assert digests == 2  # News and Papers
     assert sent == len(outbox)
     assert "0 sent" not in second.split("deliveries:")[1].splitlines()[0] or sent == 0
 
@@ -128,6 +148,12 @@ def test_demo_writes_the_markdown_report_and_chart(demo):
     assert report.count("**요약:**") == len(headings) == report.count("**출처:**")
     assert re.search(r"^ - .+ \(https?://[^ ]+\)$", report, re.M)
     assert str(folder / f"News_{DAY}_report.md") in first
+    papers = (folder / f"Papers_{DAY}_report.md").read_text(encoding="utf-8")
+    assert papers.splitlines()[0] == (
+        "# Daily Artificial Intelligence Insights : Papers"
+        f"![Category Distribution Graph](paper_{DAY}.png)"
+    )
+    assert (folder / f"paper_{DAY}.png").read_bytes().startswith(b"\x89PNG")
 
 
 def test_demo_stores_rows_browsable_in_the_admin(demo):
@@ -135,7 +161,7 @@ def test_demo_stores_rows_browsable_in_the_admin(demo):
     db = sqlite3.connect(var_dir / "db.sqlite3")
     count = lambda table: db.execute(f"select count(*) from {table}").fetchone()[0]  # noqa: E731
     assert count("ingestion_article") >= 30
-    assert count("subscribers_subscriber") == 4
+    assert count("subscribers_subscriber") == 5
     assert count("newsletter_digestsection") >= 4
     assert (
         db.execute("select count(*) from auth_user where is_superuser").fetchone()[0]

@@ -6,7 +6,8 @@
 Feeds are real AI-lab RSS feeds of two days one week apart (see data/README.md) plus a
 small Korean feed of our own. Each item links to a page on the same server whose
 canonical link names the item's real URL, so ingestion takes the production path
-(fetch → feedparser → page → extraction) and stores real URLs.
+(fetch → feedparser → page → extraction) and stores real URLs. Real arXiv listings
+of two consecutive days (data/papers/) are the paper feeds, one day per snapshot.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class _FeedSpec:
     file: str
     name: str
     language: str
+    kind: str = "news"  # ingestion.models.Source.Kind
 
 
 FEEDS = [
@@ -45,6 +47,14 @@ FEEDS = [
     _FeedSpec("hackernews", "Hacker News", "en"),
     _FeedSpec("korean", "AI 브리핑 (샘플)", "ko"),
 ]
+# Real arXiv listings of two consecutive days (data/papers/, arxiv_build.py), one
+# day per snapshot: the Papers edition of the demo.
+PAPER_FEEDS = [
+    _FeedSpec("arxiv_cs_AI", "arXiv cs.AI (sample)", "en", "paper"),
+    _FeedSpec("arxiv_cs_CL", "arXiv cs.CL (sample)", "en", "paper"),
+    _FeedSpec("arxiv_cs_CV", "arXiv cs.CV (sample)", "en", "paper"),
+]
+ARXIV_DAYS = {"2026-08-15": "2026-06-17", "2026-08-22": "2026-06-18"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,7 @@ class SampleFeed:
     name: str
     url: str
     language: str
+    kind: str = "news"
 
 
 @dataclass
@@ -69,7 +80,10 @@ def serve_corpus(
     if snapshot not in SNAPSHOTS:
         raise ValueError(f"unknown snapshot {snapshot!r}; choose one of {SNAPSHOTS}")
     feed_dir = DATA_DIR / "feeds" / snapshot
-    httpd = ThreadingHTTPServer(("127.0.0.1", port), _handler_class(feed_dir))
+    paper_dir = DATA_DIR / "papers" / snapshot
+    httpd = ThreadingHTTPServer(
+        ("127.0.0.1", port), _handler_class(feed_dir, paper_dir)
+    )
     httpd.daemon_threads = True
     base_url = f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.base_url = base_url
@@ -91,6 +105,15 @@ def serve_corpus(
                     language=spec.language,
                 )
                 for spec in FEEDS
+            ]
+            + [
+                SampleFeed(
+                    name=spec.name,
+                    url=f"{base_url}/papers/{spec.file}.xml",
+                    language=spec.language,
+                    kind=spec.kind,
+                )
+                for spec in PAPER_FEEDS
             ],
         )
     finally:
@@ -98,16 +121,17 @@ def serve_corpus(
         httpd.server_close()
 
 
-def _handler_class(feed_dir: Path):
+def _handler_class(feed_dir: Path, paper_dir: Path):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # else each keep-alive response waits 40 ms
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             path = self.path.split("?", 1)[0]
-            if path.startswith("/feeds/") and path.endswith(".xml"):
-                name = path.removeprefix("/feeds/").removesuffix(".xml")
-                file = feed_dir / f"{name}.xml.gz"
+            folder = {"feeds": feed_dir, "papers": paper_dir}.get(path.split("/")[1])
+            if folder is not None and path.endswith(".xml"):
+                name = path.split("/", 2)[2].removesuffix(".xml")
+                file = folder / f"{name}.xml.gz"
                 if name.isidentifier() and file.is_file():
                     stored = file.read_bytes()
                     xml = gzip.decompress(stored)

@@ -73,7 +73,8 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
     message.attach_alternative(html, "text/html")
     if rendered.chart_cid:
         message.mixed_subtype = "related"
-        message.attach(recipient.chart_part(rendered))
+        for part in recipient.chart_parts(rendered):
+            message.attach(part)
     message.merge_data, message.merge_headers = {}, {}
     for row in rows:
         links = subscriber_links(row.subscriber)

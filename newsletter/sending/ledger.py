@@ -46,7 +46,7 @@ from newsletter.models import (
     DigestSource,
     Story,
 )
-from newsletter.sending import esp_batches, prototype, recipient
+from newsletter.sending import editions, esp_batches, prototype, recipient
 from newsletter.sending.rendering import (
     RenderedEmail,
     chart_is_hosted,
@@ -190,9 +190,13 @@ def _section_category_ids(digest: Digest) -> frozenset[int]:
 
 
 def _enrol_subscribers(digest: Digest) -> None:
-    """One row per receiving subscriber; those with nothing today are skipped rows."""
+    """One row per receiving subscriber; those with nothing today are skipped rows,
+    and so are a Papers digest's readers whose email is the News one (``editions``)."""
     in_digest = _section_category_ids(digest)
-    notice = settings.DIGEST_SEND_EMPTY_NOTICE
+    elsewhere = editions.carried_elsewhere_ids(digest)
+    # A reader of Papers only gets the Papers email, never also a News notice.
+    papers_today = editions.section_category_ids(editions.companion_papers(digest))
+    notice = settings.DIGEST_SEND_EMPTY_NOTICE and digest.edition == Digest.Edition.NEWS
     subscriber_ids = (
         Subscriber.objects.receiving()
         .order_by("id")
@@ -204,20 +208,23 @@ def _enrol_subscribers(digest: Digest) -> None:
         received = Category.objects.received_ids(ids)
         rows = []
         for subscriber_id in ids:
-            if received[subscriber_id] & in_digest or notice:
-                rows.append(
-                    Delivery(digest=digest, subscriber_id=subscriber_id, created_at=now)
+            mine = received[subscriber_id]
+            reason = ""
+            if mine & elsewhere:
+                reason = editions.CARRIED_BY_NEWS
+            elif not (mine & in_digest or (notice and not mine & papers_today)):
+                reason = NO_SECTION_REASON
+            rows.append(
+                Delivery(
+                    digest=digest,
+                    subscriber_id=subscriber_id,
+                    created_at=now,
+                    status=Delivery.Status.SKIPPED
+                    if reason
+                    else Delivery.Status.PENDING,
+                    error=reason,
                 )
-            else:
-                rows.append(
-                    Delivery(
-                        digest=digest,
-                        subscriber_id=subscriber_id,
-                        created_at=now,
-                        status=Delivery.Status.SKIPPED,
-                        error=NO_SECTION_REASON,
-                    )
-                )
+            )
         Delivery.objects.bulk_create(rows, ignore_conflicts=True)
 
 
@@ -250,6 +257,16 @@ RENDER_SETTINGS = (
     "EMAIL_USE_LOCALTIME",
     "DIGEST_STORIES_PER_SECTION",
 )
+
+
+@dataclass(frozen=True)
+class _EmailState:
+    """What the emails of one digest hold, as a chunk found it (``editions``)."""
+
+    own: frozenset[int]  # the digest's in-digest section categories
+    carried: frozenset[int]  # the day's Papers sections a News email carries
+    elsewhere: frozenset[int]  # readers of these get this digest in another email
+    version: str  # a fingerprint of everything the emails show
 
 
 @dataclass(frozen=True)
@@ -311,6 +328,23 @@ def _digest_state(digest: Digest) -> tuple[frozenset[int], str]:
         s["category_id"] for s in sections if s["category__in_digest"]
     )
     return in_digest, hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+
+
+def _email_state(digest: Digest) -> _EmailState:
+    own, version = _digest_state(digest)
+    companion = editions.companion_papers(digest)
+    carried = frozenset()
+    if companion is not None:
+        carried, companion_version = _digest_state(companion)
+        version = hashlib.blake2b(
+            f"{version}:{companion_version}".encode(), digest_size=16
+        ).hexdigest()
+    return _EmailState(
+        own=own,
+        carried=carried,
+        elsewhere=editions.carried_elsewhere_ids(digest),
+        version=version,
+    )
 
 
 def _fingerprint_value(value: object) -> str:
@@ -478,7 +512,7 @@ def _sort_claimed(
     most EMAIL_SEND_CHUNK sends earlier): the claim query loaded them.
     """
     received = Category.objects.received_ids([row.subscriber_id for row in rows])
-    digests: dict[int, tuple[frozenset[int], str]] = {}
+    digests: dict[int, _EmailState] = {}
     work: list[tuple[Delivery, _Group]] = []
     for row in rows:
         subscriber = row.subscriber
@@ -492,14 +526,20 @@ def _sort_claimed(
             ledger.skipped.append((row.id, reason))
             continue
         if row.digest_id not in digests:
-            digests[row.digest_id] = _digest_state(row.digest)
-        in_digest, version = digests[row.digest_id]
+            digests[row.digest_id] = _email_state(row.digest)
+        state = digests[row.digest_id]
+        mine = received[subscriber.id]
+        if mine & state.elsewhere:
+            ledger.skipped.append((row.id, editions.CARRIED_BY_NEWS))
+            continue
         # The sections a subscriber gets today: what they receive, if it is in.
-        key = received[subscriber.id] & in_digest
-        if not key and not settings.DIGEST_SEND_EMPTY_NOTICE:
+        key = mine & state.own
+        notice = settings.DIGEST_SEND_EMPTY_NOTICE and not mine & state.carried
+        if not key and not notice:
             ledger.skipped.append((row.id, NO_SECTION_REASON))
             continue
-        group = _Group(row.digest_id, key, subscriber.reading_language, version)
+        key |= mine & state.carried
+        group = _Group(row.digest_id, key, subscriber.reading_language, state.version)
         work.append((row, group))
     return work
 

@@ -70,6 +70,19 @@ def chart_part(rendered: RenderedEmail) -> MIMEImage:
     return image
 
 
+def chart_parts(rendered: RenderedEmail) -> list[MIMEImage]:
+    """Every inline chart the HTML refers to: the digest's, then any other edition's."""
+    if not rendered.chart_cid:
+        return []
+    parts = [chart_part(rendered)]
+    for number, (cid, png) in enumerate(rendered.extra_charts, start=2):
+        image = MIMEImage(png, "png")
+        image.add_header("Content-ID", f"<{cid}>")
+        image.add_header("Content-Disposition", "inline", filename=f"chart{number}.png")
+        parts.append(image)
+    return parts
+
+
 class DigestEmail(EmailMultiAlternatives):
     """Django's message, with a Subject a mail client shows without a leading space.
 
@@ -122,5 +135,6 @@ def build_digest_message(
     message.attach_alternative(html, "text/html")
     if rendered.chart_cid:
         message.mixed_subtype = "related"
-        message.attach(chart_part(rendered))
+        for part in chart_parts(rendered):
+            message.attach(part)
     return message

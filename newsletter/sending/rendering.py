@@ -22,6 +22,7 @@ from newsletter import chart, highlights, vocabulary
 from newsletter import sections as section_content
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sections import SectionContent, SectionContentError
+from newsletter.sending import editions
 from newsletter.templatetags.digest import cite_html, safe_url
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class RenderedEmail:
     is_empty: bool = False
     shortened: bool = False
     section_slugs: tuple[str, ...] = field(default=())
+    # More inline charts (Content-ID, PNG): the Papers edition's inside a News email.
+    extra_charts: tuple[tuple[str, bytes], ...] = field(default=())
 
     def personalize(
         self, *, preferences_url: str, unsubscribe_url: str
@@ -120,9 +123,16 @@ def render_digest_email(
         sections = _sections(digest, categories)
         chart_parts = _chart_parts(digest, language)
         base = _frame(digest, sections, language, chart_parts)
+        companion = editions.companion_papers(digest)
+        papers_sections = _sections(companion, categories) if companion else []
+        papers = _papers_frame(companion, papers_sections, language)
         subject = " ".join(render_to_string("emails/digest-subject.txt", base).split())
-        context, html = _fit_html(base, sections)
+        context, html = _fit_html(base, sections, papers)
         text = _wrap_text(render_to_string("emails/digest-body.txt", context))
+    sections = sections + papers_sections
+    extra_charts = ()
+    if papers_sections and papers["chart"]["cid"]:
+        extra_charts = ((papers["chart"]["cid"], papers["chart"]["png"]),)
     return RenderedEmail(
         subject=subject,
         text=text,
@@ -135,7 +145,26 @@ def render_digest_email(
         is_empty=not sections,
         shortened=context["shortened"],
         section_slugs=tuple(s.category.slug for s in sections),
+        extra_charts=extra_charts,
     )
+
+
+def _papers_frame(
+    companion: Digest | None, sections: list[DigestSection], language: str
+) -> dict | None:
+    """The Papers edition inside a News email: its heading, chart and sections."""
+    if companion is None or not sections:
+        return None
+    return {
+        "title": vocabulary.PAPERS_EDITION,
+        "chart": _chart_parts(companion, language),
+        "view_url": in_language(absolute_page_url(companion), language),
+        "sections": sections,
+    }
+
+
+def absolute_page_url(digest: Digest) -> str:
+    return f"{settings.SITE_URL}{digest.get_absolute_url()}"
 
 
 def _sections(digest: Digest, categories: list[Category] | None) -> list[DigestSection]:
@@ -156,13 +185,16 @@ def _chart_parts(digest: Digest, language: str) -> dict:
     language."""
     hosted = chart_is_hosted()
     cid = None if hosted else chart_cid(digest, language)
-    hosted_url = in_language(
-        absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}"), language
-    )
+    chart_url = absolute_url("newsletter:digest_chart", f"{digest.date:%Y-%m-%d}")
+    if digest.edition != Digest.Edition.NEWS:
+        chart_url += f"?edition={digest.edition}"
+    hosted_url = in_language(chart_url, language)
     return {
         "png": chart.digest_chart_png(digest, language),
         "chart_alt": chart.chart_alt_text(
-            chart.digest_chart_counts(digest, language), language=language
+            chart.digest_chart_counts(digest, language),
+            language=language,
+            papers=digest.edition == Digest.Edition.PAPERS,
         ),
         "cid": cid,
         "chart_src": hosted_url if hosted else f"cid:{cid}",
@@ -174,9 +206,7 @@ def _frame(
 ) -> dict:
     """What the email says around its sections: header, chart, notes, footer."""
     date_display = vocabulary.long_date(digest.date)
-    view_url = in_language(
-        absolute_url("newsletter:digest_detail", f"{digest.date:%Y-%m-%d}"), language
-    )
+    view_url = in_language(absolute_page_url(digest), language)
     is_offline = any(section_content.written_offline(s, language) for s in sections)
     return {
         "lang": language,
@@ -189,7 +219,15 @@ def _frame(
         "preferences_url": PREFERENCES_URL,
         "unsubscribe_url": UNSUBSCRIBE_URL,
         "postal_address": settings.SENDER_POSTAL_ADDRESS,
-        "offline_note": vocabulary.OFFLINE_NOTE if is_offline else "",
+        "offline_note": (
+            (
+                vocabulary.PAPERS_OFFLINE_NOTE
+                if digest.edition == Digest.Edition.PAPERS
+                else vocabulary.OFFLINE_NOTE
+            )
+            if is_offline
+            else ""
+        ),
         "empty_notice": not sections,
         "preheader": " · ".join(
             f"{s.category.emoji} {s.category.display_name(language)}" for s in sections
@@ -224,7 +262,9 @@ def _first_screen(sections: list[DigestSection], language: str) -> dict:
     }
 
 
-def _fit_html(base: dict, sections: list[DigestSection]) -> tuple[dict, str]:
+def _fit_html(
+    base: dict, sections: list[DigestSection], papers: dict | None = None
+) -> tuple[dict, str]:
     """The first shortening level whose HTML fits EMAIL_HTML_MAX_BYTES."""
     for level in _LEVELS:
         context = {
@@ -235,6 +275,16 @@ def _fit_html(base: dict, sections: list[DigestSection]) -> tuple[dict, str]:
                 for s in sections
             ],
         }
+        if papers is not None:
+            context["papers_edition"] = {
+                **papers,
+                "chart_src": papers["chart"]["chart_src"],
+                "chart_alt": papers["chart"]["chart_alt"],
+                "sections": [
+                    _section_context(s, level, papers["view_url"], base["lang"])
+                    for s in papers["sections"]
+                ],
+            }
         html = _compile(render_to_string("emails/digest-body.mjml", context))
         if _html_size(html) <= settings.EMAIL_HTML_MAX_BYTES:
             break
@@ -327,6 +377,7 @@ def _section_context(
         "rule": "=" * 40,
         "is_excerpts": content.is_excerpts,
         **parts,
+        **_papers_parts(content, urls, shown=len(sources)),
         "sources": sources,
         "web_url": f"{view_url}#s{section.id}",
         "more": vocabulary.more_stories(more) if more else "",
@@ -363,6 +414,27 @@ def _parts(content: SectionContent, urls: dict[int, str]) -> dict:
             for i in content.impact
         ],
         "final_summary": [cited(t) for t in content.final_summary],
+    }
+
+
+def _papers_parts(content: SectionContent, urls: dict[int, str], *, shown: int) -> dict:
+    """A Papers section's parts (``sections.PAPERS``); empty for other kinds."""
+    if not content.is_papers:
+        return {"is_papers": False}
+
+    def cited(text: str) -> dict:
+        return {"text": text, "html": cite_html(text, lambda n: safe_url(urls.get(n)))}
+
+    more = content.more_papers(shown)
+    return {
+        "is_papers": True,
+        "extracted": content.extracted,
+        "topics": list(content.topics),
+        "trends": list(content.trends),
+        "papers": [cited(p.text) for p in content.papers],
+        "fields": list(content.fields),
+        "outlook": list(content.outlook),
+        "more": vocabulary.more_papers(more) if more else "",
     }
 
 

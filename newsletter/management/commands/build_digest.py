@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 
 from newsletter import services
 from newsletter.management.commands._dates import parse_day
+from newsletter.models import Digest
 
 
 class Command(BaseCommand):
@@ -10,10 +11,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", help="YYYY-MM-DD (default: today)")
         parser.add_argument("--language", choices=["ko", "en"])
+        parser.add_argument(
+            "--edition", choices=Digest.Edition.values, default=Digest.Edition.NEWS
+        )
 
-    def handle(self, *args, date=None, language=None, **options):
+    def handle(self, *args, date=None, language=None, edition=None, **options):
         digest = services.build_digest(
             parse_day(date),
+            edition=edition or Digest.Edition.NEWS,
             language=language,
             progress=lambda m: self.stdout.write(f"  {m}"),
         )

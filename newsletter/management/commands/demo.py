@@ -24,12 +24,18 @@ from newsletter.management.commands._dates import parse_day
 from newsletter.models import Category, Delivery
 from subscribers.models import Subscriber
 
-# Three readers with different tastes, so the outbox shows per-subscriber filtering.
+# Readers with different tastes, so the outbox shows per-subscriber filtering: alice
+# gets News and Papers in one email, bob and minji News only, dana Papers only.
 DEMO_SUBSCRIBERS = [
     ("alice@example.com", "ko", []),  # everything
     ("bob@example.com", "en", ["llm", "inference", "research"]),
     ("minji@example.kr", "ko", ["ai-business", "policy-safety"]),
-    ("carol@example.org", "en", ["multimodal", "robotics-agents", "training"]),
+    (
+        "carol@example.org",
+        "en",
+        ["multimodal", "robotics-agents", "training", "papers-multimodal"],
+    ),
+    ("dana@example.org", "en", ["papers-llm", "papers-nlp", "papers-alignment"]),
 ]
 
 
@@ -102,6 +108,21 @@ class Command(BaseCommand):
             say(f"    {language}  web {page}")
             if report is not None:
                 say(f"        report {report}")
+        papers = run.papers_digest
+        if papers is not None:
+            say(self.style.SUCCESS(f"Digest {papers} — {papers.get_status_display()}"))
+            say(
+                f"  sections: {papers.sections.count()}  ·  written by: "
+                f"{papers.generated_by or '-'}  ·  papers: "
+                f"{sum(papers.category_counts.values())}"
+            )
+            alone = Delivery.objects.filter(
+                digest=papers, status=Delivery.Status.SENT
+            ).count()
+            say(f"  sent alone to {alone} reader(s) of Papers only; the others")
+            say("  received the day's Papers inside their News email")
+        if run.papers_export_path:
+            say(f"  Markdown report: {run.papers_export_path}")
         say(f"  database:        {settings.DATABASES['default']['NAME']}")
         say("")
         say(
@@ -121,7 +142,7 @@ class Command(BaseCommand):
         )
 
     def _editions(self, digest) -> list[tuple[str, str, Path | None]]:
-        """(language, reader, their newest .eml) for each demo reader of this digest,
+        """(language, reader, their newest .eml) for each demo reader of the day,
         so both language editions are one click away."""
         folder = Path(settings.EMAIL_FILE_PATH)
         rows = []
@@ -130,7 +151,9 @@ class Command(BaseCommand):
             if subscriber is None:
                 continue
             sent = Delivery.objects.filter(
-                digest=digest, subscriber=subscriber, status=Delivery.Status.SENT
+                digest__date=digest.date,
+                subscriber=subscriber,
+                status=Delivery.Status.SENT,
             ).exists()
             files = sorted(folder.glob(f"*-{email}.eml")) if sent else []
             rows.append(
@@ -193,6 +216,7 @@ class Command(BaseCommand):
                 defaults={
                     "url": feed.url,
                     "language": feed.language,
+                    "kind": feed.kind,
                     "is_active": True,
                     "paused_at": None,
                     "consecutive_failures": 0,

@@ -7,15 +7,23 @@ from newsletter.models import Digest
 
 
 class Command(BaseCommand):
-    help = "Write DIR/YYYY-MM-DD/News_YYYY-MM-DD_report.md and news_YYYY-MM-DD.png."
+    help = (
+        "Write DIR/YYYY-MM-DD/News_YYYY-MM-DD_report.md and news_YYYY-MM-DD.png "
+        "(Papers_…_report.md and paper_….png with --edition papers)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="YYYY-MM-DD (default: today)")
         parser.add_argument("--out", help="output folder (default: var/digests)")
+        parser.add_argument(
+            "--edition", choices=Digest.Edition.values, default=Digest.Edition.NEWS
+        )
 
-    def handle(self, *args, date=None, out=None, **options):
+    def handle(self, *args, date=None, out=None, edition=None, **options):
         day = parse_day(date)
-        digest = Digest.objects.filter(date=day, edition=Digest.Edition.NEWS).first()
+        digest = Digest.objects.filter(
+            date=day, edition=edition or Digest.Edition.NEWS
+        ).first()
         if digest is None:
             raise CommandError(f"no digest for {day:%Y-%m-%d}")
         path = export.export_digest(digest, out or settings.VAR_DIR / "digests")

@@ -1,0 +1,324 @@
+"""The Papers edition's domain: which papers a day holds, their ranking, their sections.
+
+- The window: papers whose listing announced them (``Paper.announced_at``) since the
+  previous Papers digest; the first Papers digest looks back PAPERS_FIRST_RUN_HOURS.
+  A replacement (new version) is news again only with PAPERS_INCLUDE_REPLACEMENTS.
+- Ranking, per section: ``score`` = the paper's keyword score for its category (the
+  offline classifier's: title words x5, abstract words x1 each at most twice, the
+  paper's arXiv categories counted as words) + PRIMARY_BONUS when its primary arXiv
+  category is one of the category's keywords. Ties: the earlier arXiv id first
+  (the listing's order). The best PAPERS_PER_SECTION are the section's sources; the
+  rest of the category is listed on the web ("외 N건").
+- The section (``sections.PAPERS``): with an LLM, the original report's parts (main
+  topics, shared keywords and trends, one line per paper with its [n], impact by
+  field, conclusion and outlook). Offline, one line per paper: the sentence of its
+  abstract that states what it proposes or finds, quoted and marked as extracted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import partial
+
+from django.conf import settings
+
+from ingestion.models import Article
+from newsletter import language_gate, llm, prompts, sections
+from newsletter.classify import CATCH_ALL_SLUG, RuleClassifier
+from newsletter.keywords import KeywordSet
+from newsletter.llm_schemas import PapersBriefing
+from newsletter.models import Category, Digest, LLMCall
+from newsletter.summarize import SectionDraft
+
+PAPERS_CATCH_ALL_SLUG = "papers-others"
+PRIMARY_BONUS = 3.0
+PAPERS_MAX_TOKENS = 1600
+MAX_LINE_CHARS = 320
+MAX_PARTS = 5
+
+# A sentence that says what the paper does, strongest cue first.
+_CONTRIBUTION_CUES = [
+    re.compile(
+        r"\b(?:we|this (?:paper|work|study|article)|here we|in this (?:paper|work))\s+"
+        r"(?:\w+ly\s+)?(?:propose|present|introduce|develop|design|build|release)s?\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:we|this (?:paper|work|study))\s+(?:\w+ly\s+)?(?:formulate|study|investigate|explore|examine|analy[sz]e)s?\b",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:we|our (?:results|experiments|findings|analysis))\s+(?:\w+ly\s+)?(?:show|find|demonstrate|reveal|observe|establish|prove)s?\b",
+        re.I,
+    ),
+    re.compile(r"\b(?:we|our|this paper|this work)\b", re.I),
+]
+# Sentence ends, not the dots of "e.g.", "i.e.", "et al." or "Fig. 2".
+_SENTENCE_END = re.compile(
+    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bvs)(?<!\bFig)(?<!\bEq)(?<=[.!?])\s+(?=[A-Z\d\"(])"
+)
+# Abstracts keep some TeX: "\textbf{Morpheus}" reads "Morpheus".
+_TEX_STYLE = re.compile(
+    r"\\(?:textbf|textit|emph|texttt|textsc|mathrm|mathbf)\{([^{}]*)\}"
+)
+
+
+# --- the window -------------------------------------------------------------------
+
+
+def window_papers(digest: Digest) -> list[Article]:
+    """The papers of this digest's window, with their Paper and source loaded."""
+    papers = (
+        Article.objects.originals()
+        .filter(paper__announced_at__isnull=False)
+        .select_related("paper", "source", "category")
+    )
+    end = digest.window_end
+    if digest.window_start is not None:
+        papers = papers.filter(
+            paper__announced_at__gt=digest.window_start, paper__announced_at__lte=end
+        )
+    else:
+        since = end - dt.timedelta(hours=settings.PAPERS_FIRST_RUN_HOURS)
+        papers = papers.filter(
+            paper__announced_at__gt=since, paper__announced_at__lte=end
+        )
+    return list(papers.order_by("paper__arxiv_id"))
+
+
+def categories() -> list[Category]:
+    return list(
+        Category.objects.filter(is_active=True, edition=Category.Edition.PAPERS)
+    )
+
+
+def group_by_category(
+    articles: list[Article], active: list[Category]
+) -> dict[int, list[Article]]:
+    """Papers per active Papers category; a label outside the list goes to Others."""
+    labels = dict(
+        Article.objects.filter(id__in=[a.id for a in articles]).values_list(
+            "id", "category_id"
+        )
+    )
+    by_category: dict[int, list[Article]] = {c.id: [] for c in active}
+    others = next(
+        (c for c in active if c.slug in {PAPERS_CATCH_ALL_SLUG, CATCH_ALL_SLUG}), None
+    )
+    for article in articles:
+        article.category_id = labels.get(article.id)
+        category_id = (
+            article.category_id if article.category_id in by_category else None
+        )
+        if category_id is None and others is not None:
+            category_id = others.id
+        if category_id is not None:
+            by_category[category_id].append(article)
+    return by_category
+
+
+# --- ranking ----------------------------------------------------------------------
+
+
+def ranked(
+    members: list[Article], category: Category, active: list[Category]
+) -> list[Article]:
+    """The category's papers, best first (see the module docstring for the score)."""
+    rules = RuleClassifier(active, papers=True)
+    own = KeywordSet.of(category.keyword_list)
+
+    def score(article: Article) -> float:
+        value = rules.scores(article).get(category.pk, 0.0)
+        primary = article.paper.primary_category if hasattr(article, "paper") else ""
+        if primary and own.hits(primary):
+            value += PRIMARY_BONUS
+        return value
+
+    scores = {a.id: score(a) for a in members}
+    return sorted(members, key=lambda a: (-scores[a.id], _arxiv_id(a)))
+
+
+def _arxiv_id(article: Article) -> str:
+    return article.paper.arxiv_id if hasattr(article, "paper") else article.url
+
+
+def section_papers(section) -> list[Article]:
+    """Every paper of a section's category in its digest's window, ranked: the
+    section's sources first, the rest after them (the web's full list)."""
+    digest = section.digest
+    active = categories()
+    members = group_by_category(window_papers(digest), active).get(
+        section.category_id, []
+    )
+    return ranked(members, section.category, active)
+
+
+# --- the offline section ------------------------------------------------------------
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text or "") if s.strip()]
+
+
+def contribution(abstract: str) -> str:
+    """The abstract's sentence that states what the paper proposes or finds."""
+    found = sentences(_TEX_STYLE.sub(r"\1", abstract or ""))
+    if not found:
+        return ""
+    for cue in _CONTRIBUTION_CUES:
+        for sentence in found:
+            if cue.search(sentence):
+                return _shorten(sentence)
+    return _shorten(found[0])
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= MAX_LINE_CHARS:
+        return text
+    cut = text[: MAX_LINE_CHARS - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+def offline_content(shown: list[Article], *, total: int) -> dict:
+    lines = []
+    for number, article in enumerate(shown, start=1):
+        sentence = contribution(prompts.article_body(article))
+        title = prompts.clean_text(article.title)
+        text = f"{title}: {sentence}" if sentence else title
+        lines.append({"text": f"{text} [{number}]", "citations": [number]})
+    content = {
+        "kind": sections.PAPERS,
+        "extracted": True,
+        "papers": lines,
+        "total": total,
+    }
+    return sections.normalise(content, source_count=len(shown)).content
+
+
+# --- the section ----------------------------------------------------------------------
+
+
+def draft_section(
+    category: Category,
+    shown: list[Article],
+    *,
+    total: int,
+    language: str,
+    digest: Digest | None,
+    budget: llm.TokenBudget,
+) -> SectionDraft:
+    """The section over ``shown`` (sources [1..n]); offline without a model or when
+    the model fails, with the reason in the notes."""
+    offline = partial(_offline_draft, shown, total=total)
+    if not shown or not llm.is_enabled():
+        return offline(notes=[])
+    notes: list[str] = []
+    call = partial(
+        llm.call_structured,
+        purpose=LLMCall.Purpose.SUMMARIZE,
+        model=settings.LLM_SUMMARY_MODEL,
+        response_format=PapersBriefing,
+        max_tokens=PAPERS_MAX_TOKENS,
+        digest=digest,
+        budget=budget,
+    )
+    retry = (
+        prompts.korean_retry_note()
+        if language == "ko"
+        else "Your previous answer was broken text. Write clear, full sentences."
+    )
+    for attempt, note in enumerate(("", retry), start=1):
+        messages = prompts.papers_messages(
+            category, shown, language=language, retry_note=note
+        )
+        try:
+            result = call(messages=messages)
+        except llm.BudgetExceeded as exc:
+            notes.append(f"Token budget reached ({exc}); written offline.")
+            return offline(notes=notes)
+        except llm.LLMError as exc:
+            notes.append(f"LLM failed ({exc}); written offline.")
+            return offline(notes=notes, needs_review=True)
+        problems = quality_problems(
+            result.parsed, language=language, sources=_source_words(shown)
+        )
+        if not problems:
+            return _llm_draft(result.parsed, shown, total=total, notes=notes)
+        llm.reject(result, "; ".join(problems))
+        notes.append(
+            f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
+        )
+    notes.append("Written offline after the LLM failed the quality gate twice.")
+    return offline(notes=notes, needs_review=True)
+
+
+def quality_problems(
+    answer: PapersBriefing, *, language: str, sources: str = ""
+) -> list[str]:
+    """Why the answer cannot ship; ``sources`` (lower case) hold the paper, method
+    and model names a Korean answer may keep in Latin letters."""
+    texts = [
+        *answer.topics,
+        *answer.trends,
+        *(p.text for p in answer.papers),
+        *answer.fields,
+        *answer.outlook,
+    ]
+    problems = []
+    if not answer.papers:
+        problems.append("no paper lines")
+    if language == "ko":
+        plain = [sections.CITATION.sub(" ", text) for text in texts]
+        problems += language_gate.problems(
+            plain, sources, threshold=settings.LLM_MAX_LATIN_SHARE
+        )
+    return problems
+
+
+def _source_words(papers: list[Article]) -> str:
+    return "\n".join(f"{a.title}\n{a.text}" for a in papers).lower()
+
+
+def _llm_draft(
+    answer: PapersBriefing, shown: list[Article], *, total: int, notes: list[str]
+) -> SectionDraft:
+    content = {
+        "kind": sections.PAPERS,
+        "extracted": False,
+        "topics": answer.topics[:MAX_PARTS],
+        "trends": answer.trends[:MAX_PARTS],
+        "papers": [p.model_dump() for p in answer.papers[: len(shown)]],
+        "fields": answer.fields[:MAX_PARTS],
+        "outlook": answer.outlook[:MAX_PARTS],
+        "total": total,
+    }
+    result = sections.normalise(content, source_count=len(shown))
+    if result.removed:
+        notes.append(
+            f"Removed {result.removed} citation(s) to papers not in the section."
+        )
+    cited = {n for line in result.content["papers"] for n in line["citations"]}
+    missing = [n for n in range(1, len(shown) + 1) if n not in cited]
+    if missing:
+        notes.append(f"No line for paper(s) {', '.join(map(str, missing))}.")
+    return SectionDraft(
+        content=result.content,
+        generated_by="llm",
+        needs_review=bool(missing),
+        review_notes="\n".join(notes),
+        removed_citations=result.removed,
+        notes=notes,
+    )
+
+
+def _offline_draft(
+    shown: list[Article], *, total: int, notes: list[str], needs_review: bool = False
+) -> SectionDraft:
+    return SectionDraft(
+        content=offline_content(shown, total=total),
+        generated_by="offline",
+        needs_review=needs_review,
+        review_notes="\n".join(notes),
+        notes=notes,
+    )
