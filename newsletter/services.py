@@ -163,14 +163,31 @@ def _open_digest(day: dt.date, *, edition: str, language: str) -> Digest:
         )
         if digest.status in FROZEN_STATUSES:
             return digest
-        digest.window_end = window_end(day)
-        digest.window_start = digest.window_end - dt.timedelta(
-            hours=settings.DIGEST_WINDOW_HOURS
-        )
+        if edition == Digest.Edition.PAPERS:
+            digest.window_start, digest.window_end = _papers_window(day)
+        else:
+            digest.window_end = window_end(day)
+            digest.window_start = digest.window_end - dt.timedelta(
+                hours=settings.DIGEST_WINDOW_HOURS
+            )
         digest.language = language
         digest.status = Digest.Status.DRAFT
         digest.save()
     return digest
+
+
+def _papers_window(day: dt.date) -> tuple[dt.datetime | None, dt.datetime]:
+    """A paper is news when an arXiv listing first announces it (``announced_at``), so
+    the Papers window runs from the previous Papers digest to now; the first one
+    reaches back PAPERS_FIRST_RUN_HOURS (``papers.window_papers``)."""
+    previous = (
+        Digest.objects.filter(
+            edition=Digest.Edition.PAPERS, date__lt=day, window_end__isnull=False
+        )
+        .order_by("-date")
+        .first()
+    )
+    return (previous.window_end if previous else None), timezone.now()
 
 
 def build_digest(

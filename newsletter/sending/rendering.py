@@ -377,11 +377,12 @@ def _section_context(
         "rule": "=" * 40,
         "is_excerpts": content.is_excerpts,
         **parts,
-        **_papers_parts(content, urls, shown=len(sources)),
         "sources": sources,
         "web_url": f"{view_url}#s{section.id}",
         "more": vocabulary.more_stories(more) if more else "",
         "shortened": level is not None,
+        # A Papers section's own parts, its "외 N건" counting papers.
+        **_papers_parts(content, urls, shown=len(sources)),
     }
     if level is not None:
         n_items, n_lines, show_impact, show_topics, n_sources = level
