@@ -38,5 +38,7 @@ DEFAULT_SOURCES = [
         "name": "Hacker News (AI)",
         "url": "https://hnrss.org/newest?q=AI&points=50",
         "language": "en",
+        # A general aggregator: its stories rank below the primary AI sources'.
+        "weight": 0.5,
     },
 ]

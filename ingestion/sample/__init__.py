@@ -35,6 +35,7 @@ class _FeedSpec:
     name: str
     language: str
     kind: str = "news"  # ingestion.models.Source.Kind
+    weight: float = 1.0  # Source.weight: an aggregator counts less (stories' rank)
 
 
 FEEDS = [
@@ -44,7 +45,7 @@ FEEDS = [
     _FeedSpec("mistral_news", "Mistral AI News", "en"),
     _FeedSpec("xai_news", "xAI News", "en"),
     _FeedSpec("thinkingmachines", "Thinking Machines", "en"),
-    _FeedSpec("hackernews", "Hacker News", "en"),
+    _FeedSpec("hackernews", "Hacker News", "en", weight=0.5),
     _FeedSpec("korean", "AI 브리핑 (샘플)", "ko"),
 ]
 # Real arXiv listings of two consecutive days (data/papers/, arxiv_build.py), one
@@ -63,6 +64,7 @@ class SampleFeed:
     url: str
     language: str
     kind: str = "news"
+    weight: float = 1.0
 
 
 @dataclass
@@ -103,6 +105,7 @@ def serve_corpus(
                     name=spec.name,
                     url=f"{base_url}/feeds/{spec.file}.xml",
                     language=spec.language,
+                    weight=spec.weight,
                 )
                 for spec in FEEDS
             ]

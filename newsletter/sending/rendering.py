@@ -304,13 +304,20 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 def _headline(sections: list[DigestSection], language: str) -> str:
     """The first topic written in the reader's language (Hangul or not), else the
     first topic: a Korean digest puts Korean stories first, an English reader's
-    subject should still read in English where the day allows."""
+    subject should still read in English where the day allows. A section without
+    topics (offline Papers) offers its first source's title."""
     topics = [
         topic
         for section in sections
         if (content := _read_or_log(section, language)) is not None
         for topic in content.topics
     ]
+    if not topics:
+        topics = [
+            source.article.title
+            for section in sections[:1]
+            for source in list(section.sources.all())[:1]
+        ]
     if not topics:
         return ""
     readable = [t for t in topics if bool(_HANGUL.search(t)) == (language == "ko")]

@@ -2,6 +2,7 @@
 digest, edit a section, preview it as an English and a Korean reader, send a test
 to the local SMTP server, approve, send, and find the digest read-only."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,14 @@ def press(page, button: str) -> None:
     locator = page.get_by_role("button", name=button, exact=True)
     locator.scroll_into_view_if_needed()
     locator.click()
+
+
+def _wait_for_messages(sink, count: int) -> None:
+    """The page answers once the send is claimed; the SMTP server may still be
+    taking the last message when it does."""
+    deadline = time.monotonic() + 30
+    while len(sink.received) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def preview_frame(page):
@@ -109,7 +118,7 @@ def test_editors_morning(
     shot(page, "3-edited")
 
     # Preview as an English reader, then as a Korean one with two categories.
-    page.get_by_label("Language").select_option("en")
+    page.get_by_label("Language", exact=True).select_option("en")
     press(page, "Preview")
     frame = preview_frame(page)
     # The edit is translated for English readers; with no LLM to translate it they
@@ -121,7 +130,7 @@ def test_editors_morning(
     page.locator("iframe.desk-preview").scroll_into_view_if_needed()
     shot(page, "4-preview-english")
 
-    page.get_by_label("Language").select_option("ko")
+    page.get_by_label("Language", exact=True).select_option("ko")
     for label in ("🌞 Multimodal", "🛡️ AI policy & safety"):
         box = page.get_by_label(label)
         box.scroll_into_view_if_needed()  # the page may still be scrolling to #preview
@@ -148,6 +157,7 @@ def test_editors_morning(
     page.get_by_text("approved.").first.wait_for()
     press(page, "Send to subscribers")
     page.get_by_text("read-only").first.wait_for()
+    _wait_for_messages(sink, 3)
     assert sorted(r.rcpt_tos[0] for r in sink.received[1:]) == [
         "english@example.com",
         "reader@example.com",

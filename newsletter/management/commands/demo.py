@@ -217,6 +217,7 @@ class Command(BaseCommand):
                     "url": feed.url,
                     "language": feed.language,
                     "kind": feed.kind,
+                    "weight": feed.weight,
                     "is_active": True,
                     "paused_at": None,
                     "consecutive_failures": 0,
