@@ -30,6 +30,8 @@ from newsletter.models import Category, Digest, LLMCall
 
 BATCH_SIZE = 25
 CATCH_ALL_SLUG = "others"
+# Each edition's catch-all: an article whose label is not offered goes there.
+CATCH_ALL_SLUGS = frozenset({CATCH_ALL_SLUG, "papers-others"})
 # Below these the article lands in its best category but editors are asked to look.
 # The rules' margin-based confidence runs lower than a model's self-reported one.
 REVIEW_BELOW = 0.5
@@ -311,3 +313,27 @@ def is_about_ai(article: Article) -> bool:
     """Any AI term in the title or the start of the text."""
     text = f"{article.title}\n{prompts.article_body(article)[:RULES_TEXT_CHARS]}"
     return AI_TERMS.search(prompts.clean_text(text)) is not None
+
+
+def group_by_category(
+    articles: list[Article], categories: list[Category]
+) -> dict[int, list[Article]]:
+    """Articles per active category; a label outside the list goes to its Others."""
+    # One query for every label, including those editors changed since ingestion.
+    labels = dict(
+        Article.objects.filter(id__in=[a.id for a in articles]).values_list(
+            "id", "category_id"
+        )
+    )
+    by_category: dict[int, list[Article]] = {c.id: [] for c in categories}
+    others = next((c for c in categories if c.slug in CATCH_ALL_SLUGS), None)
+    for article in articles:
+        article.category_id = labels.get(article.id)
+        category_id = (
+            article.category_id if article.category_id in by_category else None
+        )
+        if category_id is None and others is not None:
+            category_id = others.id
+        if category_id is not None:
+            by_category[category_id].append(article)
+    return by_category

@@ -24,14 +24,13 @@ from functools import partial
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import language_gate, llm, prompts, sections
-from newsletter.classify import CATCH_ALL_SLUG, RuleClassifier
+from newsletter import classify, language_gate, llm, prompts, sections
+from newsletter.classify import RuleClassifier
 from newsletter.keywords import KeywordSet
 from newsletter.llm_schemas import PapersBriefing
 from newsletter.models import Category, Digest, LLMCall
 from newsletter.summarize import SectionDraft
 
-PAPERS_CATCH_ALL_SLUG = "papers-others"
 PRIMARY_BONUS = 3.0
 PAPERS_MAX_TOKENS = 1600
 MAX_LINE_CHARS = 320
@@ -93,31 +92,6 @@ def categories() -> list[Category]:
     )
 
 
-def group_by_category(
-    articles: list[Article], active: list[Category]
-) -> dict[int, list[Article]]:
-    """Papers per active Papers category; a label outside the list goes to Others."""
-    labels = dict(
-        Article.objects.filter(id__in=[a.id for a in articles]).values_list(
-            "id", "category_id"
-        )
-    )
-    by_category: dict[int, list[Article]] = {c.id: [] for c in active}
-    others = next(
-        (c for c in active if c.slug in {PAPERS_CATCH_ALL_SLUG, CATCH_ALL_SLUG}), None
-    )
-    for article in articles:
-        article.category_id = labels.get(article.id)
-        category_id = (
-            article.category_id if article.category_id in by_category else None
-        )
-        if category_id is None and others is not None:
-            category_id = others.id
-        if category_id is not None:
-            by_category[category_id].append(article)
-    return by_category
-
-
 # --- ranking ----------------------------------------------------------------------
 
 
@@ -148,7 +122,7 @@ def section_papers(section) -> list[Article]:
     section's sources first, the rest after them (the web's full list)."""
     digest = section.digest
     active = categories()
-    members = group_by_category(window_papers(digest), active).get(
+    members = classify.group_by_category(window_papers(digest), active).get(
         section.category_id, []
     )
     return ranked(members, section.category, active)

@@ -231,7 +231,7 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     categories = list(
         Category.objects.filter(is_active=True, edition=Category.Edition.NEWS)
     )
-    by_category = _group_by_category(articles, categories)
+    by_category = classify.group_by_category(articles, categories)
     plans = _write_stories(digest, articles, by_category, progress)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     generated = _write_sections(digest, categories, plans, budget, progress)
@@ -241,14 +241,20 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
         for category in categories
         if by_category[category.id]
     }
+    _finish(
+        digest,
+        generated,
+        [_digest_notes(digest, budget, classify_fallbacks), *translated.notes],
+    )
+
+
+def _finish(digest: Digest, generated: set[str], notes: list[str]) -> None:
+    """Both editions end alike: the chart, the usage and notes, then approved (auto-
+    approve) or ready for the editors."""
     digest.chart_png = chart.draw_digest_chart(digest)
     _record_usage(digest)
     digest.generated_by = _generation_label(generated)
-    digest.notes = "\n".join(
-        filter(
-            None, [_digest_notes(digest, budget, classify_fallbacks), *translated.notes]
-        )
-    )
+    digest.notes = "\n".join(filter(None, notes))
     if settings.DIGEST_AUTO_APPROVE:
         digest.status = Digest.Status.APPROVED
         digest.approved_at = timezone.now()
@@ -275,7 +281,7 @@ def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
             unlabelled, digest=digest, edition=Category.Edition.PAPERS
         ).fallbacks
     active = papers.categories()
-    by_category = papers.group_by_category(found, active)
+    by_category = classify.group_by_category(found, active)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     kept, generated = [], set()
     for category in active:
@@ -303,16 +309,7 @@ def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
     digest.category_counts = {
         c.slug: len(by_category[c.id]) for c in active if by_category[c.id]
     }
-    digest.chart_png = chart.draw_digest_chart(digest)
-    _record_usage(digest)
-    digest.generated_by = _generation_label(generated)
-    digest.notes = _digest_notes(digest, budget, fallbacks)
-    if settings.DIGEST_AUTO_APPROVE:
-        digest.status = Digest.Status.APPROVED
-        digest.approved_at = timezone.now()
-    else:
-        digest.status = Digest.Status.READY
-    digest.save()
+    _finish(digest, generated, [_digest_notes(digest, budget, fallbacks)])
 
 
 def _classify_unlabelled(
@@ -324,30 +321,6 @@ def _classify_unlabelled(
         return []
     progress(f"classifying {len(unclassified)} articles")
     return classify.classify_articles(unclassified, digest=digest).fallbacks
-
-
-def _group_by_category(
-    articles: list[Article], categories: list[Category]
-) -> dict[int, list[Article]]:
-    """Articles per active category; a label outside the active list goes to Others."""
-    # One query for every label, including those editors changed since ingestion.
-    labels = dict(
-        Article.objects.filter(id__in=[a.id for a in articles]).values_list(
-            "id", "category_id"
-        )
-    )
-    by_category: dict[int, list[Article]] = {c.id: [] for c in categories}
-    others = next((c for c in categories if c.slug == classify.CATCH_ALL_SLUG), None)
-    for article in articles:
-        article.category_id = labels.get(article.id)
-        category_id = (
-            article.category_id if article.category_id in by_category else None
-        )
-        if category_id is None and others is not None:
-            category_id = others.id
-        if category_id is not None:
-            by_category[category_id].append(article)
-    return by_category
 
 
 @transaction.atomic
