@@ -57,6 +57,7 @@ bench: $(STAMP)
 	$(PY) -m bench.ingest
 	$(PY) -m bench.tokens
 	$(PY) -m bench.editions
+	$(PY) -m bench.papers_tokens
 	$(PY) -m bench.fanout
 	$(PY) -m bench.web
 	$(PY) -m bench.editorial

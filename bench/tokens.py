@@ -21,6 +21,7 @@ on the re-run.
 import argparse
 import json
 import os
+import secrets
 import statistics
 import sys
 import tempfile
@@ -47,6 +48,7 @@ def main() -> int:
         {
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
+            "SECRET_KEY": secrets.token_urlsafe(50),  # a throwaway database
             "VAR_DIR": workdir,
             "OPENAI_BASE_URL": fake.base_url,
             "OPENAI_API_KEY": "bench",
