@@ -42,7 +42,10 @@ def broker(settings, postgres):
         ):
             yield
     finally:
+        # start_worker made broker_app the default of every thread (a live server's
+        # too): give both back to the project's app.
         app.set_current()
+        app.set_default()
 
 
 def test_each_source_is_a_task_and_the_reports_are_merged(

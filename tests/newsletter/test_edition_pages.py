@@ -177,6 +177,7 @@ def test_editors_enter_the_english_name_and_description_in_the_admin(
 
     data = {
         "slug": "llm",
+        "edition": category.edition,
         "name": "거대 언어 모델",
         "name_en": "Large language models",
         "emoji": category.emoji,
