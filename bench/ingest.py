@@ -210,7 +210,7 @@ def bench_end_to_end() -> dict:
 
     call_command("migrate", verbosity=0)
     with sample.serve_corpus(sample.SNAPSHOTS[0]) as site:
-        for feed in site.feeds:
+        for feed in site.news_feeds:
             Source.objects.create(name=feed.name, url=feed.url, language=feed.language)
         started = time.perf_counter()
         report = services.ingest()

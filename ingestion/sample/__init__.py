@@ -73,6 +73,12 @@ class SampleSite:
     snapshot: str
     feeds: list[SampleFeed] = field(default_factory=list)
 
+    @property
+    def news_feeds(self) -> list[SampleFeed]:
+        """The News edition's feeds: the arXiv ones link to arxiv.org, whose pages
+        only a paper source (which fetches none) may name."""
+        return [feed for feed in self.feeds if feed.kind == "news"]
+
 
 @contextmanager
 def serve_corpus(

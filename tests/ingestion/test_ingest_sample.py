@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 def sync_sources(site) -> dict[str, Source]:
     sources = {}
     # The news feeds: the paper listings have tests of their own (test_papers).
-    for feed in (f for f in site.feeds if f.kind == Source.Kind.NEWS):
+    for feed in site.news_feeds:
         source, _ = Source.objects.update_or_create(
             name=feed.name, defaults={"url": feed.url, "language": feed.language}
         )

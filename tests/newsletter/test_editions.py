@@ -39,7 +39,7 @@ def corpus(defaults, settings):
     settings.INGEST_ALLOW_PRIVATE_HOSTS = True
     settings.DIGEST_FIRST_RUN_PER_SOURCE = 4
     with sample.serve_corpus("2026-08-22") as site:
-        for feed in site.feeds:
+        for feed in site.news_feeds:
             if feed.name not in LARGE_FEEDS:
                 Source.objects.create(
                     name=feed.name, url=feed.url, language=feed.language

@@ -23,7 +23,7 @@ def ingest_snapshot(defaults, settings):
     def run(snapshot: str):
         with sample.serve_corpus(snapshot) as site:
             # The 50-item lab feeds only add extraction time here; the demo test reads all.
-            for feed in site.feeds:
+            for feed in site.news_feeds:
                 if feed.name in LARGE_FEEDS:
                     continue
                 Source.objects.update_or_create(
