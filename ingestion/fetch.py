@@ -183,6 +183,11 @@ _resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="ingest-dns")
 
 
 def _resolve(host: str, port: int, *, timeout: float | None):
+    if _is_ip_literal(host):
+        # No lookup to wait for: never queue behind stalled names in the pool.
+        return socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+        )
     lookup = _resolver.submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
     try:
         return lookup.result(timeout=timeout)
@@ -190,6 +195,14 @@ def _resolve(host: str, port: int, *, timeout: float | None):
         raise httpcore.ConnectTimeout(f"resolving {host} took too long") from None
     except socket.gaierror as exc:
         raise httpcore.ConnectError(f"cannot resolve {host}: {exc.strerror}") from exc
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
 
 
 def _allowlisted(host: str, port: int) -> bool:
