@@ -2,40 +2,18 @@
 and the preferences page, all in English, whatever the browser's own language."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
 
 from newsletter import services as newsletter_services
 from newsletter.models import Category
 from subscribers.models import Subscriber
-from tests.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import ARTIFACTS
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def korean_browser(live_server, chromium):
-    """A browser whose language is Korean (closed before the live server)."""
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="ko-KR")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        try:
-            yield context, page
-        finally:
-            connections.close_all()
-            context.close()
-            browser.close()
 
 
 def link_in(message, name: str, base: str) -> str:

@@ -1,43 +1,16 @@
 """A real browser through the whole subscriber journey, against a live server."""
 
 import re
-from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.db import connections
 
 from newsletter import services as newsletter_services
 from newsletter.models import Category
 from subscribers.models import Subscriber
-from tests.conftest import CHROMIUM_ARGS
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from tests.browser.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def browser_page(live_server, chromium):
-    # Depends on live_server so the browser (and its keep-alive connections, each
-    # holding a server thread and its database connection) closes first.
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="ko-KR")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        try:
-            yield page
-        finally:
-            # Inside Playwright's loop the test's ORM calls get their own connection
-            # (asgiref locals follow the running loop): close it here, or it
-            # outlives the test and blocks dropping the test database.
-            connections.close_all()
-            context.close()
-            browser.close()
 
 
 def link_in(message, name: str, base: str) -> str:
