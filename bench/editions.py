@@ -19,42 +19,23 @@ fake text, not of a model's.
 """
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
+from bench import fake_llm_django
 from devservers.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "llm"
-DAY = "2026-08-22"
 
 
 def main() -> int:
-    workdir = tempfile.mkdtemp(prefix="bench-editions-")
-    fake = FakeOpenAI().start()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": workdir,
-            "OPENAI_BASE_URL": fake.base_url,
-            "OPENAI_API_KEY": "bench",
-            "LLM_ENABLED": "true",
-            "LLM_SUMMARY_MODEL": "fake-summary",
-            "LLM_CLASSIFY_MODEL": "fake-classify",
-            "DIGEST_FIRST_RUN_PER_SOURCE": "1000",
-            "DIGEST_LANGUAGE": "ko",
-            "SECRET_KEY": os.environ.get(
-                "SECRET_KEY", "bench-editions-not-for-production"
-            ),
-        }
+    fake = fake_llm_django.start(
+        "bench-editions-",
+        LLM_ENABLED="true",
+        DIGEST_FIRST_RUN_PER_SOURCE="1000",
+        DIGEST_LANGUAGE="ko",
     )
-    os.environ.pop("CELERY_BROKER_URL", None)
-    import django
-
-    django.setup()
     from django.core.management import call_command
 
     print("-> migrating a throwaway SQLite database", file=sys.stderr)
@@ -98,6 +79,8 @@ def _usage(rows) -> tuple[int, int, int]:
 def run(fake: FakeOpenAI) -> int:
     import datetime as dt
 
+    from django.utils import timezone
+
     from newsletter import services, summarize
     from newsletter.models import Digest, LLMCall
     from subscribers.models import Subscriber
@@ -108,7 +91,8 @@ def run(fake: FakeOpenAI) -> int:
         email="reader@example.com", language="en", status=Subscriber.Status.ACTIVE
     )
     fake.label_rules = {"grok": "llm", "gpt": "llm", "agent": "robotics-agents"}
-    day = dt.date.fromisoformat(DAY)
+    # The articles are created now, undated: they count as published today.
+    day = timezone.localdate()
 
     print(
         "-> building the digest (Korean written, English translated)", file=sys.stderr

@@ -27,13 +27,11 @@ flagged is kept), sections that fell back offline, and summary prompt tokens per
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import statistics
 import sys
-import tempfile
 from dataclasses import dataclass
 
+from bench import fake_llm_django
 from devservers.openai_server import FakeOpenAI, schema_of
 
 LONG_CHARS = 8000
@@ -128,23 +126,7 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="bench-llm-input-")
-    fake = FakeOpenAI().start()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "SECRET_KEY": secrets.token_urlsafe(50),  # a throwaway database
-            "VAR_DIR": workdir,
-            "OPENAI_BASE_URL": fake.base_url,
-            "OPENAI_API_KEY": "bench",
-            "LLM_SUMMARY_MODEL": "fake-summary",
-        }
-    )
-    os.environ.pop("CELERY_BROKER_URL", None)
-    import django
-
-    django.setup()
+    fake = fake_llm_django.start("bench-llm-input-")
     from django.conf import settings
     from django.core.management import call_command
 

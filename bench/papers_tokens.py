@@ -13,10 +13,8 @@ counting rule). A same-day rebuild must be answered from the cache.
 
 import argparse
 import datetime as dt
-import os
-import tempfile
 
-from devservers.openai_server import FakeOpenAI
+from bench import fake_llm_django
 
 
 def main() -> int:
@@ -25,25 +23,7 @@ def main() -> int:
     parser.add_argument("--language", default="ko", choices=["ko", "en"])
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="bench-papers-")
-    fake = FakeOpenAI().start()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "VAR_DIR": workdir,
-            "OPENAI_BASE_URL": fake.base_url,
-            "OPENAI_API_KEY": "bench",
-            "LLM_SUMMARY_MODEL": "fake-summary",
-            "LLM_CLASSIFY_MODEL": "fake-classify",
-            "DIGEST_LANGUAGE": args.language,
-            "SECRET_KEY": "bench",
-        }
-    )
-    os.environ.pop("CELERY_BROKER_URL", None)
-    import django
-
-    django.setup()
+    fake = fake_llm_django.start("bench-papers-", DIGEST_LANGUAGE=args.language)
     from django.conf import settings
     from django.core.management import call_command
 

@@ -20,14 +20,12 @@ on the re-run.
 
 import argparse
 import json
-import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from bench import fake_llm_django
 from devservers.openai_server import FakeOpenAI
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,24 +40,7 @@ def main() -> int:
     parser.add_argument("--language", default="ko", choices=["ko", "en"])
     args = parser.parse_args()
 
-    workdir = tempfile.mkdtemp(prefix="bench-tokens-")
-    fake = FakeOpenAI().start()
-    os.environ.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DATABASE_URL": f"sqlite:///{workdir}/bench.sqlite3",
-            "SECRET_KEY": secrets.token_urlsafe(50),  # a throwaway database
-            "VAR_DIR": workdir,
-            "OPENAI_BASE_URL": fake.base_url,
-            "OPENAI_API_KEY": "bench",
-            "LLM_SUMMARY_MODEL": "fake-summary",
-            "LLM_CLASSIFY_MODEL": "fake-classify",
-        }
-    )
-    os.environ.pop("CELERY_BROKER_URL", None)
-    import django
-
-    django.setup()
+    fake = fake_llm_django.start("bench-tokens-")
     from django.core.management import call_command
 
     print("-> migrating a throwaway SQLite database", file=sys.stderr)
