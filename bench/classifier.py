@@ -79,7 +79,7 @@ def default_categories() -> list:
 
 
 def evaluate() -> Result:
-    from newsletter.classify import RuleClassifier
+    from newsletter.drafting.classify import RuleClassifier
 
     rules = RuleClassifier(default_categories())
     articles = corpus_articles()

@@ -81,7 +81,8 @@ def run(fake: FakeOpenAI) -> int:
 
     from django.utils import timezone
 
-    from newsletter import services, summarize
+    from newsletter import services
+    from newsletter.drafting import summarize
     from newsletter.models import Digest, LLMCall
     from subscribers.models import Subscriber
 

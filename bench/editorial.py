@@ -11,7 +11,7 @@ Two corpora, no database and no network beyond 127.0.0.1:
   sections of SECTION_SIZE.
 
 Prints, per corpus: sections, excerpts, junk lines in the output (every quoted sentence
-and impact line checked by newsletter.excerpts.JUNK; target 0), quotes carrying their
+and impact line checked by newsletter.editorial.excerpts.JUNK; target 0), quotes carrying their
 publisher and date (target 100%), impact lines whose article has fewer than
 MIN_IMPACT_HITS different keywords of the area (target 0); then the classifier's top-1
 accuracy on the hand labels (bench/classifier.py).
@@ -47,7 +47,7 @@ class Tally:
     junk: list[tuple[str, str]] = field(default_factory=list)  # (rule, line)
 
     def add(self, articles: list, language: str) -> None:
-        from newsletter import excerpts
+        from newsletter.editorial import excerpts
 
         content = excerpts.excerpt_content(articles, language=language)
         self.sections += 1
@@ -66,7 +66,7 @@ class Tally:
             self._check(line["text"])
 
     def _check(self, sentence: str) -> None:
-        from newsletter import excerpts
+        from newsletter.editorial import excerpts
 
         rule = excerpts.junk_reason(_MARKER.sub("", sentence).strip())
         if rule:
@@ -76,7 +76,7 @@ class Tally:
 def sample_sections() -> list[tuple[list, str]]:
     """The sample corpus sorted into categories, in sections of SECTION_SIZE."""
     from bench.classifier import corpus_articles, default_categories
-    from newsletter.classify import RuleClassifier
+    from newsletter.drafting.classify import RuleClassifier
 
     categories = default_categories()
     rules = RuleClassifier(categories)

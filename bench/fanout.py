@@ -130,7 +130,8 @@ def _build_data(subscribers: int, english_share: float = 0.0):
     from django.utils import timezone
 
     from ingestion.models import Article, Source
-    from newsletter import chart, sections, services
+    from newsletter import chart, services
+    from newsletter.editorial import sections
     from newsletter.models import Category, Digest, DigestSection, DigestSource
     from subscribers.models import Subscriber
 

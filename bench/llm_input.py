@@ -4,7 +4,7 @@
 
 No network beyond 127.0.0.1; a throwaway SQLite database holds the call log.
 
-What the model reads (newsletter/compression.py), per article as a story of its own,
+What the model reads (newsletter/editorial/compression.py), per article as a story of its own,
 over the sample corpus (ingestion/sample, latest day, full feed text) and the 48 news
 pages of tests/data/articles (fetched and extracted as ingestion does): tokens of each
 story's source block (publisher, date, title, chosen sentences; estimated as
@@ -12,7 +12,7 @@ newsletter.llm counts them), and the share of long articles (> LONG_CHARS charac
 whose input includes a sentence from their second half (target >= 90%; the head cut
 this replaced reached it for none).
 
-What survives (newsletter/summarize.py), against devservers/openai_server.py: the
+What survives (newsletter/drafting/summarize.py), against devservers/openai_server.py: the
 sample corpus sorted by the rule classifier into sections of 8 sources (as
 bench/editorial.py cuts them), summarised three times with an empty cache:
 - honest: the fake's answers cite the source each line copies;
@@ -55,7 +55,8 @@ class InputTally:
 
 
 def measure_input(articles: list) -> InputTally:
-    from newsletter import compression, llm, prompts
+    from newsletter import llm
+    from newsletter.editorial import compression, prompts
 
     tally = InputTally(tokens=[])
     for article in articles:
@@ -91,8 +92,8 @@ class RunTally:
 def summarise(fake: FakeOpenAI, sections: list, *, language: str) -> RunTally:
     from bench.classifier import default_categories
     from newsletter import llm
+    from newsletter.drafting.summarize import summarize_category
     from newsletter.models import LLMCall
-    from newsletter.summarize import summarize_category
 
     LLMCall.objects.all().delete()  # an empty cache: every section is asked
     fake.reset()

@@ -6,7 +6,7 @@ tests/data/labels/story_pairs.csv holds pairs of sample-corpus articles (their r
 URLs, English and Korean), each labelled by a person as the same event or not. Every
 item of the corpus (both snapshots, every feed: about 340 articles, so the labelled
 ones sit among distractors, a harder case than a day's window) is grouped at once by
-``newsletter.stories.group_texts``; a pair is predicted "same" when both articles land
+``newsletter.editorial.stories.group_texts``; a pair is predicted "same" when both articles land
 in one story. Prints articles → stories, pair precision and recall (targets 0.9 and
 0.8), per language, and the pairs it gets wrong; then articles → stories and sources
 per story on the sample's own day, as the demo builds it. --sweep tries thresholds.
@@ -56,7 +56,7 @@ def labelled_pairs() -> list[dict[str, str]]:
 def story_of_each() -> dict[str, int]:
     """Each corpus URL's story number when the whole corpus is grouped."""
     from ingestion.sample import corpus_items
-    from newsletter.stories import group_texts, similarity_text
+    from newsletter.editorial.stories import group_texts, similarity_text
 
     items = list(corpus_items().values())
     groups = group_texts(
@@ -92,7 +92,7 @@ def window_figures(day: str = "2026-08-22", hours: int = 36) -> str:
     """Articles → stories on the sample's own day, as the demo builds it: the items
     published in the `hours` up to the end of `day` in Seoul."""
     from ingestion.sample import corpus_items
-    from newsletter.stories import group_texts, similarity_text
+    from newsletter.editorial.stories import group_texts, similarity_text
 
     end = dt.datetime.fromisoformat(f"{day}T23:59:59+09:00")
     start = end - dt.timedelta(hours=hours)
@@ -130,7 +130,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from newsletter import stories
+    from newsletter.editorial import stories
 
     thresholds = [stories.SAME_EVENT_SIMILARITY]
     if "--sweep" in sys.argv:

@@ -57,10 +57,10 @@ def run(fake: FakeOpenAI, args) -> int:
 
     from ingestion.models import Article, Source
     from newsletter import llm
-    from newsletter.classify import classify_articles
     from newsletter.defaults import DEFAULT_CATEGORIES
+    from newsletter.drafting.classify import classify_articles
+    from newsletter.drafting.summarize import summarize_category
     from newsletter.models import Category, Digest, LLMCall
-    from newsletter.summarize import summarize_category
 
     for position, spec in enumerate(DEFAULT_CATEGORIES):
         Category.objects.get_or_create(

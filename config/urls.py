@@ -7,7 +7,7 @@ from subscribers import webhooks
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("", include("newsletter.urls")),
+    path("", include("newsletter.web.urls")),
     path("", include("subscribers.urls")),
     # The configured ESP's tracking webhook (bounces, complaints), e.g.
     # /webhooks/anymail/postmark/tracking/; 404 without ANYMAIL_WEBHOOK_SECRET.

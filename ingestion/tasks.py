@@ -2,8 +2,8 @@ import logging
 
 from celery import shared_task
 
-from config.progress import say
 from ingestion import pipeline
+from lib.progress import say
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from newsletter import vocabulary
+from newsletter.editorial import vocabulary
 from newsletter.models import Category, Digest
 
 FONT_FAMILY = ["NanumGothic", "DejaVu Sans"]

@@ -11,7 +11,7 @@ when the last source has reported, and every step hands the next a plain dict, s
 single worker slot runs the whole day: the task that starts the run only publishes
 the canvas and returns. Without a broker (the embedded default) the same canvas runs
 in-process, one step after the other, and what the steps say goes to the command's
-terminal (``config.progress``).
+terminal (``lib.progress``).
 
 Idempotent like its steps: ingestion upserts by URL, the day's digest is rebuilt in
 place (never once it is sending or sent), the Delivery ledger sends nobody twice and
@@ -28,10 +28,10 @@ from celery import chain, chord, shared_task
 from celery.canvas import Signature
 from django.conf import settings
 
-from config.progress import Progress, reporting_to, say
 from ingestion import tasks as ingestion_tasks
 from ingestion.pipeline import IngestReport
 from ingestion.services import active_source_ids
+from lib.progress import Progress, reporting_to, say
 from newsletter import audit, export, services
 from newsletter.models import Digest
 from newsletter.sending import ledger

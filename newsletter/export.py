@@ -18,10 +18,10 @@ from django.conf import settings
 from django.utils import translation
 
 from newsletter import chart
-from newsletter import sections as section_content
-from newsletter import vocabulary as words
+from newsletter.editorial import sections as section_content
+from newsletter.editorial import vocabulary as words
+from newsletter.editorial.sections import SectionContent, SectionContentError
 from newsletter.models import Digest, DigestSection
-from newsletter.sections import SectionContent, SectionContentError
 
 logger = logging.getLogger(__name__)
 

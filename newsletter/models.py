@@ -240,7 +240,7 @@ class DigestSection(models.Model):
     removed_citations = models.PositiveIntegerField(default=0)
     # The section in the digest's other languages, each made from this content:
     # {language: {"of": fingerprint of content, "by": "llm" | "offline",
-    #             "content": {...}}}; written and read only by newsletter.sections.
+    #             "content": {...}}}; written and read only by newsletter.editorial.sections.
     translations = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -280,7 +280,7 @@ class DigestSource(models.Model):
 
 
 class Story(models.Model):
-    """One event of a digest, however many sources report it (newsletter/stories.py).
+    """One event of a digest, however many sources report it (newsletter/editorial/stories.py).
 
     Every article of the digest's window belongs to exactly one of its stories, Others
     included. A story like one sent in the last STORY_CONTINUITY_DAYS points at it in

@@ -15,20 +15,10 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
 from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import (
-    audit,
-    chart,
-    classify,
-    compression,
-    excerpts,
-    llm,
-    papers,
-    sections,
-    stories,
-    summarize,
-    translation,
-)
+from newsletter import audit, chart, llm
 from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
+from newsletter.drafting import classify, papers, summarize, translation
+from newsletter.editorial import compression, excerpts, sections, stories
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
 from newsletter.sending import ledger
 
@@ -270,7 +260,7 @@ def has_paper_sources() -> bool:
 
 def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
     """The Papers edition: the window's papers by Papers category, each section the
-    best-ranked PAPERS_PER_SECTION of its category (``newsletter.papers``)."""
+    best-ranked PAPERS_PER_SECTION of its category (``newsletter.drafting.papers``)."""
     found = papers.window_papers(digest)
     progress(f"{len(found)} papers in the window")
     unlabelled = [a for a in found if not a.classified_by]

@@ -13,7 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from config.locale import use_language
+from lib.locale import use_language
 from newsletter.models import Category
 from subscribers import emails, links, services, tasks, tokens
 from subscribers.forms import DeleteForm, PreferencesForm, SubscribeForm

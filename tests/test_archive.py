@@ -340,7 +340,7 @@ def test_cached_archive_follows_the_language_switch(client, defaults, source):
 def test_link_citations_escapes_first_even_text_marked_safe():
     from django.utils.safestring import mark_safe
 
-    from newsletter.views import link_citations
+    from newsletter.web.views import link_citations
 
     html = link_citations(mark_safe("<i>x</i> [1] [2] [1]"), anchor="s9", numbers={1})
     assert html == (

@@ -17,11 +17,13 @@ from django.utils import translation
 from django.utils.html import escape
 from mjml import mjml2html
 
-from config.locale import in_language
-from newsletter import chart, highlights, vocabulary
-from newsletter import sections as section_content
+from lib.locale import in_language
+from newsletter import chart
+from newsletter.drafting import highlights
+from newsletter.editorial import sections as section_content
+from newsletter.editorial import vocabulary
+from newsletter.editorial.sections import SectionContent, SectionContentError
 from newsletter.models import Category, Digest, DigestSection
-from newsletter.sections import SectionContent, SectionContentError
 from newsletter.sending import editions
 from newsletter.templatetags.digest import cite_html, safe_url
 

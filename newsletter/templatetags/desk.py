@@ -3,7 +3,8 @@ the rows it counts, each figure a link to where it is dealt with."""
 
 from django import template
 
-from newsletter import desk, desk_chart
+from newsletter.desk import chart as desk_chart
+from newsletter.desk import front_page as desk
 
 register = template.Library()
 

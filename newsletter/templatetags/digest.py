@@ -11,7 +11,7 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from newsletter import sections
+from newsletter.editorial import sections
 
 register = template.Library()
 

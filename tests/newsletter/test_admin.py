@@ -158,7 +158,7 @@ def test_editor_files_an_article_from_the_review_queue_and_it_stays_filed(
     editor_client, defaults
 ):
     from ingestion.models import Article
-    from newsletter import classify
+    from newsletter.drafting import classify
 
     llm = Category.objects.get(slug="llm")
     article = ArticleFactory(

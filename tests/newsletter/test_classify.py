@@ -1,8 +1,8 @@
 import pytest
 
 from ingestion.models import Article
-from newsletter import classify
-from newsletter.classify import classify_articles
+from newsletter.drafting import classify
+from newsletter.drafting.classify import classify_articles
 from newsletter.models import Category, LLMCall
 from tests.newsletter.llm_fixtures import feed_items, korean_items, make_articles
 

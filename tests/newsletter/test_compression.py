@@ -3,7 +3,8 @@
 import random
 
 from ingestion.models import Article, Source
-from newsletter import compression, llm, prompts
+from newsletter import llm
+from newsletter.editorial import compression, prompts
 
 TITLE = "Rebellions raises $250 million from Nvidia for inference chips"
 LEAD = "Rebellions, a Korean chip startup, announced new funding on Monday morning."

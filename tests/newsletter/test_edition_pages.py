@@ -7,7 +7,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from newsletter import export, sections
+from newsletter import export
+from newsletter.editorial import sections
 from newsletter.models import Category, Digest
 from tests.newsletter.mail_fixtures import build_digest
 

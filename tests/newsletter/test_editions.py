@@ -11,8 +11,9 @@ from django.utils import translation
 from ingestion import sample
 from ingestion import services as ingestion_services
 from ingestion.models import Source
-from newsletter import sections, services, vocabulary
-from newsletter import translation as editions
+from newsletter import services
+from newsletter.drafting import translation as editions
+from newsletter.editorial import sections, vocabulary
 from newsletter.models import Category, DigestSection, LLMCall
 from newsletter.sending import ledger
 from tests.newsletter.mail_fixtures import build_digest, reader

@@ -7,8 +7,8 @@ import pytest
 from django.utils import translation
 
 from ingestion.models import Article, Source
-from newsletter import excerpts, sections
-from newsletter.keywords import KeywordSet
+from newsletter.editorial import excerpts, sections
+from newsletter.editorial.keywords import KeywordSet
 
 # (sentence as it appears in a corpus article, the rule that must reject it)
 JUNK_SENTENCES = [

@@ -4,7 +4,8 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel
 
-from newsletter import compression, llm, prompts
+from newsletter import llm
+from newsletter.editorial import compression, prompts
 from newsletter.models import Category, Digest, LLMCall
 from tests.newsletter.llm_fixtures import make_articles
 
@@ -126,7 +127,7 @@ def test_unusable_answers_raise_a_named_error_and_are_logged(
 
 
 def prompts_briefing():
-    from newsletter.llm_schemas import Briefing
+    from newsletter.editorial.llm_schemas import Briefing
 
     return Briefing
 

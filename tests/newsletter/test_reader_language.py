@@ -11,8 +11,9 @@ from django.utils import translation
 from ingestion import sample
 from ingestion import services as ingestion_services
 from ingestion.models import Source
-from newsletter import sections as section_content
-from newsletter import services, vocabulary
+from newsletter import services
+from newsletter.editorial import sections as section_content
+from newsletter.editorial import vocabulary
 from newsletter.models import DigestSection
 from newsletter.sending import ledger
 from tests.newsletter.mail_fixtures import build_digest, reader

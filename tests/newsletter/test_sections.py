@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from devservers.smtp_sink import SmtpSink
-from newsletter import export, sections
+from newsletter import export
+from newsletter.editorial import sections
+from newsletter.editorial.sections import SectionContentError
 from newsletter.models import Category, Digest, DigestSection
-from newsletter.sections import SectionContentError
 from newsletter.sending import ledger
 from newsletter.sending.rendering import render_digest_email
 from tests.factories import ArticleFactory, DigestFactory, make_section

@@ -3,7 +3,12 @@
 import pytest
 
 from ingestion.models import Article
-from newsletter import faithfulness, language_gate, quantities, transliteration
+from newsletter.editorial.checks import (
+    faithfulness,
+    language_gate,
+    quantities,
+    transliteration,
+)
 
 
 def values(text):

@@ -87,7 +87,7 @@ def test_merging_needs_the_change_permission(built, client, django_user_model):
 
 
 def test_an_editors_edit_of_a_section_keeps_its_stories(built):
-    from newsletter.forms import DigestSectionForm
+    from newsletter.desk.forms import DigestSectionForm
 
     section = built.sections.get(category__slug="llm")
     stories = section.content["stories"]

@@ -4,10 +4,13 @@ import pytest
 
 from devservers.openai_server import SOURCE_BLOCK
 from ingestion.models import Article
-from newsletter import excerpts, faithfulness, llm, summarize
-from newsletter.classify import classify_articles
+from newsletter import llm
+from newsletter.drafting import summarize
+from newsletter.drafting.classify import classify_articles
+from newsletter.drafting.summarize import summarize_category
+from newsletter.editorial import excerpts
+from newsletter.editorial.checks import faithfulness
 from newsletter.models import Category, Digest, LLMCall
-from newsletter.summarize import summarize_category
 from tests.newsletter.llm_fixtures import feed_items, korean_items, make_articles
 
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -299,7 +302,7 @@ def test_numbers_and_names_found_in_no_source_are_written_again(llm_category, fa
 
 
 def briefing(*texts):
-    from newsletter.llm_schemas import Briefing
+    from newsletter.editorial.llm_schemas import Briefing
 
     return Briefing(
         topics=[texts[0]],

@@ -11,10 +11,11 @@ import pytest
 from django.utils import timezone
 
 from ingestion.models import Article
-from newsletter import excerpts, services
+from newsletter import services
+from newsletter.drafting.summarize import summarize_category
+from newsletter.editorial import excerpts
 from newsletter.models import Category, Digest, DigestSection
 from newsletter.sending import ledger
-from newsletter.summarize import summarize_category
 from tests.factories import SubscriberFactory
 from tests.newsletter.llm_fixtures import make_articles
 
@@ -198,8 +199,8 @@ def test_a_story_reaches_the_model_as_one_block_with_each_source_dated(
     llm_category, sources, fake_llm, settings
 ):
     from newsletter import llm
-    from newsletter.compression import SourceGroup
-    from newsletter.summarize import summarize_groups
+    from newsletter.drafting.summarize import summarize_groups
+    from newsletter.editorial.compression import SourceGroup
 
     settings.LLM_STORY_INPUT_TOKENS = 60
     grok = make_articles(

@@ -16,10 +16,11 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from config.locale import in_language
 from ingestion import sample
 from ingestion.models import Source
-from newsletter import daily, export, services, translation
+from lib.locale import in_language
+from newsletter import daily, export, services
+from newsletter.drafting import translation
 from newsletter.management.commands._dates import parse_day
 from newsletter.models import Category, Delivery
 from subscribers.models import Subscriber

@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ingestion.models import Article
-from newsletter import excerpts, prompts, quantities, sections, transliteration
+from newsletter.editorial import excerpts, prompts, sections
+from newsletter.editorial.checks import quantities, transliteration
 
 EVENTS = "events"
 IMPACT = "impact"

@@ -24,12 +24,15 @@ from functools import partial
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import classify, language_gate, llm, prompts, sections
-from newsletter.classify import RuleClassifier
-from newsletter.keywords import KeywordSet
-from newsletter.llm_schemas import PapersBriefing
+from newsletter import llm
+from newsletter.drafting import classify
+from newsletter.drafting.classify import RuleClassifier
+from newsletter.drafting.summarize import SectionDraft
+from newsletter.editorial import prompts, sections
+from newsletter.editorial.checks import language_gate
+from newsletter.editorial.keywords import KeywordSet
+from newsletter.editorial.llm_schemas import PapersBriefing
 from newsletter.models import Category, Digest, LLMCall
-from newsletter.summarize import SectionDraft
 
 PRIMARY_BONUS = 3.0
 PAPERS_MAX_TOKENS = 1600

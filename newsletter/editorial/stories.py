@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from ingestion.models import Article
-from newsletter import prompts
+from newsletter.editorial import prompts
 
 # Mean cosine similarity (TF-IDF of character 2-4-grams of title + lead) at which two
 # groups of articles are one event. Tuned on tests/data/labels/story_pairs.csv.

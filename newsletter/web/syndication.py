@@ -18,8 +18,8 @@ from django.utils.html import escape
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from config.locale import alternates, in_language
-from newsletter import sections
+from lib.locale import alternates, in_language
+from newsletter.editorial import sections
 from newsletter.models import Digest, DigestSection
 
 FEED_ITEMS = 30

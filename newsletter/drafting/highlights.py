@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from newsletter import sections as section_content
-from newsletter import stories
+from newsletter.editorial import sections as section_content
+from newsletter.editorial import stories
+from newsletter.editorial.sections import SectionContentError
 from newsletter.models import DigestSection, Story
-from newsletter.sections import SectionContentError
 
 HIGHLIGHTS = 3
 

@@ -28,17 +28,11 @@ from functools import partial
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import (
-    compression,
-    excerpts,
-    faithfulness,
-    language_gate,
-    llm,
-    prompts,
-    sections,
-)
-from newsletter.compression import Compressed, SourceGroup
-from newsletter.llm_schemas import Briefing, Repairs
+from newsletter import llm
+from newsletter.editorial import compression, excerpts, prompts, sections
+from newsletter.editorial.checks import faithfulness, language_gate
+from newsletter.editorial.compression import Compressed, SourceGroup
+from newsletter.editorial.llm_schemas import Briefing, Repairs
 from newsletter.models import Category, Digest, LLMCall
 
 MAX_TOPICS = 6

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ingestion.models import Article
-from newsletter import prompts
-from newsletter.keywords import KeywordSet, korean_words
+from newsletter.editorial import prompts
+from newsletter.editorial.keywords import KeywordSet, korean_words
 
 KIND = "excerpts"
 MAX_TOPICS = 4
@@ -274,7 +274,7 @@ class StoryGroup:
     new_facts: tuple[str, ...] = ()
 
     def as_content(self) -> dict:
-        """Its entry in a section's "stories" list (see newsletter/sections.py)."""
+        """Its entry in a section's "stories" list (see newsletter/editorial/sections.py)."""
         entry = {"id": self.story_id, "citations": list(self.numbers)}
         if self.follow_up:
             entry["follow_up"] = True
@@ -401,7 +401,7 @@ tfidf = _tfidf
 
 # --- impact and key figures ------------------------------------------------------
 
-# Whole words only (newsletter.keywords). No word that is common in other senses:
+# Whole words only (newsletter.editorial.keywords). No word that is common in other senses:
 # "policy" (a robot's control policy), "security", "safety", "public", "model",
 # "training", "performance" and "cost" would give every AI story every area.
 IMPACT_KEYWORDS = {

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from newsletter import excerpts, sections
+from newsletter.editorial import excerpts, sections
 
 NAME_WORDS = 4
 # Below this a sentence holds a term, not English prose ("GPU 클러스터").

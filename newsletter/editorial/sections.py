@@ -62,7 +62,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from newsletter import vocabulary
+from newsletter.editorial import vocabulary
 
 logger = logging.getLogger(__name__)
 

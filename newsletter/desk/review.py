@@ -24,10 +24,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from newsletter import audit, preview, sections, services, vocabulary
-from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
+from newsletter import audit, services
+from newsletter.desk import preview
+from newsletter.desk.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
+from newsletter.editorial import sections, vocabulary
+from newsletter.editorial.sections import SectionContentError
 from newsletter.models import Category, Digest, DigestSection
-from newsletter.sections import SectionContentError
 from newsletter.sending.rendering import RenderError
 from subscribers.models import Subscriber
 

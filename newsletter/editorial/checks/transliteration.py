@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 
-from newsletter.keywords import KOREAN_PARTICLES
+from newsletter.editorial.keywords import KOREAN_PARTICLES
 
 # Hangul spelling -> Latin spellings (lower case). Pieces such as 오픈 and 챗 are here
 # for names written half in Hangul.

@@ -24,13 +24,15 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import cache_control, cache_page
 from django.views.decorators.http import require_GET
 
-from config.locale import LANGUAGE_QUERY, alternates, in_language
-from newsletter import chart, highlights, papers, vocabulary
-from newsletter import sections as section_content
+from lib.locale import LANGUAGE_QUERY, alternates, in_language
+from newsletter import chart
+from newsletter.drafting import highlights, papers
+from newsletter.editorial import sections as section_content
+from newsletter.editorial import vocabulary
+from newsletter.editorial.sections import SectionContentError
 from newsletter.models import Digest, DigestSection, DigestSource
-from newsletter.sections import SectionContentError
-from newsletter.syndication import ArchiveAtomFeed, ArchiveRssFeed, digest_title
 from newsletter.templatetags.digest import cite_html
+from newsletter.web.syndication import ArchiveAtomFeed, ArchiveRssFeed, digest_title
 
 logger = logging.getLogger(__name__)
 ARCHIVE_PAGE_SIZE = 30

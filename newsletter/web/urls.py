@@ -1,6 +1,6 @@
 from django.urls import path
 
-from newsletter import views
+from newsletter.web import views
 
 app_name = "newsletter"
 

@@ -6,9 +6,10 @@ The fields hold a section of either kind; what is saved goes through
 
 from django import forms
 
-from newsletter import sections, translation
+from newsletter.drafting import translation
+from newsletter.editorial import sections
+from newsletter.editorial.sections import SectionContentError
 from newsletter.models import DigestSection
-from newsletter.sections import SectionContentError
 
 # The fields of each kind, beside review_notes and needs_review.
 BRIEFING_FIELDS = [

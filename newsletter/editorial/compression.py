@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import excerpts, llm, prompts
+from newsletter import llm
+from newsletter.editorial import excerpts, prompts
 
 LEAD_SENTENCES = 2
 TITLE_WEIGHT = 0.5

@@ -8,7 +8,7 @@ rules instead, and the report says so.
 Offline rules: each category scores its keywords in the title (weighted) and the
 opening of the text. Confidence is the winner's
 margin over the runner-up, damped for weak evidence: (top - second) / (top + 1).
-Matching is by whole word (newsletter.keywords: "law" is not in "flaws", "법" not in
+Matching is by whole word (newsletter.editorial.keywords: "law" is not in "flaws", "법" not in
 "방법"). Names of labs and models weigh little: they say a story is about AI, not what
 about. Ties go to the narrower category by TIE_ORDER; only a story with no keyword at
 all (or no AI term, see is_about_ai) goes to the catch-all `others`.
@@ -23,9 +23,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import llm, prompts
-from newsletter.keywords import KeywordSet
-from newsletter.llm_schemas import label_schema
+from newsletter import llm
+from newsletter.editorial import prompts
+from newsletter.editorial.keywords import KeywordSet
+from newsletter.editorial.llm_schemas import label_schema
 from newsletter.models import Category, Digest, LLMCall
 
 BATCH_SIZE = 25
@@ -231,7 +232,7 @@ def _classify_batch_with_llm(
 
 
 class RuleClassifier:
-    """Keyword rules: whole words (newsletter.keywords), the title weighted.
+    """Keyword rules: whole words (newsletter.editorial.keywords), the title weighted.
 
     A keyword that names an AI lab or model (Claude, GPT, Grok: AI_TERMS) says a story
     is about AI, not what it is about, so it weighs BRAND_WEIGHT. Ties between

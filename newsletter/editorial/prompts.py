@@ -17,7 +17,7 @@ from ingestion.models import Article
 from newsletter.models import Category
 
 if TYPE_CHECKING:
-    from newsletter.compression import Compressed
+    from newsletter.editorial.compression import Compressed
 
 # Per-article input budgets (estimated tokens, see newsletter.llm.estimate_tokens);
 # a summary's text is budgeted per story (LLM_STORY_INPUT_TOKENS, compression.py).

@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from newsletter import excerpts, llm, prompts, sections, summarize
-from newsletter.llm_schemas import TranslatedBriefing
+from newsletter import llm
+from newsletter.drafting import summarize
+from newsletter.editorial import excerpts, prompts, sections
+from newsletter.editorial.llm_schemas import TranslatedBriefing
 from newsletter.models import Digest, DigestSection, LLMCall
 from subscribers.models import Subscriber, reading_language
 
