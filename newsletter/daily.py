@@ -32,11 +32,9 @@ from ingestion import tasks as ingestion_tasks
 from ingestion.pipeline import IngestReport
 from ingestion.services import active_source_ids
 from lib.progress import Progress, reporting_to, say
-from newsletter import audit, export, services
+from newsletter import export, services
 from newsletter.models import Digest
 from newsletter.sending import ledger
-
-SENDABLE = {Digest.Status.APPROVED, Digest.Status.SENDING}
 
 
 @dataclass
@@ -165,16 +163,15 @@ def send_step(run: dict) -> dict:
     """Create the day's Delivery rows and hand them to the email queue (or send them,
     in-process). Nothing waits for the emails: the last chunk marks the digest sent."""
     digest = Digest.objects.get(id=run["digest_id"])
-    if run["send"] and digest.status in SENDABLE:
+    if run["send"] and digest.can_send:
         say("sending")
-        report = ledger.send_digest(digest.id)
-        audit.record(digest, audit.Action.SENT, detail=str(report))
+        report = services.send_and_record(digest)
         say(str(report))
         run = {**run, "sent": vars(report)}
     papers = Digest.objects.filter(id=run.get("papers_digest_id")).first()
-    if run["send"] and papers is not None and papers.status in SENDABLE:
+    if run["send"] and papers is not None and papers.can_send:
         say("sending the Papers edition to readers of Papers only")
-        report = ledger.send_digest(papers.id)
+        report = services.send_and_record(papers)
         say(str(report))
         run = {**run, "papers_sent": vars(report)}
     return run

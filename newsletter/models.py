@@ -182,7 +182,15 @@ class Digest(models.Model):
 
     objects = DigestQuerySet.as_manager()
 
+    # The digest's status rules, each in one place. Sending or sent is final: the
+    # digest is public and rebuilding or editing it would change what people received.
     PUBLISHED_STATUSES = (Status.SENDING, Status.SENT)
+    FROZEN_STATUSES = PUBLISHED_STATUSES
+    APPROVABLE_STATUSES = (Status.DRAFT, Status.READY)
+    # A send can start (approved) or go on (sending, e.g. after a worker died).
+    SENDABLE_STATUSES = (Status.APPROVED, Status.SENDING)
+    # What a send may be asked of: sending a sent digest again is a no-op report.
+    RELEASED_STATUSES = (Status.APPROVED, Status.SENDING, Status.SENT)
 
     class Meta:
         ordering = ["-date", "edition"]
@@ -207,6 +215,22 @@ class Digest(models.Model):
         if self.edition != self.Edition.NEWS:
             path += f"?edition={self.edition}"
         return path
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status in self.FROZEN_STATUSES
+
+    @property
+    def can_approve(self) -> bool:
+        return self.status in self.APPROVABLE_STATUSES
+
+    @property
+    def can_send(self) -> bool:
+        return self.status in self.SENDABLE_STATUSES
+
+    @property
+    def is_released(self) -> bool:
+        return self.status in self.RELEASED_STATUSES
 
 
 class DigestSection(models.Model):

@@ -13,7 +13,6 @@ from django_celery_beat.models import PeriodicTask
 
 from ingestion.models import Article, Source
 from newsletter.models import Delivery, Digest, DigestSection
-from newsletter.services import FROZEN_STATUSES
 from subscribers.models import Subscriber, TrackingEvent
 
 DAILY_TASK = "newsletter.jobs.run_daily"
@@ -94,7 +93,7 @@ def flagged_sections() -> list[DigestSection]:
     """Sections flagged for review in digests that can still change."""
     return list(
         DigestSection.objects.filter(needs_review=True)
-        .exclude(digest__status__in=FROZEN_STATUSES)
+        .exclude(digest__status__in=Digest.FROZEN_STATUSES)
         .select_related("digest", "category")
         .order_by("-digest__date", "position")[:20]
     )
@@ -158,7 +157,7 @@ def recent_bounces(count: int = 7) -> list[DigestBounces]:
     digest went out, for each of the last `count` digests that were sent."""
     digests = list(
         Digest.objects.filter(
-            status__in=FROZEN_STATUSES, sent_at__isnull=False
+            status__in=Digest.FROZEN_STATUSES, sent_at__isnull=False
         ).order_by("-sent_at")[:count]
     )
     rows, until = [], None

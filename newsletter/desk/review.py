@@ -33,7 +33,6 @@ from newsletter.models import Category, Digest, DigestSection
 from newsletter.sending.rendering import RenderError
 from subscribers.models import Subscriber
 
-FROZEN_STATUSES = services.FROZEN_STATUSES
 # What the preview form sends (not `lang`: that switches the admin's own language).
 SUBSCRIBER_PARAM = "preview_subscriber"
 LANGUAGE_PARAM = "preview_language"
@@ -41,7 +40,7 @@ CATEGORY_PARAM = "preview_category"
 
 
 def is_frozen(digest: Digest) -> bool:
-    return digest.status in FROZEN_STATUSES
+    return digest.is_frozen
 
 
 class FrozenSectionMixin:
@@ -216,9 +215,8 @@ class DigestReviewMixin:
             "can_test_send": self.has_test_send_digest_permission(request),
             "test_recipients": preview.test_recipients(user),
             "can_approve": self.has_approve_digest_permission(request)
-            and digest.status in {Digest.Status.READY, Digest.Status.DRAFT},
-            "can_send": self.has_send_digest_permission(request)
-            and digest.status in {Digest.Status.APPROVED, Digest.Status.SENDING},
+            and digest.can_approve,
+            "can_send": self.has_send_digest_permission(request) and digest.can_send,
             "history": audit.history(digest),
             "params": {
                 "subscriber": SUBSCRIBER_PARAM,

@@ -121,11 +121,7 @@ def send_digest(digest_id: int) -> SendReport:
     sent again. In-process when Celery runs eagerly, else queued on ``email``.
     """
     digest = Digest.objects.get(id=digest_id)
-    if digest.status not in {
-        Digest.Status.APPROVED,
-        Digest.Status.SENDING,
-        Digest.Status.SENT,
-    }:
+    if not digest.is_released:
         raise DigestNotSendable(f"digest {digest} is {digest.status}, not approved")
     Digest.objects.filter(id=digest.id, status=Digest.Status.APPROVED).update(
         status=Digest.Status.SENDING

@@ -1,8 +1,5 @@
-"""Every write a job or an editor can trigger on digests.
-
-The daily flow is: ingest → classify → summarize → chart → review → send → publish.
-Each stage is a plain function; Celery tasks and commands call these.
-"""
+"""Building a day's digest: its window, classification, stories, sections, the
+translations, the chart, then ready for review or approved."""
 
 import datetime as dt
 import logging
@@ -11,107 +8,17 @@ from collections.abc import Callable
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
-from newsletter import audit, chart, llm
-from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
+from newsletter import chart, llm
 from newsletter.drafting import classify, papers, summarize, translation
 from newsletter.editorial import compression, excerpts, sections, stories
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
-from newsletter.sending import ledger
+from newsletter.services import approval
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
-
-# A digest in these states is final: rebuilding it would change what people received.
-FROZEN_STATUSES = {Digest.Status.SENDING, Digest.Status.SENT}
-
-
-@transaction.atomic
-def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
-    """Create missing default categories and sources; never overwrite an editor's edits."""
-    created = {"categories": 0, "sources": 0}
-    for position, spec in enumerate(DEFAULT_CATEGORIES):
-        category, was_created = Category.objects.get_or_create(
-            slug=spec["slug"], defaults={**spec, "position": position * 10}
-        )
-        created["categories"] += was_created
-        _fill_english(category, spec)
-    # Papers come after News wherever both are listed (sign-up, one email).
-    for position, spec in enumerate(PAPERS_CATEGORIES, start=100):
-        _, was_created = Category.objects.get_or_create(
-            slug=spec["slug"],
-            defaults={
-                **spec,
-                "edition": Category.Edition.PAPERS,
-                "position": position * 10,
-            },
-        )
-        created["categories"] += was_created
-    for spec in DEFAULT_SOURCES:
-        source, was_created = Source.objects.get_or_create(
-            url=spec["url"], defaults={**spec, "is_active": activate_sources}
-        )
-        created["sources"] += was_created
-        if activate_sources and not source.is_active:
-            source.is_active = True
-            source.save(update_fields=["is_active"])
-    _schedule_jobs()
-    return created
-
-
-def _fill_english(category: Category, spec: dict) -> None:
-    """English name and description for a category made before they existed; a
-    field an editor filled is theirs."""
-    empty = [f for f in ("name_en", "description_en") if not getattr(category, f)]
-    for field_name in empty:
-        setattr(category, field_name, spec[field_name])
-    if empty:
-        category.save(update_fields=empty)
-
-
-def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
-    """(name, task, minute, hour) of the beat entries, in TIME_ZONE."""
-    return [
-        (
-            "Daily digest",
-            "newsletter.jobs.run_daily",
-            "0",
-            str(settings.DIGEST_SCHEDULE_HOUR),
-        ),
-        (
-            "Send approved digests",
-            "newsletter.jobs.release_reviewed_digests",
-            "*/10",
-            "*",
-        ),
-        ("Worker heartbeat", "newsletter.jobs.heartbeat", "*", "*"),
-        (
-            "Return stuck deliveries",
-            "newsletter.tasks.sweep_stale_deliveries",
-            "*/5",
-            "*",
-        ),
-    ]
-
-
-def _schedule_jobs() -> None:
-    """Created once, so the times editors set in the admin are never overwritten."""
-    for name, task, minute, hour in _scheduled_jobs():
-        if PeriodicTask.objects.filter(name=name).exists():
-            continue
-        schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone=settings.TIME_ZONE,
-        )
-        PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
 
 
 def _noop(message: str) -> None:
@@ -151,7 +58,7 @@ def _open_digest(day: dt.date, *, edition: str, language: str) -> Digest:
         digest, _ = Digest.objects.select_for_update().get_or_create(
             date=day, edition=edition, defaults={"language": language}
         )
-        if digest.status in FROZEN_STATUSES:
+        if digest.is_frozen:
             return digest
         if edition == Digest.Edition.PAPERS:
             digest.window_start, digest.window_end = _papers_window(day)
@@ -197,7 +104,7 @@ def build_digest(
     digest = _open_digest(
         day, edition=edition, language=language or settings.DIGEST_LANGUAGE
     )
-    if digest.status in FROZEN_STATUSES:
+    if digest.is_frozen:
         progress(f"digest {digest} is already {digest.status}: left as it is")
         return digest
     fill = _fill_papers_digest if edition == Digest.Edition.PAPERS else _fill_digest
@@ -245,12 +152,11 @@ def _finish(digest: Digest, generated: set[str], notes: list[str]) -> None:
     _record_usage(digest)
     digest.generated_by = _generation_label(generated)
     digest.notes = "\n".join(filter(None, notes))
-    if settings.DIGEST_AUTO_APPROVE:
-        digest.status = Digest.Status.APPROVED
-        digest.approved_at = timezone.now()
-    else:
-        digest.status = Digest.Status.READY
+    digest.status = Digest.Status.READY
     digest.save()
+    if settings.DIGEST_AUTO_APPROVE:
+        approval.approve_digest(digest.id, detail="auto-approve")
+        digest.refresh_from_db()
 
 
 def has_paper_sources() -> bool:
@@ -546,163 +452,3 @@ def _save_section(
         for number, article in enumerate(members, start=1)
     )
     return section
-
-
-@transaction.atomic
-def approve_digest(digest_id: int, *, actor=None) -> bool:
-    """Editor approval. True when the digest moved to approved; `actor` (the user
-    who approved, None for the scheduler) goes into the digest's history."""
-    approved = bool(
-        Digest.objects.filter(
-            id=digest_id, status__in=[Digest.Status.READY, Digest.Status.DRAFT]
-        ).update(status=Digest.Status.APPROVED, approved_at=timezone.now())
-    )
-    if approved:
-        audit.record(digest_id, audit.Action.APPROVED, actor=actor)
-    return approved
-
-
-def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
-    """Write one section again from its stories as they are now (an editor may have
-    merged or split them), dropping an editor's edits to its text."""
-    section = DigestSection.objects.select_related("digest", "category").get(
-        id=section_id
-    )
-    if section.digest.status in FROZEN_STATUSES:
-        raise ValueError(f"{section.digest} is already {section.digest.status}")
-    if section.digest.edition == Digest.Edition.PAPERS:
-        members = _own_sources(section)
-        draft = papers.draft_section(
-            section.category,
-            members,
-            total=max(len(members), (section.content or {}).get("total", 0)),
-            language=section.digest.language,
-            digest=section.digest,
-            budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
-        )
-    else:
-        members, draft = _redraft_news_section(section)
-    section = _save_section(section.digest, section.category, members, draft)
-    DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
-    section.refresh_from_db()
-    translation.translate_again(section)
-    section.save(update_fields=["translations"])
-    audit.record(
-        section.digest_id,
-        audit.Action.REGENERATED,
-        actor=actor,
-        detail=str(section.category),
-    )
-    return section
-
-
-def _own_sources(section: DigestSection) -> list[Article]:
-    return [
-        s.article for s in section.sources.select_related("article").order_by("number")
-    ]
-
-
-def _redraft_news_section(section: DigestSection):
-    """A News section written again from its stories as they are now; a digest built
-    before stories, from its own sources."""
-    told = [
-        stories.plan_of(story)
-        for story in section.digest.stories.filter(category=section.category)
-        .select_related("lead_article")
-        .prefetch_related("articles__source")
-    ]
-    told = [plan for plan in told if plan.articles and not plan.is_left_out]
-    members = [a for plan in told for a in plan.articles] or _own_sources(section)
-    draft = summarize.summarize_groups(
-        section.category,
-        _source_groups(told) if told else compression.one_per_article(members),
-        language=section.digest.language,
-        digest=section.digest,
-        budget=llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
-    )
-    if told:
-        draft.content = _told_by_story(draft, told, members, section.digest.language)
-    return members, draft
-
-
-@transaction.atomic
-def merge_stories(chosen: list[Story]) -> Story:
-    """An editor's merge: the articles of `chosen` (one digest's) become the first's,
-    the best ranked; the others are deleted. Kept on rebuild."""
-    if len({story.digest_id for story in chosen}) != 1:
-        raise ValueError("Stories of different digests cannot be merged.")
-    if chosen[0].digest.status in FROZEN_STATUSES:
-        raise ValueError(f"{chosen[0].digest} is already {chosen[0].digest.status}")
-    chosen = sorted(chosen, key=lambda s: (-s.score, s.position, s.id))
-    keep, rest = chosen[0], chosen[1:]
-    for story in rest:
-        keep.articles.add(*story.articles.all())
-        story.delete()
-    keep.edited_by_editor = True
-    keep.save(update_fields=["edited_by_editor"])
-    return keep
-
-
-@transaction.atomic
-def split_story(story: Story, articles: list[Article]) -> Story:
-    """An editor's split: `articles` leave `story` for a new story of the same digest,
-    ranked just after it. Both are kept on rebuild."""
-    if story.digest.status in FROZEN_STATUSES:
-        raise ValueError(f"{story.digest} is already {story.digest.status}")
-    articles = sorted(articles, key=lambda a: (stories.published_at(a), a.id))
-    new = Story.objects.create(
-        digest=story.digest,
-        category=story.category,
-        title=articles[0].title[:1000],
-        lead_article=articles[0],
-        score=story.score,
-        position=story.position,
-        edited_by_editor=True,
-    )
-    new.articles.set(articles)
-    story.articles.remove(*articles)
-    if story.lead_article_id in {a.id for a in articles}:
-        story.lead_article = story.articles.first()
-    story.edited_by_editor = True
-    story.save(update_fields=["lead_article", "edited_by_editor"])
-    return new
-
-
-def send_digest(
-    day: dt.date, *, edition: str = Digest.Edition.NEWS, actor=None
-) -> "ledger.SendReport | None":
-    """Send an approved digest. None when there is nothing approved to send for that day.
-    An editor's send (`actor`) goes into the digest's history with its report."""
-    digest = Digest.objects.filter(date=day, edition=edition).first()
-    if digest is None or digest.status not in {
-        Digest.Status.APPROVED,
-        Digest.Status.SENDING,
-        Digest.Status.SENT,
-    }:
-        return None
-    report = ledger.send_digest(digest.id)
-    audit.record(digest, audit.Action.SENT, actor=actor, detail=str(report))
-    return report
-
-
-def release_reviewed_digests() -> int:
-    """Send approved digests that have not gone out; with a review window set, approve
-    ready digests whose window has passed first. Returns how many digests were sent."""
-    window = settings.DIGEST_REVIEW_WINDOW_MINUTES
-    if window > 0:
-        expired = Digest.objects.filter(
-            status=Digest.Status.READY,
-            updated_at__lte=timezone.now() - dt.timedelta(minutes=window),
-        )
-        for digest in expired:
-            approve_digest(digest.id)
-    # Only recent digests: an approved digest from last month is news nobody wants now.
-    recent = timezone.localdate() - dt.timedelta(days=1)
-    released = 0
-    for digest in Digest.objects.filter(
-        status=Digest.Status.APPROVED, date__gte=recent
-    ):
-        report = ledger.send_digest(digest.id)
-        audit.record(digest, audit.Action.SENT, detail=str(report))
-        released += 1
-    return released

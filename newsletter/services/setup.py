@@ -1,0 +1,94 @@
+"""A fresh install's defaults: categories, sources and the beat schedule."""
+
+from django.conf import settings
+from django.db import transaction
+from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+from ingestion.defaults import DEFAULT_SOURCES
+from ingestion.models import Source
+from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
+from newsletter.models import Category
+
+
+@transaction.atomic
+def load_defaults(*, activate_sources: bool = False) -> dict[str, int]:
+    """Create missing default categories and sources; never overwrite an editor's edits."""
+    created = {"categories": 0, "sources": 0}
+    for position, spec in enumerate(DEFAULT_CATEGORIES):
+        category, was_created = Category.objects.get_or_create(
+            slug=spec["slug"], defaults={**spec, "position": position * 10}
+        )
+        created["categories"] += was_created
+        _fill_english(category, spec)
+    # Papers come after News wherever both are listed (sign-up, one email).
+    for position, spec in enumerate(PAPERS_CATEGORIES, start=100):
+        _, was_created = Category.objects.get_or_create(
+            slug=spec["slug"],
+            defaults={
+                **spec,
+                "edition": Category.Edition.PAPERS,
+                "position": position * 10,
+            },
+        )
+        created["categories"] += was_created
+    for spec in DEFAULT_SOURCES:
+        source, was_created = Source.objects.get_or_create(
+            url=spec["url"], defaults={**spec, "is_active": activate_sources}
+        )
+        created["sources"] += was_created
+        if activate_sources and not source.is_active:
+            source.is_active = True
+            source.save(update_fields=["is_active"])
+    _schedule_jobs()
+    return created
+
+
+def _fill_english(category: Category, spec: dict) -> None:
+    """English name and description for a category made before they existed; a
+    field an editor filled is theirs."""
+    empty = [f for f in ("name_en", "description_en") if not getattr(category, f)]
+    for field_name in empty:
+        setattr(category, field_name, spec[field_name])
+    if empty:
+        category.save(update_fields=empty)
+
+
+def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
+    """(name, task, minute, hour) of the beat entries, in TIME_ZONE."""
+    return [
+        (
+            "Daily digest",
+            "newsletter.jobs.run_daily",
+            "0",
+            str(settings.DIGEST_SCHEDULE_HOUR),
+        ),
+        (
+            "Send approved digests",
+            "newsletter.jobs.release_reviewed_digests",
+            "*/10",
+            "*",
+        ),
+        ("Worker heartbeat", "newsletter.jobs.heartbeat", "*", "*"),
+        (
+            "Return stuck deliveries",
+            "newsletter.tasks.sweep_stale_deliveries",
+            "*/5",
+            "*",
+        ),
+    ]
+
+
+def _schedule_jobs() -> None:
+    """Created once, so the times editors set in the admin are never overwritten."""
+    for name, task, minute, hour in _scheduled_jobs():
+        if PeriodicTask.objects.filter(name=name).exists():
+            continue
+        schedule, _ = CrontabSchedule.objects.get_or_create(
+            minute=minute,
+            hour=hour,
+            day_of_week="*",
+            day_of_month="*",
+            month_of_year="*",
+            timezone=settings.TIME_ZONE,
+        )
+        PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
