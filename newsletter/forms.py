@@ -5,8 +5,10 @@ The fields hold a section of either kind; what is saved goes through
 """
 
 from django import forms
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
-from newsletter import sections, translation
+from newsletter import sections, test_sends, translation
 from newsletter.models import DigestSection
 from newsletter.sections import SectionContentError
 
@@ -185,3 +187,49 @@ class DigestSectionForm(forms.ModelForm):
         # Readers of the digest's other languages get the editor's words too.
         self.translation_notes = translation.translate_again(self.instance)
         return super().save(commit=commit)
+
+
+class TestSendForm(forms.Form):
+    """Up to five more addresses for a test, one per line or separated by commas."""
+
+    addresses = forms.CharField(
+        required=False,
+        label=_("Also send to"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "desk@example.org"}),
+        help_text=_("Up to five addresses, one per line or separated by commas."),
+    )
+
+    def clean_addresses(self) -> list[str]:
+        raw = self.cleaned_data.get("addresses", "")
+        addresses = [a for a in raw.replace(",", " ").split() if a]
+        wrong = []
+        for address in addresses:
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                wrong.append(address)
+        if wrong:
+            raise forms.ValidationError(
+                _("Not an email address: %(wrong)s.") % {"wrong": ", ".join(wrong)}
+            )
+        unique = list({a.lower(): a for a in addresses}.values())
+        if len(unique) > test_sends.MAX_EXTRA_ADDRESSES:
+            raise forms.ValidationError(
+                _("At most %(n)s addresses per test.")
+                % {"n": test_sends.MAX_EXTRA_ADDRESSES}
+            )
+        return unique
+
+
+class SendTimeForm(forms.Form):
+    """The digest's own send time, in TIME_ZONE; empty or "clear" for none."""
+
+    send_at = forms.DateTimeField(
+        required=False,
+        label=_("Send at"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Empty: the scheduler's first run after approval."),
+    )
