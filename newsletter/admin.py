@@ -10,6 +10,7 @@ from ingestion.models import Article
 from newsletter import export, sections, services
 from newsletter.admin_review import DigestReviewMixin, FrozenSectionMixin
 from newsletter.admin_sending import DigestSendingMixin
+from newsletter.admin_translations import SectionTranslationMixin
 from newsletter.forms import (
     BRIEFING_FIELDS,
     EXCERPT_FIELDS,
@@ -180,7 +181,9 @@ class DigestSectionInline(admin.TabularInline):
 
 
 @admin.register(Digest)
-class DigestAdmin(DigestSendingMixin, DigestReviewMixin, admin.ModelAdmin):
+class DigestAdmin(
+    DigestSendingMixin, SectionTranslationMixin, DigestReviewMixin, admin.ModelAdmin
+):
     list_display = [
         "date",
         "edition",

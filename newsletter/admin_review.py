@@ -8,7 +8,7 @@ status moves only through the actions.
 """
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
@@ -85,6 +85,8 @@ class SectionReview:
     content_error: str
     sources: list
     form: DigestSectionForm | None
+    # The other languages, filled by admin_translations.
+    translations: list = field(default_factory=list)
 
     @property
     def impact(self) -> list[tuple[str, str]]:

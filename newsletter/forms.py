@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
-from newsletter import sections, test_sends, translation
+from newsletter import bilingual, sections, test_sends
 from newsletter.models import DigestSection
 from newsletter.sections import SectionContentError
 
@@ -79,12 +79,15 @@ class DigestSectionForm(forms.ModelForm):
         model = DigestSection
         fields = ["needs_review", "review_notes"]
 
+    # None: the section as written, in its digest's language.
+    language: str | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Malformed stored content: the admin says so; the fields start empty.
         self.content_error: str = ""
         try:
-            content = sections.read(self.instance)
+            content = sections.read(self.instance, self.language)
         except SectionContentError as exc:
             self.content_error = str(exc)
             content = sections.SectionContent(kind=sections.BRIEFING)
@@ -184,9 +187,26 @@ class DigestSectionForm(forms.ModelForm):
         sections.save_content(self.instance, self.content)
         self.instance.edited_by_editor = True
         self.instance.generated_by = DigestSection.GeneratedBy.EDITOR
-        # Readers of the digest's other languages get the editor's words too.
-        self.translation_notes = translation.translate_again(self.instance)
+        # The other languages follow the edit, or keep what an editor or a reviewed
+        # translation said (newsletter.bilingual).
+        self.translation_notes = bilingual.retranslate_after_edit(self.instance)
         return super().save(commit=commit)
+
+
+class SectionTranslationForm(DigestSectionForm):
+    """The section in one of its digest's other languages, edited by an editor; the
+    view saves it with ``bilingual.save_editor_translation``."""
+
+    class Meta:
+        model = DigestSection
+        fields: list[str] = []
+
+    def __init__(self, *args, language: str, **kwargs):
+        self.language = language
+        super().__init__(*args, **kwargs)
+
+    def save(self, commit: bool = True) -> DigestSection:
+        raise NotImplementedError("saved by bilingual.save_editor_translation")
 
 
 class TestSendForm(forms.Form):

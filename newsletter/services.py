@@ -18,6 +18,7 @@ from ingestion.defaults import DEFAULT_SOURCES
 from ingestion.models import Article, Source
 from newsletter import (
     audit,
+    bilingual,
     chart,
     classify,
     compression,
@@ -243,7 +244,8 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     plans = _write_stories(digest, articles, by_category, progress)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     generated = _write_sections(digest, categories, plans, budget, progress)
-    translated = translation.translate_digest(digest, progress=progress)
+    with bilingual.editor_translations_kept(digest):
+        translated = translation.translate_digest(digest, progress=progress)
     digest.category_counts = {
         category.slug: len(by_category[category.id])
         for category in categories
@@ -642,7 +644,7 @@ def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
     section = _save_section(section.digest, section.category, members, draft)
     DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
     section.refresh_from_db()
-    translation.translate_again(section)
+    bilingual.retranslate_after_edit(section)
     section.save(update_fields=["translations"])
     audit.record(
         section.digest_id,

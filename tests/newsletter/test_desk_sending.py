@@ -1,0 +1,248 @@
+"""Sending with care from the desk: the confirmation and its counts, taking an
+approval back, the digest's own send time and what the page says of the scheduler,
+and test sends to typed addresses, limited per editor."""
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.contrib.auth.models import Permission
+from django.core.cache import cache
+from django.urls import reverse
+from django.utils import timezone
+
+from newsletter import send_schedule, services
+from newsletter.models import Category, Delivery, Digest, DigestEvent
+from tests.factories import (
+    ArticleFactory,
+    DigestFactory,
+    SubscriberFactory,
+    make_section,
+)
+
+
+@pytest.fixture(autouse=True)
+def english_admin(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    cache.clear()  # the test-send counts live there
+
+
+@pytest.fixture
+def editor(django_user_model, defaults):
+    return django_user_model.objects.create_superuser(
+        "editor", "editor@example.com", "pw"
+    )
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    client.force_login(editor)
+    return client
+
+
+@pytest.fixture
+def digest(defaults):
+    digest = DigestFactory(date=timezone.localdate(), status=Digest.Status.APPROVED)
+    make_section(digest, Category.objects.get(slug="llm"), [ArticleFactory()])
+    return digest
+
+
+@pytest.fixture
+def readers(defaults):
+    """Two Korean readers and one English reader of LLM news; one reader of
+    robotics only, who has nothing in this digest."""
+    llm = Category.objects.get(slug="llm")
+    robotics = Category.objects.get(slug="robotics-agents")
+    made = [
+        SubscriberFactory(email="ko1@example.com", language="ko"),
+        SubscriberFactory(email="ko2@example.com", language="ko"),
+        SubscriberFactory(email="en1@example.com", language="en"),
+        SubscriberFactory(email="robots@example.com", language="en"),
+    ]
+    for reader in made[:3]:
+        reader.categories.set([llm])
+    made[3].categories.set([robotics])
+    SubscriberFactory(email="paused@example.com", is_paused=True)
+    return made
+
+
+def url(name, digest):
+    return reverse(f"admin:newsletter_digest_{name}", args=[digest.id])
+
+
+def count_cell(page: str, language: str) -> str:
+    cell = page.split(f'data-language="{language}">', 1)[1]
+    return cell.split("<", 1)[0]
+
+
+def test_send_asks_first_with_the_count_per_language_then_sends(
+    editor_client, digest, readers, mailoutbox
+):
+    page = editor_client.get(url("send", digest)).content.decode()
+
+    assert "Send to subscribers?" in page
+    assert count_cell(page, "ko") == "2" and count_cell(page, "en") == "1"
+    assert 'class="desk-recipient-total">3<' in page
+    assert "1 receiving subscriber gets no email of it" in page
+    assert mailoutbox == [] and not Delivery.objects.exists()
+
+    editor_client.post(url("send", digest), {"post": "yes"})
+
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "en1@example.com",
+        "ko1@example.com",
+        "ko2@example.com",
+    ]
+    assert Delivery.objects.filter(status="sent").count() == 3
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.SENT
+
+
+def test_the_changelist_send_action_asks_first_too(
+    editor_client, digest, readers, mailoutbox
+):
+    changelist = reverse("admin:newsletter_digest_changelist")
+    chosen = {"action": "send_now", "_selected_action": [digest.id]}
+
+    page = editor_client.post(changelist, chosen).content.decode()
+    assert count_cell(page, "ko") == "2" and mailoutbox == []
+
+    editor_client.post(changelist, {**chosen, "post": "yes"}, follow=True)
+    assert len(mailoutbox) == 3
+
+
+def test_an_approval_taken_back_is_not_sent_by_the_scheduler(
+    editor_client, digest, readers, mailoutbox
+):
+    response = editor_client.post(url("unapprove", digest))
+
+    assert response.status_code == 302
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.READY and digest.approved_at is None
+    event = DigestEvent.objects.get()
+    assert (event.action, event.actor_name) == ("unapproved", "editor")
+    assert services.release_reviewed_digests() == 0
+    assert mailoutbox == [] and not Delivery.objects.exists()
+    page = editor_client.get(url("change", digest)).content.decode()
+    assert "Took back the approval" in page
+    assert "Waiting for approval" in page
+
+
+def test_a_take_back_restarts_the_review_window(digest, readers, settings):
+    settings.DIGEST_REVIEW_WINDOW_MINUTES = 30
+    Digest.objects.filter(id=digest.id).update(
+        updated_at=timezone.now() - dt.timedelta(hours=2)
+    )
+    assert services.unapprove_digest(digest.id)
+
+    # The window counts from the take-back, not from the build two hours ago.
+    assert services.release_reviewed_digests() == 0
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.READY
+
+
+def test_no_take_back_once_the_send_has_started(editor_client, digest, readers):
+    Delivery.objects.create(digest=digest, subscriber=readers[0], status="sending")
+
+    editor_client.post(url("unapprove", digest))
+
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.APPROVED
+    assert not DigestEvent.objects.exists()
+
+
+def test_the_page_says_when_the_scheduler_sends_it(editor_client, digest):
+    now = timezone.now()
+    plan = send_schedule.send_plan(digest)
+
+    # The release job runs every ten minutes (load_defaults).
+    assert now < plan.when <= now + dt.timedelta(minutes=10)
+    page = editor_client.get(url("change", digest)).content.decode()
+    assert "Approved: the scheduler sends it at" in page
+    assert timezone.localtime(plan.when).strftime("%Y-%m-%d %H:%M") in page
+
+
+def test_a_digest_with_its_own_send_time_waits_for_it(
+    editor_client, digest, readers, mailoutbox
+):
+    later = timezone.localtime() + dt.timedelta(hours=3)
+    editor_client.post(
+        url("send_time", digest), {"send_at": later.strftime("%Y-%m-%dT%H:%M")}
+    )
+
+    digest.refresh_from_db()
+    assert digest.send_at == later.replace(second=0, microsecond=0)
+    assert DigestEvent.objects.get().action == "send_time_set"
+    # The release job's first run (every ten minutes) from its own time on.
+    when = send_schedule.send_plan(digest).when
+    assert digest.send_at <= when < digest.send_at + dt.timedelta(minutes=10)
+    assert when.minute % 10 == 0
+    assert "its own send time" in editor_client.get(url("change", digest)).text
+
+    assert services.release_reviewed_digests() == 0 and mailoutbox == []
+    with time_machine.travel(digest.send_at + dt.timedelta(minutes=1)):
+        assert services.release_reviewed_digests() == 1
+    assert len(mailoutbox) == 3
+
+
+def test_test_send_goes_to_typed_addresses_too(editor_client, digest, mailoutbox):
+    response = editor_client.post(
+        url("test_send", digest),
+        {"preview_language": "en", "addresses": "a@example.org, b@example.org\n"},
+    )
+
+    assert response.status_code == 302
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "a@example.org",
+        "b@example.org",
+        "editor@example.com",
+    ]
+    assert all(m.subject.startswith("[TEST]") for m in mailoutbox)
+    assert not Delivery.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "typed, error",
+    [
+        ("not-an-address", "Not an email address: not-an-address."),
+        (" ".join(f"r{n}@example.org" for n in range(6)), "At most 5 addresses"),
+    ],
+)
+def test_test_send_refuses_bad_or_too_many_addresses(
+    editor_client, digest, mailoutbox, typed, error
+):
+    response = editor_client.post(
+        url("test_send", digest), {"addresses": typed}, follow=True
+    )
+
+    assert error in response.content.decode()
+    assert mailoutbox == [] and not DigestEvent.objects.exists()
+
+
+def test_test_sends_are_limited_per_editor_and_hour(
+    editor_client, digest, mailoutbox, settings
+):
+    settings.DIGEST_TEST_SENDS_PER_HOUR = 2
+    for _ in range(2):
+        editor_client.post(url("test_send", digest))
+    refused = editor_client.post(url("test_send", digest), follow=True)
+
+    assert "You have sent 2 tests in the last hour" in refused.content.decode()
+    assert len(mailoutbox) == 2
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=1)):
+        editor_client.post(url("test_send", digest))
+    assert len(mailoutbox) == 3
+
+
+def test_typed_addresses_need_the_test_send_permission(
+    client, django_user_model, digest, mailoutbox
+):
+    user = django_user_model.objects.create_user(
+        "viewer", "viewer@example.com", "pw", is_staff=True
+    )
+    user.user_permissions.add(*Permission.objects.filter(codename="view_digest"))
+    client.force_login(user)
+
+    response = client.post(url("test_send", digest), {"addresses": "x@example.org"})
+
+    assert response.status_code == 403 and mailoutbox == []
