@@ -246,3 +246,33 @@ def test_typed_addresses_need_the_test_send_permission(
     response = client.post(url("test_send", digest), {"addresses": "x@example.org"})
 
     assert response.status_code == 403 and mailoutbox == []
+
+
+def test_the_demo_admin_can_send_a_test_out_of_the_box(
+    client, django_user_model, digest, mailoutbox
+):
+    from newsletter.management.commands.demo import Command
+
+    # An admin made by an older demo, without an address, gets one too.
+    django_user_model.objects.create_superuser("admin", "", "old")
+    username, _password = Command()._admin_login()
+    client.force_login(django_user_model.objects.get(username=username))
+
+    client.post(url("test_send", digest))
+
+    assert [m.to for m in mailoutbox] == [["admin@localhost"]]
+
+
+def test_the_daily_runs_send_step_leaves_a_digest_with_a_later_send_time(
+    digest, readers, mailoutbox
+):
+    from newsletter import daily
+
+    later = timezone.now() + dt.timedelta(hours=2)
+    Digest.objects.filter(id=digest.id).update(send_at=later)
+
+    daily.send_step({"digest_id": digest.id, "send": True, "sent": None})
+
+    assert mailoutbox == [] and not Delivery.objects.exists()
+    digest.refresh_from_db()
+    assert digest.status == Digest.Status.APPROVED
