@@ -276,3 +276,20 @@ def test_the_daily_runs_send_step_leaves_a_digest_with_a_later_send_time(
     assert mailoutbox == [] and not Delivery.objects.exists()
     digest.refresh_from_db()
     assert digest.status == Digest.Status.APPROVED
+
+
+def test_sending_speaks_korean_to_a_korean_editor(
+    editor_client, digest, readers, mailoutbox
+):
+    editor_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ko"
+
+    review = editor_client.get(url("change", digest)).content.decode()
+    confirm = editor_client.get(url("send", digest)).content.decode()
+    sent = editor_client.post(url("send", digest), {"post": "yes"}, follow=True)
+
+    assert "승인됨" in review and "승인 취소" in review
+    assert "승인됨: 스케줄러가" in review and "추가 수신자" in review
+    assert "구독자에게 발송할까요?" in confirm and "예, 지금 발송합니다" in confirm
+    assert "수신 중인 구독자 1명은 이 메일을 받지 않습니다" in confirm
+    assert "발송 3, 대기열 0" in sent.content.decode()
+    assert "발송됨" in sent.content.decode()  # the status badge, once sent
