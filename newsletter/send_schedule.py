@@ -38,8 +38,13 @@ def next_run(task_name: str, not_before: dt.datetime) -> dt.datetime | None:
     """The first time an enabled beat row of ``task_name`` fires at or after
     ``not_before``; None when no such row is enabled."""
     now = timezone.now()
-    # A crontab's estimate is of the first firing strictly after its argument.
-    after = max(now, not_before) - dt.timedelta(minutes=1)
+    # Beat fires on whole minutes: the first one at or after ``not_before``...
+    start = not_before.replace(second=0, microsecond=0)
+    if start < not_before:
+        start += dt.timedelta(minutes=1)
+    # ...is the crontab's first firing strictly after the minute before it; never one
+    # already past.
+    after = max(now, start - dt.timedelta(minutes=1))
     times = []
     for task in PeriodicTask.objects.filter(
         enabled=True, task=task_name, crontab__isnull=False
@@ -85,6 +90,15 @@ def send_plan(digest: Digest) -> SendPlan:
 
 def _approved_plan(digest: Digest, earliest: dt.datetime) -> SendPlan:
     when = _scheduled_send(digest, earliest)
+    recent = timezone.localdate(earliest) - dt.timedelta(days=1)
+    if when is None and not digest.send_at and digest.date < recent:
+        return SendPlan(
+            None,
+            _(
+                "Approved, but older than yesterday: the scheduler sends it only at "
+                "a send time of its own."
+            ),
+        )
     if when is None:
         return SendPlan(
             None,

@@ -9,7 +9,7 @@ import time_machine
 from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from newsletter import send_schedule, services
 from newsletter.models import Category, Delivery, Digest, DigestEvent
@@ -293,3 +293,30 @@ def test_sending_speaks_korean_to_a_korean_editor(
     assert "수신 중인 구독자 1명은 이 메일을 받지 않습니다" in confirm
     assert "발송 3, 대기열 0" in sent.content.decode()
     assert "발송됨" in sent.content.decode()  # the status badge, once sent
+
+
+def test_a_ready_digest_says_when_the_review_window_sends_it(digest, settings):
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.READY)
+    digest.refresh_from_db()
+    assert send_schedule.send_plan(digest).when is None
+
+    settings.DIGEST_REVIEW_WINDOW_MINUTES = 60
+    with translation.override("en"):
+        plan = send_schedule.send_plan(digest)
+
+    approves_at = digest.updated_at + dt.timedelta(minutes=60)
+    assert approves_at <= plan.when < approves_at + dt.timedelta(minutes=10)
+    assert "approved automatically when the review window ends" in plan.text
+
+
+def test_an_old_approved_digest_waits_for_a_send_time_of_its_own(defaults):
+    old = DigestFactory(date=timezone.localdate() - dt.timedelta(days=5))
+
+    with translation.override("en"):
+        plan = send_schedule.send_plan(old)
+
+    assert plan.when is None and "older than yesterday" in plan.text
+    assert services.release_reviewed_digests() == 0
+    services.set_send_time(old.id, timezone.now() - dt.timedelta(minutes=1))
+    old.refresh_from_db()
+    assert send_schedule.send_plan(old).when is not None
