@@ -87,11 +87,13 @@ class DigestSendingMixin:
 
     def confirm_send(self, request, digests: list[Digest], *, action_url: str, extra):
         """The confirmation page for ``digests``: who each send reaches."""
+        confirmations = [_confirmation(d) for d in digests]
         context = {
             **self.admin_site.each_context(request),
             "title": _("Send to subscribers?"),
             "opts": self.model._meta,
-            "confirmations": [_confirmation(d) for d in digests],
+            "confirmations": confirmations,
+            "any_sendable": any(c["sendable"] for c in confirmations),
             "action_url": action_url,
             "extra_fields": extra,
         }

@@ -19,8 +19,8 @@ REVIEWED_ENGLISH = {
 
 
 @pytest.fixture(autouse=True)
-def english_admin(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def english_admin(admin_client):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture

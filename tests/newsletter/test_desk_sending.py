@@ -320,3 +320,14 @@ def test_an_old_approved_digest_waits_for_a_send_time_of_its_own(defaults):
     services.set_send_time(old.id, timezone.now() - dt.timedelta(minutes=1))
     old.refresh_from_db()
     assert send_schedule.send_plan(old).when is not None
+
+
+def test_the_confirmation_of_a_digest_not_approved_offers_no_send(
+    editor_client, digest, readers, mailoutbox
+):
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.READY)
+
+    page = editor_client.get(url("send", digest)).content.decode()
+
+    assert "Not approved: this digest will not be sent." in page
+    assert "Yes, send it now" not in page and "desk-recipient-count" not in page
