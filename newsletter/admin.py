@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ingestion.models import Article
 from newsletter import export, sections, services
@@ -273,7 +274,11 @@ class DigestAdmin(
     @admin.action(description=_("Approve for sending"), permissions=["approve_digest"])
     def approve(self, request, queryset):
         n = sum(services.approve_digest(d.id, actor=request.user) for d in queryset)
-        self.message_user(request, f"{n} digest(s) approved.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(n)s digest approved.", "%(n)s digests approved.", n) % {"n": n},
+            messages.SUCCESS,
+        )
 
     @admin.action(
         description=_("Send now (approved digests only; safe to repeat)"),
