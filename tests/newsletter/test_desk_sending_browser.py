@@ -1,7 +1,7 @@
-"""Sending with care in a real browser: an editor logs in, approves, takes the
-approval back, approves again, presses send, reads the count per language on the
-confirmation and confirms; the deliveries are made and the mail reaches the SMTP
-server."""
+"""Sending with care in a real browser: an editor logs in, edits a section's English,
+approves, takes the approval back, approves again, presses send, reads the count per
+language on the confirmation and confirms; the deliveries are made and the mail
+reaches the SMTP server."""
 
 import pytest
 from django.utils import timezone
@@ -35,6 +35,16 @@ def test_a_send_is_confirmed_with_its_count_per_language(
     page.get_by_role("link", name=f"News {digest.date:%Y-%m-%d}", exact=True).click()
     page.get_by_text("Waiting for approval").first.wait_for()
 
+    # The English of the first section is edited beside its Korean.
+    first = page.locator("section.desk-section").first
+    first.get_by_text("Edit the English version").click()
+    first.locator("textarea[name$='-en-topics']").fill("The editor's English topic")
+    press(page, "Save the English version")
+    page.get_by_text("edited by an editor").first.wait_for()
+    section = digest.sections.order_by("position", "category__position", "id")[0]
+    assert section.translations["en"]["by"] == "editor"
+    shot(page, "send-0-english-edited")
+
     # Approve, change one's mind, approve again: the page says when it would go.
     press(page, "Approve")
     page.get_by_text("Approved: the scheduler sends it at").wait_for()
@@ -65,7 +75,14 @@ def test_a_send_is_confirmed_with_its_count_per_language(
         "ko1@example.com",
         "ko2@example.com",
     ]
+    # The English reader got the editor's English, the Korean readers the Korean.
+    mail = {
+        r.rcpt_tos[0]: r.message.get_body(("plain",)).get_content()
+        for r in sink.received
+    }
+    assert "The editor's English topic" in mail["en1@example.com"]
+    assert "The editor's English topic" not in mail["ko1@example.com"]
     assert list(
         DigestEvent.objects.order_by("at", "id").values_list("action", flat=True)
-    ) == ["approved", "unapproved", "approved", "sent"]
+    ) == ["edited_translation", "approved", "unapproved", "approved", "sent"]
     shot(page, "send-3-sent")
