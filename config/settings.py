@@ -355,6 +355,8 @@ DIGEST_SEND_EMPTY_NOTICE = env_bool("DIGEST_SEND_EMPTY_NOTICE", default=False)
 DIGEST_TEST_RECIPIENTS = [
     a.strip() for a in os.getenv("DIGEST_TEST_RECIPIENTS", "").split(",") if a.strip()
 ]
+# Test sends an editor may make per hour (each to at most six addresses).
+DIGEST_TEST_SENDS_PER_HOUR = env_int("DIGEST_TEST_SENDS_PER_HOUR", 10)
 # The Papers edition: papers shown per section (the rest are on the web), whether an
 # arXiv replacement (a new version) comes back as news, and how far back the first
 # Papers digest looks.

@@ -27,6 +27,7 @@ from pathlib import Path
 from celery import chain, chord, shared_task
 from celery.canvas import Signature
 from django.conf import settings
+from django.utils import timezone
 
 from ingestion import tasks as ingestion_tasks
 from ingestion.pipeline import IngestReport
@@ -163,13 +164,21 @@ def send_step(run: dict) -> dict:
     """Create the day's Delivery rows and hand them to the email queue (or send them,
     in-process). Nothing waits for the emails: the last chunk marks the digest sent."""
     digest = Digest.objects.get(id=run["digest_id"])
-    if run["send"] and digest.can_send:
+    # A digest with its own send time later today goes out with the release job then.
+    if run["send"] and digest.waits_for_send_time():
+        say(f"not sending yet: it goes out at {timezone.localtime(digest.send_at)}")
+    elif run["send"] and digest.can_send:
         say("sending")
         report = services.send_and_record(digest)
         say(str(report))
         run = {**run, "sent": vars(report)}
     papers = Digest.objects.filter(id=run.get("papers_digest_id")).first()
-    if run["send"] and papers is not None and papers.can_send:
+    if (
+        run["send"]
+        and papers is not None
+        and papers.can_send
+        and not papers.waits_for_send_time()
+    ):
         say("sending the Papers edition to readers of Papers only")
         report = services.send_and_record(papers)
         say(str(report))

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 
 def received_category_ids(
@@ -141,12 +142,13 @@ class DigestQuerySet(models.QuerySet):
 
 class Digest(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        READY = "ready", "Ready for review"
-        APPROVED = "approved", "Approved"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        # Lazy labels: the desk shows them in the editor's language.
+        DRAFT = "draft", _("Draft")
+        READY = "ready", _("Ready for review")
+        APPROVED = "approved", _("Approved")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
 
     class Edition(models.TextChoices):
         NEWS = "news", "News"
@@ -179,6 +181,9 @@ class Digest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     approved_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The editor's own send time: the scheduler releases the approved digest at its
+    # first run from then on (None: its first run after approval).
+    send_at = models.DateTimeField(null=True, blank=True)
 
     objects = DigestQuerySet.as_manager()
 
@@ -231,6 +236,13 @@ class Digest(models.Model):
     @property
     def is_released(self) -> bool:
         return self.status in self.RELEASED_STATUSES
+
+    def waits_for_send_time(self, now=None) -> bool:
+        """Approved with a send time still ahead: the scheduler leaves it until then."""
+        now = now or timezone.now()
+        return self.status == self.Status.APPROVED and bool(
+            self.send_at and self.send_at > now
+        )
 
 
 class DigestSection(models.Model):
@@ -457,11 +469,14 @@ class DigestEvent(models.Model):
     the digest page's history. Kept when the user is deleted, under their name."""
 
     class Action(models.TextChoices):
-        EDITED = "edited", "Edited a section"
-        REGENERATED = "regenerated", "Regenerated a section"
-        APPROVED = "approved", "Approved"
-        TEST_SENT = "test_sent", "Sent a test"
-        SENT = "sent", "Sent"
+        EDITED = "edited", _("Edited a section")
+        EDITED_TRANSLATION = "edited_translation", _("Edited a translation")
+        REGENERATED = "regenerated", _("Regenerated a section")
+        APPROVED = "approved", _("Approved")
+        UNAPPROVED = "unapproved", _("Took back the approval")
+        SEND_TIME_SET = "send_time_set", _("Set the send time")
+        TEST_SENT = "test_sent", _("Sent a test")
+        SENT = "sent", _("Sent")
 
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ingestion.models import Article
 from newsletter import export, services
@@ -14,6 +16,8 @@ from newsletter.desk.forms import (
     DigestSectionForm,
 )
 from newsletter.desk.review import DigestReviewMixin, FrozenSectionMixin
+from newsletter.desk.sending import DigestSendingMixin
+from newsletter.desk.translations import SectionTranslationMixin
 from newsletter.editorial import sections
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import (
@@ -179,7 +183,9 @@ class DigestSectionInline(admin.TabularInline):
 
 
 @admin.register(Digest)
-class DigestAdmin(DigestReviewMixin, admin.ModelAdmin):
+class DigestAdmin(
+    DigestSendingMixin, SectionTranslationMixin, DigestReviewMixin, admin.ModelAdmin
+):
     list_display = [
         "date",
         "edition",
@@ -210,6 +216,7 @@ class DigestAdmin(DigestReviewMixin, admin.ModelAdmin):
         "created_at",
         "updated_at",
         "approved_at",
+        "send_at",
         "sent_at",
     ]
     exclude = ["chart_png", "category_counts"]
@@ -265,26 +272,21 @@ class DigestAdmin(DigestReviewMixin, admin.ModelAdmin):
     def has_send_digest_permission(self, request) -> bool:
         return request.user.has_perm("newsletter.send_digest")
 
-    @admin.action(description="Approve for sending", permissions=["approve_digest"])
+    @admin.action(description=_("Approve for sending"), permissions=["approve_digest"])
     def approve(self, request, queryset):
         n = sum(services.approve_digest(d.id, actor=request.user) for d in queryset)
-        self.message_user(request, f"{n} digest(s) approved.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(n)s digest approved.", "%(n)s digests approved.", n) % {"n": n},
+            messages.SUCCESS,
+        )
 
     @admin.action(
-        description="Send now (approved digests only; safe to repeat)",
+        description=_("Send now (approved digests only; safe to repeat)"),
         permissions=["send_digest"],
     )
     def send_now(self, request, queryset):
-        for digest in queryset:
-            report = services.send_digest(
-                digest.date, edition=digest.edition, actor=request.user
-            )
-            if report is None:
-                self.message_user(
-                    request, f"{digest} is not approved.", messages.WARNING
-                )
-            else:
-                self.message_user(request, f"{digest}: {report}", messages.SUCCESS)
+        return DigestSendingMixin.send_now(self, request, queryset)
 
     @admin.action(description="Rebuild (keeps edited sections)", permissions=["change"])
     def rebuild(self, request, queryset):

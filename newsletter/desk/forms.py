@@ -5,11 +5,14 @@ The fields hold a section of either kind; what is saved goes through
 """
 
 from django import forms
+from django.core.validators import validate_email
+from django.utils.translation import gettext_lazy as _
 
-from newsletter.drafting import translation
+from newsletter.desk import test_sends
 from newsletter.editorial import sections
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import DigestSection
+from newsletter.services import bilingual
 
 # The fields of each kind, beside review_notes and needs_review.
 BRIEFING_FIELDS = [
@@ -78,12 +81,15 @@ class DigestSectionForm(forms.ModelForm):
         model = DigestSection
         fields = ["needs_review", "review_notes"]
 
+    # None: the section as written, in its digest's language.
+    language: str | None = None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Malformed stored content: the admin says so; the fields start empty.
         self.content_error: str = ""
         try:
-            content = sections.read(self.instance)
+            content = sections.read(self.instance, self.language)
         except SectionContentError as exc:
             self.content_error = str(exc)
             content = sections.SectionContent(kind=sections.BRIEFING)
@@ -183,6 +189,69 @@ class DigestSectionForm(forms.ModelForm):
         sections.save_content(self.instance, self.content)
         self.instance.edited_by_editor = True
         self.instance.generated_by = DigestSection.GeneratedBy.EDITOR
-        # Readers of the digest's other languages get the editor's words too.
-        self.translation_notes = translation.translate_again(self.instance)
+        # The other languages follow the edit, or keep what an editor or a reviewed
+        # translation said (newsletter.services.bilingual).
+        self.translation_notes = bilingual.retranslate_after_edit(self.instance)
         return super().save(commit=commit)
+
+
+class SectionTranslationForm(DigestSectionForm):
+    """The section in one of its digest's other languages, edited by an editor; the
+    view saves it with ``bilingual.save_editor_translation``."""
+
+    class Meta:
+        model = DigestSection
+        fields: list[str] = []
+
+    def __init__(self, *args, language: str, **kwargs):
+        self.language = language
+        super().__init__(*args, **kwargs)
+
+    def save(self, commit: bool = True) -> DigestSection:
+        raise NotImplementedError("saved by bilingual.save_editor_translation")
+
+
+class TestSendForm(forms.Form):
+    """Up to five more addresses for a test, one per line or separated by commas."""
+
+    addresses = forms.CharField(
+        required=False,
+        label=_("Also send to"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "desk@example.org"}),
+        help_text=_("Up to five addresses, one per line or separated by commas."),
+    )
+
+    def clean_addresses(self) -> list[str]:
+        raw = self.cleaned_data.get("addresses", "")
+        addresses = [a for a in raw.replace(",", " ").split() if a]
+        wrong = []
+        for address in addresses:
+            try:
+                validate_email(address)
+            except forms.ValidationError:
+                wrong.append(address)
+        if wrong:
+            raise forms.ValidationError(
+                _("Not an email address: %(wrong)s.") % {"wrong": ", ".join(wrong)}
+            )
+        unique = list({a.lower(): a for a in addresses}.values())
+        if len(unique) > test_sends.MAX_EXTRA_ADDRESSES:
+            raise forms.ValidationError(
+                _("At most %(n)s addresses per test.")
+                % {"n": test_sends.MAX_EXTRA_ADDRESSES}
+            )
+        return unique
+
+
+class SendTimeForm(forms.Form):
+    """The digest's own send time, in TIME_ZONE; empty or "clear" for none."""
+
+    send_at = forms.DateTimeField(
+        required=False,
+        label=_("Send at"),
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+        ),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        help_text=_("Empty: the scheduler's first run after approval."),
+    )

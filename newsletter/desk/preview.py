@@ -117,9 +117,9 @@ def preview(digest: Digest, reader: Reader) -> Preview:
     )
 
 
-def test_recipients(user) -> list[str]:
-    """The editor's own address and DIGEST_TEST_RECIPIENTS, each once."""
-    addresses = [getattr(user, "email", ""), *settings.DIGEST_TEST_RECIPIENTS]
+def test_recipients(user, extra: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The editor's own address, DIGEST_TEST_RECIPIENTS and ``extra``, each once."""
+    addresses = [getattr(user, "email", ""), *settings.DIGEST_TEST_RECIPIENTS, *extra]
     seen: dict[str, str] = {}
     for address in addresses:
         if address and address.lower() not in seen:
@@ -127,15 +127,18 @@ def test_recipients(user) -> list[str]:
     return list(seen.values())
 
 
-def send_test(digest: Digest, reader: Reader, *, actor) -> list[str]:
-    """Mail the reader's version to the editors, subject marked as a test; returns
-    the addresses. No Delivery row: the ledger is the record of readers only."""
-    to = test_recipients(actor)
+def send_test(
+    digest: Digest, reader: Reader, *, actor, extra: list[str] | tuple[str, ...] = ()
+) -> list[str]:
+    """Mail the reader's version to the editors and ``extra`` (addresses typed on
+    the page), subject marked as a test; returns the addresses. No Delivery row: the
+    ledger is the record of readers only."""
+    to = test_recipients(actor, extra)
     if not to:
         raise ValueError(
             _(
-                "No address to send the test to: add an email address to your "
-                "user or set DIGEST_TEST_RECIPIENTS."
+                "No address to send the test to: type one, add an email address to "
+                "your user or set DIGEST_TEST_RECIPIENTS."
             )
         )
     rendered = _render(digest, reader)

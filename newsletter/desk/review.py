@@ -8,7 +8,7 @@ status moves only through the actions.
 """
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
@@ -86,6 +86,8 @@ class SectionReview:
     content_error: str
     sources: list
     form: DigestSectionForm | None
+    # The other languages, filled by admin_translations.
+    translations: list = field(default_factory=list)
 
     @property
     def impact(self) -> list[tuple[str, str]]:
@@ -158,19 +160,9 @@ class DigestReviewMixin:
                 name="newsletter_digest_preview",
             ),
             path(
-                "<int:digest_id>/test-send/",
-                wrap(self.test_send_view),
-                name="newsletter_digest_test_send",
-            ),
-            path(
                 "<int:digest_id>/approve/",
                 wrap(self.approve_view),
                 name="newsletter_digest_approve",
-            ),
-            path(
-                "<int:digest_id>/send/",
-                wrap(self.send_view),
-                name="newsletter_digest_send",
             ),
             path(
                 "<int:digest_id>/sections/<int:section_id>/",
@@ -328,20 +320,6 @@ class DigestReviewMixin:
         return HttpResponse(email.html)
 
     @method_decorator(require_POST)
-    def test_send_view(self, request, digest_id: int):
-        if not self.has_test_send_digest_permission(request):
-            raise PermissionDenied(_("You may not send tests."))
-        digest = self._digest(request, digest_id)
-        reader = reader_from(request, request.POST, digest)
-        try:
-            to = preview.send_test(digest, reader, actor=request.user)
-        except ValueError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("Test sent to %(to)s.") % {"to": ", ".join(to)})
-        return self._back(digest, reader_query(reader))
-
-    @method_decorator(require_POST)
     def approve_view(self, request, digest_id: int):
         if not self.has_approve_digest_permission(request):
             raise PermissionDenied(_("You may not approve digests."))
@@ -354,20 +332,4 @@ class DigestReviewMixin:
                 _("%(digest)s is %(status)s: not approved.")
                 % {"digest": digest, "status": digest.get_status_display()},
             )
-        return self._back(digest)
-
-    @method_decorator(require_POST)
-    def send_view(self, request, digest_id: int):
-        if not self.has_send_digest_permission(request):
-            raise PermissionDenied(_("You may not send digests."))
-        digest = self._digest(request, digest_id)
-        report = services.send_digest(
-            digest.date, edition=digest.edition, actor=request.user
-        )
-        if report is None:
-            messages.warning(
-                request, _("%(digest)s is not approved.") % {"digest": digest}
-            )
-        else:
-            messages.success(request, f"{digest}: {report}")
         return self._back(digest)

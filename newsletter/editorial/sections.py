@@ -49,7 +49,10 @@ made from by a fingerprint, who made it ("llm": translated, "offline": excerpts
 because translating failed) and its content in the format above, normalised against
 the same sources. ``read(section, language)`` gives the translation while it still
 matches the content; otherwise (none made, or the content was edited since) the
-content as written, so a reader never gets a stale translation.
+content as written, so a reader never gets a stale machine translation. Two entries
+stand although the content changed: an editor's own ("by": "editor") and one kept on
+purpose when no LLM could make it again (``"kept": true``); the desk marks both as
+older than the content until an editor saves that language (newsletter.services.bilingual).
 """
 
 from __future__ import annotations
@@ -536,6 +539,7 @@ def written_offline(section, language: str | None = None) -> bool:
 # Who made a translation entry.
 TRANSLATED = "llm"
 OFFLINE = "offline"
+EDITOR = "editor"
 
 
 def fingerprint(content: object) -> str:
@@ -574,7 +578,7 @@ def _current_translation(section, language: str | None) -> dict | None:
     if not language or not isinstance(translations, dict):
         return None
     entry = translations.get(language)
-    if not isinstance(entry, dict) or entry.get("of") != fingerprint(section.content):
+    if not isinstance(entry, dict) or not _is_current(entry, section):
         return None
     try:
         content = normalise(entry.get("content")).content
@@ -587,8 +591,23 @@ def _current_translation(section, language: str | None) -> dict | None:
             exc,
         )
         return None
-    by = OFFLINE if entry.get("by") == OFFLINE else TRANSLATED
+    by = entry.get("by") if entry.get("by") in (OFFLINE, EDITOR) else TRANSLATED
     return {"by": by, "content": content}
+
+
+def _is_current(entry: dict, section) -> bool:
+    """Made from the content as it is; or an editor's own translation, or one kept
+    on purpose after an edit (``"kept"``, newsletter.services.bilingual): both stand until an
+    editor replaces them, and the desk shows them as older than the content."""
+    if entry.get("by") == EDITOR or entry.get("kept"):
+        return True
+    return entry.get("of") == fingerprint(section.content)
+
+
+def translation_is_stale(section, language: str) -> bool:
+    """Whether the section's ``language`` entry was made from an earlier content."""
+    entry = (getattr(section, "translations", None) or {}).get(language)
+    return isinstance(entry, dict) and entry.get("of") != fingerprint(section.content)
 
 
 def from_dict(content: dict) -> SectionContent:

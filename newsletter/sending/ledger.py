@@ -46,7 +46,13 @@ from newsletter.models import (
     DigestSource,
     Story,
 )
-from newsletter.sending import editions, esp_batches, prototype, recipient
+from newsletter.sending import (
+    audience,
+    editions,
+    esp_batches,
+    prototype,
+    recipient,
+)
 from newsletter.sending.rendering import (
     RenderedEmail,
     chart_is_hosted,
@@ -57,7 +63,7 @@ from subscribers.models import Subscriber
 
 logger = logging.getLogger(__name__)
 
-NO_SECTION_REASON = "no section today for the chosen categories"
+NO_SECTION_REASON = audience.NO_SECTION_REASON
 ENROL_CHUNK = 2000
 
 
@@ -177,22 +183,10 @@ def enqueue(delivery_ids: list[int]) -> None:
     )
 
 
-def _section_category_ids(digest: Digest) -> frozenset[int]:
-    return frozenset(
-        DigestSection.objects.filter(
-            digest=digest, category__in_digest=True
-        ).values_list("category_id", flat=True)
-    )
-
-
 def _enrol_subscribers(digest: Digest) -> None:
     """One row per receiving subscriber; those with nothing today are skipped rows,
-    and so are a Papers digest's readers whose email is the News one (``editions``)."""
-    in_digest = _section_category_ids(digest)
-    elsewhere = editions.carried_elsewhere_ids(digest)
-    # A reader of Papers only gets the Papers email, never also a News notice.
-    papers_today = editions.section_category_ids(editions.companion_papers(digest))
-    notice = settings.DIGEST_SEND_EMPTY_NOTICE and digest.edition == Digest.Edition.NEWS
+    and so are a Papers digest's readers whose email is the News one (``audience``)."""
+    rule = audience.Rule.of(digest)
     subscriber_ids = (
         Subscriber.objects.receiving()
         .order_by("id")
@@ -204,12 +198,7 @@ def _enrol_subscribers(digest: Digest) -> None:
         received = Category.objects.received_ids(ids)
         rows = []
         for subscriber_id in ids:
-            mine = received[subscriber_id]
-            reason = ""
-            if mine & elsewhere:
-                reason = editions.CARRIED_BY_NEWS
-            elif not (mine & in_digest or (notice and not mine & papers_today)):
-                reason = NO_SECTION_REASON
+            reason = rule.skip_reason(received[subscriber_id])
             rows.append(
                 Delivery(
                     digest=digest,

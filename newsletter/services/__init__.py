@@ -6,9 +6,12 @@ Each stage is a plain function; Celery tasks, commands and the desk call these.
 
 from newsletter.services.approval import (
     approve_digest,
+    releasable_digests,
     release_reviewed_digests,
     send_and_record,
     send_digest,
+    set_send_time,
+    unapprove_digest,
 )
 from newsletter.services.build import build_digest, digest_articles, has_paper_sources
 from newsletter.services.editing import merge_stories, regenerate_section, split_story
@@ -22,7 +25,10 @@ __all__ = [
     "load_defaults",
     "merge_stories",
     "regenerate_section",
+    "releasable_digests",
     "release_reviewed_digests",
+    "set_send_time",
+    "unapprove_digest",
     "send_and_record",
     "send_digest",
     "split_story",

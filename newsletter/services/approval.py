@@ -6,10 +6,11 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from newsletter import audit
-from newsletter.models import Digest
+from newsletter.models import Delivery, Digest
 from newsletter.sending import ledger
 
 
@@ -57,12 +58,57 @@ def release_reviewed_digests() -> int:
         )
         for digest in expired:
             approve_digest(digest.id, detail="review window passed")
-    # Only recent digests: an approved digest from last month is news nobody wants now.
-    recent = timezone.localdate() - dt.timedelta(days=1)
     released = 0
-    for digest in Digest.objects.filter(
-        status=Digest.Status.APPROVED, date__gte=recent
-    ):
+    for digest in releasable_digests(timezone.now()):
         send_and_record(digest)
         released += 1
     return released
+
+
+def releasable_digests(now: dt.datetime):
+    """Approved digests the scheduler sends at ``now``: those of today or yesterday
+    with no send time of their own (an approved digest from last month is news
+    nobody wants now), and any whose own send time has come."""
+    recent = timezone.localdate(now) - dt.timedelta(days=1)
+    return Digest.objects.filter(status=Digest.Status.APPROVED).filter(
+        Q(send_at__isnull=True, date__gte=recent) | Q(send_at__lte=now)
+    )
+
+
+# A send has started once a row is being sent or was sent: past that, no take-back.
+STARTED_DELIVERIES = (Delivery.Status.SENDING, Delivery.Status.SENT)
+
+
+@transaction.atomic
+def unapprove_digest(digest_id: int, *, actor=None) -> bool:
+    """Take an approval back (approved -> ready) while its send has not started.
+    True when it moved. The ledger's own approved -> sending update is conditional
+    too, so exactly one of the two wins a race."""
+    started = Delivery.objects.filter(
+        digest_id=OuterRef("pk"), status__in=STARTED_DELIVERIES
+    )
+    moved = bool(
+        Digest.objects.filter(id=digest_id, status=Digest.Status.APPROVED)
+        .exclude(Exists(started))
+        # updated_at restarts the review window: the timed auto-approval must not
+        # take back the editor's take-back at the scheduler's next run.
+        .update(status=Digest.Status.READY, approved_at=None, updated_at=timezone.now())
+    )
+    if moved:
+        audit.record(digest_id, audit.Action.UNAPPROVED, actor=actor)
+    return moved
+
+
+@transaction.atomic
+def set_send_time(digest_id: int, when: dt.datetime | None, *, actor=None) -> bool:
+    """The digest's own send time (None: the scheduler's next run after approval).
+    False when the digest is already going out."""
+    changed = bool(
+        Digest.objects.filter(id=digest_id)
+        .exclude(status__in=Digest.FROZEN_STATUSES)
+        .update(send_at=when)
+    )
+    if changed:
+        detail = timezone.localtime(when).strftime("%Y-%m-%d %H:%M") if when else ""
+        audit.record(digest_id, audit.Action.SEND_TIME_SET, actor=actor, detail=detail)
+    return changed

@@ -14,7 +14,7 @@ from newsletter import chart, llm
 from newsletter.drafting import classify, papers, summarize, translation
 from newsletter.editorial import compression, excerpts, sections, stories
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
-from newsletter.services import approval
+from newsletter.services import approval, bilingual
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,8 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     plans = _write_stories(digest, articles, by_category, progress)
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     generated = _write_sections(digest, categories, plans, budget, progress)
-    translated = translation.translate_digest(digest, progress=progress)
+    with bilingual.editor_translations_kept(digest):
+        translated = translation.translate_digest(digest, progress=progress)
     digest.category_counts = {
         category.slug: len(by_category[category.id])
         for category in categories

@@ -6,9 +6,10 @@ from django.db import transaction
 
 from ingestion.models import Article
 from newsletter import audit, llm
-from newsletter.drafting import papers, summarize, translation
+from newsletter.drafting import papers, summarize
 from newsletter.editorial import compression, stories
 from newsletter.models import Digest, DigestSection, Story
+from newsletter.services import bilingual
 from newsletter.services.build import _save_section, _source_groups, _told_by_story
 
 
@@ -35,7 +36,7 @@ def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
     section = _save_section(section.digest, section.category, members, draft)
     DigestSection.objects.filter(id=section.id).update(edited_by_editor=False)
     section.refresh_from_db()
-    translation.translate_again(section)
+    bilingual.retranslate_after_edit(section)
     section.save(update_fields=["translations"])
     audit.record(
         section.digest_id,

@@ -296,7 +296,11 @@ def test_approve_and_send_from_the_page_then_it_is_read_only(
     SubscriberFactory(email="reader@example.com")
 
     editor_client.post(reverse("admin:newsletter_digest_approve", args=[digest.id]))
-    editor_client.post(reverse("admin:newsletter_digest_send", args=[digest.id]))
+    send = reverse("admin:newsletter_digest_send", args=[digest.id])
+    # The button asks first: a plain POST shows the count and sends nothing.
+    confirm = editor_client.post(send).content.decode()
+    assert "Send to subscribers?" in confirm and mailoutbox == []
+    editor_client.post(send, {"post": "yes"})
 
     digest.refresh_from_db()
     assert digest.status == Digest.Status.SENT

@@ -97,7 +97,8 @@ def test_editors_morning(
     # Edit the first section in place.
     first = page.locator("section.desk-section").first
     first.get_by_text("Edit this section").click()
-    first.get_by_label("Topics").fill("편집자가 고친 주제\n두 번째 주제")
+    # The first Topics is the Korean one; the English version's form follows it.
+    first.get_by_label("Topics").first.fill("편집자가 고친 주제\n두 번째 주제")
     shot(page, "3-editing")
     first.get_by_role("button", name="Save section").click()
     page.get_by_text("Saved").first.wait_for()
@@ -146,7 +147,10 @@ def test_editors_morning(
     # Approve, then send to the subscribers.
     press(page, "Approve")
     page.get_by_text("approved.").first.wait_for()
-    press(page, "Send to subscribers")
+    page.get_by_role("link", name="Send to subscribers", exact=True).click()
+    page.get_by_role("heading", name="Send to subscribers?").wait_for()
+    assert page.locator(".desk-recipient-total").inner_text() == "2"
+    press(page, "Yes, send it now")
     page.get_by_text("read-only").first.wait_for()
     assert sorted(r.rcpt_tos[0] for r in sink.received[1:]) == [
         "english@example.com",

@@ -39,6 +39,8 @@ DEMO_SUBSCRIBERS = [
     ("dana@example.org", "en", ["papers-llm", "papers-nlp", "papers-alignment"]),
 ]
 
+DEMO_ADMIN_EMAIL = "admin@localhost"
+
 
 class Command(BaseCommand):
     help = "Run the whole daily pipeline once against the sample corpus (or --online)."
@@ -177,14 +179,24 @@ class Command(BaseCommand):
         return places
 
     def _admin_login(self) -> tuple[str, str]:
-        """A local editor account; the password is generated once and kept in var/."""
+        """A local editor account; the password is generated once and kept in var/.
+        It has an address, so the digest page's test send works at once: the local
+        host's (as DEFAULT_FROM_EMAIL is), which Django's validators accept, a local
+        SMTP server delivers to a local mailbox, and no outside server ever takes
+        for a real person's."""
         User = get_user_model()
+        User.objects.filter(username="admin", email="").update(email=DEMO_ADMIN_EMAIL)
         secret_file = settings.VAR_DIR / "demo-admin-password.txt"
         if secret_file.exists() and User.objects.filter(username="admin").exists():
             return "admin", secret_file.read_text().strip()
         password = secrets.token_urlsafe(9)
         user, _ = User.objects.get_or_create(
-            username="admin", defaults={"is_staff": True, "is_superuser": True}
+            username="admin",
+            defaults={
+                "is_staff": True,
+                "is_superuser": True,
+                "email": DEMO_ADMIN_EMAIL,
+            },
         )
         user.set_password(password)
         user.save()
