@@ -20,6 +20,7 @@ import tempfile
 import time
 from itertools import combinations
 
+from newsletter import services
 from newsletter.defaults import DEFAULT_CATEGORIES
 
 SLUGS = [c["slug"] for c in DEFAULT_CATEGORIES if c.get("in_digest", True)]
@@ -278,7 +279,6 @@ def main(argv: list[str] | None = None) -> int:
         _setup_django(workdir)
         from bench import fanout as this  # the class Django loads by dotted path
         from newsletter.models import Delivery
-        from newsletter.sending import ledger
 
         backend = this.SerialisingBackend
         setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -304,10 +304,10 @@ def main(argv: list[str] | None = None) -> int:
             stamp_runs.append(_stamp_only(digest, sets, args.baseline))
             print(f"  … {stamp_runs[-1]:,.0f}/s", flush=True)
 
-        print(f"fan-out: ledger.send_digest over {args.subscribers:,} subscribers")
+        print(f"fan-out: services.send_and_record over {args.subscribers:,} subscribers")
         backend.started = time.perf_counter()
         started, cpu_started = time.perf_counter(), time.process_time()
-        report = ledger.send_digest(digest.id)
+        report = services.send_and_record(digest)
         elapsed = time.perf_counter() - started
         cpu_elapsed = time.process_time() - cpu_started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

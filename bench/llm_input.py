@@ -33,6 +33,7 @@ from dataclasses import dataclass
 
 from bench import fake_llm_django
 from devservers.openai_server import FakeOpenAI, schema_of
+from newsletter.editorial.text import estimate_tokens
 
 LONG_CHARS = 8000
 
@@ -55,13 +56,12 @@ class InputTally:
 
 
 def measure_input(articles: list) -> InputTally:
-    from newsletter import llm
     from newsletter.editorial import compression, prompts
 
     tally = InputTally(tokens=[])
     for article in articles:
         story = compression.compress(compression.SourceGroup.of([article]))
-        tally.tokens.append(llm.estimate_tokens(prompts.source_blocks([story])))
+        tally.tokens.append(estimate_tokens(prompts.source_blocks([story])))
         if len(prompts.article_body(article)) > LONG_CHARS:
             tally.long_articles += 1
             tally.reaching += story[0].reaches_second_half

@@ -22,6 +22,7 @@ import lxml.html
 from django.conf import settings
 
 from ingestion.feeds import defuse_tags, plain_text
+from lib.script import HANGUL_LETTER
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 # Hangul packs about three times the meaning per character.
 MIN_TEXT_CHARS = 200
 MIN_HANGUL_TEXT_CHARS = 80
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -48,7 +48,7 @@ def detect_language(text: str, *, hint: str = "") -> str:
     """ko when Hangul dominates the letters, else the page's declaration, else en."""
     sample = text[:5000]
     letters = len(_LETTER.findall(sample))
-    if letters and len(_HANGUL.findall(sample)) / letters > 0.3:
+    if letters and len(HANGUL_LETTER.findall(sample)) / letters > 0.3:
         return "ko"
     hint = (hint or "").strip().lower().replace("_", "-").split("-")[0]
     if re.fullmatch(r"[a-z]{2,3}", hint):

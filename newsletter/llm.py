@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +32,7 @@ import pydantic
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
+from newsletter.editorial.text import estimate_tokens
 from newsletter.models import Digest, LLMCall
 
 T = TypeVar("T", bound=pydantic.BaseModel)
@@ -111,11 +111,6 @@ def get_client() -> openai.OpenAI:
         timeout=float(settings.LLM_TIMEOUT),
         max_retries=int(settings.LLM_MAX_RETRIES),
     )
-
-
-def estimate_tokens(text: str) -> int:
-    non_ascii = sum(1 for ch in text if ord(ch) > 127)
-    return non_ascii + math.ceil((len(text) - non_ascii) / 4)
 
 
 def estimate_prompt_tokens(

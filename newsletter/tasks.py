@@ -1,7 +1,9 @@
-"""Thin Celery wrappers around newsletter.sending.ledger. They take ids and are idempotent:
-the claim in ``delivery`` makes a redelivered or retried task send nothing twice."""
+"""Thin Celery wrappers around newsletter.sending.ledger, and the one place that hands
+its work to workers. They take ids and are idempotent: the claim in ``delivery`` makes
+a redelivered or retried task send nothing twice."""
 
-from celery import shared_task
+from celery import current_app, shared_task
+from django.db import transaction
 
 from newsletter.sending import ledger
 
@@ -27,4 +29,21 @@ def send_deliveries(delivery_ids: list[int]) -> dict:
 
 @shared_task
 def sweep_stale_deliveries() -> int:
-    return ledger.sweep_stale_deliveries()
+    reset, chunks = ledger.sweep_stale_deliveries()
+    dispatch(ledger.SendPlan(ledger.SendReport(), chunks, digest_id=None))
+    ledger.finish_sending_digests()
+    return reset
+
+
+def dispatch(plan: "ledger.SendPlan") -> "ledger.SendReport":
+    """Send what the ledger handed back: here when Celery runs eagerly (the demo, a
+    laptop), else one ``send_deliveries`` task per chunk on the ``email`` queue, once
+    the rows are committed."""
+    if current_app.conf.task_always_eager:
+        return ledger.send_here(plan)
+    for ids in plan.chunks:
+        plan.report.queued += len(ids)
+        transaction.on_commit(
+            lambda ids=ids: send_deliveries.apply_async(args=[ids], queue="email")
+        )
+    return plan.report

@@ -27,6 +27,7 @@ from newsletter import llm
 from newsletter.editorial import prompts
 from newsletter.editorial.keywords import KeywordSet
 from newsletter.editorial.llm_schemas import label_schema
+from newsletter.editorial.text import clean_text
 from newsletter.models import Category, Digest, LLMCall
 
 BATCH_SIZE = 25
@@ -255,10 +256,10 @@ class RuleClassifier:
         }
 
     def scores(self, article: Article) -> dict[int, float]:
-        title = prompts.clean_text(article.title)
+        title = clean_text(article.title)
         if VERSIONED_MODEL.search(title):
             title = f"{title} ({MODEL_RELEASE})"
-        body = prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
+        body = clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
         if self.papers and hasattr(article, "paper"):
             body = f"{body} {' '.join(article.paper.arxiv_categories)}"
         result = {}
@@ -313,7 +314,7 @@ def _keyword_weights(words: list[str]) -> dict[str, float]:
 def is_about_ai(article: Article) -> bool:
     """Any AI term in the title or the start of the text."""
     text = f"{article.title}\n{prompts.article_body(article)[:RULES_TEXT_CHARS]}"
-    return AI_TERMS.search(prompts.clean_text(text)) is not None
+    return AI_TERMS.search(clean_text(text)) is not None
 
 
 def group_by_category(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from lib.script import is_in_language
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import stories
 from newsletter.editorial.sections import SectionContentError
@@ -68,7 +69,7 @@ def highlights(
                 section=section,
                 story_id=story.id,
                 follow_up=follow_up,
-                in_language=stories.is_in_language(title, language),
+                in_language=is_in_language(title, language),
             )
         )
     return result

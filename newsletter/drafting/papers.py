@@ -32,6 +32,7 @@ from newsletter.editorial import prompts, sections
 from newsletter.editorial.checks import language_gate
 from newsletter.editorial.keywords import KeywordSet
 from newsletter.editorial.llm_schemas import PapersBriefing
+from newsletter.editorial.text import clean_text
 from newsletter.models import Category, Digest, LLMCall
 
 PRIMARY_BONUS = 3.0
@@ -161,7 +162,7 @@ def offline_content(shown: list[Article], *, total: int) -> dict:
     lines = []
     for number, article in enumerate(shown, start=1):
         sentence = contribution(prompts.article_body(article))
-        title = prompts.clean_text(article.title)
+        title = clean_text(article.title)
         text = f"{title}: {sentence}" if sentence else title
         lines.append({"text": f"{text} [{number}]", "citations": [number]})
     content = {

@@ -33,6 +33,7 @@ from newsletter.editorial import compression, excerpts, prompts, sections
 from newsletter.editorial.checks import faithfulness, language_gate
 from newsletter.editorial.compression import Compressed, SourceGroup
 from newsletter.editorial.llm_schemas import Briefing, Repairs
+from newsletter.editorial.text import clean_text
 from newsletter.models import Category, Digest, LLMCall
 
 MAX_TOPICS = 6
@@ -444,7 +445,7 @@ def clean_citations(briefing: Briefing, *, source_count: int) -> tuple[dict, int
 
 
 def _clip(text: str) -> str:
-    text = prompts.clean_text(text)
+    text = clean_text(text)
     if len(text) <= MAX_FIELD_CHARS:
         return text
     # A marker cut in half ("[1") would read as text, not as a citation.

@@ -23,12 +23,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
-from ingestion.models import Article
-from newsletter import llm
 from newsletter.editorial import excerpts, prompts
+from newsletter.editorial.text import (
+    as_data,
+    clean_text,
+    estimate_tokens,
+    truncate_to_tokens,
+)
+
+if TYPE_CHECKING:
+    from ingestion.models import Article
 
 LEAD_SENTENCES = 2
 TITLE_WEIGHT = 0.5
@@ -89,13 +97,11 @@ def compress(group: SourceGroup, *, budget: int | None = None) -> list[Compresse
     share = budget // max(1, len(group.articles))
     # Articles without a quotable sentence give their text cut to their share first.
     cut = {
-        id(a): prompts.truncate_to_tokens(
-            prompts.clean_text(prompts.article_body(a)), share
-        )
+        id(a): truncate_to_tokens(clean_text(prompts.article_body(a)), share)
         for a in group.articles
         if not candidates[id(a)]
     }
-    left = budget - sum(llm.estimate_tokens(text) for text in cut.values())
+    left = budget - sum(estimate_tokens(text) for text in cut.values())
     pool = [(a, s) for a in group.articles for s in candidates[id(a)]]
     chosen = _choose(group, pool, left) if pool else set()
     result = []
@@ -121,7 +127,7 @@ def compress(group: SourceGroup, *, budget: int | None = None) -> list[Compresse
 
 def _candidates(article: Article) -> list[Sentence]:
     body = prompts.article_body(article)
-    title = prompts.clean_text(article.title).lower()
+    title = clean_text(article.title).lower()
     found = []
     cursor = 0
     for index, sentence in enumerate(excerpts.split_sentences(body)):
@@ -146,7 +152,7 @@ def _locate(body: str, sentence: str, cursor: int) -> int:
 
 
 def _cost(sentence: Sentence) -> int:
-    return llm.estimate_tokens(prompts.as_data(sentence.text)) + 1
+    return estimate_tokens(as_data(sentence.text)) + 1
 
 
 def _choose(
@@ -154,8 +160,7 @@ def _choose(
 ) -> set[tuple[int, int]]:
     """(id(article), sentence index) of the sentences the budget holds."""
     matrix = excerpts.tfidf(
-        [s.text for _, s in pool]
-        + [prompts.clean_text(a.title) for a in group.articles]
+        [s.text for _, s in pool] + [clean_text(a.title) for a in group.articles]
     )
     vectors, titles = matrix[: len(pool)], matrix[len(pool) :]
     similarity = (vectors @ vectors.T).toarray()

@@ -24,11 +24,16 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ingestion.models import Article
 from newsletter.editorial import prompts
+from newsletter.editorial.articles import loaded_source
 from newsletter.editorial.keywords import KeywordSet, korean_words
+from newsletter.editorial.text import clean_text
+
+if TYPE_CHECKING:
+    from ingestion.models import Article
 
 KIND = "excerpts"
 MAX_TOPICS = 4
@@ -188,7 +193,7 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of `text`, paragraph by paragraph; a paragraph never runs into the next."""
     result = []
     for paragraph in re.split(r"\n+", text or ""):
-        pieces = _SENTENCE_END.split(prompts.clean_text(paragraph))
+        pieces = _SENTENCE_END.split(clean_text(paragraph))
         merged: list[str] = []
         for piece in pieces:
             if merged and _ABBREVIATION.search(merged[-1]):
@@ -201,7 +206,7 @@ def split_sentences(text: str) -> list[str]:
 
 def quotable_sentences(article: Article) -> list[str]:
     """The article's opening sentences that pass every JUNK rule, in order."""
-    title = prompts.clean_text(article.title).lower()
+    title = clean_text(article.title).lower()
     sentences = split_sentences(prompts.article_body(article))[: LEAD_SENTENCES * 2]
     kept = [s for s in sentences if junk_reason(s) is None and s.lower() != title]
     return kept[:LEAD_SENTENCES]
@@ -216,9 +221,8 @@ _SECTION_WORD = re.compile(r"\s+(?:news|research|blog|newsroom|뉴스|블로그)
 
 def publisher(article: Article) -> str:
     """Who says it: the source's name, without a section word when that names the site."""
-    # An unsaved article (bench, tests) may carry an unsaved source: no source_id.
-    has_source = article.source_id or Article.source.is_cached(article)
-    name = prompts.clean_text(article.source.name if has_source else "")
+    source = loaded_source(article)
+    name = clean_text(source.name if source is not None else "")
     host = (urlsplit(article.url).hostname or "").removeprefix("www.")
     if not name:
         return host
@@ -257,7 +261,7 @@ def excerpt_content(articles: list[Article], *, language: str) -> dict:
     ]
     return {
         "kind": KIND,
-        "topics": [prompts.clean_text(a.title) for _, a in numbered][:MAX_TOPICS],
+        "topics": [clean_text(a.title) for _, a in numbered][:MAX_TOPICS],
         "excerpts": excerpts,
         "key_figures": key_figures(numbered, sentences, quoted={s for _, s in picks}),
         "impact": impact_lines(numbered, sentences, used={s for _, s in picks}),
@@ -309,7 +313,7 @@ def story_excerpt_content(
     used = {item["text"] for item in items}
     return {
         "kind": KIND,
-        "topics": [prompts.clean_text(a.title) for _, a in quoted][:MAX_TOPICS],
+        "topics": [clean_text(a.title) for _, a in quoted][:MAX_TOPICS],
         "excerpts": items,
         "key_figures": key_figures(quoted, sentences, quoted=used),
         "impact": impact_lines(quoted, sentences, used=used),
@@ -328,7 +332,7 @@ def _story_sentence(
         if picks:
             return picks[0]
     number = group.numbers[0]
-    return number, prompts.clean_text(articles[number - 1].title)
+    return number, clean_text(articles[number - 1].title)
 
 
 def _is_korean(article: Article) -> bool:
@@ -344,7 +348,7 @@ def _select(
     pool = [(n, i, s) for n, _ in numbered for i, s in enumerate(sentences[n])]
     if not pool:
         return []
-    titles = [prompts.clean_text(a.title) for _, a in numbered]
+    titles = [clean_text(a.title) for _, a in numbered]
     matrix = _tfidf([s for _, _, s in pool] + titles)
     vectors, title_vectors = matrix[: len(pool)], matrix[len(pool) :]
     similarity = (vectors @ vectors.T).toarray()

@@ -14,7 +14,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+from lib.script import HANGUL
+
 _HANGUL_TOKEN = re.compile(r"[\uac00-\ud7a3A-Za-z0-9]+")
 # Trailing particles and copula endings, longest first so 에서는 goes before 는.
 KOREAN_PARTICLES = (
@@ -57,7 +58,7 @@ def korean_words(text: str) -> list[tuple[str, str]]:
     """Every Hangul-bearing token of `text` with its stem (one trailing particle off)."""
     result = []
     for token in _HANGUL_TOKEN.findall(text):
-        if not _HANGUL.search(token):
+        if not HANGUL.search(token):
             continue
         stem = token
         for particle in KOREAN_PARTICLES:
@@ -82,7 +83,7 @@ class KeywordSet:
             word = word.strip().lower()
             if not word:
                 continue
-            if _HANGUL.search(word):
+            if HANGUL.search(word):
                 korean.add(word)
             else:
                 latin.append(word)

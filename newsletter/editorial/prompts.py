@@ -9,53 +9,22 @@ close our delimiters. What a summary is given of each article is chosen by
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from ingestion.models import Article
-from newsletter.models import Category
+from newsletter.editorial.text import as_data, clean_text, truncate_to_tokens
 
 if TYPE_CHECKING:
+    from ingestion.models import Article
     from newsletter.editorial.compression import Compressed
+    from newsletter.models import Category
 
-# Per-article input budgets (estimated tokens, see newsletter.llm.estimate_tokens);
+# Per-article input budgets (estimated tokens, see text.estimate_tokens);
 # a summary's text is budgeted per story (LLM_STORY_INPUT_TOKENS, compression.py).
 CLASSIFY_TEXT_TOKENS = 60
 TITLE_TOKENS = 40
 
 LANGUAGE_NAMES = {"ko": "Korean (한국어)", "en": "English"}
-
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
-    "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff"
-    "\uffa0\ufff0-\ufffb\U000e0000-\U000e0fff]"
-)
-_SPACES = re.compile(r"\s+")
-
-
-def clean_text(text: str) -> str:
-    """Visible text only, on one line of single spaces."""
-    return _SPACES.sub(" ", _INVISIBLE.sub("", text or "")).strip()
-
-
-def as_data(text: str) -> str:
-    # Brackets become look-alikes so no article can open or close a <source> tag.
-    return clean_text(text).replace("<", "‹").replace(">", "›")
-
-
-def truncate_to_tokens(text: str, tokens: int) -> str:
-    """Cut `text` to about `tokens` estimated tokens, at a word boundary if possible."""
-    cost = 0.0
-    for index, char in enumerate(text):
-        cost += 1 if ord(char) > 127 else 0.25
-        if cost > tokens:
-            head = text[:index]
-            space = head.rfind(" ")
-            if space > len(head) * 0.6:
-                head = head[:space]
-            return head.rstrip() + "…"
-    return text
 
 
 def article_body(article: Article) -> str:

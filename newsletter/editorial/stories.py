@@ -39,10 +39,16 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ingestion.models import Article
+from lib.script import HANGUL, is_in_language
 from newsletter.editorial import prompts
+from newsletter.editorial.articles import loaded_source
+from newsletter.editorial.text import clean_text
+
+if TYPE_CHECKING:
+    from ingestion.models import Article
 
 # Mean cosine similarity (TF-IDF of character 2-4-grams of title + lead) at which two
 # groups of articles are one event. Tuned on tests/data/labels/story_pairs.csv.
@@ -60,7 +66,6 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*(?:조|억|만|천)?")
 # or any capitalised word of 3+ letters; Korean names are taken from quotes ('하늘-2').
 _LATIN_NAME = re.compile(r"\b[A-Z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 _QUOTED = re.compile(r"['‘\"“]([^'’\"”]{2,30})['’\"”]")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
 # --- when an article was published ----------------------------------------------
@@ -79,8 +84,8 @@ def published_at(article: Article) -> dt.datetime:
 
 
 def similarity_text(title: str, body: str) -> str:
-    title = prompts.clean_text(title)
-    return f"{title} {title} {prompts.clean_text(body)[:LEAD_CHARS]}"
+    title = clean_text(title)
+    return f"{title} {title} {clean_text(body)[:LEAD_CHARS]}"
 
 
 def article_text(article: Article) -> str:
@@ -174,7 +179,7 @@ def publisher_key(article: Article) -> str:
 
 
 def _weight(article: Article) -> float:
-    source = article.source if Article.source.is_cached(article) else None
+    source = loaded_source(article)
     weight = getattr(source, "weight", 1.0)
     return max(float(weight if weight is not None else 1.0), 0.0)
 
@@ -308,7 +313,7 @@ def facts(text: str) -> list[str]:
         for m in _LATIN_NAME.finditer(text)
         if len(m.group(0)) >= 3 or any(c.isdigit() for c in m.group(0))
     ]
-    found += [q.strip() for q in _QUOTED.findall(text) if _HANGUL.search(q)]
+    found += [q.strip() for q in _QUOTED.findall(text) if HANGUL.search(q)]
     return list(dict.fromkeys(found))
 
 
@@ -318,7 +323,7 @@ def new_facts(articles: Sequence[Article], earlier_text: str) -> list[str]:
     result: list[str] = []
     for article in articles:
         lead = f"{article.title}\n{prompts.article_body(article)[: LEAD_CHARS * 2]}"
-        for fact in facts(prompts.clean_text(lead)):
+        for fact in facts(clean_text(lead)):
             if fact.lower() not in known and fact not in result:
                 result.append(fact)
     return result[:MAX_NEW_FACTS]
@@ -327,16 +332,11 @@ def new_facts(articles: Sequence[Article], earlier_text: str) -> list[str]:
 def sent_text(articles: Sequence[Article]) -> str:
     """All an earlier story's articles said, for `new_facts`."""
     return "\n".join(
-        prompts.clean_text(f"{a.title}\n{prompts.article_body(a)}") for a in articles
+        clean_text(f"{a.title}\n{prompts.article_body(a)}") for a in articles
     )
 
 
 # --- what readers see of a story ------------------------------------------------
-
-
-def is_in_language(text: str, language: str) -> bool:
-    """Korean text has Hangul; text in another language has none."""
-    return bool(_HANGUL.search(text)) == (language == "ko")
 
 
 def title_in(titles: Sequence[str], language: str) -> str:

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 
-from celery import current_app
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
@@ -113,18 +112,24 @@ def chunk_size() -> int:
     return settings.EMAIL_SEND_CHUNK
 
 
-def _eager() -> bool:
-    return bool(current_app.conf.task_always_eager)
-
-
 # --- fan-out -----------------------------------------------------------------------
 
 
-def send_digest(digest_id: int) -> SendReport:
-    """Create the ledger rows for an approved digest and send what is pending.
+@dataclass
+class SendPlan:
+    """What opening a send hands back: the report so far and the pending rows in
+    chunks, for the caller to send here or hand to workers (``services.approval``)."""
+
+    report: SendReport
+    chunks: list[list[int]]
+    digest_id: int | None
+
+
+def open_send(digest_id: int) -> SendPlan:
+    """Create the ledger rows for a released digest and hand back what is pending.
 
     Safe to run any number of times: existing rows are kept, sent rows are never
-    sent again. In-process when Celery runs eagerly, else queued on ``email``.
+    sent again. Nothing is sent or queued here.
     """
     digest = Digest.objects.get(id=digest_id)
     if not digest.is_released:
@@ -151,15 +156,16 @@ def send_digest(digest_id: int) -> SendReport:
         )
 
     pending = Delivery.objects.filter(digest=digest, status=Delivery.Status.PENDING)
-    if _eager():
-        for ids in _id_chunks(pending, chunk_size()):
-            report.add(send_deliveries(ids, finish=False))
-        finish_digest(digest.id)
-    else:
-        for ids in _id_chunks(pending, chunk_size()):
-            report.queued += len(ids)
-            transaction.on_commit(lambda ids=ids: enqueue(ids))
-    return report
+    return SendPlan(report, list(_id_chunks(pending, chunk_size())), digest.id)
+
+
+def send_here(plan: SendPlan) -> SendReport:
+    """Send a plan's chunks in this process (Celery eager, the demo), then finish."""
+    for ids in plan.chunks:
+        plan.report.add(send_deliveries(ids, finish=False))
+    if plan.digest_id is not None:
+        finish_digest(plan.digest_id)
+    return plan.report
 
 
 def _id_chunks(queryset, size: int, *, page: int = 10_000) -> Iterator[list[int]]:
@@ -175,12 +181,6 @@ def _id_chunks(queryset, size: int, *, page: int = 10_000) -> Iterator[list[int]
         for start in range(0, len(ids), size):
             yield ids[start : start + size]
         last = ids[-1]
-
-
-def enqueue(delivery_ids: list[int]) -> None:
-    current_app.send_task(
-        "newsletter.tasks.send_deliveries", args=[delivery_ids], queue="email"
-    )
 
 
 def _enrol_subscribers(digest: Digest) -> None:
@@ -259,7 +259,7 @@ class _Group:
     """Readers of one digest who get the same sections in the same language, as
     their chunk found them."""
 
-    digest_id: int
+    digest_id: int | None
     categories: frozenset[int]
     language: str  # ``Subscriber.reading_language``
     version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
@@ -694,12 +694,13 @@ def classify_error(exc: BaseException) -> tuple[type[Exception], str]:
 # --- sweeper -------------------------------------------------------------------------
 
 
-def sweep_stale_deliveries() -> int:
-    """Hand rows stuck in ``sending`` (their worker died) back to pending and send them.
+def sweep_stale_deliveries() -> tuple[int, list[list[int]]]:
+    """Hand rows stuck in ``sending`` (their worker died) back to pending.
 
-    Returns how many rows were handed back. Pending rows that already had an attempt
-    (a transient error outlived the task's retries) are queued again as well, until
-    DELIVERY_GIVE_UP_AFTER_SECONDS: then they fail, so the digest can finish.
+    Returns how many rows were handed back and the chunks to send again: those rows
+    and pending rows that already had an attempt (a transient error outlived the
+    task's retries), until DELIVERY_GIVE_UP_AFTER_SECONDS: then they fail, so the
+    digest can finish.
     """
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.DELIVERY_STALE_AFTER_SECONDS)
@@ -725,13 +726,12 @@ def sweep_stale_deliveries() -> int:
         attempts__gt=0,
         digest__status=Digest.Status.SENDING,
     )
-    for ids in _id_chunks(retry, chunk_size()):
-        if _eager():
-            send_deliveries(ids)
-        else:
-            enqueue(ids)
+    return reset, list(_id_chunks(retry, chunk_size()))
+
+
+def finish_sending_digests() -> None:
+    """Mark sent every digest whose rows are all done (after a sweep)."""
     for digest_id in Digest.objects.filter(status=Digest.Status.SENDING).values_list(
         "id", flat=True
     ):
         finish_digest(digest_id)
-    return reset

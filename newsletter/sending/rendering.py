@@ -18,6 +18,7 @@ from django.utils.html import escape
 from mjml import mjml2html
 
 from lib.locale import in_language
+from lib.script import is_in_language
 from newsletter import chart
 from newsletter.drafting import highlights
 from newsletter.editorial import sections as section_content
@@ -300,9 +301,6 @@ def _html_size(html: str) -> int:
     )
 
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
 def _headline(sections: list[DigestSection], language: str) -> str:
     """The first topic written in the reader's language (Hangul or not), else the
     first topic: a Korean digest puts Korean stories first, an English reader's
@@ -322,7 +320,7 @@ def _headline(sections: list[DigestSection], language: str) -> str:
         ]
     if not topics:
         return ""
-    readable = [t for t in topics if bool(_HANGUL.search(t)) == (language == "ko")]
+    readable = [t for t in topics if is_in_language(t, language)]
     return _shorten_at_word((readable or topics)[0], HEADLINE_CHARS)
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from newsletter import audit
+from newsletter import audit, tasks
 from newsletter.models import Delivery, Digest
 from newsletter.sending import ledger
 
@@ -31,7 +31,7 @@ def approve_digest(digest_id: int, *, actor=None, detail: str = "") -> bool:
 def send_and_record(digest: Digest, *, actor=None) -> "ledger.SendReport":
     """Hand a released digest to the delivery ledger, enqueue the chunks it hands
     back and record the send with its report in the digest's history."""
-    report = ledger.send_digest(digest.id)
+    report = tasks.dispatch(ledger.open_send(digest.id))
     audit.record(digest, audit.Action.SENT, actor=actor, detail=str(report))
     return report
 

@@ -3,8 +3,8 @@
 import random
 
 from ingestion.models import Article, Source
-from newsletter import llm
-from newsletter.editorial import compression, prompts
+from newsletter.editorial import compression
+from newsletter.editorial.text import estimate_tokens, truncate_to_tokens
 
 TITLE = "Rebellions raises $250 million from Nvidia for inference chips"
 LEAD = "Rebellions, a Korean chip startup, announced new funding on Monday morning."
@@ -53,10 +53,10 @@ def test_a_long_article_gives_its_central_sentences_from_the_second_half():
     assert indexes == sorted(indexes) and indexes[0] == 0
     assert given.text.index(KEY) < given.text.index(LATER)
     assert f"{compression.GAP}{KEY}" in given.text
-    assert llm.estimate_tokens(given.text) <= 400
+    assert estimate_tokens(given.text) <= 400
     assert given.publisher == "Korea Tech Daily"
     # Cutting the head, as before, would never have reached the figures.
-    assert KEY not in prompts.truncate_to_tokens(article.text, 400)
+    assert KEY not in truncate_to_tokens(article.text, 400)
 
 
 def test_a_story_of_two_articles_shares_one_budget_and_gives_each_its_lead():
@@ -77,7 +77,7 @@ def test_a_story_of_two_articles_shares_one_budget_and_gives_each_its_lead():
     assert [g.article for g in given] == [first, second]
     assert given[0].text.startswith(LEAD)
     assert given[1].text.startswith("Nvidia is putting $250 million")
-    assert sum(llm.estimate_tokens(g.text) for g in given) <= 300
+    assert sum(estimate_tokens(g.text) for g in given) <= 300
     # The sentence both sources share is central; the made-up words are not.
     assert KEY in given[0].text
 

@@ -6,8 +6,8 @@ import pytest
 from django.db.models import Count
 
 from devservers.smtp_sink import SmtpSink
+from newsletter import services, tasks
 from newsletter.models import Delivery, Digest
-from newsletter.sending import ledger
 from subscribers.models import Subscriber
 from tests.celery_workers import ARTIFACTS, Worker, wait_for
 from tests.deployment import database_url
@@ -85,7 +85,7 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
             "VAR_DIR": str(ARTIFACTS / "crash-var"),
         }
         settings.EMAIL_SEND_CHUNK = CHUNK
-        report = ledger.send_digest(digest.id)
+        report = services.send_and_record(digest)
         assert report.queued == READERS
         first = Worker("crash-first", env, queues="email", concurrency=PROCESSES)
         second = None
@@ -112,7 +112,7 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
                 ),
                 timeout=45,
                 every=0.5,
-                tick=lambda: handed_back.append(ledger.sweep_stale_deliveries()),
+                tick=lambda: handed_back.append(tasks.sweep_stale_deliveries()),
             )
         finally:
             first.kill()
@@ -142,5 +142,5 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
     # (two processes sending the same pending rows) would exceed it.
     assert in_flight <= CHUNK * PROCESSES, summary
     assert duplicates <= sum(handed_back), summary
-    ledger.sweep_stale_deliveries()
+    tasks.sweep_stale_deliveries()
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENT

@@ -5,6 +5,7 @@ import smtplib
 import pytest
 from django.utils import timezone
 
+from newsletter import services, tasks
 from newsletter.models import Category, Delivery, Digest
 from newsletter.sending import ledger
 from subscribers import tokens
@@ -29,7 +30,7 @@ def _parts(message):
 
 def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
     digest = build_digest(slugs=("llm", "multimodal"))
-    report = ledger.send_digest(digest.id)
+    report = services.send_and_record(digest)
 
     assert (report.sent, report.skipped, report.failed, report.already_done) == (
         2,
@@ -98,8 +99,8 @@ def test_each_reader_gets_only_their_categories_over_real_smtp(sink, people):
 
 def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
     digest = build_digest(slugs=("llm",))
-    first = ledger.send_digest(digest.id)
-    second = ledger.send_digest(digest.id)
+    first = services.send_and_record(digest)
+    second = services.send_and_record(digest)
     assert first.sent == 2
     assert (second.sent, second.skipped, second.failed, second.already_done) == (
         0,
@@ -111,7 +112,7 @@ def test_running_the_fan_out_twice_sends_nothing_the_second_time(sink, people):
     assert Delivery.objects.count() == 3
     # Someone who subscribes after the digest went out is not sent it by a re-run.
     reader("late@example.com", "llm")
-    third = ledger.send_digest(digest.id)
+    third = services.send_and_record(digest)
     assert (third.sent, third.already_done) == (0, 3)
     assert len(sink.received) == 2
 
@@ -141,7 +142,7 @@ def test_unsubscribing_after_enrolment_is_honoured_at_send_time(sink, people):
 def test_permanent_refusal_fails_one_row_and_the_rest_go_out(sink, people):
     sink.refuse("alice@example.com")
     digest = build_digest(slugs=("llm",))
-    report = ledger.send_digest(digest.id)
+    report = services.send_and_record(digest)
     assert (report.sent, report.failed) == (1, 1)
     alice = Delivery.objects.get(subscriber=people["alice"])
     assert alice.status == Delivery.Status.FAILED and "550" in alice.error
@@ -185,7 +186,7 @@ def test_sweeper_brings_back_rows_of_a_dead_worker(sink, people, settings):
         status=Delivery.Status.SENDING,
         claimed_at=timezone.now(),
     )
-    assert ledger.sweep_stale_deliveries() == 1
+    assert tasks.sweep_stale_deliveries() == 1
     stuck.refresh_from_db()
     fresh.refresh_from_db()
     assert stuck.status == Delivery.Status.SENT
@@ -196,7 +197,7 @@ def test_sweeper_brings_back_rows_of_a_dead_worker(sink, people, settings):
 def test_empty_notice_goes_out_only_when_enabled(sink, people, settings):
     settings.DIGEST_SEND_EMPTY_NOTICE = True
     digest = build_digest(slugs=("llm",))
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
     carol = sink.by_recipient()["carol@example.com"][0].message
     html = _parts(carol)["text/html"].get_content()
     assert "오늘은 선택하신 분야에 새 소식이 없습니다" in html
@@ -208,7 +209,7 @@ def test_draft_digest_is_refused(db):
 
     digest = DigestFactory(status=Digest.Status.READY)
     with pytest.raises(ledger.DigestNotSendable):
-        ledger.send_digest(digest.id)
+        services.send_and_record(digest)
     assert Delivery.objects.count() == 0
 
 
@@ -220,7 +221,7 @@ def test_eml_outbox_backend_writes_one_parseable_file_per_message(
     settings.EMAIL_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
     settings.EMAIL_FILE_PATH = tmp_path / "outbox"
     digest = build_digest(slugs=("llm",))
-    assert ledger.send_digest(digest.id).sent == 2
+    assert services.send_and_record(digest).sent == 2
     files = sorted((tmp_path / "outbox").glob("*.eml"))
     assert len(files) == 2
     for path in files:
@@ -239,7 +240,7 @@ def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(
     settings.EMAIL_PORT = closed.getsockname()[1]  # bound, not listening: refused
     settings.EMAIL_TIMEOUT = 2
     digest = build_digest(slugs=("llm",))
-    report = ledger.send_digest(digest.id)
+    report = services.send_and_record(digest)
     closed.close()
     assert (report.sent, report.failed, report.pending) == (0, 0, 2)
     assert set(
@@ -250,7 +251,7 @@ def test_mail_server_down_leaves_rows_pending_and_the_sweeper_sends_them_later(
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENDING
 
     settings.EMAIL_PORT = sink.port
-    ledger.sweep_stale_deliveries()
+    tasks.sweep_stale_deliveries()
     assert sorted(sink.by_recipient()) == ["alice@example.com", "bob@example.com"]
     assert Digest.objects.get(id=digest.id).status == Digest.Status.SENT
 
@@ -341,7 +342,7 @@ def test_sweeper_gives_up_on_rows_failing_for_a_day_so_the_digest_finishes(
         created_at=day_old,
         error="will retry: SMTPRecipientsRefused 451",
     )
-    ledger.sweep_stale_deliveries()
+    tasks.sweep_stale_deliveries()
     row.refresh_from_db()
     assert row.status == Delivery.Status.FAILED
     assert (
@@ -355,7 +356,7 @@ def test_a_reader_whose_only_choice_was_retired_gets_every_section(sink, people)
     # The preferences page tells carol she receives everything; so must the fan-out.
     Category.objects.filter(slug="robotics-agents").update(is_active=False)
     digest = build_digest(slugs=("llm", "multimodal"))
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
     carol = sink.by_recipient()["carol@example.com"][0].message
     html = _parts(carol)["text/html"].get_content()
     assert "🧠 LLM" in html and "🌞 Multimodal" in html

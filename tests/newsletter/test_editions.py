@@ -111,7 +111,7 @@ def test_one_run_two_languages_same_stories_and_citations(
     korean, english = two_readers
 
     digest = services.build_digest(DAY)
-    report = ledger.send_digest(digest.id)
+    report = services.send_and_record(digest)
 
     assert report.sent == 2
     ko_mail, en_mail = _emails(sink, korean, english)
@@ -207,7 +207,7 @@ def test_the_llm_failing_for_english_only_leaves_korean_as_written(
     korean, english = two_readers
 
     digest = services.build_digest(DAY)
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
 
     written = _in_sections(digest, language="ko")
     translated = _in_sections(digest, language="en")

@@ -3,6 +3,7 @@ import dataclasses
 import pytest
 from django.core import mail
 
+from newsletter import services
 from newsletter.models import Delivery
 from newsletter.sending import ledger, prototype, recipient
 from newsletter.sending.rendering import render_digest_email
@@ -118,7 +119,7 @@ def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, sett
     readers.append(reader("all@example.com"))
     digest = build_digest(slugs=("llm", "multimodal"))
     mail.outbox = []
-    report = ledger.send_digest(digest.id)
+    report = services.send_and_record(digest)
 
     assert report.sent == 4
     calls = mail.outbox
@@ -164,7 +165,7 @@ def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch)
         reader(f"llm{n}@example.com", "llm")
         reader(f"both{n}@example.com", "llm", "multimodal")
     digest = build_digest(slugs=("llm", "multimodal"))
-    assert ledger.send_digest(digest.id).sent == 12
+    assert services.send_and_record(digest).sent == 12
     assert len(compiled) == 2
     assert len(list(settings.EMAIL_FILE_PATH.glob("*.eml"))) == 12
 
@@ -225,7 +226,7 @@ def test_brevo_batch_reaches_a_real_http_server_with_each_readers_links(
         }
         readers = [reader(f"br{n}@example.com", "llm") for n in range(3)]
         digest = build_digest(slugs=("llm",))
-        assert ledger.send_digest(digest.id).sent == 3
+        assert services.send_and_record(digest).sent == 3
     finally:
         server.shutdown()
 
@@ -272,7 +273,7 @@ def test_an_edit_between_chunks_reaches_the_next_chunk(defaults, settings):
     eager = current_app.conf.task_always_eager
     current_app.conf.task_always_eager = False
     try:
-        ledger.send_digest(digest.id)
+        services.send_and_record(digest)
     finally:
         current_app.conf.task_always_eager = eager
     first, second = Delivery.objects.order_by("subscriber__email")

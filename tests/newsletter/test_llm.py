@@ -6,6 +6,7 @@ from pydantic import BaseModel
 
 from newsletter import llm
 from newsletter.editorial import compression, prompts
+from newsletter.editorial.text import estimate_tokens
 from newsletter.models import Category, Digest, LLMCall
 from tests.newsletter.llm_fixtures import make_articles
 
@@ -43,8 +44,8 @@ def test_estimate_counts_korean_as_one_token_per_character():
     korean = "인공지능 기본법 시행령이 발표되었다" * 10
     english = "The model was released today." * 10
     hangul = sum(1 for ch in korean if ord(ch) > 127)
-    assert llm.estimate_tokens(korean) >= hangul
-    assert llm.estimate_tokens(english) == -(-len(english) // 4)
+    assert estimate_tokens(korean) >= hangul
+    assert estimate_tokens(english) == -(-len(english) // 4)
 
 
 def test_llm_is_off_without_a_key_and_without_a_base_url(settings):
@@ -167,7 +168,7 @@ def test_article_text_reaches_the_model_as_clean_delimited_truncated_data(
     assert "\u200b" not in user and "\u202e" not in user and "\x07" not in user
     assert "\u2066" not in user
     assert "‹/source›" in user
-    assert llm.estimate_tokens(user) < settings.LLM_STORY_INPUT_TOKENS + 150
+    assert estimate_tokens(user) < settings.LLM_STORY_INPUT_TOKENS + 150
 
 
 def test_an_answer_that_is_not_json_at_all_is_a_logged_failure(db, fake_llm):

@@ -19,7 +19,6 @@ from ingestion.models import Article, Paper, Source
 from ingestion.pipeline import ingest_sources
 from newsletter import export, services
 from newsletter.models import Category, Digest, DigestSection
-from newsletter.sending import ledger
 from tests.factories import ArticleFactory, DigestFactory, make_section
 from tests.newsletter.mail_fixtures import category, reader
 
@@ -282,7 +281,7 @@ def test_one_email_a_day_holds_every_edition_a_reader_chose(
     reader("papers@example.com", "papers-vision")
     order = [papers, news] if papers_first else [news, papers]
     for digest in order:
-        ledger.send_digest(digest.id)
+        services.send_and_record(digest)
 
     received = sink.by_recipient()
     assert {k: len(v) for k, v in received.items()} == {

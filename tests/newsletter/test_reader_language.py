@@ -118,7 +118,7 @@ def test_one_build_two_languages_same_sections_and_citations(
     korean = reader("minji@example.kr", language="ko")
     english = reader("bob@example.com", language="en")
 
-    report = ledger.send_digest(digest.id)
+    report = services.send_and_record(digest)
 
     assert report.sent == 2
     got = {r.rcpt_tos[0]: r.message for r in sink.received}
@@ -178,7 +178,7 @@ def test_the_fan_out_renders_once_per_language_and_category_set(
                 reader(f"{language}{n}.{copy}@example.com", *slugs, language=language)
     mail.outbox = []
 
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
 
     assert len(mail.outbox) == 2 * len(category_sets) * 3
     assert len(fresh_renders) == 2 * len(category_sets)
@@ -198,7 +198,7 @@ def test_an_unknown_stored_language_gets_the_digest_default(
     reader("old@example.com", language="fr")
     mail.outbox = []
 
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
 
     assert [m.to for m in mail.outbox] == [["old@example.com"]]
     assert "August 22, 2026" in mail.outbox[0].subject

@@ -8,11 +8,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from devservers.smtp_sink import SmtpSink
-from newsletter import export
+from newsletter import export, services
 from newsletter.editorial import sections
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import Category, Digest, DigestSection
-from newsletter.sending import ledger
 from newsletter.sending.rendering import render_digest_email
 from tests.factories import ArticleFactory, DigestFactory, make_section
 from tests.newsletter.mail_fixtures import reader
@@ -315,7 +314,7 @@ def test_a_malformed_section_never_stops_a_send(defaults, settings, caplog):
         settings.EMAIL_HOST, settings.EMAIL_PORT = sink.host, sink.port
         settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-        report = ledger.send_digest(digest.id)
+        report = services.send_and_record(digest)
         received = sink.by_recipient()
 
     assert report.sent == 1 and report.failed == 0

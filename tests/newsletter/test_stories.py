@@ -11,7 +11,6 @@ from django.utils import timezone
 from ingestion.models import Article
 from newsletter import export, services
 from newsletter.models import Digest, Story
-from newsletter.sending import ledger
 from tests.factories import ArticleFactory, SourceFactory
 from tests.newsletter.mail_fixtures import reader
 
@@ -189,7 +188,7 @@ def test_a_story_sent_this_week_is_left_out_unless_it_brings_new_facts(
     reader("minji@example.kr", language="ko")
     reader("bob@example.com", language="en")
 
-    ledger.send_digest(follow_day.id)
+    services.send_and_record(follow_day)
 
     got = {r.rcpt_tos[0]: r.message for r in sink.received}
     korean, english = _text(got["minji@example.kr"]), _text(got["bob@example.com"])
@@ -266,7 +265,7 @@ def test_stories_are_ranked_and_a_section_shows_five_then_and_n_more(
     assert ranked[2].lead_article_id == singles[0].id
     reader("minji@example.kr", "llm", language="ko")
 
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
 
     message = sink.received[0].message
     html, text = _html(message), _text(message)
@@ -316,7 +315,7 @@ def test_highlights_come_from_the_readers_own_categories(
     )
     reader("carol@example.org", "robotics-agents", language=language)
 
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
 
     message = sink.received[0].message
     block = re.search(rf"{re.escape(heading)}(.*?)</ol>", _flat(_html(message)), re.S)
@@ -342,7 +341,7 @@ def test_a_korean_readers_subject_is_the_best_story_told_in_korean(
     reader("minji@example.kr", "llm", language="ko")
     reader("bob@example.com", "llm", language="en")
 
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
 
     got = {r.rcpt_tos[0]: r.message for r in sink.received}
     assert got["minji@example.kr"]["Subject"].endswith(korean.title)

@@ -14,8 +14,8 @@ from ingestion.models import Article
 from newsletter import services
 from newsletter.drafting.summarize import summarize_category
 from newsletter.editorial import excerpts
+from newsletter.editorial.text import estimate_tokens
 from newsletter.models import Category, Digest, DigestSection
-from newsletter.sending import ledger
 from tests.factories import SubscriberFactory
 from tests.newsletter.llm_fixtures import make_articles
 
@@ -146,7 +146,7 @@ def test_with_auto_approve_a_flagged_line_is_never_sent(
     fake_llm.script(briefing, repair_citing(1))
     digest = services.build_digest(timezone.localdate())
     assert digest.status == Digest.Status.APPROVED
-    ledger.send_digest(digest.id)
+    services.send_and_record(digest)
 
     [received] = sink.received
     parts = {p.get_content_type(): p for p in received.message.walk()}
@@ -198,7 +198,6 @@ def test_an_english_sentence_inside_korean_output_fails_the_gate(
 def test_a_story_reaches_the_model_as_one_block_with_each_source_dated(
     llm_category, sources, fake_llm, settings
 ):
-    from newsletter import llm
     from newsletter.drafting.summarize import summarize_groups
     from newsletter.editorial.compression import SourceGroup
 
@@ -227,4 +226,4 @@ def test_a_story_reaches_the_model_as_one_block_with_each_source_dated(
     texts = re.findall(r"Text: (.*)", story)
     assert texts[0].startswith("Nvidia said on Tuesday")
     assert texts[1].startswith("Mistral released Codestral 2")
-    assert sum(llm.estimate_tokens(t) for t in texts) <= 60
+    assert sum(estimate_tokens(t) for t in texts) <= 60

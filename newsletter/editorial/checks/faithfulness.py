@@ -21,10 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ingestion.models import Article
-from newsletter.editorial import excerpts, prompts, sections
+from newsletter.editorial import excerpts, sections
 from newsletter.editorial.checks import quantities, transliteration
+from newsletter.editorial.text import clean_text
+
+if TYPE_CHECKING:
+    from ingestion.models import Article
 
 EVENTS = "events"
 IMPACT = "impact"
@@ -76,7 +80,7 @@ class Source:
     @classmethod
     def of(cls, article: Article) -> Source:
         # The model is told who publishes a source and when: "22일" may come from there.
-        text = prompts.clean_text(
+        text = clean_text(
             f"{excerpts.publisher(article)} {excerpts.published(article)}\n"
             f"{article.title}\n{article.feed_summary}\n{article.text}"
         )

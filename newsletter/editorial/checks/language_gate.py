@@ -16,13 +16,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from lib.script import HANGUL_LETTER
 from newsletter.editorial import excerpts, sections
 
 NAME_WORDS = 4
 # Below this a sentence holds a term, not English prose ("GPU 클러스터").
 MIN_LATIN_LETTERS = 12
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LATIN_RUN = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9.'’&\-]*(?:[ \u00a0]+[A-Za-z0-9][A-Za-z0-9.'’&\-]*)*"
@@ -52,7 +52,7 @@ def measure(text: str, sources: str) -> Measure:
         if len(words) <= NAME_WORDS and " ".join(words).lower() in sources:
             continue
         latin += letters
-    return Measure(len(_HANGUL.findall(text)), latin)
+    return Measure(len(HANGUL_LETTER.findall(text)), latin)
 
 
 def problems(texts: Iterable[str], sources: str, *, threshold: float) -> list[str]:

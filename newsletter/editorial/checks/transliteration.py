@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from lib.script import HANGUL
 from newsletter.editorial.keywords import KOREAN_PARTICLES
 
 # Hangul spelling -> Latin spellings (lower case). Pieces such as 오픈 and 챗 are here
@@ -95,7 +96,6 @@ for _hangul, _latins in NAMES.items():
         _LATIN_TO_HANGUL.setdefault(_latin, []).append(_hangul)
 
 _PIECES_ONLY = ("오픈", "챗")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _HANGUL_RUN = re.compile(r"[\uac00-\ud7a3]*")
 _PIECES = re.compile(r"[\uac00-\ud7a3]+|[A-Za-z0-9]+")
 # Longest first, so 삼성전자 is read before 삼성 and 오픈AI before 오픈.
@@ -136,13 +136,11 @@ def romanised(word: str) -> str | None:
     pieces = _PIECES.findall(word)
     if len(pieces) > 1 and pieces[-1] in KOREAN_PARTICLES:
         pieces = pieces[:-1]  # 챗GPT를: the particle is no part of the name
-    if not (
-        any(_HANGUL.search(p) for p in pieces) and any(p.isascii() for p in pieces)
-    ):
+    if not (any(HANGUL.search(p) for p in pieces) and any(p.isascii() for p in pieces)):
         return None
     parts = []
     for piece in pieces:
-        if _HANGUL.search(piece):
+        if HANGUL.search(piece):
             spellings = latin_spellings(piece)
             if not spellings:
                 return None
@@ -160,7 +158,7 @@ def name_in(name: str, text: str) -> bool:
     particle (엔비디아가).
     """
     candidates = [name.lower()]
-    if _HANGUL.search(name):
+    if HANGUL.search(name):
         candidates += latin_spellings(name)
     else:
         candidates += hangul_spellings(name)
@@ -168,7 +166,7 @@ def name_in(name: str, text: str) -> bool:
 
 
 def _whole(name: str, text: str) -> bool:
-    if _HANGUL.search(name):
+    if HANGUL.search(name):
         return re.search(r"(?<![\uac00-\ud7a3])" + re.escape(name), text) is not None
     pattern = r"[\s\-]?".join(re.escape(part) for part in re.split(r"[\s\-]+", name))
     # No boundary after it: a name may carry a suffix (OpenAI's, GPT-5).
