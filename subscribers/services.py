@@ -125,6 +125,12 @@ def _within_limits(address: str, *, ip: str | None, what: str) -> bool:
     ):
         logger.warning("%s rate limit reached for an IP address", what)
         return False
+    site = ratelimits.site_key(ip) if ip else None
+    if site and not ratelimits.within_rate(
+        site, limit=settings.SUBSCRIBE_RATE_PER_IPV6_SITE
+    ):
+        logger.warning("%s rate limit reached for an IPv6 /48", what)
+        return False
     if not ratelimits.within_rate(
         ratelimits.address_key(address), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
     ):
