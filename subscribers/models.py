@@ -58,6 +58,9 @@ class Subscriber(models.Model):
     token_key = models.CharField(
         max_length=32, unique=True, default=new_token_key, editable=False
     )
+    # Why an address an editor added was active without a confirmation email: the
+    # editor's note on the person's own consent, who recorded it and when.
+    consent_evidence = models.TextField(blank=True, editable=False)
 
     # Stops the person chose themselves: only these may they undo with one click.
     SELF_UNSUBSCRIBE_REASONS = frozenset({"user", "one-click"})

@@ -79,6 +79,25 @@ def normalize_email(raw: str) -> str:
     return address
 
 
+# Names that never reach a mailbox on the internet (RFC 2606, RFC 6761, RFC 6762).
+RESERVED_TLDS = frozenset({"localhost", "local", "test", "invalid", "example"})
+
+
+class ReservedDomainAddress(ValueError):
+    """An address at a name that is no public mail domain (user@localhost)."""
+
+
+def normalize_signup_email(raw: str) -> str:
+    """`normalize_email`, and refused when the domain is a single label or under a
+    reserved top-level name: no confirmation email is sent to the site's own host
+    or to a local network (ReservedDomainAddress)."""
+    address = normalize_email(raw)
+    domain = address.rpartition("@")[2].lower()
+    if "." not in domain or domain.rsplit(".", 1)[1] in RESERVED_TLDS:
+        raise ReservedDomainAddress("email address at a reserved domain")
+    return address
+
+
 def _is_ip(domain: str) -> bool:
     try:
         ipaddress.ip_address(domain)
@@ -151,9 +170,9 @@ def subscribe(
     New or unsubscribed address: a confirmation email (double opt-in). Active address:
     a "manage your subscription" email instead. Over a rate limit, or an address
     held by a bounce, a complaint, the ESP or an admin: nothing is sent.
-    Raises ValueError only for an address that is not valid.
+    Raises ValueError only for an address that is not valid or at a reserved domain.
     """
-    address = normalize_email(email)
+    address = normalize_signup_email(email)
     if not _within_limits(address, ip=ip, what="subscribe"):
         return
 
@@ -184,6 +203,34 @@ def subscribe(
             _set_categories(subscriber, categories)
             kind = tasks.CONFIRM
     _send_email(subscriber.id, kind)
+
+
+def admit_added_subscriber(
+    subscriber_id: int, *, consent_note: str = "", actor=None
+) -> Subscriber:
+    """What follows an editor adding an address by hand (the row is saved pending).
+
+    With a note on the person's own consent (where and when they gave it), the
+    address is active at once and the note is kept, with who recorded it; without
+    one it is an ordinary sign-up: the confirmation email, counted as one.
+    """
+    note = consent_note.strip()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(id=subscriber_id)
+        if subscriber.status != Subscriber.Status.PENDING:
+            return subscriber
+        if not note:
+            send_confirmation_emails([subscriber])
+            return subscriber
+        now = timezone.now()
+        who = actor.get_username() if actor is not None else "an editor"
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.confirmed_at = now
+        subscriber.consent_evidence = (
+            f"{note}\n(recorded by {who}, {now.isoformat(timespec='seconds')})"
+        )
+        subscriber.save(update_fields=["status", "confirmed_at", "consent_evidence"])
+    return subscriber
 
 
 def send_confirmation_emails(subscribers: list[Subscriber]) -> int:
