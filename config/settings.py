@@ -456,5 +456,8 @@ except ValueError:
 # Soft bounces: suppress after this many within the window (days). Default 3 in 14 days.
 SOFT_BOUNCE_LIMIT = env_int("SOFT_BOUNCE_LIMIT", 3)
 SOFT_BOUNCE_WINDOW_DAYS = env_int("SOFT_BOUNCE_WINDOW_DAYS", 14)
+# /healthz tells anonymous callers only ok / not ok; staff users and callers sending
+# `Authorization: Bearer <HEALTHZ_TOKEN>` see each check. Default: no token.
+HEALTHZ_TOKEN = env_secret("HEALTHZ_TOKEN", default="")
 # Web archive: seconds a rendered list page is served from the cache. Default 60.
 ARCHIVE_CACHE_SECONDS = env_int("ARCHIVE_CACHE_SECONDS", 60)
