@@ -433,6 +433,9 @@ SUBSCRIBE_RATE_PER_ADDRESS = env_int("SUBSCRIBE_RATE_PER_ADDRESS", 3)
 SUBSCRIBE_RATE_PER_IPV6_SITE = env_int(
     "SUBSCRIBE_RATE_PER_IPV6_SITE", 2 * SUBSCRIBE_RATE_PER_IP
 )
+# Days a sign-up may wait for its confirmation before the daily purge erases it.
+# Default 30.
+UNCONFIRMED_SIGNUP_MAX_AGE_DAYS = env_int("UNCONFIRMED_SIGNUP_MAX_AGE_DAYS", 30)
 # Days a preferences link in an email works; an older one offers to email a fresh
 # link. Minutes the emailed-on-request link that may export or erase data works.
 PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)

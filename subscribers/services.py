@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from newsletter.models import Category, Delivery, received_category_ids
-from subscribers import ratelimits, tasks
+from subscribers import erasure, ratelimits, tasks
 from subscribers.models import (
     DeletedDeliveryCount,
     Subscriber,
@@ -499,12 +499,29 @@ def delete_subscriber(subscriber_id: int) -> bool:
             counter.count += row["n"]
             counter.save(update_fields=["count"])
         _scrub_admin_history(subscriber)
+        label = erasure.erased_label(subscriber.id)
+        erasure.scrub_digest_history(subscriber.email, label=label)
+        erasure.scrub_import_reports(subscriber.email, label=label)
         # Events keyed by a hash of the address (`webhooks.event_key`, for ESPs that
         # send no id) would still point at it; events keyed by the ESP's own id keep
         # deduplicating retries and lose their link to the row.
         subscriber.tracking_events.filter(event_id__contains=":sha256:").delete()
         subscriber.delete()  # deliveries cascade, tracking events are unlinked
     return True
+
+
+def purge_unconfirmed_signups(*, older_than_days: int | None = None) -> int:
+    """Erase sign-ups never confirmed within UNCONFIRMED_SIGNUP_MAX_AGE_DAYS: an
+    address someone typed and its owner never claimed is kept no longer than the
+    link to claim it could matter. Returns how many were erased."""
+    days = older_than_days or settings.UNCONFIRMED_SIGNUP_MAX_AGE_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    stale = Subscriber.objects.filter(
+        status=Subscriber.Status.PENDING,
+        confirmed_at__isnull=True,
+        created_at__lt=cutoff,
+    ).values_list("id", flat=True)
+    return sum(delete_subscriber(subscriber_id) for subscriber_id in list(stale))
 
 
 def _scrub_admin_history(subscriber: Subscriber) -> None:
