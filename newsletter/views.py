@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET
 from config.locale import LANGUAGE_QUERY, alternates, in_language
 from newsletter import chart, highlights, papers, vocabulary
 from newsletter import sections as section_content
+from newsletter.canonical_urls import any_value, only_query, page_number
 from newsletter.models import Digest, DigestSection, DigestSource
 from newsletter.sections import SectionContentError
 from newsletter.syndication import ArchiveAtomFeed, ArchiveRssFeed, digest_title
@@ -36,8 +37,10 @@ logger = logging.getLogger(__name__)
 ARCHIVE_PAGE_SIZE = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-archive_feed = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveAtomFeed())
-archive_rss = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveRssFeed())
+archive_feed = only_query()(
+    cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveAtomFeed())
+)
+archive_rss = only_query()(cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveRssFeed()))
 
 
 def link_citations(text: object, *, anchor: str, numbers: set[int]) -> SafeString:
@@ -144,6 +147,7 @@ def _vary_on_language_cookie(view):
 
 @_vary_on_language_cookie
 @require_GET
+@only_query(page=page_number)
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def archive(request: HttpRequest) -> HttpResponse:
     digests = Digest.objects.published().prefetch_related(
@@ -219,6 +223,7 @@ def _published_digest(request: HttpRequest, date: str) -> Digest:
 
 @_vary_on_language_cookie
 @require_GET
+@only_query(edition=any_value)
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
     digest = _published_digest(request, date)
