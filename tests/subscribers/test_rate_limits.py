@@ -247,3 +247,13 @@ def test_concurrent_attempts_are_counted_exactly_in_the_database(postgres, setti
         allowed = list(pool.map(attempt, range(24)))
     assert allowed.count(True) == 10
     assert RateCount.objects.get().count == 24
+
+
+def test_check_deploy_warns_of_a_client_ip_header_no_proxy_may_set(settings):
+    from subscribers import checks
+
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = []
+    assert [m.id for m in checks.check_client_ip_header()] == ["subscribers.W002"]
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
+    assert checks.check_client_ip_header() == []
