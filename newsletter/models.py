@@ -438,6 +438,8 @@ class DigestEvent(models.Model):
         APPROVED = "approved", "Approved"
         TEST_SENT = "test_sent", "Sent a test"
         SENT = "sent", "Sent"
+        REBUILT = "rebuilt", "Rebuilt"
+        SECTION_DELETED = "section_deleted", "Deleted a section"
 
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -565,6 +565,16 @@ def _save_section(
 
 
 @transaction.atomic
+def rebuild_digest(digest_id: int, *, actor=None) -> Digest:
+    """An editor's rebuild of one digest (edited sections kept), in its history."""
+    digest = Digest.objects.get(id=digest_id)
+    rebuilt = build_digest(
+        digest.date, edition=digest.edition, language=digest.language
+    )
+    audit.record(rebuilt, audit.Action.REBUILT, actor=actor, detail=rebuilt.status)
+    return rebuilt
+
+
 def approve_digest(digest_id: int, *, actor=None) -> bool:
     """Editor approval. True when the digest moved to approved; `actor` (the user
     who approved, None for the scheduler) goes into the digest's history."""
