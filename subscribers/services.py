@@ -4,6 +4,7 @@ Emails go out after the write commits (through `tasks`, inline when no broker is
 configured), so a slow mail server never holds a row lock.
 """
 
+import hashlib
 import ipaddress
 import logging
 import re
@@ -24,6 +25,7 @@ from newsletter.models import Category, Delivery, received_category_ids
 from subscribers import erasure, ratelimits, tasks
 from subscribers.models import (
     DeletedDeliveryCount,
+    SpentLink,
     Subscriber,
     TrackingEvent,
     reading_language,
@@ -280,6 +282,17 @@ def send_fresh_link(subscriber_id: int, *, kind: str, ip: str | None = None) -> 
     if not _within_limits(subscriber.email, ip=ip, what="link request"):
         return
     _send_email(subscriber.id, kind)
+
+
+def spend_link(token: str) -> bool:
+    """Mark a once-only link used; False when it was used before."""
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            SpentLink.objects.create(token_hash=token_hash)
+    except IntegrityError:
+        return False
+    return True
 
 
 def can_confirm(subscriber: Subscriber, *, issued_at: datetime | None) -> bool:

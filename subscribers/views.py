@@ -323,7 +323,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {
         "subscriber": subscriber,
         "token": token,
-        "preferences_url": links.preferences_url(subscriber),
+        "preferences_url": _onward_url(token),
     }
     if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING):
         return render(request, "subscribers/unsubscribe.html", ctx)
@@ -341,10 +341,40 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {
         "subscriber": subscriber,
         "is_active": is_active,
-        "preferences_url": links.preferences_url(subscriber),
+        "preferences_url": _onward_url(token),
     }
     status = 200 if is_active else 409  # a held or lifted stop: nothing changed
     return render(request, "subscribers/resubscribed.html", ctx, status=status)
+
+
+def _onward_url(token: str) -> str:
+    return reverse("subscribers:onward_preferences", args=[token])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def onward_preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """From the unsubscribe page on to the preferences page, once per link.
+
+    Unsubscribe links never expire, so a page that handed out a fresh preferences
+    link on every visit would give an old or forwarded email lasting access. The
+    first visit goes on; later ones can only have a fresh link emailed to the
+    address on file, as an expired preferences link can.
+    """
+    subscriber = _current_subscriber(request, token, tokens.UNSUBSCRIBE)
+    if isinstance(subscriber, HttpResponse):
+        return subscriber
+    if request.method == "POST":
+        if request.POST.get("action") != "send_link":
+            return _invalid_link(request)
+        services.send_fresh_link(
+            subscriber.id, kind=tasks.PREFERENCES_LINK, ip=client_ip(request)
+        )
+        return render(request, "subscribers/link_sent.html")
+    if services.spend_link(token):
+        return HttpResponseRedirect(links.preferences_url(subscriber))
+    ctx = {"here": request.path}
+    return render(request, "subscribers/link_expired.html", ctx, status=410)
 
 
 @never_cache
