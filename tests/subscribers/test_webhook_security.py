@@ -186,3 +186,22 @@ def test_check_deploy_accepts_mandrill_with_its_webhook_key():
         ANYMAIL_WEBHOOK_SECRET="hook:long-secret",
     )
     assert "subscribers.E002" not in result.stdout + result.stderr
+
+
+def test_mandrill_without_its_signing_key_changes_nothing_and_answers_503(
+    client, db, settings
+):
+    settings.ESP = "mandrill"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": AUTH, "MANDRILL_API_KEY": "k"}
+    subscriber = SubscriberFactory(email="alice@example.com")
+    events = [{"event": "spam", "msg": {"email": "alice@example.com"}, "ts": 1}]
+    token = base64.b64encode(AUTH.encode()).decode()
+
+    response = client.post(
+        "/webhooks/anymail/mandrill/tracking/",
+        {"mandrill_events": json.dumps(events)},
+        HTTP_AUTHORIZATION=f"Basic {token}",
+    )
+
+    assert response.status_code == 503
+    assert_untouched(subscriber)
