@@ -184,3 +184,26 @@ def test_a_weak_password_is_refused_when_an_editor_sets_one(admin_client, editor
     assert "entirely numeric" in body or "전부 숫자" in body
     editor.refresh_from_db()
     assert editor.check_password(PASSWORD)
+
+
+def test_a_guesser_who_keeps_guessing_stays_locked_while_the_owner_is_not(
+    client, editor, settings
+):
+    import datetime as dt
+
+    from django.db.models import F
+
+    def time_passes(minutes: int) -> None:
+        AccessAttempt.objects.update(
+            attempt_time=F("attempt_time") - dt.timedelta(minutes=minutes)
+        )
+
+    cooloff = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    _lock_out(client, settings, remote_addr="198.51.100.5")
+    time_passes(cooloff - 1)
+    # A guess just before the cool-off ends starts it again.
+    assert _log_in(client, "guess", remote_addr="198.51.100.5").status_code == 429
+    time_passes(2)  # the first lockout alone would be over now
+
+    assert _log_in(client, PASSWORD, remote_addr="198.51.100.5").status_code == 429
+    assert _log_in(client, PASSWORD, remote_addr="192.0.2.44").status_code == 302
