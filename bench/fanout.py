@@ -304,7 +304,9 @@ def main(argv: list[str] | None = None) -> int:
             stamp_runs.append(_stamp_only(digest, sets, args.baseline))
             print(f"  … {stamp_runs[-1]:,.0f}/s", flush=True)
 
-        print(f"fan-out: services.send_and_record over {args.subscribers:,} subscribers")
+        print(
+            f"fan-out: services.send_and_record over {args.subscribers:,} subscribers"
+        )
         backend.started = time.perf_counter()
         started, cpu_started = time.perf_counter(), time.process_time()
         report = services.send_and_record(digest)

@@ -1,10 +1,16 @@
 """/healthz: is this deployment able to work right now?
 
 200 when the database answers and, with a broker configured, the broker does; 503
-otherwise, naming the check that failed. Workers are reported, not checked: the time
-the beat-scheduled heartbeat task last ran on one (a web server stays healthy while
-workers restart).
+otherwise. Workers are reported, not checked: the time the beat-scheduled heartbeat
+task last ran on one (a web server stays healthy while workers restart).
+
+A stranger learns only ok / not ok: the details (which check failed and why, the
+driver's error naming the database user and the broker's address, the workers' host
+names) go to staff users and to callers bearing HEALTHZ_TOKEN
+(`Authorization: Bearer <token>`).
 """
+
+import hmac
 
 from django.conf import settings
 from django.db import connection
@@ -49,6 +55,18 @@ def workers() -> str:
     )
 
 
+def may_see_details(request) -> bool:
+    if getattr(request, "user", None) is not None and request.user.is_staff:
+        return True
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    token = settings.HEALTHZ_TOKEN
+    return (
+        bool(token)
+        and scheme == "Bearer"
+        and hmac.compare_digest(given.strip().encode(), token.encode())
+    )
+
+
 @never_cache
 @require_safe
 def healthz(request):
@@ -62,4 +80,6 @@ def healthz(request):
     body = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if checks["database"] == "ok":
         body["workers"] = workers()
+    if not may_see_details(request):
+        body = {"status": body["status"]}
     return JsonResponse(body, status=200 if healthy else 503)

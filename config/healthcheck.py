@@ -22,6 +22,8 @@ def main() -> int:
     proxy_header = os.getenv("SECURE_PROXY_SSL_HEADER_NAME", "")
     if site.scheme == "https" and proxy_header.startswith("HTTP_"):
         headers[proxy_header.removeprefix("HTTP_").replace("_", "-").title()] = "https"
+    if token := os.getenv("HEALTHZ_TOKEN", ""):  # the details, for the log
+        headers["Authorization"] = f"Bearer {token}"
     request = urllib.request.Request(URL, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

@@ -3,6 +3,7 @@
 Every block states its default. Malformed values fail loudly at start-up.
 """
 
+import ipaddress
 import os
 import sys
 from datetime import timedelta
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -193,23 +195,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# django-axes records failed logins in the database (shared by every web worker) and
-# refuses a login, even with the right password, after AXES_FAILURE_LIMIT failures
-# from one IP or for one username, for AXES_COOLOFF_MINUTES. An admin lifts a lockout
-# by deleting its row under Axes > Access attempts, or with `manage.py axes_reset`
-# (`axes_reset_username NAME`, `axes_reset_ip IP`). The IP is the one the sign-up rate
-# limits use (CLIENT_IP_HEADER). Defaults: 5 failures, 30 minutes.
+# django-axes records failed logins in the database (shared by every web worker). After
+# AXES_FAILURE_LIMIT failures it refuses logins, even with the right password, for
+# AXES_COOLOFF_MINUTES from that (username, address) pair and from that address: a
+# stranger elsewhere cannot lock the owner out, and one address cannot spray guesses
+# over many accounts. Guesses at one account from many addresses meet the per-username
+# ceiling (config/login_ceiling.py): past AXES_USERNAME_CEILING failures the account
+# logs in only from an address it used before. An admin lifts a lockout under
+# Axes > Access attempts or with `manage.py axes_reset` (`axes_reset_username NAME`,
+# `axes_reset_ip IP`). The address is `lib.client_ip` (TRUSTED_PROXIES).
+# Defaults: 5 failures, 30 minutes, ceiling 20.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "config.login_ceiling.UsernameCeilingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_USERNAME_CEILING = env_int("AXES_USERNAME_CEILING", 20)
 # Failures keep counting after a success: logging into one's own account must not
 # wipe the count of guesses made from the same address at someone else's.
 AXES_RESET_ON_SUCCESS = False
-AXES_CLIENT_IP_CALLABLE = "subscribers.views._client_ip"
+AXES_CLIENT_IP_CALLABLE = "lib.client_ip.client_ip"
 
 # Language and time. Default: Korean digests, Seoul time.
 LANGUAGE_CODE = os.getenv("LANGUAGE_CODE", "ko")
@@ -254,6 +262,23 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# Browser features no page uses, refused to every page and frame (Permissions-Policy).
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "payment",
+        "usb",
+        "browsing-topics",
+    )
+)
 
 # Tasks. Default: no broker, tasks run in-process. Production: CELERY_BROKER_URL=redis://…
 CELERY_BROKER_URL = os.getenv("CELERY_BROKER_URL", "")
@@ -418,10 +443,19 @@ LOGGING = {
 
 # Subscriber pages. Rate limits count in Redis when CACHE_URL is set, else in the
 # database (subscribers.RateCount), so every gunicorn worker shares them. Defaults: 10
-# sign-ups per IP (IPv6: per /64) and 3 emails per address (+tags folded) per hour.
+# sign-ups per IP (IPv6: per /64) and 3 emails per address (+tags, Gmail dots folded)
+# per hour.
 SUBSCRIBE_RATE_WINDOW = env_int("SUBSCRIBE_RATE_WINDOW", 3600)
 SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10)
 SUBSCRIBE_RATE_PER_ADDRESS = env_int("SUBSCRIBE_RATE_PER_ADDRESS", 3)
+# An IPv6 /48 is one site (a home gets a /56 or a /64 of it): all its /64s together.
+# Default: twice the per-IP limit.
+SUBSCRIBE_RATE_PER_IPV6_SITE = env_int(
+    "SUBSCRIBE_RATE_PER_IPV6_SITE", 2 * SUBSCRIBE_RATE_PER_IP
+)
+# Days a sign-up may wait for its confirmation before the daily purge erases it.
+# Default 30.
+UNCONFIRMED_SIGNUP_MAX_AGE_DAYS = env_int("UNCONFIRMED_SIGNUP_MAX_AGE_DAYS", 30)
 # Days a preferences link in an email works; an older one offers to email a fresh
 # link. Minutes the emailed-on-request link that may export or erase data works.
 PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)
@@ -429,8 +463,24 @@ MANAGE_LINK_MAX_AGE_MINUTES = env_int("MANAGE_LINK_MAX_AGE_MINUTES", 60)
 # Behind a reverse proxy that overwrites it, the header holding the visitor's IP, as
 # Django names it (e.g. HTTP_X_REAL_IP). Default: none, REMOTE_ADDR is the visitor.
 CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "")
+# The proxies whose CLIENT_IP_HEADER is believed: addresses or networks, e.g.
+# "172.18.0.0/16,127.0.0.1". From any other peer the header is ignored (whoever reaches
+# the application server directly could write any address there). Default: none.
+TRUSTED_PROXIES = [
+    p.strip() for p in os.getenv("TRUSTED_PROXIES", "").split(",") if p.strip()
+]
+try:
+    for _proxy in TRUSTED_PROXIES:
+        ipaddress.ip_network(_proxy, strict=False)
+except ValueError:
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXIES must list IP addresses or networks, got {_proxy!r}"
+    ) from None
 # Soft bounces: suppress after this many within the window (days). Default 3 in 14 days.
 SOFT_BOUNCE_LIMIT = env_int("SOFT_BOUNCE_LIMIT", 3)
 SOFT_BOUNCE_WINDOW_DAYS = env_int("SOFT_BOUNCE_WINDOW_DAYS", 14)
+# /healthz tells anonymous callers only ok / not ok; staff users and callers sending
+# `Authorization: Bearer <HEALTHZ_TOKEN>` see each check. Default: no token.
+HEALTHZ_TOKEN = env_secret("HEALTHZ_TOKEN", default="")
 # Web archive: seconds a rendered list page is served from the cache. Default 60.
 ARCHIVE_CACHE_SECONDS = env_int("ARCHIVE_CACHE_SECONDS", 60)

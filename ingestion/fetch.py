@@ -43,11 +43,19 @@ REDIRECT_CODES = {301, 302, 303, 307, 308}
 
 
 class FetchError(Exception):
-    """A request that gave no usable body; ``str()`` is the reason shown to editors."""
+    """A request that gave no usable body. ``str()`` is the whole reason, for the
+    server log; ``shown`` is what editors see, which never says what a name resolved
+    to or how a connection failed: from the admin, that would map the private network
+    the server sits in."""
+
+    def __init__(self, message: str, *, shown: str | None = None):
+        super().__init__(message)
+        self.shown = shown or message
 
 
 class BlockedAddressError(FetchError):
-    pass
+    def __init__(self, message: str):
+        super().__init__(message, shown="refused: the host is not a public address")
 
 
 @dataclass
@@ -278,16 +286,20 @@ def fetch(
                 f"gave up after the {deadline_seconds:g} s deadline"
             ) from exc
         raise FetchError(
-            f"timed out ({type(exc).__name__}: {exc or 'no response'})"
+            f"timed out ({type(exc).__name__}: {exc or 'no response'})",
+            shown="timed out",
         ) from exc
     except httpx.TooManyRedirects as exc:
         raise FetchError(str(exc)) from exc
     except httpx.DecodingError as exc:
         raise FetchError(f"could not decode the compressed body: {exc}") from exc
     except httpx.HTTPError as exc:
-        raise FetchError(f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+        raise FetchError(
+            f"{type(exc).__name__}: {exc or 'connection failed'}",
+            shown="could not connect or read the answer",
+        ) from exc
     except (httpx.InvalidURL, ValueError) as exc:
-        raise FetchError(f"invalid URL: {exc}") from exc
+        raise FetchError(f"invalid URL: {exc}", shown="invalid URL") from exc
     finally:
         _limits.deadline = None
     result.elapsed = time.monotonic() - started

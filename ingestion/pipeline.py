@@ -165,10 +165,12 @@ def _failure_recorded(
     try:
         yield
     except fetch.FetchError as exc:
-        outcome.error = str(exc)
-    except Exception as exc:
+        # The details (addresses, resolver and socket errors) stay in the server log.
+        logger.warning("%s failed: %s", doing, exc)
+        outcome.error = exc.shown
+    except Exception:
         logger.exception("%s failed unexpectedly", doing)
-        outcome.error = f"unexpected error: {exc!r}"
+        outcome.error = "unexpected error (details in the server log)"
 
 
 def _feed_job(client, source: Source) -> Callable[[], _FeedOutcome]:

@@ -11,13 +11,13 @@ news_YYYY-MM-DD.en.png): the same structure, its words, category names, section 
 """
 
 import logging
-import re
 from pathlib import Path
 
 from django.conf import settings
 from django.utils import translation
 
 from newsletter import chart
+from newsletter import markdown_escape as md
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import vocabulary as words
 from newsletter.editorial.sections import SectionContent, SectionContentError
@@ -32,8 +32,14 @@ EDITION_TITLES = {
 
 
 def _one_line(text: str) -> str:
-    # Model and article text must not break the Markdown structure (headings, lists).
-    return re.sub(r"\s+", " ", str(text)).strip()
+    # Feed and model text must neither break the structure (headings, lists) nor
+    # become links, images or HTML: one line, escaped (`markdown_escape`).
+    return md.text(text)
+
+
+def _source_line(title: str, url: str) -> str:
+    shown = md.link(url)
+    return f" - {_one_line(title)} ({shown})" if shown else f" - {_one_line(title)}"
 
 
 def file_names(digest: Digest, language: str | None = None) -> tuple[str, str]:
@@ -90,32 +96,37 @@ def _section_lines(section: DigestSection, language: str) -> list[str]:
         lines += _briefing_parts(content)
     lines += [f"**{words.SOURCES}:**", ""]
     for source in section.sources.all():
-        lines.append(f" - {_one_line(source.article.title)} ({source.article.url})")
+        lines.append(_source_line(source.article.title, source.article.url))
     lines += ["", "", ""]
     return lines
 
 
 def _impact_lines(content: SectionContent) -> list[str]:
-    return [f"**{words.impact_label(i.area)}**: {i.text}" for i in content.impact]
+    return [
+        f"**{words.impact_label(i.area)}**: {_one_line(i.text)}" for i in content.impact
+    ]
 
 
 def _briefing_parts(content: SectionContent) -> list[str]:
     lines = [f"**{words.SUMMARY}:**", "", f"1. **{words.TOPICS}**:"]
-    lines += [f"   - {t}" for t in content.topics]
+    lines += [f"   - {_one_line(t)}" for t in content.topics]
     lines += ["   ", f"2. **{words.EVENTS}**:"]
-    lines += [f"   - {e.text}" for e in content.events]
+    lines += [f"   - {_one_line(e.text)}" for e in content.events]
     lines += ["   ", f"3. **{words.IMPACT}**:"]
     lines += [f"   - {line}" for line in _impact_lines(content)]
     lines += ["   ", f"4. **{words.FINAL_SUMMARY}**:"]
-    lines += [f"   - {t}" for t in content.final_summary]
+    lines += [f"   - {_one_line(t)}" for t in content.final_summary]
     return lines + [""]
 
 
 def _excerpt_parts(content: SectionContent) -> list[str]:
     """The parts an excerpts section fills, numbered like a briefing's."""
     parts = [
-        (words.EXCERPTS, [section_content.excerpt_line(e) for e in content.excerpts]),
-        (words.KEY_FIGURES, [k.text for k in content.key_figures]),
+        (
+            words.EXCERPTS,
+            [_one_line(section_content.excerpt_line(e)) for e in content.excerpts],
+        ),
+        (words.KEY_FIGURES, [_one_line(k.text) for k in content.key_figures]),
         (words.IMPACT, _impact_lines(content)),
     ]
     lines = [f"**{words.SUMMARY}:**", ""]

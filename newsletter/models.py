@@ -477,6 +477,8 @@ class DigestEvent(models.Model):
         SEND_TIME_SET = "send_time_set", _("Set the send time")
         TEST_SENT = "test_sent", _("Sent a test")
         SENT = "sent", _("Sent")
+        REBUILT = "rebuilt", _("Rebuilt")
+        SECTION_DELETED = "section_deleted", _("Deleted a section")
 
     digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(

@@ -1,8 +1,46 @@
+from django import forms
 from django.contrib import admin
 
 from subscribers import services
 from subscribers.admin_import import SubscriberCsvMixin
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
+
+
+class SubscriberAddForm(forms.ModelForm):
+    """Adding an address by hand: a sign-up on the person's behalf, so it waits for
+    their confirmation unless the editor records the consent they already gave."""
+
+    has_consent = forms.BooleanField(
+        required=False,
+        label="The person has already agreed to receive the digest",
+        help_text="Unticked: they get the confirmation email and stay pending until "
+        "they confirm.",
+    )
+    consent_note = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Evidence of consent",
+        help_text="Where, when and how they agreed (e.g. paper form at the "
+        "2026-05-02 meetup). Kept with the subscriber.",
+    )
+
+    class Meta:
+        model = Subscriber
+        fields = ["email", "language", "categories", "is_paused"]
+
+    def clean_email(self) -> str:
+        try:
+            return services.normalize_email(self.cleaned_data["email"])
+        except ValueError:
+            raise forms.ValidationError("Enter a valid email address.") from None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("has_consent") and not (data.get("consent_note") or "").strip():
+            self.add_error("consent_note", "Say where and when they agreed.")
+        if not data.get("has_consent"):
+            data["consent_note"] = ""
+        return data
 
 
 @admin.register(Subscriber)
@@ -18,7 +56,12 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
     list_filter = ["status", "language", "is_paused", "categories"]
     search_fields = ["email"]
     filter_horizontal = ["categories"]
+    # Status moves only through the guarded paths: confirmation, the unsubscribe
+    # actions, bounces, and `lift_suppression` (its own permission). An editable
+    # field let anyone with change_subscriber revive a complained address.
     readonly_fields = [
+        "status",
+        "consent_evidence",
         "created_at",
         "confirmed_at",
         "unsubscribed_at",
@@ -27,6 +70,30 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         "last_bounce_at",
     ]
     actions = ["unsubscribe_selected", "erase_selected", "lift_suppression"]
+
+    add_form = SubscriberAddForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return [*SubscriberAddForm.Meta.fields, "has_consent", "consent_note"]
+        return super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else super().get_readonly_fields(request, obj)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        if not change:  # saved pending (the model's default); now confirm or record
+            services.admit_added_subscriber(
+                form.instance.id,
+                consent_note=form.cleaned_data.get("consent_note", ""),
+                actor=request.user,
+            )
 
     def has_erase_subscriber_permission(self, request) -> bool:
         return request.user.has_perm("subscribers.erase_subscriber")

@@ -11,3 +11,5 @@ class SubscribersConfig(AppConfig):
         from subscribers import checks, webhooks  # noqa: F401
 
         register(checks.check_tracking_webhook, Tags.security, deploy=True)
+        register(checks.check_webhook_verifiable, Tags.security, deploy=True)
+        register(checks.check_client_ip_header, Tags.security, deploy=True)

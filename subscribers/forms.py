@@ -59,7 +59,11 @@ class SubscribeForm(forms.Form):
 
     def clean_email(self) -> str:
         try:
-            return services.normalize_email(self.cleaned_data["email"])
+            return services.normalize_signup_email(self.cleaned_data["email"])
+        except services.ReservedDomainAddress:
+            raise forms.ValidationError(
+                _("We cannot send email to an address at this domain.")
+            ) from None
         except services.IpLiteralAddress:
             raise forms.ValidationError(
                 _("Use an address at a domain name, not at an IP address.")

@@ -1,4 +1,5 @@
-"""Jobs an editor starts from the admin: the top of the chain, above services.
+"""Jobs an editor starts from the admin, and the daily purge celery beat starts: the
+top of the chain, above services.
 
 config/celery.py registers them with autodiscover_tasks(related_name="jobs"); without
 a broker they run inline.
@@ -6,7 +7,7 @@ a broker they run inline.
 
 from celery import shared_task
 
-from subscribers import imports
+from subscribers import imports, services
 
 
 @shared_task
@@ -14,3 +15,9 @@ def import_subscribers(import_id: int) -> str:
     """Run one uploaded CSV import; a repeat delivery of the task is harmless."""
     job = imports.run_import(import_id)
     return f"{job}" if job else f"import {import_id} already finished"
+
+
+@shared_task
+def purge_unconfirmed_signups() -> int:
+    """Daily (beat): erase sign-ups left unconfirmed past their retention."""
+    return services.purge_unconfirmed_signups()

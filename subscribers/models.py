@@ -58,6 +58,9 @@ class Subscriber(models.Model):
     token_key = models.CharField(
         max_length=32, unique=True, default=new_token_key, editable=False
     )
+    # Why an address an editor added was active without a confirmation email: the
+    # editor's note on the person's own consent, who recorded it and when.
+    consent_evidence = models.TextField(blank=True, editable=False)
 
     # Stops the person chose themselves: only these may they undo with one click.
     SELF_UNSUBSCRIBE_REASONS = frozenset({"user", "one-click"})
@@ -228,3 +231,18 @@ class SubscriberImport(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.DONE, self.Status.FAILED}
+
+
+class SpentLink(models.Model):
+    """A link that works once and was used: the sha256 of its token.
+
+    The unsubscribe page's way on to the preferences page: unsubscribe links never
+    expire, so each may hand out preferences access once; after that the page can
+    only email a fresh link to the address on file.
+    """
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    spent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.token_hash[:12]}… spent {self.spent_at}"

@@ -4,8 +4,11 @@ With CACHE_URL (Redis) the counts live in the cache, whose INCR is atomic. Witho
 it they live in the database (`RateCount` rows, incremented under a row lock):
 a per-process memory cache would let each gunicorn worker count alone.
 
-Keys are normalised for limiting only: an IPv6 client counts per /64 (one host
-usually holds the whole prefix), and `A+1@x` and `a+2@x` count as `a@x`.
+Keys are normalised for limiting only (the address is stored as typed): an IPv6
+client counts per /64 (one host usually holds the whole prefix) and its /48 (one
+site) has a ceiling of its own, so rotating /64s inside it runs out too; `A+1@x`
+and `a+2@x` count as `a@x`, and at Gmail, which ignores dots, `j.o.e@gmail.com`
+counts as `joe@gmail.com`.
 """
 
 import hashlib
@@ -33,10 +36,29 @@ def client_key(ip: str) -> str:
     return f"ip:{address}"
 
 
+# Mailboxes where dots in the local part are not part of the name.
+DOTLESS_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
+
+
+def site_key(ip: str) -> str | None:
+    """The counter of an IPv6 client's /48, None for an IPv4 one."""
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return None
+    if address.version != 6 or address.ipv4_mapped:
+        return None
+    return f"site:{ipaddress.IPv6Network((int(address), 48), strict=False)}"
+
+
 def address_key(address: str) -> str:
-    """The counter an email address counts against: no +tag, lower-cased."""
+    """The counter an email address counts against: no +tag, lower-cased, and at
+    Gmail no dots (one mailbox, however it is spelt)."""
     local, _, domain = address.rpartition("@")
-    return f"address:{local.split('+', 1)[0].lower()}@{domain.lower()}"
+    local, domain = local.split("+", 1)[0].lower(), domain.lower()
+    if domain in DOTLESS_DOMAINS:
+        local, domain = local.replace(".", ""), "gmail.com"
+    return f"address:{local}@{domain}"
 
 
 def within_rate(key: str, *, limit: int) -> bool:

@@ -4,6 +4,7 @@ Emails go out after the write commits (through `tasks`, inline when no broker is
 configured), so a slow mail server never holds a row lock.
 """
 
+import hashlib
 import ipaddress
 import logging
 import re
@@ -21,9 +22,10 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from newsletter.models import Category, Delivery, received_category_ids
-from subscribers import ratelimits, tasks
+from subscribers import erasure, ratelimits, tasks
 from subscribers.models import (
     DeletedDeliveryCount,
+    SpentLink,
     Subscriber,
     TrackingEvent,
     reading_language,
@@ -79,6 +81,25 @@ def normalize_email(raw: str) -> str:
     return address
 
 
+# Names that never reach a mailbox on the internet (RFC 2606, RFC 6761, RFC 6762).
+RESERVED_TLDS = frozenset({"localhost", "local", "test", "invalid", "example"})
+
+
+class ReservedDomainAddress(ValueError):
+    """An address at a name that is no public mail domain (user@localhost)."""
+
+
+def normalize_signup_email(raw: str) -> str:
+    """`normalize_email`, and refused when the domain is a single label or under a
+    reserved top-level name: no confirmation email is sent to the site's own host
+    or to a local network (ReservedDomainAddress)."""
+    address = normalize_email(raw)
+    domain = address.rpartition("@")[2].lower()
+    if "." not in domain or domain.rsplit(".", 1)[1] in RESERVED_TLDS:
+        raise ReservedDomainAddress("email address at a reserved domain")
+    return address
+
+
 def _is_ip(domain: str) -> bool:
     try:
         ipaddress.ip_address(domain)
@@ -125,6 +146,12 @@ def _within_limits(address: str, *, ip: str | None, what: str) -> bool:
     ):
         logger.warning("%s rate limit reached for an IP address", what)
         return False
+    site = ratelimits.site_key(ip) if ip else None
+    if site and not ratelimits.within_rate(
+        site, limit=settings.SUBSCRIBE_RATE_PER_IPV6_SITE
+    ):
+        logger.warning("%s rate limit reached for an IPv6 /48", what)
+        return False
     if not ratelimits.within_rate(
         ratelimits.address_key(address), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
     ):
@@ -145,9 +172,9 @@ def subscribe(
     New or unsubscribed address: a confirmation email (double opt-in). Active address:
     a "manage your subscription" email instead. Over a rate limit, or an address
     held by a bounce, a complaint, the ESP or an admin: nothing is sent.
-    Raises ValueError only for an address that is not valid.
+    Raises ValueError only for an address that is not valid or at a reserved domain.
     """
-    address = normalize_email(email)
+    address = normalize_signup_email(email)
     if not _within_limits(address, ip=ip, what="subscribe"):
         return
 
@@ -178,6 +205,34 @@ def subscribe(
             _set_categories(subscriber, categories)
             kind = tasks.CONFIRM
     _send_email(subscriber.id, kind)
+
+
+def admit_added_subscriber(
+    subscriber_id: int, *, consent_note: str = "", actor=None
+) -> Subscriber:
+    """What follows an editor adding an address by hand (the row is saved pending).
+
+    With a note on the person's own consent (where and when they gave it), the
+    address is active at once and the note is kept, with who recorded it; without
+    one it is an ordinary sign-up: the confirmation email, counted as one.
+    """
+    note = consent_note.strip()
+    with transaction.atomic():
+        subscriber = Subscriber.objects.select_for_update().get(id=subscriber_id)
+        if subscriber.status != Subscriber.Status.PENDING:
+            return subscriber
+        if not note:
+            send_confirmation_emails([subscriber])
+            return subscriber
+        now = timezone.now()
+        who = actor.get_username() if actor is not None else "an editor"
+        subscriber.status = Subscriber.Status.ACTIVE
+        subscriber.confirmed_at = now
+        subscriber.consent_evidence = (
+            f"{note}\n(recorded by {who}, {now.isoformat(timespec='seconds')})"
+        )
+        subscriber.save(update_fields=["status", "confirmed_at", "consent_evidence"])
+    return subscriber
 
 
 def send_confirmation_emails(subscribers: list[Subscriber]) -> int:
@@ -227,6 +282,17 @@ def send_fresh_link(subscriber_id: int, *, kind: str, ip: str | None = None) -> 
     if not _within_limits(subscriber.email, ip=ip, what="link request"):
         return
     _send_email(subscriber.id, kind)
+
+
+def spend_link(token: str) -> bool:
+    """Mark a once-only link used; False when it was used before."""
+    token_hash = hashlib.sha256(token.encode()).hexdigest()
+    try:
+        with transaction.atomic():
+            SpentLink.objects.create(token_hash=token_hash)
+    except IntegrityError:
+        return False
+    return True
 
 
 def can_confirm(subscriber: Subscriber, *, issued_at: datetime | None) -> bool:
@@ -446,12 +512,29 @@ def delete_subscriber(subscriber_id: int) -> bool:
             counter.count += row["n"]
             counter.save(update_fields=["count"])
         _scrub_admin_history(subscriber)
+        label = erasure.erased_label(subscriber.id)
+        erasure.scrub_digest_history(subscriber.email, label=label)
+        erasure.scrub_import_reports(subscriber.email, label=label)
         # Events keyed by a hash of the address (`webhooks.event_key`, for ESPs that
         # send no id) would still point at it; events keyed by the ESP's own id keep
         # deduplicating retries and lose their link to the row.
         subscriber.tracking_events.filter(event_id__contains=":sha256:").delete()
         subscriber.delete()  # deliveries cascade, tracking events are unlinked
     return True
+
+
+def purge_unconfirmed_signups(*, older_than_days: int | None = None) -> int:
+    """Erase sign-ups never confirmed within UNCONFIRMED_SIGNUP_MAX_AGE_DAYS: an
+    address someone typed and its owner never claimed is kept no longer than the
+    link to claim it could matter. Returns how many were erased."""
+    days = older_than_days or settings.UNCONFIRMED_SIGNUP_MAX_AGE_DAYS
+    cutoff = timezone.now() - timedelta(days=days)
+    stale = Subscriber.objects.filter(
+        status=Subscriber.Status.PENDING,
+        confirmed_at__isnull=True,
+        created_at__lt=cutoff,
+    ).values_list("id", flat=True)
+    return sum(delete_subscriber(subscriber_id) for subscriber_id in list(stale))
 
 
 def _scrub_admin_history(subscriber: Subscriber) -> None:

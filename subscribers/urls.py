@@ -13,4 +13,9 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("unsubscribe/<str:token>/one-click/", views.one_click, name="one_click"),
     path("unsubscribe/<str:token>/resubscribe/", views.resubscribe, name="resubscribe"),
+    path(
+        "unsubscribe/<str:token>/preferences/",
+        views.onward_preferences,
+        name="onward_preferences",
+    ),
 ]

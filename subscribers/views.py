@@ -5,7 +5,6 @@ mail scanners fetch every link they find. Links carry signed, purpose-bound toke
 
 import json
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -13,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lib.client_ip import client_ip
 from lib.locale import use_language
 from newsletter.models import Category
 from subscribers import emails, links, services, tasks, tokens
@@ -34,16 +34,6 @@ _FRESH_LINK_KIND = {
     tokens.PREFERENCES: tasks.PREFERENCES_LINK,
     tokens.MANAGE: tasks.MANAGE_LINK,
 }
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    # Only a header named in settings is trusted, and only its last value (the one
-    # the proxy wrote): anything a client sends itself would let it dodge the limit.
-    if settings.CLIENT_IP_HEADER:
-        forwarded = request.META.get(settings.CLIENT_IP_HEADER, "")
-        if last := forwarded.split(",")[-1].strip():
-            return last[:64]
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _invalid_link(request: HttpRequest) -> HttpResponse:
@@ -84,7 +74,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["email"],
                 categories=list(form.cleaned_data["categories"]),
                 language=form.cleaned_data["language"],
-                ip=_client_ip(request),
+                ip=client_ip(request),
             )
         # Same answer for new, known, rate-limited and bot submissions.
         return HttpResponseRedirect(reverse("subscribers:check_email"))
@@ -189,7 +179,7 @@ def _expired_link(
     fresh link, which goes to the address on file, never to the visitor."""
     if request.method == "POST" and request.POST.get("action") == "send_link":
         services.send_fresh_link(
-            subscriber.id, kind=_FRESH_LINK_KIND[purpose], ip=_client_ip(request)
+            subscriber.id, kind=_FRESH_LINK_KIND[purpose], ip=client_ip(request)
         )
         return render(request, "subscribers/link_sent.html")
     status = 403 if request.method == "POST" else 200
@@ -262,7 +252,7 @@ class _PreferencesPage:
 
     def send_manage_link(self) -> HttpResponse:
         services.send_fresh_link(
-            self.subscriber.id, kind=tasks.MANAGE_LINK, ip=_client_ip(self.request)
+            self.subscriber.id, kind=tasks.MANAGE_LINK, ip=client_ip(self.request)
         )
         return self.done("link_sent")
 
@@ -333,7 +323,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {
         "subscriber": subscriber,
         "token": token,
-        "preferences_url": links.preferences_url(subscriber),
+        "preferences_url": _onward_url(token),
     }
     if subscriber.status in (Subscriber.Status.ACTIVE, Subscriber.Status.PENDING):
         return render(request, "subscribers/unsubscribe.html", ctx)
@@ -351,10 +341,40 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {
         "subscriber": subscriber,
         "is_active": is_active,
-        "preferences_url": links.preferences_url(subscriber),
+        "preferences_url": _onward_url(token),
     }
     status = 200 if is_active else 409  # a held or lifted stop: nothing changed
     return render(request, "subscribers/resubscribed.html", ctx, status=status)
+
+
+def _onward_url(token: str) -> str:
+    return reverse("subscribers:onward_preferences", args=[token])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def onward_preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """From the unsubscribe page on to the preferences page, once per link.
+
+    Unsubscribe links never expire, so a page that handed out a fresh preferences
+    link on every visit would give an old or forwarded email lasting access. The
+    first visit goes on; later ones can only have a fresh link emailed to the
+    address on file, as an expired preferences link can.
+    """
+    subscriber = _current_subscriber(request, token, tokens.UNSUBSCRIBE)
+    if isinstance(subscriber, HttpResponse):
+        return subscriber
+    if request.method == "POST":
+        if request.POST.get("action") != "send_link":
+            return _invalid_link(request)
+        services.send_fresh_link(
+            subscriber.id, kind=tasks.PREFERENCES_LINK, ip=client_ip(request)
+        )
+        return render(request, "subscribers/link_sent.html")
+    if services.spend_link(token):
+        return HttpResponseRedirect(links.preferences_url(subscriber))
+    ctx = {"here": request.path}
+    return render(request, "subscribers/link_expired.html", ctx, status=410)
 
 
 @never_cache

@@ -10,6 +10,7 @@ events are deduplicated by id.
 
 import functools
 import hashlib
+import logging
 import re
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from anymail.exceptions import AnymailError, AnymailWebhookValidationFailure
 from anymail.signals import AnymailTrackingEvent, EventType, RejectReason, tracking
 from anymail.utils import get_anymail_setting
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -24,6 +26,8 @@ from django.utils.module_loading import import_string
 from django.views.decorators.csrf import csrf_exempt
 
 from subscribers import services
+
+logger = logging.getLogger(__name__)
 
 # settings.ESP (the anymail backend module) -> that ESP's tracking view, as anymail
 # 15.2's anymail/urls.py mounts them. Scaleway has no tracking webhook.
@@ -104,7 +108,14 @@ def tracking_webhook(request: HttpRequest, esp: str) -> HttpResponse:
     """The configured ESP's tracking endpoint; every other ESP's URL is a 404."""
     if esp != settings.ESP or esp not in TRACKING_VIEWS or not webhook_secrets():
         raise Http404("no such webhook")
-    return _guarded_view(TRACKING_VIEWS[esp])(request)
+    try:
+        return _guarded_view(TRACKING_VIEWS[esp])(request)
+    except ImproperlyConfigured:
+        # A missing library or signing key (`check --deploy` reports it as
+        # subscribers.E002): nothing can be verified, so nothing is applied, and
+        # the ESP sees a temporary failure it will retry, not a crash.
+        logger.exception("the %s tracking webhook is not configured", esp)
+        return HttpResponse("Webhook not configured.\n", status=503)
 
 
 # Temporary SMTP failures: "421 ...", "450 ...", "4.2.2 mailbox full".

@@ -368,3 +368,42 @@ def test_a_papers_only_day_opens_without_the_edition_parameter(client, defaults)
     response = client.get("/digests/2024-11-12/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
     assert "2024-11-12 (Papers)" in response.content.decode()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("asked", "canonical"),
+    [
+        ("/archive/?cb=1", "/archive/"),
+        ("/archive/?page=1&cb=2", "/archive/?page=1"),
+        ("/archive/?page=01", "/archive/?page=1"),
+        ("/archive/?page=x", "/archive/"),
+        ("/archive/?lang=xx", "/archive/"),
+        ("/archive/feed/?cb=3", "/archive/feed/"),
+        ("/digests/2024-11-09/?utm_source=x&lang=en", "/digests/2024-11-09/?lang=en"),
+    ],
+)
+def test_cache_busting_query_strings_redirect_to_the_one_cached_page(
+    client, postgres, asked, canonical, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(0):  # nothing rendered, nothing read
+        response = client.get(asked)
+
+    assert response.status_code == 301
+    assert response["Location"] == canonical
+
+
+def test_a_cache_buster_gets_the_cached_page_not_a_new_rendering(
+    client, defaults, settings, django_assert_max_num_queries
+):
+    cache.clear()
+    first = client.get("/archive/")
+    assert first.status_code == 200
+    for n in range(5):
+        busted = client.get(f"/archive/?cb={n}", follow=True)
+        assert busted.redirect_chain == [("/archive/", 301)]
+        assert busted.content == first.content
+    keys = len(cache._cache) if hasattr(cache, "_cache") else None
+    with django_assert_max_num_queries(0):
+        client.get("/archive/?cb=99", follow=True)
+    assert keys is None or len(cache._cache) == keys

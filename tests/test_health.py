@@ -20,7 +20,8 @@ def _closed_port() -> int:
 
 
 @pytest.mark.django_db
-def test_healthy_without_a_broker_and_the_workers_heartbeat_shows(client):
+def test_healthy_without_a_broker_and_the_workers_heartbeat_shows(admin_client):
+    client = admin_client
     response = client.get("/healthz")
 
     assert response.status_code == 200
@@ -38,7 +39,8 @@ def test_healthy_without_a_broker_and_the_workers_heartbeat_shows(client):
 
 @pytest.mark.redis
 @pytest.mark.django_db
-def test_a_reachable_broker_is_healthy(client, settings, redis_url):
+def test_a_reachable_broker_is_healthy(admin_client, settings, redis_url):
+    client = admin_client
     settings.CELERY_BROKER_URL = redis_url
 
     response = client.get("/healthz")
@@ -50,8 +52,9 @@ def test_a_reachable_broker_is_healthy(client, settings, redis_url):
 @pytest.mark.django_db
 def test_a_configured_broker_that_does_not_answer_is_a_503_naming_it(client, settings):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    settings.HEALTHZ_TOKEN = "s3cret-health-token"
 
-    response = client.get("/healthz")
+    response = client.get("/healthz", HTTP_AUTHORIZATION="Bearer s3cret-health-token")
 
     assert response.status_code == 503
     body = response.json()
@@ -60,8 +63,9 @@ def test_a_configured_broker_that_does_not_answer_is_a_503_naming_it(client, set
     assert body["checks"]["broker"].startswith("unreachable: ")
 
 
-def _container_check(url: str) -> subprocess.CompletedProcess:
+def _container_check(url: str, token: str = "") -> subprocess.CompletedProcess:
     env = {**os.environ, "HEALTHCHECK_URL": f"{url}/healthz", "SITE_URL": url}
+    env["HEALTHZ_TOKEN"] = token
     return subprocess.run(
         [sys.executable, "-m", "config.healthcheck"],
         cwd=ROOT,
@@ -74,11 +78,39 @@ def _container_check(url: str) -> subprocess.CompletedProcess:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_container_healthcheck_follows_the_endpoint(live_server, settings):
-    healthy = _container_check(live_server.url)
+    settings.HEALTHZ_TOKEN = "container-token"
+    healthy = _container_check(live_server.url, token="container-token")
     assert healthy.returncode == 0, healthy.stderr
     assert '"database": "ok"' in healthy.stdout
 
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
-    sick = _container_check(live_server.url)
+    sick = _container_check(live_server.url, token="container-token")
     assert sick.returncode == 1
     assert "unreachable" in sick.stderr
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "authorization", [None, "Bearer wrong", "Bearer ", "s3cret-health-token"]
+)
+def test_a_stranger_learns_only_ok_or_not(client, settings, postgres, authorization):
+    settings.HEALTHZ_TOKEN = "s3cret-health-token"
+    headers = {"HTTP_AUTHORIZATION": authorization} if authorization else {}
+    jobs.heartbeat.delay()
+
+    healthy = client.get("/healthz", **headers)
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    sick = client.get("/healthz", **headers)
+
+    assert (healthy.status_code, healthy.json()) == (200, {"status": "ok"})
+    assert (sick.status_code, sick.json()) == (503, {"status": "unavailable"})
+    assert settings.DATABASES["default"]["USER"] not in sick.content.decode()
+
+
+@pytest.mark.django_db
+def test_without_a_token_setting_no_bearer_sees_details(client, settings):
+    settings.HEALTHZ_TOKEN = ""
+
+    response = client.get("/healthz", HTTP_AUTHORIZATION="Bearer ")
+
+    assert response.json() == {"status": "ok"}

@@ -134,3 +134,17 @@ def test_the_secret_key_variable_wins_over_the_install_key(tmp_path):
 
     assert _settings_seen_by_a_process(env)["SECRET_KEY"] == "s" * 60
     assert not (tmp_path / "secret_key").exists()
+
+
+def test_a_trusted_proxy_that_is_no_address_or_network_fails_loudly(tmp_path):
+    env = _example_env()
+    env.update(
+        VAR_DIR=str(tmp_path), TRUSTED_PROXIES="10.0.0.0/8,proxy", SECRET_KEY="k" * 60
+    )
+
+    result = _check(env)
+
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES must list IP addresses or networks, got 'proxy'" in (
+        result.stderr
+    )

@@ -93,3 +93,15 @@ def test_a_link_signed_with_the_old_public_development_key_opens_nothing(
     assert (
         client.get(_link("preferences", reader, tokens.PREFERENCES)).status_code == 200
     )
+
+
+@pytest.mark.parametrize("path", ["/", "/archive/", "/healthz", "/admin/login/"])
+def test_every_answer_refuses_powerful_browser_features(client, defaults, path):
+    response = client.get(path)
+
+    policy = dict(
+        part.strip().split("=", 1)
+        for part in response.headers["Permissions-Policy"].split(",")
+    )
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert policy[feature] == "()"

@@ -291,9 +291,7 @@ class DigestAdmin(
     @admin.action(description="Rebuild (keeps edited sections)", permissions=["change"])
     def rebuild(self, request, queryset):
         for digest in queryset:
-            services.build_digest(
-                digest.date, edition=digest.edition, language=digest.language
-            )
+            services.rebuild_digest(digest.id, actor=request.user)
         self.message_user(request, "Rebuilt.", messages.SUCCESS)
 
     @admin.action(

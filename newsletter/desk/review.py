@@ -67,6 +67,18 @@ class FrozenSectionMixin:
                 detail=str(obj.category),
             )
 
+    # A deleted section leaves a row in the digest's history, like an edit does.
+    def delete_model(self, request, obj):
+        digest_id, category = obj.digest_id, str(obj.category)
+        super().delete_model(request, obj)
+        audit.record(
+            digest_id, audit.Action.SECTION_DELETED, actor=request.user, detail=category
+        )
+
+    def delete_queryset(self, request, queryset):
+        for section in queryset.select_related("category"):
+            self.delete_model(request, section)
+
     def response_change(self, request, obj):
         if "_continue" in request.POST or "_popup" in request.POST:
             return super().response_change(request, obj)

@@ -13,7 +13,12 @@ from newsletter.services.approval import (
     set_send_time,
     unapprove_digest,
 )
-from newsletter.services.build import build_digest, digest_articles, has_paper_sources
+from newsletter.services.build import (
+    build_digest,
+    digest_articles,
+    has_paper_sources,
+    rebuild_digest,
+)
 from newsletter.services.editing import merge_stories, regenerate_section, split_story
 from newsletter.services.setup import load_defaults
 
@@ -24,6 +29,7 @@ __all__ = [
     "has_paper_sources",
     "load_defaults",
     "merge_stories",
+    "rebuild_digest",
     "regenerate_section",
     "releasable_digests",
     "release_reviewed_digests",

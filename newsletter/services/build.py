@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ingestion.models import Article, Source
-from newsletter import chart, llm
+from newsletter import audit, chart, llm
 from newsletter.drafting import classify, papers, summarize, translation
 from newsletter.editorial import compression, excerpts, sections, stories
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
@@ -453,3 +453,14 @@ def _save_section(
         for number, article in enumerate(members, start=1)
     )
     return section
+
+
+@transaction.atomic
+def rebuild_digest(digest_id: int, *, actor=None) -> Digest:
+    """An editor's rebuild of one digest (edited sections kept), in its history."""
+    digest = Digest.objects.get(id=digest_id)
+    rebuilt = build_digest(
+        digest.date, edition=digest.edition, language=digest.language
+    )
+    audit.record(rebuilt, audit.Action.REBUILT, actor=actor, detail=rebuilt.status)
+    return rebuilt

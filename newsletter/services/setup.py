@@ -75,6 +75,12 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
             "*/5",
             "*",
         ),
+        (
+            "Purge unconfirmed sign-ups",
+            "subscribers.jobs.purge_unconfirmed_signups",
+            "30",
+            "3",
+        ),
     ]
 
 

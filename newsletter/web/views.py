@@ -32,14 +32,17 @@ from newsletter.editorial import vocabulary
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import Digest, DigestSection, DigestSource
 from newsletter.templatetags.digest import cite_html
+from newsletter.web.canonical_urls import any_value, only_query, page_number
 from newsletter.web.syndication import ArchiveAtomFeed, ArchiveRssFeed, digest_title
 
 logger = logging.getLogger(__name__)
 ARCHIVE_PAGE_SIZE = 30
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-archive_feed = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveAtomFeed())
-archive_rss = cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveRssFeed())
+archive_feed = only_query()(
+    cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveAtomFeed())
+)
+archive_rss = only_query()(cache_page(settings.ARCHIVE_CACHE_SECONDS)(ArchiveRssFeed()))
 
 
 def link_citations(text: object, *, anchor: str, numbers: set[int]) -> SafeString:
@@ -146,6 +149,7 @@ def _vary_on_language_cookie(view):
 
 @_vary_on_language_cookie
 @require_GET
+@only_query(page=page_number)
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def archive(request: HttpRequest) -> HttpResponse:
     digests = Digest.objects.published().prefetch_related(
@@ -221,6 +225,7 @@ def _published_digest(request: HttpRequest, date: str) -> Digest:
 
 @_vary_on_language_cookie
 @require_GET
+@only_query(edition=any_value)
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
     digest = _published_digest(request, date)

@@ -36,6 +36,14 @@ PARAGRAPHS = [
 ]
 
 
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def add_source(name: str, url: str) -> Source:
     return Source.objects.create(name=name, url=url)
 
@@ -156,7 +164,7 @@ def test_a_run_twice_stores_nothing_new(hostile_web, settings):
 
 
 def test_guard_refuses_loopback_and_metadata_redirects(
-    feed_server, local_fetching, settings
+    feed_server, local_fetching, settings, caplog
 ):
     settings.INGEST_ALLOW_PRIVATE_HOSTS = False
     port = feed_server.base_url.rsplit(":", 1)[1]
@@ -180,9 +188,9 @@ def test_guard_refuses_loopback_and_metadata_redirects(
     for source in (loopback, metadata, direct):
         source.refresh_from_db()
         assert source.last_status == Source.FetchStatus.ERROR
-        assert "non-public address" in source.last_error
-    metadata.refresh_from_db()
-    assert "169.254.169.254" in metadata.last_error
+        # Editors learn that it was refused, not what the name resolved to.
+        assert source.last_error == "refused: the host is not a public address"
+    assert "169.254.169.254" in caplog.text  # the details are in the server log
     assert feed_server.hits["/plain.xml"] == 1  # only the trusted source reached it
     allowed.refresh_from_db()
     assert allowed.last_status == Source.FetchStatus.OK
@@ -322,3 +330,28 @@ def test_the_celery_task_ingests_one_source_in_process(feed_server, local_fetchi
     result = tasks.ingest_sources.delay([source.id]).get()
     assert result["articles_new"] == 1 and result["sources_ok"] == 1
     assert Article.objects.filter(source=source, title="T").exists()
+
+
+def test_editors_see_no_internal_address_or_socket_error(
+    feed_server, local_fetching, settings, caplog, admin_client
+):
+    """The attack: add sources at internal names and read, from the admin, what each
+    resolved to and whether its port answered."""
+    settings.INGEST_ALLOW_PRIVATE_HOSTS = False
+    port = feed_server.base_url.rsplit(":", 1)[1]
+    settings.INGEST_PRIVATE_HOST_ALLOWLIST = [f"127.0.0.1:{_closed_port()}"]
+    internal = add_source("internal", f"http://localhost:{port}/feed.xml")
+    closed = add_source(
+        "closed", f"http://{settings.INGEST_PRIVATE_HOST_ALLOWLIST[0]}/feed.xml"
+    )
+
+    services.ingest()
+
+    internal.refresh_from_db()
+    closed.refresh_from_db()
+    assert internal.last_error == "refused: the host is not a public address"
+    assert closed.last_error == "could not connect or read the answer"
+    page = admin_client.get("/admin/ingestion/source/").content.decode()
+    assert "127.0.0.1" not in page.replace(closed.url, "")
+    assert "Connect" not in page and "Errno" not in page
+    assert "127.0.0.1" in caplog.text  # the details are in the server log

@@ -410,3 +410,32 @@ def test_the_desk_speaks_korean_to_a_korean_editor(client, editor, today_digest)
     assert "오늘의 다이제스트" in front and "플래그된 섹션 1개" in front
     assert "미리보기" in review and "이 버전을 테스트로 발송" in review
     assert "섹션 2개" in review
+
+
+def test_a_rebuild_and_a_section_deletion_are_kept_in_history(
+    editor_client, today_digest, offline
+):
+    digest, llm, flagged = today_digest
+    delete_url = reverse("admin:newsletter_digestsection_delete", args=[flagged.id])
+    response = editor_client.post(delete_url, {"post": "yes"})
+    assert response.status_code == 302
+    assert not digest.sections.filter(id=flagged.id).exists()
+    editor_client.post(
+        reverse("admin:newsletter_digest_changelist"),
+        {"action": "rebuild", "_selected_action": [digest.id]},
+    )
+
+    history = list(
+        DigestEvent.objects.order_by("at", "id").values_list(
+            "action", "actor_name", "detail"
+        )
+    )
+    # The rebuild ends approved (auto-approve): that approval is history too.
+    assert [(action, actor) for action, actor, _ in history] == [
+        ("section_deleted", "editor"),
+        ("approved", ""),
+        ("rebuilt", "editor"),
+    ]
+    assert history[0][2] == str(flagged.category)
+    page = editor_client.get(change_url(digest)).content.decode()
+    assert "Rebuilt" in page and "Deleted a section" in page

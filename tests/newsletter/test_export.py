@@ -101,3 +101,44 @@ def test_inline_citation_markers_are_not_repeated(defaults, tmp_path):
     text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
 
     assert "   - A[1] and B [2]. [3]" in text.splitlines()
+
+
+HOSTILE_TITLE = (
+    "[click me](javascript:alert(1)) ![pixel](https://tracker.example/p.png) "
+    "<img src=x onerror=alert(2)> <script>alert(3)</script> **loud** `code`"
+)
+
+
+def _unescaped(pattern: str, text: str) -> list[str]:
+    """Matches of `pattern` not preceded by a backslash (live Markdown)."""
+    return re.findall(rf"(?<!\\){pattern}", text)
+
+
+def test_feed_text_in_the_export_is_shown_never_interpreted(defaults, tmp_path):
+    digest = DigestFactory()
+    hostile = ArticleFactory(title=HOSTILE_TITLE, url="javascript:alert(4)")
+    plain = ArticleFactory(title="Fine", url="https://example.com/a b)(<x>")
+    content = {
+        "topics": ["<b>bold</b> [x](https://evil.example/)"],
+        "events": [
+            {"text": "A quote: [y]: javascript:alert(5) and [1]", "citations": [1]}
+        ],
+        "impact": {"economy": "![t](https://tracker.example/i.png)"},
+        "final_summary": ["_emph_ | cell ~~gone~~"],
+    }
+    make_section(
+        digest, Category.objects.get(slug="llm"), [hostile, plain], content=content
+    )
+
+    text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
+
+    body = text.split("\n", 1)[1]  # the first line's chart image is ours
+    assert _unescaped(r"\]\(", body) == []  # no inline link or image
+    assert _unescaped(r"\[[^\]\d]*\]:", body) == []  # no link definition
+    assert "<" not in body and ">" not in body  # no HTML, no autolink
+    assert "javascript:" not in " ".join(re.findall(r"\(([^)]*)\)\s*$", body, re.M))
+    lines = text.splitlines()
+    assert " - " + export.md.text(HOSTILE_TITLE) in lines  # no link at all
+    assert " - Fine (https://example.com/a%20b%29%28%3Cx%3E)" in lines
+    assert "&lt;img src=x onerror=alert(2)&gt;" in text
+    assert "   - A quote: \\[y\\]: javascript:alert(5) and [1]" in lines

@@ -55,7 +55,7 @@ def test_opening_the_link_asks_before_confirming(client, categories, mailoutbox)
 def test_a_link_scanner_fetching_the_link_confirms_nothing(
     client, categories, mailoutbox
 ):
-    subscribe(client, "victim@corp.example", categories)
+    subscribe(client, "victim@corp.example.com", categories)
     link = link_from(mailoutbox[0], "confirm")
     scanner = Client()  # another client, no session or cookies, as a gateway is
     for _ in range(3):

@@ -104,6 +104,7 @@ def test_with_a_client_ip_header_each_client_has_its_own_quota(
 ):
     settings.SUBSCRIBE_RATE_PER_IP = 2
     settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = ["203.0.113.7"]  # the peer `post` sends from
     for n in range(3):
         post(client, f"a{n}@example.com", categories, HTTP_X_REAL_IP="198.51.100.1")
     for n in range(2):
@@ -131,6 +132,63 @@ def test_without_a_client_ip_header_a_spoofed_one_is_ignored(
             HTTP_X_FORWARDED_FOR=f"192.0.2.{n}",
         )
     assert len(mailoutbox) == 2
+
+
+def test_a_client_ip_header_from_a_peer_that_is_no_proxy_is_ignored(
+    client, categories, mailoutbox, settings
+):
+    # The attack: the application server reached directly, a new X-Real-IP per post.
+    settings.SUBSCRIBE_RATE_PER_IP = 2
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8", "127.0.0.1"]
+    for n in range(20):
+        post(client, f"f{n}@example.com", categories, HTTP_X_REAL_IP=f"192.0.2.{n}")
+    assert len(mailoutbox) == 2
+    assert Subscriber.objects.count() == 2
+
+
+def test_a_malformed_client_ip_header_from_the_proxy_counts_as_the_proxy(
+    client, categories, mailoutbox, settings
+):
+    settings.SUBSCRIBE_RATE_PER_IP = 2
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = ["203.0.113.0/24"]
+    for n in range(4):
+        response = post(client, f"j{n}@example.com", categories, HTTP_X_REAL_IP="junk")
+        assert response.status_code == 302
+    assert len(mailoutbox) == 2
+
+
+def test_gmail_dot_spellings_count_as_one_address_and_are_stored_as_typed(
+    client, categories, mailoutbox, settings
+):
+    settings.SUBSCRIBE_RATE_PER_ADDRESS = 3
+    spellings = ["jo.hn@gmail.com", "j.ohn@gmail.com", "j.o.hn@gmail.com"]
+    spellings += ["john.@googlemail.com", "j.o.h.n+x@gmail.com", "jo.h.n@gmail.com"]
+    for n, email in enumerate(spellings):
+        post(client, email, categories, REMOTE_ADDR=f"198.51.100.{n}")
+    assert len(mailoutbox) == 3
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(spellings[:3])
+    assert set(Subscriber.objects.values_list("email", flat=True)) >= set(spellings[:3])
+
+
+def test_dots_still_matter_at_other_domains(client, categories, mailoutbox, settings):
+    settings.SUBSCRIBE_RATE_PER_ADDRESS = 1
+    for n, email in enumerate(["a.b@example.com", "ab@example.com"]):
+        post(client, email, categories, REMOTE_ADDR=f"198.51.100.{n}")
+    assert len(mailoutbox) == 2
+
+
+def test_rotating_64s_inside_one_48_meet_the_site_ceiling(
+    client, categories, mailoutbox, settings
+):
+    settings.SUBSCRIBE_RATE_PER_IP = 10
+    settings.SUBSCRIBE_RATE_PER_IPV6_SITE = 5
+    for n in range(14):  # a new /64 of 2001:db8:7::/48 for every sign-up
+        post(client, f"r{n}@example.com", categories, REMOTE_ADDR=f"2001:db8:7:{n}::1")
+    assert len(mailoutbox) == 5
+    post(client, "other@example.com", categories, REMOTE_ADDR="2001:db8:8::1")
+    assert len(mailoutbox) == 6  # another /48 is another site
 
 
 def test_without_cache_url_the_counts_are_in_the_database(
@@ -189,3 +247,13 @@ def test_concurrent_attempts_are_counted_exactly_in_the_database(postgres, setti
         allowed = list(pool.map(attempt, range(24)))
     assert allowed.count(True) == 10
     assert RateCount.objects.get().count == 24
+
+
+def test_check_deploy_warns_of_a_client_ip_header_no_proxy_may_set(settings):
+    from subscribers import checks
+
+    settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = []
+    assert [m.id for m in checks.check_client_ip_header()] == ["subscribers.W002"]
+    settings.TRUSTED_PROXIES = ["172.16.0.0/12"]
+    assert checks.check_client_ip_header() == []

@@ -217,6 +217,7 @@ def test_behind_a_proxy_the_configured_header_is_the_client(
 ):
     settings.SUBSCRIBE_RATE_PER_IP = 1
     settings.CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
     for i, ip in enumerate(["198.51.100.1", "198.51.100.2", "198.51.100.2"]):
         client.post(
             URL,
@@ -306,3 +307,30 @@ def test_a_bounce_reported_with_the_unicode_domain_finds_the_subscriber(categori
     services.record_bounce("kim@한국.kr", kind="hard", event_id="b-1")
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.BOUNCED
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "root@localhost",
+        "kim@printer.local",
+        "kim@mail.test",
+        "kim@nowhere.invalid",
+        "kim@site.example",
+        "kim@LOCALHOST.",
+    ],
+)
+def test_sign_up_at_a_reserved_or_local_domain_is_refused_and_sends_nothing(
+    client, categories, mailoutbox, address
+):
+    response = post(client, address, categories)
+
+    assert response.status_code == 200
+    assert (
+        "이 도메인의 주소로는 이메일을 보낼 수 없습니다." in response.content.decode()
+    )
+    assert not Subscriber.objects.exists()
+    assert mailoutbox == []
+    with pytest.raises(services.ReservedDomainAddress):
+        services.subscribe(address, categories=None, language="ko")
+    assert not Subscriber.objects.exists()

@@ -1,3 +1,5 @@
+import re
+
 from django.test import Client
 from django.urls import reverse
 
@@ -186,5 +188,35 @@ def test_one_click_refuses_tokens_made_for_other_purposes(client, categories):
         ):
             response = client.post(reverse("subscribers:one_click", args=[token]))
             assert response.status_code == 400
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.ACTIVE
+
+
+def test_an_old_unsubscribe_page_leads_on_to_the_preferences_only_once(
+    client, categories, mailoutbox
+):
+    """The attack: a forwarded email's unsubscribe link (it never expires) opened
+    again and again, each time for a fresh 30-day preferences link."""
+    subscriber = SubscriberFactory(email="alice@example.com")
+    old_link = unsubscribe_url(subscriber)
+    page = client.get(old_link).content.decode()
+    onward = re.search(r'href="(/unsubscribe/[^"]+/preferences/)"', page).group(1)
+    assert "/preferences/" not in page.replace(onward, "")  # no preferences token
+
+    first = client.get(onward)
+    assert first.status_code == 302
+    assert first["Location"].startswith("http://")
+    assert "/preferences/" in first["Location"]
+    stranger = Client()
+    again = stranger.get(onward)
+    assert again.status_code == 410
+    assert "/preferences/" not in again.get("Location", "")
+    assert "send_link" in again.content.decode()
+    # Opening the same unsubscribe link again offers the same, spent, way on.
+    reloaded = stranger.get(old_link).content.decode()
+    assert f'href="{onward}"' in reloaded
+
+    stranger.post(onward, {"action": "send_link"})
+    assert [m.to for m in mailoutbox] == [["alice@example.com"]]  # on file only
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.ACTIVE

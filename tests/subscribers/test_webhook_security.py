@@ -1,6 +1,7 @@
 """Forged and malformed tracking webhooks change nothing and get a clear 4xx."""
 
 import base64
+import importlib.util
 import json
 import os
 import subprocess
@@ -158,3 +159,49 @@ def test_check_deploy_fails_for_an_esp_without_a_webhook_secret():
 def test_check_deploy_accepts_an_esp_with_a_webhook_secret():
     result = _check_deploy(ESP="postmark", ANYMAIL_WEBHOOK_SECRET="hook:long-secret")
     assert "subscribers.E001" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "reason"),
+    [
+        ({"ESP": "mandrill", "ANYMAIL_MANDRILL_API_KEY": "k"}, "MANDRILL_WEBHOOK_KEY"),
+        ({"ESP": "amazon_ses"}, "boto3"),
+    ],
+)
+def test_check_deploy_fails_for_an_esp_whose_webhook_cannot_verify(env, reason):
+    if reason == "boto3" and importlib.util.find_spec("boto3") is not None:
+        pytest.skip("boto3 is installed here")
+
+    result = _check_deploy(ANYMAIL_WEBHOOK_SECRET="hook:long-secret", **env)
+
+    assert result.returncode != 0
+    assert "subscribers.E002" in result.stderr and reason in result.stderr
+
+
+def test_check_deploy_accepts_mandrill_with_its_webhook_key():
+    result = _check_deploy(
+        ESP="mandrill",
+        ANYMAIL_MANDRILL_API_KEY="k",
+        ANYMAIL_MANDRILL_WEBHOOK_KEY="signing-key",
+        ANYMAIL_WEBHOOK_SECRET="hook:long-secret",
+    )
+    assert "subscribers.E002" not in result.stdout + result.stderr
+
+
+def test_mandrill_without_its_signing_key_changes_nothing_and_answers_503(
+    client, db, settings
+):
+    settings.ESP = "mandrill"
+    settings.ANYMAIL = {"WEBHOOK_SECRET": AUTH, "MANDRILL_API_KEY": "k"}
+    subscriber = SubscriberFactory(email="alice@example.com")
+    events = [{"event": "spam", "msg": {"email": "alice@example.com"}, "ts": 1}]
+    token = base64.b64encode(AUTH.encode()).decode()
+
+    response = client.post(
+        "/webhooks/anymail/mandrill/tracking/",
+        {"mandrill_events": json.dumps(events)},
+        HTTP_AUTHORIZATION=f"Basic {token}",
+    )
+
+    assert response.status_code == 503
+    assert_untouched(subscriber)
