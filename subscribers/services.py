@@ -21,7 +21,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from newsletter.models import Category, Delivery, received_category_ids
-from subscribers import ratelimits, tasks
+from subscribers import erased, ratelimits, tasks
 from subscribers.models import (
     DeletedDeliveryCount,
     Subscriber,
@@ -451,6 +451,7 @@ def delete_subscriber(subscriber_id: int) -> bool:
         # deduplicating retries and lose their link to the row.
         subscriber.tracking_events.filter(event_id__contains=":sha256:").delete()
         subscriber.delete()  # deliveries cascade, tracking events are unlinked
+        erased.record(subscriber.email)  # so that no import brings the address back
     return True
 
 
