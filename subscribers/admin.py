@@ -9,6 +9,7 @@ from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
 class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
     list_display = [
         "email",
+        "name",
         "status",
         "language",
         "is_paused",
@@ -16,7 +17,7 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         "confirmed_at",
     ]
     list_filter = ["status", "language", "is_paused", "categories"]
-    search_fields = ["email"]
+    search_fields = ["email", "name"]
     filter_horizontal = ["categories"]
     readonly_fields = [
         "created_at",
@@ -25,6 +26,7 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         "unsubscribe_reason",
         "soft_bounces",
         "last_bounce_at",
+        "import_evidence",
     ]
     actions = ["unsubscribe_selected", "erase_selected", "lift_suppression"]
 

@@ -312,6 +312,16 @@ class _Changes:
         return changed
 
 
+def _created_line(w: _Wanted) -> list:
+    if w.state == formats.PENDING:
+        return _line(w.line, w.email, CREATED, w.state)
+    if w.state == formats.ACTIVE:
+        return _line(w.line, w.email, CREATED, f"active: {w.proof}")
+    # A person who left the old tool is stored, held, so no later sign-up form or
+    # import mails them; the report counts them as held, not as new readers.
+    return _line(w.line, w.email, HELD, f"stored as {w.state}: {w.proof}")
+
+
 def _plan(
     wanted: list[_Wanted], rejected: list[list], found: dict, chosen: dict
 ) -> _Changes:
@@ -327,8 +337,7 @@ def _plan(
             changes.lines.append(_line(w.line, w.email, REJECTED, ERASED))
         else:
             changes.to_create.append(w)
-            detail = w.state if w.state == formats.PENDING else f"{w.state}: {w.proof}"
-            changes.lines.append(_line(w.line, w.email, CREATED, detail))
+            changes.lines.append(_created_line(w))
     changes.lines.sort(key=lambda entry: entry[0])
     return changes
 
