@@ -102,7 +102,11 @@ def _start(job: SubscriberImport) -> None:
     except Exception:
         logger.exception("could not queue subscriber import %s", job.id)
         SubscriberImport.objects.filter(
-            id=job.id, status=SubscriberImport.Status.PENDING
+            id=job.id,
+            status__in=[
+                SubscriberImport.Status.PENDING,
+                SubscriberImport.Status.PREVIEWING,
+            ],
         ).update(
             status=SubscriberImport.Status.FAILED,
             error="The task queue could not be reached; nothing was imported. "

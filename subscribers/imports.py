@@ -452,15 +452,20 @@ def _report(rows: int, source: Source, changes: _Changes) -> dict:
     }
 
 
-def read(data: bytes, mapping: dict[str, str] | None = None) -> tuple:
-    """(table, format key, mapping) for a file: the tool's mapping when recognised,
-    overridden column by column by `mapping`. Raises UnreadableFile."""
+def read(
+    data: bytes,
+    mapping: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
+) -> tuple:
+    """(table, format key, mapping) for a file: `mapping` as chosen, else the tool's
+    when recognised, overridden column by column by `overrides`. Raises
+    UnreadableFile."""
     table = formats.read_table(data)
     fmt, detected = formats.detect(table.header)
     # A recognised tool's meaning of a row (Substack lists only people receiving)
     # holds even when the editor maps a further column.
     key = fmt.key if fmt else formats.CUSTOM
-    used = {**detected, **(mapping or {})}
+    used = mapping if mapping is not None else {**detected, **(overrides or {})}
     return table, key, formats.check_mapping(used, table.header)
 
 
@@ -468,6 +473,7 @@ def import_file(
     data: bytes,
     *,
     mapping: dict[str, str] | None = None,
+    overrides: dict[str, str] | None = None,
     file_name: str = "",
     dry_run: bool = False,
     invite: bool = False,
@@ -475,13 +481,14 @@ def import_file(
     progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Import a file's subscribers (or, with dry_run, only say what it would do);
-    returns the report.
+    returns the report. `mapping` is the whole column mapping; without one the
+    detected tool's is used, changed by `overrides`.
 
     Raises UnreadableFile (nothing changed) when the file as a whole cannot be read,
     and PreviewMismatch (nothing changed) when `expected`, a preview's report, differs
     from what applying would do. `progress` is called with the rows checked so far.
     """
-    table, key, used = read(data, mapping)
+    table, key, used = read(data, mapping, overrides)
     source = Source(file_name, key, used)
     rows = formats.rows(table, used)
     del table  # a large file's records as read are not needed any more
@@ -605,6 +612,19 @@ def run_import(import_id: int, *, invite: bool = False) -> SubscriberImport | No
             job, error="The import stopped on an unexpected error; nothing was changed."
         )
     return _previewed(job, report) if previewing else _finish(job, report=report)
+
+
+def preview_then_apply(
+    job: SubscriberImport, *, invite: bool = False
+) -> SubscriberImport:
+    """The admin's steps with no editor between them, as the command runs them;
+    UnreadableFile when the stored mapping cannot be used."""
+    start_preview(job, job.mapping)
+    job = run_import(job.id)
+    if job.status != SubscriberImport.Status.PREVIEWED or job.error:
+        return job
+    approve(job.id)
+    return run_import(job.id, invite=invite)
 
 
 _MISMATCH = (

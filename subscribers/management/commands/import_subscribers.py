@@ -46,7 +46,7 @@ class Command(BaseCommand):
             mapping = import_formats.parse_columns(column, header)
             if dry_run:
                 report = imports.import_file(
-                    data, mapping=mapping, file_name=file.name, dry_run=True
+                    data, overrides=mapping, file_name=file.name, dry_run=True
                 )
             else:
                 report = self._apply(data, file.name, mapping, invite)
@@ -65,12 +65,7 @@ class Command(BaseCommand):
     def _apply(self, data: bytes, file_name: str, mapping: dict, invite: bool):
         """The admin's steps in one go: store, preview, apply that preview."""
         job = imports.create_import(data, file_name=file_name, mapping=mapping)
-        imports.start_preview(job, job.mapping)
-        job = imports.run_import(job.id)
-        if job.status != job.Status.PREVIEWED or job.error:
-            raise CommandError(f"{file_name}: {job.error}")
-        imports.approve(job.id)
-        job = imports.run_import(job.id, invite=invite)
+        job = imports.preview_then_apply(job, invite=invite)
         if job.error:
             raise CommandError(f"{file_name}: {job.error}")
         return job.report
