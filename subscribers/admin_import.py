@@ -25,6 +25,7 @@ from subscribers import (
     exports,
     import_formats,
     import_report,
+    import_runs,
     imports,
     invites,
     jobs,
@@ -192,7 +193,7 @@ class SubscriberCsvMixin:
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                job = imports.create_import(
+                job = import_runs.create_import(
                     upload.read(),
                     file_name=os.path.basename(upload.name),
                     user=request.user,
@@ -232,7 +233,7 @@ class SubscriberCsvMixin:
         form = ColumnsForm(table.header, job.mapping, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                imports.start_preview(job, form.mapping())
+                import_runs.start_preview(job, form.mapping())
             except imports.UnreadableFile as exc:
                 form.add_error(None, str(exc))
             else:
@@ -266,7 +267,7 @@ class SubscriberCsvMixin:
         job = self._waiting_job(request, job_id, SubscriberImport.Status.PREVIEWED)
         if request.method != "POST":
             raise PermissionDenied
-        if imports.approve(job.id):
+        if import_runs.approve(job.id):
             _start(job)
         return redirect(
             reverse("admin:subscribers_subscriberimport_change", args=[job.id])

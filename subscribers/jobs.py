@@ -6,11 +6,11 @@ a broker they run inline.
 
 from celery import shared_task
 
-from subscribers import imports
+from subscribers import import_runs
 
 
 @shared_task
 def import_subscribers(import_id: int) -> str:
     """Run one uploaded CSV import; a repeat delivery of the task is harmless."""
-    job = imports.run_import(import_id)
+    job = import_runs.run_import(import_id)
     return f"{job}" if job else f"import {import_id} already finished"

@@ -4,6 +4,7 @@ Emails go out after the write commits (through `tasks`, inline when no broker is
 configured), so a slow mail server never holds a row lock.
 """
 
+import functools
 import ipaddress
 import logging
 import re
@@ -64,11 +65,9 @@ def normalize_email(raw: str) -> str:
     local, _, domain = address.rpartition("@")
     if domain.startswith("[") or _is_ip(domain):
         raise IpLiteralAddress("email address at an IP address")
-    try:
-        # UTS #46 mapping lower-cases and folds full-width dots, as browsers do.
-        domain = idna.encode(domain.removesuffix("."), uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        raise ValueError("invalid email address") from None
+    domain = _ascii_domain(domain.removesuffix("."))
+    if domain is None:
+        raise ValueError("invalid email address")
     address = f"{local}@{domain}"
     try:
         validate_email(address)
@@ -77,6 +76,17 @@ def normalize_email(raw: str) -> str:
     if len(address) > 254:
         raise ValueError("invalid email address")
     return address
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_domain(domain: str) -> str | None:
+    """The punycode form of a domain, None if it is not one. Cached: the addresses
+    of an imported list share a few hundred domains, and IDNA checks are slow."""
+    try:
+        # UTS #46 mapping lower-cases and folds full-width dots, as browsers do.
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return None
 
 
 def _is_ip(domain: str) -> bool:

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsletter.models import Category
-from subscribers import imports, invites, services
+from subscribers import import_runs, imports, invites, services
 from subscribers.models import Subscriber, SubscriberImport
 from tests.factories import SubscriberFactory
 
@@ -21,8 +21,8 @@ def run(django_capture_on_commit_callbacks):
 
     def run_file(data: bytes, invite: bool = False) -> dict:
         with django_capture_on_commit_callbacks(execute=True):
-            job = imports.create_import(data, file_name="list.csv")
-            job = imports.preview_then_apply(job, invite=invite)
+            job = import_runs.create_import(data, file_name="list.csv")
+            job = import_runs.preview_then_apply(job, invite=invite)
         assert job.status == SubscriberImport.Status.DONE, job.error
         return job.report
 
@@ -227,7 +227,7 @@ def test_every_digest_category_named_is_stored_as_all(run, categories):
 def test_unreadable_files_change_nothing_and_say_why(categories, data, says):
     SubscriberFactory(email="kept@example.com")
     with pytest.raises(imports.UnreadableFile, match=says):
-        imports.create_import(data, file_name="bad.csv")
+        import_runs.create_import(data, file_name="bad.csv")
     assert list(Subscriber.objects.values_list("email", flat=True)) == [
         "kept@example.com"
     ]
@@ -247,9 +247,9 @@ def test_a_failure_while_writing_leaves_no_rows_behind(categories, monkeypatch):
         raise RuntimeError("mail queue down")
 
     monkeypatch.setattr(invites, "invite", broken)
-    job = imports.create_import(LIST.encode(), file_name="list.csv")
+    job = import_runs.create_import(LIST.encode(), file_name="list.csv")
 
-    job = imports.preview_then_apply(job, invite=True)
+    job = import_runs.preview_then_apply(job, invite=True)
 
     assert job.status == SubscriberImport.Status.FAILED
     assert "nothing was changed" in job.error
@@ -402,9 +402,9 @@ def test_an_import_waiting_for_its_worker_shows_and_reloads_its_page(
     client, categories
 ):
     client.force_login(staff("add_subscriber", "change_subscriber"))
-    job = imports.create_import(LIST.encode(), file_name="waiting.csv")
-    imports.start_preview(job, job.mapping)
-    imports.approve(job.id)
+    job = import_runs.create_import(LIST.encode(), file_name="waiting.csv")
+    import_runs.start_preview(job, job.mapping)
+    import_runs.approve(job.id)
     SubscriberImport.objects.filter(id=job.id).update(status="pending")
     listing = client.get(reverse("admin:subscribers_subscriberimport_changelist"))
     assert "waiting to start" in listing.content.decode()

@@ -94,7 +94,7 @@ def test_the_confirmation_email_names_categories_in_the_readers_language(
 def test_a_csv_may_name_categories_in_either_language(
     named, django_capture_on_commit_callbacks
 ):
-    from subscribers import imports
+    from subscribers import import_runs
 
     named.name_en = "Large language models"
     named.save()
@@ -105,8 +105,8 @@ def test_a_csv_may_name_categories_in_either_language(
         "eve@example.com,llm,xx,yes\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        job = imports.create_import(text.encode(), file_name="list.csv")
-        job = imports.preview_then_apply(job)
+        job = import_runs.create_import(text.encode(), file_name="list.csv")
+        job = import_runs.preview_then_apply(job)
 
     assert [(e[1], e[3][:21]) for e in job.report["lines"] if e[2] == "rejected"] == [
         ("eve@example.com", "unknown language “xx”")

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from subscribers import import_formats, import_report, imports
+from subscribers import import_formats, import_report, import_runs, imports
 
 
 class Command(BaseCommand):
@@ -64,8 +64,8 @@ class Command(BaseCommand):
 
     def _apply(self, data: bytes, file_name: str, mapping: dict, invite: bool):
         """The admin's steps in one go: store, preview, apply that preview."""
-        job = imports.create_import(data, file_name=file_name, mapping=mapping)
-        job = imports.preview_then_apply(job, invite=invite)
+        job = import_runs.create_import(data, file_name=file_name, mapping=mapping)
+        job = import_runs.preview_then_apply(job, invite=invite)
         if job.error:
             raise CommandError(f"{file_name}: {job.error}")
         return job.report
