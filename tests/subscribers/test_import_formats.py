@@ -264,3 +264,18 @@ def test_a_wrong_mapping_names_the_fix(command):
     with pytest.raises(CommandError, match="the file has no column 'Mail'"):
         command(DATA / "custom_mapping.csv", "--column", "Mail=email")
     assert not Subscriber.objects.exists()
+
+
+def test_an_invitation_greets_the_person_by_the_imported_name(command, mailoutbox):
+    command(
+        DATA / "custom_mapping.csv",
+        "--column=E-mail=email",
+        "--column=Full name=name",
+        "--column=Opt-in=consented",
+        "--invite",
+    )
+
+    [invitation] = mailoutbox
+    assert invitation.to == ["second.custom@example.com"]
+    assert invitation.body.startswith("Second Custom님, 안녕하세요.")
+    assert "<p>Second Custom님, 안녕하세요.</p>" in invitation.alternatives[0][0]
