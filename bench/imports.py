@@ -18,6 +18,7 @@ import argparse
 import os
 import random
 import resource
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -66,6 +67,9 @@ def _queued(broker_url: str) -> int:
 def _setup_django(workdir: str, database_url: str, broker_url: str) -> None:
     os.environ["VAR_DIR"] = workdir
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir}/bench.sqlite3"
+    # A DATABASE_URL makes the settings expect a deployment's own key; the bench's
+    # throwaway database needs only some key.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
     for name in ("CELERY_BROKER_URL", "CELERY_RESULT_BACKEND", "ESP", "EMAIL_URL"):
         os.environ.pop(name, None)
     if broker_url:

@@ -152,7 +152,10 @@ class SubscriberCsvMixin:
             actions["invite_selected"] = self.get_action("invite_selected")
         return actions
 
-    @admin.action(description="Invite the selected pending subscribers to confirm")
+    @admin.action(
+        description="Invite the selected pending subscribers to confirm",
+        permissions=["change"],
+    )
     def invite_selected(self, request, queryset):
         pending = list(
             queryset.filter(status=Subscriber.Status.PENDING).values_list(
@@ -345,6 +348,14 @@ class SubscriberImportAdmin(admin.ModelAdmin):
         text = import_report.summary(report)
         if job.status == SubscriberImport.Status.PREVIEWED:
             return "Preview, nothing changed yet: " + text
+        if report.get("pending") and not report.get("invited"):
+            url = reverse("admin:subscribers_subscriber_changelist")
+            return format_html(
+                '{} (<a href="{}?status__exact=pending">pending subscribers</a>: '
+                "select them, then “Invite”)",
+                text,
+                url,
+            )
         return text
 
     @admin.display(description="line by line")

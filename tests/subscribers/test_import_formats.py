@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from subscribers import services
-from subscribers.models import ErasedAddress, Subscriber
+from subscribers.models import ErasedAddress, Subscriber, SubscriberImport
 from tests.factories import SubscriberFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "imports"
@@ -149,6 +149,7 @@ def test_dry_run_shows_the_full_report_and_changes_nothing(command, mailoutbox):
     out = command(DATA / "mailchimp_subscribed.csv", "--dry-run")
 
     assert everything() == before
+    assert not SubscriberImport.objects.exists()
     assert mailoutbox == []
     assert "line 2: ada@example.com: updated (status, name)" in out
     assert "line 3: grace@example.com: created (active: CONFIRM_TIME" in out
