@@ -352,6 +352,8 @@ def test_editor_with_permissions_imports_through_the_admin(
     assert (
         "2 created, 0 updated, 0 unchanged, 0 held (never emailed), 0 rejected" in page
     )
+    assert "1 pending: not emailed until invited" in page
+    assert '?status__exact=pending">pending subscribers</a>' in page
     assert Subscriber.objects.count() == 2
     # Only the columns chosen were read: no language or categories.
     assert Subscriber.objects.get(email="alice@example.com").language == "ko"
