@@ -233,7 +233,7 @@ def read_table(data: bytes) -> Table:
         records = []
         line = reader.line_num + 1
         for record in reader:
-            if any(cell.strip() for cell in record):
+            if "".join(record).strip():
                 records.append((line, record))
             line = reader.line_num + 1
     except csv.Error as exc:

@@ -89,6 +89,7 @@ def _ascii_domain(domain: str) -> str | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_ip(domain: str) -> bool:
     try:
         ipaddress.ip_address(domain)
