@@ -9,7 +9,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from subscribers import services
+from subscribers import services, tasks
 from subscribers.models import ErasedAddress, Subscriber, SubscriberImport
 from tests.factories import SubscriberFactory
 
@@ -280,3 +280,27 @@ def test_an_invitation_greets_the_person_by_the_imported_name(command, mailoutbo
     assert invitation.to == ["second.custom@example.com"]
     assert invitation.body.startswith("Second Custom님, 안녕하세요.")
     assert "<p>Second Custom님, 안녕하세요.</p>" in invitation.alternatives[0][0]
+
+
+def test_invitations_go_out_in_chunks_spaced_apart(
+    command, settings, monkeypatch, tmp_path
+):
+    settings.IMPORT_INVITE_CHUNK = 2
+    settings.IMPORT_INVITE_INTERVAL_SECONDS = 60
+    queued = []
+    monkeypatch.setattr(
+        tasks.send_subscriber_email,
+        "apply_async",
+        lambda args, countdown: queued.append((args[0], countdown)),
+    )
+    path = tmp_path / "list.csv"
+    path.write_text("email\na@example.com\nb@example.com\nc@example.com\n")
+
+    command(path, "--invite")
+
+    ids = dict(Subscriber.objects.values_list("email", "id"))
+    assert queued == [
+        (ids["a@example.com"], 0),
+        (ids["b@example.com"], 0),
+        (ids["c@example.com"], 60),
+    ]
