@@ -326,6 +326,16 @@ def row_name(cells: dict[str, str]) -> str | None:
     return None
 
 
+def fix_for(field: str) -> str:
+    """How to correct a cell `row_state` could not read."""
+    if field == STATUS:
+        return (
+            "use a status word such as subscribed, unsubscribed, cleaned, pending, "
+            "구독 or 수신거부, or set the column to ignore"
+        )
+    return "use yes or no (true/false, 1/0, 예/아니오), or set the column to ignore"
+
+
 def _truth(value: str) -> bool | None:
     word = value.strip().casefold()
     return True if word in _TRUE else False if word in _FALSE else None

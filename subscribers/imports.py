@@ -178,13 +178,14 @@ def _check_row(
     try:
         state, proof_field, value = formats.row_state(row.cells, source.listed_means)
     except ValueError as exc:
-        word = row.cells[str(exc)][:20]
+        field_name = str(exc)
+        word = row.cells[field_name][:20]
+        header = source.header_of(field_name) or field_name
         return _line(
             row.line,
             row.email,
             REJECTED,
-            f"unknown {source.header_of(str(exc)) or exc} value “{word}”: use a "
-            "subscribed / unsubscribed word (yes/no for a yes/no column)",
+            f"unknown {header} value “{word}”: {formats.fix_for(field_name)}",
         )
     proof = (
         f"{source.header_of(proof_field)} {value}"[:200]

@@ -146,6 +146,9 @@ def test_invalid_rows_are_skipped_with_their_line_and_reason(run, categories):
         (9, "multi\nline@example.com", "invalid address"),
     ]
     # Each reason names the fix.
+    assert report["lines"][5][3].endswith(
+        "use yes or no (true/false, 1/0, 예/아니오), or set the column to ignore"
+    )
     assert "use a slug or name of " in report["lines"][2][3]
     assert "llm, " in report["lines"][2][3]
     assert report["lines"][3][3].endswith(
