@@ -11,8 +11,10 @@ import hmac
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
 
-from subscribers.models import ErasedAddress
+from subscribers.models import ErasedAddress, SubscriberImport
 
 _SALT = b"subscribers.erased-address"
 LOOKUP_CHUNK = 500
@@ -29,9 +31,28 @@ def _digest(key: bytes, email: str) -> str:
     return hmac.new(key, email.lower().encode(), hashlib.sha256).hexdigest()
 
 
+ERASED_LABEL = "(erased address)"
+
+
 def record(email: str) -> None:
-    """Remember that this (normalised) address was erased."""
+    """Remember that this (normalised) address was erased, and take it out of the
+    import reports, which name every line's address."""
     ErasedAddress.objects.get_or_create(digest=_digest(_keys()[0], email))
+    _scrub_import_reports(email)
+
+
+def _scrub_import_reports(email: str) -> None:
+    key = email.lower()
+    reports = SubscriberImport.objects.annotate(
+        report_text=Cast("report", TextField()),
+        preview_text=Cast("preview", TextField()),
+    ).filter(Q(report_text__icontains=key) | Q(preview_text__icontains=key))
+    for job in reports.select_for_update().only("report", "preview"):
+        for report in (job.report, job.preview):
+            for line in report.get("lines", []):
+                if line[1].strip().lower() == key:
+                    line[1] = ERASED_LABEL
+        job.save(update_fields=["report", "preview"])
 
 
 def erased_among(emails: Iterable[str]) -> set[str]:

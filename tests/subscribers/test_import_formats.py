@@ -304,3 +304,18 @@ def test_invitations_go_out_in_chunks_spaced_apart(
         (ids["b@example.com"], 0),
         (ids["c@example.com"], 60),
     ]
+
+
+def test_erasure_takes_the_address_out_of_import_reports(command):
+    command(DATA / "ghost.csv")
+    member = Subscriber.objects.get(email="member.one@example.com")
+
+    services.delete_subscriber(member.id)
+
+    job = SubscriberImport.objects.get()
+    assert "member.one@example.com" not in str(job.report)
+    assert [line[1] for line in job.report["lines"]] == [
+        "(erased address)",
+        "member.two@example.com",
+    ]
+    assert [line[1] for line in job.preview["lines"]][0] == "(erased address)"
