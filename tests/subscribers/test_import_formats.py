@@ -113,6 +113,21 @@ def test_each_export_imports_unchanged_and_emails_nobody(
     assert all(s.is_held for s in held)  # no email of any kind, not even a sign-up's
 
 
+@pytest.mark.parametrize("files", [files for files, _, _ in EXPORTS])
+def test_importing_each_export_again_changes_nothing(command, mailoutbox, files):
+    for name in files:
+        command(DATA / name)
+    before = everything()
+
+    for name in files:
+        out = command(DATA / name)
+        assert "0 created, 0 updated" in out
+        assert "0 held" in out  # the held rows are unchanged, not held again
+
+    assert everything() == before
+    assert mailoutbox == []
+
+
 def test_people_who_left_are_never_emailed_afterwards(command, mailoutbox):
     command(DATA / "korean_cp949.csv")
     refused = Subscriber.objects.get(email="lee.refused@example.com")
