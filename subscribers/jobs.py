@@ -11,6 +11,7 @@ from subscribers import import_runs
 
 @shared_task
 def import_subscribers(import_id: int) -> str:
-    """Run one uploaded CSV import; a repeat delivery of the task is harmless."""
+    """Run an uploaded import's next step (its preview, or applying it once the
+    editor approved); a repeat delivery of the task is harmless."""
     job = import_runs.run_import(import_id)
-    return f"{job}" if job else f"import {import_id} already finished"
+    return f"{job}" if job else f"import {import_id}: nothing to run"
