@@ -232,7 +232,7 @@ class SubscriberCsvMixin:
         """Step 2: which column is what, with the first rows; submitting starts the
         preview (a dry run)."""
         job = self._waiting_job(request, job_id, SubscriberImport.Status.MAPPING)
-        table = import_formats.read_table(bytes(job.data))
+        table = import_formats.read_table(bytes(job.data), limit=FIRST_ROWS)
         form = ColumnsForm(table.header, job.mapping, request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -221,10 +221,11 @@ def _key(header: str) -> str:
     return "이메일" if key in {"이메일 주소", "이메일주소"} else key
 
 
-def read_table(data: bytes) -> Table:
-    """The header and non-empty records of a CSV file; UnreadableFile if it is not one."""
+def read_table(data: bytes, *, limit: int | None = None) -> Table:
+    """The header and non-empty records (the first `limit` of them) of a CSV file;
+    UnreadableFile if it is not one."""
     text = csv_format.decode(data)
-    first_line = text.splitlines()[0] if text else ""
+    first_line = text.split("\n", 1)[0]
     # Spreadsheets in locales with a decimal comma save with semicolons.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -235,6 +236,8 @@ def read_table(data: bytes) -> Table:
         for record in reader:
             if "".join(record).strip():
                 records.append((line, record))
+                if len(records) == limit:
+                    break
             line = reader.line_num + 1
     except csv.Error as exc:
         raise UnreadableFile(

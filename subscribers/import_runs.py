@@ -46,7 +46,8 @@ def create_import(
 def start_preview(job: SubscriberImport, mapping: dict[str, str]) -> None:
     """Keep the chosen mapping and let the next run be the dry run; UnreadableFile
     when the mapping cannot be used."""
-    formats.check_mapping(mapping, formats.read_table(bytes(job.data)).header)
+    header = formats.read_table(bytes(job.data), limit=1).header
+    formats.check_mapping(mapping, header)
     job.mapping = mapping
     job.status = SubscriberImport.Status.PREVIEWING
     job.error = ""

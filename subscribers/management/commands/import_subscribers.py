@@ -42,7 +42,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from None
         try:
-            header = import_formats.read_table(data).header
+            header = import_formats.read_table(data, limit=1).header
             mapping = import_formats.parse_columns(column, header)
             if dry_run:
                 report = imports.import_file(
