@@ -456,6 +456,10 @@ SUBSCRIBE_RATE_PER_IPV6_SITE = env_int(
 # Days a sign-up may wait for its confirmation before the daily purge erases it.
 # Default 30.
 UNCONFIRMED_SIGNUP_MAX_AGE_DAYS = env_int("UNCONFIRMED_SIGNUP_MAX_AGE_DAYS", 30)
+# Invitations to imported pending subscribers go out in chunks this far apart, so a
+# large list does not hit the mail server (and its reputation) at once.
+IMPORT_INVITE_CHUNK = env_int("IMPORT_INVITE_CHUNK", 100)
+IMPORT_INVITE_INTERVAL_SECONDS = env_int("IMPORT_INVITE_INTERVAL_SECONDS", 60)
 # Days a preferences link in an email works; an older one offers to email a fresh
 # link. Minutes the emailed-on-request link that may export or erase data works.
 PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)

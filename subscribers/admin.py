@@ -47,6 +47,7 @@ class SubscriberAddForm(forms.ModelForm):
 class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
     list_display = [
         "email",
+        "name",
         "status",
         "language",
         "is_paused",
@@ -54,7 +55,7 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         "confirmed_at",
     ]
     list_filter = ["status", "language", "is_paused", "categories"]
-    search_fields = ["email"]
+    search_fields = ["email", "name"]
     filter_horizontal = ["categories"]
     # Status moves only through the guarded paths: confirmation, the unsubscribe
     # actions, bounces, and `lift_suppression` (its own permission). An editable
@@ -68,6 +69,7 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         "unsubscribe_reason",
         "soft_bounces",
         "last_bounce_at",
+        "import_evidence",
     ]
     actions = ["unsubscribe_selected", "erase_selected", "lift_suppression"]
 

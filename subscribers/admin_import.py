@@ -1,8 +1,10 @@
 """The subscriber list in and out of the admin: CSV upload, export action, imports.
 
-`SubscriberCsvMixin` gives the Subscriber changelist its "Import CSV" page and the
-"Export selected as CSV" action; `SubscriberImportAdmin` lists imports with their
-progress and shows each one's report.
+`SubscriberCsvMixin` gives the Subscriber changelist its import steps (upload, then
+the columns with the first rows shown, then a preview that changes nothing, then
+apply exactly that preview), the "Export selected as CSV" action and the "invite"
+action; `SubscriberImportAdmin` lists imports with their progress and shows each
+one's preview or report, line by line.
 """
 
 import logging
@@ -18,12 +20,23 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from subscribers import csv_format, exports, imports, jobs
-from subscribers.models import SubscriberImport
+from subscribers import (
+    csv_format,
+    exports,
+    import_formats,
+    import_report,
+    import_runs,
+    imports,
+    invites,
+    jobs,
+)
+from subscribers.models import Subscriber, SubscriberImport
 
 logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_MB = 20
+FIRST_ROWS = 5  # shown beside the column choices
+REPORT_LINES = 1000  # shown on the import's page
 
 
 def can_import(user) -> bool:
@@ -47,6 +60,34 @@ class ImportForm(forms.Form):
         return upload
 
 
+FIELD_CHOICES = [
+    (import_formats.IGNORE, "— ignore —"),
+    *((name, name.replace("_", " ")) for name in import_formats.FIELDS),
+]
+
+
+class ColumnsForm(forms.Form):
+    """One choice per column of the file: which field it feeds."""
+
+    def __init__(self, header: list[str], mapping: dict[str, str], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.header = header
+        for n, name in enumerate(header):
+            self.fields[f"column_{n}"] = forms.ChoiceField(
+                label=name or f"column {n + 1}",
+                choices=FIELD_CHOICES,
+                initial=mapping.get(name, import_formats.IGNORE),
+                required=False,  # a column left out is ignored
+            )
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name: self.cleaned_data[f"column_{n}"]
+            for n, name in enumerate(self.header)
+            if self.cleaned_data[f"column_{n}"] not in ("", import_formats.IGNORE)
+        }
+
+
 class _Echo:
     """A write-only "file" that hands each CSV line back to the streaming response."""
 
@@ -62,7 +103,11 @@ def _start(job: SubscriberImport) -> None:
     except Exception:
         logger.exception("could not queue subscriber import %s", job.id)
         SubscriberImport.objects.filter(
-            id=job.id, status=SubscriberImport.Status.PENDING
+            id=job.id,
+            status__in=[
+                SubscriberImport.Status.PENDING,
+                SubscriberImport.Status.PREVIEWING,
+            ],
         ).update(
             status=SubscriberImport.Status.FAILED,
             error="The task queue could not be reached; nothing was imported. "
@@ -76,8 +121,21 @@ class SubscriberCsvMixin:
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_import"
-        view = self.admin_site.admin_view(self.import_csv_view)
-        return [path("import/", view, name=name), *super().get_urls()]
+        wrap = self.admin_site.admin_view
+        return [
+            path("import/", wrap(self.import_csv_view), name=name),
+            path(
+                "import/<int:job_id>/columns/",
+                wrap(self.import_columns_view),
+                name=f"{name}_columns",
+            ),
+            path(
+                "import/<int:job_id>/apply/",
+                wrap(self.import_apply_view),
+                name=f"{name}_apply",
+            ),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -90,7 +148,27 @@ class SubscriberCsvMixin:
         actions = super().get_actions(request)
         if self.has_view_permission(request):
             actions["export_selected_csv"] = self.get_action("export_selected_csv")
+        if can_import(request.user):
+            actions["invite_selected"] = self.get_action("invite_selected")
         return actions
+
+    @admin.action(
+        description="Invite the selected pending subscribers to confirm",
+        permissions=["change"],
+    )
+    def invite_selected(self, request, queryset):
+        pending = list(
+            queryset.filter(status=Subscriber.Status.PENDING).values_list(
+                "id", flat=True
+            )
+        )
+        queued = invites.invite(pending)
+        self.message_user(
+            request,
+            f"{queued} invitation(s) to confirm queued, sent in chunks; "
+            f"{queryset.count() - queued} selected subscriber(s) not invited "
+            "(not pending, or invited too often lately).",
+        )
 
     @admin.action(description="Export selected as CSV", permissions=["view"])
     def export_selected_csv(self, request, queryset):
@@ -118,13 +196,49 @@ class SubscriberCsvMixin:
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                job = imports.create_import(
+                job = import_runs.create_import(
                     upload.read(),
                     file_name=os.path.basename(upload.name),
                     user=request.user,
                 )
             except imports.UnreadableFile as exc:
                 form.add_error("file", str(exc))
+            else:
+                return redirect(
+                    reverse(
+                        "admin:subscribers_subscriber_import_columns", args=[job.id]
+                    )
+                )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Import subscribers: 1. the file",
+            "form": form,
+        }
+        status = 400 if request.method == "POST" else 200
+        return TemplateResponse(
+            request, "admin/subscribers/subscriber/import.html", context, status=status
+        )
+
+    def _waiting_job(self, request, job_id: int, status: str) -> SubscriberImport:
+        if not can_import(request.user):
+            raise PermissionDenied
+        job = SubscriberImport.objects.filter(id=job_id).first()
+        if job is None or job.status != status:
+            raise PermissionDenied  # a step of an import that is past it
+        return job
+
+    def import_columns_view(self, request, job_id: int):
+        """Step 2: which column is what, with the first rows; submitting starts the
+        preview (a dry run)."""
+        job = self._waiting_job(request, job_id, SubscriberImport.Status.MAPPING)
+        table = import_formats.read_table(bytes(job.data), limit=FIRST_ROWS)
+        form = ColumnsForm(table.header, job.mapping, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                import_runs.start_preview(job, form.mapping())
+            except imports.UnreadableFile as exc:
+                form.add_error(None, str(exc))
             else:
                 _start(job)
                 return redirect(
@@ -133,13 +247,33 @@ class SubscriberCsvMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import subscribers from a CSV file",
+            "title": "Import subscribers: 2. the columns",
+            "job": job,
+            "source": import_report.source_label(job.source_format),
             "form": form,
-            "columns": csv_format.IMPORT_COLUMNS,
+            "columns": [form[f"column_{n}"] for n in range(len(table.header))],
+            "first_rows": [
+                record + [""] * (len(table.header) - len(record))
+                for _, record in table.records[:FIRST_ROWS]
+            ],
         }
         status = 400 if request.method == "POST" else 200
         return TemplateResponse(
-            request, "admin/subscribers/subscriber/import.html", context, status=status
+            request,
+            "admin/subscribers/subscriber/import_columns.html",
+            context,
+            status=status,
+        )
+
+    def import_apply_view(self, request, job_id: int):
+        """Step 4: apply exactly the preview shown (POST only)."""
+        job = self._waiting_job(request, job_id, SubscriberImport.Status.PREVIEWED)
+        if request.method != "POST":
+            raise PermissionDenied
+        if import_runs.approve(job.id):
+            _start(job)
+        return redirect(
+            reverse("admin:subscribers_subscriberimport_change", args=[job.id])
         )
 
 
@@ -157,10 +291,11 @@ class SubscriberImportAdmin(admin.ModelAdmin):
     fields = [
         "file_name",
         "status",
+        "source",
         "progress",
         "summary",
         "error",
-        "skipped_rows",
+        "report_lines",
         "created_by",
         "created_at",
         "started_at",
@@ -182,42 +317,65 @@ class SubscriberImportAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, job: SubscriberImport) -> str:
+        if job.status == SubscriberImport.Status.MAPPING:
+            url = reverse("admin:subscribers_subscriber_import_columns", args=[job.id])
+            return format_html('<a href="{}">choose the columns</a>', url)
         if job.status == SubscriberImport.Status.PENDING:
             return "waiting to start"
         share = job.processed_rows * 100 // job.total_rows if job.total_rows else 100
         figure = f"{job.processed_rows:,} / {job.total_rows:,} rows ({share}%)"
         if job.status == SubscriberImport.Status.RUNNING and share == 100:
             return figure + ", writing the changes"
-        return figure + (" checked" if job.status == job.Status.RUNNING else "")
+        busy = {job.Status.RUNNING, job.Status.PREVIEWING}
+        return figure + (" checked" if job.status in busy else "")
+
+    @admin.display(description="read as")
+    def source(self, job: SubscriberImport) -> str:
+        return import_report.source_label(job.source_format)
+
+    @staticmethod
+    def _report(job: SubscriberImport) -> dict:
+        """The applied report, or the preview while it awaits applying."""
+        return job.report or (
+            job.preview if job.status == SubscriberImport.Status.PREVIEWED else {}
+        )
 
     @admin.display(description="result")
     def summary(self, job: SubscriberImport) -> str:
-        report = job.report
+        report = self._report(job)
         if not report:
             return job.error or "—"
-        return (
-            f"{report['created']:,} created, {report['updated']:,} updated, "
-            f"{report['unchanged']:,} unchanged, {len(report['skipped']):,} skipped; "
-            f"{report['confirmations_queued']:,} confirmation emails queued"
-        )
+        text = import_report.summary(report)
+        if job.status == SubscriberImport.Status.PREVIEWED:
+            return "Preview, nothing changed yet: " + text
+        if report.get("pending") and not report.get("invited"):
+            url = reverse("admin:subscribers_subscriber_changelist")
+            return format_html(
+                '{} (<a href="{}?status__exact=pending">pending subscribers</a>: '
+                "select them, then “Invite”)",
+                text,
+                url,
+            )
+        return text
 
-    @admin.display(description="skipped rows")
-    def skipped_rows(self, job: SubscriberImport) -> str:
-        skipped = (job.report or {}).get("skipped", [])
-        if not skipped:
+    @admin.display(description="line by line")
+    def report_lines(self, job: SubscriberImport) -> str:
+        lines = self._report(job).get("lines", [])
+        if not lines:
             return "—"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            (
-                (s["line"], s["email"], s["reason"], s.get("detail", ""))
-                for s in skipped[:1000]
-            ),
+            '<tr class="{}"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            ((e[2], e[0], e[1], e[2], e[3]) for e in lines[:REPORT_LINES]),
         )
-        more = f"… and {len(skipped) - 1000:,} more" if len(skipped) > 1000 else ""
+        more = (
+            f"… and {len(lines) - REPORT_LINES:,} more lines"
+            if len(lines) > REPORT_LINES
+            else ""
+        )
         return format_html(
-            "<table><thead><tr><th>line</th><th>email</th><th>reason</th>"
-            "<th>detail</th></tr></thead><tbody>{}</tbody></table>{}",
+            '<table id="import-report"><thead><tr><th>line</th><th>email</th>'
+            "<th>outcome</th><th>detail</th></tr></thead><tbody>{}</tbody></table>{}",
             rows,
             more,
         )
@@ -225,9 +383,19 @@ class SubscriberImportAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # The page reloads itself while the import runs, so the figure moves.
         job = self.get_object(request, object_id)
-        running = job is not None and not job.is_finished
+        running = job is not None and job.status in {
+            SubscriberImport.Status.PREVIEWING,
+            SubscriberImport.Status.PENDING,
+            SubscriberImport.Status.RUNNING,
+        }
+        previewed = job is not None and job.status == SubscriberImport.Status.PREVIEWED
         extra_context = {
             **(extra_context or {}),
             "refresh_seconds": 2 if running else 0,
+            "apply_url": reverse(
+                "admin:subscribers_subscriber_import_apply", args=[job.id]
+            )
+            if previewed and can_import(request.user)
+            else "",
         }
         return super().change_view(request, object_id, form_url, extra_context)

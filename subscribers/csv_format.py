@@ -1,13 +1,12 @@
 """The subscriber list as a CSV file: what editors' spreadsheets save and open.
 
-One vocabulary for the import and the export (columns, yes/no words, the category
-separator), so a file the export writes is a file the import reads back unchanged.
+One vocabulary for the import and the export (columns, encodings, the category
+separator), so a file the export writes is a file the import reads back unchanged;
+other tools' columns and words are in subscribers.import_formats.
 """
 
 import csv
-import io
 import re
-from dataclasses import dataclass
 
 from django.conf import settings
 
@@ -15,7 +14,6 @@ EMAIL = "email"
 CATEGORIES = "categories"
 LANGUAGE = "language"
 CONSENTED = "consented"
-IMPORT_COLUMNS = (EMAIL, CATEGORIES, LANGUAGE, CONSENTED)
 EXPORT_COLUMNS = (
     EMAIL,
     CATEGORIES,
@@ -25,6 +23,7 @@ EXPORT_COLUMNS = (
     "created_at",
     "confirmed_at",
     "unsubscribed_at",
+    "name",
 )
 CATEGORY_SEPARATOR = "|"
 # Excel saves "CSV UTF-8" with a BOM; Korean Excel's plain "CSV" is CP949 (a
@@ -32,8 +31,6 @@ CATEGORY_SEPARATOR = "|"
 # as mojibake, the other way round almost never happens.
 ENCODINGS = ("utf-8-sig", "cp949")
 
-_YES = {"yes", "y", "true", "1", "예", "네"}
-_NO = {"no", "n", "false", "0", "아니오", "아니요", ""}
 # Control characters never found in a text file; tab, CR and LF are fine.
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
@@ -42,17 +39,6 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 class UnreadableFile(ValueError):
     """The file as a whole cannot be imported; the message tells the editor why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One data row as written, cells trimmed; `line` is where it starts in the file."""
-
-    line: int
-    email: str
-    categories: str
-    language: str
-    consented: str
 
 
 def decode(data: bytes) -> str:
@@ -77,58 +63,6 @@ def decode(data: bytes) -> str:
         "The file is neither UTF-8 nor CP949/EUC-KR text. "
         "Save it as “CSV UTF-8” and upload it again."
     )
-
-
-def read_rows(text: str) -> list[Row]:
-    """The data rows of a decoded file; raises UnreadableFile for a bad header."""
-    first_line = text.splitlines()[0] if text else ""
-    # Spreadsheets in locales with a decimal comma save with semicolons.
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [name.strip().lower() for name in next(reader)]
-        if EMAIL not in header:
-            found = ", ".join(name for name in header if name) or "nothing"
-            raise UnreadableFile(
-                f"The first row must name the columns and include “email” "
-                f"(found: {found[:200]})."
-            )
-        where = {name: header.index(name) for name in IMPORT_COLUMNS if name in header}
-        rows = []
-        line = reader.line_num + 1
-        for record in reader:
-            if any(cell.strip() for cell in record):
-                cells = {
-                    name: record[i].strip() if i < len(record) else ""
-                    for name, i in where.items()
-                }
-                rows.append(
-                    Row(
-                        line=line,
-                        email=unescape_cell(cells[EMAIL]),
-                        categories=cells.get(CATEGORIES, ""),
-                        language=cells.get(LANGUAGE, ""),
-                        consented=cells.get(CONSENTED, ""),
-                    )
-                )
-            line = reader.line_num + 1
-    except csv.Error as exc:
-        raise UnreadableFile(
-            f"Line {reader.line_num}: this is not valid CSV ({exc})."
-        ) from None
-    if not rows:
-        raise UnreadableFile("The file has a header row but no subscribers.")
-    return rows
-
-
-def parse_consent(value: str) -> bool | None:
-    """True/False for a yes/no word in English or Korean, None for anything else."""
-    word = value.strip().lower()
-    if word in _YES:
-        return True
-    if word in _NO:
-        return False
-    return None
 
 
 def format_consent(consented: bool) -> str:

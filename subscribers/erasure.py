@@ -36,15 +36,21 @@ def scrub_import_reports(address: str, *, label: str) -> int:
     pattern = _pattern(address)
     data_pattern = re.compile(re.escape(address.encode()), re.IGNORECASE)
     changed = 0
-    for job in SubscriberImport.objects.only("id", "report", "data"):
+    for job in SubscriberImport.objects.only("id", "report", "preview", "data"):
         report = json.dumps(job.report, ensure_ascii=False)
+        preview = json.dumps(job.preview, ensure_ascii=False)
         data = bytes(job.data or b"")
-        if not (pattern.search(report) or data_pattern.search(data)):
+        if not (
+            pattern.search(report)
+            or pattern.search(preview)
+            or data_pattern.search(data)
+        ):
             continue
         job.report = json.loads(pattern.sub(label, report))
+        job.preview = json.loads(pattern.sub(label, preview))
         # The line stays, so line numbers in the report still match; it no longer
         # holds an address and is skipped as invalid.
         job.data = data_pattern.sub(label.encode(), data)
-        job.save(update_fields=["report", "data"])
+        job.save(update_fields=["report", "preview", "data"])
         changed += 1
     return changed

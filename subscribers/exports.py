@@ -34,6 +34,7 @@ def subscriber_rows(subscribers: QuerySet[Subscriber]) -> Iterator[list[str]]:
             _when(subscriber.created_at),
             _when(subscriber.confirmed_at),
             _when(subscriber.unsubscribed_at),
+            subscriber.name,
         ]
 
 

@@ -7,14 +7,15 @@ a broker they run inline.
 
 from celery import shared_task
 
-from subscribers import imports, services
+from subscribers import import_runs, services
 
 
 @shared_task
 def import_subscribers(import_id: int) -> str:
-    """Run one uploaded CSV import; a repeat delivery of the task is harmless."""
-    job = imports.run_import(import_id)
-    return f"{job}" if job else f"import {import_id} already finished"
+    """Run an uploaded import's next step (its preview, or applying it once the
+    editor approved); a repeat delivery of the task is harmless."""
+    job = import_runs.run_import(import_id)
+    return f"{job}" if job else f"import {import_id}: nothing to run"
 
 
 @shared_task

@@ -36,6 +36,8 @@ class Subscriber(models.Model):
     SUPPRESSED = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED})
 
     email = models.EmailField(max_length=254)
+    # Optional; greetings use it when set.
+    name = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING
     )
@@ -51,7 +53,8 @@ class Subscriber(models.Model):
     soft_bounces = models.PositiveIntegerField(default=0)
     last_bounce_at = models.DateTimeField(null=True, blank=True)
     # Why the address stopped receiving: user, one-click, bounce, complaint, esp,
-    # admin, or lifted (an admin lifted a suppression; a new sign-up may follow).
+    # admin, import (the tool a list came from said so), or lifted (an admin lifted
+    # a suppression; a new sign-up may follow).
     unsubscribe_reason = models.CharField(max_length=20, blank=True)
     # What links in emails carry instead of the id and address: random, so a link says
     # nothing about whom it belongs to, and an erased row's links die with it.
@@ -61,11 +64,16 @@ class Subscriber(models.Model):
     # Why an address an editor added was active without a confirmation email: the
     # editor's note on the person's own consent, who recorded it and when.
     consent_evidence = models.TextField(blank=True, editable=False)
+    # Where an imported row's status came from: the tool, file, line and the column
+    # that proved consent (or said the person left), and when it was imported.
+    import_evidence = models.TextField(blank=True)
 
     # Stops the person chose themselves: only these may they undo with one click.
     SELF_UNSUBSCRIBE_REASONS = frozenset({"user", "one-click"})
-    # Stops decided for them: only an admin lifts these.
-    HELD_UNSUBSCRIBE_REASONS = frozenset({"admin", "esp"})
+    # Stops decided for them, or by the tool an imported list came from (the
+    # person left it): only an admin lifts these.
+    IMPORT_REASON = "import"
+    HELD_UNSUBSCRIBE_REASONS = frozenset({"admin", "esp", IMPORT_REASON})
     LIFTED_REASON = "lifted"
 
     objects = SubscriberQuerySet.as_manager()
@@ -187,6 +195,17 @@ class RateCount(models.Model):
         return f"{self.key[:12]}… {self.count} since {self.window_start}"
 
 
+class ErasedAddress(models.Model):
+    """A one-way hash of an address erased at the person's request, so that an
+    import of an old list does not bring them back (see subscribers.erased)."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    erased_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"erased address {self.digest[:12]}…"
+
+
 class SubscriberImport(models.Model):
     """One CSV file an editor brought in: its progress, then what it did row by row.
 
@@ -195,6 +214,9 @@ class SubscriberImport(models.Model):
     """
 
     class Status(models.TextChoices):
+        MAPPING = "mapping", "Choose the columns"
+        PREVIEWING = "previewing", "Preparing the preview"
+        PREVIEWED = "previewed", "Preview ready: not applied"
         PENDING = "pending", "Waiting"
         RUNNING = "running", "Running"
         DONE = "done", "Done"
@@ -202,12 +224,18 @@ class SubscriberImport(models.Model):
 
     file_name = models.CharField(max_length=255)
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING
+        max_length=10, choices=Status.choices, default=Status.MAPPING
     )
+    # The tool whose export this is (subscribers.import_formats), or "custom".
+    source_format = models.CharField(max_length=20, blank=True)
+    # Source column → field, as detected or as the editor chose it.
+    mapping = models.JSONField(default=dict, blank=True)
+    # The dry run's report; applying must produce exactly this one.
+    preview = models.JSONField(default=dict, blank=True)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
-    # {"created", "updated", "unchanged", "confirmations_queued": int,
-    #  "skipped": [{"line", "email", "reason", "detail"}]}
+    # {"rows", "created", "updated", "unchanged", "held", "rejected", "pending",
+    #  "invited": int, "lines": [[line, email, outcome, detail], ...]}
     report = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)
     data = models.BinaryField(default=bytes, editable=False)

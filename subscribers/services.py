@@ -4,6 +4,7 @@ Emails go out after the write commits (through `tasks`, inline when no broker is
 configured), so a slow mail server never holds a row lock.
 """
 
+import functools
 import hashlib
 import ipaddress
 import logging
@@ -22,7 +23,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from newsletter.models import Category, Delivery, received_category_ids
-from subscribers import erasure, ratelimits, tasks
+from subscribers import erased, erasure, ratelimits, tasks
 from subscribers.models import (
     DeletedDeliveryCount,
     SpentLink,
@@ -66,11 +67,9 @@ def normalize_email(raw: str) -> str:
     local, _, domain = address.rpartition("@")
     if domain.startswith("[") or _is_ip(domain):
         raise IpLiteralAddress("email address at an IP address")
-    try:
-        # UTS #46 mapping lower-cases and folds full-width dots, as browsers do.
-        domain = idna.encode(domain.removesuffix("."), uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError):
-        raise ValueError("invalid email address") from None
+    domain = _ascii_domain(domain.removesuffix("."))
+    if domain is None:
+        raise ValueError("invalid email address")
     address = f"{local}@{domain}"
     try:
         validate_email(address)
@@ -100,6 +99,18 @@ def normalize_signup_email(raw: str) -> str:
     return address
 
 
+@functools.lru_cache(maxsize=4096)
+def _ascii_domain(domain: str) -> str | None:
+    """The punycode form of a domain, None if it is not one. Cached: the addresses
+    of an imported list share a few hundred domains, and IDNA checks are slow."""
+    try:
+        # UTS #46 mapping lower-cases and folds full-width dots, as browsers do.
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
 def _is_ip(domain: str) -> bool:
     try:
         ipaddress.ip_address(domain)
@@ -520,6 +531,7 @@ def delete_subscriber(subscriber_id: int) -> bool:
         # deduplicating retries and lose their link to the row.
         subscriber.tracking_events.filter(event_id__contains=":sha256:").delete()
         subscriber.delete()  # deliveries cascade, tracking events are unlinked
+        erased.record(subscriber.email)  # so that no import brings the address back
     return True
 
 

@@ -9,19 +9,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from newsletter.models import Category
-from subscribers import imports, services
+from subscribers import import_runs, imports, invites, services
 from subscribers.models import Subscriber, SubscriberImport
 from tests.factories import SubscriberFactory
 
 
 @pytest.fixture
 def run(django_capture_on_commit_callbacks):
-    """Import `data` the way the admin does (stored, then run); returns the report."""
+    """Import `data` the way the admin does (stored, previewed, then that preview
+    applied); returns the report."""
 
-    def run_file(data: bytes) -> dict:
+    def run_file(data: bytes, invite: bool = False) -> dict:
         with django_capture_on_commit_callbacks(execute=True):
-            job = imports.create_import(data, file_name="list.csv")
-            job = imports.run_import(job.id)
+            job = import_runs.create_import(data, file_name="list.csv")
+            job = import_runs.preview_then_apply(job, invite=invite)
         assert job.status == SubscriberImport.Status.DONE, job.error
         return job.report
 
@@ -33,7 +34,12 @@ def counts(report: dict) -> tuple:
 
 
 def skipped(report: dict) -> list[tuple]:
-    return [(s["line"], s["email"], s["reason"]) for s in report["skipped"]]
+    """(line, email, reason) of the rows not imported as asked."""
+    return [
+        (line, email, detail.split(":")[0])
+        for line, email, outcome, detail in report["lines"]
+        if outcome in ("rejected", "held")
+    ]
 
 
 def slugs(email: str) -> set[str]:
@@ -48,13 +54,13 @@ LIST = (
 )
 
 
-def test_bom_file_creates_active_and_pending_rows_and_asks_only_pending_to_confirm(
+def test_bom_file_creates_active_and_pending_rows_and_invites_only_pending_ones(
     run, categories, mailoutbox
 ):
-    report = run(LIST.encode("utf-8-sig"))
+    report = run(LIST.encode("utf-8-sig"), invite=True)
 
     assert counts(report) == (2, 0, 0)
-    assert report["skipped"] == []
+    assert skipped(report) == []
     alice = Subscriber.objects.get(email="alice@example.com")
     assert alice.status == Subscriber.Status.ACTIVE
     assert alice.confirmed_at is not None
@@ -77,9 +83,9 @@ def test_importing_the_same_file_twice_changes_nothing_and_sends_nothing(
     report = run(LIST.encode())
 
     assert counts(report) == (0, 0, 2)
-    assert report["confirmations_queued"] == 0
+    assert report["invited"] == 0
     assert list(Subscriber.objects.values().order_by("id")) == before
-    assert len(mailoutbox) == 1
+    assert mailoutbox == []  # the pending row waits for an invitation
 
 
 def test_cp949_file_from_korean_excel_with_korean_names_and_answers(run, categories):
@@ -133,13 +139,21 @@ def test_invalid_rows_are_skipped_with_their_line_and_reason(run, categories):
     assert counts(report) == (2, 0, 0)
     assert skipped(report) == [
         (3, "not-an-address", "invalid address"),
-        (4, "ghost@example.com", "unknown category"),
-        (5, "fr@example.com", "unknown language"),
-        (6, "OK@EXAMPLE.com", "duplicate in the file"),
-        (7, "maybe@example.com", "unknown consent value"),
+        (4, "ghost@example.com", "unknown category “astrology”"),
+        (5, "fr@example.com", "unknown language “fr”"),
+        (6, "OK@EXAMPLE.com", "duplicate of line 2"),
+        (7, "maybe@example.com", "unknown consented value “perhaps”"),
         (9, "multi\nline@example.com", "invalid address"),
     ]
-    assert report["skipped"][1]["detail"] == "astrology"
+    # Each reason names the fix.
+    assert report["lines"][5][3].endswith(
+        "use yes or no (true/false, 1/0, 예/아니오), or set the column to ignore"
+    )
+    assert "use a slug or name of " in report["lines"][2][3]
+    assert "llm, " in report["lines"][2][3]
+    assert report["lines"][3][3].endswith(
+        "use ko or en, or leave the cell empty for the default"
+    )
     assert set(Subscriber.objects.values_list("email", flat=True)) == {
         "ok@example.com",
         "last@example.com",
@@ -164,9 +178,9 @@ def test_suppressed_addresses_are_never_reactivated(run, categories, mailoutbox)
 
     assert counts(report) == (0, 0, 0)
     assert [(s[0], s[2]) for s in skipped(report)] == [
-        (2, "suppressed"),
-        (3, "suppressed"),
-        (4, "suppressed"),
+        (2, "unsubscribed here"),
+        (3, "bounced here"),
+        (4, "complained here"),
     ]
     assert set(Subscriber.objects.values_list("status", flat=True)) == {
         "unsubscribed",
@@ -209,7 +223,6 @@ def test_every_digest_category_named_is_stored_as_all(run, categories):
     [
         (b"", "empty"),
         (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00", "not a text file"),
-        (b"name,consented\nAlice,yes\n", "include “email”"),
         (b"email,consented\n\xff\xfe@example.com,yes\n", "neither UTF-8 nor CP949"),
         (b"email,consented\n", "no subscribers"),
     ],
@@ -217,7 +230,7 @@ def test_every_digest_category_named_is_stored_as_all(run, categories):
 def test_unreadable_files_change_nothing_and_say_why(categories, data, says):
     SubscriberFactory(email="kept@example.com")
     with pytest.raises(imports.UnreadableFile, match=says):
-        imports.create_import(data, file_name="bad.csv")
+        import_runs.create_import(data, file_name="bad.csv")
     assert list(Subscriber.objects.values_list("email", flat=True)) == [
         "kept@example.com"
     ]
@@ -233,13 +246,13 @@ def test_command_refuses_a_binary_file(tmp_path, categories):
 
 
 def test_a_failure_while_writing_leaves_no_rows_behind(categories, monkeypatch):
-    def broken(subscribers):
+    def broken(subscriber_ids):
         raise RuntimeError("mail queue down")
 
-    monkeypatch.setattr(services, "send_confirmation_emails", broken)
-    job = imports.create_import(LIST.encode(), file_name="list.csv")
+    monkeypatch.setattr(invites, "invite", broken)
+    job = import_runs.create_import(LIST.encode(), file_name="list.csv")
 
-    job = imports.run_import(job.id)
+    job = import_runs.preview_then_apply(job, invite=True)
 
     assert job.status == SubscriberImport.Status.FAILED
     assert "nothing was changed" in job.error
@@ -251,12 +264,11 @@ def test_confirmation_emails_respect_the_per_address_rate_limit(
 ):
     settings.SUBSCRIBE_RATE_PER_ADDRESS = 1
     services.subscribe("bob@example.com", categories=None, language="ko")
-    services.delete_subscriber(Subscriber.objects.get().id)
     mailoutbox.clear()
 
-    report = run(LIST.encode())
+    report = run(LIST.encode(), invite=True)
 
-    assert report["confirmations_queued"] == 0
+    assert report["invited"] == 0
     assert Subscriber.objects.get(email="bob@example.com").status == "pending"
     assert mailoutbox == []
 
@@ -287,7 +299,7 @@ def test_export_then_import_reports_everything_unchanged(tmp_path, run, categori
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0] == (
         "email,categories,language,status,consented,"
-        "created_at,confirmed_at,unsubscribed_at"
+        "created_at,confirmed_at,unsubscribed_at,name"
     )
     assert lines[1].startswith("en@example.com,llm|research,en,active,yes,20")
     assert lines[3].startswith("wait@example.com,,ko,pending,no,20")
@@ -296,7 +308,7 @@ def test_export_then_import_reports_everything_unchanged(tmp_path, run, categori
     report = run(data)
 
     assert counts(report) == (0, 0, 5)
-    assert report["skipped"] == []
+    assert skipped(report) == []
 
 
 # --- the admin --------------------------------------------------------------
@@ -323,32 +335,45 @@ def test_editor_with_permissions_imports_through_the_admin(
     file = io.BytesIO(LIST.encode("utf-8-sig"))
     file.name = "list.csv"
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(IMPORT_URL, {"file": file})
-
+    response = client.post(IMPORT_URL, {"file": file})
     job = SubscriberImport.objects.get()
+    columns = reverse("admin:subscribers_subscriber_import_columns", args=[job.id])
+    assert response["Location"] == columns
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(columns, {"column_0": "email", "column_3": "consented"})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:subscribers_subscriber_import_apply", args=[job.id])
+        )
+
     assert response.status_code == 302
     assert response["Location"] == reverse(
         "admin:subscribers_subscriberimport_change", args=[job.id]
     )
     page = client.get(response["Location"]).content.decode()
     assert "2 / 2 rows (100%)" in page
-    assert "2 created, 0 updated, 0 unchanged, 0 skipped" in page
+    assert (
+        "2 created, 0 updated, 0 unchanged, 0 held (never emailed), 0 rejected" in page
+    )
+    assert "1 pending: not emailed until invited" in page
+    assert '?status__exact=pending">pending subscribers</a>' in page
     assert Subscriber.objects.count() == 2
-    assert len(mailoutbox) == 1
+    # Only the columns chosen were read: no language or categories.
+    assert Subscriber.objects.get(email="alice@example.com").language == "ko"
+    assert mailoutbox == []
     listing = client.get(reverse("admin:subscribers_subscriberimport_changelist"))
     assert "list.csv" in listing.content.decode()
 
 
 def test_editor_sees_why_a_file_is_refused_and_nothing_changes(client, categories):
     client.force_login(staff("add_subscriber", "change_subscriber", "view_subscriber"))
-    file = io.BytesIO(b"name,consented\nAlice,yes\n")
-    file.name = "list.csv"
+    file = io.BytesIO(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00")
+    file.name = "list.xlsx"
 
     response = client.post(IMPORT_URL, {"file": file})
 
     assert response.status_code == 400
-    assert "include “email”" in response.content.decode()
+    assert "Save it as CSV" in response.content.decode()
     assert not SubscriberImport.objects.exists()
     assert not Subscriber.objects.exists()
 
@@ -382,7 +407,10 @@ def test_an_import_waiting_for_its_worker_shows_and_reloads_its_page(
     client, categories
 ):
     client.force_login(staff("add_subscriber", "change_subscriber"))
-    job = imports.create_import(LIST.encode(), file_name="waiting.csv")
+    job = import_runs.create_import(LIST.encode(), file_name="waiting.csv")
+    import_runs.start_preview(job, job.mapping)
+    import_runs.approve(job.id)
+    SubscriberImport.objects.filter(id=job.id).update(status="pending")
     listing = client.get(reverse("admin:subscribers_subscriberimport_changelist"))
     assert "waiting to start" in listing.content.decode()
 
@@ -406,8 +434,14 @@ def test_upload_while_the_task_queue_is_down_says_so_instead_of_failing(
     client.force_login(staff("add_subscriber", "change_subscriber"))
     file = io.BytesIO(LIST.encode())
     file.name = "list.csv"
+    client.post(IMPORT_URL, {"file": file})
+    job = SubscriberImport.objects.get()
 
-    response = client.post(IMPORT_URL, {"file": file}, follow=True)
+    response = client.post(
+        reverse("admin:subscribers_subscriber_import_columns", args=[job.id]),
+        {"column_0": "email"},
+        follow=True,
+    )
 
     assert response.status_code == 200
     assert "task queue could not be reached" in response.content.decode()

@@ -94,7 +94,7 @@ def test_the_confirmation_email_names_categories_in_the_readers_language(
 def test_a_csv_may_name_categories_in_either_language(
     named, django_capture_on_commit_callbacks
 ):
-    from subscribers import imports
+    from subscribers import import_runs
 
     named.name_en = "Large language models"
     named.save()
@@ -105,11 +105,11 @@ def test_a_csv_may_name_categories_in_either_language(
         "eve@example.com,llm,xx,yes\n"
     )
     with django_capture_on_commit_callbacks(execute=True):
-        job = imports.create_import(text.encode(), file_name="list.csv")
-        job = imports.run_import(job.id)
+        job = import_runs.create_import(text.encode(), file_name="list.csv")
+        job = import_runs.preview_then_apply(job)
 
-    assert [(s["email"], s["reason"]) for s in job.report["skipped"]] == [
-        ("eve@example.com", imports.UNKNOWN_LANGUAGE)
+    assert [(e[1], e[3][:21]) for e in job.report["lines"] if e[2] == "rejected"] == [
+        ("eve@example.com", "unknown language “xx”")
     ]
     chosen = {
         s.email: {c.slug for c in s.categories.all()} for s in Subscriber.objects.all()

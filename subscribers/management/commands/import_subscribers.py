@@ -2,41 +2,70 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from subscribers import imports
+from subscribers import import_formats, import_report, import_runs, imports
 
 
 class Command(BaseCommand):
     help = (
-        "Import subscribers from a CSV file (columns email, categories, language, "
-        "consented). All or nothing; importing the same file again changes nothing."
+        "Import subscribers from a CSV file: an export of Mailchimp, Substack, Ghost, "
+        "listmonk, Buttondown or a Korean tool as it is, our own columns (email, "
+        "name, categories, language, consented, status), or any file with --column. "
+        "All or nothing; the import emails nobody; importing the same file again "
+        "changes nothing."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
+        parser.add_argument(
+            "--column",
+            action="append",
+            default=[],
+            metavar="SOURCE=FIELD",
+            help="Read the file's column SOURCE as FIELD (repeatable): one of "
+            f"{', '.join(import_formats.FIELDS)}, or {import_formats.IGNORE}.",
+        )
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Show the full report and change nothing.",
+        )
+        parser.add_argument(
+            "--invite",
+            action="store_true",
+            help="Email the rows without consent evidence a confirmation link, in "
+            "rate-limited chunks (otherwise they stay pending and get nothing).",
+        )
 
-    def handle(self, *args, file: Path, **options):
+    def handle(self, *args, file: Path, column, dry_run, invite, **options):
         try:
             data = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"cannot read {file}: {exc.strerror}") from None
         try:
-            job = imports.create_import(data, file_name=file.name)
-        except imports.UnreadableFile as exc:
+            header = import_formats.read_table(data, limit=1).header
+            mapping = import_formats.parse_columns(column, header)
+            if dry_run:
+                report = imports.import_file(
+                    data, overrides=mapping, file_name=file.name, dry_run=True
+                )
+            else:
+                report = self._apply(data, file.name, mapping, invite)
+        except (imports.UnreadableFile, ValueError) as exc:
             raise CommandError(f"{file}: {exc} Nothing was imported.") from None
-        job = imports.run_import(job.id)
-        if job.error:
-            raise CommandError(f"{file}: {job.error}")
-        report = job.report
-        for skipped in report["skipped"]:
-            detail = f" ({skipped['detail']})" if skipped.get("detail") else ""
-            self.stdout.write(
-                f"line {skipped['line']}: {skipped['email']}: "
-                f"{skipped['reason']}{detail}"
-            )
+        for entry in report["lines"]:
+            self.stdout.write(import_report.line_text(entry))
         self.stdout.write(
-            self.style.SUCCESS(
-                f"{report['created']} created, {report['updated']} updated, "
-                f"{report['unchanged']} unchanged, {len(report['skipped'])} skipped; "
-                f"{report['confirmations_queued']} confirmation emails queued"
-            )
+            f"{file.name}: {import_report.source_label(report['format'])}"
         )
+        done = import_report.summary(report)
+        if dry_run:
+            done = f"Dry run, nothing was changed. Would do: {done}"
+        self.stdout.write(self.style.SUCCESS(done))
+
+    def _apply(self, data: bytes, file_name: str, mapping: dict, invite: bool):
+        """The admin's steps in one go: store, preview, apply that preview."""
+        job = import_runs.create_import(data, file_name=file_name, mapping=mapping)
+        job = import_runs.preview_then_apply(job, invite=invite)
+        if job.error:
+            raise CommandError(f"{file_name}: {job.error}")
+        return job.report
