@@ -11,11 +11,17 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from newsletter import sections
+from newsletter import papers, sections
 
 register = template.Library()
 
 _SAFE_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+
+
+@register.filter
+def paper_label(url: object) -> str:
+    """A paper named by its arXiv id where its line already prints its title."""
+    return papers.paper_label(str(url or ""))
 
 
 @register.filter
