@@ -8,7 +8,7 @@ status moves only through the actions.
 """
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from csp.decorators import csp_replace
@@ -24,9 +24,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
-from newsletter import audit, preview, sections, services, vocabulary
+from newsletter import audit, preview, sections, services, stories, vocabulary
 from newsletter.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
-from newsletter.models import Category, Digest, DigestSection
+from newsletter.models import Category, Digest, DigestSection, Story
 from newsletter.sections import SectionContentError
 from newsletter.sending.rendering import RenderError
 from subscribers.models import Subscriber
@@ -73,9 +73,35 @@ class FrozenSectionMixin:
         return HttpResponseRedirect(section_url(obj))
 
 
+def _ranked_stories(content: sections.SectionContent | None) -> list["RankedStory"]:
+    """The section's stories in its order, each with its rank score and its parts."""
+    refs = content.stories if content is not None else ()
+    rows = Story.objects.in_bulk([ref.id for ref in refs])
+    return [
+        RankedStory(
+            title=rows[ref.id].title,
+            score=rows[ref.id].score,
+            parts=stories.score_parts(rows[ref.id].score),
+            citations=ref.citations,
+        )
+        for ref in refs
+        if ref.id in rows
+    ]
+
+
 def section_url(section: DigestSection) -> str:
     url = reverse("admin:newsletter_digest_change", args=[section.digest_id])
     return f"{url}#section-{section.id}"
+
+
+@dataclass(frozen=True)
+class RankedStory:
+    """A story of the section as the desk lists it: why it ranks where it does."""
+
+    title: str
+    score: float
+    parts: stories.ScoreParts
+    citations: tuple[int, ...]
 
 
 @dataclass
@@ -85,6 +111,7 @@ class SectionReview:
     content_error: str
     sources: list
     form: DigestSectionForm | None
+    stories: list[RankedStory] = field(default_factory=list)
 
     @property
     def impact(self) -> list[tuple[str, str]]:
@@ -253,6 +280,7 @@ class DigestReviewMixin:
             content_error=error,
             sources=list(section.sources.all()),
             form=form,
+            stories=_ranked_stories(content),
         )
 
     # --- what the page posts ------------------------------------------------------

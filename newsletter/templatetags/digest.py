@@ -11,11 +11,19 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from newsletter import papers, sections
+from newsletter import excerpts, papers, sections
 
 register = template.Library()
 
 _SAFE_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+
+
+@register.filter
+def credited(article) -> str:
+    """Who published an article, and the aggregator it was found through if any:
+    "Kestrel Labs · via Hacker News"."""
+    name, via = excerpts.publisher(article), excerpts.via(article)
+    return f"{name} · via {via}" if via else name
 
 
 @register.filter
