@@ -107,8 +107,37 @@ JUNK = [
     ),
     Junk(
         "list_debris",
-        _p(r"^\s*(?:[-–—•*·▪►]|\d+[.)]\s|\(?[a-z]\)\s)"),
+        # "Supported image formats: JPEG, PNG, GIF, and WebP." is a list with a label.
+        _p(
+            r"^\s*(?:[-–—•*·▪►]|\d+[.)]\s|\(?[a-z]\)\s)"
+            r"|^[A-Z][\w-]*(?:\s[\w-]+){0,3}:\s+[\w.+#-]+(?:,\s[\w.+#-]+){2,}"
+        ),
         "a list item torn from its list",
+    ),
+    Junk(
+        "torn_quote",
+        # A closing quote with no opening one, or the reverse: cut from a longer quote.
+        _p(r"^[^“]*”|“[^”]*$"),
+        "a quotation torn at one end",
+    ),
+    Junk(
+        "points_elsewhere",
+        _p(
+            r"\b(?:described|listed|shown|explained|outlined|detailed|see)\s+(?:below|above)"
+            r"\b|\bas follows\b|\bthe following\s*:|아래와 같다|다음과 같다",
+            re.IGNORECASE,
+        ),
+        "points to the rest of the page (described below): nothing to read alone",
+    ),
+    Junk(
+        "marketing",
+        _p(
+            r"\bmust-(?:stop|have|see|try|read)\b|\bretail therapy\b|\bworld-class\b"
+            r"|\bbest-in-class\b|\bgame-?chang\w*|\bunlock the (?:power|full)\b"
+            r"|\bsupercharge\w*|\bnext-level\b|\bone-stop shop\b",
+            re.IGNORECASE,
+        ),
+        "advertising copy: praise, not a report",
     ),
     Junk(
         "label_prefix",
@@ -209,7 +238,7 @@ JUNK = [
         _p(
             r"\b(?:obviously|common\s+knowledge|needless\s+to\s+say|lol|lmao|rofl"
             r"|haha\w*|jk|just\s+kidding|tongue[- ]in[- ]cheek|pun\s+intended"
-            r"|joke|jokingly)\b|\s/s\b|[\U0001F600-\U0001F64F\U0001F923]|ㅋㅋ|ㅎㅎ",
+            r"|joke|jokingly|famously|definitely\s+(?:absolutely\s+)?not)\b|\s/s\b|[\U0001F600-\U0001F64F\U0001F923]|ㅋㅋ|ㅎㅎ",
             re.IGNORECASE,
         ),
         "a joke or an ironic aside: true only as a joke",
@@ -237,7 +266,8 @@ JUNK = [
             r"|otherwise|besides|anyway|indeed|in turn|that said|on the other hand"
             r"|by contrast|in contrast|at the same time|which|where|whereas"
             r"|as a result|for example|for instance|so|thus|therefore|then|yet"
-            r"|the (?:latter|former|same|other|first|second|third|last)"
+            r"|the (?:latter|former|same|other|first|second|third|last|top|bottom|next"
+            r"|following|above|below)"
             r"|in (?:this|that|these|both) (?:case|cases|post|paper|work|way)"
             r"|in the (?:first|second|third|last|latter|former)"
             r"|이는|이것은|이것이|이를|이에|이와|이처럼|이같은|이 같은|이러한|이런|이번|그는"

@@ -163,6 +163,28 @@ JUNK_SENTENCES = [
         "Maybe the real lesson is that the benchmark measured the wrong thing.",
         "leans_on_previous",
     ),
+    ("Supported image formats: JPEG, PNG, GIF, and WebP.", "list_debris"),
+    (
+        "Many fans have taken note of the reference to her anonymity, which makes her "
+        "2.6million monthly listeners all the more staggering.”",
+        "torn_quote",
+    ),
+    ("There are caveats, these are described below.", "points_elsewhere"),
+    (
+        "The first ever IV Drip clinic to appear in the centre of a shopping mall, our "
+        "Westfield clinic is a must-stop shop when doing a bit of retail therapy.",
+        "marketing",
+    ),
+    (
+        'We\'re thinking of calling it "Claudette" but Cat Wu is famously litigious '
+        'so it\'s definitely absolutely not called "Claudette".',
+        "joke",
+    ),
+    (
+        "The top one is a 2021 10th-gen i7 with 32GB RAM, bought fresh from eBay with "
+        "nothing on it.",
+        "leans_on_previous",
+    ),
     ("Fast.", "too_short"),
     ("Grok 4 is here.", "too_short"),
     ("Read our cookbook", "heading"),
