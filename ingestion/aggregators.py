@@ -13,10 +13,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-# Discussion threads of the aggregators we know: a comments page, never an article.
+# Discussion threads of the aggregators we know, and their own job ads ("X (YC W25) Is
+# Hiring" links to ycombinator.com/companies/…/jobs): never an article.
 _DISCUSSION = re.compile(
     r"^https?://(?:"
     r"news\.ycombinator\.com/item"
+    r"|(?:www\.)?ycombinator\.com/companies/"
     r"|(?:www\.|old\.)?reddit\.com/r/[^/]+/comments/"
     r"|lobste\.rs/s/"
     r"|(?:www\.)?digg\.com/[^/]+/[a-z0-9]+/?$"
@@ -31,7 +33,8 @@ _DISCUSSION_LINK = re.compile(
 
 
 def is_discussion_url(url: str) -> bool:
-    """True for an aggregator's discussion page (news.ycombinator.com/item?id=…)."""
+    """True for an aggregator's discussion page (news.ycombinator.com/item?id=…) or
+    its own job ad."""
     return bool(_DISCUSSION.match(url or ""))
 
 

@@ -111,6 +111,8 @@ JUNK = [
         _p(
             r"^\s*(?:[-–—•*·▪►]|\d+[.)]\s|\(?[a-z]\)\s)"
             r"|^[A-Z][\w-]*(?:\s[\w-]+){0,3}:\s+[\w.+#-]+(?:,\s[\w.+#-]+){2,}"
+            # Items run together on one line: "Top 5% growth - Raised $10M+ - Team …"
+            r"|(?:\s[-•·]\s.*){2,}"
         ),
         "a list item torn from its list",
     ),
@@ -207,6 +209,7 @@ JUNK = [
         _p(
             r"(?<![\w'’])(?:I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|me|my|mine|myself)"
             r"(?![\w'’])|(?:^|\s)(?:저는|제가|나는|내가|저의|나의)(?=\s)"
+            r"|\bthe other day\b"
         ),
         "a first-person aside (I, my): the writer's story, not the news",
     ),

@@ -165,6 +165,16 @@ JUNK_SENTENCES = [
     ),
     ("Supported image formats: JPEG, PNG, GIF, and WebP.", "list_debris"),
     (
+        "Top 5% growth in batch - Raised $10M+ from investors including Paul Graham - "
+        "Team of 20 co-live in our Warsaw and SF Hacker Houses.",
+        "list_debris",
+    ),
+    (
+        "In the middle of a video about stationery on YouTube the other day there was "
+        "a passing shot of two robots kickboxing in a cage.",
+        "first_person_aside",
+    ),
+    (
         "Many fans have taken note of the reference to her anonymity, which makes her "
         "2.6million monthly listeners all the more staggering.”",
         "torn_quote",
@@ -322,6 +332,16 @@ def test_an_aggregators_item_is_credited_to_the_site_that_published_it():
     article.source.is_aggregator = False
     assert excerpts.publisher(article) == "Hacker News"
     assert excerpts.via(article) == ""
+
+
+def test_an_aggregators_own_job_ad_is_never_quoted():
+    article = _article(
+        "SalesPatriot (YC W25) Is Hiring Forward Deployed Engineers",
+        "The Mission America's industrial base runs on systems built in the 1980s.",
+        source="Hacker News",
+        url="https://www.ycombinator.com/companies/salespatriot/jobs/M46X6YX",
+    )
+    assert excerpts.quotable_sentences(article) == []
 
 
 def test_a_discussion_page_is_never_quoted():
