@@ -219,13 +219,20 @@ JUNK = [
             r"^(?:please\s+)?(?:ask|try|check\s+out|get\s+started|download|install"
             r"|visit|register|book|request|watch|explore|discover|give\s+it|grab"
             r"|don't\s+miss|head\s+(?:over|to)|go\s+to|start|see|let's|let\s+us"
-            r"|reach\s+out|get\s+in\s+touch|stay\s+tuned)\b"
+            r"|reach\s+out|get\s+in\s+touch|stay\s+tuned"
+            # A how-to's instructions: "Encode the image and embed it …"
+            r"|encode|embed|use|add|set|run|open|click|create|pass|send|call|choose"
+            r"|select|enter|copy|paste|configure|enable|disable|upload|replace|follow"
+            r"|make\s+sure|remember|imagine|consider)\b"
+            # Not a participle or a noun: "Set up in 2019, the lab …", "Use of AI …"
+            r"(?!\s+(?:of|is|are|was|were|by|in|up\s+in|cases?)\b)"
             r"|\b(?:let\s+us\s+know|join\s+the\s+waitlist|sign\s+in|get\s+access"
             r"|available\s+for\s+pre-?order|try\s+it\s+(?:now|today|free|out))\b"
             r"|지금\s?(?:바로\s?)?(?:신청|확인|다운로드)|문의\s?바랍니다",
             re.IGNORECASE,
         ),
-        "a call to action (Ask your agent…, Try it now): an invitation, not news",
+        "a call to action or an instruction (Ask your agent…, Try it now, Encode the "
+        "image…): addressed to the reader, not news",
     ),
     Junk(
         "second_person",

@@ -134,6 +134,10 @@ JUNK_SENTENCES = [
     ),
     ("Ask your own agent how OzBrain can help.", "call_to_action"),
     (
+        "Encode the image and embed it directly in the request as a data: URL.",
+        "call_to_action",
+    ),
+    (
         "Recently I've been catching myself having these little moments at work, when "
         "I'm trying to read a document someone has sent me and my brain somehow "
         "refuses to analyze it.",
@@ -222,6 +226,8 @@ QUOTABLE_SENTENCES = [
     "Micron Technology, Inc. (Nasdaq: MU) today unveiled Micron Research Labs, a "
     "U.S.-based research institution backed by a planned $10 billion investment.",
     "Grok Bot is now included with all SuperGrok Plus and Premium+ plans.",
+    "Use of AI coding assistants grew to 62% of professional developers this year.",
+    "Set up in 2019, the lab now employs 300 researchers in Seoul and Toronto.",
     "한국어 언어모델의 추론 능력을 평가하는 새로운 벤치마크가 공개됐다.",
     "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다.",
 ]
