@@ -20,7 +20,8 @@ carrying their publisher and date (target 100%), quotes whose speaker is an aggr
 ("Hacker News (8월 21일): …"; target 0), impact lines whose article has fewer than
 MIN_IMPACT_HITS different keywords of the area (target 0), key figures and how many are
 whole clauses (``whole_clause``: a capitalised sentence with a stop, a number with a
-unit after its subject; target all); then the classifier's top-1 accuracy on the hand
+unit after its subject; target all), stories told by their title alone (no sentence of
+theirs could be quoted; not counted as junk); then the classifier's top-1 accuracy on the hand
 labels (bench/classifier.py).
 
 ``--save FILE`` writes the demo day's section contents as JSON; ``--judge FILE`` judges
@@ -83,6 +84,7 @@ class Tally:
     weak_impact: int = 0
     key_figures: int = 0
     torn_figures: list[str] = field(default_factory=list)
+    headlines: int = 0  # stories told by their title: no quotable sentence
     junk: list[tuple[str, str]] = field(default_factory=list)  # (rule, line)
 
     def add(self, articles: list, language: str) -> None:
@@ -92,9 +94,13 @@ class Tally:
             excerpts.excerpt_content(articles, language=language), articles
         )
 
-    def add_content(self, content: dict, articles: list | None = None) -> None:
-        """Count one section's content; `articles` (its sources) check impact lines."""
+    def add_content(
+        self, content: dict, articles: list | None = None, titles=()
+    ) -> None:
+        """Count one section's content; `articles` (its sources) check impact lines;
+        an excerpt that is one of `titles` is a story told by its headline alone."""
         self.sections += 1
+        self._titles = {t.strip() for t in titles}
         for figure in content["key_figures"]:
             self.key_figures += 1
             if not whole_clause(figure["text"]):
@@ -114,6 +120,9 @@ class Tally:
         self.attributed += counted and bool(item["publisher"] and item["published"])
         if item["publisher"] in AGGREGATORS:
             self.aggregator_speaks.append(f"{item['publisher']}: {item['text']}")
+        if _MARKER.sub("", item["text"]).strip() in getattr(self, "_titles", ()):
+            self.headlines += 1
+            return
         self._check(item["text"])
 
     def _weak(self, area: str, article) -> None:
@@ -219,7 +228,8 @@ def demo_day_contents(language: str = "ko") -> list[dict]:
             start += len(group)
         told = [excerpts.StoryGroup(None, n) for n in numbers]
         content = excerpts.story_excerpt_content(ordered, told, language=language)
-        contents.append({"category": slug, "content": content})
+        titles = [a.title for a in ordered]
+        contents.append({"category": slug, "content": content, "titles": titles})
     return contents
 
 
@@ -317,7 +327,7 @@ def print_table(rows: dict[str, Tally], accuracy: float | None) -> None:
     print(
         f"{'corpus':<20}{'sections':>9}{'excerpts':>9}{'junk':>6}{'attributed':>12}"
         f"{'aggregator speaks':>19}{'impact':>8}{'weak impact':>13}"
-        f"{'figures':>9}{'whole':>7}"
+        f"{'figures':>9}{'whole':>7}{'titles':>8}"
     )
     for name, t in rows.items():
         quotes = t.excerpts + t.impact_lines
@@ -326,7 +336,7 @@ def print_table(rows: dict[str, Tally], accuracy: float | None) -> None:
         print(
             f"{name:<20}{t.sections:>9}{t.excerpts:>9}{len(t.junk):>6}{share:>12.0%}"
             f"{len(t.aggregator_speaks):>19}{t.impact_lines:>8}{t.weak_impact:>13}"
-            f"{t.key_figures:>9}{whole:>7}"
+            f"{t.key_figures:>9}{whole:>7}{t.headlines:>8}"
         )
     if accuracy is not None:
         print(f"\nclassifier top-1 accuracy on the hand labels: {accuracy:.1%}")
@@ -346,7 +356,7 @@ def print_table(rows: dict[str, Tally], accuracy: float | None) -> None:
 def judge(contents: list[dict]) -> Tally:
     tally = Tally()
     for section in contents:
-        tally.add_content(section["content"])
+        tally.add_content(section["content"], titles=section.get("titles", ()))
     return tally
 
 

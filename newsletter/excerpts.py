@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ingestion import aggregators
@@ -79,6 +80,29 @@ class Junk:
     name: str
     pattern: re.Pattern
     why: str
+    # A further test of the match, for what a pattern alone cannot say.
+    holds: Callable[[re.Match], bool] | None = None
+
+    def matches(self, sentence: str) -> bool:
+        match = self.pattern.search(sentence)
+        return match is not None and (self.holds is None or self.holds(match))
+
+
+# Words that make a clause finite: auxiliaries, modals, and a verb's -s or -ed form.
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|does|do|did|can|could|will|would"
+    r"|may|might|must|shall|should|[a-z]{3,}(?:s|ed))\b",
+    re.IGNORECASE,
+)
+
+
+def _no_main_verb(match: re.Match) -> bool:
+    """A noun phrase and its relative clause, and nothing else: "A design document
+    that looks like a copy-paste." (the clause holds one finite verb, its own)."""
+    head = match.group("head").split()[1:]  # "One shared brain": an adjective first
+    if any(_FINITE.fullmatch(word.strip(",")) for word in head):
+        return False  # "A startup announced that …": the verb is before "that"
+    return len(_FINITE.findall(match.group("clause"))) <= 1
 
 
 def _p(pattern: str, flags: int = 0) -> re.Pattern:
@@ -267,6 +291,18 @@ JUNK = [
         "a table or chart legend: explains a picture the reader cannot see",
     ),
     Junk(
+        "fragment",
+        # A noun phrase left without its verb: a tagline, not a sentence.
+        _p(
+            r"^(?:An?|One)\s+(?P<head>(?:[\w'’-]+,?\s+){0,4}?)(?:that|which|who)\s+"
+            r"(?P<clause>.*)$"
+            r"|^All\s+(?:within|with|in|for|from)\b(?P<none>)"
+            r"|^(?:An?|One)\s+[\w'’ -]{1,40}:\s(?P<label>)"
+        ),
+        "a noun phrase without a verb (a tagline): says nothing happened",
+        holds=lambda m: m.group("clause") is None or _no_main_verb(m),
+    ),
+    Junk(
         "leans_on_previous",
         _p(
             r"^(?:this|that|these|those|it|its|it's|they|their|them|he|she|his|her"
@@ -296,7 +332,7 @@ def junk_reason(sentence: str) -> str | None:
     if letters < len(sentence) * 0.6:
         return "mostly_symbols"
     for junk in JUNK:
-        if junk.pattern.search(sentence):
+        if junk.matches(sentence):
             return junk.name
     hangul = len(re.findall(r"[\uac00-\ud7a3]", sentence))
     minimum = KOREAN_MIN_CHARS if hangul * 2 > len(sentence) else MIN_CHARS

@@ -199,6 +199,17 @@ JUNK_SENTENCES = [
         "nothing on it.",
         "leans_on_previous",
     ),
+    ("A design document that looks like a copy-paste from Claude.", "fragment"),
+    (
+        "One shared brain that Claude, ChatGPT, Cursor, and every AI can read and "
+        "write.",
+        "fragment",
+    ),
+    ("All within a calmer, easier-to-scan settings experience.", "fragment"),
+    (
+        "A seed agent: the smallest starting point from which an agent can grow.",
+        "fragment",
+    ),
     ("Fast.", "too_short"),
     ("Grok 4 is here.", "too_short"),
     ("Read our cookbook", "heading"),
@@ -227,6 +238,9 @@ QUOTABLE_SENTENCES = [
     "U.S.-based research institution backed by a planned $10 billion investment.",
     "Grok Bot is now included with all SuperGrok Plus and Premium+ plans.",
     "Use of AI coding assistants grew to 62% of professional developers this year.",
+    "A startup that helps farmers plan their harvests raised $5 million on Tuesday.",
+    "A model that runs on phones was released today by the Seoul lab.",
+    "A startup announced that it raised $5 million from investors in Seoul.",
     "Set up in 2019, the lab now employs 300 researchers in Seoul and Toronto.",
     "한국어 언어모델의 추론 능력을 평가하는 새로운 벤치마크가 공개됐다.",
     "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다.",
