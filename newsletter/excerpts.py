@@ -143,8 +143,8 @@ JUNK = [
     Junk(
         "torn_quote",
         # A closing quote with no opening one, or the reverse: cut from a longer quote.
-        _p(r"^[^“]*”|“[^”]*$"),
-        "a quotation torn at one end",
+        _p(r"^[^“]*”|“[^”]*$|(?:…|\.\.\.)[\"”’']?$"),
+        "a quotation torn at one end, or cut short (…)",
     ),
     Junk(
         "points_elsewhere",
@@ -298,6 +298,7 @@ JUNK = [
             r"(?P<clause>.*)$"
             r"|^All\s+(?:within|with|in|for|from)\b(?P<none>)"
             r"|^(?:An?|One)\s+[\w'’ -]{1,40}:\s(?P<label>)"
+            r"|^[A-Z][\w-]*\s+[—–]\s(?P<status>)"
         ),
         "a noun phrase without a verb (a tagline): says nothing happened",
         holds=lambda m: m.group("clause") is None or _no_main_verb(m),

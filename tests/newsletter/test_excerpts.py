@@ -210,6 +210,12 @@ JUNK_SENTENCES = [
         "A seed agent: the smallest starting point from which an agent can grow.",
         "fragment",
     ),
+    ("Blocked — need the invoice-state design tokens from the team.", "fragment"),
+    (
+        "“A humanoid robot named Edward Warchocki chased away a herd of wild boars in "
+        "Warsaw, in video footage released on Sunday…”",
+        "torn_quote",
+    ),
     ("Fast.", "too_short"),
     ("Grok 4 is here.", "too_short"),
     ("Read our cookbook", "heading"),
