@@ -206,5 +206,5 @@ def test_demo_prints_where_each_language_edition_is(demo):
         "News_2026-08-22_report.en.md",
     ]
     english = Path(reports[1]).read_text(encoding="utf-8")
-    assert "1. **Excerpts from the sources**:" in english
+    assert "**Excerpts from the sources:**" in english
     assert "**Sources:**" in english
