@@ -79,14 +79,22 @@ def test_a_score_splits_into_publishers_and_recency():
     assert parts == stories.ScoreParts(publishers=2.5, freshness=0.75)
 
 
-def test_the_review_desk_shows_each_storys_score(client, django_user_model, defaults):
+def test_the_review_desk_shows_scores_and_real_publishers(
+    client, django_user_model, defaults
+):
     client.force_login(
         django_user_model.objects.create_superuser("editor", "e@example.com", "pw")
     )
     client.cookies["django_language"] = "en"
     digest = DigestFactory(date=timezone.localdate(), status=Digest.Status.READY)
     llm = Category.objects.get(slug="llm")
-    article = ArticleFactory(title="Kestrel-2 released")
+    hacker_news = SourceFactory(name="Hacker News", is_aggregator=True)
+    article = ArticleFactory(
+        title="Kestrel-2 released",
+        url="https://kestrel-labs.example/news/kestrel-2",
+        site_name="Kestrel Labs",
+        source=hacker_news,
+    )
     story = Story.objects.create(
         digest=digest,
         category=llm,
@@ -108,3 +116,5 @@ def test_the_review_desk_shows_each_storys_score(client, django_user_model, defa
 
     assert "Stories, best first" in page
     assert "score 2.005 = publishers 2.00 + recency 0.50" in page
+    # Each source is credited to its site, the aggregator only where it was found.
+    assert "Kestrel Labs · via Hacker News" in page
