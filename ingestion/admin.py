@@ -51,6 +51,7 @@ class SourceAdmin(admin.ModelAdmin):
         "kind",
         "language",
         "weight",
+        "is_aggregator",
         "is_active",
         "health",
         "last_status",
@@ -60,7 +61,14 @@ class SourceAdmin(admin.ModelAdmin):
         "short_error",
         "article_count",
     ]
-    list_filter = ["is_active", PausedFilter, "last_status", "kind", "language"]
+    list_filter = [
+        "is_active",
+        PausedFilter,
+        "last_status",
+        "kind",
+        "is_aggregator",
+        "language",
+    ]
     search_fields = ["name", "url"]
     actions = ["resume", "fetch_now"]
     readonly_fields = [
@@ -83,6 +91,7 @@ class SourceAdmin(admin.ModelAdmin):
                     "kind",
                     "language",
                     "weight",
+                    "is_aggregator",
                     "is_active",
                     "paused_at",
                 ]

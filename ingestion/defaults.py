@@ -40,5 +40,7 @@ DEFAULT_SOURCES = [
         "language": "en",
         # A general aggregator: its stories rank below the primary AI sources'.
         "weight": 0.5,
+        # It links to other sites' articles: each is credited to its own site.
+        "is_aggregator": True,
     },
 ]

@@ -42,6 +42,7 @@ class ExtractedArticle:
     language: str = ""
     canonical_url: str = ""
     extractor: str = ""  # trafilatura | newspaper
+    site_name: str = ""  # the site's own name for itself (og:site_name)
 
 
 def detect_language(text: str, *, hint: str = "") -> str:
@@ -90,6 +91,7 @@ def extract_article(
     result.text = defuse_tags(result.text[:max_chars]).strip()
     result.title = plain_text(result.title)[:1000]
     result.canonical_url = _canonical_url(tree, base_url=url)
+    result.site_name = plain_text(_meta(tree, "og:site_name"))[:200]
     result.language = detect_language(result.text, hint=_declared_language(tree))
     return result
 

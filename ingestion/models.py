@@ -40,6 +40,11 @@ class Source(models.Model):
         help_text="How much a story reported here counts when stories are ranked "
         "(1 is usual; 2 counts as two sources, 0.5 as half of one).",
     )
+    is_aggregator = models.BooleanField(
+        default=False,
+        help_text="The feed lists other sites' articles (Hacker News, Digg): each is "
+        "credited to the site that published it, never to this source.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -83,6 +88,9 @@ class Article(models.Model):
     guid = models.CharField(max_length=1000, blank=True)
     title = models.CharField(max_length=1000)
     author = models.CharField(max_length=500, blank=True)
+    # The publishing site's own name (og:site_name), read from its page: who speaks
+    # when the source only pointed to it.
+    site_name = models.CharField(max_length=200, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now, db_index=True)
     feed_summary = models.TextField(blank=True)

@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ingestion import arxiv, dedup, fetch, papers
+from ingestion import aggregators, arxiv, dedup, fetch, papers
 from ingestion.concurrency import HostLimitedPool, host_of
 from ingestion.extract import (
     ExtractedArticle,
@@ -128,7 +128,8 @@ def ingest_sources(
                 if source.kind == Source.Kind.PAPER:
                     continue  # a paper's text is its abstract: no page to fetch
                 for article in new_articles:
-                    pool.submit(host_of(article.url), _page_job(client, article))
+                    if article.extraction_status == Article.Extraction.PENDING:
+                        pool.submit(host_of(article.url), _page_job(client, article))
             else:
                 page_batch.append(outcome)
                 pages_done += 1
@@ -343,20 +344,28 @@ def _upsert_entry(source: Source, entry, known: _KnownEntries) -> Article | None
         return None
     known.add(guid=entry.guid, url=feed_url)
     text = html_to_text(entry.content)[: settings.INGEST_MAX_TEXT_CHARS]
+    if source.is_aggregator:
+        text = aggregators.without_discussion_links(text)
+    # A discussion thread is readers' comments, not an article: nothing to quote.
+    discussion = source.is_aggregator and aggregators.is_discussion_url(feed_url)
     article = Article(
         source=source,
         url=feed_url,
         feed_url=feed_url,
         guid=entry.guid,
         title=entry.title or feed_url,
-        author=entry.author,
+        # An aggregator's item author is whoever submitted the link, not its writer.
+        author="" if source.is_aggregator else entry.author,
         published_at=entry.published_at,
         first_seen_at=timezone.now(),
-        feed_summary=entry.summary,
-        text=text,
+        feed_summary="" if discussion else entry.summary,
+        text="" if discussion else text,
         language=detect_language(text or entry.title, hint=source.language),
-        content_hash=dedup.content_hash(text),
-        extraction_status=Article.Extraction.PENDING,
+        content_hash=dedup.content_hash("" if discussion else text),
+        extraction_status=(
+            Article.Extraction.FAILED if discussion else Article.Extraction.PENDING
+        ),
+        extraction_error="a discussion page, not an article" if discussion else "",
     )
     try:
         # Another worker (broker mode) may store the same URL at the same moment.
@@ -374,6 +383,11 @@ def _apply_page(outcome: _PageOutcome, report: IngestReport) -> None:
     if outcome.final_url or outcome.canonical_url:
         _prefer_canonical_url(article, outcome.canonical_url or outcome.final_url)
     extracted = outcome.extracted
+    if aggregators.is_discussion_url(article.url):
+        # The page named a discussion thread as itself: readers' comments, not news.
+        extracted = None
+        article.text = article.feed_summary = ""
+        outcome.error = "a discussion page, not an article"
     if extracted is None:
         report.pages_failed += 1
         article.extraction_status = (
@@ -382,11 +396,13 @@ def _apply_page(outcome: _PageOutcome, report: IngestReport) -> None:
         article.extraction_error = outcome.error[:1000]
         _save_with_url_fallback(article)
         return
-    article.text = extracted.text
+    # A page served through an aggregator may carry its "Comments on …" link too.
+    article.text = aggregators.without_discussion_links(extracted.text)
+    article.site_name = extracted.site_name
     article.extraction_status = Article.Extraction.EXTRACTED
     article.extraction_error = ""
     article.language = extracted.language or article.language
-    article.content_hash = dedup.content_hash(extracted.text)
+    article.content_hash = dedup.content_hash(article.text)
     if not article.title or article.title == article.url:
         article.title = extracted.title[:1000] or article.title
     if not article.author and extracted.authors:

@@ -1,8 +1,11 @@
 """The Markdown + PNG export, in the shape of the report script we grew out of.
 
 DIR/YYYY-MM-DD/News_YYYY-MM-DD_report.md beside news_YYYY-MM-DD.png. The first line,
-the `## <emoji> <name>` headings, the four numbered parts and the ` - <title> (<url>)`
-source lines are what downstream readers of the old script parse: keep them exact.
+the `## <emoji> <name>` headings, the four numbered parts and the ` - [n] <title> (<url>)`
+source lines (numbered as the text cites them) are what downstream readers of the old
+script parse: keep them exact. A section written offline is no summary: its parts
+carry the headings the email gives them (excerpts, key figures, impact; a Papers
+section's contributions, each paper's title in bold), never "Summary".
 
 That report is in the digest's language. Each other site language gets the same
 report beside it, its code before the extension (News_YYYY-MM-DD_report.en.md with
@@ -18,9 +21,10 @@ from django.utils import translation
 
 from newsletter import chart
 from newsletter import markdown_escape as md
+from newsletter.drafting import papers
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import vocabulary as words
-from newsletter.editorial.sections import SectionContent, SectionContentError
+from newsletter.editorial.sections import Cited, SectionContent, SectionContentError
 from newsletter.models import Digest, DigestSection
 
 logger = logging.getLogger(__name__)
@@ -37,9 +41,12 @@ def _one_line(text: str) -> str:
     return md.text(text)
 
 
-def _source_line(title: str, url: str) -> str:
+def _source_line(title: str, url: str, number: int) -> str:
+    """A numbered source, so a "[4]" in the text can be looked up; the link only
+    when it is http(s)."""
     shown = md.link(url)
-    return f" - {_one_line(title)} ({shown})" if shown else f" - {_one_line(title)}"
+    line = f" - [{number}] {_one_line(title)}"
+    return f"{line} ({shown})" if shown else line
 
 
 def file_names(digest: Digest, language: str | None = None) -> tuple[str, str]:
@@ -83,9 +90,9 @@ def _section_lines(section: DigestSection, language: str) -> list[str]:
         logger.error("Section %s: stored content is malformed: %s", section.id, exc)
         content = None
     if section_content.written_offline(section, language):
-        papers = content is not None and content.is_papers
+        is_papers = content is not None and content.is_papers
         lines += [
-            f"_{words.PAPERS_OFFLINE_NOTE if papers else words.OFFLINE_NOTE}_",
+            f"_{words.PAPERS_OFFLINE_NOTE if is_papers else words.OFFLINE_NOTE}_",
             "",
         ]
     if content is not None and content.is_papers:
@@ -95,8 +102,14 @@ def _section_lines(section: DigestSection, language: str) -> list[str]:
     elif content is not None:
         lines += _briefing_parts(content)
     lines += [f"**{words.SOURCES}:**", ""]
+    titled = content is not None and content.is_papers and content.extracted
     for source in section.sources.all():
-        lines.append(_source_line(source.article.title, source.article.url))
+        # Numbered as the text cites them, so "[4]" can be looked up; a paper whose
+        # line carries its title is named by its arXiv id (each title once).
+        name = (
+            papers.paper_label(source.article.url) if titled else source.article.title
+        )
+        lines.append(_source_line(name, source.article.url, source.number))
     lines += ["", "", ""]
     return lines
 
@@ -120,7 +133,8 @@ def _briefing_parts(content: SectionContent) -> list[str]:
 
 
 def _excerpt_parts(content: SectionContent) -> list[str]:
-    """The parts an excerpts section fills, numbered like a briefing's."""
+    """The parts an excerpts section fills, each under the heading the email gives
+    it: quotes are no summary, so none is called one."""
     parts = [
         (
             words.EXCERPTS,
@@ -129,23 +143,23 @@ def _excerpt_parts(content: SectionContent) -> list[str]:
         (words.KEY_FIGURES, [_one_line(k.text) for k in content.key_figures]),
         (words.IMPACT, _impact_lines(content)),
     ]
-    lines = [f"**{words.SUMMARY}:**", ""]
-    number = 0
-    for heading, items in parts:
-        if not items:
-            continue
-        number += 1
-        if number > 1:
-            lines.append("   ")
-        lines.append(f"{number}. **{heading}**:")
-        lines += [f"   - {item}" for item in items]
-    return lines + [""]
+    lines = []
+    for heading, items in parts:  # each item already escaped, once
+        if items:
+            lines += [f"**{heading}:**", ""]
+            lines += [f"   - {item}" for item in items]
+            lines.append("")
+    return lines
 
 
 def _papers_parts(content: SectionContent, *, shown: int) -> list[str]:
     """The Papers report's five numbered parts; offline, the one part it fills."""
     if content.extracted:
-        parts = [(words.PAPER_CONTRIBUTIONS, [p.text for p in content.papers])]
+        # As the email shows it: the title in bold, then its sentence; no "summary".
+        lines = [f"**{words.PAPER_CONTRIBUTIONS}:**", ""]
+        lines += [f"   - {_paper_line(p)}" for p in content.papers]
+        lines.append("")
+        return lines + _more_papers(content, shown=shown)
     else:
         parts = [
             (words.PAPER_TOPICS, content.topics),
@@ -159,10 +173,17 @@ def _papers_parts(content: SectionContent, *, shown: int) -> list[str]:
         lines.append(f"{number}. **{heading}:**")
         lines += [f"   - {_one_line(item)}" for item in items]
         lines.append("")
+    return lines + _more_papers(content, shown=shown)
+
+
+def _paper_line(paper: Cited) -> str:
+    text = _one_line(paper.text)
+    return f"**{_one_line(paper.title)}** {text}" if paper.title else text
+
+
+def _more_papers(content: SectionContent, *, shown: int) -> list[str]:
     more = content.more_papers(shown)
-    if more:
-        lines += [f"_{words.more_papers(more)}_", ""]
-    return lines
+    return [f"_{words.more_papers(more)}_", ""] if more else []
 
 
 def export_digest(digest: Digest, out_dir: str | Path) -> Path:

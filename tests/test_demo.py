@@ -145,8 +145,11 @@ def test_demo_writes_the_markdown_report_and_chart(demo):
     )
     headings = re.findall(r"^## (.+)$", report, re.M)
     assert headings and all(h in HEADINGS for h in headings)
-    assert report.count("**요약:**") == len(headings) == report.count("**출처:**")
-    assert re.search(r"^ - .+ \(https?://[^ ]+\)$", report, re.M)
+    # Offline: quotes are no summary, so the parts carry the email's own headings.
+    assert "**요약:**" not in report
+    assert report.count("**기사 발췌:**") == len(headings) == report.count("**출처:**")
+    # Sources numbered as the text cites them: "[4]" can be looked up.
+    assert re.search(r"^ - \[\d+\] .+ \(https?://[^ ]+\)$", report, re.M)
     assert str(folder / f"News_{DAY}_report.md") in first
     papers = (folder / f"Papers_{DAY}_report.md").read_text(encoding="utf-8")
     assert papers.splitlines()[0] == (
@@ -203,5 +206,5 @@ def test_demo_prints_where_each_language_edition_is(demo):
         "News_2026-08-22_report.en.md",
     ]
     english = Path(reports[1]).read_text(encoding="utf-8")
-    assert "1. **Excerpts from the sources**:" in english
+    assert "**Excerpts from the sources:**" in english
     assert "**Sources:**" in english

@@ -36,6 +36,7 @@ class _FeedSpec:
     language: str
     kind: str = "news"  # ingestion.models.Source.Kind
     weight: float = 1.0  # Source.weight: an aggregator counts less (stories' rank)
+    is_aggregator: bool = False  # Source.is_aggregator
 
 
 FEEDS = [
@@ -45,7 +46,7 @@ FEEDS = [
     _FeedSpec("mistral_news", "Mistral AI News", "en"),
     _FeedSpec("xai_news", "xAI News", "en"),
     _FeedSpec("thinkingmachines", "Thinking Machines", "en"),
-    _FeedSpec("hackernews", "Hacker News", "en", weight=0.5),
+    _FeedSpec("hackernews", "Hacker News", "en", weight=0.5, is_aggregator=True),
     _FeedSpec("korean", "AI 브리핑 (샘플)", "ko"),
 ]
 # Real arXiv listings of two consecutive days (data/papers/, arxiv_build.py), one
@@ -65,6 +66,7 @@ class SampleFeed:
     language: str
     kind: str = "news"
     weight: float = 1.0
+    is_aggregator: bool = False
 
 
 @dataclass
@@ -112,6 +114,7 @@ def serve_corpus(
                     url=f"{base_url}/feeds/{spec.file}.xml",
                     language=spec.language,
                     weight=spec.weight,
+                    is_aggregator=spec.is_aggregator,
                 )
                 for spec in FEEDS
             ]

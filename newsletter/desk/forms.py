@@ -60,6 +60,17 @@ def _excerpt(line: str) -> dict:
     }
 
 
+def _paper_line(paper: sections.Cited) -> str:
+    return f"{paper.title} | {paper.text}" if paper.title else paper.text
+
+
+def _paper(line: str) -> dict:
+    """A Papers line as an editor writes it: "title | text [1]", or the text alone."""
+    title, text = (["", *line.split(" | ", 1)])[-2:]
+    item = {"text": text, "citations": sections.citations_in(text)}
+    return {"title": title.strip(), **item} if title.strip() else item
+
+
 class DigestSectionForm(forms.ModelForm):
     topics = _textarea(4, "One topic per line.")
     events = _textarea(6, "One event per line; cite sources as [1], [2] …")
@@ -73,7 +84,9 @@ class DigestSectionForm(forms.ModelForm):
     final_summary = _textarea(4, "One sentence per line.")
     # A Papers section (sections.PAPERS); "topics" is shared.
     trends = _textarea(3, "One keyword or trend per line.")
-    papers = _textarea(6, "One line per paper, cited as [1] …")
+    papers = _textarea(
+        6, "One line per paper, cited as [1] …; a title before it as: title | text"
+    )
     fields = _textarea(3, "One field per line.")
     outlook = _textarea(3, "One sentence per line.")
 
@@ -115,7 +128,7 @@ class DigestSectionForm(forms.ModelForm):
             science_technology=impact.get("science_technology", ""),
             final_summary="\n".join(content.final_summary),
             trends="\n".join(content.trends),
-            papers="\n".join(p.text for p in content.papers),
+            papers="\n".join(_paper_line(p) for p in content.papers),
             fields="\n".join(content.fields),
             outlook="\n".join(content.outlook),
         )
@@ -136,10 +149,7 @@ class DigestSectionForm(forms.ModelForm):
                 **self.papers_meta,
                 "topics": _lines(data.get("topics", "")),
                 "trends": _lines(data.get("trends", "")),
-                "papers": [
-                    {"text": line, "citations": sections.citations_in(line)}
-                    for line in _lines(data.get("papers", ""))
-                ],
+                "papers": [_paper(line) for line in _lines(data.get("papers", ""))],
                 "fields": _lines(data.get("fields", "")),
                 "outlook": _lines(data.get("outlook", "")),
             }

@@ -27,9 +27,9 @@ from django.views.decorators.http import require_POST
 from newsletter import audit, services
 from newsletter.desk import preview
 from newsletter.desk.forms import BRIEFING_FIELDS, EXCERPT_FIELDS, DigestSectionForm
-from newsletter.editorial import sections, vocabulary
+from newsletter.editorial import sections, stories, vocabulary
 from newsletter.editorial.sections import SectionContentError
-from newsletter.models import Category, Digest, DigestSection
+from newsletter.models import Category, Digest, DigestSection, Story
 from newsletter.sending.rendering import RenderError
 from subscribers.models import Subscriber
 
@@ -86,9 +86,35 @@ class FrozenSectionMixin:
         return HttpResponseRedirect(section_url(obj))
 
 
+def _ranked_stories(content: sections.SectionContent | None) -> list["RankedStory"]:
+    """The section's stories in its order, each with its rank score and its parts."""
+    refs = content.stories if content is not None else ()
+    rows = Story.objects.in_bulk([ref.id for ref in refs])
+    return [
+        RankedStory(
+            title=rows[ref.id].title,
+            score=rows[ref.id].score,
+            parts=stories.score_parts(rows[ref.id].score),
+            citations=ref.citations,
+        )
+        for ref in refs
+        if ref.id in rows
+    ]
+
+
 def section_url(section: DigestSection) -> str:
     url = reverse("admin:newsletter_digest_change", args=[section.digest_id])
     return f"{url}#section-{section.id}"
+
+
+@dataclass(frozen=True)
+class RankedStory:
+    """A story of the section as the desk lists it: why it ranks where it does."""
+
+    title: str
+    score: float
+    parts: stories.ScoreParts
+    citations: tuple[int, ...]
 
 
 @dataclass
@@ -100,6 +126,7 @@ class SectionReview:
     form: DigestSectionForm | None
     # The other languages, filled by admin_translations.
     translations: list = field(default_factory=list)
+    stories: list[RankedStory] = field(default_factory=list)
 
     @property
     def impact(self) -> list[tuple[str, str]]:
@@ -257,6 +284,7 @@ class DigestReviewMixin:
             content_error=error,
             sources=list(section.sources.all()),
             form=form,
+            stories=_ranked_stories(content),
         )
 
     # --- what the page posts ------------------------------------------------------

@@ -1,4 +1,6 @@
-"""The reader's first screen: the day's highest-ranked stories among their sections.
+"""The reader's first screen: the day's highest-ranked stories among their sections,
+ordered for the reader's language (``stories.reader_key``: among stories with equal
+publishers, one with a source in that language first).
 
 An email (and the web page) opens with HIGHLIGHTS lines, one per story: its title in
 the reader's language where one of its articles has one, linking to the section that
@@ -49,10 +51,13 @@ def highlights(
             told.setdefault(story.id, (section, story.follow_up))
     if not told:
         return []
-    ranked = (
-        Story.objects.filter(id__in=told)
-        .prefetch_related("articles")
-        .order_by("-score", "position", "id")
+    ranked = sorted(
+        Story.objects.filter(id__in=told).prefetch_related("articles"),
+        key=lambda s: (
+            *stories.reader_key(s.score, s.articles.all(), language),
+            s.position,
+            s.id,
+        ),
     )
     if limit is not None:
         ranked = ranked[:limit]

@@ -11,8 +11,11 @@
   rest of the category is listed on the web ("외 N건").
 - The section (``sections.PAPERS``): with an LLM, the original report's parts (main
   topics, shared keywords and trends, one line per paper with its [n], impact by
-  field, conclusion and outlook). Offline, one line per paper: the sentence of its
-  abstract that states what it proposes or finds, quoted and marked as extracted.
+  field, conclusion and outlook). Offline, one line per paper: its title in bold,
+  then the sentence of its abstract that states what it proposes (else its result
+  with a number), from its subject on ("To overcome these limitations, we propose X"
+  reads "We propose X"), quoted and marked as extracted; the sources list names each
+  paper by its arXiv id (``paper_label``), so a title is printed once.
 """
 
 from __future__ import annotations
@@ -139,16 +142,53 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s.strip()]
 
 
+# A result stated with a number ("improves accuracy by 12%"), when no sentence says
+# what the paper proposes.
+_RESULT_WITH_NUMBER = re.compile(
+    r"\b(?:achieves?|improves?|outperforms?|reduces?|increases?|reaches|yields?"
+    r"|surpass(?:es)?|boosts?|gains?|shows?|finds?|demonstrates?)\b[^.]*\d",
+    re.I,
+)
+# The argument a sentence opens with before its subject: "To overcome these
+# limitations, we propose …", "Motivated by this gap, this paper presents …".
+_LEADING_CONNECTIVE = re.compile(
+    r"^[^;:]{2,120}?,\s+(?=(?:we|our|this (?:paper|work|study|article))\b)"
+    r"|^(?:however|moreover|therefore|thus|then|finally|additionally|furthermore"
+    r"|in addition|to this end|hence|here|specifically|in particular|instead),\s+",
+    re.I,
+)
+
+
 def contribution(abstract: str) -> str:
-    """The abstract's sentence that states what the paper proposes or finds."""
+    """The abstract's sentence that states what the paper proposes, else its result
+    with a number, else what it studies; said from its subject on ("To overcome
+    these limitations, we propose X" reads "We propose X")."""
     found = sentences(_TEX_STYLE.sub(r"\1", abstract or ""))
     if not found:
         return ""
-    for cue in _CONTRIBUTION_CUES:
+    first, *weaker = _CONTRIBUTION_CUES
+    for cue in [first, _RESULT_WITH_NUMBER, *weaker]:
         for sentence in found:
             if cue.search(sentence):
-                return _shorten(sentence)
-    return _shorten(found[0])
+                return _shorten(without_leading_connective(sentence))
+    return _shorten(without_leading_connective(found[0]))
+
+
+def without_leading_connective(sentence: str) -> str:
+    """The sentence from its subject on, capitalised: a line read alone must not
+    start mid-argument."""
+    rest = _LEADING_CONNECTIVE.sub("", sentence, count=1)
+    return rest[:1].upper() + rest[1:]
+
+
+_ARXIV_ABS = re.compile(r"arxiv\.org/(?:abs|pdf)/([\w.\-/]+?)(?:v\d+)?(?:\.pdf)?/?$")
+
+
+def paper_label(url: str) -> str:
+    """How a sources list names a paper whose line carries its title: arXiv:2606.12345
+    (its URL for anything else)."""
+    match = _ARXIV_ABS.search(url or "")
+    return f"arXiv:{match.group(1)}" if match else url
 
 
 def _shorten(text: str) -> str:
@@ -163,8 +203,11 @@ def offline_content(shown: list[Article], *, total: int) -> dict:
     for number, article in enumerate(shown, start=1):
         sentence = contribution(prompts.article_body(article))
         title = clean_text(article.title)
-        text = f"{title}: {sentence}" if sentence else title
-        lines.append({"text": f"{text} [{number}]", "citations": [number]})
+        # The title once, in bold before its sentence (never "Title: sentence").
+        line = {"text": f"{sentence or title} [{number}]", "citations": [number]}
+        if sentence:
+            line["title"] = title
+        lines.append(line)
     content = {
         "kind": sections.PAPERS,
         "extracted": True,

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 
 def loaded_source(article):
-    """The article's source when it is at hand, else None: never a database query.
+    """The article's source, or None when it has none.
 
-    A stored Article keeps a loaded source in its state's field cache (what
-    ``select_related`` fills); a plain object simply carries one or not.
+    A stored Article without a source id may still carry an unsaved source (the
+    benchmarks build such articles), held in its state's field cache; asking it for
+    ``source`` with neither would raise. A plain object simply carries one or not.
     """
     state = getattr(article, "_state", None)
-    if state is not None:
-        return state.fields_cache.get("source")
+    has_source = getattr(article, "source_id", None) or (
+        state is not None and "source" in state.fields_cache
+    )
+    if state is not None and not has_source:
+        return None
     return getattr(article, "source", None)

@@ -3,17 +3,22 @@
 Without a model nothing can honestly be summarised or analysed, so a section is made of
 excerpts, and says so. For a category's articles:
 - sentences are split per paragraph and passed through JUNK (headings, questions,
-  captions, list debris, formulas, footnote digits, URLs, boilerplate, sentences that
-  lean on the previous one, too short or too long); only an article's opening
-  (LEAD_SENTENCES) is considered, as news puts the facts first;
+  captions, list debris, formulas, footnote digits, URLs, boilerplate, datelines,
+  first-person asides, calls to action, second-person marketing, jokes, legends,
+  sentences that lean on the previous one, too short or too long): a quoted sentence
+  must stand alone as a report; only an article's opening (LEAD_SENTENCES) is
+  considered, as news puts the facts first; an aggregator's discussion page has none;
 - one or two per article are chosen by TF-IDF centrality over all the category's
   sentences (a sentence that shares the section's vocabulary says what the story is
-  about), weighted towards the lead and the title; Korean sources come first in a Korean
-  digest;
+  about), weighted towards the lead and the title, and towards sentences that say what
+  is new (today, now, announced, a number: NEWS_BONUS); Korean sources come first in a
+  Korean digest;
 - every excerpt keeps its publisher and date, so "we" and "today" are never ambiguous;
+  an aggregator's item is credited to the site that published it;
 - an impact area (economy, politics/society, science/technology) gets a line only when
   one article has at least MIN_IMPACT_HITS different whole-word keywords of that area;
-- numbers with units are listed as key figures.
+- key figures are whole facts (is_whole_fact): a sentence with a number, its unit and
+  its subject, never a torn clause, never a figure an excerpt or impact line states.
 
 The content shape is {"kind": "excerpts", "topics", "excerpts", "key_figures", "impact"}
 (see excerpt_content).
@@ -23,10 +28,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 
+from ingestion import aggregators
 from newsletter.editorial import prompts
 from newsletter.editorial.articles import loaded_source
 from newsletter.editorial.keywords import KeywordSet, korean_words
@@ -55,6 +61,19 @@ MIN_SENTENCE_HITS = 2
 DUPLICATE_SIMILARITY = 0.6
 LEAD_DECAY = 0.15
 TITLE_WEIGHT = 0.5
+# A sentence that says what is new (today, now, announced, a number) outranks
+# background by this factor: the day's news, not the product's history.
+# "Today" and "now" mark the day's news most surely; a number or an announcing verb
+# less (the product's history has them too: "we launched it in beta on August 11").
+NEWS_BONUS = 1.25
+PRESENT_BONUS = 1.6
+_SAYS_WHAT_IS_NEW = re.compile(
+    r"\b(?:announc\w*|launch\w*|releas\w*|introduc\w*|unveil\w*"
+    r"|available|ships?|shipped|rolls?\s+out|rolling\s+out)\b|\d"
+    r"|발표|공개|출시|선보|도입",
+    re.IGNORECASE,
+)
+_SAYS_IT_IS_TODAY = re.compile(r"\b(?:today|now|this week)\b|오늘|이번 주", re.I)
 # Longer sentences score a little lower: a digest is skimmed.
 SHORT_CHARS = 180
 
@@ -66,6 +85,29 @@ class Junk:
     name: str
     pattern: re.Pattern
     why: str
+    # A further test of the match, for what a pattern alone cannot say.
+    holds: Callable[[re.Match], bool] | None = None
+
+    def matches(self, sentence: str) -> bool:
+        match = self.pattern.search(sentence)
+        return match is not None and (self.holds is None or self.holds(match))
+
+
+# Words that make a clause finite: auxiliaries, modals, and a verb's -s or -ed form.
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|does|do|did|can|could|will|would"
+    r"|may|might|must|shall|should|[a-z]{3,}(?:s|ed))\b",
+    re.IGNORECASE,
+)
+
+
+def _no_main_verb(match: re.Match) -> bool:
+    """A noun phrase and its relative clause, and nothing else: "A design document
+    that looks like a copy-paste." (the clause holds one finite verb, its own)."""
+    head = match.group("head").split()[1:]  # "One shared brain": an adjective first
+    if any(_FINITE.fullmatch(word.strip(",")) for word in head):
+        return False  # "A startup announced that …": the verb is before "that"
+    return len(_FINITE.findall(match.group("clause"))) <= 1
 
 
 def _p(pattern: str, flags: int = 0) -> re.Pattern:
@@ -94,8 +136,39 @@ JUNK = [
     ),
     Junk(
         "list_debris",
-        _p(r"^\s*(?:[-–—•*·▪►]|\d+[.)]\s|\(?[a-z]\)\s)"),
+        # "Supported image formats: JPEG, PNG, GIF, and WebP." is a list with a label.
+        _p(
+            r"^\s*(?:[-–—•*·▪►]|\d+[.)]\s|\(?[a-z]\)\s)"
+            r"|^[A-Z][\w-]*(?:\s[\w-]+){0,3}:\s+[\w.+#-]+(?:,\s[\w.+#-]+){2,}"
+            # Items run together on one line: "Top 5% growth - Raised $10M+ - Team …"
+            r"|(?:\s[-•·]\s.*){2,}"
+        ),
         "a list item torn from its list",
+    ),
+    Junk(
+        "torn_quote",
+        # A closing quote with no opening one, or the reverse: cut from a longer quote.
+        _p(r"^[^“]*”|“[^”]*$|(?:…|\.\.\.)[\"”’']?$"),
+        "a quotation torn at one end, or cut short (…)",
+    ),
+    Junk(
+        "points_elsewhere",
+        _p(
+            r"\b(?:described|listed|shown|explained|outlined|detailed|see)\s+(?:below|above)"
+            r"\b|\bas follows\b|\bthe following\s*:|아래와 같다|다음과 같다",
+            re.IGNORECASE,
+        ),
+        "points to the rest of the page (described below): nothing to read alone",
+    ),
+    Junk(
+        "marketing",
+        _p(
+            r"\bmust-(?:stop|have|see|try|read)\b|\bretail therapy\b|\bworld-class\b"
+            r"|\bbest-in-class\b|\bgame-?chang\w*|\bunlock the (?:power|full)\b"
+            r"|\bsupercharge\w*|\bnext-level\b|\bone-stop shop\b",
+            re.IGNORECASE,
+        ),
+        "advertising copy: praise, not a report",
     ),
     Junk(
         "label_prefix",
@@ -145,13 +218,108 @@ JUNK = [
         "site furniture, not news",
     ),
     Junk(
+        "dateline",
+        # A press release's place and date line, whole or torn mid-date:
+        # "SAN FRANCISCO, Aug. 21, 2026 /PRNewswire/ --", "21, 2026 — Acme today …".
+        _p(
+            r"[/(]\s*(?:PRNewswire|Business\s?Wire|GLOBE\s?NEWSWIRE|Newswire)\b"
+            r"|^[A-Z][A-Z.'\- ]{2,}(?:,\s*[A-Z][A-Za-z.]+)*,\s*(?:[A-Z][a-z]{2,8}\.?\s+)?\d"
+            r"|^(?:[A-Z][a-z]{2,8}\.?\s+)?\d{1,2},?\s+(?:19|20)\d\d\s*[-—–/(]"
+            r"|^(?:19|20)\d\d\s*[-—–/]"
+            r"|^[A-Z][a-z]+(?:,\s*[A-Z][a-z]+)*,\s*(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug"
+            r"|Sep|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},\s*(?:19|20)\d\d\b"
+        ),
+        "a dateline: where and when a release was issued, not what it says",
+    ),
+    Junk(
+        "first_person_aside",
+        # The writer's own voice ("I", "my"): a blog's aside, never the news. A
+        # publisher's "we" stays: the excerpt names who "we" is.
+        _p(
+            r"(?<![\w'’])(?:I|I'm|I’m|I've|I’ve|I'd|I’d|I'll|I’ll|me|my|mine|myself)"
+            r"(?![\w'’])|(?:^|\s)(?:저는|제가|나는|내가|저의|나의)(?=\s)"
+            r"|\bthe other day\b"
+        ),
+        "a first-person aside (I, my): the writer's story, not the news",
+    ),
+    Junk(
+        "call_to_action",
+        _p(
+            r"^(?:please\s+)?(?:ask|try|check\s+out|get\s+started|download|install"
+            r"|visit|register|book|request|watch|explore|discover|give\s+it|grab"
+            r"|don't\s+miss|head\s+(?:over|to)|go\s+to|start|see|let's|let\s+us"
+            r"|reach\s+out|get\s+in\s+touch|stay\s+tuned"
+            # A how-to's instructions: "Encode the image and embed it …"
+            r"|encode|embed|use|add|set|run|open|click|create|pass|send|call|choose"
+            r"|select|enter|copy|paste|configure|enable|disable|upload|replace|follow"
+            r"|make\s+sure|remember|imagine|consider)\b"
+            # Not a participle or a noun: "Set up in 2019, the lab …", "Use of AI …"
+            r"(?!\s+(?:of|is|are|was|were|by|in|up\s+in|cases?)\b)"
+            r"|\b(?:let\s+us\s+know|join\s+the\s+waitlist|sign\s+in|get\s+access"
+            r"|available\s+for\s+pre-?order|try\s+it\s+(?:now|today|free|out))\b"
+            r"|지금\s?(?:바로\s?)?(?:신청|확인|다운로드)|문의\s?바랍니다",
+            re.IGNORECASE,
+        ),
+        "a call to action or an instruction (Ask your agent…, Try it now, Encode the "
+        "image…): addressed to the reader, not news",
+    ),
+    Junk(
+        "second_person",
+        _p(
+            r"\b(?:you|your|yours|yourself|you're|you’re|you'll|you’ll|you've|you’ve"
+            r"|you'd)\b|여러분",
+            re.IGNORECASE,
+        ),
+        "speaks to the reader (you, your): marketing copy, not a report",
+    ),
+    Junk(
+        "joke",
+        _p(
+            r"\b(?:obviously|common\s+knowledge|needless\s+to\s+say|lol|lmao|rofl"
+            r"|haha\w*|jk|just\s+kidding|tongue[- ]in[- ]cheek|pun\s+intended"
+            r"|joke|jokingly|famously|definitely\s+(?:absolutely\s+)?not)\b|\s/s\b|[\U0001F600-\U0001F64F\U0001F923]|ㅋㅋ|ㅎㅎ",
+            re.IGNORECASE,
+        ),
+        "a joke or an ironic aside: true only as a joke",
+    ),
+    Junk(
+        "legend",
+        # A table's or chart's key: "Scores indicate count of illegal activity."
+        _p(
+            r"^(?:the\s+)?(?:scores?|values?|numbers?|columns?|rows?|colou?rs?|bars?"
+            r"|lines?|cells?|bold|italics?|asterisks?|arrows?|shading|dashes|higher"
+            r"|lower|green|red|blue|grey|gray|dots?|percentages?)\b[^.]{0,40}?\b"
+            r"(?:indicates?|denotes?|represents?|marks?|shows?|means?|is\s+better"
+            r"|are\s+better|are\s+shown|is\s+shown|in\s+bold)\b",
+            re.IGNORECASE,
+        ),
+        "a table or chart legend: explains a picture the reader cannot see",
+    ),
+    Junk(
+        "fragment",
+        # A noun phrase left without its verb: a tagline, not a sentence.
+        _p(
+            r"^(?:An?|One)\s+(?P<head>(?:[\w'’-]+,?\s+){0,4}?)(?:that|which|who)\s+"
+            r"(?P<clause>.*)$"
+            r"|^All\s+(?:within|with|in|for|from)\b(?P<none>)"
+            r"|^(?:An?|One)\s+[\w'’ -]{1,40}:\s(?P<label>)"
+            r"|^[A-Z][\w-]*\s+[—–]\s(?P<status>)"
+        ),
+        "a noun phrase without a verb (a tagline): says nothing happened",
+        holds=lambda m: m.group("clause") is None or _no_main_verb(m),
+    ),
+    Junk(
         "leans_on_previous",
         _p(
             r"^(?:this|that|these|those|it|its|it's|they|their|them|he|she|his|her"
             r"|such|both|another|here|here's|however|but|and|or|also|still|instead"
             r"|similarly|meanwhile|additionally|moreover|furthermore|in addition"
+            r"|as well|maybe|perhaps|plus|again|even so|after all|of course|likewise"
+            r"|otherwise|besides|anyway|indeed|in turn|that said|on the other hand"
+            r"|by contrast|in contrast|at the same time|which|where|whereas"
             r"|as a result|for example|for instance|so|thus|therefore|then|yet"
-            r"|the (?:latter|former|same|other|first|second|third|last)"
+            r"|the (?:latter|former|same|other|first|second|third|last|top|bottom|next"
+            r"|following|above|below)"
             r"|in (?:this|that|these|both) (?:case|cases|post|paper|work|way)"
             r"|in the (?:first|second|third|last|latter|former)"
             r"|이는|이것은|이것이|이를|이에|이와|이처럼|이같은|이 같은|이러한|이런|이번|그는"
@@ -170,7 +338,7 @@ def junk_reason(sentence: str) -> str | None:
     if letters < len(sentence) * 0.6:
         return "mostly_symbols"
     for junk in JUNK:
-        if junk.pattern.search(sentence):
+        if junk.matches(sentence):
             return junk.name
     hangul = len(re.findall(r"[\uac00-\ud7a3]", sentence))
     minimum = KOREAN_MIN_CHARS if hangul * 2 > len(sentence) else MIN_CHARS
@@ -184,8 +352,18 @@ def junk_reason(sentence: str) -> str | None:
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[\"“‘'(\[A-Z0-9\uac00-\ud7a3-])")
 # A stop after these is not the end of a sentence.
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:e\.g|i\.e|vs|etc|Dr|Mr|Mrs|Ms|Prof|Inc|Ltd|Corp|Jr|Sr|St|No|Fig|U\.S|U\.K)"
+    r"(?:\b(?:e\.g|i\.e|vs|etc|Dr|Mr|Mrs|Ms|Prof|Inc|Ltd|Corp|Jr|Sr|St|No|Fig|U\.S|U\.K"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
     r"|\b[A-Z])\.$"
+)
+
+
+# A press release's dateline before its first sentence: "BOISE, Idaho, Aug. 20, 2026
+# (GLOBE NEWSWIRE) -- Micron … today unveiled …" keeps only what Micron unveiled.
+_DATELINE_PREFIX = re.compile(
+    r"^[^\n]{0,80}?(?:\(\s*(?:GLOBE\s?NEWSWIRE|Business\s?Wire|PRNewswire|Newswire)"
+    r"\s*\)|/\s*(?:PRNewswire|Business\s?Wire)\s*/)\s*(?:--|—|–|-)\s*",
+    re.IGNORECASE,
 )
 
 
@@ -193,7 +371,8 @@ def split_sentences(text: str) -> list[str]:
     """Sentences of `text`, paragraph by paragraph; a paragraph never runs into the next."""
     result = []
     for paragraph in re.split(r"\n+", text or ""):
-        pieces = _SENTENCE_END.split(clean_text(paragraph))
+        paragraph = _DATELINE_PREFIX.sub("", clean_text(paragraph))
+        pieces = _SENTENCE_END.split(paragraph)
         merged: list[str] = []
         for piece in pieces:
             if merged and _ABBREVIATION.search(merged[-1]):
@@ -206,6 +385,8 @@ def split_sentences(text: str) -> list[str]:
 
 def quotable_sentences(article: Article) -> list[str]:
     """The article's opening sentences that pass every JUNK rule, in order."""
+    if is_discussion(article):
+        return []
     title = clean_text(article.title).lower()
     sentences = split_sentences(prompts.article_body(article))[: LEAD_SENTENCES * 2]
     kept = [s for s in sentences if junk_reason(s) is None and s.lower() != title]
@@ -220,10 +401,17 @@ _SECTION_WORD = re.compile(r"\s+(?:news|research|blog|newsroom|뉴스|블로그)
 
 
 def publisher(article: Article) -> str:
-    """Who says it: the source's name, without a section word when that names the site."""
+    """Who says it: the source's name, without a section word when that names the site;
+    for an aggregator's item the site that published it (ingestion/aggregators.py)."""
     source = loaded_source(article)
-    name = clean_text(source.name if source is not None else "")
-    host = (urlsplit(article.url).hostname or "").removeprefix("www.")
+    name = clean_text(source.name if source else "")
+    host = aggregators.domain(article.url)
+    if getattr(source, "is_aggregator", False):
+        return clean_text(
+            aggregators.site_name(
+                page_site_name=article.site_name, url=article.url, aggregator_name=name
+            )
+        )
     if not name:
         return host
     short = _SECTION_WORD.sub("", name)
@@ -231,6 +419,17 @@ def publisher(article: Article) -> str:
     if short != name and squashed and squashed in host.replace(".", ""):
         return short
     return name
+
+
+def via(article: Article) -> str:
+    """The aggregator an article was found through ("Hacker News"), else ""."""
+    source = loaded_source(article)
+    return source.name if getattr(source, "is_aggregator", False) else ""
+
+
+def is_discussion(article: Article) -> bool:
+    """An aggregator's discussion thread: readers' comments are never quoted."""
+    return aggregators.is_discussion_url(article.url)
 
 
 def published(article: Article) -> str:
@@ -259,12 +458,15 @@ def excerpt_content(articles: list[Article], *, language: str) -> dict:
         }
         for n, sentence in picks
     ]
+    quoted = {s for _, s in picks}
+    impact = impact_lines(numbered, sentences, used=quoted)
+    quoted |= {line["text"] for line in impact.values()}
     return {
         "kind": KIND,
         "topics": [clean_text(a.title) for _, a in numbered][:MAX_TOPICS],
         "excerpts": excerpts,
-        "key_figures": key_figures(numbered, sentences, quoted={s for _, s in picks}),
-        "impact": impact_lines(numbered, sentences, used={s for _, s in picks}),
+        "key_figures": key_figures(numbered, sentences, quoted=quoted),
+        "impact": impact,
     }
 
 
@@ -311,12 +513,14 @@ def story_excerpt_content(
             item["follow_up"] = True
         items.append(item)
     used = {item["text"] for item in items}
+    impact = impact_lines(quoted, sentences, used=used)
+    used |= {line["text"] for line in impact.values()}
     return {
         "kind": KIND,
         "topics": [clean_text(a.title) for _, a in quoted][:MAX_TOPICS],
         "excerpts": items,
         "key_figures": key_figures(quoted, sentences, quoted=used),
-        "impact": impact_lines(quoted, sentences, used=used),
+        "impact": impact,
     }
 
 
@@ -359,6 +563,7 @@ def _select(
         (centrality[k] + TITLE_WEIGHT * to_title[k, title_of[n]])
         / (1 + LEAD_DECAY * i)
         * min(1.0, SHORT_CHARS / len(sentence)) ** 0.5
+        * news_weight(sentence)
         for k, (n, i, sentence) in enumerate(pool)
     ]
     per_article = 2 if len(numbered) <= TWO_PER_ARTICLE_UP_TO else 1
@@ -375,6 +580,15 @@ def _select(
                 mine.append(k)
         chosen += sorted(mine, key=lambda k: pool[k][1])
     return [(pool[k][0], pool[k][2]) for k in chosen]
+
+
+def news_weight(sentence: str) -> float:
+    """How surely a sentence reports the day's news rather than background: today or
+    now, else an announcing verb or a number; the title's words count through
+    TITLE_WEIGHT."""
+    if _SAYS_IT_IS_TODAY.search(sentence):
+        return PRESENT_BONUS
+    return NEWS_BONUS if _SAYS_WHAT_IS_NEW.search(sentence) else 1.0
 
 
 def _terms(text: str) -> list[str]:
@@ -506,7 +720,33 @@ UNIT = (
     r"|시간|분|초|개국|명|개|종|건|비트|bits?|GB|TB"
 )
 FIGURE = re.compile(rf"(?:\$\s?)?\d[\d,]*(?:\.\d+)?\s?(?:{UNIT})", re.IGNORECASE)
-_CLAUSE = re.compile(r"[^,;:()—–]+")
+
+
+MAX_FIGURE_CHARS = 220
+# A Korean sentence is whole when it ends on its predicate (…했다., …이다., …요.).
+_KOREAN_PREDICATE_END = re.compile(r"(?:다|요|음|함|됨)[.!。]?[\"”’')]*$")
+
+
+def is_whole_fact(sentence: str) -> bool:
+    """Whether `sentence` states a figure as a whole fact: a number with its unit and
+    its subject in a complete, quotable clause (not "7 or 30 days", not a clause torn
+    at a comma: "하늘-2는 매개변수 320억 개 규모로")."""
+    match = FIGURE.search(sentence)
+    if match is None or junk_reason(sentence) is not None:
+        return False
+    if len(sentence) > MAX_FIGURE_CHARS:
+        return False
+    # The subject comes before the number: a sentence opening on it is a fragment.
+    if not re.search(r"[^\W\d_]{2,}", sentence[: match.start()]):
+        return False
+    if re.search(r"[\uac00-\ud7a3]", sentence):
+        return bool(_KOREAN_PREDICATE_END.search(sentence))
+    return sentence[:1].isupper() or sentence[:1] in "\"“‘'"
+
+
+def figures_in(text: str) -> set[str]:
+    """The figures `text` states, as written ("76.6%", "$100,000", "300억 원")."""
+    return {re.sub(r"\s+", "", m.group(0)).lower() for m in FIGURE.finditer(text)}
 
 
 def key_figures(
@@ -515,37 +755,23 @@ def key_figures(
     *,
     quoted: set[str] = frozenset(),
 ) -> list[dict]:
-    """Numbers with units from the quotable sentences, in their clause; one per article.
+    """Whole facts with numbers (is_whole_fact), one per article, or nothing.
 
-    A sentence already quoted in full gives no figure: the reader has just read it.
+    A sentence already quoted (an excerpt or an impact line) gives no figure, nor
+    does one stating a figure such a line or an earlier figure states: the reader
+    has just read it.
     """
+    stated = set().union(*(figures_in(line) for line in quoted)) if quoted else set()
     figures = []
     for n, _ in numbered:
         for sentence in sentences[n]:
-            if sentence in quoted:
+            if sentence in quoted or not is_whole_fact(sentence):
                 continue
-            match = FIGURE.search(sentence)
-            if match is None:
+            if figures_in(sentence) & stated:
                 continue
-            text = _clause_around(sentence, match.start(), match.end())
-            if text:
-                figures.append({"text": text, "citations": [n]})
-                break
+            stated |= figures_in(sentence)
+            figures.append({"text": sentence, "citations": [n]})
+            break
         if len(figures) == MAX_KEY_FIGURES:
             break
     return figures
-
-
-def _clause_around(sentence: str, start: int, end: int) -> str:
-    for clause in _CLAUSE.finditer(sentence):
-        if clause.start() <= start and end <= clause.end():
-            text = clause.group(0).strip().rstrip(".")
-            words = text.split()
-            if 4 <= len(words) <= 16:
-                return text
-            # Too long to read as a figure: the words around the number.
-            before = sentence[:start].split()[-4:]
-            after = sentence[end:].split()[:4]
-            middle = sentence[start:end]
-            return " ".join([*before, middle, *after]).strip(" ,.;:")
-    return ""

@@ -21,7 +21,8 @@
                "extracted": bool  (True: each paper line is its abstract's own
                                    sentence, quoted; the other parts are empty),
                "topics": [str], "trends": [str],
-               "papers": [{"text": str, "citations": [int]}]  (one line per paper),
+               "papers": [{"text": str, "citations": [int], "title": str (optional:
+                           the paper's title, shown in bold before the text)}]  (one line per paper),
                "fields": [str]  (impact by field), "outlook": [str],
                "total": int  (papers of the category that day; the section cites
                               the best-ranked few, the rest are on the web)}
@@ -117,6 +118,8 @@ class Cited:
 
     text: str
     citations: tuple[int, ...]
+    # A Papers line's paper title, shown in bold before the text (offline lines).
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -340,7 +343,7 @@ class _Checker:
             "extracted": extracted,
             "topics": self.strings(content.get("topics"), "topics"),
             "trends": self.strings(content.get("trends"), "trends"),
-            "papers": self.items(content.get("papers"), "papers"),
+            "papers": self.items(content.get("papers"), "papers", titled=True),
             "fields": self.strings(content.get("fields"), "fields"),
             "outlook": self.strings(content.get("outlook"), "outlook"),
             "total": total,
@@ -389,7 +392,9 @@ class _Checker:
                 result[area] = text
         return result
 
-    def items(self, value: object, where: str, *, excerpt: bool = False) -> list[dict]:
+    def items(
+        self, value: object, where: str, *, excerpt: bool = False, titled: bool = False
+    ) -> list[dict]:
         if value is None:
             return []
         if not isinstance(value, list):
@@ -401,8 +406,14 @@ class _Checker:
                 item = {"text": item}  # an event written as bare text
             if not isinstance(item, dict):
                 raise SectionContentError(f"{here} is not an object")
-            allowed = {"text", "citations"} | (
-                {"publisher", "published", "story", "follow_up"} if excerpt else set()
+            allowed = (
+                {"text", "citations"}
+                | (
+                    {"publisher", "published", "story", "follow_up"}
+                    if excerpt
+                    else set()
+                )
+                | ({"title"} if titled else set())
             )
             unknown = sorted(set(item) - allowed)
             if unknown:
@@ -422,6 +433,10 @@ class _Checker:
                     "citations": cited["citations"],
                     **_story_marks(item, here),
                 }
+            if titled and item.get("title"):
+                if not isinstance(item["title"], str):
+                    raise SectionContentError(f"{here}.title is not a text")
+                cited = {"title": _one_line(item["title"]), **cited}
             result.append(cited)
         return result
 
@@ -711,7 +726,7 @@ def _excerpt(item: dict) -> Excerpt:
 
 
 def _cited(item: dict) -> Cited:
-    return Cited(item["text"], tuple(item["citations"]))
+    return Cited(item["text"], tuple(item["citations"]), item.get("title", ""))
 
 
 def _source_numbers(section) -> list[int]:

@@ -17,14 +17,20 @@ tests/data/labels/story_pairs.csv (`python -m bench.stories`: 63 pairs, precisio
 
 Ranking (``rank_score``), per story:
 
-    score = Σ weight(publisher) over its independent publishers
+    score = Σ weight(publisher) over its independent publishers (to the hundredth)
             + RECENCY_WEIGHT × freshness
 
 An independent publisher is a distinct host of the articles' canonical URLs (two feeds
-of one lab are one voice); its weight is the highest ``Source.weight`` editors set for
-a feed of it (default 1). Freshness is 1 for a story published at the window's end and
-0 for one published at its start (the newest article counts). So a second publisher
-counts more than any recency, and recency orders stories with as many sources.
+of one lab are one voice; an aggregator's item counts as the site it points to); its
+weight is the highest ``Source.weight`` editors set for a feed of it (default 1).
+Freshness is 1 for a story published at the window's end and 0 for one published at
+its start (the newest article counts). The publishers' sum is counted in hundredths and
+recency adds less than one (RECENCY_WEIGHT < 0.01), so recency never beats an extra
+publisher or a heavier one: it only orders stories with equal publishers. Among those,
+a reader is offered first the story with a source in their language (``reader_key``:
+a Korean reader's Korean story), then the fresher one; the digest's own order
+(``plan_stories(language=…)``) is that of its language's reader. ``score_parts`` splits
+a score into what editors see on the digest page.
 
 Continuity. A story whose text is at least SAME_EVENT_SIMILARITY like a story sent in
 the last STORY_CONTINUITY_DAYS is left out, unless its articles bring facts the earlier
@@ -35,6 +41,7 @@ is a follow-up and those facts are kept to say what is new.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -56,8 +63,9 @@ SAME_EVENT_SIMILARITY = 0.3
 LEAD_CHARS = 400
 # Reports of one event come out within this span of each other.
 MAX_EVENT_SPREAD = dt.timedelta(hours=48)
-# How much the newest story outranks the oldest one of the window, in publishers.
-RECENCY_WEIGHT = 0.5
+# How much the newest story outranks the oldest one of the window, in publishers: less
+# than the hundredth publishers' weights are counted in, so it only breaks ties.
+RECENCY_WEIGHT = 0.009
 MAX_NEW_FACTS = 6
 
 # A number with its Korean unit is one fact ("1조", "300억"): the unit is its size.
@@ -194,8 +202,39 @@ def rank_score(
         weights[key] = max(weights.get(key, 0.0), _weight(article))
     newest = max(published_at(a) for a in articles)
     span = (window_end - window_start).total_seconds() or 1.0
-    freshness = 1.0 - (window_end - newest).total_seconds() / span
-    return round(sum(weights.values()) + RECENCY_WEIGHT * min(max(freshness, 0), 1), 4)
+    freshness = min(max(1.0 - (window_end - newest).total_seconds() / span, 0.0), 1.0)
+    publishers = round(sum(weights.values()), 2)
+    return round(publishers + RECENCY_WEIGHT * freshness, 6)
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """A rank score as editors read it: publishers' weight, then freshness (0-1)."""
+
+    publishers: float
+    freshness: float
+
+
+def score_parts(score: float) -> ScoreParts:
+    publishers = math.floor(score * 100 + 1e-6) / 100
+    freshness = (score - publishers) / RECENCY_WEIGHT
+    return ScoreParts(publishers, round(min(max(freshness, 0.0), 1.0), 2))
+
+
+def speaks(articles: Sequence[Article], language: str | None) -> bool:
+    """Whether one of the articles is written in `language` (a Korean source for ko)."""
+    if not language:
+        return False
+    return any(
+        a.language == language or (language == "ko" and HANGUL.search(a.title or ""))
+        for a in articles
+    )
+
+
+def reader_key(score: float, articles: Sequence[Article], language: str | None):
+    """Sort key of a story for a reader of `language`: publishers first, then a source
+    in the reader's language, then recency (see the module's docstring)."""
+    return (-score_parts(score).publishers, not speaks(articles, language), -score)
 
 
 def _lead_order(articles: Sequence[Article]) -> list[Article]:
@@ -229,9 +268,11 @@ def plan_stories(
     window_start: dt.datetime,
     window_end: dt.datetime,
     fixed_groups: Sequence[Sequence[Article]] = (),
+    language: str | None = None,
 ) -> list[StoryPlan]:
-    """The window's stories, best first. ``labels`` maps article id to its category;
-    ``fixed_groups`` are groupings an editor made, kept as they are."""
+    """The window's stories, best first for a reader of `language` (``reader_key``).
+    ``labels`` maps article id to its category; ``fixed_groups`` are groupings an
+    editor made, kept as they are."""
     fixed_ids = {a.id for group in fixed_groups for a in group}
     loose = [a for a in articles if a.id not in fixed_ids]
     groups = [list(g) for g in fixed_groups if g]
@@ -253,7 +294,13 @@ def plan_stories(
                 ),
             )
         )
-    plans.sort(key=lambda p: (-p.score, -published_at(p.lead).timestamp(), p.lead.id))
+    plans.sort(
+        key=lambda p: (
+            *reader_key(p.score, p.articles, language),
+            -published_at(p.lead).timestamp(),
+            p.lead.id,
+        )
+    )
     return plans
 
 

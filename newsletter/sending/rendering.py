@@ -21,6 +21,7 @@ from lib.locale import in_language
 from lib.script import is_in_language
 from newsletter import chart
 from newsletter.drafting import highlights
+from newsletter.drafting.papers import paper_label
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import vocabulary
 from newsletter.editorial.sections import SectionContent, SectionContentError
@@ -372,6 +373,10 @@ def _section_context(
         for s in section.sources.all()
         if shown is None or s.number in shown
     ]
+    if content.is_papers and content.extracted:
+        # Each line carries its paper's title: the list names the paper by its id.
+        for source in sources:
+            source["title"] = paper_label(source["url"])
     urls = {s["number"]: s["url"] for s in sources}
     parts = _parts(content, urls)
     context = {
@@ -439,7 +444,7 @@ def _papers_parts(content: SectionContent, urls: dict[int, str], *, shown: int) 
         "extracted": content.extracted,
         "topics": list(content.topics),
         "trends": list(content.trends),
-        "papers": [cited(p.text) for p in content.papers],
+        "papers": [{"title": p.title, **cited(p.text)} for p in content.papers],
         "fields": list(content.fields),
         "outlook": list(content.outlook),
         "more": vocabulary.more_papers(more) if more else "",

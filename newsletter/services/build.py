@@ -241,6 +241,7 @@ def _write_stories(
         window_start=digest.window_start,
         window_end=digest.window_end,
         fixed_groups=[g for g in fixed if g],
+        language=digest.language,
     )
     stories.mark_continuity(plans, _sent_stories(digest))
     # A rebuild keeps the row (and id) of a story whose articles did not change.

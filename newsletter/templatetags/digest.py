@@ -11,11 +11,26 @@ from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from newsletter.editorial import sections
+from newsletter.drafting import papers
+from newsletter.editorial import excerpts, sections
 
 register = template.Library()
 
 _SAFE_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
+
+
+@register.filter
+def credited(article) -> str:
+    """Who published an article, and the aggregator it was found through if any:
+    "Kestrel Labs · via Hacker News"."""
+    name, via = excerpts.publisher(article), excerpts.via(article)
+    return f"{name} · via {via}" if via else name
+
+
+@register.filter
+def paper_label(url: object) -> str:
+    """A paper named by its arXiv id where its line already prints its title."""
+    return papers.paper_label(str(url or ""))
 
 
 @register.filter

@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 from django.utils.translation import get_language
@@ -113,7 +114,12 @@ def build_section(section: DigestSection, language: str | None = None) -> Sectio
     if content.is_papers:
         view.is_papers, view.extracted = True, content.extracted
         view.trends = [linked(t) for t in content.trends]
-        view.papers = [linked(p.text) for p in content.papers]
+        view.papers = [
+            format_html("<strong>{}</strong> {}", p.title, linked(p.text))
+            if p.title
+            else linked(p.text)
+            for p in content.papers
+        ]
         view.fields = [linked(t) for t in content.fields]
         view.outlook = [linked(t) for t in content.outlook]
         shown = {source.article_id for source in view.sources}

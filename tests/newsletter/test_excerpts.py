@@ -127,6 +127,95 @@ JUNK_SENTENCES = [
         "leans_on_previous",
     ),
     ("이는 기존 방식보다 메모리 사용량을 크게 줄인 결과다.", "leans_on_previous"),
+    (
+        "Obviously it's common knowledge by now that Anthropic has solely trained "
+        "claude on old Buzzfeed articles (explaining its love for 90s nostalgia).",
+        "joke",
+    ),
+    ("Ask your own agent how OzBrain can help.", "call_to_action"),
+    (
+        "Encode the image and embed it directly in the request as a data: URL.",
+        "call_to_action",
+    ),
+    (
+        "Recently I've been catching myself having these little moments at work, when "
+        "I'm trying to read a document someone has sent me and my brain somehow "
+        "refuses to analyze it.",
+        "first_person_aside",
+    ),
+    ("Scores indicate count of illegal activity.", "legend"),
+    (
+        "20, 2026 (GLOBE NEWSWIRE) -- Micron Technology, Inc. (Nasdaq: MU) today "
+        "unveiled Micron Research Labs.",
+        "dateline",
+    ),
+    (
+        "SAN FRANCISCO, Aug. 21, 2026 /PRNewswire/ -- Acme today announced a model.",
+        "dateline",
+    ),
+    (
+        "Since then we've made it faster, taught it to publish and share what you "
+        "make, wired it into X, and given the apps it builds access to our own models.",
+        "second_person",
+    ),
+    (
+        "As well, B-right/V (also called Cho-Kanji) was available on commodity PC "
+        "hardware through Personal Media Corporation.",
+        "leans_on_previous",
+    ),
+    (
+        "Maybe the real lesson is that the benchmark measured the wrong thing.",
+        "leans_on_previous",
+    ),
+    ("Supported image formats: JPEG, PNG, GIF, and WebP.", "list_debris"),
+    (
+        "Top 5% growth in batch - Raised $10M+ from investors including Paul Graham - "
+        "Team of 20 co-live in our Warsaw and SF Hacker Houses.",
+        "list_debris",
+    ),
+    (
+        "In the middle of a video about stationery on YouTube the other day there was "
+        "a passing shot of two robots kickboxing in a cage.",
+        "first_person_aside",
+    ),
+    (
+        "Many fans have taken note of the reference to her anonymity, which makes her "
+        "2.6million monthly listeners all the more staggering.”",
+        "torn_quote",
+    ),
+    ("There are caveats, these are described below.", "points_elsewhere"),
+    (
+        "The first ever IV Drip clinic to appear in the centre of a shopping mall, our "
+        "Westfield clinic is a must-stop shop when doing a bit of retail therapy.",
+        "marketing",
+    ),
+    (
+        'We\'re thinking of calling it "Claudette" but Cat Wu is famously litigious '
+        'so it\'s definitely absolutely not called "Claudette".',
+        "joke",
+    ),
+    (
+        "The top one is a 2021 10th-gen i7 with 32GB RAM, bought fresh from eBay with "
+        "nothing on it.",
+        "leans_on_previous",
+    ),
+    ("A design document that looks like a copy-paste from Claude.", "fragment"),
+    (
+        "One shared brain that Claude, ChatGPT, Cursor, and every AI can read and "
+        "write.",
+        "fragment",
+    ),
+    ("All within a calmer, easier-to-scan settings experience.", "fragment"),
+    (
+        "A seed agent: the smallest starting point from which an agent can grow.",
+        "fragment",
+    ),
+    ("Blocked — need the invoice-state design tokens from the team.", "fragment"),
+    (
+        "“A humanoid robot named Edward Warchocki chased away a herd of wild boars in "
+        "Warsaw, in video footage released on Sunday…”",
+        "torn_quote",
+    ),
     ("Fast.", "too_short"),
     ("Grok 4 is here.", "too_short"),
     ("Read our cookbook", "heading"),
@@ -151,6 +240,14 @@ QUOTABLE_SENTENCES = [
     "Codestral Embed with dimension 256 and int8 precision still performs better "
     "than any model from our competitors.",
     "There are many benefits to using smaller models: they can be deployed locally.",
+    "Micron Technology, Inc. (Nasdaq: MU) today unveiled Micron Research Labs, a "
+    "U.S.-based research institution backed by a planned $10 billion investment.",
+    "Grok Bot is now included with all SuperGrok Plus and Premium+ plans.",
+    "Use of AI coding assistants grew to 62% of professional developers this year.",
+    "A startup that helps farmers plan their harvests raised $5 million on Tuesday.",
+    "A model that runs on phones was released today by the Seoul lab.",
+    "A startup announced that it raised $5 million from investors in Seoul.",
+    "Set up in 2019, the lab now employs 300 researchers in Seoul and Toronto.",
     "한국어 언어모델의 추론 능력을 평가하는 새로운 벤치마크가 공개됐다.",
     "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다.",
 ]
@@ -242,14 +339,68 @@ def test_every_excerpt_carries_its_publisher_and_date():
         assert sections.excerpt_line(quoted).startswith("Anthropic (Aug 21): We're")
 
 
-def test_an_aggregators_name_is_kept_as_the_publisher():
+def test_an_aggregators_item_is_credited_to_the_site_that_published_it():
     article = _article(
         "Rust Glancer",
         "A functional LSP server for Rust which uses far less memory than others.",
         source="Hacker News",
         url="https://github.com/x/rust-glancer",
     )
+    article.source.is_aggregator = True
+    assert excerpts.publisher(article) == "github.com"
+    assert excerpts.via(article) == "Hacker News"
+    article.site_name = "GitHub"
+    assert excerpts.publisher(article) == "GitHub"
+    # A page served through the aggregator names the aggregator: the domain speaks.
+    article.site_name = "Hacker News"
+    assert excerpts.publisher(article) == "github.com"
+    # A source nobody marked as an aggregator keeps its own name.
+    article.source.is_aggregator = False
     assert excerpts.publisher(article) == "Hacker News"
+    assert excerpts.via(article) == ""
+
+
+def test_an_aggregators_own_job_ad_is_never_quoted():
+    article = _article(
+        "SalesPatriot (YC W25) Is Hiring Forward Deployed Engineers",
+        "The Mission America's industrial base runs on systems built in the 1980s.",
+        source="Hacker News",
+        url="https://www.ycombinator.com/companies/salespatriot/jobs/M46X6YX",
+    )
+    assert excerpts.quotable_sentences(article) == []
+
+
+def test_a_discussion_page_is_never_quoted():
+    article = _article(
+        "Ask HN: What are you working on? (August 2026)",
+        "I am building a small compiler for a language of my own design.",
+        source="Hacker News",
+        url="https://news.ycombinator.com/item?id=49233423",
+    )
+    assert excerpts.quotable_sentences(article) == []
+
+
+def test_the_sentence_that_says_what_is_new_is_preferred_over_background():
+    article = _article(
+        "Grok Bot is now included with more plans",
+        "We launched Grok Bot in beta on August 11 to give people highly capable AI "
+        "teammates who could get real jobs done and be incredibly easy to work with.\n"
+        "Since then, people who tried Grok Bot were surprised at how easy it was to "
+        "start, and how much sharper Bots felt than other AI tools, taking jobs further "
+        "without being walked through every step.\n"
+        "Today, we're expanding access to Grok Bot. Grok Bot is now included with all "
+        "SuperGrok Plus, Cursor Pro+, and Cursor Teams plans.",
+        source="xAI News",
+        url="https://x.ai/news/grok-bot",
+    )
+    group = excerpts.StoryGroup(story_id=1, numbers=(1,))
+    content = excerpts.story_excerpt_content([article], [group], language="en")
+    # The day's news, not the beta of August 11 the article recalls first.
+    assert content["excerpts"][0]["text"] in {
+        "Today, we're expanding access to Grok Bot.",
+        "Grok Bot is now included with all SuperGrok Plus, Cursor Pro+, and Cursor "
+        "Teams plans.",
+    }
 
 
 def test_the_date_falls_back_to_first_seen():
@@ -318,7 +469,7 @@ def test_korean_sources_come_first_in_a_korean_digest_and_keep_their_numbers():
     assert en["excerpts"][0]["citations"] == [1]
 
 
-def test_key_figures_are_numbers_with_units_in_their_clause():
+def test_key_figures_are_whole_sentences_with_the_number_its_unit_and_subject():
     article = _article(
         "Introducing Robostral Navigate",
         "Today we're introducing Robostral Navigate, our first model built for "
@@ -330,12 +481,50 @@ def test_key_figures_are_numbers_with_units_in_their_clause():
     numbered, sentences = [(1, article)], {1: excerpts.quotable_sentences(article)}
     assert excerpts.key_figures(numbered, sentences) == [
         {
-            "text": "yet still achieves 76.6% on R2R-CE validation unseen",
+            "text": "Robostral Navigate uses only one ordinary RGB camera and no depth "
+            "sensors, yet still achieves 76.6% on R2R-CE validation unseen.",
             "citations": [1],
         }
     ]
     # Quoted in full as an excerpt already: not repeated as a figure.
     assert excerpts.key_figures(numbered, sentences, quoted=set(sentences[1])) == []
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "7 or 30 days of history are kept for every workspace on the plan.",
+        "which makes her 2.6million monthly listeners all the more staggering.",
+        "하늘-2는 매개변수 320억 개 규모로",
+        "하늘-2는 매개변수 320억 개 규모로, 한국어 데이터로 학습했고",
+    ],
+)
+def test_a_torn_clause_is_never_a_figure(fragment):
+    assert not excerpts.is_whole_fact(fragment)
+    article = _article("T", fragment)
+    assert excerpts.key_figures([(1, article)], {1: [fragment]}) == []
+
+
+def test_a_figure_already_stated_in_an_impact_line_is_not_repeated():
+    said = "The startup raised 300 million dollars from investors this week."
+    again = "Investors put 300 million dollars into the startup, its filing shows."
+    other = "Its model has 32 billion parameters and reads 40 languages."
+    article = _article("T", f"{again} {other}")
+    sentences = {1: [again, other]}
+    figures = excerpts.key_figures([(1, article)], sentences, quoted={said})
+    assert [f["text"] for f in figures] == []  # "Its" leans on the previous one
+    sentences = {
+        1: [again, "The model has 32 billion parameters and reads 40 languages."]
+    }
+    figures = excerpts.key_figures([(1, article)], sentences, quoted={said})
+    assert [f["text"] for f in figures] == [
+        "The model has 32 billion parameters and reads 40 languages."
+    ]
+
+
+def test_a_korean_figure_is_a_whole_sentence():
+    sentence = "하늘-2는 매개변수 320억 개 규모로 한국어 데이터로 학습했다."
+    assert excerpts.is_whole_fact(sentence)
 
 
 def test_articles_without_a_quotable_sentence_give_titles_only():

@@ -47,9 +47,9 @@ def test_export_writes_report_and_chart_in_the_reference_shape(defaults, tmp_pat
     assert "   - 모델 경쟁이 빨라지고 있다." in lines
     sources = [line for line in lines if line.startswith(" - ")]
     assert sources == [
-        " - Funding round (https://example.com/a1)",
-        " - New model (https://example.com/a2)",
-        " - Bigger model (https://example.com/a3)",
+        " - [1] Funding round (https://example.com/a1)",
+        " - [1] New model (https://example.com/a2)",
+        " - [2] Bigger model (https://example.com/a3)",
     ]
 
 
@@ -67,7 +67,9 @@ def test_export_keeps_structure_when_titles_hold_newlines_and_markup(
     text = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
 
     assert re.findall(r"^## .*$", text, re.M) == ["## 🧠 LLM"]
-    assert " - Line one ## not a heading (https://example.com/x)" in text.splitlines()
+    assert (
+        " - [1] Line one ## not a heading (https://example.com/x)" in text.splitlines()
+    )
     assert "LLM 없이" in text
 
 
@@ -138,7 +140,80 @@ def test_feed_text_in_the_export_is_shown_never_interpreted(defaults, tmp_path):
     assert "<" not in body and ">" not in body  # no HTML, no autolink
     assert "javascript:" not in " ".join(re.findall(r"\(([^)]*)\)\s*$", body, re.M))
     lines = text.splitlines()
-    assert " - " + export.md.text(HOSTILE_TITLE) in lines  # no link at all
-    assert " - Fine (https://example.com/a%20b%29%28%3Cx%3E)" in lines
+    assert " - [1] " + export.md.text(HOSTILE_TITLE) in lines  # no link at all
+    assert " - [2] Fine (https://example.com/a%20b%29%28%3Cx%3E)" in lines
     assert "&lt;img src=x onerror=alert(2)&gt;" in text
     assert "   - A quote: \\[y\\]: javascript:alert(5) and [1]" in lines
+
+
+def test_an_offline_section_is_labelled_as_excerpts_not_summary(defaults, tmp_path):
+    digest = DigestFactory()
+    articles = [
+        ArticleFactory(title=f"Story {n}", url=f"https://example.com/{n}")
+        for n in range(1, 5)
+    ]
+    content = {
+        "kind": "excerpts",
+        "topics": [],
+        "excerpts": [
+            {
+                "text": "Acme released a model. [4]",
+                "publisher": "Acme",
+                "published": "2026-08-21",
+                "citations": [4],
+            }
+        ],
+        "key_figures": [{"text": "Acme's model has 32 billion parameters. [2]"}],
+        "impact": {},
+    }
+    make_section(
+        digest,
+        Category.objects.get(slug="llm"),
+        articles,
+        content=content,
+        generated_by="offline",
+    )
+
+    lines = export.export_digest(digest, tmp_path).read_text("utf-8").splitlines()
+
+    assert "**요약:**" not in lines
+    assert "**기사 발췌:**" in lines and "**주요 수치:**" in lines
+    assert "   - Acme (8월 21일): Acme released a model. [4]" in lines
+    # "[4]" resolves: the fourth source is numbered as the text cites it.
+    assert " - [4] Story 4 (https://example.com/4)" in lines
+
+
+def test_an_offline_papers_line_prints_its_title_once_in_bold(defaults, tmp_path):
+    digest = DigestFactory(edition=Digest.Edition.PAPERS)
+    paper = ArticleFactory(
+        title="CoreMem: Riemannian Retrieval", url="https://arxiv.org/abs/2606.18300"
+    )
+    content = {
+        "kind": "papers",
+        "extracted": True,
+        "papers": [
+            {
+                "title": "CoreMem: Riemannian Retrieval",
+                "text": "We propose CoreMem, an edge-cloud memory architecture. [1]",
+                "citations": [1],
+            }
+        ],
+        "total": 1,
+    }
+    make_section(
+        digest,
+        Category.objects.get(slug="papers-nlp"),
+        [paper],
+        content=content,
+        generated_by="offline",
+    )
+
+    text = export.export_digest(digest, tmp_path).read_text("utf-8")
+
+    assert (
+        "   - **CoreMem: Riemannian Retrieval** We propose CoreMem, an edge-cloud "
+        "memory architecture. [1]"
+    ) in text.splitlines()
+    assert text.count("CoreMem: Riemannian Retrieval") == 1
+    assert " - [1] arXiv:2606.18300 (https://arxiv.org/abs/2606.18300)" in text
+    assert "**요약:**" not in text

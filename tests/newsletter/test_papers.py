@@ -192,8 +192,15 @@ def test_the_second_day_holds_only_new_papers_in_the_original_report_shape(
     report = "\n".join(lines)
     for heading in headings:
         block = report.split(heading, 1)[1].split("\n## ", 1)[0]
-        assert "**요약:**" in block
-        assert "1. **논문별 핵심 기여 (초록 발췌):**" in block
+        # Offline it is no summary: the heading the email gives its lines.
+        assert "**요약:**" not in block
+        assert "**논문별 핵심 기여 (초록 발췌):**" in block
+        for line in re.findall(r"^   - (.*)$", block, re.M):
+            # The title once, in bold, then a sentence from its subject on.
+            title, sentence = re.fullmatch(r"\*\*(.+?)\*\* (.+)", line).groups()
+            assert sentence[:1].isupper() and not sentence.startswith(title)
+            assert not re.match(r"(?:To|Motivated|In this|However)\b", sentence)
+            assert block.count(title) == 1
         sources = [x for x in block.split("**출처:**", 1)[1].split("\n") if x.strip()]
         assert 1 <= len(sources) <= settings.PAPERS_PER_SECTION
         assert all(PAPER_LINE.match(line) for line in sources), sources
@@ -263,7 +270,11 @@ def _one_email_day(language="ko") -> tuple[Digest, Digest]:
             "kind": "papers",
             "extracted": True,
             "papers": [
-                {"text": "A Vision Paper: We propose it. [1]", "citations": [1]}
+                {
+                    "title": "A Vision Paper",
+                    "text": "We propose it. [1]",
+                    "citations": [1],
+                }
             ],
             "total": 7,
         },
@@ -311,6 +322,10 @@ def test_one_email_a_day_holds_every_edition_a_reader_chose(
     assert "A Vision Paper" in text and "뉴스 기사 하나" not in text and charts == 1
     assert text.count("외 6건") == 1  # said once, by the Papers section itself
     assert "논문별 핵심 기여 (초록 발췌)" in text
+    # The title once: its line carries it, the sources list names the paper's id.
+    assert text.count("A Vision Paper") == 1
+    assert "A Vision Paper — We propose it. [1]" in text
+    assert "[1] arXiv:2606.18300 (https://arxiv.org/abs/2606.18300)" in text
 
 
 def test_an_editor_edits_a_papers_section_and_it_stays_a_papers_section(
@@ -323,14 +338,14 @@ def test_an_editor_edits_a_papers_section_and_it_stays_a_papers_section(
     section = papers.sections.get()
     url = reverse("admin:newsletter_digestsection_change", args=[section.id])
     page = client.get(url).content.decode()
-    assert "A Vision Paper: We propose it. [1]" in page
+    assert "A Vision Paper | We propose it. [1]" in page
 
     response = client.post(
         url,
         {
             "topics": "",
             "trends": "",
-            "papers": "A Vision Paper: it segments everything [1]",
+            "papers": "A Vision Paper | It segments everything [1]",
             "fields": "",
             "outlook": "",
             "needs_review": "",
@@ -348,5 +363,57 @@ def test_an_editor_edits_a_papers_section_and_it_stays_a_papers_section(
     section.refresh_from_db()
     assert section.content["kind"] == "papers" and section.content["total"] == 7
     assert section.content["papers"] == [
-        {"text": "A Vision Paper: it segments everything [1]", "citations": [1]}
+        {
+            "title": "A Vision Paper",
+            "text": "It segments everything [1]",
+            "citations": [1],
+        }
     ]
+
+
+@pytest.mark.parametrize(
+    ("abstract", "line"),
+    [
+        (
+            "Edge memories are slow. To overcome these limitations, we propose "
+            "CoreMem, an edge-cloud memory architecture. It runs fast.",
+            "We propose CoreMem, an edge-cloud memory architecture.",
+        ),
+        (
+            "Benchmarks miss idioms. Motivated by this gap, we propose IdiomBench, a "
+            "benchmark of 2,000 idioms.",
+            "We propose IdiomBench, a benchmark of 2,000 idioms.",
+        ),
+        (
+            "To quantify this phenomenon, specifically on stereotypes, we introduce "
+            "VETO, a benchmark of contrastive pairs.",
+            "We introduce VETO, a benchmark of contrastive pairs.",
+        ),
+        (
+            "Aligners are old. Our aligner improves word boundary accuracy by 12% on "
+            "four benchmark datasets. We study its errors.",
+            "Our aligner improves word boundary accuracy by 12% on four benchmark "
+            "datasets.",
+        ),
+    ],
+)
+def test_a_papers_line_starts_at_its_subject_not_mid_argument(abstract, line):
+    from newsletter.drafting import papers
+
+    assert papers.contribution(abstract) == line
+
+
+def test_an_offline_papers_line_holds_the_title_once_apart_from_its_sentence():
+    from newsletter.drafting import papers
+
+    article = ArticleFactory.build(
+        title="CoreMem: Riemannian Retrieval",
+        text="To overcome these limitations, we propose CoreMem, a memory.",
+        url="https://arxiv.org/abs/2606.18300",
+    )
+    (line,) = papers.offline_content([article], total=1)["papers"]
+    assert line == {
+        "title": "CoreMem: Riemannian Retrieval",
+        "text": "We propose CoreMem, a memory. [1]",
+        "citations": [1],
+    }

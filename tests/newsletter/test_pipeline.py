@@ -31,6 +31,7 @@ def ingest_snapshot(defaults, settings):
                     defaults={
                         "url": feed.url,
                         "language": feed.language,
+                        "is_aggregator": feed.is_aggregator,
                         "etag": "",
                         "last_modified": "",
                     },

@@ -204,22 +204,23 @@ def test_export_fills_the_parts_an_excerpts_section_has(two_kinds, tmp_path):
         "",
         "_이 요약은 LLM 없이 기사 문장을 발췌해 만들었습니다._",
         "",
-        "**요약:**",
+        "**기사 발췌:**",
         "",
-        "1. **기사 발췌**:",
         "   - Anthropic (8월 21일): Claude can now remember past conversations [1].",
         "   - Google: Prices fall by half. [2]",
-        "   ",
-        "2. **주요 수치**:",
+        "",
+        "**주요 수치:**",
+        "",
         "   - 50% lower price per token [2]",
-        "   ",
-        "3. **영향 분석**:",
+        "",
+        "**영향 분석:**",
+        "",
         "   - **경제**: Cheaper tokens for every customer [2].",
         "",
         "**출처:**",
         "",
-        " - Claude memory (https://a.example/1)",
-        " - Gemini prices (https://g.example/2)",
+        " - [1] Claude memory (https://a.example/1)",
+        " - [2] Gemini prices (https://g.example/2)",
     ]
     briefing = lines[start:end]
     assert "   - **과학기술**: Longer clips [1]." in briefing
@@ -358,7 +359,7 @@ def test_an_english_digest_takes_every_word_from_the_english_locale(defaults, tm
         "Daily AI Insights · August 22, 2026 · Claude gets a new memory"
     )
     report = export.export_digest(digest, tmp_path).read_text()
-    assert "1. **Excerpts from the sources**:" in report
+    assert "**Excerpts from the sources:**" in report
     assert "   - **Economy**: Cheaper tokens for every customer [2]." in report
 
 

@@ -142,8 +142,8 @@ def test_reports_of_one_event_from_two_publishers_are_one_story_citing_both(
         line.startswith("   - ") and line.endswith(cited)
         for line in report.splitlines()
     )
-    assert f" - {one.title} ({one.url})" in report
-    assert f" - {two.title} ({two.url})" in report
+    assert f" - [{numbers[one.id]}] {one.title} ({one.url})" in report
+    assert f" - [{numbers[two.id]}] {two.title} ({two.url})" in report
 
 
 def _claude_9(hours_ago, url):

@@ -231,6 +231,7 @@ class Command(BaseCommand):
                     "language": feed.language,
                     "kind": feed.kind,
                     "weight": feed.weight,
+                    "is_aggregator": feed.is_aggregator,
                     "is_active": True,
                     "paused_at": None,
                     "consecutive_failures": 0,
