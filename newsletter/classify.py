@@ -9,9 +9,14 @@ Offline rules: each category scores its keywords in the title (weighted) and the
 opening of the text. Confidence is the winner's
 margin over the runner-up, damped for weak evidence: (top - second) / (top + 1).
 Matching is by whole word (newsletter.keywords: "law" is not in "flaws", "법" not in
-"방법"). Names of labs and models weigh little: they say a story is about AI, not what
-about. Ties go to the narrower category by TIE_ORDER; only a story with no keyword at
-all (or no AI term, see is_about_ai) goes to the catch-all `others`.
+"방법"), and a word with an everyday sense ("alignment", "agent", "inference",
+"training", "model") counts only in its AI sense (newsletter.senses). Names of labs and
+models weigh little: they say a story is about AI, not what about. Ties go to the
+narrower category by TIE_ORDER; only a story with no keyword at all goes to the
+catch-all `others`.
+
+Relevance comes first: an item not about AI goes to the catch-all whatever its words
+(newsletter.relevance offline, the answer's `about_ai` with an LLM).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 
 from ingestion.models import Article
-from newsletter import llm, prompts
+from newsletter import llm, prompts, relevance, senses
 from newsletter.keywords import KeywordSet
 from newsletter.llm_schemas import label_schema
 from newsletter.models import Category, Digest, LLMCall
@@ -190,6 +195,7 @@ def _classify_batch_with_llm(
 ) -> dict[int, _Label]:
     """Labels by position in `batch`; positions missing from the answer are left out."""
     by_slug = {c.slug: c for c in categories}
+    catch_all = catch_all_of(categories)
     schema = label_schema(list(by_slug))
     messages = prompts.classify_messages(categories, enumerate(batch, start=1))
     first, last = batch[0].pk, batch[-1].pk
@@ -216,6 +222,14 @@ def _classify_batch_with_llm(
         if not 0 <= index < len(batch) or index in labels:
             continue
         confidence = min(1.0, max(0.0, float(item.confidence)))
+        if not item.about_ai:
+            # Relevance before category: whatever slug came with it.
+            labels[index] = _Label(
+                category=catch_all,
+                confidence=round(confidence, 3),
+                needs_review=confidence < REVIEW_BELOW,
+            )
+            continue
         labels[index] = _Label(
             category=by_slug[item.category],
             confidence=round(confidence, 3),
@@ -243,10 +257,7 @@ class RuleClassifier:
         # of their text: "cs.CV" is as telling as "segmentation".
         self.papers = papers
         self.categories = categories
-        self.catch_all = next(
-            (c for c in categories if c.slug == CATCH_ALL_SLUG),
-            next((c for c in reversed(categories) if not c.in_digest), categories[-1]),
-        )
+        self.catch_all = catch_all_of(categories)
         self.rules = {
             c.pk: (KeywordSet.of(c.keyword_list), _keyword_weights(c.keyword_list))
             for c in categories
@@ -254,10 +265,11 @@ class RuleClassifier:
         }
 
     def scores(self, article: Article) -> dict[int, float]:
-        title = prompts.clean_text(article.title)
+        title = senses.mask_other_senses(prompts.clean_text(article.title))
         if VERSIONED_MODEL.search(title):
             title = f"{title} ({MODEL_RELEASE})"
         body = prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
+        body = senses.mask_other_senses(body)
         if self.papers and hasattr(article, "paper"):
             body = f"{body} {' '.join(article.paper.arxiv_categories)}"
         result = {}
@@ -273,7 +285,7 @@ class RuleClassifier:
         return result
 
     def label(self, article: Article) -> _Label:
-        if not self.papers and not is_about_ai(article):
+        if not is_about_ai(article, papers=self.papers):
             return _Label(
                 category=self.catch_all,
                 confidence=NOT_AI_CONFIDENCE,
@@ -309,10 +321,31 @@ def _keyword_weights(words: list[str]) -> dict[str, float]:
     return weights
 
 
-def is_about_ai(article: Article) -> bool:
-    """Any AI term in the title or the start of the text."""
-    text = f"{article.title}\n{prompts.article_body(article)[:RULES_TEXT_CHARS]}"
-    return AI_TERMS.search(prompts.clean_text(text)) is not None
+def catch_all_of(categories: list[Category]) -> Category:
+    return next(
+        (c for c in categories if c.slug in CATCH_ALL_SLUGS),
+        next((c for c in reversed(categories) if not c.in_digest), categories[-1]),
+    )
+
+
+def is_about_ai(article: Article, *, papers: bool = False) -> bool:
+    """Relevance, offline (newsletter.relevance): a paper listed in an AI arXiv
+    category is; Korean text by its AI terms; anything else as the model says."""
+    # Only papers have one, loaded with select_related: news costs no query.
+    paper = getattr(article, "paper", None) if papers else None
+    return relevance.is_ai_news(
+        prompts.clean_text(article.title),
+        prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS]),
+        arxiv_categories=paper.arxiv_categories if paper is not None else None,
+        keyword_rule=has_ai_terms,
+    )
+
+
+def has_ai_terms(text: str) -> bool:
+    """Any AI term, in its AI sense, in ``text``."""
+    return (
+        AI_TERMS.search(senses.mask_other_senses(prompts.clean_text(text))) is not None
+    )
 
 
 def group_by_category(
