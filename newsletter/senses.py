@@ -4,8 +4,9 @@
 Keyword rules count a word wherever it appears, so a cross-lingual idiom alignment
 benchmark scored as AI Alignment, a speech forced-aligner too, and a CIA agent as an
 AI agent. An occurrence counts in its AI sense only when words of that sense stand
-near it (within CONTEXT_CHARS); otherwise ``mask_other_senses`` takes it out of the
-text the rules score. Phrases that always mean the other sense ("user agent",
+near one of its occurrences (within CONTEXT_CHARS): one sense per text, as a writer
+keeps to one (Gale, Church & Yarowsky's "one sense per discourse"). Otherwise
+``mask_other_senses`` takes every occurrence out of the text the rules score. Phrases that always mean the other sense ("user agent",
 "sequence alignment", "business model") are taken out whatever stands near them.
 """
 
@@ -25,7 +26,8 @@ _AI_WORDS = (
 # The words of each ambiguous term's AI sense; one of them nearby makes it count.
 _AI_SENSE_NEAR = {
     "align": re.compile(
-        r"(?<!\w)(?:safety|safe|harm\w*|human values|values?|preferences?|rlhf|dpo"
+        r"(?<!\w)(?:safety|safe|safely|unsafe|harm\w*|human values|values?"
+        r"|preferences?|rlhf|dpo|bias|biases|stereotyp\w*|toxic\w*|misfir\w*"
         r"|reward\w*|misalign\w*|superalign\w*|jailbreak\w*|red[- ]team\w*|sycophan\w*"
         r"|oversight|guardrails?|honest\w*|deceptive|deception|ethic\w*"
         r"|alignment research|alignment team)(?!\w)",
@@ -79,7 +81,9 @@ OTHER_SENSE_PHRASES = re.compile(
     r"|compliance|fitness|basic|on-the-job) training|training (?:camp|wheels|course)"
     r"|(?:business|role|data|threat|pricing|revenue|operating|mental|economic|scale"
     r"|3d|financial|object|memory|programming|security|actor) models?"
-    r"|model (?:[a-z]\b|t\b|train|railway|kit|airplane|number))",
+    r"|model (?:[a-z]\b|t\b|train|railway|kit|airplane|number)"
+    # Not a word with two senses, a name with two owners: the Gemini protocol.
+    r"|gemini (?:protocol|capsules?)|gemini://)",
     re.IGNORECASE,
 )
 
@@ -90,14 +94,17 @@ def mask_other_senses(text: str) -> str:
     if not text:
         return text
     text = OTHER_SENSE_PHRASES.sub(" ", text)
-    return _TERMS.sub(lambda match: _keep_if_ai_sense(text, match), text)
+    ai_sense = {
+        match.lastgroup for match in _TERMS.finditer(text) if _in_ai_sense(text, match)
+    }
+    return _TERMS.sub(
+        lambda match: match.group(0) if match.lastgroup in ai_sense else " ", text
+    )
 
 
-def _keep_if_ai_sense(text: str, match: re.Match) -> str:
+def _in_ai_sense(text: str, match: re.Match) -> bool:
     sense = _AI_SENSE_NEAR[match.lastgroup or ""]
     start = max(0, match.start() - CONTEXT_CHARS)
     end = match.end() + CONTEXT_CHARS
     before, after = text[start : match.start()], text[match.end() : end]
-    if sense.search(before) or sense.search(after):
-        return match.group(0)
-    return " "
+    return bool(sense.search(before) or sense.search(after))
