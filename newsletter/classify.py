@@ -265,11 +265,14 @@ class RuleClassifier:
         }
 
     def scores(self, article: Article) -> dict[int, float]:
-        title = senses.mask_other_senses(prompts.clean_text(article.title))
+        title = prompts.clean_text(article.title)
+        body = prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
+        # One sense per article: the title's words are read with its text.
+        ai_senses = senses.ai_senses(f"{title}\n{body}")
+        title = senses.mask_other_senses(title, senses=ai_senses)
         if VERSIONED_MODEL.search(title):
             title = f"{title} ({MODEL_RELEASE})"
-        body = prompts.clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
-        body = senses.mask_other_senses(body)
+        body = senses.mask_other_senses(body, senses=ai_senses)
         if self.papers and hasattr(article, "paper"):
             body = f"{body} {' '.join(article.paper.arxiv_categories)}"
         result = {}

@@ -21,6 +21,7 @@ _AI_WORDS = (
     r"|language models?|machine learning|deep learning|chatbots?|openai|anthropic"
     r"|deepmind|artificial intelligence|prompts?|tokens?|fine-?tun\w*|weights"
     r"|open-weights?|parameters?|gpus?|agentic|autonomous|rlhf|dpo|reinforcement"
+    r"|grok|xai|mistral|llama|qwen|deepseek|kimi|cursor|self-improving|rlms?"
 )
 
 # The words of each ambiguous term's AI sense; one of them nearby makes it count.
@@ -88,17 +89,30 @@ OTHER_SENSE_PHRASES = re.compile(
 )
 
 
-def mask_other_senses(text: str) -> str:
+def ai_senses(text: str) -> set[str]:
+    """The ambiguous terms ``text`` uses in their AI sense ("align", "agent", ...):
+    those with AI words near one of their occurrences."""
+    text = OTHER_SENSE_PHRASES.sub(" ", text or "")
+    return {
+        match.lastgroup or ""
+        for match in _TERMS.finditer(text)
+        if _in_ai_sense(text, match)
+    }
+
+
+def mask_other_senses(text: str, *, senses: set[str] | None = None) -> str:
     """``text`` with every occurrence of an ambiguous term in its non-AI sense left
-    out, so keyword rules cannot count it; other words stay as they are."""
+    out, so keyword rules cannot count it; other words stay as they are.
+
+    ``senses`` (from ``ai_senses``) decides for a part read apart from its context:
+    a title is read with its article ("Prime Agent" says little alone)."""
     if not text:
         return text
+    if senses is None:
+        senses = ai_senses(text)
     text = OTHER_SENSE_PHRASES.sub(" ", text)
-    ai_sense = {
-        match.lastgroup for match in _TERMS.finditer(text) if _in_ai_sense(text, match)
-    }
     return _TERMS.sub(
-        lambda match: match.group(0) if match.lastgroup in ai_sense else " ", text
+        lambda match: match.group(0) if match.lastgroup in senses else " ", text
     )
 
 
