@@ -82,6 +82,19 @@ def relevance_figures(items: list[Item]) -> tuple[Figures, list[Item]]:
     return figures, misses
 
 
+def keyword_figures(items: list[Item]) -> Figures:
+    """The keyword rule alone, for comparison: any AI term (in its AI sense) in the
+    title or the opening 3,000 characters."""
+    from newsletter.classify import RULES_TEXT_CHARS, has_ai_terms
+
+    figures = Figures()
+    for item in items:
+        figures.add(
+            item.is_ai, has_ai_terms(f"{item.title}\n{item.text[:RULES_TEXT_CHARS]}")
+        )
+    return figures
+
+
 def category_figures(items: list[Item], edition: str) -> tuple[int, int, Counter]:
     """(correct, total, confusion) of the offline rules on ``items`` with a category."""
     from bench.classifier import default_categories
@@ -110,6 +123,11 @@ def report(items: list[Item]) -> None:
         f"relevance (held out): precision {figures.precision:.3f} "
         f"recall {figures.recall:.3f}  (tp {figures.tp} fp {figures.fp} "
         f"fn {figures.fn} tn {figures.tn})"
+    )
+    words = keyword_figures(held)
+    print(
+        f"  the keyword rule alone: precision {words.precision:.3f} "
+        f"recall {words.recall:.3f}"
     )
     confusers = [i for i in held if i.confuser]
     kept_out = sum(1 for i in confusers if i not in misses)
