@@ -1,5 +1,5 @@
 """Words with an AI sense and an everyday one: "alignment", "inference", "agent",
-"training", "model".
+"training", "model", and Korean 학습 (training, or a pupil's learning).
 
 Keyword rules count a word wherever it appears, so a cross-lingual idiom alignment
 benchmark scored as AI Alignment, a speech forced-aligner too, and a CIA agent as an
@@ -57,13 +57,22 @@ _AI_SENSE_NEAR = {
     ),
 }
 
+# 학습 is a model's training and a pupil's learning ("학습 격차", the learning gap):
+# its AI sense needs words of models and data, not merely "인공지능" nearby.
+_AI_SENSE_NEAR["learn"] = re.compile(
+    r"모델|데이터|파인튜닝|미세\s?조정|사전\s?학습|강화\s?학습|딥러닝|머신러닝|기계\s?학습"
+    r"|신경망|매개변수|파라미터|토큰|GPU|(?<!\w)(?:llms?|model|training)(?!\w)",
+    re.IGNORECASE,
+)
+
 # Each ambiguous term as it is written; the key of _AI_SENSE_NEAR it belongs to.
 _TERMS = re.compile(
     r"(?<![\w-])(?P<align>align(?:ment|ments|ed|ing|er|ers|s)?)(?![\w-])"
     r"|(?<![\w-])(?P<agent>agents?)(?![\w-])"
     r"|(?<![\w-])(?P<inference>inferences?)(?![\w-])"
     r"|(?<![\w-])(?P<training>training)(?![\w-])"
-    r"|(?<![\w-])(?P<model>models?)(?![\w-])",
+    r"|(?<![\w-])(?P<model>models?)(?![\w-])"
+    r"|(?<![\w-])(?P<learn>학습[\uac00-\ud7a3]*)",
     re.IGNORECASE,
 )
 

@@ -220,3 +220,25 @@ def test_the_stored_model_is_deterministic_and_small():
         > 0.9
     )
     assert relevance.MODEL_PATH.stat().st_size < 200_000
+
+
+def test_a_pupils_learning_is_not_model_training(defaults, offline):
+    """학습 in "학습 격차" (the learning gap) is a school's word, not a model's."""
+    path = sample.DATA_DIR / "feeds" / "2026-08-22" / "korean.xml.gz"
+    feed = parse_feed(gzip.decompress(path.read_bytes()), url=str(path))
+    [textbook] = [
+        {"title": e.title, "url": e.url, "text": html_to_text(e.content)}
+        for e in feed.entries
+        if "디지털교과서" in e.title
+    ]
+    pretraining = {
+        "title": "2조 토큰 한국어 데이터셋으로 AI 모델 학습",
+        "url": "https://ko.example/pretraining",
+        "text": "회사는 2조 토큰 규모의 한국어 데이터셋으로 인공지능 모델을 학습했다. "
+        "학습 데이터의 절반은 공공 문서다.",
+    }
+    articles = make_articles([textbook, pretraining], language="ko")
+    classify_articles(articles)
+    slugs = _slugs(articles)
+    assert slugs[textbook["title"]] != "training"
+    assert slugs[pretraining["title"]] == "training"
