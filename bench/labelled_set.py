@@ -8,7 +8,16 @@ names the feed file it comes from (``corpus``); the text is read from there, so 
 holds labels, not articles. ``label`` is ``ai`` or ``not-ai``; ``category`` is the
 edition's slug a person gave it (empty: not scored for category); ``confuser`` marks a
 non-AI item that a keyword rule would take for AI news (an AI word in its title or
-opening: "agent", "model", "training", "inference", "alignment", "GPU", a lab's name).
+opening: "agent", "model", "training", "inference", "alignment", "GPU", a lab's name,
+or a keyword of an AI category such as "market" or "security").
+
+One reader labelled them from the title and the opening, as an AI-news editor would:
+"AI" means substantially about AI (models, their makers, uses, chips, policy,
+research); a story that only mentions it is not. Items a reader could argue either way
+(an essay on the unit economics of software, a voice app whose page has no text) were left
+out rather than guessed. From arXiv: the non-AI listings (cs.IT, cs.GT, cs.CE, cs.GR)
+not cross-listed to AI, and the AI papers whose titles use "align" in any sense, each
+with its Papers category.
 
 Held out: the rows whose id's hash falls in the last quarter (``held_out``). The shipped
 relevance model is trained on the other rows only, so the held-out figures describe it.

@@ -34,6 +34,8 @@ from newsletter.llm_schemas import label_schema
 from newsletter.models import Category, Digest, LLMCall
 
 BATCH_SIZE = 25
+# One label of the answer: id, about_ai, category, confidence, fits (~32 tokens).
+LABEL_TOKENS = 45
 CATCH_ALL_SLUG = "others"
 # Each edition's catch-all: an article whose label is not offered goes there.
 CATCH_ALL_SLUGS = frozenset({CATCH_ALL_SLUG, "papers-others"})
@@ -45,9 +47,8 @@ RULES_TEXT_CHARS = 3000
 TITLE_WEIGHT = 5.0
 KEYWORD_WEIGHT = 1.0
 BODY_HITS_CAP = 2
-# The digest is AI news: general feeds (Hacker News) carry stories with no AI in them,
-# which keyword rules would otherwise file under whatever category their words
-# resemble ("market", "deal"). Such an article goes to the catch-all, confidently.
+# Terms that name AI outright. Relevance is the learned model's (newsletter.relevance);
+# these judge Korean text, and a title with one needs a lower score from the model.
 AI_TERMS = re.compile(
     r"(?<!\w)(ai|a\.i\.|agi|artificial intelligence|machine learning|deep learning"
     r"|neural networks?|llms?|chatgpt|gpt(?:-?\w+)?|language models?|chatbots?"
@@ -205,7 +206,7 @@ def _classify_batch_with_llm(
             model=settings.LLM_CLASSIFY_MODEL,
             messages=messages,
             response_format=schema,
-            max_tokens=40 * len(batch) + 50,
+            max_tokens=LABEL_TOKENS * len(batch) + 50,
             digest=digest,
         )
     except llm.LLMError as exc:
