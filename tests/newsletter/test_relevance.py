@@ -7,6 +7,8 @@ import gzip
 import json
 from pathlib import Path
 
+import pytest
+
 from ingestion import sample
 from ingestion.feeds import html_to_text, parse_feed
 from ingestion.models import Article, Paper
@@ -242,3 +244,19 @@ def test_a_pupils_learning_is_not_model_training(defaults, offline):
     slugs = _slugs(articles)
     assert slugs[textbook["title"]] != "training"
     assert slugs[pretraining["title"]] == "training"
+
+
+def test_the_shipped_model_meets_its_targets_on_the_held_out_items():
+    """Precision >= 0.95, recall >= 0.85 on the labelled set's held-out quarter
+    (bench.relevance); the texts come from the shared corpus."""
+    from bench import labelled_set
+    from bench import relevance as bench
+
+    try:
+        labelled_set.corpus_dir()
+    except SystemExit:
+        pytest.skip("the shared corpus (CORPUS_DIR) is not here")
+    held_out = [item for item in labelled_set.load_items() if item.held_out]
+    figures, _misses = bench.relevance_figures(held_out)
+    assert figures.precision >= 0.95 and figures.recall >= 0.85
+    assert len(held_out) >= 150
