@@ -1,6 +1,7 @@
 """Offline classifier accuracy against hand labels.
 
     .venv/bin/python -m bench.classifier
+    .venv/bin/python -m bench.classifier relevance [--train]   (see bench.relevance)
 
 tests/data/labels/articles.csv holds articles of the sample corpus (ingestion/sample),
 each labelled by a person who read its title and opening: one default category per
@@ -14,6 +15,7 @@ from __future__ import annotations
 import csv
 import gzip
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,13 +70,14 @@ def corpus_articles() -> dict:
     return articles
 
 
-def default_categories() -> list:
-    from newsletter.defaults import DEFAULT_CATEGORIES
+def default_categories(edition: str = "news") -> list:
+    from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
     from newsletter.models import Category
 
+    specs = PAPERS_CATEGORIES if edition == "papers" else DEFAULT_CATEGORIES
     return [
-        Category(pk=index, position=index * 10, **spec)
-        for index, spec in enumerate(DEFAULT_CATEGORIES, start=1)
+        Category(pk=index, position=index * 10, edition=edition, **spec)
+        for index, spec in enumerate(specs, start=1)
     ]
 
 
@@ -122,6 +125,11 @@ def main() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     django.setup()
+    if sys.argv[1:2] == ["relevance"]:
+        from bench import relevance
+
+        relevance.main(sys.argv[2:])
+        return
     print_report(evaluate())
 
 

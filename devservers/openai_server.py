@@ -279,6 +279,7 @@ class FakeOpenAI:
                 labels.append(
                     {
                         "id": int(number),
+                        "about_ai": True,
                         "category": slug,
                         "confidence": 0.9,
                         "fits": True,
@@ -288,6 +289,7 @@ class FakeOpenAI:
                 labels.append(
                     {
                         "id": int(number),
+                        "about_ai": False,
                         "category": slugs[-1],
                         "confidence": 0.3,
                         "fits": False,

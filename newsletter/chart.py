@@ -21,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from newsletter.drafting.classify import CATCH_ALL_SLUGS
 from newsletter.editorial import vocabulary
 from newsletter.models import Category, Digest
 
@@ -172,20 +173,28 @@ def chart_alt_text(
         }
 
 
-def digest_chart_counts(
-    digest: Digest, language: str | None = None
-) -> list[tuple[str, int, str]]:
-    """(category name, count, colour) for every category counted in the digest, the
-    names in ``language`` (None: the digest's)."""
+def _counts(digest: Digest) -> dict[str, int]:
     raw = digest.category_counts if isinstance(digest.category_counts, dict) else {}
     # Editors can touch this JSON in the admin: keep whole, positive numbers only.
-    counts = {
+    return {
         slug: n
         for slug, n in raw.items()
         if isinstance(n, int) and not isinstance(n, bool)
     }
-    categories = Category.objects.filter(slug__in=list(counts)).order_by(
-        "position", "id"
+
+
+def digest_chart_counts(
+    digest: Digest, language: str | None = None
+) -> list[tuple[str, int, str]]:
+    """(category name, count, colour) for every AI category counted in the digest,
+    the names in ``language`` (None: the digest's). The catch-all is left out: the
+    chart shows what the day said about AI, its caption (``left_out_caption``) how
+    much was not about it."""
+    counts = _counts(digest)
+    categories = (
+        Category.objects.filter(slug__in=list(counts))
+        .exclude(slug__in=CATCH_ALL_SLUGS)
+        .order_by("position", "id")
     )
     language = language or digest.language
     return [
@@ -193,6 +202,22 @@ def digest_chart_counts(
         for c in categories
         if counts[c.slug] > 0
     ]
+
+
+def left_out_count(digest: Digest) -> int:
+    """Articles (papers) of the day filed in the catch-all: not on the chart."""
+    return sum(
+        n for slug, n in _counts(digest).items() if slug in CATCH_ALL_SLUGS and n > 0
+    )
+
+
+def left_out_caption(digest: Digest, language: str | None = None) -> str:
+    """The chart's caption in ``language`` (None: the digest's); empty when the
+    chart left nothing out."""
+    with translation.override(language or digest.language):
+        return vocabulary.left_out(
+            left_out_count(digest), papers=digest.edition == Digest.Edition.PAPERS
+        )
 
 
 def _title(digest: Digest, language: str) -> str:
@@ -206,8 +231,8 @@ def _title(digest: Digest, language: str) -> str:
 
 
 def draw_digest_chart(digest: Digest, *, language: str | None = None) -> bytes:
-    """The digest's chart, titled in its language (or this one): Others counted, as
-    in the admin."""
+    """The digest's chart, titled in its language (or this one): the AI categories;
+    Others is the caption's count."""
     language = language or digest.language
     return render_chart(
         digest_chart_counts(digest, language), title=_title(digest, language)

@@ -60,7 +60,8 @@ DEFAULT_CATEGORIES = [
         "keywords": "inference engine, inference speed, latency, throughput, gpu, gpus, tpu, chip, chips, "
         "nvidia, quantization, quantisation, kernel, serving, accelerator, compute, datacenter, "
         "data center, cuda, vllm, memory bandwidth, tokens per second, llm inference, ms, p95, "
-        "requests per second, "
+        "requests per second, tok/s, on-device, apple silicon, microcontroller, llama.cpp, "
+        "gguf, mlx, ultrafast, "
         "반도체, 칩, 데이터센터, 경량화, 양자화, 전력, 가속기",
     },
     {
@@ -75,7 +76,8 @@ DEFAULT_CATEGORIES = [
         "cyber, vulnerabilities, jailbreak, safeguards, safeguard, red-teaming, red teaming, "
         "system card, misalignment, monitorability, biosecurity, biodefense, dual-use, harmful, "
         "watermark, open-weights, society, societal, workers, legal, illegal, piracy, court, "
-        "environmental, sustainability, "
+        "environmental, sustainability, regulatory, regulators, lobbying, lobby, sanctions, "
+        "ethicist, ethical, watermarking, ai detection, hacks, hacked, breach, breaching, "
         "규제, 정책, 안전, 윤리, 정부, 보안, 법, 법안, 기본법, 시행령, 가이드라인, 개인정보, 저작권",
     },
     {

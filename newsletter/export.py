@@ -71,6 +71,10 @@ def render_markdown(digest: Digest, language: str | None = None) -> str:
         f"# Daily Artificial Intelligence Insights : {title}![Category Distribution Graph]({png_name})",
         "",
     ]
+    # The chart shows the AI categories; its caption counts what it left out.
+    caption = chart.left_out_caption(digest, language)
+    if caption:
+        lines += [f"*{caption}*", ""]
     sections = digest.sections.select_related("category").prefetch_related(
         "sources__article"
     )

@@ -140,7 +140,8 @@ def test_digest_page_shows_the_email_content_with_linked_citations(
     )
     assert "Story two" in page
     assert 'src="/digests/2024-11-09/chart.png?lang=ko"' in page
-    assert 'alt="카테고리별 기사 수 차트 (총 3건): LLM 2건, Others 1건"' in page
+    assert 'alt="카테고리별 기사 수 차트 (총 2건): LLM 2건"' in page
+    assert '<figcaption class="chart-caption">AI 외 기사 1건 제외</figcaption>' in page
     assert "LLM 없이" not in page  # written by the LLM: no banner
 
 

@@ -9,9 +9,14 @@ Offline rules: each category scores its keywords in the title (weighted) and the
 opening of the text. Confidence is the winner's
 margin over the runner-up, damped for weak evidence: (top - second) / (top + 1).
 Matching is by whole word (newsletter.editorial.keywords: "law" is not in "flaws", "법" not in
-"방법"). Names of labs and models weigh little: they say a story is about AI, not what
-about. Ties go to the narrower category by TIE_ORDER; only a story with no keyword at
-all (or no AI term, see is_about_ai) goes to the catch-all `others`.
+"방법"), and a word with an everyday sense ("alignment", "agent", "inference",
+"training", "model") counts only in its AI sense (newsletter.editorial.senses). Names of labs and
+models weigh little: they say a story is about AI, not what about. Ties go to the
+narrower category by TIE_ORDER; only a story with no keyword at all goes to the
+catch-all `others`.
+
+Relevance comes first: an item not about AI goes to the catch-all whatever its words
+(newsletter.editorial.relevance offline, the answer's `about_ai` with an LLM).
 """
 
 from __future__ import annotations
@@ -24,13 +29,15 @@ from django.conf import settings
 
 from ingestion.models import Article
 from newsletter import llm
-from newsletter.editorial import prompts
+from newsletter.editorial import prompts, relevance, senses
 from newsletter.editorial.keywords import KeywordSet
 from newsletter.editorial.llm_schemas import label_schema
 from newsletter.editorial.text import clean_text
 from newsletter.models import Category, Digest, LLMCall
 
 BATCH_SIZE = 25
+# One label of the answer: id, about_ai, category, confidence, fits (~32 tokens).
+LABEL_TOKENS = 45
 CATCH_ALL_SLUG = "others"
 # Each edition's catch-all: an article whose label is not offered goes there.
 CATCH_ALL_SLUGS = frozenset({CATCH_ALL_SLUG, "papers-others"})
@@ -42,9 +49,8 @@ RULES_TEXT_CHARS = 3000
 TITLE_WEIGHT = 5.0
 KEYWORD_WEIGHT = 1.0
 BODY_HITS_CAP = 2
-# The digest is AI news: general feeds (Hacker News) carry stories with no AI in them,
-# which keyword rules would otherwise file under whatever category their words
-# resemble ("market", "deal"). Such an article goes to the catch-all, confidently.
+# Terms that name AI outright. Relevance is the learned model's (newsletter.editorial.relevance);
+# these judge Korean text, and a title with one needs a lower score from the model.
 AI_TERMS = re.compile(
     r"(?<!\w)(ai|a\.i\.|agi|artificial intelligence|machine learning|deep learning"
     r"|neural networks?|llms?|chatgpt|gpt(?:-?\w+)?|language models?|chatbots?"
@@ -192,6 +198,7 @@ def _classify_batch_with_llm(
 ) -> dict[int, _Label]:
     """Labels by position in `batch`; positions missing from the answer are left out."""
     by_slug = {c.slug: c for c in categories}
+    catch_all = catch_all_of(categories)
     schema = label_schema(list(by_slug))
     messages = prompts.classify_messages(categories, enumerate(batch, start=1))
     first, last = batch[0].pk, batch[-1].pk
@@ -201,7 +208,7 @@ def _classify_batch_with_llm(
             model=settings.LLM_CLASSIFY_MODEL,
             messages=messages,
             response_format=schema,
-            max_tokens=40 * len(batch) + 50,
+            max_tokens=LABEL_TOKENS * len(batch) + 50,
             digest=digest,
         )
     except llm.LLMError as exc:
@@ -218,6 +225,14 @@ def _classify_batch_with_llm(
         if not 0 <= index < len(batch) or index in labels:
             continue
         confidence = min(1.0, max(0.0, float(item.confidence)))
+        if not item.about_ai:
+            # Relevance before category: whatever slug came with it.
+            labels[index] = _Label(
+                category=catch_all,
+                confidence=round(confidence, 3),
+                needs_review=confidence < REVIEW_BELOW,
+            )
+            continue
         labels[index] = _Label(
             category=by_slug[item.category],
             confidence=round(confidence, 3),
@@ -245,10 +260,7 @@ class RuleClassifier:
         # of their text: "cs.CV" is as telling as "segmentation".
         self.papers = papers
         self.categories = categories
-        self.catch_all = next(
-            (c for c in categories if c.slug == CATCH_ALL_SLUG),
-            next((c for c in reversed(categories) if not c.in_digest), categories[-1]),
-        )
+        self.catch_all = catch_all_of(categories)
         self.rules = {
             c.pk: (KeywordSet.of(c.keyword_list), _keyword_weights(c.keyword_list))
             for c in categories
@@ -257,9 +269,13 @@ class RuleClassifier:
 
     def scores(self, article: Article) -> dict[int, float]:
         title = clean_text(article.title)
+        body = clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
+        # One sense per article: the title's words are read with its text.
+        ai_senses = senses.ai_senses(f"{title}\n{body}")
+        title = senses.mask_other_senses(title, senses=ai_senses)
         if VERSIONED_MODEL.search(title):
             title = f"{title} ({MODEL_RELEASE})"
-        body = clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS])
+        body = senses.mask_other_senses(body, senses=ai_senses)
         if self.papers and hasattr(article, "paper"):
             body = f"{body} {' '.join(article.paper.arxiv_categories)}"
         result = {}
@@ -275,7 +291,7 @@ class RuleClassifier:
         return result
 
     def label(self, article: Article) -> _Label:
-        if not self.papers and not is_about_ai(article):
+        if not is_about_ai(article, papers=self.papers):
             return _Label(
                 category=self.catch_all,
                 confidence=NOT_AI_CONFIDENCE,
@@ -311,10 +327,29 @@ def _keyword_weights(words: list[str]) -> dict[str, float]:
     return weights
 
 
-def is_about_ai(article: Article) -> bool:
-    """Any AI term in the title or the start of the text."""
-    text = f"{article.title}\n{prompts.article_body(article)[:RULES_TEXT_CHARS]}"
-    return AI_TERMS.search(clean_text(text)) is not None
+def catch_all_of(categories: list[Category]) -> Category:
+    return next(
+        (c for c in categories if c.slug in CATCH_ALL_SLUGS),
+        next((c for c in reversed(categories) if not c.in_digest), categories[-1]),
+    )
+
+
+def is_about_ai(article: Article, *, papers: bool = False) -> bool:
+    """Relevance, offline (newsletter.editorial.relevance): a paper listed in an AI arXiv
+    category is; Korean text by its AI terms; anything else as the model says."""
+    # Only papers have one, loaded with select_related: news costs no query.
+    paper = getattr(article, "paper", None) if papers else None
+    return relevance.is_ai_news(
+        clean_text(article.title),
+        clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS]),
+        arxiv_categories=paper.arxiv_categories if paper is not None else None,
+        keyword_rule=has_ai_terms,
+    )
+
+
+def has_ai_terms(text: str) -> bool:
+    """Any AI term, in its AI sense, in ``text``."""
+    return AI_TERMS.search(senses.mask_other_senses(clean_text(text))) is not None
 
 
 def group_by_category(

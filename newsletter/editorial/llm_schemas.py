@@ -58,12 +58,16 @@ class Repairs(BaseModel):
 
 
 def label_schema(slugs: list[str]) -> type[BaseModel]:
-    """ArticleLabels whose `category` can only be one of `slugs`: no drift possible."""
+    """ArticleLabels whose `category` can only be one of `slugs`: no drift possible.
+
+    `about_ai` comes before the category: the model decides relevance first, and an
+    article it says is not about AI goes to the catch-all whatever its category."""
     category = Literal[tuple(slugs)]  # type: ignore[valid-type]
     label = create_model(
         "ArticleLabel",
         __config__=ConfigDict(extra="forbid"),
         id=(int, ...),
+        about_ai=(bool, ...),
         category=(category, ...),
         confidence=(float, ...),
         fits=(bool, ...),

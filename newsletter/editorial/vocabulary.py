@@ -87,6 +87,26 @@ PAPERS_OFFLINE_NOTE = _(
 PAPERS_CHART_TITLE = _("Papers per category")
 
 
+def left_out(count: int, *, papers: bool = False) -> str:
+    """The chart's caption: what the chart leaves out ("AI 외 기사 30건 제외",
+    "30 non-AI articles left out"); empty when nothing was."""
+    if count <= 0:
+        return ""
+    if papers:
+        message = ngettext(
+            "%(count)d paper outside these fields left out",
+            "%(count)d papers outside these fields left out",
+            count,
+        )
+    else:
+        message = ngettext(
+            "%(count)d non-AI article left out",
+            "%(count)d non-AI articles left out",
+            count,
+        )
+    return message % {"count": count}
+
+
 def more_papers(count: int) -> str:
     """ "외 12건", "and 12 more": the papers of a section listed only on the web."""
     return gettext("and %(count)s more") % {"count": count}

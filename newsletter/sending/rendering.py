@@ -202,6 +202,7 @@ def _chart_parts(digest: Digest, language: str) -> dict:
         ),
         "cid": cid,
         "chart_src": hosted_url if hosted else f"cid:{cid}",
+        "chart_caption": chart.left_out_caption(digest, language),
     }
 
 
@@ -219,6 +220,7 @@ def _frame(
         "date_display": date_display,
         "chart_src": chart_parts["chart_src"],
         "chart_alt": chart_parts["chart_alt"],
+        "chart_caption": chart_parts["chart_caption"],
         "view_url": view_url,
         "preferences_url": PREFERENCES_URL,
         "unsubscribe_url": UNSUBSCRIBE_URL,

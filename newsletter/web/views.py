@@ -263,6 +263,7 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "is_offline": any(s.is_offline for s in sections),
         "chart_url": chart_url,
         "chart_alt": chart_alt(digest),
+        "chart_caption": chart.left_out_caption(digest, get_language()),
         "words": vocabulary,
         # The day's best stories, each linking to its section on this page.
         "highlights": [

@@ -68,3 +68,58 @@ def test_a_chart_in_another_language_follows_the_digests_counts(defaults):
 
     digest.category_counts = {"llm": 2, "multimodal": 5}  # a rebuild counted more
     assert digest_chart_png(digest, "en") != english
+
+
+def _day_with_leftovers(**fields):
+    """A built digest whose day had 30 non-AI articles filed under Others."""
+    from newsletter.models import Digest
+    from tests.newsletter.mail_fixtures import build_digest
+
+    digest = build_digest(slugs=("llm", "multimodal"), generated_by="llm", **fields)
+    Digest.objects.filter(id=digest.id).update(
+        category_counts={"llm": 2, "multimodal": 2, "others": 30},
+        status=Digest.Status.SENT,
+    )
+    digest.refresh_from_db()
+    return digest
+
+
+def test_the_chart_shows_the_ai_categories_and_counts_the_rest_in_a_caption(
+    defaults,
+):
+    from newsletter.chart import digest_chart_counts, left_out_caption
+
+    digest = _day_with_leftovers()
+    names = [name for name, _n, _colour in digest_chart_counts(digest, "en")]
+    assert names == ["Multimodal", "LLM"]
+    assert left_out_caption(digest, "ko") == "AI 외 기사 30건 제외"
+    assert left_out_caption(digest, "en") == "30 non-AI articles left out"
+    digest.category_counts = {"llm": 2}
+    assert left_out_caption(digest, "en") == ""
+
+
+def test_the_email_page_and_export_carry_the_caption(defaults, client, tmp_path):
+    from newsletter import export
+    from newsletter.sending.rendering import render_digest_email
+
+    digest = _day_with_leftovers()
+    digest.chart_png = b"\x89PNG fake"
+    digest.save(update_fields=["chart_png"])
+
+    email = render_digest_email(digest, categories=None)
+    assert "AI 외 기사 30건 제외" in email.html
+    assert "AI 외 기사 30건 제외" in email.text
+    assert "Others" not in email.html
+
+    page = client.get(digest.get_absolute_url() + "?lang=en").content.decode()
+    assert (
+        '<figcaption class="chart-caption">30 non-AI articles left out</figcaption>'
+        in page
+    )
+
+    report = export.export_digest(digest, tmp_path).read_text(encoding="utf-8")
+    lines = report.splitlines()
+    assert lines[0].startswith("# Daily Artificial Intelligence Insights : News")
+    assert lines[2] == "*AI 외 기사 30건 제외*"
+    english = export.render_markdown(digest, "en")
+    assert "*30 non-AI articles left out*" in english

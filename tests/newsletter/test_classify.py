@@ -261,9 +261,9 @@ def test_articles_the_model_skipped_are_sorted_by_rules(defaults, fake_llm):
     articles = make_articles(feed_items()[:3])
     fake_llm.script(
         lambda body: (
-            '{"labels": [{"id": 2, "category": "llm", "confidence": 0.8, '
-            '"fits": true}, {"id": 17, "category": "llm", "confidence": 0.8, '
-            '"fits": true}]}'
+            '{"labels": [{"id": 2, "about_ai": true, "category": "llm", '
+            '"confidence": 0.8, "fits": true}, {"id": 17, "about_ai": true, '
+            '"category": "llm", "confidence": 0.8, "fits": true}]}'
         )
     )
     report = classify_articles(articles)

@@ -136,6 +136,8 @@ def _shape(text: str) -> list[str]:
             shape.append(line)  # sources are the same in every language
         elif line.startswith("**"):
             shape.append("**label**")
+        elif line.startswith("*") and line.endswith("*"):
+            shape.append("*caption*")  # the chart's caption, in each language
         else:
             shape.append(line)
     return shape

@@ -112,9 +112,9 @@ def test_chart_is_inline_with_alt_text_or_hosted_when_configured(defaults, setti
     inline = render_digest_email(digest, categories=None)
     assert f'src="cid:{inline.chart_cid}"' in inline.html
     assert (
-        'alt="카테고리별 기사 수 차트 (총 5건): Multimodal 2건, LLM 2건, Others 1건"'
-        in inline.html
+        'alt="카테고리별 기사 수 차트 (총 4건): Multimodal 2건, LLM 2건"' in inline.html
     )
+    assert "AI 외 기사 1건 제외" in inline.html
     assert inline.chart_png.startswith(b"\x89PNG")
     settings.EMAIL_CHART_HOSTED = True
     hosted = render_digest_email(digest, categories=None)

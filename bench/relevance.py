@@ -1,0 +1,171 @@
+"""Relevance and category on the held-out part of the labelled set.
+
+    .venv/bin/python -m bench.classifier relevance            # held-out figures
+    .venv/bin/python -m bench.classifier relevance --train    # refit, store, then figures
+
+The labelled set is ``bench.labelled_set`` (tests/data/labels/relevance.csv). The
+relevance model (newsletter.editorial.relevance) is fitted on the rows outside the held-out
+quarter; the figures are the shipped model's on the held-out rows:
+
+- relevance precision and recall (AI news is the positive class), over all held-out
+  rows and over the non-AI rows a keyword rule takes for AI (``confuser``);
+- category accuracy of the held-out AI items as the offline classifier files them,
+  relevance gate included (an AI item gated out counts as wrong);
+- the Papers rows filed by the papers rules: none may land in AI Alignment on a
+  non-AI sense of "alignment".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass
+
+from bench.labelled_set import Item, load_items
+
+
+@dataclass
+class Figures:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+
+    def add(self, truth: bool, predicted: bool) -> None:
+        if truth and predicted:
+            self.tp += 1
+        elif predicted:
+            self.fp += 1
+        elif truth:
+            self.fn += 1
+        else:
+            self.tn += 1
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+
+def fit(items: list[Item]) -> dict:
+    from newsletter.editorial import relevance
+
+    model = relevance.train(
+        [(i.title, i.text, i.is_ai) for i in items if not i.held_out]
+    )
+    relevance.save(model)
+    return model
+
+
+def _article(item: Item):
+    from ingestion.models import Article, Paper
+
+    article = Article(url=item.url, title=item.title, text=item.text, language="en")
+    if item.arxiv_category:
+        article.paper = Paper(arxiv_categories=[item.arxiv_category])
+    return article
+
+
+def relevance_figures(items: list[Item]) -> tuple[Figures, list[Item]]:
+    from newsletter.drafting.classify import is_about_ai
+
+    figures, misses = Figures(), []
+    for item in items:
+        predicted = is_about_ai(_article(item), papers=item.edition == "papers")
+        figures.add(item.is_ai, predicted)
+        if predicted != item.is_ai:
+            misses.append(item)
+    return figures, misses
+
+
+def keyword_figures(items: list[Item]) -> Figures:
+    """The keyword rule alone, for comparison: any AI term (in its AI sense) in the
+    title or the opening 3,000 characters."""
+    from newsletter.drafting.classify import RULES_TEXT_CHARS, has_ai_terms
+
+    figures = Figures()
+    for item in items:
+        figures.add(
+            item.is_ai, has_ai_terms(f"{item.title}\n{item.text[:RULES_TEXT_CHARS]}")
+        )
+    return figures
+
+
+def category_figures(items: list[Item], edition: str) -> tuple[int, int, Counter]:
+    """(correct, total, confusion) of the offline rules on ``items`` with a category."""
+    from bench.classifier import default_categories
+    from newsletter.drafting.classify import RuleClassifier
+
+    categories = [c for c in default_categories(edition) if c.edition == edition]
+    rules = RuleClassifier(categories, papers=edition == "papers")
+    confusion: Counter = Counter()
+    for item in items:
+        predicted = rules.label(_article(item)).category.slug
+        confusion[(item.category, predicted, item.title)] += 1
+    correct = sum(n for (t, p, _), n in confusion.items() if t == p)
+    return correct, sum(confusion.values()), confusion
+
+
+def report(items: list[Item]) -> None:
+    held = [i for i in items if i.held_out]
+    news = [i for i in held if i.edition == "news"]
+    figures, misses = relevance_figures(held)
+    print(
+        f"labelled set: {len(items)} items, {sum(i.is_ai for i in items)} AI, "
+        f"{sum(i.confuser for i in items)} non-AI a keyword rule takes for AI; "
+        f"held out: {len(held)}"
+    )
+    print(
+        f"relevance (held out): precision {figures.precision:.3f} "
+        f"recall {figures.recall:.3f}  (tp {figures.tp} fp {figures.fp} "
+        f"fn {figures.fn} tn {figures.tn})"
+    )
+    words = keyword_figures(held)
+    print(
+        f"  the keyword rule alone: precision {words.precision:.3f} "
+        f"recall {words.recall:.3f}"
+    )
+    confusers = [i for i in held if i.confuser]
+    kept_out = sum(1 for i in confusers if i not in misses)
+    print(f"confusers kept out (held out): {kept_out}/{len(confusers)}")
+    scored = [i for i in news if i.is_ai and i.category]
+    correct, total, confusion = category_figures(scored, "news")
+    print(
+        f"category accuracy (held-out AI news): {correct / total:.3f} ({correct}/{total})"
+    )
+    papers = [i for i in items if i.edition == "papers" and i.category]
+    p_correct, p_total, p_confusion = category_figures(papers, "papers")
+    wrongly_aligned = [
+        title
+        for (t, p, title), _n in p_confusion.items()
+        if p == "papers-alignment" and t != p
+    ]
+    print(
+        f"papers category (all labelled papers): {p_correct}/{p_total}; "
+        f"filed in AI Alignment on another sense: {len(wrongly_aligned)}"
+    )
+    if os.environ.get("VERBOSE"):
+        for item in misses:
+            print(f"  relevance miss: {item.title[:70]} | truth {item.label}")
+        for (t, p, title), _n in sorted(confusion.items()):
+            if t != p:
+                print(f"  category miss: {title[:60]} | {t} -> {p}")
+        for (t, p, title), _n in sorted(p_confusion.items()):
+            if t != p:
+                print(f"  papers miss: {title[:60]} | {t} -> {p}")
+
+
+def main(argv: list[str]) -> None:
+    items = load_items()
+    if "--train" in argv:
+        model = fit(items)
+        print(f"stored {len(model['words'])} weighted words")
+    report(items)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
