@@ -29,8 +29,11 @@ EVENTS = "events"
 IMPACT = "impact"
 TOPICS = "topics"
 FINAL_SUMMARY = "final_summary"
+PAPER_LINES = "papers"
 # The parts whose every line must cite its sources.
-CITING_PARTS = (EVENTS, IMPACT)
+CITING_PARTS = (EVENTS, IMPACT, PAPER_LINES)
+# A Papers section's parts in reading order; only its paper lines must cite.
+PAPERS_PARTS = ("topics", "trends", PAPER_LINES, "fields", "outlook")
 
 # Abbreviations of the trade that name nothing in particular: no source needs to write
 # "LLM" for a line to say it.
@@ -81,9 +84,21 @@ class Source:
         )
         return cls(text.lower(), tuple(quantities.quantities(text)))
 
+    @classmethod
+    def of_text(cls, text: str) -> Source:
+        """Our own line as a source: what a translation of it may state."""
+        text = prompts.clean_text(sections.CITATION.sub(" ", text))
+        return cls(text.lower(), tuple(quantities.quantities(text)))
+
 
 def lines(content: dict) -> list[Line]:
-    """Every line of a stored briefing, in reading order."""
+    """Every line of a stored briefing or Papers section, in reading order."""
+    if content.get("kind") == sections.PAPERS:
+        return [
+            Line(part, i, item["text"] if isinstance(item, dict) else item)
+            for part in PAPERS_PARTS
+            for i, item in enumerate(content.get(part) or [])
+        ]
     return [
         *(Line(TOPICS, i, t) for i, t in enumerate(content["topics"])),
         *(Line(EVENTS, i, e["text"]) for i, e in enumerate(content["events"])),
@@ -105,6 +120,11 @@ def check(content: dict, sources: dict[int, Source], *, language: str) -> list[F
         if problems:
             flags.append(Flag(line, problems))
     return flags
+
+
+def describe(flag: Flag) -> str:
+    """A flagged line as editors read it in a section's notes."""
+    return f'{flag.line.label} "{flag.line.text}" ({"; ".join(flag.problems)})'
 
 
 def line_problems(

@@ -192,6 +192,20 @@ def repair_messages(
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
 
+def retry_note(language: str) -> str:
+    """What a retry adds to the instructions: write the reader's language, and only
+    what the sources state."""
+    firmer = (
+        korean_retry_note()
+        if language == "ko"
+        else "Your previous answer was broken text. Write clear, full sentences."
+    )
+    return (
+        firmer + " Every name and number you write must be stated by a source the "
+        "line cites."
+    )
+
+
 def korean_retry_note() -> str:
     return (
         "Your previous answer was not readable Korean. Write every field in full "
