@@ -208,3 +208,29 @@ def _name_in(name: str, haystack: str) -> bool:
     return len(parts) > 1 and all(
         re.search(r"(?<![a-z0-9])" + re.escape(p), haystack) for p in parts
     )
+
+
+def translation_flags(
+    original: dict,
+    translated: dict,
+    sources: dict[int, Source],
+    *,
+    language: str,
+) -> list[Flag]:
+    """A Flag for each line of ``translated`` stating a name or number that is in
+    neither the line it translates (same part and place in ``original``) nor the
+    sources that line cites (all of the section's, for a line citing none)."""
+    before = {(line.part, line.key): line.text for line in lines(original)}
+    flags = []
+    for line in lines(translated):
+        cited = [n for n in line.citations if n in sources] or list(sources)
+        backing = [Source.of_text(before.get((line.part, line.key), ""))]
+        backing += [sources[n] for n in cited]
+        claims = unsupported(line.text, backing, language=language)
+        if claims:
+            problems = [
+                f"{claim} is in neither the original line nor its sources"
+                for claim in claims
+            ]
+            flags.append(Flag(line, problems))
+    return flags

@@ -96,3 +96,7 @@ class PapersBriefing(BaseModel):
     papers: list[PaperLine]
     fields: list[str]
     outlook: list[str]
+
+
+class TranslatedPapers(PapersBriefing):
+    """A Papers section rewritten in another language: the same parts, items, order."""

@@ -279,15 +279,18 @@ def quality_problems(
         *answer.fields,
         *answer.outlook,
     ]
-    problems = []
-    if not answer.papers:
-        problems.append("no paper lines")
-    if language == "ko":
-        plain = [sections.CITATION.sub(" ", text) for text in texts]
-        problems += language_gate.problems(
-            plain, sources, threshold=settings.LLM_MAX_LATIN_SHARE
-        )
-    return problems
+    problems = [] if answer.papers else ["no paper lines"]
+    return problems + text_problems(texts, language=language, sources=sources)
+
+
+def text_problems(texts: list[str], *, language: str, sources: str) -> list[str]:
+    """The language gate over a Papers section's texts (Korean reads as Korean)."""
+    if language != "ko":
+        return []
+    plain = [sections.CITATION.sub(" ", text) for text in texts]
+    return language_gate.problems(
+        plain, sources, threshold=settings.LLM_MAX_LATIN_SHARE
+    )
 
 
 def _source_words(papers: list[Article]) -> str:

@@ -306,10 +306,14 @@ def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
         kept.append(_save_section(digest, category, shown, draft).id)
         generated.add(draft.generated_by)
     DigestSection.objects.filter(digest=digest).exclude(id__in=kept).delete()
+    # Papers are read in every reader's language, translated and checked like News.
+    translated = translation.translate_digest(digest, progress=progress)
     digest.category_counts = {
         c.slug: len(by_category[c.id]) for c in active if by_category[c.id]
     }
-    _finish(digest, generated, [_digest_notes(digest, budget, fallbacks)])
+    _finish(
+        digest, generated, [_digest_notes(digest, budget, fallbacks), *translated.notes]
+    )
 
 
 def _classify_unlabelled(
