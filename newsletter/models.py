@@ -316,6 +316,12 @@ class Story(models.Model):
         help_text="A similar story sent in an earlier digest.",
     )
     is_follow_up = models.BooleanField(default=False)
+    headlines = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="One line per reader language saying what happened, written from "
+        "the story's sources and checked against them (newsletter/headlines.py).",
+    )
     new_facts = models.JSONField(
         default=list,
         blank=True,
