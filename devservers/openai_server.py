@@ -8,7 +8,7 @@
 
 It answers /v1/chat/completions for the schemas the project sends: ArticleLabels
 (classification), Briefing (section summary), PapersBriefing (a Papers section), Repairs (lines written again) and
-TranslatedBriefing / TranslatedPapers (a briefing or Papers section in another language: every text "translated" by a fixed
+Headlines (one line per <story>), TranslatedBriefing / TranslatedPapers (a briefing or Papers section in another language: every text "translated" by a fixed
 phrase table, [n] markers and citations kept, so tests can tell the languages apart). A
 valid answer is built from the request itself: labels from keyword rules over each
 <article>, briefings that cite [1]..[n] and copy phrases of the delivered <source>
@@ -260,6 +260,8 @@ class FakeOpenAI:
             return _repairs(body)
         if name == "PapersBriefing":
             return _papers_briefing(body)
+        if name == "Headlines":
+            return _headlines(body)
         return {}
 
     def _labels(self, body: dict, schema: dict) -> dict:
@@ -394,7 +396,8 @@ def _translated(body: dict, *, parts: tuple[str, ...] | None = None) -> dict:
             return f"{KOREAN_SENTENCE} {markers}".strip() if value else ""
         for korean, english in KOREAN_TO_ENGLISH.items():
             value = value.replace(korean, english)
-        return " ".join(_HANGUL.sub("", value).split())
+        # A word left in Korean is dropped whole: "1조" must not read as "1".
+        return " ".join(w for w in value.split() if not _HANGUL.search(w))
 
     if parts is not None:
         return {
@@ -484,6 +487,29 @@ def _papers_briefing(body: dict) -> dict:
         "fields": ["Research: new methods and evaluations were proposed"],
         "outlook": ["Watch for applications and replication"],
     }
+
+
+STORY_BLOCK = re.compile(r'<story id="(\d+)">\n(.*?)</story>', re.S)
+ENGLISH_HEADLINE = "A new AI development was announced"
+KOREAN_HEADLINE = "관련 소식이 전해졌다"
+
+
+def _headlines(body: dict) -> dict:
+    """One line per <story>: its first title in the language asked for, else (a
+    story told only in the other language) a fixed line in it."""
+    korean = _language(body) == "ko"
+    lines = []
+    for number, block in STORY_BLOCK.findall(_user(body)):
+        titles = re.findall(r"^Title: (.*)$", block, re.M)
+        own = [t for t in titles if bool(_HANGUL.search(t)) == korean]
+        if own:
+            text = own[0]
+        elif korean:
+            text = f"{' '.join(titles[0].split()[:3])} {KOREAN_HEADLINE}"
+        else:
+            text = ENGLISH_HEADLINE
+        lines.append({"id": int(number), "text": text})
+    return {"lines": lines}
 
 
 def _break_schema(name: str | None) -> dict:

@@ -393,6 +393,7 @@ class LLMCall(models.Model):
         CLASSIFY = "classify", "Classification"
         SUMMARIZE = "summarize", "Summary"
         TRANSLATE = "translate", "Translation"
+        HEADLINE = "headline", "Story headlines"
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     model = models.CharField(max_length=100)

@@ -21,6 +21,7 @@ from newsletter import (
     classify,
     compression,
     excerpts,
+    headlines,
     llm,
     papers,
     sections,
@@ -236,6 +237,9 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     budget = llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     generated = _write_sections(digest, categories, plans, budget, progress)
     translated = translation.translate_digest(digest, progress=progress)
+    headline_notes = headlines.write_headlines(
+        digest, translation.edition_languages(digest.language)
+    )
     digest.category_counts = {
         category.slug: len(by_category[category.id])
         for category in categories
@@ -244,7 +248,11 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     _finish(
         digest,
         generated,
-        [_digest_notes(digest, budget, classify_fallbacks), *translated.notes],
+        [
+            _digest_notes(digest, budget, classify_fallbacks),
+            *translated.notes,
+            *headline_notes,
+        ],
     )
 
 

@@ -21,8 +21,8 @@ from ingestion import sample
 from ingestion import services as ingestion_services
 from ingestion.models import Source
 from ingestion.pipeline import ingest_sources
-from newsletter import export, services
-from newsletter.models import Digest, DigestSection
+from newsletter import export, highlights, services
+from newsletter.models import Digest, DigestSection, Story
 from newsletter.sending import ledger
 from tests.newsletter.mail_fixtures import reader
 
@@ -45,6 +45,8 @@ def day(defaults, settings, fake_llm, monkeypatch):
     settings.INGEST_ALLOW_PRIVATE_HOSTS = True
     settings.DIGEST_FIRST_RUN_PER_SOURCE = 4
     settings.DIGEST_AUTO_APPROVE = True
+    # The sample's Korean news reach News sections, not Others.
+    fake_llm.label_rules = {"반도체": "ai-business", "언어모델": "llm"}
     monkeypatch.setattr(ledger, "_templates", ledger._Templates())
     with sample.serve_corpus("2026-08-22") as site:
         for feed in site.news_feeds:
@@ -205,3 +207,84 @@ def test_an_invention_made_only_when_translating_reaches_no_reader(
     assert "Dynamics is in neither the original line nor its sources" in notes
     # The Korean editions, checked and clean, are sent as written.
     assert DigestSection.objects.filter(digest=papers, generated_by="llm").exists()
+
+
+def test_an_invention_only_in_a_headline_reaches_no_reader(
+    day, fake_llm, client, mailoutbox, tmp_path
+):
+    def spoil(name, answer, body):
+        if name == "Headlines" and answer["lines"]:
+            invention = ENGLISH_INVENTION if _into(body, "English") else None
+            answer["lines"][0]["text"] = invention or KOREAN_INVENTION
+        return answer
+
+    _spoil(fake_llm, spoil)
+    news, papers = _run_the_day(tmp_path)
+
+    seen = _everything_a_reader_sees(client, mailoutbox, tmp_path, news, papers)
+    for telltale in TELLTALES:
+        assert telltale not in seen
+    # The other stories keep the headlines written for them.
+    headlines = [s.headlines for s in Story.objects.filter(digest=news)]
+    assert sum(1 for h in headlines if "en" in h) > 1
+    assert sum(1 for h in headlines if "ko" in h) > 1
+    for language in ("ko", "en"):
+        assert f"Headline removed ({language})" in news.notes
+    assert "Dynamics is not in the story's articles" in news.notes
+    assert "9,876억 is not in the story's articles" in news.notes
+
+
+def _into(body, language_name: str) -> bool:
+    return f"Write in {language_name}" in body["messages"][0]["content"]
+
+
+def _body_lines(message) -> list[str]:
+    """The text part's lines a reader reads, less the sources lists (titles of the
+    cited articles, in whatever language they were published)."""
+    parsed = email.message_from_bytes(message.message().as_bytes())
+    [text] = [p for p in parsed.walk() if p.get_content_type() == "text/plain"]
+    lines = text.get_payload(decode=True).decode().splitlines()
+    return [line for line in lines if not SOURCE_LINE.match(line)]
+
+
+SOURCE_LINE = re.compile(r"^ \[\d+\] .*\((?:https?://|/)\S*\)$")
+
+
+def _preheader(message) -> str:
+    html = next(body for body, kind in message.alternatives if kind == "text/html")
+    found = re.search(r'<div style="display:none;[^"]*">(.*?)</div>', html, re.S)
+    return " ".join(found.group(1).split()) if found else ""
+
+
+def test_an_english_readers_email_holds_no_korean_with_an_llm(
+    day, fake_llm, mailoutbox, tmp_path
+):
+    news, papers = _run_the_day(tmp_path)
+
+    to = {message.to[0]: message for message in mailoutbox}
+    # Bob's News cite Korean articles: what he reads of them was written for him.
+    cited = [x for x in to["bob@example.com"].body.splitlines() if SOURCE_LINE.match(x)]
+    assert any(HANGUL.search(line) for line in cited)
+    for address in ("bob@example.com", "pat@example.com"):
+        message = to[address]
+        korean = [line for line in _body_lines(message) if HANGUL.search(line)]
+        assert not korean, (address, korean)
+        assert not HANGUL.search(message.subject), message.subject
+        preheader = _preheader(message)
+        assert preheader and not HANGUL.search(preheader)
+        assert not CITATION.search(message.subject + preheader)
+        headline = message.subject.rsplit(" · ", 1)[1]
+        assert len(headline) <= 70
+    # Bob's Papers part is the English translation, written by the model.
+    assert "proposes a new method and tests it" in to["bob@example.com"].body
+    # The preheader is the second and third highlights, not category names.
+    bob = to["bob@example.com"]
+    block = bob.body.split("Today's highlights", 1)[1].split("\n\n", 1)[0]
+    shown = re.findall(r"^ \d\. (.*)$", block, re.M)
+    assert len(shown) == 3
+    assert _preheader(bob) == " · ".join(
+        highlights.shorten_at_word(line, highlights.HEADLINE_CHARS)
+        for line in shown[1:3]
+    )
+    korean_reader = to["minji@example.kr"]
+    assert HANGUL.search(korean_reader.subject)
