@@ -9,7 +9,8 @@ articles of tests/data/llm, in a throwaway SQLite database, against
 devservers.openai_server on 127.0.0.1. Then, for the same sections and sources, asks
 for each English briefing written directly (summarize_category(language="en")), the
 alternative the build does not take. Last, a same-day rebuild, which must spend 0
-tokens in both languages.
+tokens in both languages. Story headlines (newsletter/headlines.py) are one call per
+language.
 
 Every figure is the `usage` the server returned, summed from the LLMCall rows as
 production logs them. Input tokens are those of the real prompts (the fake counts
@@ -102,6 +103,7 @@ def run(fake: FakeOpenAI) -> int:
     written = _usage(calls.filter(purpose="summarize"))
     translated = _usage(calls.filter(purpose="translate"))
     classified = _usage(calls.filter(purpose="classify"))
+    headlined = _usage(calls.filter(purpose="headline"))
     sections = list(digest.sections.select_related("category"))
 
     print(
@@ -127,9 +129,10 @@ def run(fake: FakeOpenAI) -> int:
         ("classification (once, both languages)", _fmt(classified)),
         ("Korean written from the sources", _fmt(written)),
         ("English translated from the Korean", _fmt(translated)),
+        ("story headlines, both languages", _fmt(headlined)),
         (
-            "translations refused by the checks",
-            calls.filter(purpose="translate").exclude(error="").count(),
+            "answers refused by the checks (retried)",
+            calls.exclude(error="").count(),
         ),
         ("English written from the sources (not used)", _fmt(written_en)),
         (
