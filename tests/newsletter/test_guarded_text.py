@@ -14,6 +14,7 @@ import json
 import re
 
 import pytest
+from django.utils import translation
 from lxml import etree
 
 from devservers.feed_server import FeedServer
@@ -21,10 +22,13 @@ from ingestion import sample
 from ingestion import services as ingestion_services
 from ingestion.models import Source
 from ingestion.pipeline import ingest_sources
-from newsletter import export, highlights, services
+from newsletter import export, highlights, services, vocabulary
 from newsletter.models import Digest, DigestSection, Story
 from newsletter.sending import ledger
 from tests.newsletter.mail_fixtures import reader
+
+# Whole days of both editions over HTTP: about ten seconds each.
+pytestmark = pytest.mark.slow
 
 DAY = dt.date(2026, 8, 22)
 LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}
@@ -288,3 +292,37 @@ def test_an_english_readers_email_holds_no_korean_with_an_llm(
     )
     korean_reader = to["minji@example.kr"]
     assert HANGUL.search(korean_reader.subject)
+
+
+def test_a_model_failing_every_call_yields_the_labelled_offline_day_in_each_language(
+    day, fake_llm, mailoutbox, tmp_path
+):
+    fake_llm.behaviour_by_schema = {
+        name: "server_error"
+        for name in (
+            "ArticleLabels",
+            "Briefing",
+            "PapersBriefing",
+            "TranslatedBriefing",
+            "TranslatedPapers",
+            "Headlines",
+            "Repairs",
+        )
+    }
+    news, papers = _run_the_day(tmp_path)
+
+    assert not DigestSection.objects.filter(generated_by="llm").exists()
+    assert not Story.objects.exclude(headlines={}).exists()
+    assert "LLM failed" in _notes(news, papers)
+    to = {message.to[0]: message for message in mailoutbox}
+    assert len(to) == 3
+    for address, language in (
+        ("minji@example.kr", "ko"),
+        ("bob@example.com", "en"),
+        ("pat@example.com", "en"),
+    ):
+        with translation.override(language):
+            note = str(vocabulary.OFFLINE_NOTE)
+            papers_note = str(vocabulary.PAPERS_OFFLINE_NOTE)
+        body = " ".join(to[address].body.split())
+        assert " ".join(note.split()) in body or " ".join(papers_note.split()) in body
