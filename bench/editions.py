@@ -124,16 +124,41 @@ def run(fake: FakeOpenAI) -> int:
     rebuild = _usage(LLMCall.objects.filter(id__gt=last))
     rebuild_calls = rebuild[0]
 
-    rows = [
-        ("sections", len(sections)),
+    rows = _rows(
+        sections=len(sections),
+        classified=classified,
+        written=written,
+        translated=translated,
+        headlined=headlined,
+        refused=calls.exclude(error="").count(),
+        written_en=written_en,
+        rebuild=rebuild,
+    )
+    width = max(len(label) for label, _ in rows)
+    print(f"{'':<{width}}  calls, input tokens, output tokens")
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    return 0 if rebuild_calls == 0 else 1
+
+
+def _rows(
+    *,
+    sections,
+    classified,
+    written,
+    translated,
+    headlined,
+    refused,
+    written_en,
+    rebuild,
+) -> list[tuple[str, object]]:
+    return [
+        ("sections", sections),
         ("classification (once, both languages)", _fmt(classified)),
         ("Korean written from the sources", _fmt(written)),
         ("English translated from the Korean", _fmt(translated)),
         ("story headlines, both languages", _fmt(headlined)),
-        (
-            "answers refused by the checks (retried)",
-            calls.exclude(error="").count(),
-        ),
+        ("answers refused by the checks (retried)", refused),
         ("English written from the sources (not used)", _fmt(written_en)),
         (
             "translated / written, input tokens",
@@ -143,14 +168,9 @@ def run(fake: FakeOpenAI) -> int:
             "translated / written, all tokens",
             f"{sum(translated[1:]) / max(1, sum(written_en[1:])):.0%}",
         ),
-        ("same-day rebuild: calls paid", rebuild_calls),
+        ("same-day rebuild: calls paid", rebuild[0]),
         ("same-day rebuild: tokens", sum(rebuild[1:])),
     ]
-    width = max(len(label) for label, _ in rows)
-    print(f"{'':<{width}}  calls, input tokens, output tokens")
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
-    return 0 if rebuild_calls == 0 else 1
 
 
 def _fmt(usage: tuple[int, int, int]) -> str:

@@ -57,6 +57,22 @@ def main() -> int:
         ingest_sources(ids)
     day = dt.date.fromisoformat(args.snapshot)
     digest = services.build_digest(day, edition=Digest.Edition.PAPERS)
+    _print_usage(digest)
+    # The same day again: sections are rewritten from the cache.
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.READY)
+    before = LLMCall.objects.filter(cached=False).count()
+    services.build_digest(day, edition=Digest.Edition.PAPERS)
+    spent = LLMCall.objects.filter(cached=False).count() - before
+    print(f"  same-day rebuild: {spent} calls that reached the server")
+    fake.stop()
+    return 0
+
+
+def _print_usage(digest) -> None:
+    """Calls and tokens per purpose, then the total and its cost per paper."""
+    from newsletter.models import LLMCall
+
+    day = digest.date
     papers = sum(digest.category_counts.values())
     print(f"Papers digest {day}: {papers} papers, {digest.sections.count()} sections")
     for purpose in LLMCall.Purpose.values:
@@ -75,14 +91,6 @@ def main() -> int:
         f"{(digest.prompt_tokens + digest.completion_tokens) / max(papers, 1):.0f} "
         f"per paper, ${digest.cost_estimate:.4f}"
     )
-    # The same day again: sections are rewritten from the cache.
-    Digest.objects.filter(id=digest.id).update(status=Digest.Status.READY)
-    before = LLMCall.objects.filter(cached=False).count()
-    services.build_digest(day, edition=Digest.Edition.PAPERS)
-    spent = LLMCall.objects.filter(cached=False).count() - before
-    print(f"  same-day rebuild: {spent} calls that reached the server")
-    fake.stop()
-    return 0
 
 
 if __name__ == "__main__":
