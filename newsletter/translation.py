@@ -11,10 +11,16 @@ It also costs less: the model reads the short briefing instead of every source
 
 Each language has its own token budget, and its answers are cached like any other
 call (the prompt holds the language and the text), so a same-day rebuild of
-unchanged sections spends nothing. A section the LLM cannot translate (failure,
-refusal, broken citations, budget spent, LLM off) falls back to the offline path in
-that language only: excerpts quoted from its sources, labelled as usual. Excerpt
-sections need no translation: quotes stay as written, under the reader's headings.
+unchanged sections spends nothing. Every answer is checked (``asking.ask_checked``):
+the same items and citations (``differences``), and no name or number that is in
+neither the line translated nor the sources that line cites
+(``faithfulness.translation_flags``); a refused answer is asked for once more. A
+section the LLM cannot translate (failure, refusal, a check failed twice, budget
+spent, LLM off) falls back to the offline path in that language only: excerpts
+quoted from its sources (a Papers section: its extracted lines), labelled as usual.
+Papers sections are translated like briefings (``TranslatedPapers``). Excerpt
+sections and extracted Papers lines need no translation: quotes stay as written,
+under the reader's headings.
 """
 
 from __future__ import annotations
