@@ -102,7 +102,7 @@ def translate_digest(
                     report.translated if by == sections.TRANSLATED else report.offline
                 )
                 counts[language] = counts.get(language, 0) + 1
-        section.save(update_fields=["translations"])
+        section.save(update_fields=["translations", "needs_review", "review_notes"])
     for language in targets:
         progress(
             f"{language}: {report.translated.get(language, 0)} section(s) translated, "
@@ -179,10 +179,15 @@ def translate_section(
     asked = asking.ask_checked(model, attempts, check)
     if not asked.accepted:
         why = "translation rejected" if asked.last is not None else "translation failed"
-        notes.append(
+        note = (
             f"{section.category.slug} ({language}): {why} "
             f"({' '.join(asked.notes)}); written offline."
         )
+        notes.append(note)
+        if asked.last is not None and note not in section.review_notes:
+            # A refused translation is a flag like a removed line: the desk shows it.
+            section.needs_review = True
+            section.review_notes = "\n".join(filter(None, [section.review_notes, note]))
         return _save_offline(section, language)
     answer = shape.stored(asked.answer.parsed, section.content)
     sections.save_translation(section, language, answer, by=sections.TRANSLATED)

@@ -209,6 +209,9 @@ def test_an_invention_made_only_when_translating_reaches_no_reader(
     assert f'papers "{ENGLISH_INVENTION}' in notes
     assert f'events "{ENGLISH_INVENTION}' in notes
     assert "Dynamics is in neither the original line nor its sources" in notes
+    # Each section whose translation was refused is flagged for the desk.
+    refused = DigestSection.objects.filter(review_notes__contains="(en): translation")
+    assert refused.exists() and all(s.needs_review for s in refused)
     # The Korean editions, checked and clean, are sent as written.
     assert DigestSection.objects.filter(digest=papers, generated_by="llm").exists()
 
