@@ -9,7 +9,8 @@ articles of tests/data/llm, in a throwaway SQLite database, against
 devservers.openai_server on 127.0.0.1. Then, for the same sections and sources, asks
 for each English briefing written directly (summarize_category(language="en")), the
 alternative the build does not take. Last, a same-day rebuild, which must spend 0
-tokens in both languages.
+tokens in both languages. Story headlines (newsletter/drafting/headlines.py) are one call per
+language.
 
 Every figure is the `usage` the server returned, summed from the LLMCall rows as
 production logs them. Input tokens are those of the real prompts (the fake counts
@@ -103,6 +104,7 @@ def run(fake: FakeOpenAI) -> int:
     written = _usage(calls.filter(purpose="summarize"))
     translated = _usage(calls.filter(purpose="translate"))
     classified = _usage(calls.filter(purpose="classify"))
+    headlined = _usage(calls.filter(purpose="headline"))
     sections = list(digest.sections.select_related("category"))
 
     print(
@@ -123,15 +125,41 @@ def run(fake: FakeOpenAI) -> int:
     rebuild = _usage(LLMCall.objects.filter(id__gt=last))
     rebuild_calls = rebuild[0]
 
-    rows = [
-        ("sections", len(sections)),
+    rows = _rows(
+        sections=len(sections),
+        classified=classified,
+        written=written,
+        translated=translated,
+        headlined=headlined,
+        refused=calls.exclude(error="").count(),
+        written_en=written_en,
+        rebuild=rebuild,
+    )
+    width = max(len(label) for label, _ in rows)
+    print(f"{'':<{width}}  calls, input tokens, output tokens")
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    return 0 if rebuild_calls == 0 else 1
+
+
+def _rows(
+    *,
+    sections,
+    classified,
+    written,
+    translated,
+    headlined,
+    refused,
+    written_en,
+    rebuild,
+) -> list[tuple[str, object]]:
+    return [
+        ("sections", sections),
         ("classification (once, both languages)", _fmt(classified)),
         ("Korean written from the sources", _fmt(written)),
         ("English translated from the Korean", _fmt(translated)),
-        (
-            "translations refused by the checks",
-            calls.filter(purpose="translate").exclude(error="").count(),
-        ),
+        ("story headlines, both languages", _fmt(headlined)),
+        ("answers refused by the checks (retried)", refused),
         ("English written from the sources (not used)", _fmt(written_en)),
         (
             "translated / written, input tokens",
@@ -141,14 +169,9 @@ def run(fake: FakeOpenAI) -> int:
             "translated / written, all tokens",
             f"{sum(translated[1:]) / max(1, sum(written_en[1:])):.0%}",
         ),
-        ("same-day rebuild: calls paid", rebuild_calls),
+        ("same-day rebuild: calls paid", rebuild[0]),
         ("same-day rebuild: tokens", sum(rebuild[1:])),
     ]
-    width = max(len(label) for label, _ in rows)
-    print(f"{'':<{width}}  calls, input tokens, output tokens")
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
-    return 0 if rebuild_calls == 0 else 1
 
 
 def _fmt(usage: tuple[int, int, int]) -> str:

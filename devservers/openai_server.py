@@ -8,7 +8,7 @@
 
 It answers /v1/chat/completions for the schemas the project sends: ArticleLabels
 (classification), Briefing (section summary), PapersBriefing (a Papers section), Repairs (lines written again) and
-TranslatedBriefing (a briefing in another language: every text "translated" by a fixed
+Headlines (one line per <story>), TranslatedBriefing / TranslatedPapers (a briefing or Papers section in another language: every text "translated" by a fixed
 phrase table, [n] markers and citations kept, so tests can tell the languages apart). A
 valid answer is built from the request itself: labels from keyword rules over each
 <article>, briefings that cite [1]..[n] and copy phrases of the delivered <source>
@@ -254,10 +254,14 @@ class FakeOpenAI:
             return _briefing(body)
         if name == "TranslatedBriefing":
             return _translated(body)
+        if name == "TranslatedPapers":
+            return _translated(body, parts=PAPERS_PARTS)
         if name == "Repairs":
             return _repairs(body)
         if name == "PapersBriefing":
             return _papers_briefing(body)
+        if name == "Headlines":
+            return _headlines(body)
         return {}
 
     def _labels(self, body: dict, schema: dict) -> dict:
@@ -362,14 +366,28 @@ KOREAN_TO_ENGLISH = {
         "progress and responsible use are discussed together"
     ),
     "관련 동향": "developments",
+    # The fixed Korean of _papers_briefing.
+    "새로운 방법을 제안하고 성능을 검증했다": "proposes a new method and tests it",
+    "관련 연구": "research",
+    "대규모 모델의 효율과 신뢰성 향상이 공통 관심사다": (
+        "efficient and reliable large models are the shared interest"
+    ),
+    "연구 분야: 새로운 평가와 방법론이 제시되었다": (
+        "research: new evaluations and methods were proposed"
+    ),
+    "앞으로 실제 적용과 재현성 검증이 주목된다": (
+        "watch for applications and replication next"
+    ),
 }
+PAPERS_PARTS = ("topics", "trends", "papers", "fields", "outlook")
 KOREAN_SENTENCE = "이 항목은 원문을 한국어로 옮긴 것이다"
 _BRIEFING_DATA = re.compile(r"<briefing>\n(.*?)\n</briefing>", re.S)
 _CITATION = re.compile(r"\[\d+(?:\s*,\s*\d+)*\]")
 
 
-def _translated(body: dict) -> dict:
-    """The briefing in the prompt, each text in the target language."""
+def _translated(body: dict, *, parts: tuple[str, ...] | None = None) -> dict:
+    """The briefing (or, with ``parts``, the Papers section) in the prompt, each
+    text in the target language."""
     data = _BRIEFING_DATA.search(_user(body))
     briefing = json.loads(data.group(1).replace("‹", "<").replace("›", ">"))
     into_korean = "into Korean" in _system(body)
@@ -380,8 +398,19 @@ def _translated(body: dict) -> dict:
             return f"{KOREAN_SENTENCE} {markers}".strip() if value else ""
         for korean, english in KOREAN_TO_ENGLISH.items():
             value = value.replace(korean, english)
-        return " ".join(_HANGUL.sub("", value).split())
+        # A word left in Korean is dropped whole: "1조" must not read as "1".
+        return " ".join(w for w in value.split() if not _HANGUL.search(w))
 
+    if parts is not None:
+        return {
+            part: [
+                {"text": text(item["text"]), "citations": item["citations"]}
+                if isinstance(item, dict)
+                else text(item)
+                for item in briefing[part]
+            ]
+            for part in parts
+        }
     return {
         "topics": [text(t) for t in briefing["topics"]],
         "events": [
@@ -460,6 +489,29 @@ def _papers_briefing(body: dict) -> dict:
         "fields": ["Research: new methods and evaluations were proposed"],
         "outlook": ["Watch for applications and replication"],
     }
+
+
+STORY_BLOCK = re.compile(r'<story id="(\d+)">\n(.*?)</story>', re.S)
+ENGLISH_HEADLINE = "A new AI development was announced"
+KOREAN_HEADLINE = "관련 소식이 전해졌다"
+
+
+def _headlines(body: dict) -> dict:
+    """One line per <story>: its first title in the language asked for, else (a
+    story told only in the other language) a fixed line in it."""
+    korean = _language(body) == "ko"
+    lines = []
+    for number, block in STORY_BLOCK.findall(_user(body)):
+        titles = re.findall(r"^Title: (.*)$", block, re.M)
+        own = [t for t in titles if bool(_HANGUL.search(t)) == korean]
+        if own:
+            text = own[0]
+        elif korean:
+            text = f"{' '.join(titles[0].split()[:3])} {KOREAN_HEADLINE}"
+        else:
+            text = ENGLISH_HEADLINE
+        lines.append({"id": int(number), "text": text})
+    return {"lines": lines}
 
 
 def _break_schema(name: str | None) -> dict:

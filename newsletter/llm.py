@@ -32,6 +32,7 @@ import pydantic
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
+from newsletter.editorial import asking
 from newsletter.editorial.text import estimate_tokens
 from newsletter.models import Digest, LLMCall
 
@@ -347,3 +348,38 @@ def digest_usage(digest: Digest) -> dict:
         "calls_failed": totals["calls_failed"] or 0,
         "cost": totals["cost"] or Decimal("0"),
     }
+
+
+@dataclass
+class Model:
+    """One kind of structured call (purpose, schema, token cap, digest, budget) as
+    ``asking.Model``: the door ``asking.ask_checked`` knocks on."""
+
+    purpose: str
+    response_format: type[pydantic.BaseModel]
+    max_tokens: int
+    digest: Digest | None = None
+    budget: TokenBudget | None = None
+    model: str = ""
+
+    def ask(self, messages: list[dict[str, str]], *, cache_only: bool = False):
+        try:
+            return call_structured(
+                purpose=self.purpose,
+                model=self.model or settings.LLM_SUMMARY_MODEL,
+                messages=messages,
+                response_format=self.response_format,
+                max_tokens=self.max_tokens,
+                digest=self.digest,
+                budget=self.budget,
+                cache_only=cache_only,
+            )
+        except CacheMiss as exc:
+            raise asking.NotCached() from exc
+        except BudgetExceeded as exc:
+            raise asking.Unavailable(str(exc), spent=True) from exc
+        except LLMError as exc:
+            raise asking.Unavailable(str(exc)) from exc
+
+    def reject(self, answer: LLMResult, reason: str) -> None:
+        reject(answer, reason)

@@ -352,6 +352,12 @@ class Story(models.Model):
         help_text="A similar story sent in an earlier digest.",
     )
     is_follow_up = models.BooleanField(default=False)
+    headlines = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="One line per reader language saying what happened, written from "
+        "the story's sources and checked against them (newsletter/drafting/headlines.py).",
+    )
     new_facts = models.JSONField(
         default=list,
         blank=True,
@@ -423,6 +429,7 @@ class LLMCall(models.Model):
         CLASSIFY = "classify", "Classification"
         SUMMARIZE = "summarize", "Summary"
         TRANSLATE = "translate", "Translation"
+        HEADLINE = "headline", "Story headlines"
 
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
     model = models.CharField(max_length=100)

@@ -2,9 +2,16 @@
 ordered for the reader's language (``stories.reader_key``: among stories with equal
 publishers, one with a source in that language first).
 
-An email (and the web page) opens with HIGHLIGHTS lines, one per story: its title in
-the reader's language where one of its articles has one, linking to the section that
-tells it. The subject line's headline is the first of them.
+An email (and the web page) opens with HIGHLIGHTS lines, one per story, linking to
+the section that tells it: its checked one-line headline in the reader's language
+(``Story.headlines``, written with an LLM), else its title in that language where one
+of its articles has one. A story told only in another language never leads: stories
+the reader can read come first, and a foreign title is marked with its language.
+
+The subject's headline is the first highlight and the inbox preheader the second and
+third (``first_screen``): story headlines or titles only, never a section's body
+text nor a [n] marker, each at most HEADLINE_CHARS, cut at a word. A day without
+stories (Papers) offers its sections' first paper titles instead.
 """
 
 from __future__ import annotations
@@ -12,13 +19,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lib.script import is_in_language
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import stories
-from newsletter.editorial.sections import SectionContentError
+from newsletter.editorial.sections import CITATION, SectionContentError
 from newsletter.models import DigestSection, Story
 
 HIGHLIGHTS = 3
+# A subject line is read on a phone: the headline stops near here, at a word.
+HEADLINE_CHARS = 70
 
 
 @dataclass(frozen=True)
@@ -31,10 +39,52 @@ class Highlight:
     in_language: bool = True
 
 
-def headline(ranked: Sequence[Highlight]) -> Highlight | None:
-    """The subject's story: the best one with a title in the reader's language, else
-    the best one (a Korean reader's subject reads in Korean where the day allows)."""
-    return next((h for h in ranked if h.in_language), ranked[0] if ranked else None)
+@dataclass(frozen=True)
+class FirstScreen:
+    highlights: list[Highlight]
+    headline: str
+    preheader: str
+
+
+def first_screen(sections: Sequence[DigestSection], language: str) -> FirstScreen:
+    """The highlights, the subject's headline and the preheader for one reader."""
+    shown = highlights(sections, language)
+    titles = [h.title for h in shown] or _paper_titles(sections, language)
+    titles = [shorten_at_word(one_line(t), HEADLINE_CHARS) for t in titles]
+    return FirstScreen(
+        highlights=shown,
+        headline=titles[0] if titles else "",
+        preheader=" · ".join(titles[1:HIGHLIGHTS]),
+    )
+
+
+def _paper_titles(sections: Sequence[DigestSection], language: str) -> list[str]:
+    """The sections' source titles in order (a Papers day has no stories), those
+    in the reader's language first, the others marked."""
+    titles = [
+        source.article.title
+        for section in sections
+        for source in sorted(section.sources.all(), key=lambda s: s.number)
+        if source.article.title
+    ]
+    readable = [t for t in titles if stories.is_in_language(t, language)]
+    return readable + [_marked(t) for t in titles if t not in readable]
+
+
+def one_line(text: str) -> str:
+    """A title as a subject shows it: no [n] marker, one line."""
+    return " ".join(CITATION.sub(" ", text).split())
+
+
+def shorten_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary where the text has spaces
+    (a subject line that ends mid-word reads as a bug)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,.:;·-—") + "…"
 
 
 def highlights(
@@ -59,22 +109,35 @@ def highlights(
             s.id,
         ),
     )
-    if limit is not None:
-        ranked = ranked[:limit]
     result = []
     for story in ranked:
-        titles = [
-            t for t in [story.title, *(a.title for a in story.articles.all())] if t
-        ]
-        title = stories.title_in(titles, language)
+        title = _title(story, language)
         section, follow_up = told[story.id]
+        in_language = stories.is_in_language(title, language)
         result.append(
             Highlight(
-                title=title,
+                title=title if in_language else _marked(title),
                 section=section,
                 story_id=story.id,
                 follow_up=follow_up,
-                in_language=is_in_language(title, language),
+                in_language=in_language,
             )
         )
-    return result
+    # Stories the reader can read lead; the rank decides within each group.
+    result.sort(key=lambda h: not h.in_language)
+    return result if limit is None else result[:limit]
+
+
+def _title(story: Story, language: str) -> str:
+    """The story's checked headline in ``language``, else its best title there."""
+    written = (story.headlines or {}).get(language)
+    if written:
+        return written
+    titles = [t for t in [story.title, *(a.title for a in story.articles.all())] if t]
+    return stories.title_in(titles, language)
+
+
+def _marked(title: str) -> str:
+    """A title in another language, with that language named by its code."""
+    code = "KO" if stories.is_in_language(title, "ko") else "EN"
+    return f"[{code}] {title}"

@@ -31,8 +31,8 @@ from newsletter import llm
 from newsletter.drafting import classify
 from newsletter.drafting.classify import RuleClassifier
 from newsletter.drafting.summarize import SectionDraft
-from newsletter.editorial import prompts, sections
-from newsletter.editorial.checks import language_gate
+from newsletter.editorial import asking, prompts, sections
+from newsletter.editorial.checks import faithfulness, language_gate
 from newsletter.editorial.keywords import KeywordSet
 from newsletter.editorial.llm_schemas import PapersBriefing
 from newsletter.editorial.text import clean_text
@@ -230,48 +230,80 @@ def draft_section(
     budget: llm.TokenBudget,
 ) -> SectionDraft:
     """The section over ``shown`` (sources [1..n]); offline without a model or when
-    the model fails, with the reason in the notes."""
+    the model fails, with the reason in the notes. What the model writes is checked
+    like News (``asking.ask_checked``): the quality gate, then every name and number
+    of a line against the papers it cites (title and abstract); a second answer that
+    still fails loses its unsupported lines, or the section goes offline."""
     offline = partial(_offline_draft, shown, total=total)
     if not shown or not llm.is_enabled():
         return offline(notes=[])
-    notes: list[str] = []
-    call = partial(
-        llm.call_structured,
+    model = llm.Model(
         purpose=LLMCall.Purpose.SUMMARIZE,
-        model=settings.LLM_SUMMARY_MODEL,
         response_format=PapersBriefing,
         max_tokens=PAPERS_MAX_TOKENS,
         digest=digest,
         budget=budget,
     )
-    retry = (
-        prompts.korean_retry_note()
-        if language == "ko"
-        else "Your previous answer was broken text. Write clear, full sentences."
+    attempts = [
+        prompts.papers_messages(category, shown, language=language, retry_note=note)
+        for note in ("", prompts.retry_note(language))
+    ]
+    sources = faithfulness.sources_of(shown)
+
+    def check(answer: PapersBriefing) -> list[str]:
+        gate = quality_problems(answer, language=language, sources=_source_words(shown))
+        flags = faithfulness.check(
+            _content(answer, shown, total=total).content, sources, language=language
+        )
+        return gate + [faithfulness.describe(flag) for flag in flags]
+
+    asked = asking.ask_checked(model, attempts, check)
+    notes = list(asked.notes)
+    if asked.accepted:
+        return _llm_draft(asked.answer.parsed, shown, total=total, notes=notes)
+    if asked.last is not None:
+        salvaged = _without_unsupported(
+            asked.last.parsed, shown, total, language, notes
+        )
+        if salvaged is not None:
+            return salvaged
+        notes.append("Written offline after the LLM failed the checks twice.")
+    return offline(notes=notes, needs_review=asked.needs_review)
+
+
+def _without_unsupported(
+    answer: PapersBriefing, shown: list[Article], total: int, language: str, notes
+) -> SectionDraft | None:
+    """The second answer without the lines its papers do not back; None when it
+    failed the language gate, or no paper line is left."""
+    if quality_problems(answer, language=language, sources=_source_words(shown)):
+        return None
+    content = _content(answer, shown, total=total).content
+    flags = faithfulness.check(
+        content, faithfulness.sources_of(shown), language=language
     )
-    for attempt, note in enumerate(("", retry), start=1):
-        messages = prompts.papers_messages(
-            category, shown, language=language, retry_note=note
-        )
-        try:
-            result = call(messages=messages)
-        except llm.BudgetExceeded as exc:
-            notes.append(f"Token budget reached ({exc}); written offline.")
-            return offline(notes=notes)
-        except llm.LLMError as exc:
-            notes.append(f"LLM failed ({exc}); written offline.")
-            return offline(notes=notes, needs_review=True)
-        problems = quality_problems(
-            result.parsed, language=language, sources=_source_words(shown)
-        )
-        if not problems:
-            return _llm_draft(result.parsed, shown, total=total, notes=notes)
-        llm.reject(result, "; ".join(problems))
-        notes.append(
-            f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
-        )
-    notes.append("Written offline after the LLM failed the quality gate twice.")
-    return offline(notes=notes, needs_review=True)
+    gone = {(flag.line.part, flag.line.key) for flag in flags}
+    for part in faithfulness.PAPERS_PARTS:
+        content[part] = [
+            item
+            for i, item in enumerate(content.get(part) or [])
+            if (part, i) not in gone
+        ]
+    if not content[faithfulness.PAPER_LINES]:
+        return None
+    notes.extend(
+        f"Removed, still unsupported: {faithfulness.describe(flag)}" for flag in flags
+    )
+    content = sections.normalise(content, source_count=len(shown)).content
+    return SectionDraft(
+        content=content,
+        generated_by="llm",
+        needs_review=True,
+        review_notes="\n".join(notes),
+        notes=notes,
+        flagged_lines=len(flags),
+        removed_lines=len(flags),
+    )
 
 
 def quality_problems(
@@ -286,24 +318,26 @@ def quality_problems(
         *answer.fields,
         *answer.outlook,
     ]
-    problems = []
-    if not answer.papers:
-        problems.append("no paper lines")
-    if language == "ko":
-        plain = [sections.CITATION.sub(" ", text) for text in texts]
-        problems += language_gate.problems(
-            plain, sources, threshold=settings.LLM_MAX_LATIN_SHARE
-        )
-    return problems
+    problems = [] if answer.papers else ["no paper lines"]
+    return problems + text_problems(texts, language=language, sources=sources)
+
+
+def text_problems(texts: list[str], *, language: str, sources: str) -> list[str]:
+    """The language gate over a Papers section's texts (Korean reads as Korean)."""
+    if language != "ko":
+        return []
+    plain = [sections.CITATION.sub(" ", text) for text in texts]
+    return language_gate.problems(
+        plain, sources, threshold=settings.LLM_MAX_LATIN_SHARE
+    )
 
 
 def _source_words(papers: list[Article]) -> str:
     return "\n".join(f"{a.title}\n{a.text}" for a in papers).lower()
 
 
-def _llm_draft(
-    answer: PapersBriefing, shown: list[Article], *, total: int, notes: list[str]
-) -> SectionDraft:
+def _content(answer: PapersBriefing, shown: list[Article], *, total: int):
+    """The answer in stored form (capped, citations to no paper removed)."""
     content = {
         "kind": sections.PAPERS,
         "extracted": False,
@@ -314,7 +348,13 @@ def _llm_draft(
         "outlook": answer.outlook[:MAX_PARTS],
         "total": total,
     }
-    result = sections.normalise(content, source_count=len(shown))
+    return sections.normalise(content, source_count=len(shown))
+
+
+def _llm_draft(
+    answer: PapersBriefing, shown: list[Article], *, total: int, notes: list[str]
+) -> SectionDraft:
+    result = _content(answer, shown, total=total)
     if result.removed:
         notes.append(
             f"Removed {result.removed} citation(s) to papers not in the section."

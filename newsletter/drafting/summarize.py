@@ -29,7 +29,7 @@ from django.conf import settings
 
 from ingestion.models import Article
 from newsletter import llm
-from newsletter.editorial import compression, excerpts, prompts, sections
+from newsletter.editorial import asking, compression, excerpts, prompts, sections
 from newsletter.editorial.checks import faithfulness, language_gate
 from newsletter.editorial.compression import Compressed, SourceGroup
 from newsletter.editorial.llm_schemas import Briefing, Repairs
@@ -129,6 +129,7 @@ def _draft(
         )
     if not llm.is_enabled():
         return _offline_draft(category, articles, language=language)
+    budget = budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET)
     section = _Section(
         category=category,
         stories=[compression.compress(group) for group in groups],
@@ -140,7 +141,14 @@ def _draft(
             purpose=LLMCall.Purpose.SUMMARIZE,
             model=settings.LLM_SUMMARY_MODEL,
             digest=digest,
-            budget=budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+            budget=budget,
+        ),
+        model=llm.Model(
+            purpose=LLMCall.Purpose.SUMMARIZE,
+            response_format=Briefing,
+            max_tokens=SUMMARY_MAX_TOKENS,
+            digest=digest,
+            budget=budget,
         ),
     )
     answer = _ask_llm(section)
@@ -159,6 +167,7 @@ class _Section:
     sources: dict[int, faithfulness.Source]
     language: str
     call: partial
+    model: llm.Model
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -176,52 +185,33 @@ class _Section:
 
 
 def _ask_llm(section: _Section) -> llm.LLMResult[Briefing] | SectionDraft:
-    """The model's answer that passed the quality gate, or the offline fallback.
-
-    One retry with a firmer instruction; each failure is added to the notes.
-    """
-    language, notes = section.language, section.notes
-    retry_note = (
-        prompts.korean_retry_note()
-        if language == "ko"
-        else "Your previous answer was broken text. Write clear, full sentences."
-    )
+    """The model's answer that passed the quality gate, or the offline fallback
+    (``asking.ask_checked``: one retry with a firmer instruction)."""
+    language = section.language
     attempts = [
         prompts.summary_messages(section.category, section.stories, language=language),
         prompts.summary_messages(
-            section.category, section.stories, language=language, retry_note=retry_note
+            section.category,
+            section.stories,
+            language=language,
+            retry_note=prompts.retry_note(language),
         ),
     ]
-    call = partial(
-        section.call, response_format=Briefing, max_tokens=SUMMARY_MAX_TOKENS
+    asked = asking.ask_checked(
+        section.model,
+        attempts,
+        partial(quality_problems, language=language, sources=section.source_text),
     )
-    try:
-        # An earlier run needed the retry and it was accepted: reuse it, spend nothing.
-        return call(messages=attempts[1], cache_only=True)
-    except llm.CacheMiss:
-        pass
-    for attempt, messages in enumerate(attempts, start=1):
-        try:
-            result = call(messages=messages)
-        except llm.BudgetExceeded as exc:
-            notes.append(
-                f"Token budget reached ({exc}); this section was written offline."
-            )
-            return section.offline()
-        except llm.LLMError as exc:
-            notes.append(f"LLM failed ({exc}); this section was written offline.")
-            return section.offline(needs_review=True)
-        problems = quality_problems(
-            result.parsed, language=language, sources=section.source_text
+    section.notes.extend(asked.notes)
+    if asked.accepted:
+        return asked.answer
+    if asked.last is not None:
+        section.notes.append(
+            "Written offline after the LLM failed the quality gate twice."
         )
-        if not problems:
-            return result
-        llm.reject(result, "; ".join(problems))
-        notes.append(
-            f"Attempt {attempt} failed the quality gate: {'; '.join(problems)}."
-        )
-    notes.append("Written offline after the LLM failed the quality gate twice.")
-    return section.offline(needs_review=True)
+    else:
+        section.notes.append("This section was written offline.")
+    return section.offline(needs_review=asked.needs_review)
 
 
 def _checked_draft(section: _Section, briefing: Briefing) -> SectionDraft:
@@ -261,8 +251,7 @@ def _checked_draft(section: _Section, briefing: Briefing) -> SectionDraft:
     )
 
 
-def _describe(flag: faithfulness.Flag) -> str:
-    return f'{flag.line.label} "{flag.line.text}" ({"; ".join(flag.problems)})'
+_describe = faithfulness.describe
 
 
 def _repaired(

@@ -11,23 +11,31 @@ It also costs less: the model reads the short briefing instead of every source
 
 Each language has its own token budget, and its answers are cached like any other
 call (the prompt holds the language and the text), so a same-day rebuild of
-unchanged sections spends nothing. A section the LLM cannot translate (failure,
-refusal, broken citations, budget spent, LLM off) falls back to the offline path in
-that language only: excerpts quoted from its sources, labelled as usual. Excerpt
-sections need no translation: quotes stay as written, under the reader's headings.
+unchanged sections spends nothing. Every answer is checked (``asking.ask_checked``):
+the same items and citations (``differences``), and no name or number that is in
+neither the line translated nor the sources that line cites
+(``faithfulness.translation_flags``); a refused answer is asked for once more. A
+section the LLM cannot translate (failure, refusal, a check failed twice, budget
+spent, LLM off) falls back to the offline path in that language only: excerpts
+quoted from its sources (a Papers section: its extracted lines), labelled as usual.
+Papers sections are translated like briefings (``TranslatedPapers``). Excerpt
+sections and extracted Papers lines need no translation: quotes stay as written,
+under the reader's headings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 
 from newsletter import llm
-from newsletter.drafting import summarize
-from newsletter.editorial import excerpts, prompts, sections
-from newsletter.editorial.llm_schemas import TranslatedBriefing
+from newsletter.drafting import papers, summarize
+from newsletter.editorial import asking, excerpts, prompts, sections
+from newsletter.editorial.checks import faithfulness
+from newsletter.editorial.llm_schemas import TranslatedBriefing, TranslatedPapers
 from newsletter.models import Digest, DigestSection, LLMCall
 from subscribers.models import Subscriber, reading_language
 
@@ -88,7 +96,7 @@ def translate_digest(
                     report.translated if by == sections.TRANSLATED else report.offline
                 )
                 counts[language] = counts.get(language, 0) + 1
-        section.save(update_fields=["translations"])
+        section.save(update_fields=["translations", "needs_review", "review_notes"])
     for language in targets:
         progress(
             f"{language}: {report.translated.get(language, 0)} section(s) translated, "
@@ -122,47 +130,75 @@ def translate_section(
     notes: list[str] | None = None,
 ) -> str | None:
     """Store ``section`` in ``language`` (the caller saves the row): translated, or
-    offline excerpts when that fails. Returns who made it; None when the section
-    needs no translation (excerpts) or cannot be read."""
+    offline in that language when that fails. Returns who made it; None when the
+    section needs no translation (excerpts, quoted abstracts) or cannot be read.
+
+    Asked through ``asking.ask_checked``: one retry, then offline. A translation
+    must say what the original says (``differences``) and state no name or number
+    that is in neither the line it translates nor the sources that line cites."""
     notes = notes if notes is not None else []
     try:
         content = sections.read(section)
     except sections.SectionContentError:
         return None  # its readers get its sources only, in every language
-    if content.is_excerpts or content.is_papers:
-        # Quotes stay as written; a Papers section is read in the digest's language.
-        return None
-    where = f"{section.category.slug} ({language})"
+    if content.is_excerpts or (content.is_papers and content.extracted):
+        return None  # quotes stay as written, under the reader's headings
     if not llm.is_enabled():
         return _save_offline(section, language)
-    messages = prompts.translation_messages(
-        _briefing_fields(section.content),
-        source_language=section.digest.language,
-        language=language,
+    shape = _PAPERS if content.is_papers else _BRIEFING
+    articles = [source.article for source in section.sources.all()]
+    model = llm.Model(
+        purpose=LLMCall.Purpose.TRANSLATE,
+        response_format=shape.schema,
+        max_tokens=TRANSLATION_MAX_TOKENS,
+        digest=section.digest,
+        budget=budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
     )
-    try:
-        result = llm.call_structured(
-            purpose=LLMCall.Purpose.TRANSLATE,
-            model=settings.LLM_SUMMARY_MODEL,
-            messages=messages,
-            response_format=TranslatedBriefing,
-            max_tokens=TRANSLATION_MAX_TOKENS,
-            digest=section.digest,
-            budget=budget or llm.TokenBudget(settings.LLM_TOKEN_BUDGET),
+    attempts = [
+        prompts.translation_messages(
+            shape.fields(section.content),
+            source_language=section.digest.language,
+            language=language,
+            retry_note=note,
         )
-    except llm.LLMError as exc:
-        notes.append(f"{where}: translation failed ({exc}); written offline.")
-        return _save_offline(section, language)
-    answer = summarize.stored_content(result.parsed)
-    problems = differences(section.content, answer, language)
-    if problems:
-        llm.reject(result, "; ".join(problems))
-        notes.append(
-            f"{where}: translation rejected ({'; '.join(problems)}); written offline."
+        for note in ("", prompts.translation_retry_note())
+    ]
+    check = partial(
+        _translation_problems,
+        section.content,
+        shape=shape,
+        language=language,
+        sources=faithfulness.sources_of(articles),
+    )
+    asked = asking.ask_checked(model, attempts, check)
+    if not asked.accepted:
+        why = "translation rejected" if asked.last is not None else "translation failed"
+        note = (
+            f"{section.category.slug} ({language}): {why} "
+            f"({' '.join(asked.notes)}); written offline."
         )
+        notes.append(note)
+        if asked.last is not None and note not in section.review_notes:
+            # A refused translation is a flag like a removed line: the desk shows it.
+            section.needs_review = True
+            section.review_notes = "\n".join(filter(None, [section.review_notes, note]))
         return _save_offline(section, language)
+    answer = shape.stored(asked.answer.parsed, section.content)
     sections.save_translation(section, language, answer, by=sections.TRANSLATED)
     return sections.TRANSLATED
+
+
+def _translation_problems(
+    original: dict, parsed, *, shape: _Shape, language: str, sources: dict
+) -> list[str]:
+    translated = shape.stored(parsed, original)
+    problems = shape.differences(original, translated, language)
+    if problems:
+        return problems
+    flags = faithfulness.translation_flags(
+        sections.normalise(original).content, translated, sources, language=language
+    )
+    return [faithfulness.describe(flag) for flag in flags]
 
 
 def differences(original: dict, translated: dict, language: str) -> list[str]:
@@ -225,7 +261,12 @@ def _briefing_fields(content: dict) -> dict:
 
 def _save_offline(section: DigestSection, language: str) -> str:
     articles = [source.article for source in section.sources.all()]
-    content = excerpts.excerpt_content(articles, language=language)
+    if (section.content or {}).get("kind") == sections.PAPERS:
+        content = papers.offline_content(
+            articles, total=section.content.get("total") or len(articles)
+        )
+    else:
+        content = excerpts.excerpt_content(articles, language=language)
     sections.save_translation(
         section, language, content, by=sections.OFFLINE, source_count=len(articles)
     )
@@ -242,3 +283,76 @@ def _impact_line(text: str | None) -> dict | None:
 def _plain(content: dict) -> str:
     texts = content["topics"] + [text for _where, text in _cited_texts(content)]
     return "\n".join(texts)
+
+
+# --- Papers sections ---------------------------------------------------------------
+
+_PAPERS_TEXT_PARTS = ("topics", "trends", "fields", "outlook")
+
+
+def _papers_fields(content: dict) -> dict:
+    content = sections.normalise(content).content
+    return {
+        **{part: content.get(part) or [] for part in _PAPERS_TEXT_PARTS},
+        "papers": content.get("papers") or [],
+    }
+
+
+def _papers_stored(answer: TranslatedPapers, original: dict) -> dict:
+    """The answer as a stored Papers section, beside the original's sources."""
+    original = sections.normalise(original).content
+    content = {
+        "kind": sections.PAPERS,
+        "extracted": False,
+        **answer.model_dump(),
+        "total": original.get("total", 0),
+    }
+    return sections.normalise(content).content
+
+
+def papers_differences(original: dict, translated: dict, language: str) -> list[str]:
+    """Why ``translated`` is not the same Papers section as ``original``: another
+    number of items in a part, or a paper line citing other papers; plus the
+    Papers quality gate for the language."""
+    original = sections.normalise(original).content
+    problems = [
+        f"{part}: {len(translated.get(part) or [])} items for "
+        f"{len(original.get(part) or [])}"
+        for part in (*_PAPERS_TEXT_PARTS, "papers")
+        if len(translated.get(part) or []) != len(original.get(part) or [])
+    ]
+    pairs = zip(
+        original.get("papers") or [], translated.get("papers") or [], strict=False
+    )
+    if any(a["citations"] != b["citations"] for a, b in pairs):
+        problems.append("citations changed in papers")
+    texts = [line.text for line in faithfulness.lines(translated)]
+    words = "\n".join(line.text for line in faithfulness.lines(original)).lower()
+    return problems + papers.text_problems(texts, language=language, sources=words)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What translating a kind of section needs: the schema, the fields sent, the
+    answer in stored form, and how it may differ from the original."""
+
+    schema: type
+    fields: Callable[[dict], dict]
+    stored: Callable
+    differences: Callable[[dict, dict, str], list[str]]
+
+
+_BRIEFING = _Shape(
+    schema=TranslatedBriefing,
+    fields=lambda content: _briefing_fields(content),
+    stored=lambda answer, original: summarize.stored_content(answer),
+    differences=lambda original, answer, language: differences(
+        original, answer, language
+    ),
+)
+_PAPERS = _Shape(
+    schema=TranslatedPapers,
+    fields=_papers_fields,
+    stored=_papers_stored,
+    differences=papers_differences,
+)

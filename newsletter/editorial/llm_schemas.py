@@ -100,3 +100,22 @@ class PapersBriefing(BaseModel):
     papers: list[PaperLine]
     fields: list[str]
     outlook: list[str]
+
+
+class TranslatedPapers(PapersBriefing):
+    """A Papers section rewritten in another language: the same parts, items, order."""
+
+
+class HeadlineLine(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: int
+    text: str
+
+
+class Headlines(BaseModel):
+    """One line per story saying what happened (newsletter/drafting/headlines.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[HeadlineLine]

@@ -26,11 +26,12 @@ import re
 from functools import cache
 from pathlib import Path
 
+from lib.script import HANGUL
+
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "relevance_model.json"
 # What the model reads of an article: the title, and the opening of its text.
 BODY_CHARS = 1500
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9+#]*(?:[.\-][a-z0-9+#]+)*|[\uac00-\ud7a3]+")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # The model reads at most this many words: the most frequent of the training set.
 VOCABULARY_SIZE = 4000
 # A title naming AI outright (an LLM, a lab, an AI agent) needs less of the model.
@@ -69,7 +70,7 @@ def ai_probability(title: str, body: str) -> float:
 
 def is_korean(text: str) -> bool:
     letters = [c for c in text[:400] if c.isalpha()]
-    hangul = sum(1 for c in letters if _HANGUL.match(c))
+    hangul = sum(1 for c in letters if HANGUL.match(c))
     return bool(letters) and hangul / len(letters) > 0.3
 
 

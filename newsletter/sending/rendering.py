@@ -18,7 +18,6 @@ from django.utils.html import escape
 from mjml import mjml2html
 
 from lib.locale import in_language
-from lib.script import is_in_language
 from newsletter import chart
 from newsletter.drafting import highlights
 from newsletter.drafting.papers import paper_label
@@ -235,36 +234,26 @@ def _frame(
             else ""
         ),
         "empty_notice": not sections,
-        "preheader": " · ".join(
-            f"{s.category.emoji} {s.category.display_name(language)}" for s in sections
-        )
-        or vocabulary.EMPTY_NOTICE,
         **_first_screen(sections, language),
     }
 
 
-# A subject line is read on a phone: the headline stops near here, at a word.
-HEADLINE_CHARS = 70
-
-
 def _first_screen(sections: list[DigestSection], language: str) -> dict:
-    """The highlights block (the reader's best stories, each linking to its section)
-    and the subject's headline: the first of them, else the first topic."""
-    ranked = highlights.highlights(sections, language, limit=None)
+    """The highlights block (the reader's best stories, each linking to its
+    section), the subject's headline and the inbox preheader (``highlights``)."""
+    screen = highlights.first_screen(sections, language)
     lines = [
         {
             "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
             "anchor": h.section.category.slug,
-            "section": h.section.category.name,
+            "section": h.section.category.display_name(language),
         }
-        for h in ranked[: highlights.HIGHLIGHTS]
+        for h in screen.highlights
     ]
-    top = highlights.headline(ranked)
     return {
         "highlights": lines,
-        "headline": _shorten_at_word(top.title, HEADLINE_CHARS)
-        if top
-        else _headline(sections, language),
+        "headline": screen.headline,
+        "preheader": screen.preheader or ("" if sections else vocabulary.EMPTY_NOTICE),
     }
 
 
@@ -302,40 +291,6 @@ def _html_size(html: str) -> int:
     return (
         len(html.encode()) + sum(html.count(p) for p in PLACEHOLDERS) * LINK_ALLOWANCE
     )
-
-
-def _headline(sections: list[DigestSection], language: str) -> str:
-    """The first topic written in the reader's language (Hangul or not), else the
-    first topic: a Korean digest puts Korean stories first, an English reader's
-    subject should still read in English where the day allows. A section without
-    topics (offline Papers) offers its first source's title."""
-    topics = [
-        topic
-        for section in sections
-        if (content := _read_or_log(section, language)) is not None
-        for topic in content.topics
-    ]
-    if not topics:
-        topics = [
-            source.article.title
-            for section in sections[:1]
-            for source in list(section.sources.all())[:1]
-        ]
-    if not topics:
-        return ""
-    readable = [t for t in topics if is_in_language(t, language)]
-    return _shorten_at_word((readable or topics)[0], HEADLINE_CHARS)
-
-
-def _shorten_at_word(text: str, limit: int) -> str:
-    """At most `limit` characters, cut at a word boundary where the text has spaces
-    (a subject line that ends mid-word reads as a bug)."""
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,.:;·-—") + "…"
 
 
 def _read_or_log(section: DigestSection, language: str) -> SectionContent | None:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from ingestion.models import Article, Source
 from newsletter import audit, chart, llm
-from newsletter.drafting import classify, papers, summarize, translation
+from newsletter.drafting import classify, headlines, papers, summarize, translation
 from newsletter.editorial import compression, excerpts, sections, stories
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
 from newsletter.services import approval, bilingual
@@ -134,6 +134,9 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     generated = _write_sections(digest, categories, plans, budget, progress)
     with bilingual.editor_translations_kept(digest):
         translated = translation.translate_digest(digest, progress=progress)
+    headline_notes = headlines.write_headlines(
+        digest, translation.edition_languages(digest.language)
+    )
     digest.category_counts = {
         category.slug: len(by_category[category.id])
         for category in categories
@@ -142,7 +145,11 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     _finish(
         digest,
         generated,
-        [_digest_notes(digest, budget, classify_fallbacks), *translated.notes],
+        [
+            _digest_notes(digest, budget, classify_fallbacks),
+            *translated.notes,
+            *headline_notes,
+        ],
     )
 
 
@@ -203,10 +210,14 @@ def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
         kept.append(_save_section(digest, category, shown, draft).id)
         generated.add(draft.generated_by)
     DigestSection.objects.filter(digest=digest).exclude(id__in=kept).delete()
+    # Papers are read in every reader's language, translated and checked like News.
+    translated = translation.translate_digest(digest, progress=progress)
     digest.category_counts = {
         c.slug: len(by_category[c.id]) for c in active if by_category[c.id]
     }
-    _finish(digest, generated, [_digest_notes(digest, budget, fallbacks)])
+    _finish(
+        digest, generated, [_digest_notes(digest, budget, fallbacks), *translated.notes]
+    )
 
 
 def _classify_unlabelled(

@@ -250,9 +250,10 @@ def test_a_translation_that_moves_a_citation_is_refused(corpus, two_readers, fak
     translated = _in_sections(digest, language="en")
     assert translated and all(c.is_excerpts for c in translated.values())
     assert _llm_rows("translate").count() == 0
+    # Asked once more with a firmer note, then refused again (asking.ask_checked).
     assert LLMCall.objects.filter(
         purpose="translate", error__startswith="rejected: citations changed"
-    ).count() == len(translated)
+    ).count() == 2 * len(translated)
 
 
 def test_languages_are_those_of_active_readers_plus_the_default(defaults, settings):

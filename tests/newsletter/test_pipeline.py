@@ -267,9 +267,9 @@ def test_digest_with_an_llm_is_cited_costed_and_free_to_rebuild(
     )
     window = len(services.digest_articles(digest))
     assert len(fake.requests_for("Briefing")) == digest.sections.count()
-    assert calls_first - digest.sections.count() == -(
-        -window // 25
-    )  # one call per 25 articles
+    # One headlines call (one reader language), one labels call per 25 articles.
+    assert len(fake.requests_for("Headlines")) == 1
+    assert calls_first - digest.sections.count() - 1 == -(-window // 25)
     assert calls_second == 0
     for section in digest.sections.all():
         numbers = set(section.sources.values_list("number", flat=True))

@@ -1,6 +1,7 @@
 import re
 
-from newsletter.models import DigestSection
+from ingestion.models import Article
+from newsletter.models import DigestSection, DigestSource
 from newsletter.sending import recipient
 from newsletter.sending.rendering import (
     PREFERENCES_URL,
@@ -201,37 +202,44 @@ def test_malformed_category_counts_leave_out_the_bad_entries(defaults):
     assert rendered.chart_alt == "카테고리별 기사 수 차트 (총 4건): LLM 4건"
 
 
+def _titled(digest, *titles):
+    """The digest's sources, in order, carry ``titles``."""
+    for source, title in zip(
+        DigestSource.objects.filter(section__digest=digest).order_by("number"),
+        titles,
+        strict=False,
+    ):
+        Article.objects.filter(id=source.article_id).update(title=title)
+
+
 def test_a_long_headline_in_the_subject_ends_at_a_word_not_mid_word(defaults):
     title = (
         "Cognizant and Anthropic expand their partnership to bring Claude to clients"
     )
-    digest = build_digest(
-        slugs=("llm",),
-        content=lambda slug: {
-            "topics": [title],
-            "events": [{"text": "Cognizant uses Claude.", "citations": [1]}],
-            "impact": {},
-            "final_summary": ["Cognizant uses Claude [1]"],
-        },
-    )
-    subject = render_digest_email(digest, categories=None).subject
+    digest = build_digest(slugs=("llm",), sources_per_section=1)
+    _titled(digest, title)
+    subject = render_digest_email(digest, categories=None, language="en").subject
     headline = subject.rsplit(" · ", 1)[1]
     assert headline.endswith("…") and len(headline) <= 70
     assert title.startswith(headline[:-1])
     assert title[len(headline) - 1] == " "  # the cut falls between two words
 
 
-def test_the_subject_headline_is_a_story_in_the_readers_language(defaults):
+def test_the_subject_headline_is_a_title_in_the_readers_language_never_body_text(
+    defaults,
+):
     digest = build_digest(
         slugs=("llm",),
         content=lambda slug: {
-            "topics": ["한국어 추론 벤치마크 공개", "Grok 4.6 on Vertex AI"],
+            "topics": ["한국어 주제 문장 [1]", "An English topic [2]"],
             "events": [{"text": "벤치마크가 나왔다.", "citations": [1]}],
             "impact": {},
             "final_summary": ["벤치마크가 나왔다 [1]"],
         },
     )
+    _titled(digest, "한국어 추론 벤치마크 공개", "Grok 4.6 on Vertex AI")
     korean = render_digest_email(digest, categories=None, language="ko").subject
     english = render_digest_email(digest, categories=None, language="en").subject
     assert korean.endswith("· 한국어 추론 벤치마크 공개")
     assert english.endswith("· Grok 4.6 on Vertex AI")
+    assert "[" not in korean + english

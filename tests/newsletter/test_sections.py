@@ -345,7 +345,8 @@ def test_an_english_digest_takes_every_word_from_the_english_locale(defaults, tm
     make_section(
         digest,
         Category.objects.get(slug="llm"),
-        [ArticleFactory(), ArticleFactory()],
+        # The subject's headline is a title, never a section's text.
+        [ArticleFactory(title="Claude gets a new memory"), ArticleFactory()],
         content=EXCERPTS,
         generated_by="llm",
     )

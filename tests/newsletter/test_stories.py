@@ -269,17 +269,18 @@ def test_stories_are_ranked_and_a_section_shows_five_then_and_n_more(
 
     message = sink.received[0].message
     html, text = _html(message), _text(message)
-    # The subject is the reader's top story, cut at a word within about 70 chars.
+    # The subject is the reader's top story, cut at a word within about 70 chars;
+    # a Korean reader is told it is in English.
     assert message["Subject"].endswith(
-        "DeepSeek releases an open reasoning language model"
+        "[EN] DeepSeek releases an open reasoning language model"
     )
     # The first screen: the three best stories, one line each, linking to the section.
     block = re.search(r"오늘의 핵심(.*?)</ol>", html, re.S).group(1)
     lines = re.findall(r'<li[^>]*>\s*<a href="#llm"[^>]*>([^<]+)</a>', block)
     assert lines == [
-        "DeepSeek releases an open reasoning language model",
-        "Nvidia and Google release Gemtron, a joint LLM chatbot",
-        STORIES[0][0],
+        "[EN] DeepSeek releases an open reasoning language model",
+        "[EN] Nvidia and Google release Gemtron, a joint LLM chatbot",
+        f"[EN] {STORIES[0][0]}",
     ]
     assert text.index("오늘의 핵심") < text.index("DeepSeek releases")
     # Five stories in the email, then "외 3건" linking to the full list on the web.
@@ -346,6 +347,14 @@ def test_a_korean_readers_subject_is_the_best_story_told_in_korean(
     got = {r.rcpt_tos[0]: r.message for r in sink.received}
     assert got["minji@example.kr"]["Subject"].endswith(korean.title)
     assert got["bob@example.com"]["Subject"].endswith(english.title)
-    # The highlights keep the rank: the English story first for both.
+    # A story the reader can read leads; the other follows, its language marked.
     block = re.search(r"오늘의 핵심(.*?)</ol>", _flat(_html(got["minji@example.kr"])))
-    assert block.group(1).index(english.title) < block.group(1).index(korean.title)
+    assert block.group(1).index(korean.title) < block.group(1).index(
+        f"[EN] {english.title}"
+    )
+    block = re.search(
+        r"Today's highlights(.*?)</ol>", _flat(_html(got["bob@example.com"]))
+    )
+    assert block.group(1).index(english.title) < block.group(1).index(
+        f"[KO] {korean.title}"
+    )

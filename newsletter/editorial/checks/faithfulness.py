@@ -34,8 +34,11 @@ EVENTS = "events"
 IMPACT = "impact"
 TOPICS = "topics"
 FINAL_SUMMARY = "final_summary"
+PAPER_LINES = "papers"
 # The parts whose every line must cite its sources.
-CITING_PARTS = (EVENTS, IMPACT)
+CITING_PARTS = (EVENTS, IMPACT, PAPER_LINES)
+# A Papers section's parts in reading order; only its paper lines must cite.
+PAPERS_PARTS = ("topics", "trends", PAPER_LINES, "fields", "outlook")
 
 # Abbreviations of the trade that name nothing in particular: no source needs to write
 # "LLM" for a line to say it.
@@ -86,9 +89,21 @@ class Source:
         )
         return cls(text.lower(), tuple(quantities.quantities(text)))
 
+    @classmethod
+    def of_text(cls, text: str) -> Source:
+        """Our own line as a source: what a translation of it may state."""
+        text = clean_text(sections.CITATION.sub(" ", text))
+        return cls(text.lower(), tuple(quantities.quantities(text)))
+
 
 def lines(content: dict) -> list[Line]:
-    """Every line of a stored briefing, in reading order."""
+    """Every line of a stored briefing or Papers section, in reading order."""
+    if content.get("kind") == sections.PAPERS:
+        return [
+            Line(part, i, item["text"] if isinstance(item, dict) else item)
+            for part in PAPERS_PARTS
+            for i, item in enumerate(content.get(part) or [])
+        ]
     return [
         *(Line(TOPICS, i, t) for i, t in enumerate(content["topics"])),
         *(Line(EVENTS, i, e["text"]) for i, e in enumerate(content["events"])),
@@ -110,6 +125,11 @@ def check(content: dict, sources: dict[int, Source], *, language: str) -> list[F
         if problems:
             flags.append(Flag(line, problems))
     return flags
+
+
+def describe(flag: Flag) -> str:
+    """A flagged line as editors read it in a section's notes."""
+    return f'{flag.line.label} "{flag.line.text}" ({"; ".join(flag.problems)})'
 
 
 def line_problems(
@@ -193,3 +213,29 @@ def _name_in(name: str, haystack: str) -> bool:
     return len(parts) > 1 and all(
         re.search(r"(?<![a-z0-9])" + re.escape(p), haystack) for p in parts
     )
+
+
+def translation_flags(
+    original: dict,
+    translated: dict,
+    sources: dict[int, Source],
+    *,
+    language: str,
+) -> list[Flag]:
+    """A Flag for each line of ``translated`` stating a name or number that is in
+    neither the line it translates (same part and place in ``original``) nor the
+    sources that line cites (all of the section's, for a line citing none)."""
+    before = {(line.part, line.key): line.text for line in lines(original)}
+    flags = []
+    for line in lines(translated):
+        cited = [n for n in line.citations if n in sources] or list(sources)
+        backing = [Source.of_text(before.get((line.part, line.key), ""))]
+        backing += [sources[n] for n in cited]
+        claims = unsupported(line.text, backing, language=language)
+        if claims:
+            problems = [
+                f"{claim} is in neither the original line nor its sources"
+                for claim in claims
+            ]
+            flags.append(Flag(line, problems))
+    return flags
