@@ -12,7 +12,6 @@ from newsletter.desk import test_sends
 from newsletter.editorial import sections
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import DigestSection
-from newsletter.services import bilingual
 
 # The fields of each kind, beside review_notes and needs_review.
 BRIEFING_FIELDS = [
@@ -196,13 +195,12 @@ class DigestSectionForm(forms.ModelForm):
         return cleaned
 
     def save(self, commit: bool = True) -> DigestSection:
-        sections.save_content(self.instance, self.content)
-        self.instance.edited_by_editor = True
-        self.instance.generated_by = DigestSection.GeneratedBy.EDITOR
-        # The other languages follow the edit, or keep what an editor or a reviewed
-        # translation said (newsletter.services.bilingual).
-        self.translation_notes = bilingual.retranslate_after_edit(self.instance)
-        return super().save(commit=commit)
+        """The form only validates: ``services.edit_section`` writes the section.
+        The admin asks for the unsaved instance (``commit=False``) and saves it
+        through the service in ``save_model``."""
+        if commit:
+            raise NotImplementedError("saved by services.edit_section")
+        return super().save(commit=False)
 
 
 class SectionTranslationForm(DigestSectionForm):

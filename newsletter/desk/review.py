@@ -58,14 +58,9 @@ class FrozenSectionMixin:
         return super().has_delete_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change:
-            audit.record(
-                obj.digest_id,
-                audit.Action.EDITED,
-                actor=request.user,
-                detail=str(obj.category),
-            )
+        if not change:
+            return super().save_model(request, obj, form, change)
+        services.edit_section(obj, form.content, actor=request.user)
 
     # A deleted section leaves a row in the digest's history, like an edit does.
     def delete_model(self, request, obj):
@@ -311,13 +306,7 @@ class DigestReviewMixin:
             request.POST, instance=section, prefix=f"section-{section.id}"
         )
         if form.is_valid():
-            form.save()
-            audit.record(
-                digest,
-                audit.Action.EDITED,
-                actor=request.user,
-                detail=str(section.category),
-            )
+            services.edit_section(section, form.content, actor=request.user)
             messages.success(
                 request, _("Saved %(section)s.") % {"section": section.category}
             )

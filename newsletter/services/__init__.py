@@ -19,13 +19,19 @@ from newsletter.services.build import (
     has_paper_sources,
     rebuild_digest,
 )
-from newsletter.services.editing import merge_stories, regenerate_section, split_story
+from newsletter.services.editing import (
+    edit_section,
+    merge_stories,
+    regenerate_section,
+    split_story,
+)
 from newsletter.services.setup import load_defaults
 
 __all__ = [
     "approve_digest",
     "build_digest",
     "digest_articles",
+    "edit_section",
     "has_paper_sources",
     "load_defaults",
     "merge_stories",

@@ -7,10 +7,30 @@ from django.db import transaction
 from ingestion.models import Article
 from newsletter import audit, llm
 from newsletter.drafting import papers, summarize
-from newsletter.editorial import compression, stories
+from newsletter.editorial import compression, sections, stories
 from newsletter.models import Digest, DigestSection, Story
 from newsletter.services import bilingual
 from newsletter.services.build import _save_section, _source_groups, _told_by_story
+
+
+def edit_section(section: DigestSection, content: dict, *, actor=None) -> list[str]:
+    """An editor's text for a section (normalised by the form's check): saved, the
+    other languages follow it or keep what an editor wrote in them (``bilingual``),
+    and the edit is in the digest's history. Returns notes for the editors."""
+    if section.digest.is_frozen:
+        raise ValueError(f"{section.digest} is already {section.digest.status}")
+    sections.save_content(section, content)
+    section.edited_by_editor = True
+    section.generated_by = DigestSection.GeneratedBy.EDITOR
+    notes = bilingual.retranslate_after_edit(section)
+    section.save()
+    audit.record(
+        section.digest_id,
+        audit.Action.EDITED,
+        actor=actor,
+        detail=str(section.category),
+    )
+    return notes
 
 
 def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
