@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: demo test serve worker beat bench lint fmt venv
+.PHONY: demo test test-fast serve worker beat bench lint fmt venv
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,13 +30,20 @@ test: $(STAMP)
 		echo "==> tests on PostgreSQL ($(PG_TEST_URL))"; export DATABASE_URL=$(PG_TEST_URL); \
 	else echo "==> tests on $${DATABASE_URL:-SQLite}"; fi; \
 	$(PY) -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory lint
+
+# The edit loop: everything but the browser, subprocess, real-worker and whole-
+# pipeline tests (marked `slow`), on SQLite, on both cores, in about a minute.
+# `make test` runs them all; `make test-fast PYTEST_ARGS=--lf` only the last failures.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow and not browser" -n 2 -q $(PYTEST_ARGS)
+
+# Style, and the import contracts of docs/architecture.md (pyproject.toml).
+lint: $(STAMP)
 	@echo "==> lint"
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-
-lint: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 fmt: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

@@ -12,6 +12,9 @@ import pytest
 from newsletter.defaults import DEFAULT_CATEGORIES, PAPERS_CATEGORIES
 from tests import deployment
 
+# The demo command end to end: `make test` and CI run it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 DAY = "2026-08-22"
 HEADINGS = {

@@ -11,6 +11,9 @@ from ingestion.models import Article, Source
 from newsletter import services
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
 
+# Whole-pipeline: the sample corpus over http through every stage: `make test` and CI run it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 DAY1 = dt.date(2026, 8, 15)
 DAY2 = dt.date(2026, 8, 22)
 LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}

@@ -18,6 +18,9 @@ from newsletter.models import DigestSection
 from newsletter.sending import ledger
 from tests.newsletter.mail_fixtures import build_digest, reader
 
+# Whole-pipeline: the sample corpus built and sent: `make test` and CI run it, `make test-fast` does not.
+pytestmark = pytest.mark.slow
+
 DAY = dt.date(2026, 8, 22)
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}

@@ -98,7 +98,7 @@ def test_an_editors_edit_of_a_section_keeps_its_stories(built):
         data={"excerpts": "Wire | 2026-08-22 | GPT-7 is out. [1]", "review_notes": ""},
     )
     assert form.is_valid(), form.errors
-    form.save()
+    services.edit_section(section, form.content)
 
     section.refresh_from_db()
     assert section.content["excerpts"][0]["text"] == "GPT-7 is out. [1]"

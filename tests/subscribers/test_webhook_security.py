@@ -150,17 +150,20 @@ def _check_deploy(**env) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a subprocess
 def test_check_deploy_fails_for_an_esp_without_a_webhook_secret():
     result = _check_deploy(ESP="postmark", ANYMAIL_WEBHOOK_SECRET="")
     assert result.returncode != 0
     assert "subscribers.E001" in result.stderr
 
 
+@pytest.mark.slow  # a subprocess
 def test_check_deploy_accepts_an_esp_with_a_webhook_secret():
     result = _check_deploy(ESP="postmark", ANYMAIL_WEBHOOK_SECRET="hook:long-secret")
     assert "subscribers.E001" not in result.stdout + result.stderr
 
 
+@pytest.mark.slow  # a subprocess
 @pytest.mark.parametrize(
     ("env", "reason"),
     [
@@ -178,6 +181,7 @@ def test_check_deploy_fails_for_an_esp_whose_webhook_cannot_verify(env, reason):
     assert "subscribers.E002" in result.stderr and reason in result.stderr
 
 
+@pytest.mark.slow  # a subprocess
 def test_check_deploy_accepts_mandrill_with_its_webhook_key():
     result = _check_deploy(
         ESP="mandrill",
