@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from devservers.openai_server import FakeOpenAI
+from devservers.smtp_sink import SmtpSink
+
 IN_CI = os.getenv("CI", "").lower() in {"1", "true", "yes"}
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -82,3 +85,89 @@ def chromium(monkeypatch) -> str:
     # calls are safe but Django would refuse them.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     return str(CHROMIUM)
+
+
+# --- the stand-in services: the LLM on a fake server (or off), an SMTP sink ---
+
+
+@pytest.fixture(name="fake_llm")
+def fake_llm_fixture(settings):
+    """The LLM switched on and pointed at a fake server; short timeout, one retry."""
+    with FakeOpenAI(timeout_sleep=1.2) as fake:
+        settings.OPENAI_BASE_URL = fake.base_url
+        settings.OPENAI_API_KEY = "test"
+        settings.LLM_ENABLED = True
+        settings.LLM_TIMEOUT = 0.5
+        settings.LLM_MAX_RETRIES = 1
+        settings.LLM_SUMMARY_MODEL = "fake-summary"
+        settings.LLM_CLASSIFY_MODEL = "fake-classify"
+        settings.LLM_TOKEN_BUDGET = 200_000
+        yield fake
+
+
+@pytest.fixture(name="offline")
+def offline_fixture(settings):
+    settings.OPENAI_BASE_URL = ""
+    settings.OPENAI_API_KEY = ""
+    settings.LLM_ENABLED = False
+
+
+@pytest.fixture
+def sink(settings):
+    """A real SMTP server on 127.0.0.1 that Django's SMTP backend sends to."""
+    with SmtpSink() as server:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = server.host
+        settings.EMAIL_PORT = server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield server
+
+
+# --- the sample corpus, ingested once --------------------------------------------
+
+SAMPLE_DAY = "2026-08-22"
+# Feeds with many items: the day's tests read the small ones, which say enough.
+LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}
+
+
+@pytest.fixture(scope="session")
+def _sample_news_rows(django_db_setup, django_db_blocker) -> str:
+    """The sample day's small news feeds ingested over HTTP through the production
+    path once per run (per worker), kept as serialised rows and rolled back."""
+    from django.core import serializers
+    from django.db import transaction
+    from django.test.utils import override_settings
+
+    from ingestion import sample
+    from ingestion import services as ingestion_services
+    from ingestion.models import Article, Source
+
+    with (
+        django_db_blocker.unblock(),
+        override_settings(INGEST_ALLOW_PRIVATE_HOSTS=True),
+    ):
+        with transaction.atomic():
+            with sample.serve_corpus(SAMPLE_DAY) as site:
+                for feed in site.news_feeds:
+                    if feed.name not in LARGE_FEEDS:
+                        Source.objects.create(
+                            name=feed.name, url=feed.url, language=feed.language
+                        )
+                ingestion_services.ingest()
+            rows = serializers.serialize(
+                "json",
+                [*Source.objects.order_by("id"), *Article.objects.order_by("id")],
+            )
+            transaction.set_rollback(True)
+    return rows
+
+
+@pytest.fixture
+def sample_news(db, _sample_news_rows):
+    """The sample day's small news feeds as ingested (sources and articles), loaded
+    into this test's database: one ingest serves every test that reads the day."""
+    from django.core import serializers
+
+    for row in serializers.deserialize("json", _sample_news_rows):
+        row.save()

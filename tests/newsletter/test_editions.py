@@ -8,9 +8,6 @@ import re
 import pytest
 from django.utils import translation
 
-from ingestion import sample
-from ingestion import services as ingestion_services
-from ingestion.models import Source
 from newsletter import services
 from newsletter.drafting import translation as editions
 from newsletter.editorial import sections, vocabulary
@@ -23,7 +20,6 @@ pytestmark = pytest.mark.slow
 
 DAY = dt.date(2026, 8, 22)
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
-LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}
 # Names editors gave the categories in Korean; the English ones are the defaults'.
 KOREAN_NAMES = {
     "ai-business": "AI 비즈니스 인사이트",
@@ -38,17 +34,8 @@ KOREAN_NAMES = {
 
 
 @pytest.fixture
-def corpus(defaults, settings):
-    """The 2026-08-22 sample corpus ingested over HTTP (the small feeds)."""
-    settings.INGEST_ALLOW_PRIVATE_HOSTS = True
-    settings.DIGEST_FIRST_RUN_PER_SOURCE = 4
-    with sample.serve_corpus("2026-08-22") as site:
-        for feed in site.news_feeds:
-            if feed.name not in LARGE_FEEDS:
-                Source.objects.create(
-                    name=feed.name, url=feed.url, language=feed.language
-                )
-        ingestion_services.ingest()
+def corpus(defaults, sample_news):
+    """The 2026-08-22 sample corpus as ingested (the small feeds)."""
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from lxml import etree
 
 from devservers.feed_server import FeedServer
 from ingestion import sample
-from ingestion import services as ingestion_services
 from ingestion.models import Source
 from ingestion.pipeline import ingest_sources
 from newsletter import export, services
@@ -33,7 +32,6 @@ from tests.newsletter.mail_fixtures import reader
 pytestmark = pytest.mark.slow
 
 DAY = dt.date(2026, 8, 22)
-LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}
 HANGUL = re.compile(r"[\uac00-\ud7a3\u3131-\u318e]")
 CITATION = re.compile(r"\[\d+(?:,\s*\d+)*\]")
 
@@ -44,23 +42,15 @@ TELLTALES = ("조르블랙스", "9,876억", "Zorblax", "987.6")
 
 
 @pytest.fixture
-def day(defaults, settings, fake_llm, monkeypatch):
+def day(defaults, sample_news, settings, fake_llm, monkeypatch):
     """The sample's small news feeds and eight papers of one arXiv listing, ingested
     over HTTP; auto-approve on; a Korean and an English reader of everything and an
     English reader of Papers only."""
     settings.INGEST_ALLOW_PRIVATE_HOSTS = True
-    settings.DIGEST_FIRST_RUN_PER_SOURCE = 4
     settings.DIGEST_AUTO_APPROVE = True
     # The sample's Korean news reach News sections, not Others.
     fake_llm.label_rules = {"반도체": "ai-business", "언어모델": "llm"}
     monkeypatch.setattr(ledger, "_templates", ledger._Templates())
-    with sample.serve_corpus("2026-08-22") as site:
-        for feed in site.news_feeds:
-            if feed.name not in LARGE_FEEDS:
-                Source.objects.create(
-                    name=feed.name, url=feed.url, language=feed.language
-                )
-        ingestion_services.ingest()
     listing = gzip.decompress(
         (sample.DATA_DIR / "papers" / "2026-08-22" / "arxiv_cs_CL.xml.gz").read_bytes()
     )

@@ -7,13 +7,11 @@ import pytest
 from django.utils import timezone
 
 from newsletter.models import Delivery, Digest, DigestEvent
+from tests.browser.conftest import press, shot
 from tests.factories import SubscriberFactory
 from tests.newsletter.mail_fixtures import build_digest
-from tests.newsletter.test_desk_browser import desk_page, press, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-__all__ = ["desk_page"]  # the browser fixture, shared with the desk's morning
 
 
 def test_a_send_is_confirmed_with_its_count_per_language(

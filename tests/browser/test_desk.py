@@ -2,57 +2,15 @@
 digest, edit a section, preview it as an English and a Korean reader, send a test
 to the local SMTP server, approve, send, and find the digest read-only."""
 
-from pathlib import Path
-
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from newsletter.models import Delivery, Digest, DigestEvent
-from tests.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import press, shot
 from tests.factories import SubscriberFactory
 from tests.newsletter.mail_fixtures import build_digest
-from tests.newsletter.test_render_browser import _fontconfig_with_hangul
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "desk"
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def desk_page(live_server, chromium, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=chromium,
-            args=CHROMIUM_ARGS,
-            env=_fontconfig_with_hangul(tmp_path),
-        )
-        context = browser.new_context(
-            locale="en-US", viewport={"width": 1280, "height": 900}
-        )
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            connections.close_all()
-            context.close()
-            browser.close()
-
-
-def shot(page, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-
-def press(page, button: str) -> None:
-    """Click a button once it is in view: a page opened at #preview may still be
-    scrolling there when the click lands."""
-    locator = page.get_by_role("button", name=button, exact=True)
-    locator.scroll_into_view_if_needed()
-    locator.click()
 
 
 def preview_frame(page):

@@ -17,7 +17,9 @@ from newsletter.editorial import relevance
 from newsletter.models import Category
 from tests.newsletter.llm_fixtures import feed_items, make_articles
 
-LABELS = Path(__file__).resolve().parent.parent / "data" / "labels" / "articles.csv"
+LABELS = (
+    Path(__file__).resolve().parents[3] / "tests" / "data" / "labels" / "articles.csv"
+)
 
 
 def _sample_paper(title_start: str) -> dict:
