@@ -146,6 +146,18 @@ def translate_section(
     if not llm.is_enabled():
         return _save_offline(section, language)
     shape = _PAPERS if content.is_papers else _BRIEFING
+    asked = _ask(section, language, shape, budget)
+    if not asked.accepted:
+        _note_refusal(section, language, asked, notes)
+        return _save_offline(section, language)
+    answer = shape.stored(asked.answer.parsed, section.content)
+    sections.save_translation(section, language, answer, by=sections.TRANSLATED)
+    return sections.TRANSLATED
+
+
+def _ask(section: DigestSection, language: str, shape, budget) -> asking.Asked:
+    """The model asked for the translation, the retry told why the first was refused;
+    every answer checked against the original and the sources its lines cite."""
     articles = [source.article for source in section.sources.all()]
     model = llm.Model(
         purpose=LLMCall.Purpose.TRANSLATE,
@@ -170,22 +182,20 @@ def translate_section(
         language=language,
         sources=faithfulness.sources_of(articles),
     )
-    asked = asking.ask_checked(model, attempts, check)
-    if not asked.accepted:
-        why = "translation rejected" if asked.last is not None else "translation failed"
-        note = (
-            f"{section.category.slug} ({language}): {why} "
-            f"({' '.join(asked.notes)}); written offline."
-        )
-        notes.append(note)
-        if asked.last is not None and note not in section.review_notes:
-            # A refused translation is a flag like a removed line: the desk shows it.
-            section.needs_review = True
-            section.review_notes = "\n".join(filter(None, [section.review_notes, note]))
-        return _save_offline(section, language)
-    answer = shape.stored(asked.answer.parsed, section.content)
-    sections.save_translation(section, language, answer, by=sections.TRANSLATED)
-    return sections.TRANSLATED
+    return asking.ask_checked(model, attempts, check)
+
+
+def _note_refusal(section, language: str, asked, notes: list[str]) -> None:
+    why = "translation rejected" if asked.last is not None else "translation failed"
+    note = (
+        f"{section.category.slug} ({language}): {why} "
+        f"({' '.join(asked.notes)}); written offline."
+    )
+    notes.append(note)
+    if asked.last is not None and note not in section.review_notes:
+        # A refused translation is a flag like a removed line: the desk shows it.
+        section.needs_review = True
+        section.review_notes = "\n".join(filter(None, [section.review_notes, note]))
 
 
 def _translation_problems(

@@ -65,11 +65,24 @@ class Command(BaseCommand):
         # The sample is a day in the past: its digest is that day's, so the window
         # (DIGEST_WINDOW_HOURS up to the end of the day) holds the sample's news.
         day = parse_day(date or (None if online else snapshot))
-        say = self.stdout.write
         services.load_defaults(activate_sources=online)
         login = self._admin_login()
         self._demo_subscribers()
+        run = self._run_day(day, online=online, snapshot=snapshot)
+        self._report_news(run)
+        self._report_papers(run)
+        say = self.stdout.write
+        say(f"  database:        {settings.DATABASES['default']['NAME']}")
+        say("")
+        say(
+            "Browse it: make serve, then open http://127.0.0.1:8000/admin/ "
+            f"(user {login[0]}, password {login[1]}) and http://127.0.0.1:8000/archive/"
+        )
 
+    def _run_day(self, day, *, online: bool, snapshot: str):
+        """The daily run in this process, on the sample corpus served from loopback
+        unless ``--online`` asks for the real feeds."""
+        say = self.stdout.write
         with ExitStack() as stack:
             if online:
                 Source.objects.filter(url__startswith="http://127.0.0.1").update(
@@ -82,10 +95,12 @@ class Command(BaseCommand):
                 self._sample_sources(site)
                 say(f"sample corpus {snapshot} served at {site.base_url}")
             out_dir = settings.VAR_DIR / "digests"
-            run = daily.run_in_process(
+            return daily.run_in_process(
                 day, export_dir=out_dir, progress=lambda m: say(f"  {m}")
             )
 
+    def _report_news(self, run) -> None:
+        say = self.stdout.write
         digest = run.digest
         deliveries = Delivery.objects.filter(digest=digest)
         sent = deliveries.filter(status=Delivery.Status.SENT).count()
@@ -111,6 +126,9 @@ class Command(BaseCommand):
             say(f"    {language}  web {page}")
             if report is not None:
                 say(f"        report {report}")
+
+    def _report_papers(self, run) -> None:
+        say = self.stdout.write
         papers = run.papers_digest
         if papers is not None:
             say(self.style.SUCCESS(f"Digest {papers} — {papers.get_status_display()}"))
@@ -126,12 +144,6 @@ class Command(BaseCommand):
             say("  received the day's Papers inside their News email")
         if run.papers_export_path:
             say(f"  Markdown report: {run.papers_export_path}")
-        say(f"  database:        {settings.DATABASES['default']['NAME']}")
-        say("")
-        say(
-            "Browse it: make serve, then open http://127.0.0.1:8000/admin/ "
-            f"(user {login[0]}, password {login[1]}) and http://127.0.0.1:8000/archive/"
-        )
 
     def _story_line(self, digest) -> str:
         stories = list(digest.stories.annotate(n=Count("articles")))
