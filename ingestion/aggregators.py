@@ -32,6 +32,17 @@ _DISCUSSION_LINK = re.compile(
 )
 
 
+# The aggregator's own label before a submitted title: its readers' genre, not the
+# publisher's headline ("Show HN: OzBrain, a shared brain …" is "OzBrain, a shared …").
+_TITLE_LABEL = re.compile(r"^\s*(?:show|launch|tell)\s+hn\s*[:\-–—]\s*", re.IGNORECASE)
+
+
+def publisher_title(title: str) -> str:
+    """An aggregator item's title as its publisher wrote it, without "Show HN:"."""
+    cleaned = _TITLE_LABEL.sub("", title or "")
+    return cleaned or title
+
+
 def is_discussion_url(url: str) -> bool:
     """True for an aggregator's discussion page (news.ycombinator.com/item?id=…) or
     its own job ad."""

@@ -353,7 +353,12 @@ def _upsert_entry(source: Source, entry, known: _KnownEntries) -> Article | None
         url=feed_url,
         feed_url=feed_url,
         guid=entry.guid,
-        title=entry.title or feed_url,
+        title=(
+            aggregators.publisher_title(entry.title)
+            if source.is_aggregator
+            else entry.title
+        )
+        or feed_url,
         # An aggregator's item author is whoever submitted the link, not its writer.
         author="" if source.is_aggregator else entry.author,
         published_at=entry.published_at,

@@ -159,6 +159,16 @@ _LEADING_CONNECTIVE = re.compile(
 )
 
 
+# A sentence about something the abstract said before it ("This paper addresses this
+# gap by …"): read alone it names a gap nobody described. Another sentence with the
+# same cue is preferred.
+_POINTS_BACK = re.compile(
+    r"\b(?:this|these|such|those|the above)\s+(?:gaps?|limitations?|problems?|issues?"
+    r"|challenges?|shortcomings?|questions?|drawbacks?|difficult(?:y|ies))\b",
+    re.I,
+)
+
+
 def contribution(abstract: str) -> str:
     """The abstract's sentence that states what the paper proposes, else its result
     with a number, else what it studies; said from its subject on ("To overcome
@@ -167,10 +177,14 @@ def contribution(abstract: str) -> str:
     if not found:
         return ""
     first, *weaker = _CONTRIBUTION_CUES
-    for cue in [first, _RESULT_WITH_NUMBER, *weaker]:
-        for sentence in found:
-            if cue.search(sentence):
-                return _shorten(without_leading_connective(sentence))
+    cues = [first, _RESULT_WITH_NUMBER, *weaker]
+    standalone = [s for s in found if not _POINTS_BACK.search(s)]
+    # A sentence that stands alone first, whichever cue it answers; then any.
+    for pool in (standalone, found):
+        for cue in cues:
+            for sentence in pool:
+                if cue.search(sentence):
+                    return _shorten(without_leading_connective(sentence))
     return _shorten(without_leading_connective(found[0]))
 
 

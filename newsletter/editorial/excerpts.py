@@ -309,6 +309,22 @@ JUNK = [
         holds=lambda m: m.group("clause") is None or _no_main_verb(m),
     ),
     Junk(
+        "leaning_clause",
+        # "While it does cover …", "Because this is …": the subject is elsewhere.
+        _p(
+            r"^(?:while|although|though|because|since|if|when|unless|as)\s+"
+            r"(?:it|this|that|these|those|they|he|she)\b",
+            re.IGNORECASE,
+        ),
+        "opens on a clause about something named before (While it…)",
+    ),
+    Junk(
+        "path_fragment",
+        # "self/ — sessions are ephemeral …": a README's file tree, not a sentence.
+        _p(r"^[\w.-]*/\s|^[a-z][\w-]*\.(?:py|js|ts|md|json|ya?ml|toml)\b"),
+        "a file or folder name with its note: a README's tree, not news",
+    ),
+    Junk(
         "leans_on_previous",
         _p(
             r"^(?:this|that|these|those|it|its|it's|they|their|them|he|she|his|her"

@@ -149,3 +149,26 @@ def test_discussion_threads_are_never_article_text(hacker_news):
         assert excerpts.quotable_sentences(article) == []
     # The item's submitter is not the article's author.
     assert not Article.objects.exclude(author="").exists()
+
+
+@pytest.mark.parametrize(
+    ("title", "shown"),
+    [
+        (
+            "Show HN: OzBrain, a shared brain for agents",
+            "OzBrain, a shared brain for agents",
+        ),
+        (
+            "Launch HN: Kestrel (YC W26) – evals as a service",
+            "Kestrel (YC W26) – evals as a service",
+        ),
+        (
+            "Showcase: HN readers' favourite models",
+            "Showcase: HN readers' favourite models",
+        ),
+    ],
+)
+def test_an_aggregators_label_is_not_part_of_the_publishers_title(title, shown):
+    from ingestion import aggregators
+
+    assert aggregators.publisher_title(title) == shown

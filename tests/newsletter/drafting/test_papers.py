@@ -395,6 +395,12 @@ def test_an_editor_edits_a_papers_section_and_it_stays_a_papers_section(
             "Our aligner improves word boundary accuracy by 12% on four benchmark "
             "datasets.",
         ),
+        (
+            "Prices are hard to explain. This paper addresses this gap by combining "
+            "neural models with attribution. We find that gas prices drive 40% of "
+            "the variance across markets.",
+            "We find that gas prices drive 40% of the variance across markets.",
+        ),
     ],
 )
 def test_a_papers_line_starts_at_its_subject_not_mid_argument(abstract, line):

@@ -14,6 +14,12 @@ from newsletter.editorial.keywords import KeywordSet
 JUNK_SENTENCES = [
     ("What about older Claude models?", "question"),
     (
+        "While it does cover the design of the specific feature in question, it also "
+        "carries a lot of Claude-specific analysis and lingo.",
+        "leaning_clause",
+    ),
+    ("self/ — sessions are ephemeral and nothing else survives.", "path_fragment"),
+    (
         "How do people perceive AI to be changing their work, or the opportunities "
         "available to them?",
         "question",
