@@ -78,13 +78,9 @@ def _usage(rows) -> tuple[int, int, int]:
 
 
 def run(fake: FakeOpenAI) -> int:
-    import datetime as dt
-
     from django.utils import timezone
 
     from newsletter import services
-    from newsletter.drafting import summarize
-    from newsletter.models import Digest, LLMCall
     from subscribers.models import Subscriber
 
     services.load_defaults()
@@ -96,16 +92,54 @@ def run(fake: FakeOpenAI) -> int:
     # The articles are created now, undated: they count as published today.
     day = timezone.localdate()
 
+    built = _build(day)
+    written_en = _written_in_english(day, built["sections"])
+    rebuild = _rebuild(day)
+
+    rows = _rows(
+        sections=len(built["sections"]),
+        classified=built["classified"],
+        written=built["written"],
+        translated=built["translated"],
+        headlined=built["headlined"],
+        refused=built["calls"].exclude(error="").count(),
+        written_en=written_en,
+        rebuild=rebuild,
+    )
+    width = max(len(label) for label, _ in rows)
+    print(f"{'':<{width}}  calls, input tokens, output tokens")
+    for label, value in rows:
+        print(f"{label:<{width}}  {value}")
+    return 0 if rebuild[0] == 0 else 1
+
+
+def _build(day) -> dict:
+    """The digest as the build makes it: Korean written, English translated."""
+    from newsletter import services
+    from newsletter.models import LLMCall
+
     print(
         "-> building the digest (Korean written, English translated)", file=sys.stderr
     )
     digest = services.build_digest(day)
     calls = LLMCall.objects.filter(digest=digest)
-    written = _usage(calls.filter(purpose="summarize"))
-    translated = _usage(calls.filter(purpose="translate"))
-    classified = _usage(calls.filter(purpose="classify"))
-    headlined = _usage(calls.filter(purpose="headline"))
-    sections = list(digest.sections.select_related("category"))
+    return {
+        "written": _usage(calls.filter(purpose="summarize")),
+        "translated": _usage(calls.filter(purpose="translate")),
+        "classified": _usage(calls.filter(purpose="classify")),
+        "headlined": _usage(calls.filter(purpose="headline")),
+        "sections": list(digest.sections.select_related("category")),
+        # Counted by the caller after the rebuild, which may log on this digest too.
+        "calls": calls,
+    }
+
+
+def _written_in_english(day, sections) -> tuple[int, int, int]:
+    """The alternative the build does not take, on a digest of its own (next day)."""
+    import datetime as dt
+
+    from newsletter.drafting import summarize
+    from newsletter.models import Digest, LLMCall
 
     print(
         "-> the alternative: each English briefing written from the sources",
@@ -117,29 +151,18 @@ def run(fake: FakeOpenAI) -> int:
         summarize.summarize_category(
             section.category, members, language="en", digest=direct
         )
-    written_en = _usage(LLMCall.objects.filter(digest=direct, purpose="summarize"))
+    return _usage(LLMCall.objects.filter(digest=direct, purpose="summarize"))
+
+
+def _rebuild(day) -> tuple[int, int, int]:
+    """A same-day rebuild: only the calls made after the last existing one count."""
+    from newsletter import services
+    from newsletter.models import LLMCall
 
     print("-> same-day rebuild", file=sys.stderr)
     last = LLMCall.objects.order_by("-id").values_list("id", flat=True).first()
     services.build_digest(day)
-    rebuild = _usage(LLMCall.objects.filter(id__gt=last))
-    rebuild_calls = rebuild[0]
-
-    rows = _rows(
-        sections=len(sections),
-        classified=classified,
-        written=written,
-        translated=translated,
-        headlined=headlined,
-        refused=calls.exclude(error="").count(),
-        written_en=written_en,
-        rebuild=rebuild,
-    )
-    width = max(len(label) for label, _ in rows)
-    print(f"{'':<{width}}  calls, input tokens, output tokens")
-    for label, value in rows:
-        print(f"{label:<{width}}  {value}")
-    return 0 if rebuild_calls == 0 else 1
+    return _usage(LLMCall.objects.filter(id__gt=last))
 
 
 def _rows(

@@ -20,7 +20,6 @@ import tempfile
 import time
 from itertools import combinations
 
-from newsletter import services
 from newsletter.defaults import DEFAULT_CATEGORIES
 
 SLUGS = [c["slug"] for c in DEFAULT_CATEGORIES if c.get("in_digest", True)]
@@ -126,18 +125,28 @@ def _is_english(n: int, share: float) -> bool:
 
 
 def _build_data(subscribers: int, english_share: float = 0.0):
+    from newsletter import services
+    from newsletter.models import Category
+
+    services.load_defaults()
+    categories = {c.slug: c for c in Category.objects.all()}
+    digest = _build_digest(categories, english_share)
+    sets = _category_sets()
+    _build_subscribers(subscribers, english_share, categories, sets)
+    return digest, sets
+
+
+def _build_digest(categories: dict, english_share: float):
+    """An approved digest with one section (two sources) per digest category."""
     import datetime as dt
 
     from django.utils import timezone
 
     from ingestion.models import Article, Source
-    from newsletter import chart, services
+    from newsletter import chart
     from newsletter.editorial import sections
-    from newsletter.models import Category, Digest, DigestSection, DigestSource
-    from subscribers.models import Subscriber
+    from newsletter.models import Digest, DigestSection, DigestSource
 
-    services.load_defaults()
-    categories = {c.slug: c for c in Category.objects.all()}
     source = Source.objects.create(
         name="Bench", url="https://bench.example.com/feed.xml"
     )
@@ -170,8 +179,15 @@ def _build_data(subscribers: int, english_share: float = 0.0):
                 section, "en", _english_content(slug), by=sections.TRANSLATED
             )
             section.save(update_fields=["translations"])
+    return digest
 
-    sets = _category_sets()
+
+def _build_subscribers(
+    subscribers: int, english_share: float, categories: dict, sets: list[list[str]]
+) -> None:
+    """Active readers in batches, reader n choosing category set n mod len(sets)."""
+    from subscribers.models import Subscriber
+
     through = Subscriber.categories.through
     batch = 5000
     for start in range(0, subscribers, batch):
@@ -189,7 +205,6 @@ def _build_data(subscribers: int, english_share: float = 0.0):
             for slug in sets[i % len(sets)]
         )
         print(f"  … {start + len(rows):>7,} subscribers created", flush=True)
-    return digest, sets
 
 
 def _bare_loop(digest, sets, count: int) -> tuple[float, float, int]:
@@ -259,6 +274,38 @@ def _stamp_only(digest, sets, count: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as workdir:
+        _setup_django(workdir)
+        from bench import fanout as this  # the class Django loads by dotted path
+
+        backend = this.SerialisingBackend
+        setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        print(f"setting up {args.subscribers:,} subscribers in {workdir}", flush=True)
+        digest, sets = _build_data(args.subscribers, args.english_share)
+        baselines = _baselines(digest, sets, args)
+        fanned = _fan_out(digest, backend, args.subscribers)
+
+    fanout = backend.messages / fanned["elapsed"]
+    rows = _result_rows(args, sets, baselines, fanned, backend, setup_mb)
+    width = max(len(name) for name, _ in rows)
+    print()
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    targets_met = (
+        fanout >= 2 * baselines["bare"]
+        and fanned["peak_mb"] < 250
+        and fanned["sent_rows"] == args.subscribers
+    )
+    print(
+        f"\ntargets (>= 2x bare loop, peak RSS < 250 MB, every row sent): "
+        f"{'met' if targets_met else 'NOT met'}"
+    )
+    return 0 if targets_met else 1
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=100_000)
     parser.add_argument(
@@ -274,54 +321,61 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not 0 <= args.english_share <= 1:
         parser.error("--english-share must be between 0 and 1")
+    return args
 
-    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as workdir:
-        _setup_django(workdir)
-        from bench import fanout as this  # the class Django loads by dotted path
-        from newsletter.models import Delivery
 
-        backend = this.SerialisingBackend
-        setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def _baselines(digest, sets, args: argparse.Namespace) -> dict:
+    """Medians of the bare loop and of the group template alone, --repeat runs each."""
+    print(
+        f"bare loop: EmailMultiAlternatives, {args.baseline:,} messages x {args.repeat}"
+    )
+    bare_runs, bare_cpu_runs = [], []
+    for _ in range(args.repeat):
+        rate, cpu_rate, html_bytes = _bare_loop(digest, sets, args.baseline)
+        bare_runs.append(rate)
+        bare_cpu_runs.append(cpu_rate)
+        print(f"  … {rate:,.0f}/s wall, {cpu_rate:,.0f}/s per CPU second", flush=True)
+    print(f"group template alone, {args.baseline:,} messages x {args.repeat}")
+    stamp_runs = []
+    for _ in range(args.repeat):
+        stamp_runs.append(_stamp_only(digest, sets, args.baseline))
+        print(f"  … {stamp_runs[-1]:,.0f}/s", flush=True)
+    return {
+        "bare": statistics.median(bare_runs),
+        "bare_cpu": statistics.median(bare_cpu_runs),
+        "stamp": statistics.median(stamp_runs),
+        "html_bytes": html_bytes,
+    }
 
-        print(f"setting up {args.subscribers:,} subscribers in {workdir}", flush=True)
-        digest, sets = _build_data(args.subscribers, args.english_share)
 
-        print(
-            f"bare loop: EmailMultiAlternatives, "
-            f"{args.baseline:,} messages x {args.repeat}"
-        )
-        bare_runs, bare_cpu_runs = [], []
-        for _ in range(args.repeat):
-            rate, cpu_rate, html_bytes = _bare_loop(digest, sets, args.baseline)
-            bare_runs.append(rate)
-            bare_cpu_runs.append(cpu_rate)
-            print(
-                f"  … {rate:,.0f}/s wall, {cpu_rate:,.0f}/s per CPU second", flush=True
-            )
-        print(f"group template alone, {args.baseline:,} messages x {args.repeat}")
-        stamp_runs = []
-        for _ in range(args.repeat):
-            stamp_runs.append(_stamp_only(digest, sets, args.baseline))
-            print(f"  … {stamp_runs[-1]:,.0f}/s", flush=True)
+def _fan_out(digest, backend, subscribers: int) -> dict:
+    """The measured run: services.send_and_record over every subscriber."""
+    # Imported here, not at the top: the services import models, which need
+    # django.setup() (done in main) first.
+    from newsletter import services
+    from newsletter.models import Delivery
 
-        print(
-            f"fan-out: services.send_and_record over {args.subscribers:,} subscribers"
-        )
-        backend.started = time.perf_counter()
-        started, cpu_started = time.perf_counter(), time.process_time()
-        report = services.send_and_record(digest)
-        elapsed = time.perf_counter() - started
-        cpu_elapsed = time.process_time() - cpu_started
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        sent_rows = Delivery.objects.filter(status=Delivery.Status.SENT).count()
+    print(f"fan-out: services.send_and_record over {subscribers:,} subscribers")
+    backend.started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    report = services.send_and_record(digest)
+    elapsed = time.perf_counter() - started
+    cpu_elapsed = time.process_time() - cpu_started
+    return {
+        "report": report,
+        "elapsed": elapsed,
+        "cpu_elapsed": cpu_elapsed,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "sent_rows": Delivery.objects.filter(status=Delivery.Status.SENT).count(),
+    }
 
-    bare = statistics.median(bare_runs)
-    bare_cpu = statistics.median(bare_cpu_runs)
-    stamp = statistics.median(stamp_runs)
-    fanout = backend.messages / elapsed
-    fanout_cpu = backend.messages / cpu_elapsed
-    rows = [
-        ("HTML part (group 'all')", f"{html_bytes / 1024:,.1f} KB"),
+
+def _result_rows(args, sets, baselines: dict, fanned: dict, backend, setup_mb):
+    bare, bare_cpu, stamp = baselines["bare"], baselines["bare_cpu"], baselines["stamp"]
+    fanout = backend.messages / fanned["elapsed"]
+    fanout_cpu = backend.messages / fanned["cpu_elapsed"]
+    return [
+        ("HTML part (group 'all')", f"{baselines['html_bytes'] / 1024:,.1f} KB"),
         ("category sets", f"{len(sets)}"),
         ("English readers", f"{args.english_share:.0%}"),
         ("bare loop (median)", f"{bare:,.0f} msg/s wall, {bare_cpu:,.0f} per CPU s"),
@@ -338,20 +392,13 @@ def main(argv: list[str] | None = None) -> int:
             "messages serialised",
             f"{backend.messages:,} ({backend.octets / 2**20:,.0f} MB)",
         ),
-        ("ledger rows sent", f"{sent_rows:,} ({report})"),
-        ("fan-out wall time", f"{elapsed:,.1f} s"),
-        ("peak RSS", f"{peak_mb:,.0f} MB (after django.setup: {setup_mb:,.0f} MB)"),
+        ("ledger rows sent", f"{fanned['sent_rows']:,} ({fanned['report']})"),
+        ("fan-out wall time", f"{fanned['elapsed']:,.1f} s"),
+        (
+            "peak RSS",
+            f"{fanned['peak_mb']:,.0f} MB (after django.setup: {setup_mb:,.0f} MB)",
+        ),
     ]
-    width = max(len(name) for name, _ in rows)
-    print()
-    for name, value in rows:
-        print(f"{name:<{width}}  {value}")
-    targets_met = fanout >= 2 * bare and peak_mb < 250 and sent_rows == args.subscribers
-    print(
-        f"\ntargets (>= 2x bare loop, peak RSS < 250 MB, every row sent): "
-        f"{'met' if targets_met else 'NOT met'}"
-    )
-    return 0 if targets_met else 1
 
 
 if __name__ == "__main__":

@@ -236,30 +236,47 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_django()
+    results = run_all(args)
+    say("")
+    say(f"{'measure':<17} {'result':<18} {'target':<8} {'ok':<4} detail")
+    for name, value, detail, target, *ok in result_rows(results):
+        mark = ("yes" if ok[0] else "NO") if ok else ""
+        say(f"{name:<17} {value:<18} {target:<8} {mark:<4} {detail}")
+
+
+def run_all(args: argparse.Namespace) -> dict:
+    """The five stages in order, announcing each; peak RSS is read after stages 3 and 5."""
     from django.conf import settings
 
     pages = benchmark_pages()
+    results = {}
     say(
         f"[1/5] parse_feed over the sample AI-lab feeds "
         f"(both days, {args.repeats} passes)"
     )
-    parse = bench_parse(args.repeats)
+    results["parse"] = bench_parse(args.repeats)
     say(f"[2/5] extraction quality on the {len(pages)} benchmark pages")
-    quality = bench_quality(pages)
+    results["quality"] = bench_quality(pages)
     say(f"[3/5] extraction speed over {args.pages} served pages")
-    extraction = bench_extraction(pages, args.pages)
-    rss_after_extraction = peak_rss_mb()
+    results["extraction"] = bench_extraction(pages, args.pages)
+    results["rss_after_extraction"] = peak_rss_mb()
     say(
         f"[4/5] fetching {args.fetches} pages, 100 ms added per request "
         f"(workers={settings.INGEST_WORKERS}, per host={settings.INGEST_PER_HOST})"
     )
-    one_host = bench_fetching(pages, args.fetches, 0.1, 1, args.repeats)
-    four_hosts = bench_fetching(pages, args.fetches, 0.1, 4, args.repeats)
+    results["one_host"] = bench_fetching(pages, args.fetches, 0.1, 1, args.repeats)
+    results["four_hosts"] = bench_fetching(pages, args.fetches, 0.1, 4, args.repeats)
     say("[5/5] end-to-end ingest of sample day 2026-08-15 (SQLite, in-process)")
-    e2e = bench_end_to_end()
-    rss_at_end = peak_rss_mb()
+    results["e2e"] = bench_end_to_end()
+    results["rss_at_end"] = peak_rss_mb()
+    return results
 
-    rows = [
+
+def result_rows(results: dict) -> list[tuple]:
+    """(measure, result, detail, target[, ok]) per line of the summary table."""
+    parse, extraction = results["parse"], results["extraction"]
+    quality, e2e = results["quality"], results["e2e"]
+    return [
         (
             "parse_feed",
             f"{parse['rate']:.0f} entries/s",
@@ -282,20 +299,8 @@ def main() -> None:
             ">= 0.95",
             quality["f1"] >= 0.95,
         ),
-        (
-            "fetch, 1 host",
-            f"{one_host['speedup']:.1f}x",
-            f"{one_host['sequential']:.1f} s -> {one_host['concurrent']:.1f} s",
-            ">= 3x",
-            one_host["speedup"] >= 3,
-        ),
-        (
-            "fetch, 4 hosts",
-            f"{four_hosts['speedup']:.1f}x",
-            f"{four_hosts['sequential']:.1f} s -> {four_hosts['concurrent']:.1f} s",
-            ">= 3x",
-            four_hosts["speedup"] >= 3,
-        ),
+        _fetch_row("fetch, 1 host", results["one_host"]),
+        _fetch_row("fetch, 4 hosts", results["four_hosts"]),
         (
             "ingest day 1",
             f"{e2e['seconds']:.1f} s",
@@ -305,17 +310,22 @@ def main() -> None:
         ),
         (
             "peak memory",
-            f"{rss_at_end:.0f} MB RSS",
-            f"{rss_after_extraction:.0f} MB after parsing + extraction; Python "
-            f"allocations (tracemalloc) peak {quality['traced_peak_mb']:.1f} MB",
+            f"{results['rss_at_end']:.0f} MB RSS",
+            f"{results['rss_after_extraction']:.0f} MB after parsing + extraction; "
+            f"Python allocations (tracemalloc) peak {quality['traced_peak_mb']:.1f} MB",
             "",
         ),
     ]
-    say("")
-    say(f"{'measure':<17} {'result':<18} {'target':<8} {'ok':<4} detail")
-    for name, value, detail, target, *ok in rows:
-        mark = ("yes" if ok[0] else "NO") if ok else ""
-        say(f"{name:<17} {value:<18} {target:<8} {mark:<4} {detail}")
+
+
+def _fetch_row(name: str, fetched: dict) -> tuple:
+    return (
+        name,
+        f"{fetched['speedup']:.1f}x",
+        f"{fetched['sequential']:.1f} s -> {fetched['concurrent']:.1f} s",
+        ">= 3x",
+        fetched["speedup"] >= 3,
+    )
 
 
 if __name__ == "__main__":

@@ -77,35 +77,38 @@ def seed(
     """Migrate, then (re)create active subscribers and sent digests; write one
     one-click path per subscriber to token_file."""
     env = _server_env(database_url)
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    _manage(env, "migrate")
     # With DEBUG off pages link the hashed static names collectstatic writes.
-    subprocess.run(
-        [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-    )
+    _manage(env, "collectstatic")
     os.environ.update(env)
     import django
 
     django.setup()
-    from datetime import date, timedelta
-
-    from django.urls import reverse
-
-    from ingestion.models import Article, Source
     from newsletter import services as newsletter_services
-    from newsletter.models import Category, Digest, DigestSection, DigestSource
-    from subscribers import tokens
-    from subscribers.models import Subscriber
 
     newsletter_services.load_defaults()
     print(f"seeding {subscribers} subscribers and {digests} sent digests …", flush=True)
+    _seed_subscribers(subscribers, token_file)
+    _seed_digests(digests)
+
+
+def _manage(env: dict[str, str], command: str) -> None:
+    """A quiet, non-interactive manage.py command against the bench database."""
+    subprocess.run(
+        [PYTHON, "manage.py", command, "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+
+
+def _seed_subscribers(subscribers: int, token_file: Path) -> None:
+    """Replace the bench's readers; one signed one-click path each, one per line."""
+    from django.urls import reverse
+
+    from subscribers import tokens
+    from subscribers.models import Subscriber
+
     Subscriber.objects.filter(email__endswith="@bench.example").delete()
     Subscriber.objects.bulk_create(
         [
@@ -124,6 +127,15 @@ def seed(
             token = tokens.make_token(key, tokens.UNSUBSCRIBE)
             out.write(reverse("subscribers:one_click", args=[token]) + "\n")
 
+
+def _seed_digests(digests: int) -> None:
+    """Sent digests from 2024-01-01 on, one section and source per category; days
+    that already have a digest (a reused database) are left as they are."""
+    from datetime import date, timedelta
+
+    from ingestion.models import Source
+    from newsletter.models import Category, Digest
+
     source, _ = Source.objects.get_or_create(
         url="https://bench.example/feed",
         defaults={"name": "Bench feed", "is_active": False},
@@ -138,27 +150,34 @@ def seed(
         if not created:
             continue
         for position, category in enumerate(categories):
-            section = DigestSection.objects.create(
-                digest=digest,
-                category=category,
-                position=position,
-                content={
-                    "topics": ["A topic [1]"],
-                    "events": [{"text": "Something happened [1].", "citations": [1]}],
-                    "impact": {
-                        "economy": "e",
-                        "politics_society": "p",
-                        "science_technology": "s",
-                    },
-                    "final_summary": ["In short [1]."],
-                },
-            )
-            article = Article.objects.create(
-                source=source,
-                url=f"https://bench.example/{digest.date}/{category.slug}",
-                title=f"{category.name} story of {digest.date}",
-            )
-            DigestSource.objects.create(section=section, article=article, number=1)
+            _seed_section(digest, category, position, source)
+
+
+def _seed_section(digest, category, position: int, source) -> None:
+    from ingestion.models import Article
+    from newsletter.models import DigestSection, DigestSource
+
+    section = DigestSection.objects.create(
+        digest=digest,
+        category=category,
+        position=position,
+        content={
+            "topics": ["A topic [1]"],
+            "events": [{"text": "Something happened [1].", "citations": [1]}],
+            "impact": {
+                "economy": "e",
+                "politics_society": "p",
+                "science_technology": "s",
+            },
+            "final_summary": ["In short [1]."],
+        },
+    )
+    article = Article.objects.create(
+        source=source,
+        url=f"https://bench.example/{digest.date}/{category.slug}",
+        title=f"{category.name} story of {digest.date}",
+    )
+    DigestSource.objects.create(section=section, article=article, number=1)
 
 
 def start_gunicorn(database_url: str, port: int, *, threads: int) -> subprocess.Popen:
@@ -239,6 +258,11 @@ def run_client(args: argparse.Namespace) -> None:
         t.start()
     for t in threads:
         t.join()
+    _print_client_result(latencies, errors, args.duration)
+
+
+def _print_client_result(latencies: list[float], errors: int, duration: float) -> None:
+    """One JSON line, the last the benchmark reads from the client's stdout."""
     latencies.sort()
     count = len(latencies)
 
@@ -252,7 +276,7 @@ def run_client(args: argparse.Namespace) -> None:
             {
                 "requests": count,
                 "errors": errors,
-                "rps": count / args.duration,
+                "rps": count / duration,
                 "p50_ms": pct(0.50),
                 "p99_ms": pct(0.99),
             }
@@ -385,6 +409,31 @@ def drive(
 
 
 def main() -> None:
+    args = _parse_args()
+    if args.command == "client":
+        run_client(args)
+        return
+
+    database_url = os.getenv("BENCH_DATABASE_URL", DEFAULT_DB)
+    ensure_database(database_url)
+    one_click_paths = _seeded_paths(database_url, args)
+    port = _free_port()
+    client_name = "wrk" if shutil.which("wrk") else "Python client"
+    print(
+        f"gunicorn: 2 workers x {args.server_threads} threads on 127.0.0.1:{port}, DEBUG off; "
+        f"{client_name}: {args.threads} connections, {args.duration:.0f} s per endpoint",
+        flush=True,
+    )
+    server = start_gunicorn(database_url, port, threads=args.server_threads)
+    try:
+        rounds = _run_rounds(port, args, one_click_paths)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    _print_results(args, rounds)
+
+
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command")
     client = sub.add_parser("client", help="the load generator (run by the benchmark)")
@@ -402,13 +451,11 @@ def main() -> None:
     parser.add_argument(
         "--server-threads", type=int, default=8, help="gunicorn threads per worker"
     )
-    args = parser.parse_args()
-    if args.command == "client":
-        run_client(args)
-        return
+    return parser.parse_args()
 
-    database_url = os.getenv("BENCH_DATABASE_URL", DEFAULT_DB)
-    ensure_database(database_url)
+
+def _seeded_paths(database_url: str, args: argparse.Namespace) -> list[str]:
+    """Seed the database; the one-click paths of its subscribers."""
     with tempfile.TemporaryDirectory() as tmp:
         token_file = Path(tmp) / "one-click.txt"
         seed(
@@ -417,50 +464,48 @@ def main() -> None:
             digests=args.digests,
             token_file=token_file,
         )
-        one_click_paths = token_file.read_text().split()
-    port = _free_port()
-    client_name = "wrk" if shutil.which("wrk") else "Python client"
-    print(
-        f"gunicorn: 2 workers x {args.server_threads} threads on 127.0.0.1:{port}, DEBUG off; "
-        f"{client_name}: {args.threads} connections, {args.duration:.0f} s per endpoint",
-        flush=True,
-    )
-    server = start_gunicorn(database_url, port, threads=args.server_threads)
+        return token_file.read_text().split()
+
+
+def _run_rounds(
+    port: int, args: argparse.Namespace, one_click_paths: list[str]
+) -> dict[str, list[dict]]:
+    """Each endpoint driven once per round, the archive page first."""
     rounds: dict[str, list[dict]] = {"GET /archive/": [], "POST one-click": []}
     # Each round unsubscribes its own slice of subscribers: every POST is real work.
     slices = [one_click_paths[i :: args.rounds] for i in range(args.rounds)]
-    try:
-        for n in range(args.rounds):
-            print(
-                f"  round {n + 1}/{args.rounds}: archive page (GET /archive/) …",
-                flush=True,
+    for n in range(args.rounds):
+        print(
+            f"  round {n + 1}/{args.rounds}: archive page (GET /archive/) …",
+            flush=True,
+        )
+        rounds["GET /archive/"].append(
+            drive(
+                port,
+                paths=["/archive/"],
+                method="GET",
+                duration=args.duration,
+                threads=args.threads,
             )
-            rounds["GET /archive/"].append(
-                drive(
-                    port,
-                    paths=["/archive/"],
-                    method="GET",
-                    duration=args.duration,
-                    threads=args.threads,
-                )
+        )
+        print(
+            f"  round {n + 1}/{args.rounds}: one-click unsubscribe (POST) …",
+            flush=True,
+        )
+        rounds["POST one-click"].append(
+            drive(
+                port,
+                paths=slices[n],
+                method="POST",
+                duration=args.duration,
+                threads=args.threads,
             )
-            print(
-                f"  round {n + 1}/{args.rounds}: one-click unsubscribe (POST) …",
-                flush=True,
-            )
-            rounds["POST one-click"].append(
-                drive(
-                    port,
-                    paths=slices[n],
-                    method="POST",
-                    duration=args.duration,
-                    threads=args.threads,
-                )
-            )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        )
+    return rounds
 
+
+def _print_results(args: argparse.Namespace, rounds: dict[str, list[dict]]) -> None:
+    """Medians per endpoint against the targets, then the unsubscribed count."""
     from subscribers.models import Subscriber
 
     unsubscribed = Subscriber.objects.filter(
