@@ -6,9 +6,11 @@
 #   entrypoint.sh web       gunicorn on 0.0.0.0:8000
 #   entrypoint.sh worker    a Celery worker on every queue
 #   entrypoint.sh beat      the scheduler (its rows live in the database)
+#   entrypoint.sh manage …  any manage.py command, e.g. `docker compose run --rm web
+#                           manage changepassword NAME`
 set -eu
 
-ROLES="migrate|web|worker|beat"
+ROLES="migrate|web|worker|beat|manage"
 PYTHON="${PYTHON:-python}"
 cd "$(dirname "$0")/.."
 
@@ -40,6 +42,10 @@ worker)
 beat)
     exec "$PYTHON" -m celery -A config beat -l "${CELERY_LOG_LEVEL:-info}" \
         --scheduler django_celery_beat.schedulers:DatabaseScheduler
+    ;;
+manage)
+    shift
+    exec "$PYTHON" manage.py "$@"
     ;;
 *)
     echo "usage: entrypoint.sh $ROLES" >&2

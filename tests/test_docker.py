@@ -6,8 +6,10 @@ program exists in the image; the image's STATIC_ROOT passes Django's checks.
 """
 
 import importlib.util
+import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,7 +44,7 @@ def app_services(services: dict) -> dict:
 
 
 def test_every_app_service_runs_a_role_the_entrypoint_knows(services, roles):
-    assert roles == {"migrate", "web", "worker", "beat"}
+    assert roles == {"migrate", "web", "worker", "beat", "manage"}
     commands = {name: spec["command"] for name, spec in app_services(services).items()}
     assert commands == {
         "migrate": ["migrate"],
@@ -118,3 +120,20 @@ def test_the_image_starts_through_the_entrypoint_it_copies():
     dockerfile = (DOCKER / "Dockerfile").read_text()
     assert 'ENTRYPOINT ["sh", "/app/docker/entrypoint.sh"]' in dockerfile
     assert "COPY docker/entrypoint.sh docker/entrypoint.sh" in dockerfile
+
+
+def test_the_manage_role_runs_a_manage_py_command(tmp_path):
+    answer = subprocess.run(
+        ["sh", str(DOCKER / "entrypoint.sh"), "manage", "help", "create_first_admin"],
+        env={
+            "PATH": os.environ["PATH"],
+            "PYTHON": sys.executable,
+            "VAR_DIR": str(tmp_path / "var"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert answer.returncode == 0, answer.stderr
+    assert "DJANGO_SUPERUSER_USERNAME" in answer.stdout
