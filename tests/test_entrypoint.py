@@ -89,3 +89,36 @@ def test_migrate_role_without_the_switches_creates_no_admin_and_no_active_source
     assert not get_user_model().objects.exists()
     assert Source.objects.count() == len(DEFAULT_SOURCES)
     assert not Source.objects.filter(is_active=True).exists()
+
+
+def test_web_role_serves_and_passes_the_compose_healthcheck(postgres, tmp_path):
+    env = deployment.production_env(tmp_path) | {
+        "PYTHON": sys.executable,
+        "WEB_WORKERS": "1",
+    }
+    port = deployment.free_port()
+    # The role execs gunicorn: the process compose signals is the server itself.
+    server = subprocess.Popen(
+        ["sh", str(ROOT / "docker" / "entrypoint.sh"), "web"],
+        env=env | {"PORT": str(port)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deployment.wait_until_listening(server, port)
+        # The web service's healthcheck, exactly as docker/compose.yaml runs it.
+        check = subprocess.run(
+            [sys.executable, "-m", "config.healthcheck"],
+            cwd=ROOT,
+            env=env | {"HEALTHCHECK_URL": f"http://127.0.0.1:{port}/healthz"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    finally:
+        deployment.stop(server)
+
+    assert check.returncode == 0, check.stderr
+    assert '"status": "ok"' in check.stdout
+    assert server.returncode == 0  # stopped by SIGTERM, gracefully
