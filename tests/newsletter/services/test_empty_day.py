@@ -132,3 +132,16 @@ def test_a_day_with_stories_is_still_approved(defaults):
     Digest.objects.filter(id=digest.id).update(status=Digest.Status.READY)
 
     assert services.approve_digest(digest.id)
+
+
+def test_the_korean_desk_says_why_in_korean(defaults, admin_client):
+    DigestFactory(
+        date=timezone.localdate(),
+        status=Digest.Status.READY,
+        empty_reason=empty_day.NO_SOURCES,
+    )
+
+    front = admin_client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ko")
+
+    page = front.content.decode()
+    assert "이 기간에 뉴스 없음: 활성 소스 없음: 소스 목록에서 활성화하세요." in page
