@@ -1,8 +1,10 @@
 """/healthz: is this deployment able to work right now?
 
-200 when the database answers and, with a broker configured, the broker does; 503
-otherwise. Workers are reported, not checked: the time the beat-scheduled heartbeat
-task last ran on one (a web server stays healthy while workers restart).
+200 when the database answers and, with a broker configured, the broker does and a
+worker ran beat's every-minute heartbeat within HEALTHZ_HEARTBEAT_STALE_SECONDS (beat
+or every worker down stalls the day without a word otherwise); 503 otherwise. An
+in-process install has no workers: its heartbeat is reported, never checked. The
+latest finished send is reported too, with its failures when most deliveries failed.
 
 A stranger learns only ok / not ok: the details (which check failed and why, the
 driver's error naming the database user and the broker's address, the workers' host
@@ -42,17 +44,35 @@ def check_broker() -> str:
     return "ok"
 
 
+class Stale(Exception):
+    """A check that answered, with an answer that means the deployment cannot work."""
+
+
 def workers() -> str:
+    """The latest heartbeat; with a broker, Stale when none is recent enough."""
     from newsletter.models import WorkerHeartbeat
 
     latest = WorkerHeartbeat.objects.order_by("-seen_at").first()
+    checked = bool(settings.CELERY_BROKER_URL)
     if latest is None:
+        if checked:
+            raise Stale("no heartbeat yet: is beat running, and a worker?")
         return "no heartbeat yet"
     age = int((timezone.now() - latest.seen_at).total_seconds())
-    return (
+    seen = (
         f"last heartbeat {latest.seen_at.isoformat(timespec='seconds')} "
         f"({age} s ago, {latest.worker})"
     )
+    if checked and age > settings.HEALTHZ_HEARTBEAT_STALE_SECONDS:
+        raise Stale(f"{seen}: beat or every worker is down")
+    return seen
+
+
+def last_send() -> str:
+    """The latest finished send and how it ended."""
+    from newsletter.sending import outcome
+
+    return outcome.latest_send_summary()
 
 
 def may_see_details(request) -> bool:
@@ -77,9 +97,16 @@ def healthz(request):
         except Exception as exc:  # whatever the driver raises, the answer is 503
             checks[name] = f"unreachable: {exc}"
             healthy = False
+    if checks["database"] == "ok":
+        try:
+            checks["workers"] = workers()
+        except Stale as exc:
+            checks["workers"] = f"stale: {exc}"
+            healthy = False
     body = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if checks["database"] == "ok":
-        body["workers"] = workers()
+        body["workers"] = checks["workers"]
+        body["last_send"] = last_send()
     if not may_see_details(request):
         body = {"status": body["status"]}
     return JsonResponse(body, status=200 if healthy else 503)

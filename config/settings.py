@@ -486,5 +486,8 @@ SOFT_BOUNCE_WINDOW_DAYS = env_int("SOFT_BOUNCE_WINDOW_DAYS", 14)
 # /healthz tells anonymous callers only ok / not ok; staff users and callers sending
 # `Authorization: Bearer <HEALTHZ_TOKEN>` see each check. Default: no token.
 HEALTHZ_TOKEN = env_secret("HEALTHZ_TOKEN", default="")
+# With a broker, /healthz answers 503 when no worker has run beat's every-minute
+# heartbeat for this long (beat or every worker is down). Default 5 minutes.
+HEALTHZ_HEARTBEAT_STALE_SECONDS = env_int("HEALTHZ_HEARTBEAT_STALE_SECONDS", 300)
 # Web archive: seconds a rendered list page is served from the cache. Default 60.
 ARCHIVE_CACHE_SECONDS = env_int("ARCHIVE_CACHE_SECONDS", 60)

@@ -3,6 +3,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -135,8 +136,17 @@ class DigestQuerySet(models.QuerySet):
         """The public archive, newest first. A digest is public once it starts sending:
         from then on subscribers hold links to it. Approved digests stay private
         because editors may still change them."""
-        return self.filter(status__in=Digest.PUBLISHED_STATUSES).order_by(
-            "-date", "edition"
+        return (
+            self.filter(status__in=Digest.PUBLISHED_STATUSES)
+            .with_sections()
+            .order_by("-date", "edition")
+        )
+
+    def with_sections(self):
+        """Digests with something to read: an empty one is never approved, sent or
+        listed (the rule ``Digest.is_empty`` states for one digest)."""
+        return self.filter(
+            Exists(DigestSection.objects.filter(digest_id=OuterRef("pk")))
         )
 
 
@@ -148,6 +158,8 @@ class Digest(models.Model):
         APPROVED = "approved", _("Approved")
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
+        # The send finished but most deliveries failed (``Digest.send_outcome``).
+        PARTIAL = "partial", _("Sent, most deliveries failed")
         FAILED = "failed", _("Failed")
 
     class Edition(models.TextChoices):
@@ -184,18 +196,23 @@ class Digest(models.Model):
     # The editor's own send time: the scheduler releases the approved digest at its
     # first run from then on (None: its first run after approval).
     send_at = models.DateTimeField(null=True, blank=True)
+    # Why the build found nothing to tell (empty when it has sections): the desk shows
+    # it, and an empty digest is never approved, sent or published.
+    empty_reason = models.CharField(max_length=300, blank=True)
 
     objects = DigestQuerySet.as_manager()
 
     # The digest's status rules, each in one place. Sending or sent is final: the
     # digest is public and rebuilding or editing it would change what people received.
-    PUBLISHED_STATUSES = (Status.SENDING, Status.SENT)
+    # A send that finished: every reader enrolled was tried, well or not.
+    SENT_STATUSES = (Status.SENT, Status.PARTIAL)
+    PUBLISHED_STATUSES = (Status.SENDING, *SENT_STATUSES)
     FROZEN_STATUSES = PUBLISHED_STATUSES
     APPROVABLE_STATUSES = (Status.DRAFT, Status.READY)
     # A send can start (approved) or go on (sending, e.g. after a worker died).
     SENDABLE_STATUSES = (Status.APPROVED, Status.SENDING)
     # What a send may be asked of: sending a sent digest again is a no-op report.
-    RELEASED_STATUSES = (Status.APPROVED, Status.SENDING, Status.SENT)
+    RELEASED_STATUSES = (Status.APPROVED, Status.SENDING, *SENT_STATUSES)
 
     class Meta:
         ordering = ["-date", "edition"]
@@ -226,8 +243,19 @@ class Digest(models.Model):
         return self.status in self.FROZEN_STATUSES
 
     @property
+    def is_empty(self) -> bool:
+        """No section to read: nothing goes out (``DigestQuerySet.with_sections``)."""
+        return not self.sections.exists()
+
+    @property
     def can_approve(self) -> bool:
-        return self.status in self.APPROVABLE_STATUSES
+        return self.status in self.APPROVABLE_STATUSES and not self.is_empty
+
+    @staticmethod
+    def send_outcome(sent: int, failed: int) -> str:
+        """The status a finished send ends in: partial when most deliveries failed
+        (all of them included), so a relay refusing everything is not "sent"."""
+        return Digest.Status.PARTIAL if failed > sent else Digest.Status.SENT
 
     @property
     def can_send(self) -> bool:

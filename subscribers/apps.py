@@ -10,6 +10,7 @@ class SubscribersConfig(AppConfig):
         # Connects the anymail tracking receiver (bounces and complaints).
         from subscribers import checks, webhooks  # noqa: F401
 
+        register(checks.check_email_backend, Tags.security, deploy=True)
         register(checks.check_tracking_webhook, Tags.security, deploy=True)
         register(checks.check_webhook_verifiable, Tags.security, deploy=True)
         register(checks.check_client_ip_header, Tags.security, deploy=True)

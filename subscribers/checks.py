@@ -7,12 +7,60 @@ from django.utils.module_loading import import_string
 
 from subscribers import webhooks
 
+FILE_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
+
+
+def _backend_problem() -> tuple[str, str] | None:
+    """(check id, why) when the configured email backend cannot send: ESP names no
+    anymail backend (a typo), or the library its backend needs is not installed."""
+    try:
+        import_string(settings.EMAIL_BACKEND)
+    except ModuleNotFoundError as exc:
+        if exc.name == f"anymail.backends.{settings.ESP}":
+            return "subscribers.E003", f"ESP={settings.ESP} names no known anymail ESP"
+        return "subscribers.E004", f"{settings.EMAIL_BACKEND}: {exc}"
+    except ImportError as exc:  # anymail's AnymailImproperlyInstalled: boto3 missing
+        return "subscribers.E004", str(exc).splitlines()[0]
+    return None
+
+
+def _names_no_esp() -> bool:
+    problem = _backend_problem()
+    return problem is not None and problem[0] == "subscribers.E003"
+
+
+def check_email_backend(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """Production must send for real: with neither ESP nor EMAIL_URL, every email
+    (digests, confirmations) would go to .eml files nobody reads, and the day would
+    look sent. An ESP whose backend cannot load fails at the first send instead."""
+    if settings.EMAIL_BACKEND == FILE_BACKEND and not settings.DEBUG:
+        return [
+            Error(
+                "No email backend: with DEBUG off, every email would be written to "
+                f"{settings.EMAIL_FILE_PATH} instead of being sent.",
+                hint="Set ESP (with its ANYMAIL_* keys) or EMAIL_URL=smtp://…",
+                id="subscribers.E005",
+            )
+        ]
+    problem = _backend_problem() if settings.ESP else None
+    if problem is None:
+        return []
+    check_id, why = problem
+    return [
+        Error(
+            f"{why}: no email can be sent.",
+            hint="Use one of anymail's ESP names (postmark, mailgun, sendgrid, "
+            "amazon_ses, …) and install its extra: pip install django-anymail[<esp>].",
+            id=check_id,
+        )
+    ]
+
 
 def check_tracking_webhook(app_configs=None, **kwargs) -> list[CheckMessage]:
     """An ESP without a webhook secret means no bounce or complaint ever arrives
     (the endpoint answers 404), so the list keeps mailing dead and angry addresses."""
-    if not settings.ESP:
-        return []
+    if not settings.ESP or _names_no_esp():
+        return []  # a typo in ESP: check_email_backend says so
     if settings.ESP not in webhooks.TRACKING_VIEWS:
         return [
             Warning(

@@ -79,6 +79,14 @@ def make_section(
     return section
 
 
+def told_digest(**fields) -> Digest:
+    """A digest with one section of its edition: an empty one is never public."""
+    digest = DigestFactory(**fields)
+    category = CategoryFactory(slug=f"told-{digest.edition}", edition=digest.edition)
+    make_section(digest, category, [])
+    return digest
+
+
 class SubscriberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Subscriber

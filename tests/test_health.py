@@ -1,5 +1,6 @@
 """/healthz as an orchestrator and an operator see it."""
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -7,8 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from newsletter import jobs
+from newsletter.models import WorkerHeartbeat
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,6 +45,7 @@ def test_healthy_without_a_broker_and_the_workers_heartbeat_shows(admin_client):
 def test_a_reachable_broker_is_healthy(admin_client, settings, redis_url):
     client = admin_client
     settings.CELERY_BROKER_URL = redis_url
+    jobs.heartbeat.delay()  # beat and a worker alive
 
     response = client.get("/healthz")
 
@@ -114,3 +118,47 @@ def test_without_a_token_setting_no_bearer_sees_details(client, settings):
     response = client.get("/healthz", HTTP_AUTHORIZATION="Bearer ")
 
     assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_with_a_broker_a_stale_heartbeat_is_a_503_naming_it(
+    client, settings, redis_url
+):
+    """Beat or every worker down: the broker answers, but nothing runs the day."""
+    settings.CELERY_BROKER_URL = redis_url
+    settings.HEALTHZ_TOKEN = "ops-token"
+    settings.HEALTHZ_HEARTBEAT_STALE_SECONDS = 300
+    auth = {"HTTP_AUTHORIZATION": "Bearer ops-token"}
+
+    never = client.get("/healthz", **auth)
+    WorkerHeartbeat.objects.create(
+        worker="celery@worker-1", seen_at=timezone.now() - dt.timedelta(minutes=10)
+    )
+    stale = client.get("/healthz", **auth)
+    anonymous = client.get("/healthz")
+    WorkerHeartbeat.objects.update(seen_at=timezone.now() - dt.timedelta(seconds=30))
+    fresh = client.get("/healthz", **auth)
+
+    assert never.status_code == 503
+    assert never.json()["checks"]["workers"].startswith("stale: no heartbeat yet")
+    assert stale.status_code == 503
+    assert stale.json()["checks"]["broker"] == "ok"
+    assert "celery@worker-1" in stale.json()["checks"]["workers"]
+    assert stale.json()["checks"]["workers"].startswith("stale: ")
+    assert (anonymous.status_code, anonymous.json()) == (503, {"status": "unavailable"})
+    assert fresh.status_code == 200
+    assert fresh.json()["checks"]["workers"].startswith("last heartbeat ")
+
+
+@pytest.mark.django_db
+def test_in_process_an_old_heartbeat_is_reported_not_checked(admin_client):
+    """Without a broker tasks run in the web process: there are no workers to lose."""
+    WorkerHeartbeat.objects.create(
+        worker="in-process", seen_at=timezone.now() - dt.timedelta(days=2)
+    )
+
+    response = admin_client.get("/healthz")
+
+    assert response.status_code == 200
+    assert "in-process" in response.json()["workers"]

@@ -125,6 +125,7 @@ def test_the_deploy_check_passes_with_production_settings(tmp_path):
         "SECURE_HSTS_PRELOAD": "1",
         "SECURE_SSL_REDIRECT": "1",
         "SECURE_PROXY_SSL_HEADER_NAME": "HTTP_X_FORWARDED_PROTO",
+        "EMAIL_URL": "submission://digest:relay-password@smtp.example.com",
     }
 
     result = deployment.manage(env, "check", "--deploy", "--fail-level", "WARNING")

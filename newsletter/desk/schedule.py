@@ -22,7 +22,7 @@ from newsletter.models import Digest
 
 RELEASE_TASK = "newsletter.jobs.release_reviewed_digests"
 DAILY_TASK = "newsletter.jobs.run_daily"
-FROZEN = {Digest.Status.SENDING, Digest.Status.SENT}
+FROZEN = set(Digest.FROZEN_STATUSES)
 
 
 @dataclass(frozen=True)

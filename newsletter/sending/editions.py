@@ -22,11 +22,7 @@ from __future__ import annotations
 from newsletter.models import Digest, DigestSection
 
 CARRIED_BY_NEWS = "the day's Papers go out inside the News email"
-COMPANION_STATUSES = (
-    Digest.Status.APPROVED,
-    Digest.Status.SENDING,
-    Digest.Status.SENT,
-)
+COMPANION_STATUSES = Digest.RELEASED_STATUSES
 
 
 def section_category_ids(digest: Digest | None) -> frozenset[int]:

@@ -33,7 +33,7 @@ from itertools import islice
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import F, Value
+from django.db.models import Count, F, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -134,6 +134,8 @@ def open_send(digest_id: int) -> SendPlan:
     digest = Digest.objects.get(id=digest_id)
     if not digest.is_released:
         raise DigestNotSendable(f"digest {digest} is {digest.status}, not approved")
+    if digest.is_empty:
+        raise DigestNotSendable(f"digest {digest} has no sections: nothing to send")
     Digest.objects.filter(id=digest.id, status=Digest.Status.APPROVED).update(
         status=Digest.Status.SENDING
     )
@@ -143,7 +145,7 @@ def open_send(digest_id: int) -> SendPlan:
         digest=digest, status__in=done
     ).count()
     # A digest already sent takes no new readers: a re-run only finishes its own rows.
-    if digest.status != Digest.Status.SENT:
+    if digest.status not in Digest.SENT_STATUSES:
         skipped_before = Delivery.objects.filter(
             digest=digest, status=Delivery.Status.SKIPPED
         ).count()
@@ -214,18 +216,34 @@ def _enrol_subscribers(digest: Digest) -> None:
 
 
 def finish_digest(digest_id: int) -> bool:
-    """sending -> sent once no row is waiting; True when it moved."""
-    waiting = Delivery.objects.filter(
-        digest_id=digest_id,
-        status__in=[Delivery.Status.PENDING, Delivery.Status.SENDING],
-    ).exists()
-    if waiting:
+    """sending -> sent (or partial, when most deliveries failed: ``Digest.send_outcome``)
+    once no row is waiting; True when it moved."""
+    counts = dict(
+        Delivery.objects.filter(digest_id=digest_id)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    if counts.get(Delivery.Status.PENDING) or counts.get(Delivery.Status.SENDING):
         return False
-    return bool(
+    sent, failed = (
+        counts.get(Delivery.Status.SENT, 0),
+        counts.get(Delivery.Status.FAILED, 0),
+    )
+    outcome = Digest.send_outcome(sent, failed)
+    moved = bool(
         Digest.objects.filter(id=digest_id, status=Digest.Status.SENDING).update(
-            status=Digest.Status.SENT, sent_at=timezone.now()
+            status=outcome, sent_at=timezone.now()
         )
     )
+    if moved and outcome != Digest.Status.SENT:
+        logger.error(
+            "digest %s: send finished with %d of %d deliveries failed",
+            digest_id,
+            failed,
+            sent + failed,
+        )
+    return moved
 
 
 # --- rendering cache -----------------------------------------------------------------

@@ -17,11 +17,12 @@ from newsletter.sending import ledger
 @transaction.atomic
 def approve_digest(digest_id: int, *, actor=None, detail: str = "") -> bool:
     """Approval. True when the digest moved to approved; `actor` (the user who
-    approved, None for the scheduler or auto-approve) goes into the digest's history."""
+    approved, None for the scheduler or auto-approve) goes into the digest's history.
+    A digest with no sections is never approved: nothing empty goes out."""
     approved = bool(
-        Digest.objects.filter(
-            id=digest_id, status__in=Digest.APPROVABLE_STATUSES
-        ).update(status=Digest.Status.APPROVED, approved_at=timezone.now())
+        Digest.objects.filter(id=digest_id, status__in=Digest.APPROVABLE_STATUSES)
+        .with_sections()
+        .update(status=Digest.Status.APPROVED, approved_at=timezone.now())
     )
     if approved:
         audit.record(digest_id, audit.Action.APPROVED, actor=actor, detail=detail)
@@ -55,7 +56,7 @@ def release_reviewed_digests() -> int:
         expired = Digest.objects.filter(
             status=Digest.Status.READY,
             updated_at__lte=timezone.now() - dt.timedelta(minutes=window),
-        )
+        ).with_sections()
         for digest in expired:
             approve_digest(digest.id, detail="review window passed")
     released = 0
@@ -70,8 +71,10 @@ def releasable_digests(now: dt.datetime):
     with no send time of their own (an approved digest from last month is news
     nobody wants now), and any whose own send time has come."""
     recent = timezone.localdate(now) - dt.timedelta(days=1)
-    return Digest.objects.filter(status=Digest.Status.APPROVED).filter(
-        Q(send_at__isnull=True, date__gte=recent) | Q(send_at__lte=now)
+    return (
+        Digest.objects.filter(status=Digest.Status.APPROVED)
+        .filter(Q(send_at__isnull=True, date__gte=recent) | Q(send_at__lte=now))
+        .with_sections()
     )
 
 

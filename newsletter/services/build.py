@@ -14,7 +14,7 @@ from newsletter import audit, chart, llm
 from newsletter.drafting import classify, headlines, papers, summarize, translation
 from newsletter.editorial import compression, excerpts, sections, stories
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
-from newsletter.services import approval, bilingual
+from newsletter.services import approval, bilingual, empty_day
 
 logger = logging.getLogger(__name__)
 
@@ -145,6 +145,7 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     _finish(
         digest,
         generated,
+        len(articles),
         [
             _digest_notes(digest, budget, classify_fallbacks),
             *translated.notes,
@@ -153,15 +154,25 @@ def _fill_digest(digest: Digest, progress: Progress) -> None:
     )
 
 
-def _finish(digest: Digest, generated: set[str], notes: list[str]) -> None:
+def _finish(
+    digest: Digest, generated: set[str], in_window: int, notes: list[str]
+) -> None:
     """Both editions end alike: the chart, the usage and notes, then approved (auto-
-    approve) or ready for the editors."""
+    approve) or ready for the editors. An empty digest stays ready, saying why."""
     digest.chart_png = chart.draw_digest_chart(digest)
     _record_usage(digest)
     digest.generated_by = _generation_label(generated)
     digest.notes = "\n".join(filter(None, notes))
     digest.status = Digest.Status.READY
+    digest.empty_reason = (
+        empty_day.why_empty(digest, in_window) if digest.is_empty else ""
+    )
     digest.save()
+    if digest.empty_reason:
+        logger.warning(
+            "digest %s: no news in the window: %s", digest, digest.empty_reason
+        )
+        return
     if settings.DIGEST_AUTO_APPROVE:
         approval.approve_digest(digest.id, detail="auto-approve")
         digest.refresh_from_db()
@@ -216,7 +227,10 @@ def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
         c.slug: len(by_category[c.id]) for c in active if by_category[c.id]
     }
     _finish(
-        digest, generated, [_digest_notes(digest, budget, fallbacks), *translated.notes]
+        digest,
+        generated,
+        len(found),
+        [_digest_notes(digest, budget, fallbacks), *translated.notes],
     )
 
 

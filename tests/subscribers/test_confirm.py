@@ -9,7 +9,7 @@ from django.utils.html import escape
 from newsletter.models import Digest
 from subscribers import tokens
 from subscribers.models import Subscriber
-from tests.factories import SubscriberFactory
+from tests.factories import SubscriberFactory, told_digest
 from tests.subscribers.conftest import (
     legacy_token,
     link_from,
@@ -90,9 +90,10 @@ def test_pressing_the_button_activates_and_shows_the_chosen_categories(
 def test_confirmation_sends_one_welcome_email_with_the_latest_digest(
     client, categories, mailoutbox
 ):
-    Digest.objects.create(date="2024-11-08", status=Digest.Status.SENT)
-    Digest.objects.create(date="2024-11-09", status=Digest.Status.SENT)
-    Digest.objects.create(date="2024-11-10", status=Digest.Status.READY)
+    told_digest(date="2024-11-08", status=Digest.Status.SENT)
+    told_digest(date="2024-11-09", status=Digest.Status.SENT)
+    told_digest(date="2024-11-10", status=Digest.Status.READY)
+    Digest.objects.create(date="2024-11-11", status=Digest.Status.SENT)  # empty
     subscribe(client, "alice@example.com", categories)
     link = link_from(mailoutbox[0], "confirm")
     client.post(link)
@@ -246,7 +247,7 @@ def test_markup_in_category_names_is_escaped_on_pages_and_in_emails(
 def test_welcome_links_to_a_papers_only_day_with_its_edition(
     client, categories, mailoutbox
 ):
-    Digest.objects.create(
+    told_digest(
         date="2024-11-09", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT
     )
     subscribe(client, "alice@example.com", categories)

@@ -33,6 +33,16 @@ def article(source, n, title=None, url=None):
     )
 
 
+def give_a_section(digest: Digest) -> Digest:
+    """A section of the digest's edition: an empty digest is never public."""
+    DigestSection.objects.create(
+        digest=digest,
+        category=Category.objects.filter(edition=digest.edition).first(),
+        content={"topics": ["Agents"], "events": [], "final_summary": []},
+    )
+    return digest
+
+
 def digest_with_section(
     source,
     day="2024-11-09",
@@ -266,12 +276,13 @@ def test_the_page_shows_the_chart_titled_in_the_visitors_language(
 
 def test_papers_edition_has_its_own_page(client, defaults, source):
     digest_with_section(source)
-    Digest.objects.create(
+    papers_digest = Digest.objects.create(
         date="2024-11-09",
         edition=Digest.Edition.PAPERS,
         status=Digest.Status.SENT,
         chart_png=b"papers",
     )
+    give_a_section(papers_digest)
     news = client.get("/digests/2024-11-09/").content.decode()
     assert "/digests/2024-11-09/?edition=papers" in news
     papers = client.get("/digests/2024-11-09/?edition=papers").content.decode()
@@ -318,8 +329,10 @@ def test_archive_page_is_cached_until_it_expires(client, defaults, source):
 def test_archive_paginates(client, defaults, source):
     start = dt.date(2024, 1, 1)
     for i in range(35):
-        Digest.objects.create(
-            date=start + dt.timedelta(days=i), status=Digest.Status.SENT
+        give_a_section(
+            Digest.objects.create(
+                date=start + dt.timedelta(days=i), status=Digest.Status.SENT
+            )
         )
     first = client.get(reverse("newsletter:archive")).content.decode()
     second = client.get(reverse("newsletter:archive"), {"page": 2}).content.decode()
@@ -363,8 +376,10 @@ def test_event_citations_not_in_the_text_are_appended_as_links(
 
 
 def test_a_papers_only_day_opens_without_the_edition_parameter(client, defaults):
-    Digest.objects.create(
-        date="2024-11-12", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT
+    give_a_section(
+        Digest.objects.create(
+            date="2024-11-12", edition=Digest.Edition.PAPERS, status=Digest.Status.SENT
+        )
     )
     response = client.get("/digests/2024-11-12/", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
