@@ -4,7 +4,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ["config", "lib", "newsletter", "subscribers", "ingestion", "devservers", "bench"]
+PACKAGES = [
+    "config",
+    "lib",
+    "newsletter",
+    "subscribers",
+    "ingestion",
+    "devservers",
+    "bench",
+]
 MAX_FUNCTION_LINES = 60
 
 
