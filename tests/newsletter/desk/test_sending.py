@@ -23,22 +23,8 @@ from tests.factories import (
 
 
 @pytest.fixture(autouse=True)
-def english_admin(client):
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+def fresh_counts():
     cache.clear()  # the test-send counts live there
-
-
-@pytest.fixture
-def editor(django_user_model, defaults):
-    return django_user_model.objects.create_superuser(
-        "editor", "editor@example.com", "pw"
-    )
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 @pytest.fixture
