@@ -131,6 +131,19 @@ SAMPLE_DAY = "2026-08-22"
 LARGE_FEEDS = {"OpenAI Research", "xAI News", "Mistral AI News"}
 
 
+def small_feeds(site):
+    """The sample site's news feeds without the large lab feeds."""
+    return [feed for feed in site.news_feeds if feed.name not in LARGE_FEEDS]
+
+
+def add_sample_sources(site) -> None:
+    """A Source for each of the sample site's small news feeds."""
+    from ingestion.models import Source
+
+    for feed in small_feeds(site):
+        Source.objects.create(name=feed.name, url=feed.url, language=feed.language)
+
+
 @pytest.fixture(scope="session")
 def _sample_news_rows(django_db_setup, django_db_blocker) -> str:
     """The sample day's small news feeds ingested over HTTP through the production
@@ -149,11 +162,7 @@ def _sample_news_rows(django_db_setup, django_db_blocker) -> str:
     ):
         with transaction.atomic():
             with sample.serve_corpus(SAMPLE_DAY) as site:
-                for feed in site.news_feeds:
-                    if feed.name not in LARGE_FEEDS:
-                        Source.objects.create(
-                            name=feed.name, url=feed.url, language=feed.language
-                        )
+                add_sample_sources(site)
                 ingestion_services.ingest()
             rows = serializers.serialize(
                 "json",

@@ -16,7 +16,7 @@ from ingestion.models import Article, Source
 from newsletter import daily, services
 from newsletter.models import Delivery, Digest
 from newsletter.services import empty_day
-from tests.conftest import LARGE_FEEDS, SAMPLE_DAY
+from tests.conftest import SAMPLE_DAY, add_sample_sources
 from tests.factories import DigestFactory, SubscriberFactory
 from tests.newsletter.mail_fixtures import build_digest
 
@@ -71,11 +71,7 @@ def test_when_every_feed_answers_not_modified_the_desk_says_so(
     settings.INGEST_ALLOW_PRIVATE_HOSTS = True
     SubscriberFactory(email="reader@example.com")
     with sample.serve_corpus(SAMPLE_DAY) as site:
-        for feed in site.news_feeds:
-            if feed.name not in LARGE_FEEDS:
-                Source.objects.create(
-                    name=feed.name, url=feed.url, language=feed.language
-                )
+        add_sample_sources(site)
         ingestion_services.ingest()
         # Yesterday's news: first seen well before today's window.
         Article.objects.update(first_seen_at=timezone.now() - dt.timedelta(days=3))

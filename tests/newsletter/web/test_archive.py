@@ -13,13 +13,6 @@ from newsletter.models import Category, Digest, DigestSection, DigestSource
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-@pytest.fixture(autouse=True)
-def _no_cached_pages():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def source(db):
     return Source.objects.create(name="Example feed", url="https://feeds.example/rss")

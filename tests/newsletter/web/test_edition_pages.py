@@ -4,7 +4,6 @@ import re
 import xml.etree.ElementTree as ET
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
 from newsletter import export
@@ -24,13 +23,6 @@ ENGLISH = {
     },
     "final_summary": ["llm final summary"],
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_cached_pages():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -3,12 +3,7 @@
 from ingestion.models import Article
 from newsletter.editorial.checks import (
     faithfulness,
-    quantities,
 )
-
-
-def values(text):
-    return [(q.value, q.kind) for q in quantities.quantities(text)]
 
 
 def source(text, title="A story"):

@@ -1,19 +1,8 @@
 """The Korean gate counts characters."""
 
-from ingestion.models import Article
 from newsletter.editorial.checks import (
-    faithfulness,
     language_gate,
-    quantities,
 )
-
-
-def values(text):
-    return [(q.value, q.kind) for q in quantities.quantities(text)]
-
-
-def source(text, title="A story"):
-    return faithfulness.Source.of(Article(title=title, text=text, feed_summary=""))
 
 
 def test_the_korean_gate_counts_latin_letters_outside_the_sources_names():

@@ -1,13 +1,8 @@
 """Hangul spellings of Latin names."""
 
 from newsletter.editorial.checks import (
-    quantities,
     transliteration,
 )
-
-
-def values(text):
-    return [(q.value, q.kind) for q in quantities.quantities(text)]
 
 
 def test_hangul_spellings_of_latin_names():
