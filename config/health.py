@@ -5,6 +5,8 @@ worker ran beat's every-minute heartbeat within HEALTHZ_HEARTBEAT_STALE_SECONDS 
 or every worker down stalls the day without a word otherwise); 503 otherwise. An
 in-process install has no workers: its heartbeat is reported, never checked. The
 latest finished send is reported too, with its failures when most deliveries failed.
+What waits for a dead worker (today's run, a send) is said with since when; once it
+has waited HEALTHZ_STUCK_SECONDS, resuming has not healed it and the answer is 503.
 
 A stranger learns only ok / not ok: the details (which check failed and why, the
 driver's error naming the database user and the broker's address, the workers' host
@@ -68,6 +70,20 @@ def workers() -> str:
     return seen
 
 
+def stuck() -> str:
+    """What waits for a dead worker and since when; Stale once it waited too long."""
+    from newsletter.services import day_runs
+
+    items = day_runs.stuck_work()
+    if not items:
+        return "nothing"
+    text = "; ".join(str(item) for item in items)
+    waited = (timezone.now() - items[0].since).total_seconds()
+    if waited > settings.HEALTHZ_STUCK_SECONDS:
+        raise Stale(f"{text} (resuming has not healed it)")
+    return text
+
+
 def last_send() -> str:
     """The latest finished send and how it ended."""
     from newsletter.sending import outcome
@@ -98,14 +114,16 @@ def healthz(request):
             checks[name] = f"unreachable: {exc}"
             healthy = False
     if checks["database"] == "ok":
-        try:
-            checks["workers"] = workers()
-        except Stale as exc:
-            checks["workers"] = f"stale: {exc}"
-            healthy = False
+        for name, check in (("workers", workers), ("stuck", stuck)):
+            try:
+                checks[name] = check()
+            except Stale as exc:
+                checks[name] = f"stale: {exc}"
+                healthy = False
     body = {"status": "ok" if healthy else "unavailable", "checks": checks}
     if checks["database"] == "ok":
         body["workers"] = checks["workers"]
+        body["stuck"] = checks["stuck"]
         body["last_send"] = last_send()
     if not may_see_details(request):
         body = {"status": body["status"]}

@@ -354,10 +354,19 @@ EMAIL_BATCH_SIZE = env_int("EMAIL_BATCH_SIZE", 0)  # 0: the ESP's own limit
 # Rows claimed and sent together over one connection (the most a killed worker can
 # leave for a duplicate re-send). Default 20.
 EMAIL_SEND_CHUNK = env_int("EMAIL_SEND_CHUNK", 20)
-# Rows stuck in `sending` this long are handed back by the sweeper. Default 15 min.
-DELIVERY_STALE_AFTER_SECONDS = env_int("DELIVERY_STALE_AFTER_SECONDS", 15 * 60)
+# Rows stuck in `sending` this long are handed back by the sweeper (every minute). A
+# live worker renews its chunk's claim every third of this, so only a dead worker's
+# rows go stale; the pending rows of a send nobody has advanced for this long are
+# queued again too (a dead worker's reserved chunks). Default 3 min.
+DELIVERY_STALE_AFTER_SECONDS = env_int("DELIVERY_STALE_AFTER_SECONDS", 3 * 60)
 # Rows still failing transiently this long after the fan-out are marked failed.
 DELIVERY_GIVE_UP_AFTER_SECONDS = env_int("DELIVERY_GIVE_UP_AFTER_SECONDS", 24 * 3600)
+
+# The daily run's step renews its sign of life every fifth of this; silent this long,
+# its worker is taken for dead and the resume job (every 2 minutes) runs the step
+# again, at most DAY_RUN_MAX_ATTEMPTS times a day. Default 5 min.
+DAY_RUN_STALE_SECONDS = env_int("DAY_RUN_STALE_SECONDS", 5 * 60)
+DAY_RUN_MAX_ATTEMPTS = env_int("DAY_RUN_MAX_ATTEMPTS", 3)
 
 # Digest. It covers articles published (feed date, else the page's, else first seen)
 # in the DIGEST_WINDOW_HOURS before its window end, on the first run too.
@@ -489,5 +498,8 @@ HEALTHZ_TOKEN = env_secret("HEALTHZ_TOKEN", default="")
 # With a broker, /healthz answers 503 when no worker has run beat's every-minute
 # heartbeat for this long (beat or every worker is down). Default 5 minutes.
 HEALTHZ_HEARTBEAT_STALE_SECONDS = env_int("HEALTHZ_HEARTBEAT_STALE_SECONDS", 300)
+# /healthz answers 503 when the day or a send has been stuck this long: resuming
+# should have healed it well before. Default 30 min.
+HEALTHZ_STUCK_SECONDS = env_int("HEALTHZ_STUCK_SECONDS", 30 * 60)
 # Web archive: seconds a rendered list page is served from the cache. Default 60.
 ARCHIVE_CACHE_SECONDS = env_int("ARCHIVE_CACHE_SECONDS", 60)

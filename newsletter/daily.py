@@ -16,11 +16,18 @@ terminal (``lib.progress``).
 Idempotent like its steps: ingestion upserts by URL, the day's digest is rebuilt in
 place (never once it is sending or sent), the Delivery ledger sends nobody twice and
 the export overwrites its files.
+
+On workers the run is recorded as a ``DayRun`` (``services.day_runs``): each step
+says when it starts and renews a sign of life while it works. ``resume`` (beat's
+resume job) runs again, as a new attempt, the step of a run whose worker died, or
+a run beat started that no worker took; the older attempt's messages, redelivered
+after the broker's visibility timeout, find themselves superseded and do nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,8 +41,11 @@ from ingestion.pipeline import IngestReport
 from ingestion.services import active_source_ids
 from lib.progress import Progress, reporting_to, say
 from newsletter import export, services
-from newsletter.models import Digest
+from newsletter.models import DayRun, Digest
 from newsletter.sending import ledger
+from newsletter.services import day_runs
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,12 +90,18 @@ def canvas(
     send: bool = True,
     export_dir: str | Path | None = None,
     in_process: bool | None = None,
+    attempt: int | None = None,
 ) -> Signature:
     """The day's run as one signature; nothing is fetched or written until applied.
-    ``in_process`` (default: no broker) shapes it for running here, not on workers."""
+    ``in_process`` (default: no broker) shapes it for running here, not on workers;
+    ``attempt`` is the ``DayRun`` attempt its steps report to (None: not tracked)."""
     if in_process is None:
         in_process = settings.CELERY_TASK_ALWAYS_EAGER
-    options = {"send": send, "export_dir": str(export_dir) if export_dir else None}
+    options = {
+        "send": send,
+        "export_dir": str(export_dir) if export_dir else None,
+        "attempt": attempt,
+    }
     ids = active_source_ids() if ingest_first else []
     if not ids:
         say("no sources to fetch" if ingest_first else "using the articles stored")
@@ -110,7 +126,81 @@ def canvas(
 def start(day: dt.date, **options):
     """Publish the day's run and return its AsyncResult without waiting (broker mode);
     without a broker this runs the whole day before it returns."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        options["attempt"] = day_runs.begin(
+            day,
+            send=options.get("send", True),
+            export_dir=options.get("export_dir"),
+            ingest_first=options.get("ingest_first", True),
+        )
     return canvas(day, **options).apply_async()
+
+
+def resume(day: dt.date | None = None) -> str:
+    """Run again what a dead worker left of the day's run: its silent step, or the
+    whole run when beat started it and no worker took it (``jobs.resume_day``)."""
+    day = day or timezone.localdate()
+    run = day_runs.stalled(day)
+    if run is not None:
+        return _resume_step(run)
+    missed = day_runs.missed_run(day)
+    if missed is not None:
+        logger.warning(
+            "daily run %s: beat started it at %s and no worker took it; starting it",
+            day,
+            timezone.localtime(missed).isoformat(timespec="seconds"),
+        )
+        start(day, export_dir=settings.VAR_DIR / "digests")
+        return f"daily run for {day:%Y-%m-%d} started again"
+    return "nothing to resume"
+
+
+def _resume_step(run: DayRun) -> str:
+    silent_since = timezone.localtime(day_runs.last_sign_of_life(run))
+    if day_runs.gave_up(run):
+        logger.error(
+            "daily run %s: %s silent since %s after %d resumes; not resuming again",
+            run.day,
+            run.step,
+            silent_since.isoformat(timespec="seconds"),
+            run.resumed,
+        )
+        return "given up"
+    attempt = day_runs.take_over(run)
+    if attempt is None:
+        return "resumed by another job"
+    logger.warning(
+        "daily run %s: %s silent since %s (its worker died?); running it again as "
+        "attempt %d",
+        run.day,
+        run.step,
+        silent_since.isoformat(timespec="seconds"),
+        attempt,
+    )
+    options = {"send": run.send, "export_dir": run.export_dir or None}
+    if run.step in (DayRun.Step.FETCHING, DayRun.Step.BUILDING):
+        fetch = run.step == DayRun.Step.FETCHING
+        canvas(run.day, ingest_first=fetch, attempt=attempt, **options).apply_async()
+    else:
+        state = _run_state(run.day, attempt=attempt, **options)
+        chain(send_step.s(state), export_step.s()).apply_async()
+    return f"daily run for {run.day:%Y-%m-%d}: {run.step} resumed"
+
+
+def _run_state(day: dt.date, **options) -> dict:
+    """What the build step hands on, read back from the day's digests."""
+    digests = dict(Digest.objects.filter(date=day).values_list("edition", "id"))
+    return {
+        "day": day.isoformat(),
+        "digest_id": digests.get(Digest.Edition.NEWS),
+        "papers_digest_id": digests.get(Digest.Edition.PAPERS),
+        "ingest": None,
+        "sent": None,
+        "export_path": None,
+        "papers_sent": None,
+        "papers_export_path": None,
+        **options,
+    }
 
 
 def run_in_process(day: dt.date, *, progress: Progress | None = None, **options):
@@ -120,6 +210,11 @@ def run_in_process(day: dt.date, *, progress: Progress | None = None, **options)
     return DailyRun.from_dict(result.get())
 
 
+def _superseded(day: str, attempt: int | None) -> dict:
+    say(f"the daily run for {day} was taken over by a later attempt: nothing to do")
+    return {"day": day, "attempt": attempt, "superseded": True}
+
+
 @shared_task(acks_late=True)
 def build_step(
     ingest_parts: list[dict] | None,
@@ -127,26 +222,33 @@ def build_step(
     *,
     send: bool = True,
     export_dir: str | None = None,
+    attempt: int | None = None,
 ) -> dict:
     """Merge what the sources reported, then build (or rebuild) the day's digest."""
-    report = None
-    if ingest_parts is not None:
-        report = IngestReport()
-        for part in ingest_parts:
-            report.merge(IngestReport.from_dict(part))
-        if len(ingest_parts) > 1:  # one part has said its own report already
-            say(str(report))
-    say(f"building the digest for {day}")
-    digest = services.build_digest(dt.date.fromisoformat(day), progress=say)
-    # Both editions are built before either is sent: a News email carries the day's
-    # Papers (newsletter.sending.editions).
-    papers = None
-    if services.has_paper_sources():
-        say(f"building the Papers digest for {day}")
-        papers = services.build_digest(
-            dt.date.fromisoformat(day), edition=Digest.Edition.PAPERS, progress=say
-        )
+    date = dt.date.fromisoformat(day)
+    with day_runs.step(date, attempt, DayRun.Step.BUILDING) as current:
+        if not current:
+            return _superseded(day, attempt)
+        report = None
+        if ingest_parts is not None:
+            report = IngestReport()
+            for part in ingest_parts:
+                report.merge(IngestReport.from_dict(part))
+            if len(ingest_parts) > 1:  # one part has said its own report already
+                say(str(report))
+        say(f"building the digest for {day}")
+        digest = services.build_digest(date, progress=say)
+        # Both editions are built before either is sent: a News email carries the
+        # day's Papers (newsletter.sending.editions).
+        papers = None
+        if services.has_paper_sources():
+            say(f"building the Papers digest for {day}")
+            papers = services.build_digest(
+                date, edition=Digest.Edition.PAPERS, progress=say
+            )
     return {
+        "day": day,
+        "attempt": attempt,
         "digest_id": digest.id,
         "papers_digest_id": papers.id if papers else None,
         "ingest": report.to_dict() if report else None,
@@ -159,10 +261,25 @@ def build_step(
     }
 
 
+def _step(run: dict, name: str):
+    """The DayRun step of a run dict (a dict without a day is not tracked)."""
+    day = dt.date.fromisoformat(run["day"]) if run.get("day") else None
+    return day_runs.step(day, run.get("attempt") if day else None, name)
+
+
 @shared_task(acks_late=True)
 def send_step(run: dict) -> dict:
     """Create the day's Delivery rows and hand them to the email queue (or send them,
     in-process). Nothing waits for the emails: the last chunk marks the digest sent."""
+    if run.get("superseded"):
+        return run
+    with _step(run, DayRun.Step.SENDING) as current:
+        if not current:
+            return _superseded(run["day"], run.get("attempt"))
+        return _send_editions(run)
+
+
+def _send_editions(run: dict) -> dict:
     digest = Digest.objects.get(id=run["digest_id"])
     # A digest with its own send time later today goes out with the release job then.
     if run["send"] and digest.waits_for_send_time():
@@ -189,6 +306,20 @@ def send_step(run: dict) -> dict:
 @shared_task(acks_late=True)
 def export_step(run: dict) -> dict:
     """The Markdown report and chart of the day, when there is something to report."""
+    if run.get("superseded"):
+        return run
+    with _step(run, DayRun.Step.EXPORTING) as current:
+        if not current:
+            return _superseded(run["day"], run.get("attempt"))
+        run = _export_editions(run)
+    if run.get("day"):
+        day_runs.enter(
+            dt.date.fromisoformat(run["day"]), run.get("attempt"), DayRun.Step.DONE
+        )
+    return run
+
+
+def _export_editions(run: dict) -> dict:
     editions = [
         ("digest_id", "export_path"),
         ("papers_digest_id", "papers_export_path"),

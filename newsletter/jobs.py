@@ -26,6 +26,13 @@ def run_daily(day: str | None = None) -> str:
 
 
 @shared_task
+def resume_day() -> str:
+    """Every 2 minutes (beat): run again today's step whose worker died, or the run
+    beat started that no worker took (``daily.resume``)."""
+    return daily.resume()
+
+
+@shared_task
 def release_reviewed_digests() -> int:
     """Send what editors approved; auto-approve digests whose review window expired."""
     return services.release_reviewed_digests()

@@ -499,6 +499,43 @@ class WorkerHeartbeat(models.Model):
         return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
 
 
+class DayRun(models.Model):
+    """The daily run of one day: the step it is on and its last sign of life.
+
+    The step that runs renews ``alive_at`` while it works (``services.day_runs``); a
+    worker killed under it stops renewing, and the resume job (``jobs.resume_day``)
+    starts that step again as a new ``attempt`` instead of waiting for the broker's
+    visibility timeout. A message of an older attempt, redelivered later, finds
+    itself superseded and does nothing.
+    """
+
+    class Step(models.TextChoices):
+        FETCHING = "fetching", _("Fetching the sources")
+        BUILDING = "building", _("Building the digest")
+        SENDING = "sending", _("Sending")
+        EXPORTING = "exporting", _("Exporting")
+        DONE = "done", _("Done")
+
+    day = models.DateField(unique=True)
+    step = models.CharField(max_length=10, choices=Step.choices, default=Step.FETCHING)
+    # 1 for the run beat (or an editor) started; one more each time it was resumed.
+    attempt = models.PositiveIntegerField(default=1)
+    resumed = models.PositiveIntegerField(default=0)  # by the resume job, this run
+    started_at = models.DateTimeField(default=timezone.now)
+    step_started_at = models.DateTimeField(default=timezone.now)
+    alive_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The run's own options, for a resumed step to run as the first one would have.
+    send = models.BooleanField(default=True)
+    export_dir = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return f"daily run {self.day:%Y-%m-%d}: {self.step} (attempt {self.attempt})"
+
+
 class DigestEvent(models.Model):
     """What an editor (or the scheduler, with no actor) did to a digest, and when:
     the digest page's history. Kept when the user is deleted, under their name."""

@@ -13,6 +13,7 @@ from django_celery_beat.models import PeriodicTask
 
 from ingestion.models import Article, Source
 from newsletter.models import Delivery, Digest, DigestSection
+from newsletter.services import day_runs
 from subscribers.models import Subscriber, TrackingEvent
 
 DAILY_TASK = "newsletter.jobs.run_daily"
@@ -82,6 +83,12 @@ def next_daily_run(now: dt.datetime | None = None):
         when = now + schedule.remaining_estimate(now) + dt.timedelta(seconds=30)
         upcoming.append((when.replace(second=0, microsecond=0), task))
     return min(upcoming, key=lambda pair: pair[0], default=None)
+
+
+def stuck_work() -> list[day_runs.Stuck]:
+    """What waits for a dead worker (today's run, a send), since when, and what the
+    scheduler does about it."""
+    return day_runs.stuck_work()
 
 
 def review_queue_count() -> int:

@@ -18,12 +18,19 @@ leaves the rows ``sending``. ``sweep_stale_deliveries`` later hands them back to
 ``pending`` and they go out again: at most the claimed chunk per worker process
 (EMAIL_SEND_CHUNK, or the ESP's batch size) can be duplicated. The Message-ID is
 stable per delivery so receivers that deduplicate on it drop the second copy.
+
+A living worker renews its chunk's claim as it goes (``_Ledger.keep_claim``), so the
+stale threshold can be minutes: only a dead worker's rows outlive it. The chunks a
+dead worker had reserved but not begun are pending rows nobody advances; the
+sweeper queues a send's pending rows again once none of its rows moved for that long
+(``stalled_sends``), and the claim makes a second task for the same rows a no-op.
 """
 
 import hashlib
 import json
 import logging
 import smtplib
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,7 +40,7 @@ from itertools import islice
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Count, F, Value
+from django.db.models import Count, F, Max, Min, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
@@ -396,12 +403,24 @@ class _Ledger:
     ``sending``: this is the duplicate window the module docstring describes.
     """
 
-    def __init__(self):
+    def __init__(self, claimed: list[int]):
+        self.claimed = claimed
         self.sent: list[tuple[int, str]] = []
         self.failed: list[tuple[int, str]] = []
         self.skipped: list[tuple[int, str]] = []
         self.retry: list[int] = []
         self.retry_reason = ""
+        self._renew_at = time.monotonic() + _renew_every()
+
+    def keep_claim(self) -> None:
+        """Renew the chunk's claim every third of DELIVERY_STALE_AFTER_SECONDS, so the
+        sweeper never hands back the rows of a worker that is still sending them."""
+        if time.monotonic() < self._renew_at:
+            return
+        Delivery.objects.filter(
+            id__in=self.claimed, status=Delivery.Status.SENDING
+        ).update(claimed_at=timezone.now())
+        self._renew_at = time.monotonic() + _renew_every()
 
     def hand_back(self, delivery_ids: Iterable[int], reason: str) -> None:
         self.retry.extend(delivery_ids)
@@ -457,6 +476,10 @@ class _Ledger:
         return report
 
 
+def _renew_every() -> float:
+    return settings.DELIVERY_STALE_AFTER_SECONDS / 3
+
+
 def _claim(delivery_ids: list[int]) -> list[Delivery]:
     stamp = timezone.now()
     claimed = Delivery.objects.filter(
@@ -490,7 +513,7 @@ def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendRepo
     rows = _claim(delivery_ids)
     if not rows:
         return SendReport()
-    ledger = _Ledger()
+    ledger = _Ledger([row.id for row in rows])
     report = SendReport()
     try:
         work = _sort_claimed(rows, ledger)
@@ -553,6 +576,7 @@ def _send_one_by_one(work: list[tuple[Delivery, _Group]], ledger: _Ledger) -> No
     index = 0
     try:
         for index, (row, group) in enumerate(work):  # noqa: B007 - read in handlers
+            ledger.keep_claim()
             try:
                 message = _build_message(row, group, fast=fast)
             except Exception as exc:  # one bad row never stops the chunk
@@ -632,6 +656,7 @@ def _send_batched(work: list[tuple[Delivery, _Group]], ledger: _Ledger) -> None:
     pending = [row.id for row, _ in work]
     try:
         for group, rows in groups.items():
+            ledger.keep_claim()
             rendered, _ = _templates.get(rows[0].digest, group)
             if not _send_batch(rendered, rows, ledger, connection=connection):
                 ledger.hand_back(pending, ledger.retry_reason)
@@ -722,6 +747,7 @@ def sweep_stale_deliveries() -> tuple[int, list[list[int]]]:
     """
     now = timezone.now()
     cutoff = now - timedelta(seconds=settings.DELIVERY_STALE_AFTER_SECONDS)
+    stalled = [send.digest_id for send in stalled_sends(now)]
     stale = Delivery.objects.filter(
         status=Delivery.Status.SENDING, claimed_at__lt=cutoff
     )
@@ -740,11 +766,55 @@ def sweep_stale_deliveries() -> tuple[int, list[list[int]]]:
         error=Concat(Value(f"not delivered within {give_up // 3600} h; "), F("error")),
     )
     retry = Delivery.objects.filter(
+        Q(attempts__gt=0) | Q(digest_id__in=stalled),
         status=Delivery.Status.PENDING,
-        attempts__gt=0,
         digest__status=Digest.Status.SENDING,
     )
     return reset, list(_id_chunks(retry, chunk_size()))
+
+
+@dataclass
+class StalledSend:
+    """A send whose rows wait for a worker that stopped: ``waiting`` rows (claimed by
+    it, or pending with nobody advancing them) since ``since``."""
+
+    digest_id: int
+    waiting: int
+    since: object  # datetime
+
+
+def stalled_sends(now=None) -> list[StalledSend]:
+    """Sending digests with rows claimed longer than DELIVERY_STALE_AFTER_SECONDS ago,
+    or pending rows while none of their rows moved for that long."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.DELIVERY_STALE_AFTER_SECONDS)
+    claimed_long_ago = Q(status=Delivery.Status.SENDING, claimed_at__lt=cutoff)
+    rows = (
+        Delivery.objects.filter(digest__status=Digest.Status.SENDING)
+        .values("digest_id")
+        .annotate(
+            moved=Max("claimed_at"),
+            sent=Max("sent_at"),
+            enrolled=Max("created_at"),
+            stale=Count("id", filter=claimed_long_ago),
+            stale_since=Min("claimed_at", filter=claimed_long_ago),
+            pending=Count("id", filter=Q(status=Delivery.Status.PENDING)),
+        )
+        .order_by("digest_id")
+    )
+    stalled = []
+    for row in rows:
+        last = max(t for t in (row["moved"], row["sent"], row["enrolled"]) if t)
+        idle = bool(row["pending"]) and last < cutoff
+        if row["stale"] or idle:
+            stalled.append(
+                StalledSend(
+                    digest_id=row["digest_id"],
+                    waiting=row["stale"] + (row["pending"] if idle else 0),
+                    since=row["stale_since"] or last,
+                )
+            )
+    return stalled
 
 
 def finish_sending_digests() -> None:

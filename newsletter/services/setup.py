@@ -69,12 +69,15 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
             "*",
         ),
         ("Worker heartbeat", "newsletter.jobs.heartbeat", "*", "*"),
+        # A dead worker's rows go stale after DELIVERY_STALE_AFTER_SECONDS; sweeping
+        # every minute hands them back about then, not minutes later.
         (
             "Return stuck deliveries",
             "newsletter.tasks.sweep_stale_deliveries",
-            "*/5",
+            "*",
             "*",
         ),
+        ("Resume a stalled day", "newsletter.jobs.resume_day", "*/2", "*"),
         (
             "Purge unconfirmed sign-ups",
             "subscribers.jobs.purge_unconfirmed_signups",

@@ -16,6 +16,7 @@ def editors_desk(context) -> dict:
     parts: dict = {"any": False}
     if can("newsletter.view_digest"):
         parts["editions"] = desk.editions_today()
+        parts["stuck"] = desk.stuck_work()
         parts["show_deliveries"] = can("newsletter.view_delivery")
     if can("django_celery_beat.view_periodictask"):
         parts["next_run"] = desk.next_daily_run()

@@ -1,0 +1,207 @@
+"""The daily run's own record (``DayRun``): the step it is on, its sign of life, and
+what is stuck, for the resume job, the desk's front page and /healthz.
+
+A step renews ``alive_at`` from a thread while it works; a SIGKILLed worker stops
+renewing, so silence longer than DAY_RUN_STALE_SECONDS means its worker is gone, while
+a long but living build (slow model calls) keeps its lease. Fetching is many small
+tasks below this app: their sign of life is the sources they fetch and the articles
+they store.
+"""
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Max
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from ingestion.models import Article, Source
+from newsletter.models import DayRun
+from newsletter.sending import ledger
+
+DAILY_TASK = "newsletter.jobs.run_daily"
+
+
+def begin(day: dt.date, *, send: bool, export_dir, ingest_first: bool) -> int:
+    """A new attempt at the day (beat's run, an editor's, a missed one started again):
+    the number its steps carry, so a message of an older attempt does nothing."""
+    now = timezone.now()
+    fields = {
+        "step": DayRun.Step.FETCHING if ingest_first else DayRun.Step.BUILDING,
+        "send": send,
+        "export_dir": str(export_dir or ""),
+        "started_at": now,
+        "step_started_at": now,
+        "alive_at": now,
+        "finished_at": None,
+        "resumed": 0,
+    }
+    with transaction.atomic():
+        run, created = DayRun.objects.select_for_update().get_or_create(
+            day=day, defaults=fields
+        )
+        if not created:
+            for name, value in fields.items():
+                setattr(run, name, value)
+            run.attempt += 1
+            run.save()
+    return run.attempt
+
+
+def enter(day: dt.date, attempt: int | None, step: str) -> bool:
+    """Record that ``attempt`` is now at ``step``; False when a later attempt took the
+    day over (this is a dead worker's message, redelivered). Untracked runs (a canvas
+    applied by hand, in-process) have no attempt and always go on."""
+    if attempt is None:
+        return True
+    now = timezone.now()
+    done = now if step == DayRun.Step.DONE else None
+    return bool(
+        DayRun.objects.filter(day=day, attempt=attempt).update(
+            step=step, step_started_at=now, alive_at=now, finished_at=done
+        )
+    )
+
+
+@contextmanager
+def step(day: dt.date, attempt: int | None, name: str) -> Iterator[bool]:
+    """Enter ``name`` and renew the sign of life while the body runs; yields whether
+    this attempt is still the day's (``enter``)."""
+    current = enter(day, attempt, name)
+    if not current or attempt is None or settings.CELERY_TASK_ALWAYS_EAGER:
+        # In-process, whoever started the run watches it; nothing resumes it.
+        yield current
+        return
+    stop = threading.Event()
+    every = max(settings.DAY_RUN_STALE_SECONDS / 5, 0.5)
+
+    def renew() -> None:
+        try:
+            while not stop.wait(every):
+                DayRun.objects.filter(day=day, attempt=attempt).update(
+                    alive_at=timezone.now()
+                )
+        finally:
+            connection.close()  # this thread's own connection
+
+    thread = threading.Thread(target=renew, name="day-run-alive", daemon=True)
+    thread.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        thread.join(timeout=every + 10)
+
+
+def last_sign_of_life(run: DayRun) -> dt.datetime:
+    signs = [run.alive_at]
+    if run.step == DayRun.Step.FETCHING:
+        signs.append(Source.objects.aggregate(at=Max("last_fetched_at"))["at"])
+        signs.append(Article.objects.aggregate(at=Max("first_seen_at"))["at"])
+    return max(sign for sign in signs if sign is not None)
+
+
+def stale_after() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.DAY_RUN_STALE_SECONDS)
+
+
+def stalled(day: dt.date, now: dt.datetime | None = None) -> DayRun | None:
+    """The day's unfinished run when its step has been silent too long."""
+    now = now or timezone.now()
+    run = DayRun.objects.filter(day=day).exclude(step=DayRun.Step.DONE).first()
+    if run is not None and now - last_sign_of_life(run) > stale_after():
+        return run
+    return None
+
+
+def gave_up(run: DayRun) -> bool:
+    return run.resumed >= settings.DAY_RUN_MAX_ATTEMPTS
+
+
+def take_over(run: DayRun) -> int | None:
+    """The next attempt's number, or None when another resume took it first."""
+    now = timezone.now()
+    moved = DayRun.objects.filter(id=run.id, attempt=run.attempt).update(
+        attempt=F("attempt") + 1,
+        resumed=F("resumed") + 1,
+        step_started_at=now,
+        alive_at=now,
+    )
+    return run.attempt + 1 if moved else None
+
+
+def missed_run(day: dt.date, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When beat sent the day's run that no worker started (its message went down
+    with a worker), once DAY_RUN_STALE_SECONDS have passed; else None."""
+    now = now or timezone.now()
+    sent = [
+        at
+        for at in PeriodicTask.objects.filter(
+            enabled=True, task=DAILY_TASK, last_run_at__isnull=False
+        ).values_list("last_run_at", flat=True)
+        if timezone.localtime(at).date() == day
+    ]
+    if not sent or now - max(sent) <= stale_after():
+        return None
+    run = DayRun.objects.filter(day=day).first()
+    if run is not None and run.started_at >= max(sent):
+        return None
+    return max(sent)
+
+
+@dataclass
+class Stuck:
+    """Something waiting for a dead worker, since when, and what happens about it."""
+
+    what: str
+    since: dt.datetime
+    healing: str
+
+    def __str__(self) -> str:
+        since = timezone.localtime(self.since).isoformat(timespec="seconds")
+        return f"{self.what}, since {since}: {self.healing}"
+
+
+def stuck_work(now: dt.datetime | None = None) -> list[Stuck]:
+    """Today's run and the sends that wait for a dead worker, oldest first."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    items = []
+    run = stalled(today, now)
+    if run is not None:
+        items.append(
+            Stuck(
+                f"daily run {today:%Y-%m-%d}: {run.get_step_display()} "
+                f"(attempt {run.attempt}) shows no sign of life",
+                since=last_sign_of_life(run),
+                healing=(
+                    f"given up after {run.resumed} resumes: start the day again"
+                    if gave_up(run)
+                    else "the resume job runs the step again"
+                ),
+            )
+        )
+    missed = missed_run(today, now)
+    if missed is not None:
+        items.append(
+            Stuck(
+                f"daily run {today:%Y-%m-%d}: beat started it, no worker took it",
+                since=missed,
+                healing="the resume job starts it again",
+            )
+        )
+    for send in ledger.stalled_sends(now):
+        items.append(
+            Stuck(
+                f"digest {send.digest_id}: {send.waiting} deliveries wait for a "
+                "worker that stopped",
+                since=send.since,
+                healing="the stuck-deliveries sweeper queues them again",
+            )
+        )
+    return sorted(items, key=lambda item: item.since)
