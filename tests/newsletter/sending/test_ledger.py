@@ -194,6 +194,79 @@ def test_sweeper_brings_back_rows_of_a_dead_worker(sink, people, settings):
     assert list(sink.by_recipient()) == ["alice@example.com"]
 
 
+def test_sweeper_queues_again_the_chunks_a_dead_worker_reserved_but_never_began(
+    sink, people, settings
+):
+    """Pending rows nobody claimed: their task went down with the worker's reserved
+    messages. Once no row of the send moved for the stale threshold they are sent."""
+    settings.DELIVERY_STALE_AFTER_SECONDS = 60
+    digest = build_digest(slugs=("llm",))
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.SENDING)
+    old = timezone.now() - dt.timedelta(minutes=5)
+    waiting = Delivery.objects.create(
+        digest=digest, subscriber=people["alice"], created_at=old
+    )
+    assert [s.digest_id for s in ledger.stalled_sends()] == [digest.id]
+
+    tasks.sweep_stale_deliveries()
+
+    waiting.refresh_from_db()
+    assert waiting.status == Delivery.Status.SENT
+    assert list(sink.by_recipient()) == ["alice@example.com"]
+    assert ledger.stalled_sends() == []
+
+
+def test_sweeper_leaves_the_queued_rows_of_a_send_that_is_moving(
+    sink, people, settings
+):
+    settings.DELIVERY_STALE_AFTER_SECONDS = 60
+    digest = build_digest(slugs=("llm",))
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.SENDING)
+    old = timezone.now() - dt.timedelta(minutes=5)
+    queued = Delivery.objects.create(
+        digest=digest, subscriber=people["alice"], created_at=old
+    )
+    Delivery.objects.create(  # a living worker's chunk, claimed a moment ago
+        digest=digest,
+        subscriber=people["bob"],
+        created_at=old,
+        attempts=1,
+        status=Delivery.Status.SENDING,
+        claimed_at=timezone.now(),
+    )
+
+    assert tasks.sweep_stale_deliveries() == 0
+
+    queued.refresh_from_db()
+    assert queued.status == Delivery.Status.PENDING  # its task is still in the queue
+    assert sink.received == []
+    assert ledger.stalled_sends() == []
+
+
+def test_a_living_worker_renews_its_claim_while_it_sends_a_long_chunk(
+    sink, people, settings
+):
+    """A chunk slower than the stale threshold is not handed back under its worker."""
+    settings.DELIVERY_STALE_AFTER_SECONDS = 0.3
+    digest = build_digest(slugs=("llm",))
+    Digest.objects.filter(id=digest.id).update(status=Digest.Status.SENDING)
+    rows = [
+        Delivery.objects.create(digest=digest, subscriber=people[name])
+        for name in ("alice", "bob")
+    ]
+    sink.handler.delay = 0.25
+    before = timezone.now()
+
+    ledger.send_deliveries([row.id for row in rows])
+
+    # Claimed at once, then claimed again after the first message took 0.25 s.
+    for row in rows:
+        row.refresh_from_db()
+        assert row.status == Delivery.Status.SENT
+        assert row.claimed_at - before >= dt.timedelta(seconds=0.2)
+    assert sorted(sink.by_recipient()) == ["alice@example.com", "bob@example.com"]
+
+
 def test_empty_notice_goes_out_only_when_enabled(sink, people, settings):
     settings.DIGEST_SEND_EMPTY_NOTICE = True
     digest = build_digest(slugs=("llm",))
