@@ -136,13 +136,13 @@ def start(day: dt.date, **options):
     return canvas(day, **options).apply_async()
 
 
-def resume(day: dt.date | None = None) -> str:
+def resume() -> str:
     """Run again what a dead worker left of the day's run: its silent step, or the
-    whole run when beat started it and no worker took it (``jobs.resume_day``)."""
-    day = day or timezone.localdate()
-    run = day_runs.stalled(day)
+    whole run when beat started it today and no worker took it (``jobs.resume_day``)."""
+    run = day_runs.stalled()
     if run is not None:
         return _resume_step(run)
+    day = timezone.localdate()
     missed = day_runs.missed_run(day)
     if missed is not None:
         logger.warning(

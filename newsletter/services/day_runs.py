@@ -110,12 +110,16 @@ def stale_after() -> dt.timedelta:
     return dt.timedelta(seconds=settings.DAY_RUN_STALE_SECONDS)
 
 
-def stalled(day: dt.date, now: dt.datetime | None = None) -> DayRun | None:
-    """The day's unfinished run when its step has been silent too long."""
+def stalled(now: dt.datetime | None = None) -> DayRun | None:
+    """The latest unfinished run of today or yesterday (a run that began before
+    midnight) whose step has been silent too long."""
     now = now or timezone.now()
-    run = DayRun.objects.filter(day=day).exclude(step=DayRun.Step.DONE).first()
-    if run is not None and now - last_sign_of_life(run) > stale_after():
-        return run
+    recent = DayRun.objects.filter(
+        day__gte=timezone.localdate(now) - dt.timedelta(days=1)
+    ).exclude(step=DayRun.Step.DONE)
+    for run in recent.order_by("-day"):
+        if now - last_sign_of_life(run) > stale_after():
+            return run
     return None
 
 
@@ -172,11 +176,11 @@ def stuck_work(now: dt.datetime | None = None) -> list[Stuck]:
     now = now or timezone.now()
     today = timezone.localdate(now)
     items = []
-    run = stalled(today, now)
+    run = stalled(now)
     if run is not None:
         items.append(
             Stuck(
-                f"daily run {today:%Y-%m-%d}: {run.get_step_display()} "
+                f"daily run {run.day:%Y-%m-%d}: {run.get_step_display()} "
                 f"(attempt {run.attempt}) shows no sign of life",
                 since=last_sign_of_life(run),
                 healing=(
