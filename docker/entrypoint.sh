@@ -14,6 +14,25 @@ ROLES="migrate|web|worker|beat|manage"
 PYTHON="${PYTHON:-python}"
 cd "$(dirname "$0")/.."
 
+# web, worker and beat need the schema. Compose starts them after `migrate`; started
+# before it anyway (by hand, on a host, a restart racing an upgrade) they wait here
+# instead of crashing on a missing table, and after MIGRATION_WAIT seconds exit so
+# the restart policy tries again.
+wait_for_migrations() {
+    waited=0
+    until "$PYTHON" manage.py migrate --check >/dev/null 2>&1; do
+        if [ "$waited" -ge "${MIGRATION_WAIT:-600}" ]; then
+            echo "entrypoint: the migrations are not applied after ${waited}s" >&2
+            exit 75
+        fi
+        if [ "$waited" -eq 0 ]; then
+            echo "entrypoint: waiting for the migrate role to apply the migrations" >&2
+        fi
+        sleep 3
+        waited=$((waited + 3))
+    done
+}
+
 case "${1:-}" in
 migrate)
     "$PYTHON" manage.py migrate --noinput
@@ -30,16 +49,19 @@ migrate)
     "$PYTHON" manage.py create_first_admin
     ;;
 web)
+    wait_for_migrations
     # Threads let concurrent one-click unsubscribes share a database commit flush.
     exec "$PYTHON" -m gunicorn config.wsgi:application --bind "0.0.0.0:${PORT:-8000}" \
         --workers "${WEB_WORKERS:-2}" --threads 8
     ;;
 worker)
+    wait_for_migrations
     # The node is celery@<hostname>: the compose healthcheck pings exactly this one.
     exec "$PYTHON" -m celery -A config worker -Q celery,ingest,email \
         -l "${CELERY_LOG_LEVEL:-info}"
     ;;
 beat)
+    wait_for_migrations
     exec "$PYTHON" -m celery -A config beat -l "${CELERY_LOG_LEVEL:-info}" \
         --scheduler django_celery_beat.schedulers:DatabaseScheduler
     ;;
