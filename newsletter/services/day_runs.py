@@ -144,11 +144,15 @@ def missed_run(day: dt.date, now: dt.datetime | None = None) -> dt.datetime | No
     with a worker), once DAY_RUN_STALE_SECONDS have passed; else None."""
     now = now or timezone.now()
     sent = [
-        at
-        for at in PeriodicTask.objects.filter(
-            enabled=True, task=DAILY_TASK, last_run_at__isnull=False
-        ).values_list("last_run_at", flat=True)
-        if timezone.localtime(at).date() == day
+        task.last_run_at
+        for task in PeriodicTask.objects.filter(
+            enabled=True,
+            task=DAILY_TASK,
+            last_run_at__isnull=False,
+            crontab__isnull=False,
+        ).select_related("crontab")
+        if timezone.localtime(task.last_run_at).date() == day
+        and _sent_on_schedule(task, now)
     ]
     if not sent or now - max(sent) <= stale_after():
         return None
@@ -156,6 +160,15 @@ def missed_run(day: dt.date, now: dt.datetime | None = None) -> dt.datetime | No
     if run is not None and run.started_at >= max(sent):
         return None
     return max(sent)
+
+
+def _sent_on_schedule(task: PeriodicTask, now: dt.datetime) -> bool:
+    """Whether ``last_run_at`` is beat sending the run at one of its times, not the
+    value beat gives a row it has not run yet (the row's last change): a send was
+    due in the few minutes before it."""
+    since = task.last_run_at - dt.timedelta(minutes=5)
+    due = now + task.crontab.schedule.remaining_estimate(since)
+    return due <= task.last_run_at + dt.timedelta(seconds=1)
 
 
 @dataclass

@@ -96,14 +96,33 @@ def test_after_the_last_resume_it_gives_up_and_the_desk_and_healthz_say_so(
     assert late.json()["checks"]["stuck"].startswith("stale: daily run")
 
 
-def test_a_run_beat_started_that_no_worker_took_is_started_again(defaults, morning):
-    PeriodicTask.objects.filter(task="newsletter.jobs.run_daily").update(
-        last_run_at=timezone.now() - dt.timedelta(minutes=10)
+def _daily_run_sent_at(hour: int, minute: int, second: int = 2) -> None:
+    sent = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate(), dt.time(hour, minute, second))
     )
+    PeriodicTask.objects.filter(task="newsletter.jobs.run_daily").update(
+        last_run_at=sent
+    )
+
+
+def test_a_run_beat_started_that_no_worker_took_is_started_again(
+    defaults, morning, admin_client
+):
+    _daily_run_sent_at(7, 0)  # the daily run's time; the morning is at 09:30
+    desk = admin_client.get("/admin/").content.decode()
+    assert "beat started it, no worker took it" in desk
 
     assert jobs.resume_day() == f"daily run for {morning:%Y-%m-%d} started again"
 
     assert Digest.objects.filter(date=morning).exists()
+
+
+def test_a_beat_row_changed_today_but_not_due_starts_nothing(defaults, morning):
+    """Beat gives a row it has not run its last change as ``last_run_at``."""
+    _daily_run_sent_at(9, 10)
+
+    assert jobs.resume_day() == "nothing to resume"
+    assert not Digest.objects.exists()
 
 
 def test_nothing_is_stuck_on_a_quiet_day(defaults, morning, admin_client):
