@@ -19,7 +19,7 @@ import hmac
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from kombu import Connection
@@ -74,7 +74,8 @@ def stuck() -> str:
     """What waits for a dead worker and since when; Stale once it waited too long."""
     from newsletter.services import day_runs
 
-    items = day_runs.stuck_work()
+    with translation.override("en"):  # for operators and monitors, as every log line
+        items = day_runs.stuck_work()
     if not items:
         return "nothing"
     text = "; ".join(str(item) for item in items)

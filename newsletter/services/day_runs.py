@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_celery_beat.models import PeriodicTask
 
 from ingestion.models import Article, Source
@@ -191,34 +192,31 @@ def stuck_work(now: dt.datetime | None = None) -> list[Stuck]:
     items = []
     run = stalled(now)
     if run is not None:
-        items.append(
-            Stuck(
-                f"daily run {run.day:%Y-%m-%d}: {run.get_step_display()} "
-                f"(attempt {run.attempt}) shows no sign of life",
-                since=last_sign_of_life(run),
-                healing=(
-                    f"given up after {run.resumed} resumes: start the day again"
-                    if gave_up(run)
-                    else "the resume job runs the step again"
-                ),
-            )
+        what = _(
+            "daily run %(day)s: %(step)s (attempt %(attempt)s) shows no sign of life"
+        ) % {"day": run.day, "step": run.get_step_display(), "attempt": run.attempt}
+        healing = (
+            _("given up after %(count)s resumes: start the day again")
+            % {"count": run.resumed}
+            if gave_up(run)
+            else _("the resume job runs the step again")
         )
+        items.append(Stuck(what, since=last_sign_of_life(run), healing=healing))
     missed = missed_run(today, now)
     if missed is not None:
-        items.append(
-            Stuck(
-                f"daily run {today:%Y-%m-%d}: beat started it, no worker took it",
-                since=missed,
-                healing="the resume job starts it again",
-            )
-        )
+        what = _("daily run %(day)s: beat started it, no worker took it") % {
+            "day": today
+        }
+        healing = _("the resume job starts it again")
+        items.append(Stuck(what, since=missed, healing=healing))
     for send in ledger.stalled_sends(now):
+        what = _("digest %(id)s: %(count)s deliveries wait for a worker that stopped")
+        healing = _("the stuck-deliveries sweeper queues them again")
         items.append(
             Stuck(
-                f"digest {send.digest_id}: {send.waiting} deliveries wait for a "
-                "worker that stopped",
+                what % {"id": send.digest_id, "count": send.waiting},
                 since=send.since,
-                healing="the stuck-deliveries sweeper queues them again",
+                healing=healing,
             )
         )
     return sorted(items, key=lambda item: item.since)
