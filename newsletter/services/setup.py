@@ -87,17 +87,39 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
     ]
 
 
+# (name, minute) of defaults an earlier version created: a row still on its old
+# default moves to today's; a time an editor chose stays.
+_OLD_DEFAULTS = [("Return stuck deliveries", "*/5")]
+
+
+def _crontab(minute: str, hour: str) -> CrontabSchedule:
+    schedule, _ = CrontabSchedule.objects.get_or_create(
+        minute=minute,
+        hour=hour,
+        day_of_week="*",
+        day_of_month="*",
+        month_of_year="*",
+        timezone=settings.TIME_ZONE,
+    )
+    return schedule
+
+
 def _schedule_jobs() -> None:
     """Created once, so the times editors set in the admin are never overwritten."""
-    for name, task, minute, hour in _scheduled_jobs():
+    jobs = {
+        name: (task, minute, hour) for name, task, minute, hour in _scheduled_jobs()
+    }
+    for name, (task, minute, hour) in jobs.items():
         if PeriodicTask.objects.filter(name=name).exists():
             continue
-        schedule, _ = CrontabSchedule.objects.get_or_create(
-            minute=minute,
-            hour=hour,
-            day_of_week="*",
-            day_of_month="*",
-            month_of_year="*",
-            timezone=settings.TIME_ZONE,
+        PeriodicTask.objects.create(
+            name=name, task=task, crontab=_crontab(minute, hour)
         )
-        PeriodicTask.objects.create(name=name, task=task, crontab=schedule)
+    for name, old_minute in _OLD_DEFAULTS:
+        _, minute, hour = jobs[name]
+        for row in PeriodicTask.objects.filter(
+            name=name, crontab__minute=old_minute, crontab__hour="*"
+        ).select_related("crontab"):
+            if row.crontab.day_of_week == row.crontab.day_of_month == "*":
+                row.crontab = _crontab(minute, hour)
+                row.save(update_fields=["crontab"])

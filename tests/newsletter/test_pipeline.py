@@ -211,6 +211,31 @@ def test_load_defaults_schedules_the_daily_run_once_and_keeps_editor_changes(
     assert PeriodicTask.objects.filter(
         task="newsletter.tasks.sweep_stale_deliveries"
     ).exists()
+    assert PeriodicTask.objects.filter(task="newsletter.jobs.resume_day").exists()
+
+
+def test_load_defaults_moves_the_sweeper_off_its_old_default_only(defaults):
+    from django_celery_beat.models import CrontabSchedule, PeriodicTask
+
+    def every(minute: str) -> CrontabSchedule:
+        return CrontabSchedule.objects.get_or_create(
+            minute=minute, hour="*", timezone="Asia/Seoul"
+        )[0]
+
+    sweeper = PeriodicTask.objects.get(name="Return stuck deliveries")
+    sweeper.crontab = every("*/5")  # as an earlier version created it
+    sweeper.save()
+
+    services.load_defaults()
+
+    sweeper.refresh_from_db()
+    assert (sweeper.crontab.minute, sweeper.crontab.hour) == ("*", "*")
+
+    sweeper.crontab = every("*/2")  # an editor's choice
+    sweeper.save()
+    services.load_defaults()
+    sweeper.refresh_from_db()
+    assert sweeper.crontab.minute == "*/2"
 
 
 def test_a_ready_digest_is_released_when_its_review_window_expires(
