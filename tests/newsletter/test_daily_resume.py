@@ -73,8 +73,9 @@ def test_the_older_attempts_redelivered_message_does_nothing(defaults, morning):
     assert DayRun.objects.get(day=morning).step == DayRun.Step.SENDING
 
 
+@pytest.mark.redis
 def test_after_the_last_resume_it_gives_up_and_the_desk_and_healthz_say_so(
-    defaults, morning, settings, admin_client
+    defaults, morning, settings, admin_client, redis_url
 ):
     settings.DAY_RUN_MAX_ATTEMPTS = 3
     settings.HEALTHZ_STUCK_SECONDS = 30 * 60
@@ -92,6 +93,10 @@ def test_after_the_last_resume_it_gives_up_and_the_desk_and_healthz_say_so(
     assert "3번 재개한 뒤 멈췄습니다" in desk
 
     settings.HEALTHZ_STUCK_SECONDS = 5 * 60
+    # With a broker: in-process there is no worker to wait for, nothing is checked.
+    assert admin_client.get("/healthz").status_code == 200
+    settings.CELERY_BROKER_URL = redis_url
+    jobs.heartbeat.delay()  # beat and a worker alive
     late = admin_client.get("/healthz")
     assert late.status_code == 503
     assert late.json()["checks"]["stuck"].startswith("stale: daily run")
