@@ -9,13 +9,14 @@ they store.
 """
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +27,8 @@ from newsletter.models import DayRun
 from newsletter.sending import ledger
 
 DAILY_TASK = "newsletter.jobs.run_daily"
+
+logger = logging.getLogger(__name__)
 
 
 def begin(day: dt.date, *, send: bool, export_dir, ingest_first: bool) -> int:
@@ -84,9 +87,13 @@ def step(day: dt.date, attempt: int | None, name: str) -> Iterator[bool]:
     def renew() -> None:
         try:
             while not stop.wait(every):
-                DayRun.objects.filter(day=day, attempt=attempt).update(
-                    alive_at=timezone.now()
-                )
+                try:
+                    DayRun.objects.filter(day=day, attempt=attempt).update(
+                        alive_at=timezone.now()
+                    )
+                except DatabaseError:  # a blip: the next renewal tries again
+                    logger.warning("daily run %s: renewing its lease failed", day)
+                    connection.close()
         finally:
             connection.close()  # this thread's own connection
 
