@@ -299,7 +299,7 @@ def test_export_then_import_reports_everything_unchanged(tmp_path, run, categori
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0] == (
         "email,categories,language,status,consented,"
-        "created_at,confirmed_at,unsubscribed_at,name"
+        "created_at,confirmed_at,unsubscribed_at,name,frequency"
     )
     assert lines[1].startswith("en@example.com,llm|research,en,active,yes,20")
     assert lines[3].startswith("wait@example.com,,ko,pending,no,20")
