@@ -221,11 +221,10 @@ def left_out_caption(digest: Digest, language: str | None = None) -> str:
 
 
 def _title(digest: Digest, language: str) -> str:
-    title = (
-        vocabulary.PAPERS_CHART_TITLE
-        if digest.edition == Digest.Edition.PAPERS
-        else vocabulary.CHART_TITLE
-    )
+    title = {
+        Digest.Edition.PAPERS: vocabulary.PAPERS_CHART_TITLE,
+        Digest.Edition.WEEKLY: vocabulary.WEEKLY_CHART_TITLE,
+    }.get(digest.edition, vocabulary.CHART_TITLE)
     with translation.override(language):
         return f"{title} · {digest.date:%Y-%m-%d}"
 

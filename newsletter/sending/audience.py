@@ -29,6 +29,18 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+def readers(digest: Digest):
+    """Who this digest's edition is for, before categories: the weekly edition's
+    readers chose weekly or both, the daily editions' (News, Papers) daily or both.
+    Nobody else gets a row, skipped or not."""
+    frequency = (
+        Subscriber.Frequency.WEEKLY
+        if digest.edition == Digest.Edition.WEEKLY
+        else Subscriber.Frequency.DAILY
+    )
+    return Subscriber.objects.receiving().reading(frequency)
+
+
 @dataclass(frozen=True)
 class Rule:
     """What decides, per reader's received categories, whether this digest mails them."""
@@ -96,7 +108,7 @@ def recipient_counts(digest: Digest) -> RecipientCounts:
     by_language: Counter[str] = Counter()
     skipped = with_papers = 0
     rows = (
-        Subscriber.objects.receiving()
+        readers(digest)
         .order_by("id")
         .values_list("id", "language")
         .iterator(chunk_size=CHUNK)

@@ -209,7 +209,12 @@ def _frame(
     digest: Digest, sections: list[DigestSection], language: str, chart_parts: dict
 ) -> dict:
     """What the email says around its sections: header, chart, notes, footer."""
-    date_display = vocabulary.long_date(digest.date)
+    weekly = digest.edition == Digest.Edition.WEEKLY
+    date_display = (
+        vocabulary.week_span(digest.date)
+        if weekly
+        else vocabulary.long_date(digest.date)
+    )
     view_url = in_language(absolute_page_url(digest), language)
     is_offline = any(section_content.written_offline(s, language) for s in sections)
     return {
@@ -234,6 +239,7 @@ def _frame(
             else ""
         ),
         "empty_notice": not sections,
+        "highlights_title": vocabulary.highlights_title(weekly),
         **_first_screen(sections, language),
     }
 

@@ -265,6 +265,9 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "chart_alt": chart_alt(digest),
         "chart_caption": chart.left_out_caption(digest, get_language()),
         "words": vocabulary,
+        "highlights_title": vocabulary.highlights_title(
+            digest.edition == Digest.Edition.WEEKLY
+        ),
         # The day's best stories, each linking to its section on this page.
         "highlights": [
             {
