@@ -1,4 +1,5 @@
 import json
+import re
 import zlib
 
 import time_machine
@@ -53,6 +54,47 @@ def test_changing_categories_and_language_is_stored(client, categories):
     subscriber.refresh_from_db()
     assert subscriber.language == "en"
     assert set(subscriber.categories.all()) == {categories[3], categories[4]}
+
+
+def test_switching_to_the_weekly_email_is_stored_and_shown(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
+    url = prefs_url(subscriber)
+    page = client.get(url).content.decode()
+    assert checked_boxes(page, "frequency") == 1 and 'value="daily" ' in page
+
+    response = client.post(
+        url,
+        {
+            "action": "save",
+            "language": "en",
+            "frequency": "weekly",
+            "categories": [categories[0].id],
+        },
+    )
+
+    assert response.status_code == 302
+    subscriber.refresh_from_db()
+    assert subscriber.frequency == Subscriber.Frequency.WEEKLY
+    page = client.get(url).content.decode()
+    assert "Active. You receive the weekly digest." in page
+    assert re.search(r'<input[^>]*value="weekly"[^>]*checked', page)
+
+
+def test_a_forged_frequency_is_refused_and_changes_nothing(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
+    response = client.post(
+        prefs_url(subscriber),
+        {
+            "action": "save",
+            "language": "en",
+            "frequency": "hourly",
+            "categories": [categories[0].id],
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose daily, weekly or both." in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.frequency == Subscriber.Frequency.DAILY
 
 
 def test_saving_with_no_category_is_refused(client, categories):

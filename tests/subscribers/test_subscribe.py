@@ -16,6 +16,23 @@ def post(client, email="alice@example.com", categories=None, language="ko", **ex
     return client.post(URL, data, REMOTE_ADDR=extra.pop("ip", "203.0.113.7"))
 
 
+def test_signing_up_for_the_weekly_email_only_is_kept_until_confirmed(
+    client, categories, mailoutbox
+):
+    assert (
+        post(client, categories=categories[:1], frequency="weekly").status_code == 302
+    )
+    subscriber = Subscriber.objects.get(email="alice@example.com")
+    assert subscriber.frequency == Subscriber.Frequency.WEEKLY
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert len(mailoutbox) == 1
+
+
+def test_a_sign_up_without_a_frequency_is_daily(client, categories):
+    post(client, categories=categories[:1])
+    assert Subscriber.objects.get().frequency == Subscriber.Frequency.DAILY
+
+
 def test_subscribe_page_offers_every_digest_category_checked(client, categories):
     page = client.get(URL).content.decode()
     for category in categories:
