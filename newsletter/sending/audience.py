@@ -1,7 +1,9 @@
 """Who a digest's send reaches: the one rule the ledger enrols by and the desk counts by.
 
-``send_digest`` writes a Delivery row per receiving subscriber and skips those with
-nothing in this digest (or whose email is another edition's, ``editions``);
+``send_digest`` writes a Delivery row per receiving subscriber of the edition's
+rhythm (``readers``: the weekly for weekly or both, the daily editions for daily or
+both) and skips those with nothing in this digest (or whose email is another
+edition's, ``editions``);
 ``recipient_counts`` answers the same question before anything is written, so the
 send confirmation shows exactly the readers the send will mail.
 """

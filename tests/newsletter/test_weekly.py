@@ -5,8 +5,9 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
 
-from newsletter import export, services
+from newsletter import export, jobs, services
 from newsletter.models import Delivery, Digest, DigestSource, Story
 from subscribers.models import Subscriber
 from tests.factories import ArticleFactory, SourceFactory
@@ -202,3 +203,28 @@ def test_the_weekly_markdown_report_is_named_for_the_week_and_shaped_like_news(
     number = DigestSource.objects.get(section__digest=weekly, article=launch).number
     assert f" - [{number}] {launch.title} ({launch.url})" in lines
     assert "후속 · " in report
+
+
+def test_beat_builds_sends_and_exports_the_weekly_on_the_day_editors_set(
+    week, settings
+):
+    services.load_defaults()
+    row = PeriodicTask.objects.get(name="Weekly digest")
+    assert row.task == "newsletter.jobs.run_weekly"
+    assert (row.crontab.day_of_week, row.crontab.hour, row.crontab.minute) == (
+        "1",
+        str(settings.DIGEST_SCHEDULE_HOUR),
+        "30",
+    )
+    row.crontab.day_of_week = "5"  # an editor moves it to Friday
+    row.crontab.save()
+    services.load_defaults()
+    assert PeriodicTask.objects.get(name="Weekly digest").crontab.day_of_week == "5"
+
+    jobs.run_weekly(WEEKLY_DAY.isoformat())
+
+    weekly = Digest.objects.get(edition=Digest.Edition.WEEKLY, date=WEEKLY_DAY)
+    assert weekly.status == Digest.Status.SENT
+    folder = settings.VAR_DIR / "digests" / "2026-08-23"
+    assert (folder / "Weekly_2026-08-23_report.md").exists()
+    assert (folder / "Weekly_2026-08-23_report.en.md").exists()
