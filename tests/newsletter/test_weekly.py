@@ -2,6 +2,7 @@
 who gets it; its chart, page and Markdown report."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -182,6 +183,25 @@ def test_the_weekly_reaches_weekly_readers_and_the_daily_does_not(
     assert all("Weekly" in s or "주간" in s for s in subjects)
 
 
+def test_the_review_desk_shows_the_weekly_with_its_readers_count(week, admin_client):
+    reader("weekly@example.com", frequency=Subscriber.Frequency.WEEKLY)
+    reader("daily@example.com", frequency=Subscriber.Frequency.DAILY)
+    weekly = services.build_digest(WEEKLY_DAY, edition=Digest.Edition.WEEKLY)
+
+    desk = admin_client.get(f"/admin/newsletter/digest/{weekly.id}/change/")
+    confirm = admin_client.get(f"/admin/newsletter/digest/{weekly.id}/send/")
+
+    assert desk.status_code == 200
+    # The follow-up's line is there to edit, under its story.
+    assert "signed 1,400 enterprise customers" in desk.content.decode()
+    assert confirm.status_code == 200
+    counts = re.findall(
+        r'class="desk-recipient-count" data-language="(\w+)">(\d+)<',
+        confirm.content.decode(),
+    )
+    assert counts == [("ko", "1")]
+
+
 def test_the_weekly_markdown_report_is_named_for_the_week_and_shaped_like_news(
     week, tmp_path
 ):
@@ -206,7 +226,7 @@ def test_the_weekly_markdown_report_is_named_for_the_week_and_shaped_like_news(
 
 
 def test_beat_builds_sends_and_exports_the_weekly_on_the_day_editors_set(
-    week, settings
+    week, settings, client
 ):
     services.load_defaults()
     row = PeriodicTask.objects.get(name="Weekly digest")
@@ -228,3 +248,8 @@ def test_beat_builds_sends_and_exports_the_weekly_on_the_day_editors_set(
     folder = settings.VAR_DIR / "digests" / "2026-08-23"
     assert (folder / "Weekly_2026-08-23_report.md").exists()
     assert (folder / "Weekly_2026-08-23_report.en.md").exists()
+    # Published: its page in the archive, its follow-ups under their story.
+    page = client.get(weekly.get_absolute_url()).content.decode()
+    assert "주간" in page and "이번 주의 핵심" in page
+    assert "후속 · " in page and week[0].url in page
+    assert weekly.get_absolute_url() in client.get("/archive/feed/").content.decode()
