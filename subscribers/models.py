@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 def new_token_key() -> str:
@@ -40,9 +40,9 @@ class Subscriber(models.Model):
 
     class Frequency(models.TextChoices):
         # Lazy labels: the sign-up and preferences pages speak the reader's language.
-        DAILY = "daily", pgettext_lazy("frequency", "Daily")
-        WEEKLY = "weekly", pgettext_lazy("frequency", "Weekly")
-        BOTH = "both", pgettext_lazy("frequency", "Daily and weekly")
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every week")
+        BOTH = "both", _("Both, daily and weekly")
 
     # Never mailed again without a fresh confirmation.
     SUPPRESSED = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED})

@@ -194,11 +194,7 @@ def _chart_parts(digest: Digest, language: str) -> dict:
     hosted_url = in_language(chart_url, language)
     return {
         "png": chart.digest_chart_png(digest, language),
-        "chart_alt": chart.chart_alt_text(
-            chart.digest_chart_counts(digest, language),
-            language=language,
-            papers=digest.edition == Digest.Edition.PAPERS,
-        ),
+        "chart_alt": chart.digest_chart_alt(digest, language),
         "cid": cid,
         "chart_src": hosted_url if hosted else f"cid:{cid}",
         "chart_caption": chart.left_out_caption(digest, language),

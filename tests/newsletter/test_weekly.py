@@ -180,7 +180,17 @@ def test_the_weekly_reaches_weekly_readers_and_the_daily_does_not(
         )
     ) == {"weekly@example.com", "both@example.com"}
     subjects = [r.message["Subject"] for r in weekly_mail]
-    assert all("Weekly" in s or "주간" in s for s in subjects)
+    assert (
+        subjects
+        == [
+            "Daily AI Insights · 주간 · 8월 16일 – 8월 22일 · "
+            "[EN] Anthropic releases Claude 9 language model with a 2 million…"
+        ]
+        * 2
+    ), subjects
+    # Its own chart, said in words for those who do not see it.
+    text = weekly_mail[0].message.get_body(("plain",)).get_content()
+    assert "분야별 이번 주 기사 차트 (총 1건)" in text and "이번 주의 핵심" in text
 
 
 def test_the_review_desk_shows_the_weekly_with_its_readers_count(week, admin_client):

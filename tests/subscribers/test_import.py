@@ -219,7 +219,7 @@ def test_a_frequency_column_sets_daily_weekly_or_both_in_either_language(
     text = (
         "email,consented,frequency\n"
         "known@example.com,yes,weekly\n"
-        "new@example.com,yes,Daily and weekly\n"
+        'new@example.com,yes,"Both, daily and weekly"\n'
         "kim@example.com,yes,매주\n"
         "plain@example.com,yes,\n"
     )
