@@ -263,3 +263,21 @@ def test_beat_builds_sends_and_exports_the_weekly_on_the_day_editors_set(
     assert "주간" in page and "이번 주의 핵심" in page
     assert "후속 · " in page and week[0].url in page
     assert weekly.get_absolute_url() in client.get("/archive/feed/").content.decode()
+
+
+def test_a_week_without_a_sent_daily_digest_leaves_an_empty_weekly_saying_why(
+    defaults, offline
+):
+    _claude_story(
+        WEEK[1],
+        "Anthropic releases Claude 9 language model with a 2 million token context",
+        "Anthropic released Claude 9, a large language model with a context of "
+        "2 million tokens.",
+        "anthropic.example",
+    )
+    services.build_digest(WEEK[1])  # approved, never sent: not told to anyone
+
+    weekly = services.build_digest(WEEKLY_DAY, edition=Digest.Edition.WEEKLY)
+
+    assert weekly.is_empty and weekly.status == Digest.Status.READY
+    assert weekly.empty_reason == "no News digest was sent in the week"
