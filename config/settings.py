@@ -388,6 +388,11 @@ DIGEST_TEST_SENDS_PER_HOUR = env_int("DIGEST_TEST_SENDS_PER_HOUR", 10)
 PAPERS_PER_SECTION = env_int("PAPERS_PER_SECTION", 5)
 PAPERS_INCLUDE_REPLACEMENTS = env_bool("PAPERS_INCLUDE_REPLACEMENTS", default=False)
 PAPERS_FIRST_RUN_HOURS = env_int("PAPERS_FIRST_RUN_HOURS", 36)
+# The weekly edition: how many of a category's stories of the week it tells, and on
+# which day (cron's day of week, 0 = Sunday; 1 = Monday) beat builds it, half an hour
+# after the daily run; editors change the day later in the admin's beat row.
+WEEKLY_STORIES_PER_SECTION = env_int("WEEKLY_STORIES_PER_SECTION", 5)
+WEEKLY_SCHEDULE_DAY = env_int("WEEKLY_SCHEDULE_DAY", 1)
 
 # LLM. Default: none, the offline rule classifier and extractive summarizer run.
 OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")

@@ -159,6 +159,40 @@ def build_step(
     }
 
 
+def weekly_canvas(
+    day: dt.date, *, send: bool = True, export_dir: str | Path | None = None
+) -> Signature:
+    """The weekly edition's run: build it over the week before ``day``, send it to
+    readers of the weekly, export it; the same send and export steps as the day's."""
+    options = {"send": send, "export_dir": str(export_dir) if export_dir else None}
+    return chain(
+        weekly_build_step.s(day.isoformat(), **options), send_step.s(), export_step.s()
+    )
+
+
+@shared_task(acks_late=True)
+def weekly_build_step(
+    day: str, *, send: bool = True, export_dir: str | None = None
+) -> dict:
+    """Build (or rebuild) the weekly digest dated ``day``; hands on a run like
+    ``build_step``'s, the weekly digest in the News place and no Papers."""
+    say(f"building the weekly digest for {day}")
+    digest = services.build_digest(
+        dt.date.fromisoformat(day), edition=Digest.Edition.WEEKLY, progress=say
+    )
+    return {
+        "digest_id": digest.id,
+        "papers_digest_id": None,
+        "ingest": None,
+        "send": send,
+        "export_dir": export_dir,
+        "sent": None,
+        "export_path": None,
+        "papers_sent": None,
+        "papers_export_path": None,
+    }
+
+
 @shared_task(acks_late=True)
 def send_step(run: dict) -> dict:
     """Create the day's Delivery rows and hand them to the email queue (or send them,

@@ -50,11 +50,12 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         "name",
         "status",
         "language",
+        "frequency",
         "is_paused",
         "created_at",
         "confirmed_at",
     ]
-    list_filter = ["status", "language", "is_paused", "categories"]
+    list_filter = ["status", "language", "frequency", "is_paused", "categories"]
     search_fields = ["email", "name"]
     filter_horizontal = ["categories"]
     # Status moves only through the guarded paths: confirmation, the unsubscribe

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def new_token_key() -> str:
@@ -23,6 +24,11 @@ class SubscriberQuerySet(models.QuerySet):
         """Who gets the next digest: confirmed, not paused, not suppressed."""
         return self.filter(status=Subscriber.Status.ACTIVE, is_paused=False)
 
+    def reading(self, frequency: str):
+        """Who chose this rhythm (``Subscriber.Frequency.DAILY`` or ``WEEKLY``):
+        its readers and those who chose both."""
+        return self.filter(frequency__in=(frequency, Subscriber.Frequency.BOTH))
+
 
 class Subscriber(models.Model):
     class Status(models.TextChoices):
@@ -31,6 +37,12 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Complained"
+
+    class Frequency(models.TextChoices):
+        # Lazy labels: the sign-up and preferences pages speak the reader's language.
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every week")
+        BOTH = "both", _("Both, daily and weekly")
 
     # Never mailed again without a fresh confirmation.
     SUPPRESSED = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED})
@@ -46,6 +58,10 @@ class Subscriber(models.Model):
         "newsletter.Category", blank=True, related_name="subscribers"
     )
     language = models.CharField(max_length=5, default="ko")
+    # Which editions reach them: the daily News (and Papers) email, the weekly one, or both.
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.DAILY
+    )
     is_paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -176,6 +176,7 @@ def subscribe(
     *,
     categories: list[Category] | None,
     language: str,
+    frequency: str = Subscriber.Frequency.DAILY,
     ip: str | None = None,
 ) -> None:
     """Start a subscription. The caller shows the same answer whatever happens here.
@@ -212,7 +213,8 @@ def subscribe(
         else:
             # Not receiving anything yet: the choices take effect only on confirmation.
             subscriber.language = _language(language)
-            subscriber.save(update_fields=["language"])
+            subscriber.frequency = frequency
+            subscriber.save(update_fields=["language", "frequency"])
             _set_categories(subscriber, categories)
             kind = tasks.CONFIRM
     _send_email(subscriber.id, kind)
@@ -433,6 +435,7 @@ def update_preferences(
     *,
     categories: list[Category] | None = None,
     language: str | None = None,
+    frequency: str | None = None,
     is_paused: bool | None = None,
 ) -> Subscriber:
     """Change what the subscriber receives; arguments left as None stay as they are."""
@@ -440,9 +443,11 @@ def update_preferences(
         subscriber = Subscriber.objects.select_for_update().get(id=subscriber_id)
         if language is not None:
             subscriber.language = _language(language)
+        if frequency is not None:
+            subscriber.frequency = frequency
         if is_paused is not None:
             subscriber.is_paused = is_paused
-        subscriber.save(update_fields=["language", "is_paused"])
+        subscriber.save(update_fields=["language", "frequency", "is_paused"])
         if categories is not None:
             _set_categories(subscriber, categories)
     return subscriber
@@ -464,6 +469,7 @@ def export_subscriber_data(subscriber_id: int) -> dict:
         "email": subscriber.email,
         "status": subscriber.status,
         "language": subscriber.language,
+        "frequency": subscriber.frequency,
         "is_paused": subscriber.is_paused,
         # An empty choice means every digest category, now and in the future.
         "categories": [

@@ -74,6 +74,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["email"],
                 categories=list(form.cleaned_data["categories"]),
                 language=form.cleaned_data["language"],
+                frequency=form.cleaned_data["frequency"] or Subscriber.Frequency.DAILY,
                 ip=client_ip(request),
             )
         # Same answer for new, known, rate-limited and bot submissions.
@@ -229,6 +230,7 @@ class _PreferencesPage:
             self.subscriber.id,
             categories=list(form.cleaned_data["categories"]),
             language=form.cleaned_data["language"],
+            frequency=form.cleaned_data["frequency"],
         )
         return self.done("saved")
 
@@ -284,7 +286,11 @@ class _PreferencesPage:
             "subscriber": subscriber,
             "form": form
             or PreferencesForm(
-                initial={"categories": chosen, "language": subscriber.language}
+                initial={
+                    "categories": chosen,
+                    "language": subscriber.language,
+                    "frequency": subscriber.frequency,
+                }
             ),
             "delete_form": delete_form or DeleteForm(),
             "categories": chosen,

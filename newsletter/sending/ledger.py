@@ -190,7 +190,7 @@ def _enrol_subscribers(digest: Digest) -> None:
     and so are a Papers digest's readers whose email is the News one (``audience``)."""
     rule = audience.Rule.of(digest)
     subscriber_ids = (
-        Subscriber.objects.receiving()
+        audience.readers(digest)
         .order_by("id")
         .values_list("id", flat=True)
         .iterator(chunk_size=ENROL_CHUNK)

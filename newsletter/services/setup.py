@@ -53,9 +53,9 @@ def _fill_english(category: Category, spec: dict) -> None:
         category.save(update_fields=empty)
 
 
-def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
-    """(name, task, minute, hour) of the beat entries, in TIME_ZONE."""
-    return [
+def _scheduled_jobs() -> list[tuple[str, str, str, str, str]]:
+    """(name, task, minute, hour, day of week) of the beat entries, in TIME_ZONE."""
+    daily = [
         (
             "Daily digest",
             "newsletter.jobs.run_daily",
@@ -82,17 +82,27 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
             "3",
         ),
     ]
+    # The weekly edition half an hour after the daily run, on its day: editors move
+    # it in the admin, and the run builds the week before the day it runs.
+    weekly = (
+        "Weekly digest",
+        "newsletter.jobs.run_weekly",
+        "30",
+        str(settings.DIGEST_SCHEDULE_HOUR),
+        str(settings.WEEKLY_SCHEDULE_DAY),
+    )
+    return [(*job, "*") for job in daily] + [weekly]
 
 
 def _schedule_jobs() -> None:
     """Created once, so the times editors set in the admin are never overwritten."""
-    for name, task, minute, hour in _scheduled_jobs():
+    for name, task, minute, hour, day_of_week in _scheduled_jobs():
         if PeriodicTask.objects.filter(name=name).exists():
             continue
         schedule, _ = CrontabSchedule.objects.get_or_create(
             minute=minute,
             hour=hour,
-            day_of_week="*",
+            day_of_week=day_of_week,
             day_of_month="*",
             month_of_year="*",
             timezone=settings.TIME_ZONE,

@@ -5,7 +5,7 @@ from django.utils.html import escape
 from subscribers import services
 from subscribers.models import Subscriber
 from tests.factories import SubscriberFactory
-from tests.subscribers.conftest import link_from
+from tests.subscribers.conftest import checked_boxes, link_from
 
 URL = "/"
 
@@ -16,11 +16,28 @@ def post(client, email="alice@example.com", categories=None, language="ko", **ex
     return client.post(URL, data, REMOTE_ADDR=extra.pop("ip", "203.0.113.7"))
 
 
+def test_signing_up_for_the_weekly_email_only_is_kept_until_confirmed(
+    client, categories, mailoutbox
+):
+    assert (
+        post(client, categories=categories[:1], frequency="weekly").status_code == 302
+    )
+    subscriber = Subscriber.objects.get(email="alice@example.com")
+    assert subscriber.frequency == Subscriber.Frequency.WEEKLY
+    assert subscriber.status == Subscriber.Status.PENDING
+    assert len(mailoutbox) == 1
+
+
+def test_a_sign_up_without_a_frequency_is_daily(client, categories):
+    post(client, categories=categories[:1])
+    assert Subscriber.objects.get().frequency == Subscriber.Frequency.DAILY
+
+
 def test_subscribe_page_offers_every_digest_category_checked(client, categories):
     page = client.get(URL).content.decode()
     for category in categories:
         assert escape(category.name) in page
-    assert page.count("checked") == len(categories)
+    assert checked_boxes(page) == len(categories)
     assert 'name="website"' in page  # the honeypot
     assert "csrfmiddlewaretoken" in page
 
