@@ -104,10 +104,39 @@ _FINITE = re.compile(
 def _no_main_verb(match: re.Match) -> bool:
     """A noun phrase and its relative clause, and nothing else: "A design document
     that looks like a copy-paste." (the clause holds one finite verb, its own)."""
-    head = match.group("head").split()[1:]  # "One shared brain": an adjective first
-    if any(_FINITE.fullmatch(word.strip(",")) for word in head):
+    head = [w.strip(",") for w in match.group("head").split()[1:]]  # "One shared brain"
+    for index, word in enumerate(head):
+        if not _FINITE.fullmatch(word):
+            continue
+        following = head[index + 1] if index + 1 < len(head) else ""
+        if _noun_modifier(word, following):
+            continue  # "A technical requirements document that …": a plural noun
         return False  # "A startup announced that …": the verb is before "that"
     return len(_FINITE.findall(match.group("clause"))) <= 1
+
+
+# What follows a verb in the head of "A startup says today that …", not a noun.
+_AFTER_VERB = re.compile(
+    r"(?:the|a|an|its|their|his|her|our|this|that|today|now|on|in|at|by|to|for|with"
+    r"|from|yesterday|recently|last|this|new|it|they|he|she|we)",
+    re.IGNORECASE,
+)
+
+
+def _noun_modifier(word: str, following: str) -> bool:
+    """An -s word followed by another word of the noun phrase is a plural noun
+    modifying it ("requirements document", "sales team"), not a verb ("says the")."""
+    plain = word.lower()
+    return (
+        plain.endswith("s")
+        and not plain.endswith("ss")
+        and bool(following)
+        and _AUXILIARY.fullmatch(plain) is None
+        and _AFTER_VERB.fullmatch(following) is None
+    )
+
+
+_AUXILIARY = re.compile(r"is|was|has|does|less")
 
 
 def _p(pattern: str, flags: int = 0) -> re.Pattern:
