@@ -331,12 +331,14 @@ class RuleClassifier:
     ) -> dict[int, float]:
         """Each category's share of the rules' score plus the category model's
         probability for it; the rules' own scores where the model knows none of the
-        categories (the Papers edition, an editor's own list)."""
+        categories (the Papers edition, an editor's own list) or the text is Korean."""
         slugs = {c.pk: c.slug for c in self.categories if c.pk in rule_scores}
         known = set(category_model.categories())
         if self.papers or not known & set(slugs.values()):
             return rule_scores
         title, body = _title_and_body(article)
+        if relevance.is_korean(f"{title} {body}"):
+            return rule_scores  # the labelled set holds too few Korean items
         probabilities = category_model.probabilities(title, body)
         total = sum(rule_scores.values())
         return {
