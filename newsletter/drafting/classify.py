@@ -12,8 +12,10 @@ Matching is by whole word (newsletter.editorial.keywords: "law" is not in "flaws
 "방법"), and a word with an everyday sense ("alignment", "agent", "inference",
 "training", "model") counts only in its AI sense (newsletter.editorial.senses). Names of labs and
 models weigh little: they say a story is about AI, not what about. Ties go to the
-narrower category by TIE_ORDER; only a story with no keyword at all goes to the
-catch-all `others`.
+narrower category by TIE_ORDER. A learned category model
+(newsletter.editorial.category_model) adds its probability to each category's share
+of the rules' score; an AI story with no keyword is filed by it for review, one with
+neither a keyword nor an AI term goes to the catch-all `others`.
 
 Relevance comes first: an item not about AI goes to the catch-all whatever its words
 (newsletter.editorial.relevance offline, the answer's `about_ai` with an LLM).
