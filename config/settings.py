@@ -460,6 +460,12 @@ UNCONFIRMED_SIGNUP_MAX_AGE_DAYS = env_int("UNCONFIRMED_SIGNUP_MAX_AGE_DAYS", 30)
 # large list does not hit the mail server (and its reputation) at once.
 IMPORT_INVITE_CHUNK = env_int("IMPORT_INVITE_CHUNK", 100)
 IMPORT_INVITE_INTERVAL_SECONDS = env_int("IMPORT_INVITE_INTERVAL_SECONDS", 60)
+# Subscription emails (confirmation, welcome, links) wait in an outbox until sent
+# (subscribers.outbox). A relay's temporary refusal is retried after this many seconds,
+# doubling up to an hour, until the attempts run out; then the email is failed.
+# Defaults: 60 s and 8 attempts (about two hours).
+SUBSCRIBER_EMAIL_RETRY_SECONDS = env_int("SUBSCRIBER_EMAIL_RETRY_SECONDS", 60)
+SUBSCRIBER_EMAIL_MAX_ATTEMPTS = env_int("SUBSCRIBER_EMAIL_MAX_ATTEMPTS", 8)
 # Days a preferences link in an email works; an older one offers to email a fresh
 # link. Minutes the emailed-on-request link that may export or erase data works.
 PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)
