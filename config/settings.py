@@ -431,13 +431,48 @@ INGEST_PRIVATE_HOST_ALLOWLIST = [
     if h.strip()
 ]
 
+# Logs go to standard output, one line per event: "time level logger: message" by
+# default, one JSON object per line (time, level, logger, message, run_id …) with
+# LOG_FORMAT=json; lines of a daily run carry its id (lib/log_format.py). Workers and
+# beat log the same way (config/celery.py). Default level WARNING; Celery's own lines
+# follow CELERY_LOG_LEVEL (default INFO), and the HTTP client's line per request
+# (every feed, page and model call) shows from WARNING only.
+CELERY_LOG_LEVEL = os.getenv("CELERY_LOG_LEVEL", "INFO").upper()
+LOG_FORMAT = os.getenv("LOG_FORMAT", "plain") or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"run_id": {"()": "lib.log_format.RunIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+        "plain": {"()": "lib.log_format.PlainFormatter"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["run_id"],
+        }
+    },
+    "loggers": {
+        "celery": {"level": CELERY_LOG_LEVEL},
+        # "Task … succeeded in 1.2 s: <its whole return value>", for every task: at
+        # CELERY_LOG_LEVEL=DEBUG only. Failures still show.
+        "celery.app.trace": {
+            "level": CELERY_LOG_LEVEL
+            if CELERY_LOG_LEVEL in {"DEBUG", "ERROR", "CRITICAL"}
+            else "WARNING"
+        },
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
 
