@@ -438,6 +438,7 @@ INGEST_PRIVATE_HOST_ALLOWLIST = [
 # follow CELERY_LOG_LEVEL (default INFO), and the HTTP client's line per request
 # (every feed, page and model call) shows from WARNING only.
 CELERY_LOG_LEVEL = os.getenv("CELERY_LOG_LEVEL", "INFO").upper()
+_CELERY_TASK_LINES = "DEBUG" if CELERY_LOG_LEVEL == "DEBUG" else "WARNING"
 LOG_FORMAT = os.getenv("LOG_FORMAT", "plain") or "plain"
 if LOG_FORMAT not in {"plain", "json"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
@@ -463,13 +464,11 @@ LOGGING = {
     },
     "loggers": {
         "celery": {"level": CELERY_LOG_LEVEL},
-        # "Task … succeeded in 1.2 s: <its whole return value>", for every task: at
-        # CELERY_LOG_LEVEL=DEBUG only. Failures still show.
-        "celery.app.trace": {
-            "level": CELERY_LOG_LEVEL
-            if CELERY_LOG_LEVEL in {"DEBUG", "ERROR", "CRITICAL"}
-            else "WARNING"
-        },
+        # "Task … received" and "… succeeded in 1.2 s: <its whole return value>" for
+        # every task (the heartbeat's every minute): at CELERY_LOG_LEVEL=DEBUG only.
+        # Failures and retries still show.
+        "celery.app.trace": {"level": _CELERY_TASK_LINES},
+        "celery.worker.strategy": {"level": _CELERY_TASK_LINES},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
     },
