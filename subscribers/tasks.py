@@ -12,14 +12,17 @@ from subscribers.models import SubscriberEmail
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# Results ignored: the row says how it went, and a caller publishing the task then
+# never waits on the result backend (Redis too, in production), which retries for
+# 20 s when it is down; the sign-up page must answer at once.
+@shared_task(ignore_result=True)
 def send_subscriber_email(email_id: int) -> str:
     # No autoretry: a refused send goes back to the outbox with its backoff and the
     # sweeper sends it again, whatever happened to this task.
     return outbox.send(email_id)
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def sweep_subscriber_emails() -> int:
     """Every two minutes (beat): send again what no task sent; returns how many."""
     ids = outbox.due_ids()

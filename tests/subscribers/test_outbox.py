@@ -31,15 +31,23 @@ def broker_down():
     """Tasks go to a broker on a port where nothing listens, as after a crash of
     Redis: publishing fails instead of running the task here. ``broker_back()``
     ends the outage (tasks run here again, as everywhere in the tests)."""
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-    app.conf.update(
-        task_always_eager=False,
-        broker_url=f"redis://127.0.0.1:{_closed_port()}/0",
-    )
-    app._pool = None  # a pool made for another broker would not notice
+    keys = ("task_always_eager", "broker_url", "result_backend")
+    saved = {key: app.conf[key] for key in keys}
+    down = f"redis://127.0.0.1:{_closed_port()}/0"
+    # The result backend too, as production has it (CELERY_RESULT_BACKEND defaults
+    # to the broker): a send that waited on it would take 20 s to give up.
+    app.conf.update(task_always_eager=False, broker_url=down, result_backend=down)
+    _forget_connections()
     yield
     app.conf.update(saved)
-    app._pool = None
+    _forget_connections()
+
+
+def _forget_connections() -> None:
+    # The app keeps its producer pool and result backend once made: made for another
+    # broker, they would not notice the change.
+    app._pool = app._backend_cache = None
+    app._local.__dict__.pop("backend", None)
 
 
 def broker_back() -> None:
