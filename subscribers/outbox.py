@@ -72,7 +72,11 @@ def send(email_id: int) -> str:
     )
     if claimed != 1:
         return ""  # Sent, failed, or claimed by another task already.
-    email = SubscriberEmail.objects.select_related("subscriber").get(id=email_id)
+    email = (
+        SubscriberEmail.objects.select_related("subscriber").filter(id=email_id).first()
+    )
+    if email is None:
+        return ""  # The subscriber was erased meanwhile, and the row with them.
     if not _still_wanted(email):
         return _finish(email, Status.SKIPPED, "no longer needed")
     try:

@@ -218,6 +218,8 @@ def subscribe(
             _set_categories(subscriber, categories)
             kind = Kind.CONFIRM
         queued = outbox.record([subscriber.id], kind)
+    # Committed here (a request's outermost block); a caller holding a larger
+    # transaction only leaves the row to the sweeper, which sends it minutes later.
     tasks.enqueue(queued)
 
 
