@@ -209,13 +209,17 @@ def test_erasing_the_subscriber_erases_what_was_queued(db):
     assert not SubscriberEmail.objects.exists()
 
 
-def test_staff_see_waiting_and_failed_emails_on_healthz(admin_client, client, sink):
+def one_waiting_and_one_refused(sink) -> None:
     sink.refuse("bob@example.com")
     alice = SubscriberFactory(email=ADDRESS, status=Subscriber.Status.PENDING)
     bob = SubscriberFactory(email="bob@example.com", status=Subscriber.Status.PENDING)
     outbox.record([alice.id], SubscriberEmail.Kind.CONFIRM)
     [refused] = outbox.record([bob.id], SubscriberEmail.Kind.CONFIRM)
     outbox.send(refused.id)
+
+
+def test_staff_see_waiting_and_failed_emails_on_healthz(admin_client, client, sink):
+    one_waiting_and_one_refused(sink)
 
     with time_machine.travel(timezone.now() + dt.timedelta(minutes=5)):
         staff = admin_client.get("/healthz").json()
@@ -225,3 +229,19 @@ def test_staff_see_waiting_and_failed_emails_on_healthz(admin_client, client, si
         "1 waiting, 1 failed in the last 7 days; the oldest waiting for 3"
     )
     assert anonymous == {"status": "ok"}
+
+
+def test_the_admin_front_page_counts_waiting_and_failed_emails(
+    admin_client, defaults, sink
+):
+    front = admin_client.get("/admin/").content.decode()
+    assert "Subscription emails:" not in front  # nothing to say
+
+    one_waiting_and_one_refused(sink)
+    front = admin_client.get("/admin/").content.decode()
+
+    assert "Subscription emails:" in front
+    changelist = "/admin/subscribers/subscriberemail/"
+    assert f'{changelist}?status__in=pending,sending">1 waiting to be sent</a>' in front
+    assert f'{changelist}?status__exact=failed">1 failed in the last 7 days' in front
+    assert admin_client.get(f"{changelist}?status__exact=failed").status_code == 200
