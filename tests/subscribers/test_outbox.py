@@ -234,6 +234,7 @@ def test_staff_see_waiting_and_failed_emails_on_healthz(admin_client, client, si
 def test_the_admin_front_page_counts_waiting_and_failed_emails(
     admin_client, defaults, sink
 ):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     front = admin_client.get("/admin/").content.decode()
     assert "Subscription emails:" not in front  # nothing to say
 
@@ -245,3 +246,6 @@ def test_the_admin_front_page_counts_waiting_and_failed_emails(
     assert f'{changelist}?status__in=pending,sending">1 waiting to be sent</a>' in front
     assert f'{changelist}?status__exact=failed">1 failed in the last 7 days' in front
     assert admin_client.get(f"{changelist}?status__exact=failed").status_code == 200
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ko"
+    korean = admin_client.get("/admin/").content.decode()
+    assert "구독 안내 메일:" in korean and "발송 대기 1건" in korean
