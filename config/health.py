@@ -4,7 +4,8 @@
 worker ran beat's every-minute heartbeat within HEALTHZ_HEARTBEAT_STALE_SECONDS (beat
 or every worker down stalls the day without a word otherwise); 503 otherwise. An
 in-process install has no workers: its heartbeat is reported, never checked. The
-latest finished send is reported too, with its failures when most deliveries failed.
+latest finished send is reported too, with its failures when most deliveries failed,
+and the subscription emails waiting in the outbox or failed (subscribers.outbox).
 
 A stranger learns only ok / not ok: the details (which check failed and why, the
 driver's error naming the database user and the broker's address, the workers' host
@@ -75,6 +76,13 @@ def last_send() -> str:
     return outcome.latest_send_summary()
 
 
+def subscriber_emails() -> str:
+    """Subscription emails still waiting in the outbox, and recent failures."""
+    from subscribers import outbox
+
+    return str(outbox.state())
+
+
 def may_see_details(request) -> bool:
     if getattr(request, "user", None) is not None and request.user.is_staff:
         return True
@@ -107,6 +115,7 @@ def healthz(request):
     if checks["database"] == "ok":
         body["workers"] = checks["workers"]
         body["last_send"] = last_send()
+        body["subscriber_emails"] = subscriber_emails()
     if not may_see_details(request):
         body = {"status": body["status"]}
     return JsonResponse(body, status=200 if healthy else 503)

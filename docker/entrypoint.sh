@@ -12,6 +12,8 @@ set -eu
 
 ROLES="migrate|web|worker|beat|manage"
 PYTHON="${PYTHON:-python}"
+banner=""
+if [ "${LOG_FORMAT:-plain}" = json ]; then banner="--quiet"; fi
 cd "$(dirname "$0")/.."
 
 case "${1:-}" in
@@ -36,11 +38,12 @@ web)
     ;;
 worker)
     # The node is celery@<hostname>: the compose healthcheck pings exactly this one.
-    exec "$PYTHON" -m celery -A config worker -Q celery,ingest,email \
+    # $banner: no start-up banner amid JSON lines (LOG_FORMAT=json).
+    exec "$PYTHON" -m celery $banner -A config worker -Q celery,ingest,email \
         -l "${CELERY_LOG_LEVEL:-info}"
     ;;
 beat)
-    exec "$PYTHON" -m celery -A config beat -l "${CELERY_LOG_LEVEL:-info}" \
+    exec "$PYTHON" -m celery $banner -A config beat -l "${CELERY_LOG_LEVEL:-info}" \
         --scheduler django_celery_beat.schedulers:DatabaseScheduler
     ;;
 manage)

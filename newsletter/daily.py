@@ -27,12 +27,14 @@ from pathlib import Path
 from celery import chain, chord, shared_task
 from celery.canvas import Signature
 from django.conf import settings
+from django.db.models import Count
 from django.utils import timezone
 
 from ingestion import tasks as ingestion_tasks
 from ingestion.pipeline import IngestReport
 from ingestion.services import active_source_ids
-from lib.progress import Progress, reporting_to, say
+from lib import run_id
+from lib.progress import Progress, announce, reporting_to, say
 from newsletter import export, services
 from newsletter.models import Digest
 from newsletter.sending import ledger
@@ -109,13 +111,15 @@ def canvas(
 
 def start(day: dt.date, **options):
     """Publish the day's run and return its AsyncResult without waiting (broker mode);
-    without a broker this runs the whole day before it returns."""
-    return canvas(day, **options).apply_async()
+    without a broker this runs the whole day before it returns. Every task of the
+    run carries its id into the log (lib.run_id)."""
+    with run_id.new_run():
+        return canvas(day, **options).apply_async()
 
 
 def run_in_process(day: dt.date, *, progress: Progress | None = None, **options):
     """The whole day in this process, its progress said to ``progress``."""
-    with reporting_to(progress):
+    with reporting_to(progress), run_id.new_run():
         result = canvas(day, in_process=True, **options).apply()
     return DailyRun.from_dict(result.get())
 
@@ -233,4 +237,42 @@ def export_step(run: dict) -> dict:
             path = export.export_digest(digest, run["export_dir"])
             say(f"exported {path}")
             run = {**run, path_key: str(path)}
+    _day_done(run)
     return run
+
+
+def _day_done(run: dict) -> None:
+    """The run's last line, the one to alert on: each edition's digest, its
+    sections and deliveries (with a broker, sends still under way are "waiting":
+    the last chunk marks the digest sent), and how long the run took."""
+    editions = []
+    for id_key in ("digest_id", "papers_digest_id"):
+        digest = Digest.objects.filter(id=run.get(id_key)).first()
+        if digest is None:
+            continue
+        counts = dict(digest.deliveries.values_list("status").annotate(n=Count("id")))
+        editions.append(
+            {
+                "edition": digest.edition,
+                "day": digest.date.isoformat(),
+                "status": digest.status,
+                "sections": digest.sections.count(),
+                "sent": counts.get("sent", 0),
+                "failed": counts.get("failed", 0),
+                "waiting": counts.get("pending", 0) + counts.get("sending", 0),
+            }
+        )
+    current = run_id.current()
+    seconds = round(current.seconds(), 1) if current else None
+    parts = [
+        f"{e['edition']} {e['status']}, {e['sections']} sections, {e['sent']} sent, "
+        f"{e['failed']} failed, {e['waiting']} waiting"
+        for e in editions
+    ]
+    day = editions[0]["day"] if editions else ""
+    announce(
+        f"day done: {day}: {'; '.join(parts)} in {seconds} s",
+        day=day,
+        editions=editions,
+        duration_seconds=seconds,
+    )

@@ -290,3 +290,60 @@ class SpentLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_hash[:12]}… spent {self.spent_at}"
+
+
+class SubscriberEmail(models.Model):
+    """One email about a subscription (a confirmation, a welcome, a link asked for),
+    written with the change that calls for it and kept until it is sent: the outbox
+    (subscribers/outbox.py). A broker or relay that is down delays it, never loses it.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", "Confirmation"
+        WELCOME = "welcome", "Welcome"
+        MANAGE = "manage", "Manage (signed up again while active)"
+        # Asked for from a link: a fresh preferences link, or the short-lived access link.
+        PREFERENCES_LINK = "preferences-link", "Fresh preferences link"
+        MANAGE_LINK = "manage-link", "Access link (export, erase)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        # Not needed any more when its turn came: the address was held, or the
+        # confirmation was no longer needed.
+        SKIPPED = "skipped", "Not sent"
+
+    OPEN_STATUSES = (Status.PENDING, Status.SENDING)
+
+    # Erasing the person erases what was queued for them.
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="outbox"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Not sent before this: an invitation's place in its chunk, or a retry's backoff.
+    due_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "subscription email"
+        # The sweeper's scan of what is still to send (outbox.due_ids, stale claims).
+        indexes = [
+            models.Index(
+                fields=["status", "due_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="subscriber_email_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to subscriber #{self.subscriber_id}"

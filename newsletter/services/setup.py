@@ -76,6 +76,12 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str, str]]:
             "*",
         ),
         (
+            "Send waiting subscription emails",
+            "subscribers.tasks.sweep_subscriber_emails",
+            "*/2",
+            "*",
+        ),
+        (
             "Purge unconfirmed sign-ups",
             "subscribers.jobs.purge_unconfirmed_signups",
             "30",
