@@ -30,6 +30,10 @@ class Result:
     correct: int
     confusion: Counter  # (true slug, predicted slug) -> count
     misses: list[tuple[str, str, str]]  # (title, true, predicted)
+    # The rows the category model never saw (not a training row of bench.labelled_set):
+    # most of these articles are in that set too, and its training rows were fitted on.
+    unseen: int = 0
+    unseen_correct: int = 0
 
     @property
     def accuracy(self) -> float:
@@ -94,19 +98,37 @@ def evaluate() -> Result:
     missing = [row["url"] for row in rows if row["key"] not in articles]
     if missing:
         raise SystemExit(f"{len(missing)} labelled URL(s) not in the corpus: {missing}")
+    trained_on = _training_titles()
+    unseen = unseen_correct = 0
     for row in rows:
         predicted = rules.label(articles[row["key"]]).category.slug
         confusion[(row["category"], predicted)] += 1
         if predicted != row["category"]:
             misses.append((row["title"], row["category"], predicted))
+        if row["title"].strip().lower() not in trained_on:
+            unseen += 1
+            unseen_correct += predicted == row["category"]
     correct = sum(n for (true, pred), n in confusion.items() if true == pred)
-    return Result(len(rows), correct, confusion, misses)
+    return Result(len(rows), correct, confusion, misses, unseen, unseen_correct)
+
+
+def _training_titles() -> set[str]:
+    """Titles of the labelled set's training rows (what the category model saw)."""
+    from bench.labelled_set import load_items
+
+    return {i.title.strip().lower() for i in load_items() if not i.held_out}
 
 
 def print_report(result: Result) -> None:
     slugs = [c.slug for c in default_categories()]
     short = {s: s.split("-")[0][:6] for s in slugs}
     print(f"top-1 accuracy: {result.accuracy:.1%} ({result.correct}/{result.total})")
+    if result.unseen:
+        print(
+            f"  on the {result.unseen} articles the category model was not trained on: "
+            f"{result.unseen_correct / result.unseen:.1%} "
+            f"({result.unseen_correct}/{result.unseen})"
+        )
     print()
     print(f"{'true/predicted':<18}" + "".join(f"{short[s]:>8}" for s in slugs))
     for true in slugs:

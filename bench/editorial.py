@@ -52,7 +52,7 @@ AGGREGATORS = {"Hacker News"}
 # A key figure: a number with a unit (the same units newsletter.editorial.excerpts knows).
 _FIGURE = re.compile(
     r"\d[\d,]*(?:\.\d+)?\s?(?:%|percent|x\b|times|billion|million|trillion|tokens?"
-    r"|parameters?|GPUs?|hours?|minutes?|seconds?|days?|weeks?|languages?|억|조|만|달러"
+    r"|parameters?|GPUs?|hours?|minutes?|seconds?|ms|days?|weeks?|languages?|억|조|만|달러"
     r"|원|배|개|명|건|시간|분|초|퍼센트|GB|TB)",
     re.IGNORECASE,
 )

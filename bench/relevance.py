@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.classifier relevance            # held-out figures
     .venv/bin/python -m bench.classifier relevance --train    # refit, store, then figures
+    .venv/bin/python -m bench.classifier relevance --cross-validate
 
 The labelled set is ``bench.labelled_set`` (tests/data/labels/relevance.csv). The
 relevance model (newsletter.editorial.relevance) is fitted on the rows outside the held-out
@@ -9,7 +10,8 @@ quarter; the figures are the shipped model's on the held-out rows:
 
 - relevance precision and recall (AI news is the positive class), over all held-out
   rows and over the non-AI rows a keyword rule takes for AI (``confuser``);
-- category accuracy of the held-out AI items as the offline classifier files them,
+- category accuracy of the held-out AI items as the offline classifier files them
+  (keyword rules plus the category model, newsletter.editorial.category_model),
   relevance gate included (an AI item gated out counts as wrong);
 - the Papers rows filed by the papers rules: none may land in AI Alignment on a
   non-AI sense of "alignment".
@@ -52,13 +54,87 @@ class Figures:
 
 
 def fit(items: list[Item]) -> dict:
-    from newsletter.editorial import relevance
+    """Refit and store the relevance and category models on the training rows."""
+    from newsletter.editorial import category_model, relevance
 
-    model = relevance.train(
-        [(i.title, i.text, i.is_ai) for i in items if not i.held_out]
-    )
+    training = [i for i in items if not i.held_out]
+    model = relevance.train([(i.title, i.text, i.is_ai) for i in training])
     relevance.save(model)
+    category_model.save(category_model.train(_category_rows(training)))
     return model
+
+
+def _category_rows(items: list[Item]) -> list[tuple[str, str, str]]:
+    """(title, opening, category) of the AI News items with a category, read as the
+    classifier reads an article."""
+    from newsletter.drafting.classify import _title_and_body
+
+    return [
+        (*_title_and_body(_article(i)), i.category)
+        for i in items
+        if i.edition == "news" and i.is_ai and i.category
+    ]
+
+
+def cross_validate(items: list[Item], folds: int = 5) -> None:
+    """Category accuracy of the rules, the model and their sum, by k-fold
+    cross-validation over the training rows only (the held-out rows stay unseen):
+    how CATEGORY_MODEL_WEIGHT and category_model.FIT_C were chosen."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from bench.classifier import default_categories
+    from newsletter.drafting.classify import RuleClassifier
+    from newsletter.editorial import category_model
+
+    training = [i for i in items if not i.held_out and i.edition == "news" and i.is_ai]
+    training = [i for i in training if i.category]
+    rows = _category_rows(training)
+    categories = default_categories("news")
+    rules = RuleClassifier(categories)
+    slugs = {c.pk: c.slug for c in categories}
+    shares = []
+    for item in training:
+        scores = rules.scores(_article(item))
+        total = sum(scores.values()) or 1.0
+        shares.append({slugs[pk]: s / total for pk, s in scores.items()})
+    right: Counter = Counter()
+    splits = StratifiedKFold(folds, shuffle=True, random_state=0)
+    for fit_rows, test_rows in splits.split(rows, [r[2] for r in rows]):
+        for c in (2.0, 8.0, 32.0):
+            model = category_model.train([rows[k] for k in fit_rows], c=c)
+            for k in test_rows:
+                probs = category_model.probabilities(*rows[k][:2], model=model)
+                for weight in WEIGHTS:
+                    right[(c, weight)] += _pick(shares[k], probs, weight) == rows[k][2]
+    print(f"category accuracy, {folds}-fold cross-validation on {len(rows)} rows:")
+    for (c, weight), n in sorted(right.items(), key=lambda kv: str(kv[0])):
+        print(f"  C={c:<5} {WEIGHTS[weight]:<20} {n / len(rows):.3f}")
+
+
+# Weight of the model's probability beside the rules' shares (None: the model alone).
+WEIGHTS = {
+    0.0: "rules alone",
+    0.5: "rules + 0.5 x model",
+    1.0: "rules + 1 x model",
+    2.0: "rules + 2 x model",
+    None: "model alone",
+}
+
+
+def _pick(shares: dict[str, float], probs: dict[str, float], weight) -> str:
+    from newsletter.drafting.classify import CATCH_ALL_SLUG, TIE_ORDER
+
+    if weight is None:
+        scores = probs
+    else:
+        scores = {s: shares.get(s, 0.0) + weight * p for s, p in probs.items()}
+    if not any(scores.values()):
+        return CATCH_ALL_SLUG
+    return min(scores, key=lambda s: (-scores[s], _rank(s, TIE_ORDER)))
+
+
+def _rank(slug: str, order: list[str]) -> int:
+    return order.index(slug) if slug in order else len(order)
 
 
 def _article(item: Item):
@@ -161,6 +237,9 @@ def report(items: list[Item]) -> None:
 
 def main(argv: list[str]) -> None:
     items = load_items()
+    if "--cross-validate" in argv:
+        cross_validate(items)
+        return
     if "--train" in argv:
         model = fit(items)
         print(f"stored {len(model['words'])} weighted words")

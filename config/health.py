@@ -4,7 +4,8 @@
 worker ran beat's every-minute heartbeat within HEALTHZ_HEARTBEAT_STALE_SECONDS (beat
 or every worker down stalls the day without a word otherwise); 503 otherwise. An
 in-process install has no workers: its heartbeat is reported, never checked. The
-latest finished send is reported too, with its failures when most deliveries failed.
+latest finished send is reported too, with its failures when most deliveries failed,
+and the subscription emails waiting in the outbox or failed (subscribers.outbox).
 What waits for a dead worker (today's run, a send) is said with since when; once it
 has waited HEALTHZ_STUCK_SECONDS, resuming has not healed it and the answer is 503.
 
@@ -93,6 +94,13 @@ def last_send() -> str:
     return outcome.latest_send_summary()
 
 
+def subscriber_emails() -> str:
+    """Subscription emails still waiting in the outbox, and recent failures."""
+    from subscribers import outbox
+
+    return str(outbox.state())
+
+
 def may_see_details(request) -> bool:
     if getattr(request, "user", None) is not None and request.user.is_staff:
         return True
@@ -127,6 +135,7 @@ def healthz(request):
         body["workers"] = checks["workers"]
         body["stuck"] = checks["stuck"]
         body["last_send"] = last_send()
+        body["subscriber_emails"] = subscriber_emails()
     if not may_see_details(request):
         body = {"status": body["status"]}
     return JsonResponse(body, status=200 if healthy else 503)

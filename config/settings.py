@@ -397,6 +397,11 @@ DIGEST_TEST_SENDS_PER_HOUR = env_int("DIGEST_TEST_SENDS_PER_HOUR", 10)
 PAPERS_PER_SECTION = env_int("PAPERS_PER_SECTION", 5)
 PAPERS_INCLUDE_REPLACEMENTS = env_bool("PAPERS_INCLUDE_REPLACEMENTS", default=False)
 PAPERS_FIRST_RUN_HOURS = env_int("PAPERS_FIRST_RUN_HOURS", 36)
+# The weekly edition: how many of a category's stories of the week it tells, and on
+# which day (cron's day of week, 0 = Sunday; 1 = Monday) beat builds it, half an hour
+# after the daily run; editors change the day later in the admin's beat row.
+WEEKLY_STORIES_PER_SECTION = env_int("WEEKLY_STORIES_PER_SECTION", 5)
+WEEKLY_SCHEDULE_DAY = env_int("WEEKLY_SCHEDULE_DAY", 1)
 
 # LLM. Default: none, the offline rule classifier and extractive summarizer run.
 OPENAI_API_KEY = env_secret("OPENAI_API_KEY", default="")
@@ -440,13 +445,47 @@ INGEST_PRIVATE_HOST_ALLOWLIST = [
     if h.strip()
 ]
 
+# Logs go to standard output, one line per event: "time level logger: message" by
+# default, one JSON object per line (time, level, logger, message, run_id …) with
+# LOG_FORMAT=json; lines of a daily run carry its id (lib/log_format.py). Workers and
+# beat log the same way (config/celery.py). Default level WARNING; Celery's own lines
+# follow CELERY_LOG_LEVEL (default INFO), and the HTTP client's line per request
+# (every feed, page and model call) shows from WARNING only.
+CELERY_LOG_LEVEL = os.getenv("CELERY_LOG_LEVEL", "INFO").upper()
+_CELERY_TASK_LINES = "DEBUG" if CELERY_LOG_LEVEL == "DEBUG" else "WARNING"
+LOG_FORMAT = os.getenv("LOG_FORMAT", "plain") or "plain"
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be plain or json, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"run_id": {"()": "lib.log_format.RunIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}
+        "plain": {"()": "lib.log_format.PlainFormatter"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(levelname)s %(name)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["run_id"],
+        }
+    },
+    "loggers": {
+        "celery": {"level": CELERY_LOG_LEVEL},
+        # "Task … received" and "… succeeded in 1.2 s: <its whole return value>" for
+        # every task (the heartbeat's every minute): at CELERY_LOG_LEVEL=DEBUG only.
+        # Failures and retries still show.
+        "celery.app.trace": {"level": _CELERY_TASK_LINES},
+        "celery.worker.strategy": {"level": _CELERY_TASK_LINES},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
 
@@ -469,6 +508,12 @@ UNCONFIRMED_SIGNUP_MAX_AGE_DAYS = env_int("UNCONFIRMED_SIGNUP_MAX_AGE_DAYS", 30)
 # large list does not hit the mail server (and its reputation) at once.
 IMPORT_INVITE_CHUNK = env_int("IMPORT_INVITE_CHUNK", 100)
 IMPORT_INVITE_INTERVAL_SECONDS = env_int("IMPORT_INVITE_INTERVAL_SECONDS", 60)
+# Subscription emails (confirmation, welcome, links) wait in an outbox until sent
+# (subscribers.outbox). A relay's temporary refusal is retried after this many seconds,
+# doubling up to an hour, until the attempts run out; then the email is failed.
+# Defaults: 60 s and 8 attempts (about two hours).
+SUBSCRIBER_EMAIL_RETRY_SECONDS = env_int("SUBSCRIBER_EMAIL_RETRY_SECONDS", 60)
+SUBSCRIBER_EMAIL_MAX_ATTEMPTS = env_int("SUBSCRIBER_EMAIL_MAX_ATTEMPTS", 8)
 # Days a preferences link in an email works; an older one offers to email a fresh
 # link. Minutes the emailed-on-request link that may export or erase data works.
 PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)

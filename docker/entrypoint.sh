@@ -12,6 +12,8 @@ set -eu
 
 ROLES="migrate|web|worker|beat|manage"
 PYTHON="${PYTHON:-python}"
+banner=""
+if [ "${LOG_FORMAT:-plain}" = json ]; then banner="--quiet"; fi
 cd "$(dirname "$0")/.."
 
 # web, worker and beat need the schema. Compose starts them after `migrate`; started
@@ -57,12 +59,13 @@ web)
 worker)
     wait_for_migrations
     # The node is celery@<hostname>: the compose healthcheck pings exactly this one.
-    exec "$PYTHON" -m celery -A config worker -Q celery,ingest,email \
+    # $banner: no start-up banner amid JSON lines (LOG_FORMAT=json).
+    exec "$PYTHON" -m celery $banner -A config worker -Q celery,ingest,email \
         -l "${CELERY_LOG_LEVEL:-info}"
     ;;
 beat)
     wait_for_migrations
-    exec "$PYTHON" -m celery -A config beat -l "${CELERY_LOG_LEVEL:-info}" \
+    exec "$PYTHON" -m celery $banner -A config beat -l "${CELERY_LOG_LEVEL:-info}" \
         --scheduler django_celery_beat.schedulers:DatabaseScheduler
     ;;
 manage)

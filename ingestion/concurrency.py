@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -64,7 +65,9 @@ class HostLimitedPool:
                     or len(self._futures) >= self._workers
                 ):
                     continue
-                self._futures[self._executor.submit(queue.popleft())] = host
+                # In the submitter's context: a job's log lines carry its run id.
+                job = contextvars.copy_context().run
+                self._futures[self._executor.submit(job, queue.popleft())] = host
                 self._in_flight[host] += 1
                 progressed = True
                 if not queue:

@@ -22,6 +22,14 @@ def say(message: str) -> None:
     (_reporter.get() or logger.info)(message)
 
 
+def announce(message: str, **fields) -> None:
+    """A line for the log whoever listens, its figures as ``fields`` (keys of a JSON
+    line), and for the command's terminal too when one listens."""
+    logger.info(message, extra=fields)
+    if (reporter := _reporter.get()) is not None:
+        reporter(message)
+
+
 @contextmanager
 def reporting_to(progress: Progress | None) -> Iterator[None]:
     token = _reporter.set(progress)

@@ -147,30 +147,43 @@ def _quantise(png: bytes) -> bytes:
 
 
 def chart_alt_text(
-    counts: list[tuple[str, int, str]], *, language: str, papers: bool = False
+    counts: list[tuple[str, int, str]],
+    *,
+    language: str,
+    papers: bool = False,
+    weekly: bool = False,
 ) -> str:
     """What the chart shows, in words, for screen readers and blocked images."""
     rows = sorted(counts, key=lambda row: -row[1])
     with translation.override(language):
-        if papers:
-            parts = ", ".join(
-                _("%(category)s %(count)s") % {"category": label, "count": n}
-                for label, n, _colour in rows
-            )
-            return _("Papers per category chart (%(total)s in total): %(counts)s") % {
-                "total": sum(n for _label, n, _colour in rows),
-                "counts": parts,
-            }
-        if not rows:
+        if not rows and not (papers or weekly):
             return _("Articles per category chart: no articles were classified today.")
         parts = ", ".join(
             _("%(category)s %(count)s") % {"category": label, "count": n}
             for label, n, _colour in rows
         )
-        return _("Articles per category chart (%(total)s in total): %(counts)s") % {
+        if weekly:
+            message = _(
+                "Stories of the week per category (%(total)s in total): %(counts)s"
+            )
+        elif papers:
+            message = _("Papers per category chart (%(total)s in total): %(counts)s")
+        else:
+            message = _("Articles per category chart (%(total)s in total): %(counts)s")
+        return message % {
             "total": sum(n for _label, n, _colour in rows),
             "counts": parts,
         }
+
+
+def digest_chart_alt(digest: Digest, language: str) -> str:
+    """The alt text of this digest's chart in ``language``: what its edition counts."""
+    return chart_alt_text(
+        digest_chart_counts(digest, language),
+        language=language,
+        papers=digest.edition == Digest.Edition.PAPERS,
+        weekly=digest.edition == Digest.Edition.WEEKLY,
+    )
 
 
 def _counts(digest: Digest) -> dict[str, int]:
@@ -221,11 +234,10 @@ def left_out_caption(digest: Digest, language: str | None = None) -> str:
 
 
 def _title(digest: Digest, language: str) -> str:
-    title = (
-        vocabulary.PAPERS_CHART_TITLE
-        if digest.edition == Digest.Edition.PAPERS
-        else vocabulary.CHART_TITLE
-    )
+    title = {
+        Digest.Edition.PAPERS: vocabulary.PAPERS_CHART_TITLE,
+        Digest.Edition.WEEKLY: vocabulary.WEEKLY_CHART_TITLE,
+    }.get(digest.edition, vocabulary.CHART_TITLE)
     with translation.override(language):
         return f"{title} · {digest.date:%Y-%m-%d}"
 

@@ -34,12 +34,14 @@ from pathlib import Path
 from celery import chain, chord, shared_task
 from celery.canvas import Signature
 from django.conf import settings
+from django.db.models import Count
 from django.utils import timezone
 
 from ingestion import tasks as ingestion_tasks
 from ingestion.pipeline import IngestReport
 from ingestion.services import active_source_ids
-from lib.progress import Progress, reporting_to, say
+from lib import run_id
+from lib.progress import Progress, announce, reporting_to, say
 from newsletter import export, services
 from newsletter.models import DayRun, Digest
 from newsletter.sending import ledger
@@ -125,7 +127,8 @@ def canvas(
 
 def start(day: dt.date, **options):
     """Publish the day's run and return its AsyncResult without waiting (broker mode);
-    without a broker this runs the whole day before it returns."""
+    without a broker this runs the whole day before it returns. Every task of the
+    run carries its id into the log (lib.run_id)."""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         options["attempt"] = day_runs.begin(
             day,
@@ -133,7 +136,8 @@ def start(day: dt.date, **options):
             export_dir=options.get("export_dir"),
             ingest_first=options.get("ingest_first", True),
         )
-    return canvas(day, **options).apply_async()
+    with run_id.new_run():
+        return canvas(day, **options).apply_async()
 
 
 def resume() -> str:
@@ -180,10 +184,12 @@ def _resume_step(run: DayRun) -> str:
     options = {"send": run.send, "export_dir": run.export_dir or None}
     if run.step in (DayRun.Step.FETCHING, DayRun.Step.BUILDING):
         fetch = run.step == DayRun.Step.FETCHING
-        canvas(run.day, ingest_first=fetch, attempt=attempt, **options).apply_async()
+        resumed = canvas(run.day, ingest_first=fetch, attempt=attempt, **options)
     else:
         state = _run_state(run.day, attempt=attempt, **options)
-        chain(send_step.s(state), export_step.s()).apply_async()
+        resumed = chain(send_step.s(state), export_step.s())
+    with run_id.new_run():  # the attempt's own id on its log lines
+        resumed.apply_async()
     return f"daily run for {run.day:%Y-%m-%d}: {run.step} resumed"
 
 
@@ -205,7 +211,7 @@ def _run_state(day: dt.date, **options) -> dict:
 
 def run_in_process(day: dt.date, *, progress: Progress | None = None, **options):
     """The whole day in this process, its progress said to ``progress``."""
-    with reporting_to(progress):
+    with reporting_to(progress), run_id.new_run():
         result = canvas(day, in_process=True, **options).apply()
     return DailyRun.from_dict(result.get())
 
@@ -252,6 +258,40 @@ def build_step(
         "digest_id": digest.id,
         "papers_digest_id": papers.id if papers else None,
         "ingest": report.to_dict() if report else None,
+        "send": send,
+        "export_dir": export_dir,
+        "sent": None,
+        "export_path": None,
+        "papers_sent": None,
+        "papers_export_path": None,
+    }
+
+
+def weekly_canvas(
+    day: dt.date, *, send: bool = True, export_dir: str | Path | None = None
+) -> Signature:
+    """The weekly edition's run: build it over the week before ``day``, send it to
+    readers of the weekly, export it; the same send and export steps as the day's."""
+    options = {"send": send, "export_dir": str(export_dir) if export_dir else None}
+    return chain(
+        weekly_build_step.s(day.isoformat(), **options), send_step.s(), export_step.s()
+    )
+
+
+@shared_task(acks_late=True)
+def weekly_build_step(
+    day: str, *, send: bool = True, export_dir: str | None = None
+) -> dict:
+    """Build (or rebuild) the weekly digest dated ``day``; hands on a run like
+    ``build_step``'s, the weekly digest in the News place and no Papers."""
+    say(f"building the weekly digest for {day}")
+    digest = services.build_digest(
+        dt.date.fromisoformat(day), edition=Digest.Edition.WEEKLY, progress=say
+    )
+    return {
+        "digest_id": digest.id,
+        "papers_digest_id": None,
+        "ingest": None,
         "send": send,
         "export_dir": export_dir,
         "sent": None,
@@ -316,6 +356,7 @@ def export_step(run: dict) -> dict:
         day_runs.enter(
             dt.date.fromisoformat(run["day"]), run.get("attempt"), DayRun.Step.DONE
         )
+    _day_done(run)
     return run
 
 
@@ -331,3 +372,40 @@ def _export_editions(run: dict) -> dict:
             say(f"exported {path}")
             run = {**run, path_key: str(path)}
     return run
+
+
+def _day_done(run: dict) -> None:
+    """The run's last line, the one to alert on: each edition's digest, its
+    sections and deliveries (with a broker, sends still under way are "waiting":
+    the last chunk marks the digest sent), and how long the run took."""
+    editions = []
+    for id_key in ("digest_id", "papers_digest_id"):
+        digest = Digest.objects.filter(id=run.get(id_key)).first()
+        if digest is None:
+            continue
+        counts = dict(digest.deliveries.values_list("status").annotate(n=Count("id")))
+        editions.append(
+            {
+                "edition": digest.edition,
+                "day": digest.date.isoformat(),
+                "status": digest.status,
+                "sections": digest.sections.count(),
+                "sent": counts.get("sent", 0),
+                "failed": counts.get("failed", 0),
+                "waiting": counts.get("pending", 0) + counts.get("sending", 0),
+            }
+        )
+    current = run_id.current()
+    seconds = round(current.seconds(), 1) if current else None
+    parts = [
+        f"{e['edition']} {e['status']}, {e['sections']} sections, {e['sent']} sent, "
+        f"{e['failed']} failed, {e['waiting']} waiting"
+        for e in editions
+    ]
+    day = editions[0]["day"] if editions else ""
+    announce(
+        f"day done: {day}: {'; '.join(parts)} in {seconds} s",
+        day=day,
+        editions=editions,
+        duration_seconds=seconds,
+    )

@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 EDITION_TITLES = {
     Digest.Edition.NEWS: ("News", "news"),
     Digest.Edition.PAPERS: ("Papers", "paper"),
+    Digest.Edition.WEEKLY: ("Weekly", "weekly"),
 }
 
 

@@ -33,6 +33,17 @@ def resume_day() -> str:
 
 
 @shared_task
+def run_weekly(day: str | None = None) -> str:
+    """Start the weekly edition's run (dated today in TIME_ZONE, or ``day``, over the
+    seven days before it) and return at once. Safe to start twice, like the day's."""
+    when = dt.date.fromisoformat(day) if day else timezone.localdate()
+    result = daily.weekly_canvas(
+        when, export_dir=settings.VAR_DIR / "digests"
+    ).apply_async()
+    return f"weekly run for {when:%Y-%m-%d} started: {result.id}"
+
+
+@shared_task
 def release_reviewed_digests() -> int:
     """Send what editors approved; auto-approve digests whose review window expired."""
     return services.release_reviewed_digests()

@@ -165,6 +165,8 @@ class Digest(models.Model):
     class Edition(models.TextChoices):
         NEWS = "news", "News"
         PAPERS = "papers", "Papers"
+        # The week's News stories looked back over (newsletter/services/weekly.py).
+        WEEKLY = "weekly", "Weekly"
 
     date = models.DateField()
     edition = models.CharField(

@@ -3,7 +3,12 @@ from django.contrib import admin
 
 from subscribers import services
 from subscribers.admin_import import SubscriberCsvMixin
-from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
+from subscribers.models import (
+    DeletedDeliveryCount,
+    Subscriber,
+    SubscriberEmail,
+    TrackingEvent,
+)
 
 
 class SubscriberAddForm(forms.ModelForm):
@@ -50,11 +55,12 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         "name",
         "status",
         "language",
+        "frequency",
         "is_paused",
         "created_at",
         "confirmed_at",
     ]
-    list_filter = ["status", "language", "is_paused", "categories"]
+    list_filter = ["status", "language", "frequency", "is_paused", "categories"]
     search_fields = ["email", "name"]
     filter_horizontal = ["categories"]
     # Status moves only through the guarded paths: confirmation, the unsubscribe
@@ -167,3 +173,34 @@ class DeletedDeliveryCountAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(SubscriberEmail)
+class SubscriberEmailAdmin(admin.ModelAdmin):
+    """The outbox of subscription emails, to read: what waits, what failed and why.
+    Rows change only by being sent (subscribers.outbox)."""
+
+    list_display = [
+        "kind",
+        "subscriber",
+        "status",
+        "attempts",
+        "created_at",
+        "due_at",
+        "sent_at",
+        "last_error",
+    ]
+    list_filter = ["status", "kind"]
+    list_select_related = ["subscriber"]
+    search_fields = ["subscriber__email"]
+    readonly_fields = list_display + ["claimed_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The rows go with their subscriber: whoever may delete one deletes these.
+        return request.user.has_perm("subscribers.delete_subscriber")

@@ -9,11 +9,15 @@ import csv
 import re
 
 from django.conf import settings
+from django.utils import translation
+
+from subscribers.models import Subscriber
 
 EMAIL = "email"
 CATEGORIES = "categories"
 LANGUAGE = "language"
 CONSENTED = "consented"
+FREQUENCY = "frequency"
 EXPORT_COLUMNS = (
     EMAIL,
     CATEGORIES,
@@ -24,6 +28,7 @@ EXPORT_COLUMNS = (
     "confirmed_at",
     "unsubscribed_at",
     "name",
+    FREQUENCY,
 )
 CATEGORY_SEPARATOR = "|"
 # Excel saves "CSV UTF-8" with a BOM; Korean Excel's plain "CSV" is CP949 (a
@@ -81,6 +86,28 @@ def parse_language(value: str) -> str | None:
         if word in {code.lower(), str(label).lower()}:
             return code
     return None
+
+
+def frequency_words() -> dict[str, str]:
+    """Every word a frequency cell may hold, casefolded, to its stored value: the
+    value itself ("weekly", as the export writes it) and its label in each site
+    language ("Weekly", "매주")."""
+    words = {}
+    for value, label in Subscriber.Frequency.choices:
+        words[value] = value
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                words[str(label).casefold()] = value
+    return words
+
+
+def parse_frequency(value: str) -> str | None:
+    """The frequency a cell names; empty is the default (daily). None when the cell
+    names no frequency."""
+    word = " ".join(value.split()).casefold()
+    if not word:
+        return Subscriber.Frequency.DAILY
+    return frequency_words().get(word)
 
 
 def split_categories(value: str) -> list[str]:

@@ -12,9 +12,7 @@ from django.utils import translation
 
 from newsletter.models import Category, Digest
 from subscribers import links
-from subscribers.models import Subscriber
-
-KINDS = {"confirm", "welcome", "manage", "preferences-link", "manage-link"}
+from subscribers.models import Subscriber, SubscriberEmail
 
 
 def latest_digest_url() -> str:
@@ -41,7 +39,7 @@ def make_message(
 def send_subscriber_email(subscriber_id: int, *, kind: str) -> bool:
     """Send one subscription email; False when the subscriber no longer exists or
     is held by a bounce, a complaint, the ESP or an admin."""
-    if kind not in KINDS:
+    if kind not in SubscriberEmail.Kind.values:
         raise ValueError(f"unknown subscriber email {kind!r}")
     subscriber = Subscriber.objects.filter(id=subscriber_id).first()
     if subscriber is None or subscriber.is_held:

@@ -35,6 +35,7 @@ def subscriber_rows(subscribers: QuerySet[Subscriber]) -> Iterator[list[str]]:
             _when(subscriber.confirmed_at),
             _when(subscriber.unsubscribed_at),
             subscriber.name,
+            subscriber.frequency,
         ]
 
 

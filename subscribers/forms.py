@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from newsletter.models import Category
 from subscribers import services
+from subscribers.models import Subscriber
 
 
 class CategoryChoiceField(forms.ModelMultipleChoiceField):
@@ -35,6 +36,20 @@ def _language_field() -> forms.ChoiceField:
     )
 
 
+def _frequency_field() -> forms.TypedChoiceField:
+    """Daily, weekly or both; anything else (a forged post) is refused. Not posted
+    at all (a page cached before the choice existed): None, the caller's default."""
+    return forms.TypedChoiceField(
+        label=_("How often"),
+        choices=Subscriber.Frequency.choices,
+        initial=Subscriber.Frequency.DAILY,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": _("Choose daily, weekly or both.")},
+    )
+
+
 class SubscribeForm(forms.Form):
     # A CharField that keeps whitespace, so a newline anywhere is seen and refused
     # rather than silently stripped.
@@ -46,6 +61,7 @@ class SubscribeForm(forms.Form):
     )
     categories = _category_field()
     language = _language_field()
+    frequency = _frequency_field()
     # Honeypot: hidden from people by CSS and aria-hidden; bots fill every field.
     website = forms.CharField(
         required=False,
@@ -79,6 +95,7 @@ class SubscribeForm(forms.Form):
 class PreferencesForm(forms.Form):
     categories = _category_field()
     language = _language_field()
+    frequency = _frequency_field()
 
 
 class DeleteForm(forms.Form):

@@ -21,6 +21,7 @@ NAME = "name"
 FIRST_NAME = "first_name"
 LAST_NAME = "last_name"
 LANGUAGE = "language"
+FREQUENCY = csv_format.FREQUENCY  # daily, weekly or both
 CATEGORIES = "categories"
 CONSENTED = "consented"  # yes/no
 STATUS = "status"  # a status word of any known tool
@@ -36,6 +37,7 @@ FIELDS = (
     FIRST_NAME,
     LAST_NAME,
     LANGUAGE,
+    FREQUENCY,
     CATEGORIES,
     CONSENTED,
     STATUS,
@@ -179,6 +181,8 @@ FORMATS = (
             "구독 상태": STATUS,
             "구독상태": STATUS,
             "언어": LANGUAGE,
+            "수신 빈도": FREQUENCY,
+            "빈도": FREQUENCY,
             "카테고리": CATEGORIES,
         },
     ),
@@ -191,6 +195,7 @@ FORMATS = (
             "name": NAME,
             "categories": CATEGORIES,
             "language": LANGUAGE,
+            "frequency": FREQUENCY,
             "consented": CONSENTED,
             "status": STATUS,
         },

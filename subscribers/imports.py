@@ -78,6 +78,7 @@ class _Wanted:
     name: str | None
     category_ids: frozenset[int] | None
     language: str | None
+    frequency: str | None
     state: str
     proof: str  # the column and value that say so, for the evidence
 
@@ -141,9 +142,9 @@ def _line(line: int, email: str, outcome: str, detail: str = "") -> list:
 
 def _fields(
     row: formats.Row, categories: _Categories
-) -> tuple[frozenset[int] | None, str | None] | str:
-    """The row's categories and language as stored (None: no such column), or why
-    it is rejected."""
+) -> tuple[frozenset[int] | None, str | None, str | None] | str:
+    """The row's categories, language and frequency as stored (None: no such
+    column), or why it is rejected."""
     category_ids = None
     if formats.CATEGORIES in row.cells:
         category_ids, unknown = categories.stored_ids(
@@ -162,7 +163,15 @@ def _fields(
                 f"unknown language “{row.cells[formats.LANGUAGE][:20]}”: use "
                 "ko or en, or leave the cell empty for the default"
             )
-    return category_ids, language
+    frequency = None
+    if formats.FREQUENCY in row.cells:
+        frequency = csv_format.parse_frequency(row.cells[formats.FREQUENCY])
+        if frequency is None:
+            return (
+                f"unknown frequency “{row.cells[formats.FREQUENCY][:20]}”: use "
+                "daily, weekly or both, or leave the cell empty for daily"
+            )
+    return category_ids, language, frequency
 
 
 def _check_row(
@@ -229,6 +238,7 @@ class _Stored(NamedTuple):
     status: str
     language: str
     name: str
+    frequency: str
 
 
 def _existing(wanted: list[_Wanted]) -> tuple[dict[str, _Stored], dict[int, set]]:
@@ -244,7 +254,7 @@ def _existing(wanted: list[_Wanted]) -> tuple[dict[str, _Stored], dict[int, set]
             Subscriber.objects.order_by()
             .annotate(email_key=Lower("email"))
             .filter(email_key__in=[w.email.lower() for w in chunk])
-            .values_list("email_key", "id", "status", "language", "name")
+            .values_list("email_key", "id", "status", "language", "name", "frequency")
         )
         found.update((key, _Stored(*rest)) for key, *rest in rows)
     chosen: dict[int, set] = defaultdict(set)
@@ -268,6 +278,7 @@ class _Changes:
     to_hold: dict[int, _Wanted] = field(default_factory=dict)
     still_pending: list[int] = field(default_factory=list)
     new_languages: dict[int, str] = field(default_factory=dict)
+    new_frequencies: dict[int, str] = field(default_factory=dict)
     new_names: dict[int, str] = field(default_factory=dict)
     new_categories: dict[int, frozenset[int]] = field(default_factory=dict)
 
@@ -307,6 +318,9 @@ class _Changes:
         if w.language is not None and w.language != stored.language:
             self.new_languages[stored.id] = w.language
             changed.append("language")
+        if w.frequency is not None and w.frequency != stored.frequency:
+            self.new_frequencies[stored.id] = w.frequency
+            changed.append("frequency")
         if w.category_ids is not None and w.category_ids != category_ids:
             self.new_categories[stored.id] = w.category_ids
             changed.append("categories")
@@ -348,6 +362,7 @@ def _new_row(w: _Wanted, now: datetime, evidence: str) -> Subscriber:
         email=w.email,
         name=w.name or "",
         language=w.language or Subscriber._meta.get_field("language").default,
+        frequency=w.frequency or Subscriber.Frequency.DAILY,
         created_at=now,
         status=Subscriber.Status.PENDING,
     )
@@ -419,6 +434,7 @@ def _apply(changes: _Changes, source: Source, invite: bool) -> int:
     _set_statuses(changes, now, evidence)
     for attribute, values in (
         ("language", changes.new_languages),
+        ("frequency", changes.new_frequencies),
         ("name", changes.new_names),
     ):
         Subscriber.objects.bulk_update(

@@ -5,20 +5,17 @@ import itself; inviting it queues the ordinary confirmation email, in chunks spa
 IMPORT_INVITE_INTERVAL_SECONDS apart, within the per-address sign-up limit.
 """
 
-import logging
-
 from django.conf import settings
 from django.db import transaction
 
-from subscribers import ratelimits, tasks
-from subscribers.models import Subscriber
-
-logger = logging.getLogger(__name__)
+from subscribers import outbox, ratelimits, tasks
+from subscribers.models import Subscriber, SubscriberEmail
 
 
 def invite(subscriber_ids: list[int]) -> int:
     """Queue confirmations for those still pending (never a held or active row);
-    returns how many were queued. Runs after the caller's transaction commits."""
+    returns how many were queued. They are in the outbox with the caller's
+    transaction and handed to the workers once it commits."""
     pending = (
         Subscriber.objects.filter(
             id__in=subscriber_ids, status=Subscriber.Status.PENDING
@@ -26,25 +23,20 @@ def invite(subscriber_ids: list[int]) -> int:
         .order_by("id")
         .values_list("id", "email")
     )
-    queued = [
+    allowed = [
         subscriber_id
         for subscriber_id, email in pending
         if ratelimits.within_rate(
             ratelimits.address_key(email), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
         )
     ]
-    transaction.on_commit(lambda: _enqueue(queued))
-    return len(queued)
-
-
-def _enqueue(subscriber_ids: list[int]) -> None:
+    queued = []
     size = max(1, settings.IMPORT_INVITE_CHUNK)
-    for n, start in enumerate(range(0, len(subscriber_ids), size)):
-        countdown = n * settings.IMPORT_INVITE_INTERVAL_SECONDS
-        for subscriber_id in subscriber_ids[start : start + size]:
-            try:
-                tasks.send_subscriber_email.apply_async(
-                    (subscriber_id, tasks.CONFIRM), countdown=countdown
-                )
-            except Exception:
-                logger.exception("could not queue the invitation of %s", subscriber_id)
+    for n, start in enumerate(range(0, len(allowed), size)):
+        queued += outbox.record(
+            allowed[start : start + size],
+            SubscriberEmail.Kind.CONFIRM,
+            after_seconds=n * settings.IMPORT_INVITE_INTERVAL_SECONDS,
+        )
+    transaction.on_commit(lambda: tasks.enqueue(queued))
+    return len(queued)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 def new_token_key() -> str:
@@ -23,6 +24,11 @@ class SubscriberQuerySet(models.QuerySet):
         """Who gets the next digest: confirmed, not paused, not suppressed."""
         return self.filter(status=Subscriber.Status.ACTIVE, is_paused=False)
 
+    def reading(self, frequency: str):
+        """Who chose this rhythm (``Subscriber.Frequency.DAILY`` or ``WEEKLY``):
+        its readers and those who chose both."""
+        return self.filter(frequency__in=(frequency, Subscriber.Frequency.BOTH))
+
 
 class Subscriber(models.Model):
     class Status(models.TextChoices):
@@ -31,6 +37,12 @@ class Subscriber(models.Model):
         UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
         BOUNCED = "bounced", "Bounced"
         COMPLAINED = "complained", "Complained"
+
+    class Frequency(models.TextChoices):
+        # Lazy labels: the sign-up and preferences pages speak the reader's language.
+        DAILY = "daily", _("Every day")
+        WEEKLY = "weekly", _("Every week")
+        BOTH = "both", _("Both, daily and weekly")
 
     # Never mailed again without a fresh confirmation.
     SUPPRESSED = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED})
@@ -46,6 +58,10 @@ class Subscriber(models.Model):
         "newsletter.Category", blank=True, related_name="subscribers"
     )
     language = models.CharField(max_length=5, default="ko")
+    # Which editions reach them: the daily News (and Papers) email, the weekly one, or both.
+    frequency = models.CharField(
+        max_length=10, choices=Frequency.choices, default=Frequency.DAILY
+    )
     is_paused = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -274,3 +290,60 @@ class SpentLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.token_hash[:12]}… spent {self.spent_at}"
+
+
+class SubscriberEmail(models.Model):
+    """One email about a subscription (a confirmation, a welcome, a link asked for),
+    written with the change that calls for it and kept until it is sent: the outbox
+    (subscribers/outbox.py). A broker or relay that is down delays it, never loses it.
+    """
+
+    class Kind(models.TextChoices):
+        CONFIRM = "confirm", "Confirmation"
+        WELCOME = "welcome", "Welcome"
+        MANAGE = "manage", "Manage (signed up again while active)"
+        # Asked for from a link: a fresh preferences link, or the short-lived access link.
+        PREFERENCES_LINK = "preferences-link", "Fresh preferences link"
+        MANAGE_LINK = "manage-link", "Access link (export, erase)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        # Not needed any more when its turn came: the address was held, or the
+        # confirmation was no longer needed.
+        SKIPPED = "skipped", "Not sent"
+
+    OPEN_STATUSES = (Status.PENDING, Status.SENDING)
+
+    # Erasing the person erases what was queued for them.
+    subscriber = models.ForeignKey(
+        Subscriber, on_delete=models.CASCADE, related_name="outbox"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    # Not sent before this: an invitation's place in its chunk, or a retry's backoff.
+    due_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "subscription email"
+        # The sweeper's scan of what is still to send (outbox.due_ids, stale claims).
+        indexes = [
+            models.Index(
+                fields=["status", "due_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="subscriber_email_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to subscriber #{self.subscriber_id}"

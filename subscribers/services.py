@@ -23,17 +23,19 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from newsletter.models import Category, Delivery, received_category_ids
-from subscribers import erased, erasure, ratelimits, tasks
+from subscribers import erased, erasure, outbox, ratelimits, tasks
 from subscribers.models import (
     DeletedDeliveryCount,
     SpentLink,
     Subscriber,
+    SubscriberEmail,
     TrackingEvent,
     reading_language,
 )
 
 logger = logging.getLogger(__name__)
 
+Kind = SubscriberEmail.Kind
 
 # Kinds `record_bounce` understands (what a tracking webhook reported).
 HARD_BOUNCE = "hard"
@@ -176,6 +178,7 @@ def subscribe(
     *,
     categories: list[Category] | None,
     language: str,
+    frequency: str = Subscriber.Frequency.DAILY,
     ip: str | None = None,
 ) -> None:
     """Start a subscription. The caller shows the same answer whatever happens here.
@@ -208,14 +211,18 @@ def subscribe(
             logger.info("sign-up for held subscriber %s: nothing sent", subscriber.id)
             return
         if subscriber.status == Subscriber.Status.ACTIVE:
-            kind = tasks.MANAGE
+            kind = Kind.MANAGE
         else:
             # Not receiving anything yet: the choices take effect only on confirmation.
             subscriber.language = _language(language)
-            subscriber.save(update_fields=["language"])
+            subscriber.frequency = frequency
+            subscriber.save(update_fields=["language", "frequency"])
             _set_categories(subscriber, categories)
-            kind = tasks.CONFIRM
-    _send_email(subscriber.id, kind)
+            kind = Kind.CONFIRM
+        queued = outbox.record([subscriber.id], kind)
+    # Committed here (a request's outermost block); a caller holding a larger
+    # transaction only leaves the row to the sweeper, which sends it minutes later.
+    tasks.enqueue(queued)
 
 
 def admit_added_subscriber(
@@ -252,31 +259,16 @@ def send_confirmation_emails(subscribers: list[Subscriber]) -> int:
     The per-address rate limit applies as for a sign-up; returns how many emails
     were queued (one callback for the whole list, so a large import stays fast).
     """
-    queued = [
+    allowed = [
         s.id
         for s in subscribers
         if ratelimits.within_rate(
             ratelimits.address_key(s.email), limit=settings.SUBSCRIBE_RATE_PER_ADDRESS
         )
     ]
-
-    def enqueue() -> None:
-        for subscriber_id in queued:
-            _send_email(subscriber_id, tasks.CONFIRM)
-
-    transaction.on_commit(enqueue)
+    queued = outbox.record(allowed, Kind.CONFIRM)
+    transaction.on_commit(lambda: tasks.enqueue(queued))
     return len(queued)
-
-
-def _send_email(subscriber_id: int, kind: str) -> None:
-    # The visitor's answer never depends on the mail server: a failure is logged
-    # (and retried by the worker when a broker runs), the page stays neutral.
-    try:
-        tasks.send_subscriber_email.delay(subscriber_id, kind)
-    except Exception:
-        logger.exception(
-            "could not send the %s email to subscriber %s", kind, subscriber_id
-        )
 
 
 def send_fresh_link(subscriber_id: int, *, kind: str, ip: str | None = None) -> None:
@@ -285,14 +277,14 @@ def send_fresh_link(subscriber_id: int, *, kind: str, ip: str | None = None) -> 
     erase. Counted against the same limits as sign-up; the caller's answer is the
     same whatever happens here.
     """
-    if kind not in (tasks.PREFERENCES_LINK, tasks.MANAGE_LINK):
+    if kind not in (Kind.PREFERENCES_LINK, Kind.MANAGE_LINK):
         raise ValueError(f"unknown link email {kind!r}")
     subscriber = Subscriber.objects.filter(id=subscriber_id).first()
     if subscriber is None:
         return
     if not _within_limits(subscriber.email, ip=ip, what="link request"):
         return
-    _send_email(subscriber.id, kind)
+    tasks.enqueue(outbox.record([subscriber.id], kind))
 
 
 def spend_link(token: str) -> bool:
@@ -350,7 +342,8 @@ def confirm_subscription(
         subscriber.is_paused = False
         subscriber.soft_bounces = 0
         subscriber.save()
-    _send_email(subscriber.id, tasks.WELCOME)
+        queued = outbox.record([subscriber.id], Kind.WELCOME)
+    tasks.enqueue(queued)
     return subscriber
 
 
@@ -433,6 +426,7 @@ def update_preferences(
     *,
     categories: list[Category] | None = None,
     language: str | None = None,
+    frequency: str | None = None,
     is_paused: bool | None = None,
 ) -> Subscriber:
     """Change what the subscriber receives; arguments left as None stay as they are."""
@@ -440,9 +434,11 @@ def update_preferences(
         subscriber = Subscriber.objects.select_for_update().get(id=subscriber_id)
         if language is not None:
             subscriber.language = _language(language)
+        if frequency is not None:
+            subscriber.frequency = frequency
         if is_paused is not None:
             subscriber.is_paused = is_paused
-        subscriber.save(update_fields=["language", "is_paused"])
+        subscriber.save(update_fields=["language", "frequency", "is_paused"])
         if categories is not None:
             _set_categories(subscriber, categories)
     return subscriber
@@ -464,6 +460,7 @@ def export_subscriber_data(subscriber_id: int) -> dict:
         "email": subscriber.email,
         "status": subscriber.status,
         "language": subscriber.language,
+        "frequency": subscriber.frequency,
         "is_paused": subscriber.is_paused,
         # An empty choice means every digest category, now and in the future.
         "categories": [

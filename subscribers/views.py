@@ -15,9 +15,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lib.client_ip import client_ip
 from lib.locale import use_language
 from newsletter.models import Category
-from subscribers import emails, links, services, tasks, tokens
+from subscribers import emails, links, services, tokens
 from subscribers.forms import DeleteForm, PreferencesForm, SubscribeForm
-from subscribers.models import Subscriber
+from subscribers.models import Subscriber, SubscriberEmail
 
 # ?done=<key> after a preferences change: which notice the page shows.
 DONE_NOTICES = {
@@ -31,8 +31,8 @@ DONE_NOTICES = {
 
 # Which email an expired link of each purpose asks for.
 _FRESH_LINK_KIND = {
-    tokens.PREFERENCES: tasks.PREFERENCES_LINK,
-    tokens.MANAGE: tasks.MANAGE_LINK,
+    tokens.PREFERENCES: SubscriberEmail.Kind.PREFERENCES_LINK,
+    tokens.MANAGE: SubscriberEmail.Kind.MANAGE_LINK,
 }
 
 
@@ -74,6 +74,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["email"],
                 categories=list(form.cleaned_data["categories"]),
                 language=form.cleaned_data["language"],
+                frequency=form.cleaned_data["frequency"] or Subscriber.Frequency.DAILY,
                 ip=client_ip(request),
             )
         # Same answer for new, known, rate-limited and bot submissions.
@@ -229,6 +230,7 @@ class _PreferencesPage:
             self.subscriber.id,
             categories=list(form.cleaned_data["categories"]),
             language=form.cleaned_data["language"],
+            frequency=form.cleaned_data["frequency"],
         )
         return self.done("saved")
 
@@ -252,7 +254,9 @@ class _PreferencesPage:
 
     def send_manage_link(self) -> HttpResponse:
         services.send_fresh_link(
-            self.subscriber.id, kind=tasks.MANAGE_LINK, ip=client_ip(self.request)
+            self.subscriber.id,
+            kind=SubscriberEmail.Kind.MANAGE_LINK,
+            ip=client_ip(self.request),
         )
         return self.done("link_sent")
 
@@ -284,7 +288,11 @@ class _PreferencesPage:
             "subscriber": subscriber,
             "form": form
             or PreferencesForm(
-                initial={"categories": chosen, "language": subscriber.language}
+                initial={
+                    "categories": chosen,
+                    "language": subscriber.language,
+                    "frequency": subscriber.frequency,
+                }
             ),
             "delete_form": delete_form or DeleteForm(),
             "categories": chosen,
@@ -368,7 +376,9 @@ def onward_preferences(request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("action") != "send_link":
             return _invalid_link(request)
         services.send_fresh_link(
-            subscriber.id, kind=tasks.PREFERENCES_LINK, ip=client_ip(request)
+            subscriber.id,
+            kind=SubscriberEmail.Kind.PREFERENCES_LINK,
+            ip=client_ip(request),
         )
         return render(request, "subscribers/link_sent.html")
     if services.spend_link(token):

@@ -35,6 +35,7 @@ from newsletter.models import (
 from subscribers.models import (
     DeletedDeliveryCount,
     Subscriber,
+    SubscriberEmail,
     SubscriberImport,
     TrackingEvent,
 )
@@ -63,6 +64,7 @@ def rows(defaults):
     Delivery.objects.create(digest=sent, subscriber=reader, status="sent")
     DeletedDeliveryCount.objects.create(digest=sent, status="sent", count=2)
     TrackingEvent.objects.create(event_id="postmark:1", event_type="bounced")
+    SubscriberEmail.objects.create(subscriber=reader, kind="welcome", status="sent")
     SubscriberImport.objects.create(
         file_name="list.csv", status=SubscriberImport.Status.DONE, total_rows=1
     )

@@ -156,3 +156,13 @@ def test_a_trusted_proxy_that_is_no_address_or_network_fails_loudly(tmp_path):
     assert "TRUSTED_PROXIES must list IP addresses or networks, got 'proxy'" in (
         result.stderr
     )
+
+
+def test_an_unknown_log_format_fails_loudly_at_start_up(tmp_path):
+    env = _example_env()
+    env.update(VAR_DIR=str(tmp_path), LOG_FORMAT="xml", SECRET_KEY="k" * 60)
+
+    result = _check(env)
+
+    assert result.returncode != 0
+    assert "LOG_FORMAT must be plain or json, not 'xml'" in result.stderr

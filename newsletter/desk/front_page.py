@@ -48,6 +48,8 @@ def editions_today(today: dt.date | None = None) -> list[EditionDay]:
     days = []
     for edition, label in Digest.Edition.choices:
         digest = digests.get(edition)
+        if digest is None and edition == Digest.Edition.WEEKLY:
+            continue  # built on its day of the week only: no row the other six
         day = EditionDay(edition=edition, label=label, digest=digest)
         if digest is not None:
             day.sections, day.flagged = digest.n_sections, digest.n_flagged

@@ -12,8 +12,10 @@ Matching is by whole word (newsletter.editorial.keywords: "law" is not in "flaws
 "방법"), and a word with an everyday sense ("alignment", "agent", "inference",
 "training", "model") counts only in its AI sense (newsletter.editorial.senses). Names of labs and
 models weigh little: they say a story is about AI, not what about. Ties go to the
-narrower category by TIE_ORDER; only a story with no keyword at all goes to the
-catch-all `others`.
+narrower category by TIE_ORDER. A learned category model
+(newsletter.editorial.category_model) adds its probability to each category's share
+of the rules' score; an AI story with no keyword is filed by it for review, one with
+neither a keyword nor an AI term goes to the catch-all `others`.
 
 Relevance comes first: an item not about AI goes to the catch-all whatever its words
 (newsletter.editorial.relevance offline, the answer's `about_ai` with an LLM).
@@ -29,7 +31,7 @@ from django.conf import settings
 
 from ingestion.models import Article
 from newsletter import llm
-from newsletter.editorial import prompts, relevance, senses
+from newsletter.editorial import category_model, prompts, relevance, senses
 from newsletter.editorial.keywords import KeywordSet
 from newsletter.editorial.llm_schemas import label_schema
 from newsletter.editorial.text import clean_text
@@ -78,6 +80,10 @@ VERSIONED_MODEL = re.compile(
 )
 MODEL_RELEASE = "model release"
 MODEL_RELEASE_WEIGHT = 1.0
+# The learned category model's probabilities (newsletter.editorial.category_model) are
+# added to the rules' shares of their total score, this much weighted: equal weight
+# did best in cross-validation on the training rows (bench.relevance).
+CATEGORY_MODEL_WEIGHT = 1.0
 # Ties go to the narrower subject first; categories not listed come after, by position.
 TIE_ORDER = [
     "policy-safety",
@@ -297,7 +303,14 @@ class RuleClassifier:
                 confidence=NOT_AI_CONFIDENCE,
                 needs_review=False,
             )
-        scores = self.scores(article)
+        rule_scores = self.scores(article)
+        if not any(rule_scores.values()) and not has_ai_terms(
+            "\n".join(_title_and_body(article))
+        ):
+            # No keyword and no AI term in its AI sense ("Bayesian inference for crop
+            # yields"): nothing but the relevance score says AI, so no category does.
+            return _Label(category=self.catch_all, confidence=0.0, needs_review=True)
+        scores = self.with_model(article, rule_scores)
         ranked = sorted(
             (c for c in self.categories if c.pk in scores),
             key=lambda c: (-scores[c.pk], _tie_rank(c)),
@@ -310,8 +323,31 @@ class RuleClassifier:
         return _Label(
             category=ranked[0],
             confidence=confidence,
-            needs_review=confidence < RULES_REVIEW_BELOW,
+            # No keyword at all: the model alone filed it, an editor should look.
+            needs_review=confidence < RULES_REVIEW_BELOW
+            or not any(rule_scores.values()),
         )
+
+    def with_model(
+        self, article: Article, rule_scores: dict[int, float]
+    ) -> dict[int, float]:
+        """Each category's share of the rules' score plus the category model's
+        probability for it; the rules' own scores where the model knows none of the
+        categories (the Papers edition, an editor's own list) or the text is Korean."""
+        slugs = {c.pk: c.slug for c in self.categories if c.pk in rule_scores}
+        known = set(category_model.categories())
+        if self.papers or not known & set(slugs.values()):
+            return rule_scores
+        title, body = _title_and_body(article)
+        if relevance.is_korean(f"{title} {body}"):
+            return rule_scores  # the labelled set holds too few Korean items
+        probabilities = category_model.probabilities(title, body)
+        total = sum(rule_scores.values())
+        return {
+            pk: (score / total if total else 0.0)
+            + CATEGORY_MODEL_WEIGHT * probabilities.get(slugs[pk], 0.0)
+            for pk, score in rule_scores.items()
+        }
 
 
 def _tie_rank(category: Category) -> tuple[int, int]:
@@ -340,10 +376,17 @@ def is_about_ai(article: Article, *, papers: bool = False) -> bool:
     # Only papers have one, loaded with select_related: news costs no query.
     paper = getattr(article, "paper", None) if papers else None
     return relevance.is_ai_news(
-        clean_text(article.title),
-        clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS]),
+        *_title_and_body(article),
         arxiv_categories=paper.arxiv_categories if paper is not None else None,
         keyword_rule=has_ai_terms,
+    )
+
+
+def _title_and_body(article: Article) -> tuple[str, str]:
+    """What the learned models read of an article: its title and its opening."""
+    return (
+        clean_text(article.title),
+        clean_text(prompts.article_body(article)[:RULES_TEXT_CHARS]),
     )
 
 

@@ -73,6 +73,13 @@ _SAYS_WHAT_IS_NEW = re.compile(
     r"|발표|공개|출시|선보|도입",
     re.IGNORECASE,
 )
+# What tells the story without the title's words: an announcing verb (no number alone:
+# a page's background has numbers too).
+_ANNOUNCES = re.compile(
+    r"\b(?:announc\w*|launch\w*|releas\w*|introduc\w*|unveil\w*)\b"
+    r"|발표|공개|출시|선보",
+    re.IGNORECASE,
+)
 _SAYS_IT_IS_TODAY = re.compile(r"\b(?:today|now|this week)\b|오늘|이번 주", re.I)
 # Longer sentences score a little lower: a digest is skimmed.
 SHORT_CHARS = 180
@@ -104,10 +111,39 @@ _FINITE = re.compile(
 def _no_main_verb(match: re.Match) -> bool:
     """A noun phrase and its relative clause, and nothing else: "A design document
     that looks like a copy-paste." (the clause holds one finite verb, its own)."""
-    head = match.group("head").split()[1:]  # "One shared brain": an adjective first
-    if any(_FINITE.fullmatch(word.strip(",")) for word in head):
+    head = [w.strip(",") for w in match.group("head").split()[1:]]  # "One shared brain"
+    for index, word in enumerate(head):
+        if not _FINITE.fullmatch(word):
+            continue
+        following = head[index + 1] if index + 1 < len(head) else ""
+        if _noun_modifier(word, following):
+            continue  # "A technical requirements document that …": a plural noun
         return False  # "A startup announced that …": the verb is before "that"
     return len(_FINITE.findall(match.group("clause"))) <= 1
+
+
+# What follows a verb in the head of "A startup says today that …", not a noun.
+_AFTER_VERB = re.compile(
+    r"(?:the|a|an|its|their|his|her|our|this|that|today|now|on|in|at|by|to|for|with"
+    r"|from|yesterday|recently|last|this|new|it|they|he|she|we)",
+    re.IGNORECASE,
+)
+
+
+def _noun_modifier(word: str, following: str) -> bool:
+    """An -s word followed by another word of the noun phrase is a plural noun
+    modifying it ("requirements document", "sales team"), not a verb ("says the")."""
+    plain = word.lower()
+    return (
+        plain.endswith("s")
+        and not plain.endswith("ss")
+        and bool(following)
+        and _AUXILIARY.fullmatch(plain) is None
+        and _AFTER_VERB.fullmatch(following) is None
+    )
+
+
+_AUXILIARY = re.compile(r"is|was|has|does|less")
 
 
 def _p(pattern: str, flags: int = 0) -> re.Pattern:
@@ -148,14 +184,15 @@ JUNK = [
     Junk(
         "torn_quote",
         # A closing quote with no opening one, or the reverse: cut from a longer quote.
-        _p(r"^[^“]*”|“[^”]*$|(?:…|\.\.\.)[\"”’']?$"),
+        # "[...] And third —": a quote cut at its start.
+        _p(r"^[^“]*”|“[^”]*$|(?:…|\.\.\.)[\"”’']?$|^\[(?:…|\.\.\.)\]"),
         "a quotation torn at one end, or cut short (…)",
     ),
     Junk(
         "points_elsewhere",
         _p(
             r"\b(?:described|listed|shown|explained|outlined|detailed|see)\s+(?:below|above)"
-            r"\b|\bas follows\b|\bthe following\s*:|아래와 같다|다음과 같다",
+            r"\b|\bas follows\b|\bthe following\s*:|\(see\s|아래와 같다|다음과 같다",
             re.IGNORECASE,
         ),
         "points to the rest of the page (described below): nothing to read alone",
@@ -277,7 +314,11 @@ JUNK = [
         _p(
             r"\b(?:obviously|common\s+knowledge|needless\s+to\s+say|lol|lmao|rofl"
             r"|haha\w*|jk|just\s+kidding|tongue[- ]in[- ]cheek|pun\s+intended"
-            r"|joke|jokingly|famously|definitely\s+(?:absolutely\s+)?not)\b|\s/s\b|[\U0001F600-\U0001F64F\U0001F923]|ㅋㅋ|ㅎㅎ",
+            r"|joke|jokingly|famously|definitely\s+(?:absolutely\s+)?not"
+            r"|pinky[\s-]promis\w*)\b|\s/s\b|[\U0001F600-\U0001F64F\U0001F923]|ㅋㅋ|ㅎㅎ"
+            # A colloquial simile: "it talks like it's delivering a TED talk".
+            r"|\blike\s+(?:it|they|he|she|we|someone)(?:'s|’s|'re|’re|\s+(?:is|was|were"
+            r"|are))\s+\w+ing\b",
             re.IGNORECASE,
         ),
         "a joke or an ironic aside: true only as a joke",
@@ -319,6 +360,16 @@ JUNK = [
         "opens on a clause about something named before (While it…)",
     ),
     Junk(
+        "code",
+        # "print(response.choices[0].message.content)", "syncQueue.ts:142 swallows …",
+        # "| director | An executive | …": code, or a row of a table.
+        _p(
+            r"\b[A-Za-z_]\w*\.[A-Za-z_]\w*(?:\(|\[\d)|^[a-z_]\w*\("
+            r"|\b\w+\.(?:py|js|ts|go|rs|rb|java|cpp?|sh):\d+|^\s*\|.*\|"
+        ),
+        "code or a table row: the page shows it, a sentence cannot quote it",
+    ),
+    Junk(
         "path_fragment",
         # "self/ — sessions are ephemeral …": a README's file tree, not a sentence.
         _p(r"^[\w.-]*/\s|^[a-z][\w-]*\.(?:py|js|ts|md|json|ya?ml|toml)\b"),
@@ -330,6 +381,8 @@ JUNK = [
             r"^(?:this|that|these|those|it|its|it's|they|their|them|he|she|his|her"
             r"|such|both|another|here|here's|however|but|and|or|also|still|instead"
             r"|similarly|meanwhile|additionally|moreover|furthermore|in addition"
+            r"|(?:all|each|some|most|none|many|both|either|neither|one) of (?:them|these"
+            r"|those|this|it)"
             r"|as well|maybe|perhaps|plus|again|even so|after all|of course|likewise"
             r"|otherwise|besides|anyway|indeed|in turn|that said|on the other hand"
             r"|by contrast|in contrast|at the same time|which|where|whereas"
@@ -565,10 +618,15 @@ def _select(
     numbered: list[tuple[int, Article]], sentences: dict[int, list[str]]
 ) -> list[tuple[int, str]]:
     """(n, sentence) pairs: the most central lead sentences, one or two per article."""
-    pool = [(n, i, s) for n, _ in numbered for i, s in enumerate(sentences[n])]
+    titles = [clean_text(a.title) for _, a in numbered]
+    pool = [
+        (n, i, s)
+        for (n, _), title in zip(numbered, titles, strict=True)
+        for i, s in enumerate(sentences[n])
+        if is_about_the_story(s, title)
+    ]
     if not pool:
         return []
-    titles = [clean_text(a.title) for _, a in numbered]
     matrix = _tfidf([s for _, _, s in pool] + titles)
     vectors, title_vectors = matrix[: len(pool)], matrix[len(pool) :]
     similarity = (vectors @ vectors.T).toarray()
@@ -596,6 +654,22 @@ def _select(
                 mine.append(k)
         chosen += sorted(mine, key=lambda k: pool[k][1])
     return [(pool[k][0], pool[k][2]) for k in chosen]
+
+
+def is_about_the_story(sentence: str, title: str) -> bool:
+    """Whether a sentence tells the story its title names: it shares a word with the
+    title, or says what happened today (today, now, announced). A page's other
+    sentences are background ("The format is detected from the actual file content"
+    on a model's API page): the story is better told by its title than by them."""
+    if _SAYS_IT_IS_TODAY.search(sentence) or _ANNOUNCES.search(sentence):
+        return True
+    return bool(_story_words(sentence) & _story_words(title))
+
+
+def _story_words(text: str) -> set[str]:
+    """Content words, and the parts of hyphenated ones ("deepseek-v4-flash-vision")."""
+    words = set(_terms(text))
+    return words | {part for w in words for part in w.split("-") if len(part) > 2}
 
 
 def news_weight(sentence: str) -> float:

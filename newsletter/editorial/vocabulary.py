@@ -6,7 +6,7 @@ take the active language where they are rendered: the visitor's on the web, the
 digest's in emails, the chart and the export (``translation.override``).
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils import dateformat
 from django.utils.translation import gettext, ngettext
@@ -85,6 +85,25 @@ PAPERS_OFFLINE_NOTE = _(
     "the paper's abstract."
 )
 PAPERS_CHART_TITLE = _("Papers per category")
+
+# The weekly edition: the week's stories, once each, with how they developed.
+WEEKLY_EDITION = _("Weekly")
+WEEKLY_CHART_TITLE = _("Stories of the week per category")
+WEEK_HIGHLIGHTS = _("The week's highlights")
+
+
+def week_span(day: date) -> str:
+    """ "주간 · 11월 30일 – 12월 6일", "Weekly · Nov 30 – Dec 6": the seven days a weekly
+    edition dated ``day`` looks back over (newsletter.services.weekly.week_window)."""
+    first, last = day - timedelta(days=7), day - timedelta(days=1)
+    return gettext("Weekly · %(first)s – %(last)s") % {
+        "first": month_day(first),
+        "last": month_day(last),
+    }
+
+
+def highlights_title(weekly: bool) -> str:
+    return str(WEEK_HIGHLIGHTS if weekly else HIGHLIGHTS)
 
 
 def left_out(count: int, *, papers: bool = False) -> str:

@@ -1,7 +1,9 @@
 """Who a digest's send reaches: the one rule the ledger enrols by and the desk counts by.
 
-``send_digest`` writes a Delivery row per receiving subscriber and skips those with
-nothing in this digest (or whose email is another edition's, ``editions``);
+``send_digest`` writes a Delivery row per receiving subscriber of the edition's
+rhythm (``readers``: the weekly for weekly or both, the daily editions for daily or
+both) and skips those with nothing in this digest (or whose email is another
+edition's, ``editions``);
 ``recipient_counts`` answers the same question before anything is written, so the
 send confirmation shows exactly the readers the send will mail.
 """
@@ -27,6 +29,18 @@ def chunks(items: Iterable, size: int) -> Iterator[list]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def readers(digest: Digest):
+    """Who this digest's edition is for, before categories: the weekly edition's
+    readers chose weekly or both, the daily editions' (News, Papers) daily or both.
+    Nobody else gets a row, skipped or not."""
+    frequency = (
+        Subscriber.Frequency.WEEKLY
+        if digest.edition == Digest.Edition.WEEKLY
+        else Subscriber.Frequency.DAILY
+    )
+    return Subscriber.objects.receiving().reading(frequency)
 
 
 @dataclass(frozen=True)
@@ -96,7 +110,7 @@ def recipient_counts(digest: Digest) -> RecipientCounts:
     by_language: Counter[str] = Counter()
     skipped = with_papers = 0
     rows = (
-        Subscriber.objects.receiving()
+        readers(digest)
         .order_by("id")
         .values_list("id", "language")
         .iterator(chunk_size=CHUNK)

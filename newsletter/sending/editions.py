@@ -39,11 +39,15 @@ def companion_papers(digest: Digest) -> Digest | None:
     """The Papers digest a News email of this digest carries, if it may go out."""
     if digest.edition != Digest.Edition.NEWS:
         return None
-    return Digest.objects.filter(
-        date=digest.date,
-        edition=Digest.Edition.PAPERS,
-        status__in=COMPANION_STATUSES,
-    ).first()
+    return (
+        Digest.objects.filter(
+            date=digest.date,
+            edition=Digest.Edition.PAPERS,
+            status__in=COMPANION_STATUSES,
+        )
+        .defer("chart_png")
+        .first()
+    )
 
 
 def day_news(digest: Digest) -> Digest | None:

@@ -27,7 +27,6 @@ sweeper queues a send's pending rows again once none of its rows moved for that 
 """
 
 import hashlib
-import json
 import logging
 import smtplib
 import time
@@ -35,6 +34,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from itertools import islice
 
 from django.conf import settings
@@ -197,7 +197,7 @@ def _enrol_subscribers(digest: Digest) -> None:
     and so are a Papers digest's readers whose email is the News one (``audience``)."""
     rule = audience.Rule.of(digest)
     subscriber_ids = (
-        Subscriber.objects.receiving()
+        audience.readers(digest)
         .order_by("id")
         .values_list("id", flat=True)
         .iterator(chunk_size=ENROL_CHUNK)
@@ -290,54 +290,73 @@ class _Group:
     version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
 
 
+# The columns of a section a reader's email shows; ``category__in_digest`` last.
+_SECTION_COLUMNS = (
+    "id",
+    "position",
+    "content",
+    "translations",
+    "generated_by",
+    "category_id",
+    "category__slug",
+    "category__name",
+    "category__name_en",
+    "category__emoji",
+    "category__position",
+    "category__in_digest",
+)
+
+
+@lru_cache(maxsize=16)
+def _state_queries(digest_id: int) -> tuple[tuple[str, tuple], ...]:
+    """The queries ``_digest_state`` runs, compiled once per digest and process.
+
+    They run once per claimed chunk, thousands of times in a large send; compiling
+    them through the ORM each time cost more than running them.
+    """
+    querysets = (
+        DigestSection.objects.filter(digest_id=digest_id)
+        .order_by("id")
+        .values_list(*_SECTION_COLUMNS),
+        DigestSource.objects.filter(section__digest_id=digest_id)
+        .order_by("section_id", "number")
+        .values_list("section_id", "number", "article__title", "article__url"),
+        # The highlights rank stories and name them by their articles' titles.
+        Story.objects.filter(digest_id=digest_id)
+        .order_by("id", "articles__id")
+        .values_list("id", "score", "title", "articles__title"),
+    )
+    return tuple(qs.query.sql_with_params() for qs in querysets)
+
+
 def _digest_state(digest: Digest) -> tuple[frozenset[int], str]:
     """The digest's in-digest section categories, and a fingerprint of everything
     its email shows.
 
-    The fingerprint changes with any saved change to the digest, a section, a
-    section's sources or a category (editors' edits do not touch
-    ``Digest.updated_at``), and with the settings the templates read.
+    Read from the database for every chunk, so any saved change to the digest, a
+    section, a section's sources, its stories or a category (editors' edits do not
+    touch ``Digest.updated_at``) reaches the next chunk; and the settings the
+    templates read. The rows are hashed as the database returns them.
     """
-    sections = list(
-        DigestSection.objects.filter(digest=digest)
-        .order_by("id")
-        .values(
-            "id",
-            "position",
-            "content",
-            "translations",
-            "generated_by",
-            "category_id",
-            "category__slug",
-            "category__name",
-            "category__name_en",
-            "category__emoji",
-            "category__position",
-            "category__in_digest",
-        )
-    )
-    state = [
-        {f.attname: getattr(digest, f.attname) for f in Digest._meta.concrete_fields},
-        sections,
-        list(
-            DigestSource.objects.filter(section__digest=digest)
-            .order_by("section_id", "number")
-            .values_list("section_id", "number", "article__title", "article__url")
-        ),
-        [getattr(settings, name, None) for name in RENDER_SETTINGS],
-        chart_is_hosted(),
-        # The highlights rank stories and name them by their articles' titles.
-        list(
-            Story.objects.filter(digest=digest)
-            .order_by("id", "articles__id")
-            .values_list("id", "score", "title", "articles__title")
-        ),
+    hasher = hashlib.blake2b(digest_size=16)
+    deferred = digest.get_deferred_fields()
+    fields = [
+        getattr(digest, f.attname)
+        for f in Digest._meta.concrete_fields
+        if f.attname not in deferred
     ]
-    encoded = json.dumps(state, sort_keys=True, default=_fingerprint_value)
-    in_digest = frozenset(
-        s["category_id"] for s in sections if s["category__in_digest"]
-    )
-    return in_digest, hashlib.blake2b(encoded.encode(), digest_size=16).hexdigest()
+    hasher.update(repr(_hashable(fields)).encode())
+    in_digest: set[int] = set()
+    with connection.cursor() as cursor:
+        for index, (sql, params) in enumerate(_state_queries(digest.id)):
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+            hasher.update(repr(rows).encode())
+            if index == 0:  # the sections
+                in_digest.update(row[5] for row in rows if row[-1])
+    hasher.update(repr([getattr(settings, n, None) for n in RENDER_SETTINGS]).encode())
+    hasher.update(repr(chart_is_hosted()).encode())
+    return frozenset(in_digest), hasher.hexdigest()
 
 
 def _email_state(digest: Digest) -> _EmailState:
@@ -357,10 +376,15 @@ def _email_state(digest: Digest) -> _EmailState:
     )
 
 
-def _fingerprint_value(value: object) -> str:
-    if isinstance(value, bytes | memoryview):
-        return hashlib.blake2b(bytes(value), digest_size=16).hexdigest()
-    return str(value)
+def _hashable(values: list) -> list:
+    """Binary values (the chart) by their hash: PostgreSQL returns them as
+    memoryviews, whose repr names an address, not the bytes."""
+    return [
+        hashlib.blake2b(bytes(v), digest_size=16).hexdigest()
+        if isinstance(v, bytes | memoryview)
+        else v
+        for v in values
+    ]
 
 
 class _Templates:
@@ -494,12 +518,12 @@ def _claim(delivery_ids: list[int]) -> list[Delivery]:
         Delivery.objects.filter(
             id__in=delivery_ids, status=Delivery.Status.SENDING, claimed_at=stamp
         )
-        .select_related("subscriber")
+        .select_related("subscriber", "digest")
+        # Not the chart, per row: it is saved only with the digest, which moves
+        # ``updated_at`` (in the fingerprint), and read only when a group renders.
+        .defer("digest__chart_png")
         .order_by("id")
     )
-    digests = Digest.objects.in_bulk({row.digest_id for row in rows})
-    for row in rows:
-        row.digest = digests[row.digest_id]
     return rows
 
 

@@ -194,11 +194,7 @@ def _chart_parts(digest: Digest, language: str) -> dict:
     hosted_url = in_language(chart_url, language)
     return {
         "png": chart.digest_chart_png(digest, language),
-        "chart_alt": chart.chart_alt_text(
-            chart.digest_chart_counts(digest, language),
-            language=language,
-            papers=digest.edition == Digest.Edition.PAPERS,
-        ),
+        "chart_alt": chart.digest_chart_alt(digest, language),
         "cid": cid,
         "chart_src": hosted_url if hosted else f"cid:{cid}",
         "chart_caption": chart.left_out_caption(digest, language),
@@ -209,7 +205,12 @@ def _frame(
     digest: Digest, sections: list[DigestSection], language: str, chart_parts: dict
 ) -> dict:
     """What the email says around its sections: header, chart, notes, footer."""
-    date_display = vocabulary.long_date(digest.date)
+    weekly = digest.edition == Digest.Edition.WEEKLY
+    date_display = (
+        vocabulary.week_span(digest.date)
+        if weekly
+        else vocabulary.long_date(digest.date)
+    )
     view_url = in_language(absolute_page_url(digest), language)
     is_offline = any(section_content.written_offline(s, language) for s in sections)
     return {
@@ -234,6 +235,7 @@ def _frame(
             else ""
         ),
         "empty_notice": not sections,
+        "highlights_title": vocabulary.highlights_title(weekly),
         **_first_screen(sections, language),
     }
 

@@ -14,7 +14,7 @@ from newsletter import audit, chart, llm
 from newsletter.drafting import classify, headlines, papers, summarize, translation
 from newsletter.editorial import compression, excerpts, sections, stories
 from newsletter.models import Category, Digest, DigestSection, DigestSource, Story
-from newsletter.services import approval, bilingual, empty_day
+from newsletter.services import approval, bilingual, empty_day, weekly
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +62,8 @@ def _open_digest(day: dt.date, *, edition: str, language: str) -> Digest:
             return digest
         if edition == Digest.Edition.PAPERS:
             digest.window_start, digest.window_end = _papers_window(day)
+        elif edition == Digest.Edition.WEEKLY:
+            digest.window_start, digest.window_end = weekly.week_window(day)
         else:
             digest.window_end = window_end(day)
             digest.window_start = digest.window_end - dt.timedelta(
@@ -107,7 +109,10 @@ def build_digest(
     if digest.is_frozen:
         progress(f"digest {digest} is already {digest.status}: left as it is")
         return digest
-    fill = _fill_papers_digest if edition == Digest.Edition.PAPERS else _fill_digest
+    fill = {
+        Digest.Edition.PAPERS: _fill_papers_digest,
+        Digest.Edition.WEEKLY: _fill_weekly_digest,
+    }.get(edition, _fill_digest)
     try:
         fill(digest, progress)
     except Exception as exc:
@@ -232,6 +237,46 @@ def _fill_papers_digest(digest: Digest, progress: Progress) -> None:
         len(found),
         [_digest_notes(digest, budget, fallbacks), *translated.notes],
     )
+
+
+def _fill_weekly_digest(digest: Digest, progress: Progress) -> None:
+    """The weekly edition: the week's published News stories as threads (a story and
+    its follow-ups), ranked, the best WEEKLY_STORIES_PER_SECTION of each News
+    category quoted per story (``newsletter.services.weekly``)."""
+    told = weekly.told_stories(digest)
+    ranked = weekly.ranked_threads(told)
+    progress(f"{len(told)} stories told this week, {len(ranked)} once each")
+    categories = list(
+        Category.objects.for_digest().filter(edition=Category.Edition.NEWS)
+    )
+    kept, generated = [], set()
+    for category in categories:
+        chosen = [t for t in ranked if t.category_id == category.id]
+        chosen = chosen[: settings.WEEKLY_STORIES_PER_SECTION]
+        if not chosen:
+            continue
+        section = DigestSection.objects.filter(digest=digest, category=category).first()
+        if section is not None and section.edited_by_editor:
+            kept.append(section.id)
+            generated.add(DigestSection.GeneratedBy.EDITOR)
+            continue
+        members, content = weekly.section_content(
+            chosen, told, language=digest.language
+        )
+        draft = summarize.SectionDraft(
+            content=content, generated_by=DigestSection.GeneratedBy.OFFLINE
+        )
+        kept.append(_save_section(digest, category, members, draft).id)
+        generated.add(draft.generated_by)
+    DigestSection.objects.filter(digest=digest).exclude(id__in=kept).delete()
+    # The chart of the week: stories told per category, each thread once.
+    digest.category_counts = {
+        c.slug: n
+        for c in categories
+        if (n := sum(t.category_id == c.id for t in ranked))
+    }
+    translated = translation.translate_digest(digest, progress=progress)
+    _finish(digest, generated, len(told), translated.notes)
 
 
 def _classify_unlabelled(

@@ -15,6 +15,7 @@ NOT_MODIFIED = gettext_noop(
 FETCH_FAILED = gettext_noop("every active source failed at its last fetch")
 NOTHING_NEW = gettext_noop("no new articles in the window")
 ALREADY_SENT = gettext_noop("every article in the window was already sent")
+NO_WEEK = gettext_noop("no News digest was sent in the week")
 FILTERED = gettext_noop(
     "every article in the window was filtered out (not AI news, or Others)"
 )
@@ -22,7 +23,10 @@ FILTERED = gettext_noop(
 
 def why_empty(digest: Digest, in_window: int) -> str:
     """The first cause that explains the empty digest. ``in_window``: what the build
-    read (articles, or papers), less those an earlier digest already sent."""
+    read (articles, or papers, or the week's stories), less those an earlier
+    digest already sent."""
+    if digest.edition == Digest.Edition.WEEKLY:
+        return FILTERED if in_window else NO_WEEK
     kind = (
         Source.Kind.PAPER
         if digest.edition == Digest.Edition.PAPERS

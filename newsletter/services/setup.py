@@ -53,9 +53,9 @@ def _fill_english(category: Category, spec: dict) -> None:
         category.save(update_fields=empty)
 
 
-def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
-    """(name, task, minute, hour) of the beat entries, in TIME_ZONE."""
-    return [
+def _scheduled_jobs() -> list[tuple[str, str, str, str, str]]:
+    """(name, task, minute, hour, day of week) of the beat entries, in TIME_ZONE."""
+    daily = [
         (
             "Daily digest",
             "newsletter.jobs.run_daily",
@@ -79,12 +79,28 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
         ),
         ("Resume a stalled day", "newsletter.jobs.resume_day", "*/2", "*"),
         (
+            "Send waiting subscription emails",
+            "subscribers.tasks.sweep_subscriber_emails",
+            "*/2",
+            "*",
+        ),
+        (
             "Purge unconfirmed sign-ups",
             "subscribers.jobs.purge_unconfirmed_signups",
             "30",
             "3",
         ),
     ]
+    # The weekly edition half an hour after the daily run, on its day: editors move
+    # it in the admin, and the run builds the week before the day it runs.
+    weekly = (
+        "Weekly digest",
+        "newsletter.jobs.run_weekly",
+        "30",
+        str(settings.DIGEST_SCHEDULE_HOUR),
+        str(settings.WEEKLY_SCHEDULE_DAY),
+    )
+    return [(*job, "*") for job in daily] + [weekly]
 
 
 # (name, minute) of defaults an earlier version created: a row still on its old
@@ -92,11 +108,11 @@ def _scheduled_jobs() -> list[tuple[str, str, str, str]]:
 _OLD_DEFAULTS = [("Return stuck deliveries", "*/5")]
 
 
-def _crontab(minute: str, hour: str) -> CrontabSchedule:
+def _crontab(minute: str, hour: str, day_of_week: str = "*") -> CrontabSchedule:
     schedule, _ = CrontabSchedule.objects.get_or_create(
         minute=minute,
         hour=hour,
-        day_of_week="*",
+        day_of_week=day_of_week,
         day_of_month="*",
         month_of_year="*",
         timezone=settings.TIME_ZONE,
@@ -106,17 +122,15 @@ def _crontab(minute: str, hour: str) -> CrontabSchedule:
 
 def _schedule_jobs() -> None:
     """Created once, so the times editors set in the admin are never overwritten."""
-    jobs = {
-        name: (task, minute, hour) for name, task, minute, hour in _scheduled_jobs()
-    }
-    for name, (task, minute, hour) in jobs.items():
+    jobs = {name: job for name, *job in _scheduled_jobs()}
+    for name, (task, minute, hour, day_of_week) in jobs.items():
         if PeriodicTask.objects.filter(name=name).exists():
             continue
         PeriodicTask.objects.create(
-            name=name, task=task, crontab=_crontab(minute, hour)
+            name=name, task=task, crontab=_crontab(minute, hour, day_of_week)
         )
     for name, old_minute in _OLD_DEFAULTS:
-        _, minute, hour = jobs[name]
+        _, minute, hour, _ = jobs[name]
         for row in PeriodicTask.objects.filter(
             name=name, crontab__minute=old_minute, crontab__hour="*"
         ).select_related("crontab"):

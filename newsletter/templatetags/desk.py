@@ -5,6 +5,7 @@ from django import template
 
 from newsletter.desk import chart as desk_chart
 from newsletter.desk import front_page as desk
+from subscribers import outbox
 
 register = template.Library()
 
@@ -36,6 +37,8 @@ def editors_desk(context) -> dict:
         parts["chart"] = desk_chart.joins_and_leaves_svg(days)
         parts["joined"] = sum(j for _, j, _ in days)
         parts["left"] = sum(u for _, _, u in days)
+        if can("subscribers.view_subscriberemail"):
+            parts["outbox"] = outbox.state()
         if can("newsletter.view_delivery"):
             parts["bounces"] = desk.recent_bounces()
             parts["show_bounces"] = True

@@ -26,7 +26,11 @@ FEED_ITEMS = 30
 
 
 def digest_title(digest: Digest) -> str:
-    editions = {Digest.Edition.NEWS: _("News"), Digest.Edition.PAPERS: _("Papers")}
+    editions = {
+        Digest.Edition.NEWS: _("News"),
+        Digest.Edition.PAPERS: _("Papers"),
+        Digest.Edition.WEEKLY: _("Weekly"),
+    }
     return _("Daily AI Insights — %(date)s (%(edition)s)") % {
         "date": digest.date.isoformat(),
         "edition": editions.get(digest.edition, digest.edition),

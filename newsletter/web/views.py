@@ -130,11 +130,7 @@ def build_section(section: DigestSection, language: str | None = None) -> Sectio
 
 def chart_alt(digest: Digest) -> str:
     """Alt text that states the counts the chart draws, in the visitor's language."""
-    return chart.chart_alt_text(
-        chart.digest_chart_counts(digest, get_language()),
-        language=get_language(),
-        papers=digest.edition == Digest.Edition.PAPERS,
-    )
+    return chart.digest_chart_alt(digest, get_language())
 
 
 def _vary_on_language_cookie(view):
@@ -265,6 +261,9 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
         "chart_alt": chart_alt(digest),
         "chart_caption": chart.left_out_caption(digest, get_language()),
         "words": vocabulary,
+        "highlights_title": vocabulary.highlights_title(
+            digest.edition == Digest.Edition.WEEKLY
+        ),
         # The day's best stories, each linking to its section on this page.
         "highlights": [
             {

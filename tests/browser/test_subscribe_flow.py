@@ -20,7 +20,7 @@ def link_in(message, name: str, base: str) -> str:
     return match.group(1)
 
 
-def test_subscribe_confirm_change_categories_unsubscribe(
+def test_subscribe_confirm_change_categories_switch_to_weekly_unsubscribe(
     browser_page, live_server, mailoutbox, settings
 ):
     page = browser_page
@@ -71,6 +71,17 @@ def test_subscribe_confirm_change_categories_unsubscribe(
     page.get_by_role("button", name="저장").click()
     page.get_by_text("선택 사항을 저장했습니다.").wait_for()
     page.screenshot(path=str(ARTIFACTS / "4-preferences.png"), full_page=True)
+    assert list(subscriber.categories.all()) == [categories[0]]
+
+    # Switch to the weekly email on the same page; the status says what comes now.
+    assert page.get_by_label("매일", exact=True).is_checked()
+    page.get_by_label("매주", exact=True).check()
+    page.get_by_role("button", name="저장").click()
+    page.get_by_text("구독 중입니다. 주간 다이제스트를 받습니다.").wait_for()
+    assert page.get_by_label("매주", exact=True).is_checked()
+    page.screenshot(path=str(ARTIFACTS / "4-preferences-weekly.png"), full_page=True)
+    subscriber.refresh_from_db()
+    assert subscriber.frequency == Subscriber.Frequency.WEEKLY
     assert list(subscriber.categories.all()) == [categories[0]]
 
     # Unsubscribe through the link in the welcome email: the page asks first.

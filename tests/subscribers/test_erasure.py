@@ -26,6 +26,7 @@ def edit_in_admin(admin_client, subscriber, **changes):
         "email": subscriber.email,
         "status": subscriber.status,
         "language": "en",
+        "frequency": "daily",
         "categories": [],
         **changes,
     }

@@ -212,6 +212,57 @@ def test_existing_rows_are_updated_and_pending_ones_activated(
     assert mailoutbox == []
 
 
+def test_a_frequency_column_sets_daily_weekly_or_both_in_either_language(
+    run, categories
+):
+    SubscriberFactory(email="known@example.com", frequency="daily")
+    text = (
+        "email,consented,frequency\n"
+        "known@example.com,yes,weekly\n"
+        'new@example.com,yes,"Both, daily and weekly"\n'
+        "kim@example.com,yes,매주\n"
+        "plain@example.com,yes,\n"
+    )
+
+    report = run(text.encode())
+
+    assert counts(report) == (3, 1, 0)
+    stored = dict(Subscriber.objects.values_list("email", "frequency"))
+    assert stored == {
+        "known@example.com": "weekly",
+        "new@example.com": "both",
+        "kim@example.com": "weekly",
+        "plain@example.com": "daily",
+    }
+    assert ["frequency"] == [
+        detail
+        for _line, email, outcome, detail in report["lines"]
+        if email == "known@example.com"
+    ]
+
+
+def test_an_unknown_frequency_is_refused_with_the_words_that_work(run, categories):
+    SubscriberFactory(email="known@example.com", frequency="weekly")
+    text = (
+        "email,consented,frequency\n"
+        "known@example.com,yes,monthly\n"
+        "ok@example.com,yes,weekly\n"
+    )
+
+    report = run(text.encode())
+
+    assert counts(report) == (1, 0, 0)
+    [(line, email, outcome, detail)] = [
+        entry for entry in report["lines"] if entry[2] == "rejected"
+    ]
+    assert (line, email) == (2, "known@example.com")
+    assert detail == (
+        "unknown frequency “monthly”: use daily, weekly or both, or leave the "
+        "cell empty for daily"
+    )
+    assert Subscriber.objects.get(email="known@example.com").frequency == "weekly"
+
+
 def test_every_digest_category_named_is_stored_as_all(run, categories):
     names = "|".join(c.slug for c in categories)
     run(f"email,categories,consented\nall@example.com,{names},yes\n".encode())
@@ -285,9 +336,9 @@ def test_progress_is_saved_while_rows_are_checked(categories, monkeypatch):
 
 def test_export_then_import_reports_everything_unchanged(tmp_path, run, categories):
     llm, research = (Category.objects.get(slug=s) for s in ("llm", "research"))
-    SubscriberFactory(email="en@example.com", language="en").categories.set(
-        [llm, research]
-    )
+    SubscriberFactory(
+        email="en@example.com", language="en", frequency="weekly"
+    ).categories.set([llm, research])
     SubscriberFactory(email="plain@example.com", confirmed_at=timezone.now())
     SubscriberFactory(email="wait@example.com", status=Subscriber.Status.PENDING)
     SubscriberFactory(email="gone@example.com", status=Subscriber.Status.UNSUBSCRIBED)
@@ -299,9 +350,10 @@ def test_export_then_import_reports_everything_unchanged(tmp_path, run, categori
     lines = data.decode("utf-8-sig").splitlines()
     assert lines[0] == (
         "email,categories,language,status,consented,"
-        "created_at,confirmed_at,unsubscribed_at,name"
+        "created_at,confirmed_at,unsubscribed_at,name,frequency"
     )
     assert lines[1].startswith("en@example.com,llm|research,en,active,yes,20")
+    assert lines[1].endswith(",weekly")
     assert lines[3].startswith("wait@example.com,,ko,pending,no,20")
     assert lines[5].startswith("'=1+2@example.com,,ko,active,yes,")
 

@@ -1,4 +1,5 @@
 import json
+import re
 import zlib
 
 import time_machine
@@ -11,6 +12,7 @@ from subscribers import tokens
 from subscribers.models import DeletedDeliveryCount, Subscriber, TrackingEvent
 from tests.factories import SubscriberFactory
 from tests.subscribers.conftest import (
+    checked_boxes,
     legacy_token,
     link_from,
     token_for,
@@ -32,7 +34,7 @@ def test_preferences_page_shows_current_choices(client, categories):
     subscriber.categories.set(categories[:2])
     page = client.get(prefs_url(subscriber)).content.decode()
     assert "alice@example.com" in page
-    assert page.count("checked") == 2
+    assert checked_boxes(page) == 2
     assert 'name="robots" content="noindex"' in page
 
 
@@ -52,6 +54,47 @@ def test_changing_categories_and_language_is_stored(client, categories):
     subscriber.refresh_from_db()
     assert subscriber.language == "en"
     assert set(subscriber.categories.all()) == {categories[3], categories[4]}
+
+
+def test_switching_to_the_weekly_email_is_stored_and_shown(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
+    url = prefs_url(subscriber)
+    page = client.get(url).content.decode()
+    assert checked_boxes(page, "frequency") == 1 and 'value="daily" ' in page
+
+    response = client.post(
+        url,
+        {
+            "action": "save",
+            "language": "en",
+            "frequency": "weekly",
+            "categories": [categories[0].id],
+        },
+    )
+
+    assert response.status_code == 302
+    subscriber.refresh_from_db()
+    assert subscriber.frequency == Subscriber.Frequency.WEEKLY
+    page = client.get(url).content.decode()
+    assert "Active. You receive the weekly digest." in page
+    assert re.search(r'<input[^>]*value="weekly"[^>]*checked', page)
+
+
+def test_a_forged_frequency_is_refused_and_changes_nothing(client, categories):
+    subscriber = SubscriberFactory(email="alice@example.com", language="en")
+    response = client.post(
+        prefs_url(subscriber),
+        {
+            "action": "save",
+            "language": "en",
+            "frequency": "hourly",
+            "categories": [categories[0].id],
+        },
+    )
+    assert response.status_code == 400
+    assert "Choose daily, weekly or both." in response.content.decode()
+    subscriber.refresh_from_db()
+    assert subscriber.frequency == Subscriber.Frequency.DAILY
 
 
 def test_saving_with_no_category_is_refused(client, categories):
@@ -391,4 +434,4 @@ def test_a_choice_of_only_retired_categories_means_every_category(client, catego
     categories[0].is_active = False
     categories[0].save()
     page = client.get(prefs_url(subscriber)).content.decode()
-    assert page.count("checked") == len(categories) - 1
+    assert checked_boxes(page) == len(categories) - 1

@@ -9,7 +9,8 @@ from newsletter.models import Digest
 class Command(BaseCommand):
     help = (
         "Write DIR/YYYY-MM-DD/News_YYYY-MM-DD_report.md and news_YYYY-MM-DD.png "
-        "(Papers_…_report.md and paper_….png with --edition papers)."
+        "(Papers_…_report.md and paper_….png with --edition papers, "
+        "Weekly_…_report.md and weekly_….png with --edition weekly)."
     )
 
     def add_arguments(self, parser):

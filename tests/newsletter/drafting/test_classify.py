@@ -53,7 +53,9 @@ def test_rules_read_korean_keywords_inside_words_with_particles(defaults, offlin
     )
 
 
-def test_an_article_no_rule_matches_goes_to_others_for_review(defaults, offline):
+def test_an_ai_article_no_rule_matches_goes_where_the_model_says_for_review(
+    defaults, offline
+):
     [article] = make_articles(
         [
             {
@@ -65,8 +67,9 @@ def test_an_article_no_rule_matches_goes_to_others_for_review(defaults, offline)
     )
     classify_articles([article])
     article.refresh_from_db()
-    assert article.category.slug == "others"
-    assert article.category_confidence == 0.0 and article.needs_review
+    # About AI, so not Others; no keyword, so the category model alone filed it.
+    assert article.category.slug != "others"
+    assert article.category_confidence < 0.5 and article.needs_review
 
 
 def test_a_story_without_any_ai_goes_to_others_without_review(defaults, offline):
@@ -93,9 +96,10 @@ def test_a_story_without_any_ai_goes_to_others_without_review(defaults, offline)
 
 
 def test_a_tie_goes_to_the_narrower_category_for_review_never_to_others(
-    defaults, offline
+    defaults, offline, monkeypatch
 ):
     # "robots" (Robotics & agents) and "speech" (Multimodal) score the same.
+    monkeypatch.setattr(classify, "CATEGORY_MODEL_WEIGHT", 0.0)  # the rules alone
     [article] = make_articles(
         [{"title": "Robots and speech", "url": "https://t.example/1", "text": ""}]
     )
@@ -106,6 +110,16 @@ def test_a_tie_goes_to_the_narrower_category_for_review_never_to_others(
     )
     assert article.category.slug == "robotics-agents" and article.needs_review
     assert article.category_confidence == 0.0
+
+
+def test_the_category_model_breaks_a_tie_of_the_rules_for_review(defaults, offline):
+    [article] = make_articles(
+        [{"title": "Robots and speech", "url": "https://t.example/1", "text": ""}]
+    )
+    classify_articles([article])
+    article.refresh_from_db()
+    assert article.category.slug in {"robotics-agents", "multimodal"}
+    assert article.needs_review
 
 
 def test_rules_match_whole_words_not_pieces_of_words(defaults, offline):

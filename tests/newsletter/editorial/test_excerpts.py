@@ -206,6 +206,47 @@ JUNK_SENTENCES = [
         "leans_on_previous",
     ),
     ("A design document that looks like a copy-paste from Claude.", "fragment"),
+    # A plural noun before the noun it modifies is no verb ("requirements document").
+    (
+        "A technical requirements document that describes a rather simple concept in a "
+        "very verbose way.",
+        "fragment",
+    ),
+    # A README's joke told as a colloquial simile, and its pinky promise.
+    (
+        "Claudette is our solution to Claude being a great engineer with one incurable "
+        "condition: it talks like it's delivering a TED talk about its own pull "
+        "request.",
+        "joke",
+    ),
+    (
+        "Claudette has pinky promised to print Antigravity's translation verbatim.",
+        "joke",
+    ),
+    ("print(response.choices[0].message.content)", "code"),
+    (
+        "The sync pipeline's retry logic has three bugs. syncQueue.ts:142 swallows "
+        "ETIMEDOUT instead of re-queuing the job.",
+        "code",
+    ),
+    (
+        "| director | An executive | Three to five sentences: outcome, impact, ask.",
+        "code",
+    ),
+    (
+        "[...] And third — and this is the kicker — the dedupe key includes a "
+        "timestamp, which means retries are never actually deduplicated.",
+        "torn_quote",
+    ),
+    (
+        "All of them use the standard OpenAI-compatible Chat Completions format, where "
+        "content is an array of blocks instead of a plain string.",
+        "leans_on_previous",
+    ),
+    (
+        "The encoded data counts toward the 48 MiB request body limit (see Limits).",
+        "points_elsewhere",
+    ),
     (
         "One shared brain that Claude, ChatGPT, Cursor, and every AI can read and "
         "write.",
@@ -253,6 +294,9 @@ QUOTABLE_SENTENCES = [
     "A startup that helps farmers plan their harvests raised $5 million on Tuesday.",
     "A model that runs on phones was released today by the Seoul lab.",
     "A startup announced that it raised $5 million from investors in Seoul.",
+    "A startup says that it raised $5 million from investors in Seoul.",
+    "One of the largest banks in Korea said it would adopt the model next year.",
+    "The new model looks like it will ship to every phone by the end of the year.",
     "Set up in 2019, the lab now employs 300 researchers in Seoul and Toronto.",
     "한국어 언어모델의 추론 능력을 평가하는 새로운 벤치마크가 공개됐다.",
     "정부가 인공지능 기본법 시행을 앞두고 시행령 초안을 공개했다.",
@@ -407,6 +451,30 @@ def test_the_sentence_that_says_what_is_new_is_preferred_over_background():
         "Grok Bot is now included with all SuperGrok Plus, Cursor Pro+, and Cursor "
         "Teams plans.",
     }
+
+
+def test_a_story_is_told_by_its_title_rather_than_by_a_background_sentence():
+    # A model's API page: its quotable sentences say how the API works, none of
+    # them names the model or says what happened.
+    article = _article(
+        "DeepSeek-v4-flash-vision-exp",
+        "Supported image formats: JPEG, PNG, GIF, and WebP.\n"
+        "The format is detected from the actual file content, not from the file name "
+        "or the declared MIME type.\n"
+        "There are three ways to provide an image to the model.",
+        source="api-docs.deepseek.com",
+        url="https://api-docs.deepseek.com/guides/vision/",
+    )
+    group = excerpts.StoryGroup(story_id=1, numbers=(1,))
+    content = excerpts.story_excerpt_content([article], [group], language="en")
+    assert [e["text"] for e in content["excerpts"]] == ["DeepSeek-v4-flash-vision-exp"]
+    # A sentence naming the story, or saying what happened, is still quoted.
+    assert excerpts.is_about_the_story(
+        "DeepSeek's vision model reads charts.", "DeepSeek-v4-flash-vision-exp"
+    )
+    assert excerpts.is_about_the_story(
+        "The lab announced a vision model.", "DeepSeek-v4-flash-vision-exp"
+    )
 
 
 def test_the_date_falls_back_to_first_seen():

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('newsletter', '0012_digest_partial_send_and_empty_reason'),
+        ('newsletter', '0013_digest_weekly_edition'),
     ]
 
     operations = [
