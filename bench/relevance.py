@@ -58,7 +58,13 @@ def fit(items: list[Item]) -> dict:
     from newsletter.editorial import category_model, relevance
 
     training = [i for i in items if not i.held_out]
-    model = relevance.train([(i.title, i.text, i.is_ai) for i in training])
+    # A paper of an AI listing is AI by its listing and never reaches the model; its
+    # words would only crowd the vocabulary (5-fold on the training rows: precision
+    # 0.914 -> 0.958 on the items the model does judge when they are left out).
+    judged = [
+        i for i in training if i.arxiv_category not in relevance.AI_ARXIV_CATEGORIES
+    ]
+    model = relevance.train([(i.title, i.text, i.is_ai) for i in judged])
     relevance.save(model)
     category_model.save(category_model.train(_category_rows(training)))
     return model
