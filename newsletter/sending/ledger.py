@@ -4,9 +4,10 @@ One Delivery row per (digest, subscriber), created idempotently by ``send_digest
 Every send claims its rows first with a conditional UPDATE (pending -> sending), so a
 task that runs twice, or two workers holding the same ids, send each row once.
 
-Subscribers are grouped by their language and the sections they receive; each group
-is rendered and compiled once per process (``_templates``) and only the links differ
-per person. A group's render is keyed by a fingerprint of everything the email shows
+Subscribers are grouped by their language, the sections they receive and their own
+order of stories (``ordering``: the boosts their preference bucket gives today's
+stories, none for most readers); each group is rendered and compiled once per
+process (``_templates``) and only the links differ per person. A group's render is keyed by a fingerprint of everything the email shows
 (digest, sections, their sources and categories, its stories, the settings the
 templates read), taken when a chunk is claimed: an editor's change reaches the next
 chunk, never a stale render.
@@ -49,6 +50,7 @@ from newsletter.sending import (
     audience,
     editions,
     esp_batches,
+    ordering,
     prototype,
     recipient,
 )
@@ -259,6 +261,7 @@ RENDER_SETTINGS = (
     "EMAIL_UNSUBSCRIBE_MAILTO",
     "EMAIL_USE_LOCALTIME",
     "DIGEST_STORIES_PER_SECTION",
+    "CLICK_COUNTING",
 )
 
 
@@ -270,6 +273,7 @@ class _EmailState:
     carried: frozenset[int]  # the day's Papers sections a News email carries
     elsewhere: frozenset[int]  # readers of these get this digest in another email
     version: str  # a fingerprint of everything the emails show
+    stories: dict  # story id -> ordering.StoryFacts, for each reader's order
 
 
 @dataclass(frozen=True)
@@ -281,6 +285,7 @@ class _Group:
     categories: frozenset[int]
     language: str  # ``Subscriber.reading_language``
     version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
+    boosts: ordering.Boosts = ()  # the reader's order of today's stories
 
 
 def _digest_state(digest: Digest) -> tuple[frozenset[int], str]:
@@ -347,6 +352,7 @@ def _email_state(digest: Digest) -> _EmailState:
         carried=carried,
         elsewhere=editions.carried_elsewhere_ids(digest),
         version=version,
+        stories=ordering.digest_stories(digest.id),
     )
 
 
@@ -370,7 +376,10 @@ class _Templates:
             return self._items[group]
         categories = list(Category.objects.filter(id__in=group.categories))
         rendered = render_digest_email(
-            digest, categories=categories, language=group.language
+            digest,
+            categories=categories,
+            language=group.language,
+            boosts=dict(group.boosts),
         )
         try:
             template: object = prototype.GroupTemplate(rendered)
@@ -515,6 +524,8 @@ def _sort_claimed(
     most EMAIL_SEND_CHUNK sends earlier): the claim query loaded them.
     """
     received = Category.objects.received_ids([row.subscriber_id for row in rows])
+    buckets = ordering.buckets([row.subscriber_id for row in rows])
+    boosts: dict[tuple, ordering.Boosts] = {}
     digests: dict[int, _EmailState] = {}
     work: list[tuple[Delivery, _Group]] = []
     for row in rows:
@@ -542,7 +553,18 @@ def _sort_claimed(
             ledger.skipped.append((row.id, NO_SECTION_REASON))
             continue
         key |= mine & state.carried
-        group = _Group(row.digest_id, key, subscriber.reading_language, state.version)
+        bucket = buckets.get(subscriber.id, ())
+        if (row.digest_id, key, bucket) not in boosts:
+            boosts[row.digest_id, key, bucket] = ordering.boosts(
+                bucket, state.stories, key
+            )
+        group = _Group(
+            row.digest_id,
+            key,
+            subscriber.reading_language,
+            state.version,
+            boosts[row.digest_id, key, bucket],
+        )
         work.append((row, group))
     return work
 

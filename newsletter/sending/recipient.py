@@ -117,7 +117,9 @@ def build_digest_message(
 ) -> DigestEmail:
     """The complete message for one recipient: links filled, headers set."""
     text, html = rendered.personalize(
-        preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url
+        preferences_url=links.preferences_url,
+        unsubscribe_url=links.unsubscribe_url,
+        feedback_url=links.feedback_url,
     )
     headers = {
         **shared_headers(),
