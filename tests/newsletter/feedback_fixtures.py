@@ -18,7 +18,9 @@ def story_day(day: dt.date, stories: list[tuple[str, str, float]], *, slug="llm"
     stories = sorted(stories, key=lambda s: -s[2])
     articles = [ArticleFactory(title=title, url=url) for title, url, _ in stories]
     rows = []
-    for position, ((title, _, score), article) in enumerate(zip(stories, articles)):
+    for position, ((title, _, score), article) in enumerate(
+        zip(stories, articles, strict=True)
+    ):
         story = Story.objects.create(
             digest=digest,
             category=category(slug),
@@ -40,7 +42,9 @@ def story_day(day: dt.date, stories: list[tuple[str, str, float]], *, slug="llm"
                 "citations": [n],
                 "story": story.id,
             }
-            for n, ((title, _, _), story) in enumerate(zip(stories, rows), start=1)
+            for n, ((title, _, _), story) in enumerate(
+                zip(stories, rows, strict=True), start=1
+            )
         ],
         "key_figures": [],
         "impact": {},
