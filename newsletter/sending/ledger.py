@@ -27,7 +27,7 @@ import logging
 import smtplib
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import islice
 
@@ -285,7 +285,11 @@ class _Group:
     categories: frozenset[int]
     language: str  # ``Subscriber.reading_language``
     version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
-    boosts: ordering.Boosts = ()  # the reader's order of today's stories
+    # The reader's own order of today's stories (``ordering.order_key``; () for
+    # today's order) and boosts that give it: readers with the same order share the
+    # render, whichever boosts got them there.
+    order: tuple = ()
+    boosts: ordering.Boosts = field(default=(), compare=False)
 
 
 def _digest_state(digest: Digest) -> tuple[frozenset[int], str]:
@@ -366,7 +370,7 @@ class _Templates:
     """Rendered emails per group (digest version, language, category set), kept per
     process."""
 
-    def __init__(self, size: int = 64):
+    def __init__(self, size: int = 256):
         self.size = size
         self._items: OrderedDict = OrderedDict()
 
@@ -525,7 +529,7 @@ def _sort_claimed(
     """
     received = Category.objects.received_ids([row.subscriber_id for row in rows])
     buckets = ordering.buckets([row.subscriber_id for row in rows])
-    boosts: dict[tuple, ordering.Boosts] = {}
+    orders: dict[tuple, tuple] = {}
     digests: dict[int, _EmailState] = {}
     work: list[tuple[Delivery, _Group]] = []
     for row in rows:
@@ -553,20 +557,27 @@ def _sort_claimed(
             ledger.skipped.append((row.id, NO_SECTION_REASON))
             continue
         key |= mine & state.carried
-        bucket = buckets.get(subscriber.id, ())
-        if (row.digest_id, key, bucket) not in boosts:
-            boosts[row.digest_id, key, bucket] = ordering.boosts(
-                bucket, state.stories, key
-            )
-        group = _Group(
-            row.digest_id,
-            key,
-            subscriber.reading_language,
-            state.version,
-            boosts[row.digest_id, key, bucket],
-        )
+        language = subscriber.reading_language
+        memo = (row.digest_id, key, language, buckets.get(subscriber.id, ()))
+        if memo not in orders:
+            orders[memo] = _reader_order(state, key, language, memo[-1])
+        order, boosts = orders[memo]
+        group = _Group(row.digest_id, key, language, state.version, order, boosts)
         work.append((row, group))
     return work
+
+
+def _reader_order(
+    state: _EmailState, key: frozenset[int], language: str, bucket: ordering.Bucket
+) -> tuple[tuple, ordering.Boosts]:
+    """(order, boosts) of a reader with this bucket; ((), ()) for today's order."""
+    boosts = ordering.boosts(bucket, state.stories, key)
+    if not boosts:
+        return (), ()
+    order = ordering.order_key(dict(boosts), state.stories, key, language)
+    if order == ordering.order_key({}, state.stories, key, language):
+        return (), ()
+    return order, boosts
 
 
 def _send_one_by_one(work: list[tuple[Delivery, _Group]], ledger: _Ledger) -> None:

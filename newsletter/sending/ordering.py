@@ -11,19 +11,24 @@ A bucket becomes a boost per story of today's digest (PREFERENCE_WEIGHT for each
 liked feature the story has, minus as much for each disliked one), and a story's
 place is its rank score plus its boost: within each section and in the highlights.
 Sections, their order and every line's text stay the same for everyone; only the
-order of stories and which of them fall under "외 N건" change. A reader without a
-bucket, or whose bucket touches no story of today's sections, gets today's order
-and shares the email of everyone else with their language and categories
-(``ledger._Group``: the boosts are part of the render-group key).
+order of stories and which of them fall under "외 N건" change.
+
+Readers share a render when their orders are the same (``order_key``: each
+section's order and the highlights' ranking, which is all the boosts change in an
+email), so the render-group key (``ledger._Group``) holds the order, not the
+bucket: a reader whose bucket leaves today's order as it is (no bucket, or features
+no story of their sections has) shares the email of everyone with their language
+and categories.
 """
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from newsletter.editorial import sections as section_content
 from newsletter.editorial import stories as story_rules
-from newsletter.editorial.sections import SectionContent
-from newsletter.models import Feedback, Story
+from newsletter.editorial.sections import SectionContent, SectionContentError
+from newsletter.models import DigestSection, Feedback, Story
 
 # One liked feature moves a story by one publisher's weight (Source.weight 1).
 PREFERENCE_WEIGHT = 1.0
@@ -43,6 +48,9 @@ class StoryFacts:
     score: float
     category_id: int | None
     features: frozenset[str]
+    index: int = 0  # its place in its section's stories
+    position: int = 0
+    articles: tuple = ()
 
 
 def story_features(story: Story) -> list[str]:
@@ -91,13 +99,25 @@ def buckets(subscriber_ids: Sequence[int]) -> dict[int, Bucket]:
 
 
 def digest_stories(digest_id: int) -> dict[int, StoryFacts]:
-    """The digest's stories as ordering reads them: two queries."""
-    rows = Story.objects.filter(digest_id=digest_id).prefetch_related("articles")
+    """The stories the digest's sections tell, as ordering reads them (three queries);
+    the section's category is the story's."""
+    told: dict[int, tuple[int, int]] = {}
+    for section in DigestSection.objects.filter(digest_id=digest_id):
+        try:
+            refs = section_content.read(section).stories
+        except SectionContentError:
+            continue  # the renderer logs it; it shows no stories to order
+        for index, ref in enumerate(refs):
+            told.setdefault(ref.id, (section.category_id, index))
+    rows = Story.objects.filter(id__in=told).prefetch_related("articles")
     return {
         story.id: StoryFacts(
             score=story.score,
-            category_id=story.category_id,
+            category_id=told[story.id][0],
             features=frozenset(story_features(story)),
+            index=told[story.id][1],
+            position=story.position,
+            articles=tuple(story.articles.all()),
         )
         for story in rows
     }
@@ -119,6 +139,41 @@ def boosts(
     return tuple(sorted(found))
 
 
+def order_key(
+    boosts_: Mapping[int, float],
+    stories: Mapping[int, StoryFacts],
+    categories: frozenset[int],
+    language: str,
+) -> tuple:
+    """What the reader's email orders with these boosts: each section's stories as
+    ``reorder`` sorts them and every story as the highlights rank them
+    (``stories.reader_key``). Equal keys render the same email."""
+    chosen = sorted(
+        (f.category_id or 0, f.index, i, f)
+        for i, f in stories.items()
+        if f.category_id in categories
+    )
+
+    def value(item) -> float:
+        return item[3].score + boosts_.get(item[2], 0.0)
+
+    sections = []
+    for category_id in sorted({item[0] for item in chosen}):
+        told = [item for item in chosen if item[0] == category_id]
+        if any(item[2] in boosts_ for item in told):
+            told.sort(key=lambda item: (-value(item), item[1]))
+        sections.append(tuple(item[2] for item in told))
+    ranked = sorted(
+        chosen,
+        key=lambda item: (
+            *story_rules.reader_key(value(item), item[3].articles, language),
+            item[3].position,
+            item[2],
+        ),
+    )
+    return (tuple(sections), tuple(item[2] for item in ranked))
+
+
 def reorder(
     content: SectionContent, boost: Mapping[int, float], scores: Mapping[int, float]
 ) -> SectionContent:
@@ -134,6 +189,8 @@ def reorder(
         )
     )
     ordered = tuple(ref for _, ref in indexed)
+    if ordered == content.stories:
+        return content  # its lines stay exactly as today's order has them
     rank_of = {}
     for rank, ref in enumerate(ordered):
         for number in ref.citations:

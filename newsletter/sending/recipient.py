@@ -119,7 +119,8 @@ def build_digest_message(
     text, html = rendered.personalize(
         preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
-        feedback_url=links.feedback_url,
+        # No token: the group prototype, whose vote links are stamped in later.
+        feedback_url=links.feedback_url if links.feedback_token else None,
     )
     headers = {
         **shared_headers(),

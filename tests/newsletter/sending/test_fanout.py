@@ -1,4 +1,5 @@
 import dataclasses
+import datetime as dt
 
 import pytest
 from django.core import mail
@@ -9,6 +10,7 @@ from newsletter.sending import ledger, prototype, recipient
 from newsletter.sending.rendering import render_digest_email
 from subscribers import tokens
 from subscribers.links import SubscriberLinks
+from tests.newsletter.feedback_fixtures import story_day, vote_links
 from tests.newsletter.mail_fixtures import (
     DIGEST_SLUGS,
     build_digest,
@@ -94,6 +96,37 @@ def test_fast_path_holds_for_the_largest_shortened_profile(defaults):
         "text/html",
         "image/png",
     ]
+
+
+def test_fast_path_stamps_each_readers_vote_links_as_the_slow_path_does(defaults):
+    digest, stories = story_day(
+        dt.date(2026, 8, 22),
+        [
+            ("알파 소식", "https://alpha.example/1", 2.0),
+            ("베타", "https://b.example/1", 1.0),
+        ],
+    )
+    rendered = render_digest_email(digest, categories=None)
+    for n in range(2):
+        links = dataclasses.replace(
+            LINKS[n], feedback_token=tokens.make_token(f"key{n}", tokens.FEEDBACK)
+        )
+        template = prototype.GroupTemplate(rendered)
+        args = {
+            "to": "r@example.com",
+            "links": links,
+            "message_id": "<m@x>",
+            "date": "x",
+        }
+        fast = template.message(**args).message().as_bytes()
+        slow = recipient.build_digest_message(rendered, **args).message().as_bytes()
+        assert _flatten(fast) == _flatten(slow)
+        assert max(len(line) for line in fast.split(b"\n")) < 998
+        html = [p for p in _flatten(fast) if p[0] == "text/html"][0][3].decode()
+        assert set(vote_links(html)) == {
+            (story.id, vote) for story in stories for vote in ("up", "down")
+        }
+        assert links.feedback_token in html
 
 
 def test_quoted_printable_parts_refuse_the_fast_path(defaults):
