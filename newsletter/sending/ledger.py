@@ -370,7 +370,7 @@ class _Templates:
     """Rendered emails per group (digest version, language, category set), kept per
     process."""
 
-    def __init__(self, size: int = 256):
+    def __init__(self, size: int = 512):
         self.size = size
         self._items: OrderedDict = OrderedDict()
 

@@ -19,6 +19,12 @@ from tests.newsletter.mail_fixtures import reader
 DAY = dt.date(2026, 8, 22)
 
 
+@pytest.fixture(autouse=True)
+def english_visitor(client):
+    """A refused link names no reader: its page speaks the browser's language."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
 @pytest.fixture
 def day(defaults):
     return story_day(
@@ -32,7 +38,8 @@ def day(defaults):
 
 @pytest.fixture
 def alice(defaults):
-    return reader("alice@example.com", "llm")
+    # Pages behind her links speak the language she reads: English here.
+    return reader("alice@example.com", "llm", language="en")
 
 
 def _link(subscriber, story_id: int, vote: str) -> str:
