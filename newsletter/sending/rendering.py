@@ -6,6 +6,7 @@ that differ per subscriber; ``personalize`` fills them by plain replacement, so 
 group of subscribers with the same categories costs one render and one compile.
 """
 
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -254,7 +255,7 @@ def _frame(
             else ""
         ),
         "empty_notice": not sections,
-        "reading": _Reading(boosts, _stories_of(sections), language),
+        "reading": _reading(sections, boosts, language),
         **_first_screen(sections, language, boosts),
     }
 
@@ -339,6 +340,10 @@ def _section_context(
     content = _read_or_log(section, language) or SectionContent(
         kind=section_content.BRIEFING
     )
+    if not content.stories and section.id in reading.told:
+        # A translation keeps the citations but not the stories list: the section's
+        # own list says which of its sources tell which story, in every language.
+        content = dataclasses.replace(content, stories=reading.told[section.id])
     content = ordering.reorder(content, reading.boosts, reading.scores)
     # A section shows its best stories; the web version shows them all.
     content, more = section_content.cap_stories(
@@ -402,6 +407,7 @@ class _Reading:
     boosts: Mapping[int, float]
     stories: Mapping[int, Story]
     language: str
+    told: Mapping[int, tuple]  # section id -> its stories (``StoryRef``), as written
 
     @property
     def scores(self) -> dict[int, float]:
@@ -422,15 +428,24 @@ class _Reading:
         ]
 
 
-def _stories_of(sections: list[DigestSection]) -> dict[int, Story]:
-    """The stories the sections tell, by id (one query, their articles prefetched)."""
-    ids = set()
+def _reading(
+    sections: list[DigestSection], boosts: Mapping[int, float], language: str
+) -> _Reading:
+    stories, told = _stories_of(sections)
+    return _Reading(boosts=boosts, stories=stories, language=language, told=told)
+
+
+def _stories_of(sections: list[DigestSection]) -> tuple[dict[int, Story], dict]:
+    """The stories the sections tell, by id (one query, their articles prefetched),
+    and each section's list of them as written."""
+    told = {}
     for section in sections:
         try:
-            ids.update(ref.id for ref in section_content.read(section).stories)
+            told[section.id] = section_content.read(section).stories
         except SectionContentError:
             continue  # _read_or_log reports it where the section is drawn
-    return Story.objects.prefetch_related("articles").in_bulk(ids)
+    ids = {ref.id for refs in told.values() for ref in refs}
+    return Story.objects.prefetch_related("articles").in_bulk(ids), told
 
 
 def click_url(story_id: int | None, url: str) -> str:
