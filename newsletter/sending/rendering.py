@@ -337,18 +337,7 @@ def _section_context(
     section: DigestSection, level, view_url: str, reading: "_Reading"
 ) -> dict:
     language = reading.language
-    content = _read_or_log(section, language) or SectionContent(
-        kind=section_content.BRIEFING
-    )
-    if not content.stories and section.id in reading.told:
-        # A translation keeps the citations but not the stories list: the section's
-        # own list says which of its sources tell which story, in every language.
-        content = dataclasses.replace(content, stories=reading.told[section.id])
-    content = ordering.reorder(content, reading.boosts, reading.scores)
-    # A section shows its best stories; the web version shows them all.
-    content, more = section_content.cap_stories(
-        content, settings.DIGEST_STORIES_PER_SECTION
-    )
+    content, more = _shown_content(section, reading)
     shown = section_content.shown_sources(content)
     story_of = {n: ref.id for ref in content.stories for n in ref.citations}
     sources = [
@@ -456,6 +445,22 @@ def click_url(story_id: int | None, url: str) -> str:
         return url
     path = reverse("newsletter:story_click", args=[story_id])
     return f"{settings.SITE_URL}{path}?to={quote(url, safe='')}"
+
+
+def _shown_content(
+    section: DigestSection, reading: _Reading
+) -> tuple[SectionContent, int]:
+    """The section's content in the reader's language and order, its best stories
+    only, and how many it leaves to the web version."""
+    content = _read_or_log(section, reading.language) or SectionContent(
+        kind=section_content.BRIEFING
+    )
+    if not content.stories and section.id in reading.told:
+        # A translation keeps the citations but not the stories list: the section's
+        # own list says which of its sources tell which story, in every language.
+        content = dataclasses.replace(content, stories=reading.told[section.id])
+    content = ordering.reorder(content, reading.boosts, reading.scores)
+    return section_content.cap_stories(content, settings.DIGEST_STORIES_PER_SECTION)
 
 
 def _parts(content: SectionContent, urls: dict[int, str]) -> dict:
