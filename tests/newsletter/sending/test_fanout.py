@@ -185,6 +185,26 @@ def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, sett
     assert all(row.esp_message_id != "" for row in rows)
 
 
+def test_esp_batch_merges_each_readers_vote_links(defaults, settings):
+    settings.ESP = "mailgun"
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    readers = [reader(f"llm{n}@example.com", "llm") for n in range(2)]
+    digest, stories = story_day(
+        dt.date(2026, 8, 22), [("알파 소식", "https://alpha.example/1", 2.0)]
+    )
+    mail.outbox = []
+    assert services.send_and_record(digest).sent == 2
+
+    (call,) = mail.outbox
+    html = call.alternatives[0][0]
+    field = f"vote_{stories[0].id}_down"
+    assert f"%recipient.{field}%" in html
+    merged = call.anymail_test_params["merge_data"]
+    links = {merged[r.email][field] for r in readers}
+    assert len(links) == 2
+    assert all("/feedback/" in link and link.endswith("/down/") for link in links)
+
+
 def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch):
     from newsletter.sending import rendering
 

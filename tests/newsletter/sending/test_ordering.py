@@ -115,3 +115,52 @@ def test_readers_without_feedback_keep_todays_order(day_one, sink):
     for html in emails.values():
         section = html.split('id="llm"', 1)[1]
         assert sorted(titles, key=section.index) == titles
+
+
+def _vote_directly(subscriber, story, vote: int) -> None:
+    Feedback.objects.create(
+        subscriber=subscriber,
+        story=story,
+        vote=vote,
+        features=ordering.story_features(story),
+    )
+
+
+def test_readers_render_once_per_order_not_per_bucket(defaults, settings, monkeypatch):
+    from newsletter.sending import rendering
+
+    compiled = []
+    real_compile = rendering._compile
+    monkeypatch.setattr(
+        rendering, "_compile", lambda source: compiled.append(1) or real_compile(source)
+    )
+    settings.EMAIL_BACKEND = "newsletter.sending.file_backend.EmlFileBackend"
+    _, (alpha_old, alpha_older, beta_old) = story_day(
+        DAY_ONE,
+        [
+            ("알파 첫 소식", "https://alpha.example/one", 3.0),
+            ("알파 둘째 소식", "https://alpha.example/two", 2.5),
+            ("베타 첫 소식", "https://beta.example/one", 2.0),
+        ],
+    )
+    plain = [reader(f"plain{n}@example.com", "llm") for n in range(3)]
+    # Dislikes alpha (two votes): alpha's story today moves down.
+    tired = [reader(f"tired{n}@example.com", "llm") for n in range(2)]
+    for subscriber in tired:
+        _vote_directly(subscriber, alpha_old, -1)
+        _vote_directly(subscriber, alpha_older, -1)
+    # Likes alpha: its story leads already, so today's order stands.
+    fan = reader("fan@example.com", "llm")
+    _vote_directly(fan, alpha_old, 1)
+    _vote_directly(fan, alpha_older, 1)
+    tomorrow, _ = story_day(
+        DAY_TWO,
+        [
+            ("알파 새 소식", "https://alpha.example/three", 3.0),
+            ("감마 소식", "https://gamma.example/one", 2.5),
+        ],
+    )
+
+    assert services.send_and_record(tomorrow).sent == len(plain) + len(tired) + 1
+    # Today's order (plain readers and the fan) and the tired readers' order.
+    assert len(compiled) == 2
