@@ -1,7 +1,7 @@
 """Fan-out benchmark: 100,000 subscribers, ~20 category sets, every message serialised.
 
     .venv/bin/python -m bench.fanout [--subscribers N] [--baseline N]
-                                     [--english-share 0.3]
+                                     [--english-share 0.3] [--preference-share 0.3]
 
 Runs on a throwaway SQLite database in a temporary directory (or BENCH_DATABASE_URL,
 e.g. an empty PostgreSQL database). The email backend builds and serialises every
@@ -9,10 +9,17 @@ message (``message().as_bytes()``) and sends nothing. Compared with a bare loop 
 builds the same messages one by one with Django's EmailMultiAlternatives.
 ``--english-share`` makes that share of readers English (spread over every
 category set), so the fan-out renders each set in both languages.
+
+Each section tells STORIES_PER_SECTION stories from PUBLISHERS publishers, so every
+email carries its 👍/👎 links. ``--preference-share`` gives that share of readers
+votes (two 👍 on one publisher's stories, two 👎 on another's), so they hold a
+preference bucket and get their own order (``newsletter.sending.ordering``); the
+report then counts the render groups the fan-out formed.
 """
 
 import argparse
 import os
+import random
 import resource
 import statistics
 import sys
@@ -23,6 +30,8 @@ from itertools import combinations
 from newsletter.defaults import DEFAULT_CATEGORIES
 
 SLUGS = [c["slug"] for c in DEFAULT_CATEGORIES if c.get("in_digest", True)]
+STORIES_PER_SECTION = 3
+PUBLISHERS = [f"publisher{n}.example" for n in range(6)]
 SENTENCE = (
     "오픈AI와 구글이 새 모델을 공개하면서 추론 비용 경쟁이 "
     "치열해지고 국내 기업들도 반도체와 자체 모델 전략을 서둘러 내놓고 있다"
@@ -100,20 +109,31 @@ def _category_sets() -> list[list[str]]:
     return sets[:20]
 
 
-def _content(slug: str) -> dict:
+def _content(slug: str, story_ids: list[int]) -> dict:
     return {
         "topics": [f"{slug} 주제: {SENTENCE[:30]}"],
-        "events": [{"text": f"{SENTENCE[:50]} [1]", "citations": [1, 2]}],
+        "events": [
+            {"text": f"{SENTENCE[:50]} [{n}]", "citations": [n]}
+            for n in range(1, len(story_ids) + 1)
+        ],
         "impact": {"economy": SENTENCE[:40], "science_technology": SENTENCE[:40]},
         "final_summary": [SENTENCE[:60]],
+        "stories": [
+            {"id": story_id, "citations": [n]}
+            for n, story_id in enumerate(story_ids, start=1)
+        ],
     }
 
 
-def _english_content(slug: str) -> dict:
+def _english_content(slug: str, story_ids: list[int]) -> dict:
     english = "Labs released new models while inference prices kept falling"
     return {
+        **_content(slug, story_ids),
         "topics": [f"{slug} topic: {english[:30]}"],
-        "events": [{"text": f"{english} [1]", "citations": [1, 2]}],
+        "events": [
+            {"text": f"{english} [{n}]", "citations": [n]}
+            for n in range(1, len(story_ids) + 1)
+        ],
         "impact": {"economy": english[:40], "science_technology": english[:40]},
         "final_summary": [english],
     }
@@ -124,7 +144,9 @@ def _is_english(n: int, share: float) -> bool:
     return (n * 37) % 100 < round(share * 100)
 
 
-def _build_data(subscribers: int, english_share: float = 0.0):
+def _build_data(
+    subscribers: int, english_share: float = 0.0, preference_share: float = 0.0
+):
     from newsletter import services
     from newsletter.models import Category
 
@@ -133,6 +155,8 @@ def _build_data(subscribers: int, english_share: float = 0.0):
     digest = _build_digest(categories, english_share)
     sets = _category_sets()
     _build_subscribers(subscribers, english_share, categories, sets)
+    if preference_share:
+        _build_votes(digest, preference_share)
     return digest, sets
 
 
@@ -145,7 +169,7 @@ def _build_digest(categories: dict, english_share: float):
     from ingestion.models import Article, Source
     from newsletter import chart
     from newsletter.editorial import sections
-    from newsletter.models import Digest, DigestSection, DigestSource
+    from newsletter.models import Digest, DigestSection, DigestSource, Story
 
     source = Source.objects.create(
         name="Bench", url="https://bench.example.com/feed.xml"
@@ -158,28 +182,74 @@ def _build_digest(categories: dict, english_share: float):
     )
     digest.chart_png = chart.draw_digest_chart(digest)
     digest.save()
-    for slug in SLUGS:
+    for index, slug in enumerate(SLUGS):
+        articles, story_ids = [], []
+        for number in range(1, STORIES_PER_SECTION + 1):
+            publisher = PUBLISHERS[(index + number) % len(PUBLISHERS)]
+            article = Article.objects.create(
+                source=source,
+                url=f"https://{publisher}/{slug}/{number}",
+                title=f"{slug} 기사 {number}: {SENTENCE[:40]}",
+                published_at=timezone.now(),
+            )
+            story = Story.objects.create(
+                digest=digest,
+                category=categories[slug],
+                title=article.title,
+                lead_article=article,
+                score=1.0 + 0.1 * (STORIES_PER_SECTION - number),
+                position=number,
+            )
+            story.articles.set([article])
+            articles.append(article)
+            story_ids.append(story.id)
         section = DigestSection.objects.create(
             digest=digest,
             category=categories[slug],
             position=categories[slug].position,
-            content=_content(slug),
+            content=_content(slug, story_ids),
         )
-        for number in (1, 2):
-            article = Article.objects.create(
-                source=source,
-                url=f"https://bench.example.com/{slug}/{number}",
-                title=f"{slug} 기사 {number}: {SENTENCE[:40]}",
-                published_at=timezone.now(),
-            )
+        for number, article in enumerate(articles, start=1):
             DigestSource.objects.create(section=section, article=article, number=number)
         if english_share:
             # English readers read the section's translation, as after a build.
             sections.save_translation(
-                section, "en", _english_content(slug), by=sections.TRANSLATED
+                section, "en", _english_content(slug, story_ids), by=sections.TRANSLATED
             )
             section.save(update_fields=["translations"])
     return digest
+
+
+def _build_votes(digest, share: float) -> None:
+    """That share of readers (every n-th, so every category set has some) casts
+    two 👍 on one publisher's stories and two 👎 on another's."""
+    from newsletter.models import Feedback, Story
+    from newsletter.sending import ordering
+    from subscribers.models import Subscriber
+
+    by_publisher: dict[str, list] = {p: [] for p in PUBLISHERS}
+    for story in Story.objects.filter(digest=digest).prefetch_related("articles"):
+        publisher = story.articles.all()[0].url.split("/")[2]
+        by_publisher[publisher].append((story, ordering.story_features(story)))
+    rng = random.Random(25)
+    readers = Subscriber.objects.order_by("id").values_list("id", flat=True)
+    rows = []
+    for n, subscriber_id in enumerate(readers):
+        if (n * 53) % 100 >= round(share * 100):
+            continue
+        liked, disliked = rng.sample(PUBLISHERS, 2)
+        for publisher, vote in ((liked, 1), (disliked, -1)):
+            for story, features in rng.sample(by_publisher[publisher], 2):
+                rows.append(
+                    Feedback(
+                        subscriber_id=subscriber_id,
+                        story=story,
+                        vote=vote,
+                        features=features,
+                    )
+                )
+    Feedback.objects.bulk_create(rows, batch_size=5000)
+    print(f"  … {len(rows):,} votes cast", flush=True)
 
 
 def _build_subscribers(
@@ -283,7 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         setup_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         print(f"setting up {args.subscribers:,} subscribers in {workdir}", flush=True)
-        digest, sets = _build_data(args.subscribers, args.english_share)
+        digest, sets = _build_data(
+            args.subscribers, args.english_share, args.preference_share
+        )
         baselines = _baselines(digest, sets, args)
         fanned = _fan_out(digest, backend, args.subscribers)
 
@@ -318,9 +390,17 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=0.0,
         help="share of readers who chose English (0 to 1)",
     )
+    parser.add_argument(
+        "--preference-share",
+        type=float,
+        default=0.0,
+        help="share of readers whose votes give them their own order (0 to 1)",
+    )
     args = parser.parse_args(argv)
     if not 0 <= args.english_share <= 1:
         parser.error("--english-share must be between 0 and 1")
+    if not 0 <= args.preference_share <= 1:
+        parser.error("--preference-share must be between 0 and 1")
     return args
 
 
@@ -354,20 +434,41 @@ def _fan_out(digest, backend, subscribers: int) -> dict:
     # django.setup() (done in main) first.
     from newsletter import services
     from newsletter.models import Delivery
+    from newsletter.sending import ledger
 
     print(f"fan-out: services.send_and_record over {subscribers:,} subscribers")
+    groups, renders = _count_groups(ledger._templates)
     backend.started = time.perf_counter()
     started, cpu_started = time.perf_counter(), time.process_time()
     report = services.send_and_record(digest)
     elapsed = time.perf_counter() - started
     cpu_elapsed = time.process_time() - cpu_started
     return {
+        "groups": len(groups),
+        "renders": renders[0],
         "report": report,
         "elapsed": elapsed,
         "cpu_elapsed": cpu_elapsed,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "sent_rows": Delivery.objects.filter(status=Delivery.Status.SENT).count(),
     }
+
+
+def _count_groups(templates) -> tuple[set, list[int]]:
+    """Watch the ledger's render cache: the distinct groups it is asked for, and how
+    many renders it made (more than the groups when its LRU dropped one)."""
+    groups: set = set()
+    renders = [0]
+    original = templates.get
+
+    def get(digest, group):
+        groups.add(group)
+        if group not in templates._items:
+            renders[0] += 1
+        return original(digest, group)
+
+    templates.get = get
+    return groups, renders
 
 
 def _result_rows(args, sets, baselines: dict, fanned: dict, backend, setup_mb):
@@ -378,6 +479,11 @@ def _result_rows(args, sets, baselines: dict, fanned: dict, backend, setup_mb):
         ("HTML part (group 'all')", f"{baselines['html_bytes'] / 1024:,.1f} KB"),
         ("category sets", f"{len(sets)}"),
         ("English readers", f"{args.english_share:.0%}"),
+        ("readers with preferences", f"{args.preference_share:.0%}"),
+        (
+            "render groups",
+            f"{fanned['groups']:,} ({fanned['renders']:,} renders)",
+        ),
         ("bare loop (median)", f"{bare:,.0f} msg/s wall, {bare_cpu:,.0f} per CPU s"),
         ("group template alone (median)", f"{stamp:,.0f} msg/s  ({stamp / bare:.1f}x)"),
         (

@@ -518,6 +518,12 @@ SUBSCRIBER_EMAIL_MAX_ATTEMPTS = env_int("SUBSCRIBER_EMAIL_MAX_ATTEMPTS", 8)
 # link. Minutes the emailed-on-request link that may export or erase data works.
 PREFERENCES_LINK_MAX_AGE_DAYS = env_int("PREFERENCES_LINK_MAX_AGE_DAYS", 30)
 MANAGE_LINK_MAX_AGE_MINUTES = env_int("MANAGE_LINK_MAX_AGE_MINUTES", 60)
+# Days a story's 👍/👎 link in an email works; an older one records nothing. Default 30.
+FEEDBACK_LINK_MAX_AGE_DAYS = env_int("FEEDBACK_LINK_MAX_AGE_DAYS", 30)
+# Source links in emails go through /go/<story>/, which counts clicks per story and
+# day (nothing about the reader). Off: the links point straight at the sources.
+# Default on.
+CLICK_COUNTING = env_bool("CLICK_COUNTING", default=True)
 # Behind a reverse proxy that overwrites it, the header holding the visitor's IP, as
 # Django names it (e.g. HTTP_X_REAL_IP). Default: none, REMOTE_ADDR is the visitor.
 CLIENT_IP_HEADER = os.getenv("CLIENT_IP_HEADER", "")

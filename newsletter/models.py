@@ -572,3 +572,69 @@ class DigestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest} {self.action} by {self.actor_name or 'the scheduler'}"
+
+
+class Feedback(models.Model):
+    """A reader's 👍 or 👎 on one story, from the signed links in their email.
+
+    One row per (reader, story): a second vote replaces the first, undo deletes it.
+    ``features`` are the story's preference features when the vote was cast
+    (``sending.ordering.story_features``), so learning a reader's order reads this
+    table alone. Deleted with the reader (cascade on erasure, and on unsubscribe by
+    ``subscribers.services.unsubscribe``).
+    """
+
+    class Vote(models.IntegerChoices):
+        UP = 1, "👍"
+        DOWN = -1, "👎"
+
+    subscriber = models.ForeignKey(
+        "subscribers.Subscriber", on_delete=models.CASCADE, related_name="feedback"
+    )
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="feedback")
+    vote = models.SmallIntegerField(choices=Vote.choices)
+    features = models.JSONField(default=list, blank=True)
+    voted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "feedback"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "story"], name="one_vote_per_reader_and_story"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(vote__in=[1, -1]), name="feedback_vote_up_or_down"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.story_id}: {self.get_vote_display()}"
+
+
+class StoryClick(models.Model):
+    """Clicks on a story's source links, counted per day: no reader, no address."""
+
+    story = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="clicks")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["story", "day"], name="one_click_count_per_story_and_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.story_id} {self.day}: {self.count}"
+
+
+class MergedStory(models.Model):
+    """A story an editor merged into another (``services.editing.merge_stories``):
+    votes and clicks from links naming the merged one land on the one that stayed."""
+
+    merged_id = models.PositiveIntegerField(unique=True)
+    into = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="merged")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.into_id}"

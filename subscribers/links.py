@@ -24,6 +24,11 @@ class SubscriberLinks:
     preferences_url: str
     unsubscribe_url: str
     one_click_url: str
+    # Signed once per email; each story's 👍/👎 link adds its own MAC (tokens.py).
+    feedback_token: str = ""
+
+    def feedback_url(self, story_id: int, vote: str) -> str:
+        return feedback_url(self.feedback_token, story_id, vote)
 
 
 @lru_cache(maxsize=32)
@@ -39,6 +44,26 @@ def _url(name: str, token: str) -> str:
         name, settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
     )
     return f"{before}{token}{after}"
+
+
+@lru_cache(maxsize=32)
+def _feedback_prefix(site_url: str, urlconf: str, prefix: str) -> str:
+    """The absolute URL of a feedback link up to its token; the rest is
+    ``<token>/<story>/<signature>/<vote>/`` (newsletter/web/urls.py)."""
+    path = reverse("newsletter:feedback", args=[_MARK, 1, "S", "up"])
+    before, _, after = f"{site_url}{path}".partition(_MARK)
+    if after != "/1/S/up/":
+        raise ValueError(f"unexpected feedback URL shape {path!r}")
+    return before
+
+
+def feedback_url(token: str, story_id: int, vote: str) -> str:
+    """A story's 👍 (vote "up") or 👎 ("down") link for the reader of `token`."""
+    before = _feedback_prefix(
+        settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
+    )
+    signature = tokens.story_signature(token, story_id)
+    return f"{before}{token}/{story_id}/{signature}/{vote}/"
 
 
 def confirm_url(subscriber: Subscriber) -> str:
@@ -75,4 +100,5 @@ def subscriber_links(subscriber: Subscriber) -> SubscriberLinks:
         preferences_url=preferences_url(subscriber),
         unsubscribe_url=_url("unsubscribe", unsubscribe),
         one_click_url=_url("one_click", unsubscribe),
+        feedback_token=tokens.make_token(subscriber.token_key, tokens.FEEDBACK),
     )

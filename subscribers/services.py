@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from newsletter.models import Category, Delivery, received_category_ids
+from newsletter.models import Category, Delivery, Feedback, received_category_ids
 from subscribers import erased, erasure, outbox, ratelimits, tasks
 from subscribers.models import (
     DeletedDeliveryCount,
@@ -350,7 +350,8 @@ def confirm_subscription(
 def unsubscribe(
     subscriber_id: int, *, reason: str = "user", email: str | None = None
 ) -> bool:
-    """Stop all mail to the subscriber. True if this call changed anything.
+    """Stop all mail to the subscriber and delete their story feedback. True if
+    this call changed anything.
 
     One UPDATE, so the one-click endpoint stays fast and safe to repeat. With `email`,
     the row must still carry the address the link was made for.
@@ -361,7 +362,7 @@ def unsubscribe(
     )
     if email is not None:
         rows = rows.filter(email__iexact=email)
-    return (
+    changed = (
         rows.update(
             status=Subscriber.Status.UNSUBSCRIBED,
             unsubscribed_at=timezone.now(),
@@ -369,6 +370,10 @@ def unsubscribe(
         )
         == 1
     )
+    if changed:
+        # What they told us about stories goes with them (erasure cascades too).
+        Feedback.objects.filter(subscriber_id=subscriber_id).delete()
+    return changed
 
 
 def resubscribe(subscriber_id: int, *, email: str) -> bool:

@@ -7,8 +7,14 @@ cannot confirm an address, and an unsubscribe token cannot open the preferences 
 
 Lifetimes: confirmation links 7 days; preference links PREFERENCES_LINK_MAX_AGE_DAYS
 (an expired one still names its subscriber, so the page can offer a fresh link);
-access links (export, erase) MANAGE_LINK_MAX_AGE_MINUTES; unsubscribe links never
-expire, as RFC 8058 readers expect of the links in mail they keep.
+access links (export, erase) MANAGE_LINK_MAX_AGE_MINUTES; feedback links
+FEEDBACK_LINK_MAX_AGE_DAYS; unsubscribe links never expire, as RFC 8058 readers
+expect of the links in mail they keep.
+
+A feedback link names one story of one reader: the reader's feedback token (signed
+once per email) plus a short keyed MAC of (that token, story id), so a fan-out signs
+once per reader and pays one HMAC per story, and a link cannot be moved to another
+story or reader.
 
 Tokens made before `token_key` existed signed `[id, email]`. They stay accepted for
 unsubscribe and one-click (the links in mail already sent) for as long as SECRET_KEY
@@ -16,11 +22,16 @@ and the "subscribers.unsubscribe" salt stay; anywhere else they only ever count 
 expired, so they can ask for a fresh link but change nothing.
 """
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from django.conf import settings
 from django.core import signing
+from django.utils.crypto import constant_time_compare
 
 from subscribers.models import Subscriber
 
@@ -28,8 +39,9 @@ CONFIRM = "confirm"
 PREFERENCES = "preferences"
 MANAGE = "manage"
 UNSUBSCRIBE = "unsubscribe"
+FEEDBACK = "feedback"
 
-PURPOSES = {CONFIRM, PREFERENCES, MANAGE, UNSUBSCRIBE}
+PURPOSES = {CONFIRM, PREFERENCES, MANAGE, UNSUBSCRIBE, FEEDBACK}
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,8 @@ def max_age(purpose: str) -> int | None:
         return settings.PREFERENCES_LINK_MAX_AGE_DAYS * 24 * 3600
     if purpose == MANAGE:
         return settings.MANAGE_LINK_MAX_AGE_MINUTES * 60
+    if purpose == FEEDBACK:
+        return settings.FEEDBACK_LINK_MAX_AGE_DAYS * 24 * 3600
     return None
 
 
@@ -85,6 +99,30 @@ def read_token(token: str, purpose: str) -> LinkToken | None:
         expired = purpose != UNSUBSCRIBE or _expired(issued, purpose)
         return LinkToken(issued_at=issued, is_expired=expired, legacy=legacy)
     return None
+
+
+@lru_cache(maxsize=8)
+def _story_key(secret: str) -> bytes:
+    return hashlib.sha256(f"subscribers.feedback.story:{secret}".encode()).digest()
+
+
+def _story_mac(secret: str, token: str, story_id: int) -> str:
+    mac = hmac.digest(_story_key(secret), f"{token}/{story_id}".encode(), "sha256")
+    return base64.urlsafe_b64encode(mac[:12]).decode()
+
+
+def story_signature(token: str, story_id: int) -> str:
+    """The MAC binding a reader's feedback token to one story (16 URL-safe chars)."""
+    return _story_mac(settings.SECRET_KEY, token, story_id)
+
+
+def is_story_signature(token: str, story_id: int, signature: str) -> bool:
+    """Whether `signature` binds `token` to `story_id` (current or fallback keys)."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return any(
+        constant_time_compare(_story_mac(secret, token, story_id), signature)
+        for secret in secrets
+    )
 
 
 def _is_legacy(value) -> bool:

@@ -97,7 +97,9 @@ def preview(digest: Digest, reader: Reader) -> Preview:
     message = _message(rendered, reader.subscriber.email if reader.subscriber else "")
     links = preview_links()
     text, html = rendered.personalize(
-        preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url
+        preferences_url=links.preferences_url,
+        unsubscribe_url=links.unsubscribe_url,
+        feedback_url=links.feedback_url,
     )
     html_bytes = len(html.encode())
     if rendered.chart_cid:

@@ -31,6 +31,7 @@ from newsletter.editorial import sections, stories, vocabulary
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import Category, Digest, DigestSection, Story
 from newsletter.sending.rendering import RenderError
+from newsletter.services import feedback as reader_feedback
 from subscribers.models import Subscriber
 
 # What the preview form sends (not `lang`: that switches the admin's own language).
@@ -85,12 +86,14 @@ def _ranked_stories(content: sections.SectionContent | None) -> list["RankedStor
     """The section's stories in its order, each with its rank score and its parts."""
     refs = content.stories if content is not None else ()
     rows = Story.objects.in_bulk([ref.id for ref in refs])
+    counts = reader_feedback.story_counts(list(rows))
     return [
         RankedStory(
             title=rows[ref.id].title,
             score=rows[ref.id].score,
             parts=stories.score_parts(rows[ref.id].score),
             citations=ref.citations,
+            readers=counts[ref.id],
         )
         for ref in refs
         if ref.id in rows
@@ -110,6 +113,8 @@ class RankedStory:
     score: float
     parts: stories.ScoreParts
     citations: tuple[int, ...]
+    # Readers' 👍, 👎 and clicks on its sources (counts only: services.feedback).
+    readers: reader_feedback.Counts = reader_feedback.Counts()
 
 
 @dataclass
@@ -244,6 +249,7 @@ class DigestReviewMixin:
             and digest.can_approve,
             "can_send": self.has_send_digest_permission(request) and digest.can_send,
             "history": audit.history(digest),
+            "reader_counts": reader_feedback.digest_counts(digest),
             "params": {
                 "subscriber": SUBSCRIBER_PARAM,
                 "language": LANGUAGE_PARAM,

@@ -16,7 +16,7 @@ stories (Papers) offers its sections' first paper titles instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from newsletter.editorial import sections as section_content
@@ -46,9 +46,15 @@ class FirstScreen:
     preheader: str
 
 
-def first_screen(sections: Sequence[DigestSection], language: str) -> FirstScreen:
-    """The highlights, the subject's headline and the preheader for one reader."""
-    shown = highlights(sections, language)
+def first_screen(
+    sections: Sequence[DigestSection],
+    language: str,
+    *,
+    boosts: Mapping[int, float] | None = None,
+) -> FirstScreen:
+    """The highlights, the subject's headline and the preheader for one reader
+    (``boosts``: the reader's preference per story, ``sending.ordering``)."""
+    shown = highlights(sections, language, boosts=boosts)
     titles = [h.title for h in shown] or _paper_titles(sections, language)
     titles = [shorten_at_word(one_line(t), HEADLINE_CHARS) for t in titles]
     return FirstScreen(
@@ -88,9 +94,15 @@ def shorten_at_word(text: str, limit: int) -> str:
 
 
 def highlights(
-    sections: Sequence[DigestSection], language: str, *, limit: int | None = HIGHLIGHTS
+    sections: Sequence[DigestSection],
+    language: str,
+    *,
+    limit: int | None = HIGHLIGHTS,
+    boosts: Mapping[int, float] | None = None,
 ) -> list[Highlight]:
-    """The `limit` best stories told in `sections` (None: all of them), best first."""
+    """The `limit` best stories told in `sections` (None: all of them), best first,
+    each ranked by its score plus the reader's boost for it."""
+    boosts = boosts or {}
     told: dict[int, tuple[DigestSection, bool]] = {}
     for section in sections:
         try:
@@ -104,14 +116,16 @@ def highlights(
     ranked = sorted(
         Story.objects.filter(id__in=told).prefetch_related("articles"),
         key=lambda s: (
-            *stories.reader_key(s.score, s.articles.all(), language),
+            *stories.reader_key(
+                s.score + boosts.get(s.id, 0.0), s.articles.all(), language
+            ),
             s.position,
             s.id,
         ),
     )
     result = []
     for story in ranked:
-        title = _title(story, language)
+        title = story_title(story, language)
         section, follow_up = told[story.id]
         in_language = stories.is_in_language(title, language)
         result.append(
@@ -128,7 +142,7 @@ def highlights(
     return result if limit is None else result[:limit]
 
 
-def _title(story: Story, language: str) -> str:
+def story_title(story: Story, language: str) -> str:
     """The story's checked headline in ``language``, else its best title there."""
     written = (story.headlines or {}).get(language)
     if written:

@@ -11,6 +11,7 @@ from django.conf import settings
 from newsletter.models import Delivery
 from newsletter.sending import recipient
 from newsletter.sending.rendering import (
+    FEEDBACK_SLOT,
     PREFERENCES_URL,
     UNSUBSCRIBE_URL,
     RenderedEmail,
@@ -62,6 +63,11 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
     text, html = rendered.text, rendered.html
     for placeholder, token in tokens.items():
         text, html = text.replace(placeholder, token), html.replace(placeholder, token)
+    # Each story's 👍/👎 link is one more merge field per reader.
+    votes = sorted({(int(m[1]), m[2].lower()) for m in FEEDBACK_SLOT.finditer(html)})
+    html = FEEDBACK_SLOT.sub(
+        lambda m: field.format(f"vote_{m[1]}_{m[2].lower()}"), html
+    )
     message = AnymailMessage(
         subject=rendered.subject,
         body=text,
@@ -81,6 +87,10 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
         message.merge_data[row.subscriber.email] = {
             "preferences_url": links.preferences_url,
             "unsubscribe_url": links.unsubscribe_url,
+            **{
+                f"vote_{story}_{vote}": links.feedback_url(story, vote)
+                for story, vote in votes
+            },
         }
         message.merge_headers[row.subscriber.email] = {
             "List-Unsubscribe": recipient.list_unsubscribe(links.one_click_url),

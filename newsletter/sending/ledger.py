@@ -4,9 +4,10 @@ One Delivery row per (digest, subscriber), created idempotently by ``send_digest
 Every send claims its rows first with a conditional UPDATE (pending -> sending), so a
 task that runs twice, or two workers holding the same ids, send each row once.
 
-Subscribers are grouped by their language and the sections they receive; each group
-is rendered and compiled once per process (``_templates``) and only the links differ
-per person. A group's render is keyed by a fingerprint of everything the email shows
+Subscribers are grouped by their language, the sections they receive and their own
+order of stories (``ordering``: the boosts their preference bucket gives today's
+stories, none for most readers); each group is rendered and compiled once per
+process (``_templates``) and only the links differ per person. A group's render is keyed by a fingerprint of everything the email shows
 (digest, sections, their sources and categories, its stories, the settings the
 templates read), taken when a chunk is claimed: an editor's change reaches the next
 chunk, never a stale render.
@@ -32,7 +33,7 @@ import smtplib
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from itertools import islice
@@ -56,6 +57,7 @@ from newsletter.sending import (
     audience,
     editions,
     esp_batches,
+    ordering,
     prototype,
     recipient,
 )
@@ -266,6 +268,7 @@ RENDER_SETTINGS = (
     "EMAIL_UNSUBSCRIBE_MAILTO",
     "EMAIL_USE_LOCALTIME",
     "DIGEST_STORIES_PER_SECTION",
+    "CLICK_COUNTING",
 )
 
 
@@ -277,6 +280,7 @@ class _EmailState:
     carried: frozenset[int]  # the day's Papers sections a News email carries
     elsewhere: frozenset[int]  # readers of these get this digest in another email
     version: str  # a fingerprint of everything the emails show
+    stories: dict  # story id -> ordering.StoryFacts, for each reader's order
 
 
 @dataclass(frozen=True)
@@ -288,6 +292,11 @@ class _Group:
     categories: frozenset[int]
     language: str  # ``Subscriber.reading_language``
     version: str  # ``_digest_state``'s fingerprint when the chunk was claimed
+    # The reader's own order of today's stories (``ordering.order_key``; () for
+    # today's order) and boosts that give it: readers with the same order share the
+    # render, whichever boosts got them there.
+    order: tuple = ()
+    boosts: ordering.Boosts = field(default=(), compare=False)
 
 
 # The columns of a section a reader's email shows; ``category__in_digest`` last.
@@ -373,6 +382,7 @@ def _email_state(digest: Digest) -> _EmailState:
         carried=carried,
         elsewhere=editions.carried_elsewhere_ids(digest),
         version=version,
+        stories=ordering.digest_stories(digest.id),
     )
 
 
@@ -391,7 +401,7 @@ class _Templates:
     """Rendered emails per group (digest version, language, category set), kept per
     process."""
 
-    def __init__(self, size: int = 64):
+    def __init__(self, size: int = 512):
         self.size = size
         self._items: OrderedDict = OrderedDict()
 
@@ -401,7 +411,10 @@ class _Templates:
             return self._items[group]
         categories = list(Category.objects.filter(id__in=group.categories))
         rendered = render_digest_email(
-            digest, categories=categories, language=group.language
+            digest,
+            categories=categories,
+            language=group.language,
+            boosts=dict(group.boosts),
         )
         try:
             template: object = prototype.GroupTemplate(rendered)
@@ -562,6 +575,8 @@ def _sort_claimed(
     most EMAIL_SEND_CHUNK sends earlier): the claim query loaded them.
     """
     received = Category.objects.received_ids([row.subscriber_id for row in rows])
+    buckets = ordering.buckets([row.subscriber_id for row in rows])
+    orders: dict[tuple, tuple] = {}
     digests: dict[int, _EmailState] = {}
     work: list[tuple[Delivery, _Group]] = []
     for row in rows:
@@ -589,9 +604,27 @@ def _sort_claimed(
             ledger.skipped.append((row.id, NO_SECTION_REASON))
             continue
         key |= mine & state.carried
-        group = _Group(row.digest_id, key, subscriber.reading_language, state.version)
+        language = subscriber.reading_language
+        memo = (row.digest_id, key, language, buckets.get(subscriber.id, ()))
+        if memo not in orders:
+            orders[memo] = _reader_order(state, key, language, memo[-1])
+        order, boosts = orders[memo]
+        group = _Group(row.digest_id, key, language, state.version, order, boosts)
         work.append((row, group))
     return work
+
+
+def _reader_order(
+    state: _EmailState, key: frozenset[int], language: str, bucket: ordering.Bucket
+) -> tuple[tuple, ordering.Boosts]:
+    """(order, boosts) of a reader with this bucket; ((), ()) for today's order."""
+    boosts = ordering.boosts(bucket, state.stories, key)
+    if not boosts:
+        return (), ()
+    order = ordering.order_key(dict(boosts), state.stories, key, language)
+    if order == ordering.order_key({}, state.stories, key, language):
+        return (), ()
+    return order, boosts
 
 
 def _send_one_by_one(work: list[tuple[Delivery, _Group]], ledger: _Ledger) -> None:

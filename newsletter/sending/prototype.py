@@ -11,6 +11,7 @@ Substitution is only safe where the bytes on the wire equal the text: parts sent
 prototype is checked, and ``FastPathUnavailable`` sends the caller to the slow path.
 """
 
+import re
 import time
 from email import policy
 from email.utils import formatdate
@@ -21,6 +22,7 @@ from django.utils.html import escape
 
 from newsletter.sending import recipient
 from newsletter.sending.rendering import (
+    FEEDBACK_SLOT,
     LINK_ALLOWANCE,
     PREFERENCES_URL,
     UNSUBSCRIBE_URL,
@@ -37,6 +39,14 @@ _SLOTS = {
     (PREFERENCES_URL, "html"): ("preferences_url", True),
     (UNSUBSCRIBE_URL, "html"): ("unsubscribe_url", True),
 }
+# Every substitution point in the serialised body: the two links, and each story's
+# 👍/👎 link (the HTML part only; story ids and votes are plain ASCII).
+_PLACEHOLDER = re.compile(
+    rb"__DAI_PREFERENCES_URL__|__DAI_UNSUBSCRIBE_URL__|"
+    + FEEDBACK_SLOT.pattern.encode()
+)
+
+_URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_:-]+")
 
 
 class FastPathUnavailable(Exception):
@@ -126,6 +136,8 @@ class GroupTemplate:
             + rendered.text.count(UNSUBSCRIBE_URL)
             + rendered.html.count(PREFERENCES_URL)
             + rendered.html.count(UNSUBSCRIBE_URL)
+            + len(FEEDBACK_SLOT.findall(rendered.text))
+            + len(FEEDBACK_SLOT.findall(rendered.html))
         )
         for part in mime.walk():
             if part.get_content_maintype() == "text" and part.get(
@@ -151,28 +163,23 @@ class GroupTemplate:
                 "no text/html part after the alternative boundary"
             )
         self._segments, self._slots = self._split(body, expected, html_start)
+        self._has_votes = any(isinstance(slot[0], int) for slot in self._slots)
 
     @staticmethod
-    def _split(
-        body: bytes, expected: int, html_start: int
-    ) -> tuple[list[bytes], list[tuple[str, bool]]]:
-        tokens = {
-            PREFERENCES_URL.encode(): PREFERENCES_URL,
-            UNSUBSCRIBE_URL.encode(): UNSUBSCRIBE_URL,
-        }
+    def _split(body: bytes, expected: int, html_start: int) -> tuple[list, list]:
+        """The body cut at each placeholder, and what fills each cut: a link's
+        (name, escaped) or a story's (story id, vote)."""
         segments: list[bytes] = []
-        slots: list[tuple[str, bool]] = []
+        slots: list[tuple] = []
         position = 0
-        while True:
-            hits = [(body.find(token, position), token) for token in tokens]
-            hits = [(at, token) for at, token in hits if at >= 0]
-            if not hits:
-                break
-            at, token = min(hits)
-            part = "html" if html_start < at else "plain"
-            segments.append(body[position:at])
-            slots.append(_SLOTS[(tokens[token], part)])
-            position = at + len(token)
+        for hit in _PLACEHOLDER.finditer(body):
+            segments.append(body[position : hit.start()])
+            if hit[1] is not None:
+                slots.append((int(hit[1]), hit[2].decode().lower()))
+            else:
+                part = "html" if html_start < hit.start() else "plain"
+                slots.append(_SLOTS[(hit[0].decode(), part)])
+            position = hit.end()
         segments.append(body[position:])
         if len(slots) != expected:
             raise FastPathUnavailable(
@@ -204,6 +211,8 @@ class GroupTemplate:
                 )
             values[(name, False)] = url.encode()
             values[(name, True)] = str(escape(url)).encode()
+        if self._has_votes and not _URL_SAFE_TOKEN.fullmatch(links.feedback_token):
+            raise FastPathUnavailable("feedback token is not URL-safe")
         header = (
             f"To: {to}\n"
             f"Date: {date or _dates.now()}\n"
@@ -215,7 +224,11 @@ class GroupTemplate:
         segments = self._segments
         for index, slot in enumerate(self._slots):
             pieces.append(segments[index])
-            pieces.append(values[slot])
+            value = values.get(slot)
+            if value is None:
+                # A story's vote link: one HMAC each, no escaping (URL-safe ASCII).
+                value = values[slot] = links.feedback_url(*slot).encode()
+            pieces.append(value)
         pieces.append(segments[-1])
         return PreEncodedEmail(
             b"".join(pieces), subject=self.subject, from_email=self.from_email, to=[to]

@@ -117,7 +117,10 @@ def build_digest_message(
 ) -> DigestEmail:
     """The complete message for one recipient: links filled, headers set."""
     text, html = rendered.personalize(
-        preferences_url=links.preferences_url, unsubscribe_url=links.unsubscribe_url
+        preferences_url=links.preferences_url,
+        unsubscribe_url=links.unsubscribe_url,
+        # No token: the group prototype, whose vote links are stamped in later.
+        feedback_url=links.feedback_url if links.feedback_token else None,
     )
     headers = {
         **shared_headers(),

@@ -6,9 +6,12 @@ that differ per subscriber; ``personalize`` fills them by plain replacement, so 
 group of subscribers with the same categories costs one render and one compile.
 """
 
+import dataclasses
 import logging
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -24,8 +27,8 @@ from newsletter.drafting.papers import paper_label
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import vocabulary
 from newsletter.editorial.sections import SectionContent, SectionContentError
-from newsletter.models import Category, Digest, DigestSection
-from newsletter.sending import editions
+from newsletter.models import Category, Digest, DigestSection, Story
+from newsletter.sending import editions, ordering
 from newsletter.templatetags.digest import cite_html, safe_url
 
 logger = logging.getLogger(__name__)
@@ -33,6 +36,8 @@ logger = logging.getLogger(__name__)
 PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
 UNSUBSCRIBE_URL = "__DAI_UNSUBSCRIBE_URL__"
 PLACEHOLDERS = (PREFERENCES_URL, UNSUBSCRIBE_URL)
+# A story's 👍/👎 link for the reader (``subscribers.links.feedback_url``).
+FEEDBACK_SLOT = re.compile(r"__DAI_FEEDBACK_(\d+)_(UP|DOWN)__")
 # Bytes a filled-in link may add over its placeholder (signed tokens run ~150 chars).
 LINK_ALLOWANCE = 400
 # 8bit bodies must keep every line under RFC 5322's 998 octets, links included.
@@ -81,15 +86,24 @@ class RenderedEmail:
     extra_charts: tuple[tuple[str, bytes], ...] = field(default=())
 
     def personalize(
-        self, *, preferences_url: str, unsubscribe_url: str
+        self,
+        *,
+        preferences_url: str,
+        unsubscribe_url: str,
+        feedback_url: Callable[[int, str], str] | None = None,
     ) -> tuple[str, str]:
-        """(text, html) for one subscriber, filled without re-rendering."""
+        """(text, html) for one subscriber, filled without re-rendering;
+        ``feedback_url(story_id, "up" | "down")`` gives each story's vote links."""
         text = self.text.replace(PREFERENCES_URL, preferences_url).replace(
             UNSUBSCRIBE_URL, unsubscribe_url
         )
         body = self.html.replace(PREFERENCES_URL, escape(preferences_url)).replace(
             UNSUBSCRIBE_URL, escape(unsubscribe_url)
         )
+        if feedback_url is not None and "__DAI_FEEDBACK_" in body:
+            body = FEEDBACK_SLOT.sub(
+                lambda m: escape(feedback_url(int(m[1]), m[2].lower())), body
+            )
         return text, body
 
 
@@ -112,6 +126,7 @@ def render_digest_email(
     *,
     categories: list[Category] | None,
     language: str | None = None,
+    boosts: Mapping[int, float] | None = None,
 ) -> RenderedEmail:
     """Subject, text and HTML holding the sections of these categories (None: all).
 
@@ -119,13 +134,15 @@ def render_digest_email(
     in its body; the sender decides whether such an email goes out at all. Every
     fixed word, the chart and the links to pages are in the reader's ``language``
     (a site language; None: the digest's); section text stays as written.
+    ``boosts`` (story id: boost, ``sending.ordering``) is the reader's own order of
+    stories; None or empty: today's order.
     """
     if language not in dict(settings.LANGUAGES):
         language = digest_language(digest)
     with translation.override(language):
         sections = _sections(digest, categories)
         chart_parts = _chart_parts(digest, language)
-        base = _frame(digest, sections, language, chart_parts)
+        base = _frame(digest, sections, language, chart_parts, boosts or {})
         companion = editions.companion_papers(digest)
         papers_sections = _sections(companion, categories) if companion else []
         papers = _papers_frame(companion, papers_sections, language)
@@ -202,7 +219,11 @@ def _chart_parts(digest: Digest, language: str) -> dict:
 
 
 def _frame(
-    digest: Digest, sections: list[DigestSection], language: str, chart_parts: dict
+    digest: Digest,
+    sections: list[DigestSection],
+    language: str,
+    chart_parts: dict,
+    boosts: Mapping[int, float],
 ) -> dict:
     """What the email says around its sections: header, chart, notes, footer."""
     weekly = digest.edition == Digest.Edition.WEEKLY
@@ -236,14 +257,17 @@ def _frame(
         ),
         "empty_notice": not sections,
         "highlights_title": vocabulary.highlights_title(weekly),
-        **_first_screen(sections, language),
+        "reading": _reading(sections, boosts, language),
+        **_first_screen(sections, language, boosts),
     }
 
 
-def _first_screen(sections: list[DigestSection], language: str) -> dict:
+def _first_screen(
+    sections: list[DigestSection], language: str, boosts: Mapping[int, float]
+) -> dict:
     """The highlights block (the reader's best stories, each linking to its
     section), the subject's headline and the inbox preheader (``highlights``)."""
-    screen = highlights.first_screen(sections, language)
+    screen = highlights.first_screen(sections, language, boosts=boosts)
     lines = [
         {
             "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
@@ -268,7 +292,7 @@ def _fit_html(
             **base,
             "shortened": level is not None,
             "sections": [
-                _section_context(s, level, base["view_url"], base["lang"])
+                _section_context(s, level, base["view_url"], base["reading"])
                 for s in sections
             ],
         }
@@ -278,7 +302,7 @@ def _fit_html(
                 "chart_src": papers["chart"]["chart_src"],
                 "chart_alt": papers["chart"]["chart_alt"],
                 "sections": [
-                    _section_context(s, level, papers["view_url"], base["lang"])
+                    _section_context(s, level, papers["view_url"], base["reading"])
                     for s in papers["sections"]
                 ],
             }
@@ -290,9 +314,8 @@ def _fit_html(
 
 def _html_size(html: str) -> int:
     """Bytes on the wire once each placeholder holds a real link."""
-    return (
-        len(html.encode()) + sum(html.count(p) for p in PLACEHOLDERS) * LINK_ALLOWANCE
-    )
+    links = sum(html.count(p) for p in PLACEHOLDERS) + html.count("__DAI_FEEDBACK_")
+    return len(html.encode()) + links * LINK_ALLOWANCE
 
 
 def _read_or_log(section: DigestSection, language: str) -> SectionContent | None:
@@ -313,21 +336,18 @@ def _read_or_log(section: DigestSection, language: str) -> SectionContent | None
 
 
 def _section_context(
-    section: DigestSection, level, view_url: str, language: str
+    section: DigestSection, level, view_url: str, reading: "_Reading"
 ) -> dict:
-    content = _read_or_log(section, language) or SectionContent(
-        kind=section_content.BRIEFING
-    )
-    # A section shows its best stories; the web version shows them all.
-    content, more = section_content.cap_stories(
-        content, settings.DIGEST_STORIES_PER_SECTION
-    )
+    language = reading.language
+    content, more = _shown_content(section, reading)
     shown = section_content.shown_sources(content)
+    story_of = {n: ref.id for ref in content.stories for n in ref.citations}
     sources = [
         {
             "number": s.number,
             "title": s.article.title or s.article.url,
             "url": s.article.url,
+            "href": click_url(story_of.get(s.number), s.article.url),
         }
         for s in section.sources.all()
         if shown is None or s.number in shown
@@ -336,7 +356,7 @@ def _section_context(
         # Each line carries its paper's title: the list names the paper by its id.
         for source in sources:
             source["title"] = paper_label(source["url"])
-    urls = {s["number"]: s["url"] for s in sources}
+    urls = {s["number"]: s["href"] for s in sources}
     parts = _parts(content, urls)
     context = {
         "anchor": section.category.slug,
@@ -351,6 +371,7 @@ def _section_context(
         "sources": sources,
         "web_url": f"{view_url}#s{section.id}",
         "more": vocabulary.more_stories(more) if more else "",
+        "stories": reading.vote_lines(content),
         "shortened": level is not None,
         # A Papers section's own parts, its "외 N건" counting papers.
         **_papers_parts(content, urls, shown=len(sources)),
@@ -367,6 +388,81 @@ def _section_context(
             sources=sources[:n_sources],
         )
     return context
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """How one group of readers reads the digest: their language and their own
+    order of stories (``ordering``), and the stories' rows the email names."""
+
+    boosts: Mapping[int, float]
+    stories: Mapping[int, Story]
+    language: str
+    told: Mapping[int, tuple]  # section id -> its stories (``StoryRef``), as written
+
+    @property
+    def scores(self) -> dict[int, float]:
+        return {story_id: story.score for story_id, story in self.stories.items()}
+
+    def vote_lines(self, content: SectionContent) -> list[dict]:
+        """The section's shown stories, each with its 👍/👎 link placeholders."""
+        return [
+            {
+                "title": highlights.one_line(
+                    highlights.story_title(self.stories[ref.id], self.language)
+                ),
+                "up": f"__DAI_FEEDBACK_{ref.id}_UP__",
+                "down": f"__DAI_FEEDBACK_{ref.id}_DOWN__",
+            }
+            for ref in content.stories
+            if ref.id in self.stories
+        ]
+
+
+def _reading(
+    sections: list[DigestSection], boosts: Mapping[int, float], language: str
+) -> _Reading:
+    stories, told = _stories_of(sections)
+    return _Reading(boosts=boosts, stories=stories, language=language, told=told)
+
+
+def _stories_of(sections: list[DigestSection]) -> tuple[dict[int, Story], dict]:
+    """The stories the sections tell, by id (one query, their articles prefetched),
+    and each section's list of them as written."""
+    told = {}
+    for section in sections:
+        try:
+            told[section.id] = section_content.read(section).stories
+        except SectionContentError:
+            continue  # _read_or_log reports it where the section is drawn
+    ids = {ref.id for refs in told.values() for ref in refs}
+    return Story.objects.prefetch_related("articles").in_bulk(ids), told
+
+
+def click_url(story_id: int | None, url: str) -> str:
+    """A source link as the email carries it: through the counting redirect
+    (``newsletter.web.feedback.story_click``) when it belongs to a story and
+    CLICK_COUNTING is on, else the source itself."""
+    if story_id is None or not settings.CLICK_COUNTING or not safe_url(url):
+        return url
+    path = reverse("newsletter:story_click", args=[story_id])
+    return f"{settings.SITE_URL}{path}?to={quote(url, safe='')}"
+
+
+def _shown_content(
+    section: DigestSection, reading: _Reading
+) -> tuple[SectionContent, int]:
+    """The section's content in the reader's language and order, its best stories
+    only, and how many it leaves to the web version."""
+    content = _read_or_log(section, reading.language) or SectionContent(
+        kind=section_content.BRIEFING
+    )
+    if not content.stories and section.id in reading.told:
+        # A translation keeps the citations but not the stories list: the section's
+        # own list says which of its sources tell which story, in every language.
+        content = dataclasses.replace(content, stories=reading.told[section.id])
+    content = ordering.reorder(content, reading.boosts, reading.scores)
+    return section_content.cap_stories(content, settings.DIGEST_STORIES_PER_SECTION)
 
 
 def _parts(content: SectionContent, urls: dict[int, str]) -> dict:

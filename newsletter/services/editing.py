@@ -8,7 +8,7 @@ from ingestion.models import Article
 from newsletter import audit, llm
 from newsletter.drafting import papers, summarize
 from newsletter.editorial import compression, sections, stories
-from newsletter.models import Digest, DigestSection, Story
+from newsletter.models import Digest, DigestSection, MergedStory, Story
 from newsletter.services import bilingual
 from newsletter.services.build import _save_section, _source_groups, _told_by_story
 
@@ -108,10 +108,18 @@ def merge_stories(chosen: list[Story]) -> Story:
     keep, rest = chosen[0], chosen[1:]
     for story in rest:
         keep.articles.add(*story.articles.all())
+        _remember_merge(story, keep)
         story.delete()
     keep.edited_by_editor = True
     keep.save(update_fields=["edited_by_editor"])
     return keep
+
+
+def _remember_merge(story: Story, keep: Story) -> None:
+    """Links already out name `story`: they now reach `keep` (``MergedStory``),
+    and so do the stories merged into `story` before."""
+    MergedStory.objects.filter(into=story).update(into=keep)
+    MergedStory.objects.update_or_create(merged_id=story.id, defaults={"into": keep})
 
 
 @transaction.atomic

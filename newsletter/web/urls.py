@@ -1,6 +1,6 @@
 from django.urls import path
 
-from newsletter.web import views
+from newsletter.web import feedback, views
 
 app_name = "newsletter"
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("digests/<str:date>/", views.digest_detail, name="digest_detail"),
     path("digests/<str:date>/chart.png", views.digest_chart, name="digest_chart"),
     path("language/<str:code>/", views.set_language, name="set_language"),
+    path(
+        "feedback/<str:token>/<int:story_id>/<str:signature>/<str:vote>/",
+        feedback.feedback,
+        name="feedback",
+    ),
+    path("go/<int:story_id>/", feedback.story_click, name="story_click"),
 ]

@@ -1,4 +1,5 @@
 import dataclasses
+import datetime as dt
 
 import pytest
 from django.core import mail
@@ -9,6 +10,7 @@ from newsletter.sending import ledger, prototype, recipient
 from newsletter.sending.rendering import render_digest_email
 from subscribers import tokens
 from subscribers.links import SubscriberLinks
+from tests.newsletter.feedback_fixtures import story_day, vote_links
 from tests.newsletter.mail_fixtures import (
     DIGEST_SLUGS,
     build_digest,
@@ -96,6 +98,37 @@ def test_fast_path_holds_for_the_largest_shortened_profile(defaults):
     ]
 
 
+def test_fast_path_stamps_each_readers_vote_links_as_the_slow_path_does(defaults):
+    digest, stories = story_day(
+        dt.date(2026, 8, 22),
+        [
+            ("알파 소식", "https://alpha.example/1", 2.0),
+            ("베타", "https://b.example/1", 1.0),
+        ],
+    )
+    rendered = render_digest_email(digest, categories=None)
+    for n in range(2):
+        links = dataclasses.replace(
+            LINKS[n], feedback_token=tokens.make_token(f"key{n}", tokens.FEEDBACK)
+        )
+        template = prototype.GroupTemplate(rendered)
+        args = {
+            "to": "r@example.com",
+            "links": links,
+            "message_id": "<m@x>",
+            "date": "x",
+        }
+        fast = template.message(**args).message().as_bytes()
+        slow = recipient.build_digest_message(rendered, **args).message().as_bytes()
+        assert _flatten(fast) == _flatten(slow)
+        assert max(len(line) for line in fast.split(b"\n")) < 998
+        html = [p for p in _flatten(fast) if p[0] == "text/html"][0][3].decode()
+        assert set(vote_links(html)) == {
+            (story.id, vote) for story in stories for vote in ("up", "down")
+        }
+        assert links.feedback_token in html
+
+
 def test_quoted_printable_parts_refuse_the_fast_path(defaults):
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
     long_line = dataclasses.replace(rendered, text=rendered.text + "가" * 400 + "\n")
@@ -150,6 +183,26 @@ def test_esp_batch_send_chunks_at_the_batch_size_and_merges_links(defaults, sett
     rows = Delivery.objects.all()
     assert {row.status for row in rows} == {Delivery.Status.SENT}
     assert all(row.esp_message_id != "" for row in rows)
+
+
+def test_esp_batch_merges_each_readers_vote_links(defaults, settings):
+    settings.ESP = "mailgun"
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    readers = [reader(f"llm{n}@example.com", "llm") for n in range(2)]
+    digest, stories = story_day(
+        dt.date(2026, 8, 22), [("알파 소식", "https://alpha.example/1", 2.0)]
+    )
+    mail.outbox = []
+    assert services.send_and_record(digest).sent == 2
+
+    (call,) = mail.outbox
+    html = call.alternatives[0][0]
+    field = f"vote_{stories[0].id}_down"
+    assert f"%recipient.{field}%" in html
+    merged = call.anymail_test_params["merge_data"]
+    links = {merged[r.email][field] for r in readers}
+    assert len(links) == 2
+    assert all("/feedback/" in link and link.endswith("/down/") for link in links)
 
 
 def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch):
