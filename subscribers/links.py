@@ -5,7 +5,7 @@ A URL is resolved once per (site, urlconf, script prefix) with a placeholder whe
 token goes, then each link is a join of strings, so a fan-out pays for signing only.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
@@ -26,9 +26,15 @@ class SubscriberLinks:
     one_click_url: str
     # Signed once per email; each story's 👍/👎 link adds its own MAC (tokens.py).
     feedback_token: str = ""
+    # A story's MAC, computed for its 👍 link and reused for its 👎 one.
+    _signatures: dict = field(default_factory=dict, compare=False, repr=False)
 
     def feedback_url(self, story_id: int, vote: str) -> str:
-        return feedback_url(self.feedback_token, story_id, vote)
+        signature = self._signatures.get(story_id)
+        if signature is None:
+            signature = tokens.story_signature(self.feedback_token, story_id)
+            self._signatures[story_id] = signature
+        return feedback_url(self.feedback_token, story_id, vote, signature=signature)
 
 
 @lru_cache(maxsize=32)
@@ -57,12 +63,14 @@ def _feedback_prefix(site_url: str, urlconf: str, prefix: str) -> str:
     return before
 
 
-def feedback_url(token: str, story_id: int, vote: str) -> str:
+def feedback_url(
+    token: str, story_id: int, vote: str, *, signature: str | None = None
+) -> str:
     """A story's 👍 (vote "up") or 👎 ("down") link for the reader of `token`."""
     before = _feedback_prefix(
         settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
     )
-    signature = tokens.story_signature(token, story_id)
+    signature = signature or tokens.story_signature(token, story_id)
     return f"{before}{token}/{story_id}/{signature}/{vote}/"
 
 

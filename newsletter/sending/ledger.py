@@ -330,10 +330,19 @@ def _state_queries(digest_id: int) -> tuple[tuple[str, tuple], ...]:
         DigestSource.objects.filter(section__digest_id=digest_id)
         .order_by("section_id", "number")
         .values_list("section_id", "number", "article__title", "article__url"),
-        # The highlights rank stories and name them by their articles' titles.
+        # The highlights and each reader's order rank stories by these, and name
+        # them by their articles' titles (``ordering.digest_stories`` reads them).
         Story.objects.filter(digest_id=digest_id)
         .order_by("id", "articles__id")
-        .values_list("id", "score", "title", "articles__title"),
+        .values_list(
+            "id",
+            "score",
+            "position",
+            "category_id",
+            "title",
+            "articles__title",
+            "articles__url",
+        ),
     )
     return tuple(qs.query.sql_with_params() for qs in querysets)
 
@@ -382,8 +391,22 @@ def _email_state(digest: Digest) -> _EmailState:
         carried=carried,
         elsewhere=editions.carried_elsewhere_ids(digest),
         version=version,
-        stories=ordering.digest_stories(digest.id),
+        stories=_told_stories(digest.id, version),
     )
+
+
+_stories_seen: OrderedDict = OrderedDict()
+
+
+def _told_stories(digest_id: int, version: str) -> dict:
+    """``ordering.digest_stories``, read once per version of the digest and process:
+    the fingerprint covers what it reads (sections, stories, their articles)."""
+    key = (digest_id, version)
+    if key not in _stories_seen:
+        _stories_seen[key] = ordering.digest_stories(digest_id)
+        if len(_stories_seen) > 16:
+            _stories_seen.popitem(last=False)
+    return _stories_seen[key]
 
 
 def _hashable(values: list) -> list:
