@@ -9,7 +9,8 @@ entry of its own.
 A thread's rank: its coverage (distinct publishers over all its stories, as the
 daily rank counts them: ``stories.publisher_key``), plus FOLLOW_UP_WEIGHT per
 follow-up (a story that kept developing mattered), plus the readers' feedback on its
-stories (``feedback``: story id → a number, up minus down; absent reads 0). Ties go
+stories (``feedback``: story id → a number from -1 to 1, the share of up votes less
+the share of down ones; absent reads 0). Ties go
 to the higher daily score, then to the earlier story.
 
 Plain data in and out: the service (newsletter/services/weekly.py) reads the rows.

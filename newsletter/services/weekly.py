@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from ingestion.models import Article
 from newsletter.editorial import excerpts, sections, stories, weekly
-from newsletter.models import Category, Digest, Story
+from newsletter.models import Category, Digest, Feedback, Story
 
 WEEK_DAYS = 7
 
@@ -31,10 +32,25 @@ def week_window(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return timezone.make_aware(start), timezone.make_aware(end)
 
 
+# A story's readers' verdict counts once it has this many votes.
+MIN_FEEDBACK_VOTES = 3
+
+
 def story_feedback(story_ids: list[int]) -> dict[int, float]:
-    """Readers' feedback per story (up votes less down votes): the weekly ranking's
-    feedback term. No feedback is recorded yet, so every story reads 0."""
-    return {}
+    """Readers' feedback per story, the weekly ranking's feedback term: the share of
+    up votes less the share of down votes (-1 to 1, worth at most one more
+    publisher), for stories with at least ``MIN_FEEDBACK_VOTES`` votes."""
+    rows = (
+        Feedback.objects.filter(story_id__in=story_ids)
+        .values("story_id")
+        .annotate(net=Sum("vote"), votes=Count("id"))
+        .order_by()
+    )
+    return {
+        row["story_id"]: row["net"] / row["votes"]
+        for row in rows
+        if row["votes"] >= MIN_FEEDBACK_VOTES
+    }
 
 
 def told_stories(digest: Digest) -> dict[int, Story]:

@@ -49,3 +49,18 @@ def test_counts_per_story_and_digest(day):
     assert counts[story.id] == feedback.Counts(up=2, down=1, clicks=2)
     assert counts[other.id] == feedback.Counts(up=0, down=0, clicks=1)
     assert feedback.digest_counts(digest) == feedback.Counts(up=2, down=1, clicks=3)
+
+
+def test_the_weekly_reads_readers_verdict_once_a_story_has_enough_votes(day):
+    from newsletter.services import weekly
+
+    _, (story, other) = day
+    assert weekly.MIN_FEEDBACK_VOTES == 3
+    for n, vote in enumerate([1, 1, -1]):
+        feedback.record_vote(reader(f"up{n}@example.com").id, story, vote)
+    feedback.record_vote(reader("one@example.com").id, other, Feedback.Vote.DOWN)
+
+    verdict = weekly.story_feedback([story.id, other.id])
+
+    # Two up, one down: a third of a publisher more; one vote alone counts nothing.
+    assert verdict == {story.id: pytest.approx(1 / 3)}
