@@ -427,6 +427,18 @@ class _Templates:
     def __init__(self, size: int = 512):
         self.size = size
         self._items: OrderedDict = OrderedDict()
+        # What the renders of one digest version read from the database, shared by
+        # its groups (readers' own orders make hundreds of them): the version is a
+        # fingerprint of all of it, so nothing kept here can be stale.
+        self._reads: OrderedDict = OrderedDict()
+
+    def _reads_for(self, group: _Group) -> dict:
+        key = (group.digest_id, group.version)
+        if key not in self._reads:
+            self._reads[key] = {}
+            if len(self._reads) > 4:
+                self._reads.popitem(last=False)
+        return self._reads[key]
 
     def get(self, digest: Digest, group: _Group) -> tuple[RenderedEmail, object]:
         if group in self._items:
@@ -438,6 +450,7 @@ class _Templates:
             categories=categories,
             language=group.language,
             boosts=dict(group.boosts),
+            reads=self._reads_for(group),
         )
         try:
             template: object = prototype.GroupTemplate(rendered)

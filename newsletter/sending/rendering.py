@@ -127,6 +127,7 @@ def render_digest_email(
     categories: list[Category] | None,
     language: str | None = None,
     boosts: Mapping[int, float] | None = None,
+    reads: dict | None = None,
 ) -> RenderedEmail:
     """Subject, text and HTML holding the sections of these categories (None: all).
 
@@ -135,16 +136,24 @@ def render_digest_email(
     fixed word, the chart and the links to pages are in the reader's ``language``
     (a site language; None: the digest's); section text stays as written.
     ``boosts`` (story id: boost, ``sending.ordering``) is the reader's own order of
-    stories; None or empty: today's order.
+    stories; None or empty: today's order. ``reads``: a dict the caller keeps for one
+    version of the digest (``sending.ledger``), so readers whose only difference is
+    their order of stories do not read the same sections and chart again.
     """
     if language not in dict(settings.LANGUAGES):
         language = digest_language(digest)
+    reads = {} if reads is None else reads
+    wanted = None if categories is None else tuple(sorted(c.id for c in categories))
     with translation.override(language):
-        sections = _sections(digest, categories)
-        chart_parts = _chart_parts(digest, language)
+        sections = _read(reads, ("sections", wanted), _sections, digest, categories)
+        chart_parts = _read(reads, ("chart", language), _chart_parts, digest, language)
         base = _frame(digest, sections, language, chart_parts, boosts or {})
-        companion = editions.companion_papers(digest)
-        papers_sections = _sections(companion, categories) if companion else []
+        companion = _read(reads, ("companion",), editions.companion_papers, digest)
+        papers_sections = (
+            _read(reads, ("papers", wanted), _sections, companion, categories)
+            if companion
+            else []
+        )
         papers = _papers_frame(companion, papers_sections, language)
         subject = " ".join(render_to_string("emails/digest-subject.txt", base).split())
         context, html = _fit_html(base, sections, papers)
@@ -167,6 +176,13 @@ def render_digest_email(
         section_slugs=tuple(s.category.slug for s in sections),
         extra_charts=extra_charts,
     )
+
+
+def _read(reads: dict, key: tuple, read, *args):
+    """``read(*args)``, once per key while the caller keeps ``reads``."""
+    if key not in reads:
+        reads[key] = read(*args)
+    return reads[key]
 
 
 def _papers_frame(
