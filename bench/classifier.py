@@ -113,10 +113,15 @@ def evaluate() -> Result:
 
 
 def _training_titles() -> set[str]:
-    """Titles of the labelled set's training rows (what the category model saw)."""
-    from bench.labelled_set import load_items
+    """Titles of the labelled set's training rows (what the category model saw),
+    from its CSV alone: no corpus needed."""
+    from bench import labelled_set
 
-    return {i.title.strip().lower() for i in load_items() if not i.held_out}
+    return {
+        row["title"].strip().lower()
+        for row in labelled_set.labelled_rows()
+        if not labelled_set.held_out(row["id"])
+    }
 
 
 def print_report(result: Result) -> None:

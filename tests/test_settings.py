@@ -166,3 +166,15 @@ def test_an_unknown_log_format_fails_loudly_at_start_up(tmp_path):
 
     assert result.returncode != 0
     assert "LOG_FORMAT must be plain or json, not 'xml'" in result.stderr
+
+
+def test_a_numeric_celery_log_level_as_celery_exports_it_is_read(tmp_path):
+    # A worker sets CELERY_LOG_LEVEL=20 in its environment; what it starts inherits it.
+    env = _example_env()
+    env.update(VAR_DIR=str(tmp_path), CELERY_LOG_LEVEL="40")
+    env["SECRET_KEY"] = "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789"
+    env["EMAIL_URL"] = env.get("EMAIL_URL") or "smtp://relay.example.com"
+
+    result = _check(env)
+
+    assert result.returncode == 0, result.stderr[-2000:]

@@ -51,10 +51,11 @@ def first_screen(
     language: str,
     *,
     boosts: Mapping[int, float] | None = None,
+    read: Mapping[int, Story] | None = None,
 ) -> FirstScreen:
     """The highlights, the subject's headline and the preheader for one reader
     (``boosts``: the reader's preference per story, ``sending.ordering``)."""
-    shown = highlights(sections, language, boosts=boosts)
+    shown = highlights(sections, language, boosts=boosts, read=read)
     titles = [h.title for h in shown] or _paper_titles(sections, language)
     titles = [shorten_at_word(one_line(t), HEADLINE_CHARS) for t in titles]
     return FirstScreen(
@@ -99,9 +100,11 @@ def highlights(
     *,
     limit: int | None = HIGHLIGHTS,
     boosts: Mapping[int, float] | None = None,
+    read: Mapping[int, Story] | None = None,
 ) -> list[Highlight]:
     """The `limit` best stories told in `sections` (None: all of them), best first,
-    each ranked by its score plus the reader's boost for it."""
+    each ranked by its score plus the reader's boost for it. ``read``: those
+    stories already read, with their articles (by id); else they are read here."""
     boosts = boosts or {}
     told: dict[int, tuple[DigestSection, bool]] = {}
     for section in sections:
@@ -114,7 +117,11 @@ def highlights(
     if not told:
         return []
     ranked = sorted(
-        Story.objects.filter(id__in=told).prefetch_related("articles"),
+        (
+            [read[i] for i in told if i in read]
+            if read is not None
+            else Story.objects.filter(id__in=told).prefetch_related("articles")
+        ),
         key=lambda s: (
             *stories.reader_key(
                 s.score + boosts.get(s.id, 0.0), s.articles.all(), language

@@ -147,7 +147,8 @@ def render_digest_email(
     with translation.override(language):
         sections = _read(reads, ("sections", wanted), _sections, digest, categories)
         chart_parts = _read(reads, ("chart", language), _chart_parts, digest, language)
-        base = _frame(digest, sections, language, chart_parts, boosts or {})
+        told = _read(reads, ("stories", wanted), _stories_of, sections)
+        base = _frame(digest, sections, language, chart_parts, boosts or {}, told)
         companion = _read(reads, ("companion",), editions.companion_papers, digest)
         papers_sections = (
             _read(reads, ("papers", wanted), _sections, companion, categories)
@@ -240,6 +241,7 @@ def _frame(
     language: str,
     chart_parts: dict,
     boosts: Mapping[int, float],
+    told: tuple[dict[int, Story], dict],
 ) -> dict:
     """What the email says around its sections: header, chart, notes, footer."""
     weekly = digest.edition == Digest.Edition.WEEKLY
@@ -273,17 +275,20 @@ def _frame(
         ),
         "empty_notice": not sections,
         "highlights_title": vocabulary.highlights_title(weekly),
-        "reading": _reading(sections, boosts, language),
-        **_first_screen(sections, language, boosts),
+        "reading": _reading(told, boosts, language),
+        **_first_screen(sections, language, boosts, told[0]),
     }
 
 
 def _first_screen(
-    sections: list[DigestSection], language: str, boosts: Mapping[int, float]
+    sections: list[DigestSection],
+    language: str,
+    boosts: Mapping[int, float],
+    stories: dict[int, Story],
 ) -> dict:
     """The highlights block (the reader's best stories, each linking to its
     section), the subject's headline and the inbox preheader (``highlights``)."""
-    screen = highlights.first_screen(sections, language, boosts=boosts)
+    screen = highlights.first_screen(sections, language, boosts=boosts, read=stories)
     lines = [
         {
             "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
@@ -436,10 +441,10 @@ class _Reading:
 
 
 def _reading(
-    sections: list[DigestSection], boosts: Mapping[int, float], language: str
+    told: tuple[dict[int, Story], dict], boosts: Mapping[int, float], language: str
 ) -> _Reading:
-    stories, told = _stories_of(sections)
-    return _Reading(boosts=boosts, stories=stories, language=language, told=told)
+    stories, refs = told
+    return _Reading(boosts=boosts, stories=stories, language=language, told=refs)
 
 
 def _stories_of(sections: list[DigestSection]) -> tuple[dict[int, Story], dict]:

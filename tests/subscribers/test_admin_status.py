@@ -28,6 +28,7 @@ def _change_form_post(subscriber: Subscriber, **fields) -> dict:
     return {
         "email": subscriber.email,
         "language": subscriber.language,
+        "frequency": subscriber.frequency,
         "status": Subscriber.Status.ACTIVE,
         "categories": [],
         **fields,
