@@ -75,6 +75,8 @@ def _scheduled_send(digest: Digest, earliest: dt.datetime) -> dt.datetime | None
 
 def send_plan(digest: Digest) -> SendPlan:
     """What the scheduler will do with ``digest``, in words for its page."""
+    if digest.status in Digest.SENT_STATUSES:
+        return SendPlan(None, _("Sent: nothing more goes out."))
     if digest.status in FROZEN:
         return SendPlan(
             None, _("Its send has started: the scheduler only finishes it.")

@@ -280,6 +280,9 @@ def test_sending_speaks_korean_to_a_korean_editor(
     assert "수신 중인 구독자 1명은 이 메일을 받지 않습니다" in confirm
     assert "발송 3, 대기열 0" in sent.content.decode()
     assert "발송됨" in sent.content.decode()  # the status badge, once sent
+    # Once sent, the page no longer says the scheduler will finish the send.
+    assert "발송을 마쳤습니다" in sent.content.decode()
+    assert "남은 발송만 마무리" not in sent.content.decode()
 
 
 def test_a_ready_digest_says_when_the_review_window_sends_it(digest, settings):
