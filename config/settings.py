@@ -4,7 +4,6 @@ Every block states its default. Malformed values fail loudly at start-up.
 """
 
 import ipaddress
-import logging
 import os
 import sys
 from datetime import timedelta
@@ -452,11 +451,12 @@ INGEST_PRIVATE_HOST_ALLOWLIST = [
 # beat log the same way (config/celery.py). Default level WARNING; Celery's own lines
 # follow CELERY_LOG_LEVEL (default INFO), and the HTTP client's line per request
 # (every feed, page and model call) shows from WARNING only.
-# Celery itself exports CELERY_LOG_LEVEL as a number ("20") once a worker has set up
-# its logging, and child processes inherit it: a number is read as its level name.
+# Celery itself exports CELERY_LOG_LEVEL as a number ("40") once a worker has set up
+# its logging, and processes started from there inherit it: a number is Celery's
+# own, not the operator's choice, and leaves the default.
 CELERY_LOG_LEVEL = os.getenv("CELERY_LOG_LEVEL", "INFO").upper()
-if CELERY_LOG_LEVEL.isdigit():
-    CELERY_LOG_LEVEL = logging.getLevelName(int(CELERY_LOG_LEVEL))
+if not CELERY_LOG_LEVEL or CELERY_LOG_LEVEL.isdigit():
+    CELERY_LOG_LEVEL = "INFO"
 _CELERY_TASK_LINES = "DEBUG" if CELERY_LOG_LEVEL == "DEBUG" else "WARNING"
 LOG_FORMAT = os.getenv("LOG_FORMAT", "plain") or "plain"
 if LOG_FORMAT not in {"plain", "json"}:

@@ -168,13 +168,22 @@ def test_an_unknown_log_format_fails_loudly_at_start_up(tmp_path):
     assert "LOG_FORMAT must be plain or json, not 'xml'" in result.stderr
 
 
-def test_a_numeric_celery_log_level_as_celery_exports_it_is_read(tmp_path):
-    # A worker sets CELERY_LOG_LEVEL=20 in its environment; what it starts inherits it.
+def test_a_numeric_celery_log_level_as_celery_exports_it_leaves_the_default(tmp_path):
+    # A worker sets CELERY_LOG_LEVEL=40 in its environment and what it starts
+    # inherits it; read as the operator's choice it would hide the worker's lines.
     env = _example_env()
     env.update(VAR_DIR=str(tmp_path), CELERY_LOG_LEVEL="40")
     env["SECRET_KEY"] = "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789"
     env["EMAIL_URL"] = env.get("EMAIL_URL") or "smtp://relay.example.com"
 
-    result = _check(env)
+    checked = _check(env)
+    level = deployment.manage(
+        env,
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CELERY_LOG_LEVEL)",
+        timeout=120,
+    )
 
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert checked.returncode == 0, checked.stderr[-2000:]
+    assert level.stdout.strip().splitlines()[-1] == "INFO", level.stderr[-2000:]
