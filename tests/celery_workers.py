@@ -8,8 +8,10 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
+import redis
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,3 +93,33 @@ def wait_for(condition, timeout: float, every: float = 0.25, tick=None) -> bool:
             tick()
         time.sleep(every)
     return condition()
+
+
+@contextmanager
+def own_broker(redis_url: str, db: int, name: str):
+    """(broker URL, a Celery app publishing to it as beat does) on Redis database
+    `db`, emptied before and after: each broker test keeps its own database."""
+    from celery import Celery
+
+    url = redis_url.rsplit("/", 1)[0] + f"/{db}"
+    redis.Redis.from_url(url).flushdb()
+    publisher = Celery(name, set_as_current=False)
+    publisher.conf.broker_url = url
+    try:
+        yield url, publisher
+    finally:
+        publisher.close()
+        redis.Redis.from_url(url).flushdb()
+
+
+def send_outcome(received: dict) -> tuple[dict, int]:
+    """After a send: the ledger's rows by status, and how many emails the sink got
+    more than once (``received``: the sink's messages by recipient)."""
+    from django.db.models import Count
+
+    from newsletter.models import Delivery
+
+    statuses = dict(
+        Delivery.objects.values_list("status").order_by().annotate(n=Count("id"))
+    )
+    return statuses, sum(len(copies) - 1 for copies in received.values())

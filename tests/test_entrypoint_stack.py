@@ -23,7 +23,7 @@ from devservers.feed_server import FeedServer
 from devservers.smtp_sink import SmtpSink
 from tests import deployment
 from tests.celery_workers import ARTIFACTS, wait_for
-from tests.ingestion.conftest import article_page, rss
+from tests.ingestion.conftest import story_wire
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRYPOINT = str(ROOT / "docker" / "entrypoint.sh")
@@ -137,21 +137,6 @@ def _logs(*roles: str) -> str:
     )
 
 
-def _publish(server: FeedServer) -> str:
-    items = []
-    for n, (title, topic) in enumerate(STORIES):
-        page = f"/story/{n}.html"
-        text = [
-            f"{title}. The announcement on {topic} was made on Monday and describes "
-            "what changes for developers who build on the system every day.",
-            f"Engineers said the work on {topic} took most of a year, with several "
-            "teams measuring the results on public and internal test suites.",
-        ]
-        server.add(page, article_page(title, text), content_type="text/html")
-        items.append({"title": title, "link": server.url(page), "guid": page})
-    return server.add("/news.xml", rss(*items))
-
-
 def _add_source_and_readers(env: dict, feed_url: str) -> None:
     """What an editor does in the admin on the first morning, through `manage`."""
     script = (
@@ -179,7 +164,7 @@ def test_the_roles_in_composes_order_get_a_real_digest_to_the_smtp_sink(stack_en
         migrated = _role(env, "migrate")
         assert migrated.returncode == 0, migrated.stderr[-3000:]
         migrate_seconds = time.monotonic() - started
-        _add_source_and_readers(env, _publish(feeds))
+        _add_source_and_readers(env, story_wire(feeds, STORIES))
 
         with _services(env, "web", "worker", "beat") as running:
             triggered = _role(env, "manage", "run_daily")

@@ -36,15 +36,19 @@ def _check(env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_every_variable_of_the_example_env_parses_and_deploy_check_passes(tmp_path):
+def _deployable_env(tmp_path) -> dict[str, str]:
+    """The example env as an operator completes it: a strong key, and the email
+    setting it leaves to fill in (without one production would only write .eml
+    files, which `check --deploy` refuses)."""
     env = _example_env()
     env["SECRET_KEY"] = "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789"
     env["VAR_DIR"] = str(tmp_path)
-    # The example leaves the email setting for the operator to fill in: without one
-    # production would only write .eml files, which `check --deploy` refuses.
     env["EMAIL_URL"] = env.get("EMAIL_URL") or "smtp://relay.example.com"
+    return env
 
-    result = _check(env)
+
+def test_every_variable_of_the_example_env_parses_and_deploy_check_passes(tmp_path):
+    result = _check(_deployable_env(tmp_path))
 
     assert result.returncode == 0, result.stderr
     for warning in ("W008", "W012", "W016", "W004", "W009"):
@@ -171,10 +175,7 @@ def test_an_unknown_log_format_fails_loudly_at_start_up(tmp_path):
 def test_a_numeric_celery_log_level_as_celery_exports_it_leaves_the_default(tmp_path):
     # A worker sets CELERY_LOG_LEVEL=40 in its environment and what it starts
     # inherits it; read as the operator's choice it would hide the worker's lines.
-    env = _example_env()
-    env.update(VAR_DIR=str(tmp_path), CELERY_LOG_LEVEL="40")
-    env["SECRET_KEY"] = "k" * 20 + "abcdefghijklmnopqrstuvwxyz0123456789"
-    env["EMAIL_URL"] = env.get("EMAIL_URL") or "smtp://relay.example.com"
+    env = _deployable_env(tmp_path) | {"CELERY_LOG_LEVEL": "40"}
 
     checked = _check(env)
     level = deployment.manage(

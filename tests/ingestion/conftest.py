@@ -52,3 +52,20 @@ def article_page(
         f"<main><article><h1>{title}</h1>"
         f"{body}</article></main><footer>Footer text</footer></body></html>"
     ).encode()
+
+
+def story_wire(server, stories: list[tuple[str, str]], path: str = "/news.xml") -> str:
+    """A feed on `server` of one two-sentence article page per (title, topic): a wire
+    whose stories the offline digest can quote. Returns the feed's URL."""
+    items = []
+    for n, (title, topic) in enumerate(stories):
+        page = f"/story/{n}.html"
+        text = [
+            f"{title}. The announcement on {topic} was made on Monday and describes "
+            "what changes for developers who build on the system every day.",
+            f"Engineers said the work on {topic} took most of a year, with several "
+            "teams measuring the results on public and internal test suites.",
+        ]
+        server.add(page, article_page(title, text), content_type="text/html")
+        items.append({"title": title, "link": server.url(page), "guid": page})
+    return server.add(path, rss(*items))

@@ -7,8 +7,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
-from celery import Celery
 from django.utils import timezone
 
 from devservers.feed_server import FeedServer
@@ -16,7 +14,7 @@ from devservers.smtp_sink import SmtpSink
 from ingestion.models import Article, Source
 from newsletter.models import Delivery, Digest
 from subscribers.models import Subscriber
-from tests.celery_workers import Worker, wait_for
+from tests.celery_workers import Worker, own_broker, wait_for
 from tests.deployment import database_url
 from tests.ingestion.conftest import article_page, rss
 
@@ -79,13 +77,8 @@ def _publish(server: FeedServer, path: str, keys: list[str]) -> str:
 
 @pytest.fixture
 def daily_broker(redis_url):
-    url = redis_url.rsplit("/", 1)[0] + "/13"
-    redis.Redis.from_url(url).flushdb()
-    publisher = Celery("daily-broker-test", set_as_current=False)
-    publisher.conf.broker_url = url
-    yield url, publisher
-    publisher.close()
-    redis.Redis.from_url(url).flushdb()
+    with own_broker(redis_url, 13, "daily-broker-test") as broker:
+        yield broker
 
 
 def _worker_env(broker_url: str, sink: SmtpSink, var_dir: Path) -> dict:

@@ -10,9 +10,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
-from celery import Celery
-from django.db.models import Count
 from django.utils import timezone
 
 from devservers.feed_server import FeedServer
@@ -22,10 +19,10 @@ from ingestion.models import Source
 from newsletter import services
 from newsletter.models import DayRun, Delivery, Digest
 from subscribers.models import Subscriber
-from tests.celery_workers import ARTIFACTS, Worker, wait_for
+from tests.celery_workers import ARTIFACTS, Worker, own_broker, send_outcome, wait_for
 from tests.deployment import database_url
 from tests.factories import SubscriberFactory
-from tests.ingestion.conftest import article_page, rss
+from tests.ingestion.conftest import story_wire
 from tests.newsletter.mail_fixtures import build_digest
 
 pytestmark = [
@@ -51,13 +48,8 @@ STORIES = [
 @pytest.fixture
 def drill_broker(redis_url):
     """Our own Redis database, and a Celery app that publishes to it as beat does."""
-    url = redis_url.rsplit("/", 1)[0] + "/7"
-    redis.Redis.from_url(url).flushdb()
-    beat = Celery("kill-drill-beat", set_as_current=False)
-    beat.conf.broker_url = url
-    yield url, beat
-    beat.close()
-    redis.Redis.from_url(url).flushdb()
+    with own_broker(redis_url, 7, "kill-drill-beat") as broker:
+        yield broker
 
 
 def _env(broker_url: str, sink: SmtpSink, var_dir: Path, **extra: str) -> dict:
@@ -97,21 +89,6 @@ def _report(name: str, line: str) -> None:
     print(f"{name}: {line}")
 
 
-def _feeds(server: FeedServer) -> str:
-    items = []
-    for n, (title, topic) in enumerate(STORIES):
-        page = f"/story/{n}.html"
-        text = [
-            f"{title}. The announcement on {topic} was made on Monday and describes "
-            "what changes for developers who build on the system every day.",
-            f"Engineers said the work on {topic} took most of a year, with several "
-            "teams measuring the results on public and internal test suites.",
-        ]
-        server.add(page, article_page(title, text), content_type="text/html")
-        items.append({"title": title, "link": server.url(page), "guid": page})
-    return server.add("/news.xml", rss(*items))
-
-
 def test_a_worker_killed_during_the_build_the_day_finishes_after_a_fresh_one_starts(
     postgres, defaults, drill_broker, tmp_path
 ):
@@ -132,7 +109,7 @@ def test_a_worker_killed_during_the_build_the_day_finishes_after_a_fresh_one_sta
             "inference": "inference",
             "regulation": "policy-safety",
         }
-        Source.objects.create(name="Wire", url=_feeds(server))
+        Source.objects.create(name="Wire", url=story_wire(server, STORIES))
         env = _env(
             broker_url,
             sink,
@@ -280,10 +257,7 @@ def test_a_worker_killed_mid_send_everyone_gets_one_row_sent_and_duplicates_stay
                 second.kill()
         received = sink.by_recipient()
 
-    statuses = dict(
-        Delivery.objects.values_list("status").order_by().annotate(n=Count("id"))
-    )
-    duplicates = sum(len(copies) - 1 for copies in received.values())
+    statuses, duplicates = send_outcome(received)
     line = (
         f"{SEND_READERS} readers, chunk {CHUNK} x {PROCESSES} processes; received at "
         f"the kill {received_at_kill}, rows in flight {in_flight}; fresh worker ready "

@@ -3,13 +3,12 @@
 import os
 
 import pytest
-from django.db.models import Count
 
 from devservers.smtp_sink import SmtpSink
 from newsletter import services, tasks
 from newsletter.models import Delivery, Digest
 from subscribers.models import Subscriber
-from tests.celery_workers import ARTIFACTS, Worker, wait_for
+from tests.celery_workers import ARTIFACTS, Worker, send_outcome, wait_for
 from tests.deployment import database_url
 from tests.factories import SubscriberFactory
 from tests.newsletter.mail_fixtures import build_digest, category
@@ -120,10 +119,7 @@ def test_killed_worker_mid_send_everyone_gets_it_once_or_a_counted_duplicate(
                 second.kill()
         received = sink.by_recipient()
 
-    statuses = dict(
-        Delivery.objects.values_list("status").order_by().annotate(n=Count("id"))
-    )
-    duplicates = sum(len(copies) - 1 for copies in received.values())
+    statuses, duplicates = send_outcome(received)
     summary = (
         f"readers {READERS}, received at kill {received_at_kill}, sent rows at kill "
         f"{sent_at_kill}, in flight at kill {in_flight}, handed back "
