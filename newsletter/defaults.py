@@ -71,7 +71,7 @@ DEFAULT_CATEGORIES = [
         "emoji": "🛡️",
         "color": "#edc948",
         "description": "Regulation, law, government, security, safety research, risks, ethics and society.",
-        "keywords": "policy, regulation, law, government, congress, eu, act, safety, security, risk, "
+        "keywords": "policy, regulation, law, government, congress, eu, ai act, safety, security, risk, "
         "ethics, copyright, lawsuit, privacy, misuse, election, military, defense, cybersecurity, "
         "cyber, vulnerabilities, jailbreak, safeguards, safeguard, red-teaming, red teaming, "
         "system card, misalignment, monitorability, biosecurity, biodefense, dual-use, harmful, "
@@ -143,7 +143,7 @@ PAPERS_CATEGORIES = [
         "description": "Alignment, safety, values, interpretability, fairness, "
         "jailbreaks, red-teaming and governance of AI systems.",
         "keywords": "alignment, aligned, misalignment, safety, safe, harmful, jailbreak, "
-        "red-teaming, red teaming, reward hacking, human values, values, preference, "
+        "red-teaming, red teaming, reward hacking, human values, preference, "
         "preferences, rlhf, dpo, interpretability, mechanistic, fairness, bias, "
         "ethics, ethical, governance, trustworthy, honesty, deception, sycophancy, "
         "guardrail, guardrails, privacy, cs.cy, cs.cr, welfare, oversight",

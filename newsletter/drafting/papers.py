@@ -31,7 +31,7 @@ from newsletter import llm
 from newsletter.drafting import classify
 from newsletter.drafting.classify import RuleClassifier
 from newsletter.drafting.summarize import SectionDraft
-from newsletter.editorial import asking, prompts, sections
+from newsletter.editorial import asking, excerpts, prompts, sections
 from newsletter.editorial.checks import faithfulness, language_gate
 from newsletter.editorial.keywords import KeywordSet
 from newsletter.editorial.llm_schemas import PapersBriefing
@@ -41,6 +41,8 @@ from newsletter.models import Category, Digest, LLMCall
 PRIMARY_BONUS = 3.0
 PAPERS_MAX_TOKENS = 1600
 MAX_LINE_CHARS = 320
+# Longer than this, a "sentence" is an abstract written without stops.
+RUN_ON_CHARS = 2 * MAX_LINE_CHARS
 MAX_PARTS = 5
 
 # A sentence that says what the paper does, strongest cue first.
@@ -60,10 +62,6 @@ _CONTRIBUTION_CUES = [
     ),
     re.compile(r"\b(?:we|our|this paper|this work)\b", re.I),
 ]
-# Sentence ends, not the dots of "e.g.", "i.e.", "et al." or "Fig. 2".
-_SENTENCE_END = re.compile(
-    r"(?<!\be\.g)(?<!\bi\.e)(?<!\bal)(?<!\bvs)(?<!\bFig)(?<!\bEq)(?<=[.!?])\s+(?=[A-Z\d\"(])"
-)
 # Abstracts keep some TeX: "\textbf{Morpheus}" reads "Morpheus".
 _TEX_STYLE = re.compile(
     r"\\(?:textbf|textit|emph|texttt|textsc|mathrm|mathbf)\{([^{}]*)\}"
@@ -139,7 +137,54 @@ def section_papers(section) -> list[Article]:
 
 
 def sentences(text: str) -> list[str]:
-    return [s.strip() for s in _SENTENCE_END.split(text or "") if s.strip()]
+    """The abstract's sentences, split where News text is split (the dots of "e.g.",
+    "vs." or "et al." end none), with its inline TeX read as text."""
+    return excerpts.split_sentences(plain_tex(text))
+
+
+# Inline maths an abstract's reader sees as text: "$+3.40$pp", "$14.3\\times$".
+_INLINE_MATH = re.compile(r"\$([^$\n]{1,40})\$")
+_TEX_SYMBOLS = {
+    r"\times": "×",
+    r"\pm": "±",
+    r"\approx": "≈",
+    r"\sim": "~",
+    r"\leq": "≤",
+    r"\le": "≤",
+    r"\geq": "≥",
+    r"\ge": "≥",
+    r"\to": "→",
+    r"\rightarrow": "→",
+    r"\%": "%",
+    r"\,": " ",
+    r"\cdot": "·",
+}
+_TEX_SYMBOL = re.compile(
+    "|".join(re.escape(k) for k in sorted(_TEX_SYMBOLS, key=len, reverse=True))
+    + r"(?![A-Za-z])"
+)
+
+
+def plain_tex(text: str) -> str:
+    """``text`` with TeX styling dropped ("\\textbf{X}" reads "X") and each simple
+    inline formula as the characters it shows; a formula with more TeX than that
+    stays as written."""
+    text = _TEX_STYLE.sub(r"\1", text or "")
+    return _INLINE_MATH.sub(_math_as_text, text)
+
+
+# What tells a formula from two prices ("between $5 and $10"): TeX, or one signed number.
+_LOOKS_LIKE_MATH = re.compile(r"[\\^_{]|^[+\-−]?\d[\d.,]*$")
+
+
+def _math_as_text(match: re.Match) -> str:
+    if not _LOOKS_LIKE_MATH.search(match.group(1).strip()):
+        return match.group(0)
+    inner = _TEX_SYMBOL.sub(lambda m: _TEX_SYMBOLS[m.group(0)], match.group(1))
+    inner = (
+        re.sub(r"\^\{?([\w.+-]+)\}?", r"^\1", inner).replace("{", "").replace("}", "")
+    )
+    return match.group(0) if "\\" in inner else inner.strip()
 
 
 # A result stated with a number ("improves accuracy by 12%"), when no sentence says
@@ -172,15 +217,18 @@ _POINTS_BACK = re.compile(
 def contribution(abstract: str) -> str:
     """The abstract's sentence that states what the paper proposes, else its result
     with a number, else what it studies; said from its subject on ("To overcome
-    these limitations, we propose X" reads "We propose X")."""
-    found = sentences(_TEX_STYLE.sub(r"\1", abstract or ""))
+    these limitations, we propose X" reads "We propose X"). A whole sentence that
+    fits a line is preferred to one that must be cut; an abstract without sentence
+    stops (one run-on paragraph) gives none: the title stands alone."""
+    found = [s for s in sentences(abstract) if len(s) <= RUN_ON_CHARS]
     if not found:
         return ""
     first, *weaker = _CONTRIBUTION_CUES
     cues = [first, _RESULT_WITH_NUMBER, *weaker]
     standalone = [s for s in found if not _POINTS_BACK.search(s)]
-    # A sentence that stands alone first, whichever cue it answers; then any.
-    for pool in (standalone, found):
+    fitting = [s for s in found if len(without_leading_connective(s)) <= MAX_LINE_CHARS]
+    # A sentence that stands alone and fits first, whichever cue it answers; then any.
+    for pool in ([s for s in standalone if s in fitting], fitting, standalone, found):
         for cue in cues:
             for sentence in pool:
                 if cue.search(sentence):

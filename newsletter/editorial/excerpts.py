@@ -421,7 +421,7 @@ def junk_reason(sentence: str) -> str | None:
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+(?=[\"“‘'(\[A-Z0-9\uac00-\ud7a3-])")
 # A stop after these is not the end of a sentence.
 _ABBREVIATION = re.compile(
-    r"(?:\b(?:e\.g|i\.e|vs|etc|Dr|Mr|Mrs|Ms|Prof|Inc|Ltd|Corp|Jr|Sr|St|No|Fig|U\.S|U\.K"
+    r"(?:\b(?:e\.g|i\.e|vs|cf|al|approx|resp|Eq|etc|Dr|Mr|Mrs|Ms|Prof|Inc|Ltd|Corp|Jr|Sr|St|No|Fig|U\.S|U\.K"
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)"
     r"|\b[A-Z])\.$"
 )

@@ -155,6 +155,28 @@ def test_rules_match_whole_words_not_pieces_of_words(defaults, offline):
     assert slugs == ["robotics-agents", "llm", "inference", "policy-safety"]
 
 
+def test_a_robot_that_acts_is_not_a_law(defaults, offline):
+    # "Act" files policy only as the AI Act, never as a verb or a product's name.
+    articles = make_articles(
+        [
+            {
+                "title": "Sunday releases ACT-2 Preview with 99% zero-shot success",
+                "url": "https://w.example/act-2",
+                "text": "The ACT-2 AI model lets a humanoid robot act on spoken requests; it "
+                "learned to act from people and acts on what it sees.",
+            },
+            {
+                "title": "EU AI Act obligations for general-purpose models take effect",
+                "url": "https://w.example/ai-act",
+                "text": "Providers of AI models must now meet the AI Act's rules.",
+            },
+        ]
+    )
+    classify_articles(articles)
+    slugs = [Article.objects.get(pk=a.pk).category.slug for a in articles]
+    assert slugs == ["robotics-agents", "policy-safety"]
+
+
 @pytest.mark.slow
 def test_rules_agree_with_hand_labels_on_the_sample_corpus():
     from bench import classifier

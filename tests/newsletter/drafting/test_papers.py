@@ -196,8 +196,14 @@ def test_the_second_day_holds_only_new_papers_in_the_original_report_shape(
         assert "**요약:**" not in block
         assert "**논문별 핵심 기여 (초록 발췌):**" in block
         for line in re.findall(r"^   - (.*)$", block, re.M):
-            # The title once, in bold, then a sentence from its subject on.
-            title, sentence = re.fullmatch(r"\*\*(.+?)\*\* (.+)", line).groups()
+            # The title once, in bold, then a sentence from its subject on; an
+            # abstract without a whole sentence that fits leaves its title alone.
+            titled = re.fullmatch(r"\*\*(.+?)\*\* (.+)", line)
+            if titled is None:
+                assert re.fullmatch(r"[^*]+ \[\d+\]", line), line
+                continue
+            title, sentence = titled.groups()
+            assert not sentence.endswith("…"), line
             assert sentence[:1].isupper() and not sentence.startswith(title)
             assert not re.match(r"(?:To|Motivated|In this|However)\b", sentence)
             assert block.count(title) == 1
@@ -404,6 +410,41 @@ def test_an_editor_edits_a_papers_section_and_it_stays_a_papers_section(
     ],
 )
 def test_a_papers_line_starts_at_its_subject_not_mid_argument(abstract, line):
+    from newsletter.drafting import papers
+
+    assert papers.contribution(abstract) == line
+
+
+@pytest.mark.parametrize(
+    ("abstract", "line"),
+    [
+        (
+            # "vs." ends no sentence, and inline TeX reads as the reader sees it.
+            "Across nine benchmarks, Visual-OPSD improves over its teacher by "
+            "$+3.40$pp with $14.3\\times$ speedup (10.0s vs. 143s). It is simple.",
+            "Across nine benchmarks, Visual-OPSD improves over its teacher by +3.40pp "
+            "with 14.3× speedup (10.0s vs. 143s).",
+        ),
+        (
+            # Two prices are not a formula.
+            "We present CostBench, priced between $5 and $10 per run.",
+            "We present CostBench, priced between $5 and $10 per run.",
+        ),
+        (
+            # A whole sentence that fits is preferred to a stronger cue cut short.
+            "We propose X, " + "a framework with many parts, " * 14 + "and more. "
+            "Our results show X improves accuracy by 12% on four datasets.",
+            "Our results show X improves accuracy by 12% on four datasets.",
+        ),
+        (
+            # An abstract written without stops gives no torn line: the title alone.
+            "The noise of MRI poses challenges for deep learning " * 20
+            + "Therefore we develop BrainNet that combines CNNs",
+            "",
+        ),
+    ],
+)
+def test_a_papers_line_is_a_whole_sentence_as_the_reader_sees_it(abstract, line):
     from newsletter.drafting import papers
 
     assert papers.contribution(abstract) == line
