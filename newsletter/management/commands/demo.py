@@ -140,8 +140,8 @@ class Command(BaseCommand):
             alone = Delivery.objects.filter(
                 digest=papers, status=Delivery.Status.SENT
             ).count()
-            say(f"  sent alone to {alone} reader(s) of Papers only; the others")
-            say("  received the day's Papers inside their News email")
+            say(f"  sent on its own to {alone} reader(s) of Papers only.")
+            say("  News readers got the day's Papers inside their News email.")
         if run.papers_export_path:
             say(f"  Markdown report: {run.papers_export_path}")
 
