@@ -44,7 +44,6 @@ FULL_SECTION = _("Read this section in full")
 HIGHLIGHTS = _("Today's highlights")
 FOLLOW_UP = _("Follow-up")
 # Each story's 👍/👎 links (newsletter/web/feedback.py).
-YOUR_TAKE = _("Your take on these stories")
 MORE_LIKE_THIS = _("More like this")
 LESS_LIKE_THIS = _("Less like this")
 

@@ -373,6 +373,7 @@ def _section_context(
         for s in section.sources.all()
         if shown is None or s.number in shown
     ]
+    reading.mark_votes(content, sources)
     if content.is_papers and content.extracted:
         # Each line carries its paper's title: the list names the paper by its id.
         for source in sources:
@@ -392,7 +393,6 @@ def _section_context(
         "sources": sources,
         "web_url": f"{view_url}#s{section.id}",
         "more": vocabulary.more_stories(more) if more else "",
-        "stories": reading.vote_lines(content),
         "shortened": level is not None,
         # A Papers section's own parts, its "외 N건" counting papers.
         **_papers_parts(content, urls, shown=len(sources)),
@@ -425,19 +425,22 @@ class _Reading:
     def scores(self) -> dict[int, float]:
         return {story_id: story.score for story_id, story in self.stories.items()}
 
-    def vote_lines(self, content: SectionContent) -> list[dict]:
-        """The section's shown stories, each with its 👍/👎 link placeholders."""
-        return [
-            {
-                "title": highlights.one_line(
-                    highlights.story_title(self.stories[ref.id], self.language)
-                ),
-                "up": f"__DAI_FEEDBACK_{ref.id}_UP__",
-                "down": f"__DAI_FEEDBACK_{ref.id}_DOWN__",
-            }
-            for ref in content.stories
-            if ref.id in self.stories
-        ]
+    def mark_votes(self, content: SectionContent, sources: list[dict]) -> None:
+        """Put each shown story's 👍/👎 on its own source lines, so a story is told
+        once: the links (reader placeholders) beside its first source, the one-link
+        ask for the text part after its last, and ``also`` on its other sources."""
+        by_number = {source["number"]: source for source in sources}
+        for ref in content.stories:
+            numbers = [n for n in sorted(set(ref.citations)) if n in by_number]
+            if ref.id not in self.stories or not numbers:
+                continue
+            by_number[numbers[0]].update(
+                up=f"__DAI_FEEDBACK_{ref.id}_UP__",
+                down=f"__DAI_FEEDBACK_{ref.id}_DOWN__",
+            )
+            by_number[numbers[-1]]["ask"] = f"__DAI_FEEDBACK_{ref.id}_ASK__"
+            for number in numbers[1:]:
+                by_number[number]["also"] = True
 
 
 def _reading(
