@@ -66,7 +66,8 @@ def _feedback_prefix(site_url: str, urlconf: str, prefix: str) -> str:
 def feedback_url(
     token: str, story_id: int, vote: str, *, signature: str | None = None
 ) -> str:
-    """A story's 👍 (vote "up") or 👎 ("down") link for the reader of `token`."""
+    """A story's 👍 (vote "up") or 👎 ("down") link for the reader of `token`, or
+    its page offering both ("ask", the plain-text email's one link per story)."""
     before = _feedback_prefix(
         settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
     )

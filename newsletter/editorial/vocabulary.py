@@ -46,6 +46,8 @@ FOLLOW_UP = _("Follow-up")
 # Each story's 👍/👎 links (newsletter/web/feedback.py).
 MORE_LIKE_THIS = _("More like this")
 LESS_LIKE_THIS = _("Less like this")
+# The text part's one link per story, to a page offering both.
+YOUR_TAKE = _("Your take 👍/👎")
 
 
 def more_stories(count: int) -> str:

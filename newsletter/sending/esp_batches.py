@@ -63,10 +63,18 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
     text, html = rendered.text, rendered.html
     for placeholder, token in tokens.items():
         text, html = text.replace(placeholder, token), html.replace(placeholder, token)
-    # Each story's 👍/👎 link is one more merge field per reader.
-    votes = sorted({(int(m[1]), m[2].lower()) for m in FEEDBACK_SLOT.finditer(html)})
-    html = FEEDBACK_SLOT.sub(
-        lambda m: field.format(f"vote_{m[1]}_{m[2].lower()}"), html
+    # Each story's 👍/👎 link (HTML) and its one link (text) is one more merge field
+    # per reader.
+    votes = sorted(
+        {(int(m[1]), m[2].lower()) for m in FEEDBACK_SLOT.finditer(html + text)}
+    )
+
+    def merge_field(m) -> str:
+        return field.format(f"vote_{m[1]}_{m[2].lower()}")
+
+    text, html = (
+        FEEDBACK_SLOT.sub(merge_field, text),
+        FEEDBACK_SLOT.sub(merge_field, html),
     )
     message = AnymailMessage(
         subject=rendered.subject,

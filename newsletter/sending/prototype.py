@@ -40,7 +40,8 @@ _SLOTS = {
     (UNSUBSCRIBE_URL, "html"): ("unsubscribe_url", True),
 }
 # Every substitution point in the serialised body: the two links, and each story's
-# 👍/👎 link (the HTML part only; story ids and votes are plain ASCII).
+# vote links (👍/👎 in the HTML part, one in the text part; story ids, votes and
+# the token are plain URL-safe ASCII, the same unescaped and escaped).
 _PLACEHOLDER = re.compile(
     rb"__DAI_PREFERENCES_URL__|__DAI_UNSUBSCRIBE_URL__|"
     + FEEDBACK_SLOT.pattern.encode()

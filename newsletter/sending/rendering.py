@@ -36,8 +36,9 @@ logger = logging.getLogger(__name__)
 PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
 UNSUBSCRIBE_URL = "__DAI_UNSUBSCRIBE_URL__"
 PLACEHOLDERS = (PREFERENCES_URL, UNSUBSCRIBE_URL)
-# A story's 👍/👎 link for the reader (``subscribers.links.feedback_url``).
-FEEDBACK_SLOT = re.compile(r"__DAI_FEEDBACK_(\d+)_(UP|DOWN)__")
+# A story's 👍/👎 link for the reader (``subscribers.links.feedback_url``): UP and
+# DOWN in the HTML part, ASK (one page offering both) in the text part.
+FEEDBACK_SLOT = re.compile(r"__DAI_FEEDBACK_(\d+)_(UP|DOWN|ASK)__")
 # Bytes a filled-in link may add over its placeholder (signed tokens run ~150 chars).
 LINK_ALLOWANCE = 400
 # 8bit bodies must keep every line under RFC 5322's 998 octets, links included.
@@ -93,17 +94,21 @@ class RenderedEmail:
         feedback_url: Callable[[int, str], str] | None = None,
     ) -> tuple[str, str]:
         """(text, html) for one subscriber, filled without re-rendering;
-        ``feedback_url(story_id, "up" | "down")`` gives each story's vote links."""
+        ``feedback_url(story_id, "up" | "down" | "ask")`` gives each story's vote
+        links (URL-safe: the same in both parts)."""
         text = self.text.replace(PREFERENCES_URL, preferences_url).replace(
             UNSUBSCRIBE_URL, unsubscribe_url
         )
         body = self.html.replace(PREFERENCES_URL, escape(preferences_url)).replace(
             UNSUBSCRIBE_URL, escape(unsubscribe_url)
         )
-        if feedback_url is not None and "__DAI_FEEDBACK_" in body:
-            body = FEEDBACK_SLOT.sub(
-                lambda m: escape(feedback_url(int(m[1]), m[2].lower())), body
-            )
+        if feedback_url is not None:
+
+            def vote_link(m: re.Match) -> str:
+                return escape(feedback_url(int(m[1]), m[2].lower()))
+
+            text = FEEDBACK_SLOT.sub(vote_link, text)
+            body = FEEDBACK_SLOT.sub(vote_link, body)
         return text, body
 
 

@@ -2,7 +2,8 @@
 
 Mail scanners fetch every link they find (GET, HEAD), so a vote link only shows a
 page with a button; the POST from that page records the vote, and the page after it
-offers to take it back (POST again). The link is the only credential: the reader's
+offers to take it back (POST again). The plain-text email carries one link per story
+("ask"), whose page offers both votes. The link is the only credential: the reader's
 feedback token and a MAC binding it to the story (subscribers/tokens.py). A forged,
 changed or expired link, an erased or unsubscribed reader, or a story that is gone
 records nothing and the page says so (400 or 410).
@@ -25,6 +26,8 @@ from subscribers import tokens
 from subscribers.models import Subscriber
 
 VOTES = {"up": Feedback.Vote.UP, "down": Feedback.Vote.DOWN}
+# The plain-text email's one link per story: a page offering both votes alike.
+ASK = "ask"
 
 
 def _refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
@@ -36,7 +39,7 @@ def _reader_and_story(request, token: str, story_id: int, signature: str, vote: 
     """(subscriber, story), or the page saying why the link records nothing."""
     found = tokens.read_token(token, tokens.FEEDBACK)
     if (
-        vote not in VOTES
+        (vote not in VOTES and vote != ASK)
         or found is None
         or not found.key
         or not tokens.is_story_signature(token, story_id, signature)
@@ -77,12 +80,22 @@ def feedback(
     ctx = {
         "state": state,
         "story": story,
-        "vote": vote,
-        "other": "down" if vote == "up" else "up",
+        "choices": _choices(vote, state),
         "current": services.current_vote(subscriber.id, story),
         "here": request.path,
     }
     return render(request, "newsletter/feedback.html", ctx)
+
+
+def _choices(vote: str, state: str) -> list[dict]:
+    """The vote buttons the page offers: the link's own vote first, then (when
+    asking) the other one as a lesser choice; both alike for an "ask" link."""
+    if vote == ASK:
+        return [{"vote": "up"}, {"vote": "down"}]
+    other = "down" if vote == "up" else "up"
+    if state == "confirm":
+        return [{"vote": vote}, {"vote": other, "secondary": True}]
+    return [{"vote": vote}]
 
 
 @never_cache

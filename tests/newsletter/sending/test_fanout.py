@@ -203,6 +203,10 @@ def test_esp_batch_merges_each_readers_vote_links(defaults, settings):
     links = {merged[r.email][field] for r in readers}
     assert len(links) == 2
     assert all("/feedback/" in link and link.endswith("/down/") for link in links)
+    # The text part's one link per story is merged per reader too.
+    ask = f"vote_{stories[0].id}_ask"
+    assert f"%recipient.{ask}%" in call.body
+    assert all(merged[r.email][ask].endswith("/ask/") for r in readers)
 
 
 def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch):

@@ -1,5 +1,6 @@
 """Each story is told once in its section: its 👍/👎 sit on its own source line,
-in the reader's language, with no second list of the same titles."""
+in the reader's language, with no second list of the same titles; the text part
+gives each story one link to a page offering both."""
 
 import datetime as dt
 import re
@@ -7,7 +8,8 @@ import re
 import pytest
 
 from newsletter import services
-from tests.newsletter.feedback_fixtures import briefing_day, vote_links
+from newsletter.models import Feedback
+from tests.newsletter.feedback_fixtures import briefing_day, path_of, vote_links
 from tests.newsletter.mail_fixtures import reader
 
 DAY = dt.date(2026, 8, 22)
@@ -67,3 +69,36 @@ def test_each_story_title_shows_once_in_its_section_beside_its_vote_links(
     # The story's other source is listed under it, without links of its own.
     assert "/feedback/" not in _line_with(section, "다른 매체 0-1")
     assert "어떠셨나요" not in html and "Your take on these" not in html
+
+
+def _text(message) -> str:
+    return message.body
+
+
+@pytest.mark.parametrize(
+    ("language", "label"), [("ko", "의견 남기기"), ("en", "Your take")]
+)
+def test_the_text_part_gives_each_story_one_labelled_link_after_its_sources(
+    day, mailoutbox, client, language, label
+):
+    digest, (alpha, beta) = day
+    alice = reader("alice@example.com", "llm", language=language)
+
+    services.send_and_record(digest)
+
+    lines = _text(mailoutbox[0]).splitlines()
+    asks = [line for line in lines if "/feedback/" in line]
+    assert [line.split(": ", 1)[0].strip() for line in asks] == [f"{label} 👍/👎"] * 2
+    # Alpha's link follows its second source, the line before names Beta's.
+    alpha_ask = lines.index(asks[0])
+    assert "https://gamma.example/a" in lines[alpha_ask - 1]
+    assert "https://beta.example/b" in lines[lines.index(asks[1]) - 1]
+    # Its page offers both votes and records nothing until the reader picks one.
+    path = path_of(asks[0].split(": ", 1)[1])
+    page = client.get(path).content.decode()
+    assert page.count('name="action"') == 2 and alpha.title in page
+    assert not Feedback.objects.exists()
+    client.post(path, {"action": "down"})
+    assert list(Feedback.objects.values_list("subscriber", "story", "vote")) == [
+        (alice.id, alpha.id, Feedback.Vote.DOWN)
+    ]
