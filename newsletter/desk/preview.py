@@ -100,6 +100,7 @@ def preview(digest: Digest, reader: Reader) -> Preview:
         preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
         feedback_url=links.feedback_url,
+        reader_token=links.reader_token,
     )
     html_bytes = len(html.encode())
     if rendered.chart_cid:

@@ -13,6 +13,7 @@ from newsletter.sending import recipient
 from newsletter.sending.rendering import (
     FEEDBACK_SLOT,
     PREFERENCES_URL,
+    READER_TOKEN,
     UNSUBSCRIBE_URL,
     RenderedEmail,
 )
@@ -59,6 +60,7 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
     tokens = {
         PREFERENCES_URL: field.format("preferences_url"),
         UNSUBSCRIBE_URL: field.format("unsubscribe_url"),
+        READER_TOKEN: field.format("reader_token"),
     }
     text, html = rendered.text, rendered.html
     for placeholder, token in tokens.items():
@@ -95,6 +97,7 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
         message.merge_data[row.subscriber.email] = {
             "preferences_url": links.preferences_url,
             "unsubscribe_url": links.unsubscribe_url,
+            "reader_token": links.reader_token,
             **{
                 f"vote_{story}_{vote}": links.feedback_url(story, vote)
                 for story, vote in votes

@@ -36,6 +36,11 @@ logger = logging.getLogger(__name__)
 PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
 UNSUBSCRIBE_URL = "__DAI_UNSUBSCRIBE_URL__"
 PLACEHOLDERS = (PREFERENCES_URL, UNSUBSCRIBE_URL)
+# The reader's feedback token in the link to their own page of the digest
+# (``newsletter.web.views.digest_for_reader``); "-" where there is none.
+READER_TOKEN = "__DAI_READER_TOKEN__"
+# Bytes the token may add over its placeholder (a feedback token runs ~85 chars).
+READER_TOKEN_ALLOWANCE = 120
 # A story's 👍/👎 link for the reader (``subscribers.links.feedback_url``): UP and
 # DOWN in the HTML part, ASK (one page offering both) in the text part.
 FEEDBACK_SLOT = re.compile(r"__DAI_FEEDBACK_(\d+)_(UP|DOWN|ASK)__")
@@ -92,15 +97,21 @@ class RenderedEmail:
         preferences_url: str,
         unsubscribe_url: str,
         feedback_url: Callable[[int, str], str] | None = None,
+        reader_token: str = READER_TOKEN,
     ) -> tuple[str, str]:
         """(text, html) for one subscriber, filled without re-rendering;
         ``feedback_url(story_id, "up" | "down" | "ask")`` gives each story's vote
-        links (URL-safe: the same in both parts)."""
-        text = self.text.replace(PREFERENCES_URL, preferences_url).replace(
-            UNSUBSCRIBE_URL, unsubscribe_url
+        links (URL-safe: the same in both parts); ``reader_token`` goes into the link
+        to the reader's own page (URL-safe too)."""
+        text = (
+            self.text.replace(PREFERENCES_URL, preferences_url)
+            .replace(UNSUBSCRIBE_URL, unsubscribe_url)
+            .replace(READER_TOKEN, reader_token)
         )
-        body = self.html.replace(PREFERENCES_URL, escape(preferences_url)).replace(
-            UNSUBSCRIBE_URL, escape(unsubscribe_url)
+        body = (
+            self.html.replace(PREFERENCES_URL, escape(preferences_url))
+            .replace(UNSUBSCRIBE_URL, escape(unsubscribe_url))
+            .replace(READER_TOKEN, escape(reader_token))
         )
         if feedback_url is not None:
 
@@ -200,13 +211,25 @@ def _papers_frame(
     return {
         "title": vocabulary.PAPERS_EDITION,
         "chart": _chart_parts(companion, language),
-        "view_url": in_language(absolute_page_url(companion), language),
+        "view_url": reader_page_url(companion, language),
         "sections": sections,
     }
 
 
 def absolute_page_url(digest: Digest) -> str:
     return f"{settings.SITE_URL}{digest.get_absolute_url()}"
+
+
+def reader_page_url(digest: Digest, language: str) -> str:
+    """The email's link to the digest's page as its reader sees it, with their 👍/👎
+    (the token stamped per reader): the public page for a link that no longer
+    names a reader."""
+    url = absolute_url(
+        "newsletter:digest_for_reader", digest.date.isoformat(), READER_TOKEN
+    )
+    if digest.edition != Digest.Edition.NEWS:
+        url += f"?edition={digest.edition}"
+    return in_language(url, language)
 
 
 def _sections(digest: Digest, categories: list[Category] | None) -> list[DigestSection]:
@@ -255,7 +278,7 @@ def _frame(
         if weekly
         else vocabulary.long_date(digest.date)
     )
-    view_url = in_language(absolute_page_url(digest), language)
+    view_url = reader_page_url(digest, language)
     is_offline = any(section_content.written_offline(s, language) for s in sections)
     return {
         "lang": language,
@@ -341,7 +364,8 @@ def _fit_html(
 def _html_size(html: str) -> int:
     """Bytes on the wire once each placeholder holds a real link."""
     links = sum(html.count(p) for p in PLACEHOLDERS) + html.count("__DAI_FEEDBACK_")
-    return len(html.encode()) + links * LINK_ALLOWANCE
+    tokens = html.count(READER_TOKEN) * READER_TOKEN_ALLOWANCE
+    return len(html.encode()) + links * LINK_ALLOWANCE + tokens
 
 
 def _read_or_log(section: DigestSection, language: str) -> SectionContent | None:
