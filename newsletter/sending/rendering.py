@@ -402,13 +402,16 @@ def _section_context(
         for s in section.sources.all()
         if shown is None or s.number in shown
     ]
-    reading.mark_votes(content, sources)
     if content.is_papers and content.extracted:
         # Each line carries its paper's title: the list names the paper by its id.
         for source in sources:
             source["title"] = paper_label(source["url"])
     urls = {s["number"]: s["href"] for s in sources}
     parts = _parts(content, urls)
+    papers_parts = _papers_parts(content, urls, shown=len(sources))
+    if level is not None:
+        sources = _shortened_sources(sources, content, keep=level[4])
+    reading.mark_votes(content, sources)
     context = {
         "anchor": section.category.slug,
         "emoji": section.category.emoji,
@@ -424,10 +427,10 @@ def _section_context(
         "more": vocabulary.more_stories(more) if more else "",
         "shortened": level is not None,
         # A Papers section's own parts, its "외 N건" counting papers.
-        **_papers_parts(content, urls, shown=len(sources)),
+        **papers_parts,
     }
     if level is not None:
-        n_items, n_lines, show_impact, show_topics, n_sources = level
+        n_items, n_lines, show_impact, show_topics, _ = level  # sources: above
         context.update(
             events=parts["events"][:n_items],
             excerpts=parts["excerpts"][:n_items],
@@ -435,9 +438,22 @@ def _section_context(
             key_figures=parts["key_figures"][:n_lines],
             impact=parts["impact"] if show_impact else [],
             topics=parts["topics"] if show_topics else [],
-            sources=sources[:n_sources],
         )
     return context
+
+
+def _shortened_sources(
+    sources: list[dict], content: SectionContent, keep: int
+) -> list[dict]:
+    """The first ``keep`` sources, and every story's first source beyond them: a
+    shortened email still names each of its stories once, beside its votes."""
+    numbers = {source["number"] for source in sources}
+    leads = {
+        min(cited)
+        for ref in content.stories
+        if (cited := numbers.intersection(ref.citations))
+    }
+    return [s for i, s in enumerate(sources) if i < keep or s["number"] in leads]
 
 
 @dataclass(frozen=True)

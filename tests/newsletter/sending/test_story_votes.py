@@ -102,3 +102,23 @@ def test_the_text_part_gives_each_story_one_labelled_link_after_its_sources(
     assert list(Feedback.objects.values_list("subscriber", "story", "vote")) == [
         (alice.id, alpha.id, Feedback.Vote.DOWN)
     ]
+
+
+def test_a_shortened_email_still_names_each_story_once_beside_its_votes(
+    day, mailoutbox, settings
+):
+    digest, stories = day
+    reader("alice@example.com", "llm")
+    # Too small for any level: the email is cut as far as it goes.
+    settings.EMAIL_HTML_MAX_BYTES = 1_000
+
+    services.send_and_record(digest)
+
+    html = mailoutbox[0].alternatives[0][0]
+    assert "일부 내용을 줄였습니다" in html
+    section = _section(html, "llm")
+    assert set(vote_links(html)) == {(s.id, v) for s in stories for v in ("up", "down")}
+    for story in stories:
+        assert section.count(story.title) == 1
+    assert "다른 매체 0-1" not in section  # a story's further sources go first
+    assert _text(mailoutbox[0]).count("/ask/") == 2
