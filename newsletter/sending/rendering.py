@@ -37,7 +37,7 @@ PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
 UNSUBSCRIBE_URL = "__DAI_UNSUBSCRIBE_URL__"
 PLACEHOLDERS = (PREFERENCES_URL, UNSUBSCRIBE_URL)
 # The reader's feedback token in the link to their own page of the digest
-# (``newsletter.web.views.digest_for_reader``); "-" where there is none.
+# (``newsletter.web.reader_page``); "-" where there is none.
 READER_TOKEN = "__DAI_READER_TOKEN__"
 # Bytes the token may add over its placeholder (a feedback token runs ~85 chars).
 READER_TOKEN_ALLOWANCE = 120
@@ -214,10 +214,6 @@ def _papers_frame(
         "view_url": reader_page_url(companion, language),
         "sections": sections,
     }
-
-
-def absolute_page_url(digest: Digest) -> str:
-    return f"{settings.SITE_URL}{digest.get_absolute_url()}"
 
 
 def reader_page_url(digest: Digest, language: str) -> str:
