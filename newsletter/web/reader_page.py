@@ -21,7 +21,7 @@ from newsletter.editorial import sections as section_content
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import DigestSection
 from newsletter.services import feedback as feedback_services
-from newsletter.web.reader_links import link_reader, vote_path
+from newsletter.web.reader_links import link_reader, reader_page_path, vote_path
 from newsletter.web.views import (
     SectionView,
     digest_page,
@@ -48,7 +48,8 @@ def digest_for_reader(request: HttpRequest, date: str, token: str) -> HttpRespon
         return _private(HttpResponseRedirect(public))
     if LANGUAGE_QUERY not in request.GET:
         use_language(request, subscriber.reading_language)
-    ctx, rows = digest_page(request, digest)
+    # The day's other editions open as the reader's own pages too.
+    ctx, rows = digest_page(request, digest, lambda d: reader_page_path(d, token))
     _add_votes(rows, token, subscriber.id)
     ctx["reader_page"] = True
     ctx["canonical_url"] = request.build_absolute_uri(digest.get_absolute_url())

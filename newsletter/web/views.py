@@ -7,6 +7,7 @@ key includes the active language), so a send shows up there within that time.
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date as date_type
 from functools import wraps
@@ -239,10 +240,13 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
 
 
 def digest_page(
-    request: HttpRequest, digest: Digest
+    request: HttpRequest,
+    digest: Digest,
+    page_of: Callable[[Digest], str] = Digest.get_absolute_url,
 ) -> tuple[dict, list[tuple[DigestSection, SectionView]]]:
     """The digest page's context in the active language, and each section's row
-    with what the page shows of it (the public page and the reader's own one)."""
+    with what the page shows of it (the public page and the reader's own one);
+    ``page_of`` gives the page of the day's other editions."""
     sections_qs = (
         DigestSection.objects.filter(digest=digest)
         .select_related("category")
@@ -287,7 +291,7 @@ def digest_page(
             for h in best
         ],
         "other_editions": [
-            (digest_title(d), keep_language(request, d.get_absolute_url()))
+            (digest_title(d), keep_language(request, page_of(d)))
             for d in other_editions
         ],
         "alternates": alternates(request),

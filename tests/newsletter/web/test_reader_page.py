@@ -12,7 +12,9 @@ import time_machine
 from django.utils import timezone
 
 from newsletter import services
+from newsletter.models import Digest
 from subscribers import services as subscriber_services
+from tests.factories import told_digest
 from tests.newsletter.feedback_fixtures import briefing_day, path_of
 from tests.newsletter.mail_fixtures import reader
 
@@ -128,3 +130,18 @@ def test_the_public_page_carries_no_votes_and_stays_cacheable(client, sent):
     assert "max-age=" in cache_control and int(cache_control.split("max-age=")[1]) > 0
     assert "private" not in cache_control and "no-store" not in cache_control
     assert 'name="robots"' not in page and 'rel="alternate" hreflang="en"' in page
+
+
+def test_the_days_other_edition_opens_as_the_readers_own_page_too(client, sent):
+    alice, path, _ = sent
+    told_digest(date=DAY, edition=Digest.Edition.PAPERS, status=Digest.Status.SENT)
+
+    page = client.get(path).content.decode()
+    papers = re.search(
+        r'href="(/digests/2026-08-22/reader/[^"]+edition=papers[^"]*)"', page
+    )
+
+    assert papers is not None
+    response = client.get(unescape(papers[1]))
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "private, no-store"
