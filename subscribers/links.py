@@ -29,6 +29,12 @@ class SubscriberLinks:
     # A story's MAC, computed for its 👍 link and reused for its 👎 one.
     _signatures: dict = field(default_factory=dict, compare=False, repr=False)
 
+    @property
+    def reader_token(self) -> str:
+        """The token of the link to the reader's own page of a digest: their
+        feedback token, or "-" (a link that opens the public page) without one."""
+        return self.feedback_token or "-"
+
     def feedback_url(self, story_id: int, vote: str) -> str:
         signature = self._signatures.get(story_id)
         if signature is None:
@@ -66,7 +72,8 @@ def _feedback_prefix(site_url: str, urlconf: str, prefix: str) -> str:
 def feedback_url(
     token: str, story_id: int, vote: str, *, signature: str | None = None
 ) -> str:
-    """A story's 👍 (vote "up") or 👎 ("down") link for the reader of `token`."""
+    """A story's 👍 (vote "up") or 👎 ("down") link for the reader of `token`, or
+    its page offering both ("ask", the plain-text email's one link per story)."""
     before = _feedback_prefix(
         settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
     )

@@ -2,7 +2,8 @@
 the digest's admin page and the test send to editors.
 
 Both build the message the sender builds (`sending.rendering` then
-`sending.recipient`), for a subscriber or for a chosen language and category set.
+`sending.recipient`), for a subscriber (in their own order of stories, from their
+votes) or for a chosen language and category set (today's order).
 Links are signed for a key that belongs to nobody: the same length as a reader's, so
 the size is the reader's, but a click on them changes nobody's subscription. A test
 is marked in its subject and never becomes a Delivery.
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from newsletter import audit
 from newsletter.models import Category, Digest
-from newsletter.sending import recipient
+from newsletter.sending import ordering, recipient
 from newsletter.sending.rendering import RenderedEmail, render_digest_email
 from subscribers.links import SubscriberLinks, subscriber_links
 from subscribers.models import Subscriber, new_token_key
@@ -80,7 +81,30 @@ def preview_links() -> SubscriberLinks:
 
 def _render(digest: Digest, reader: Reader) -> RenderedEmail:
     categories = None if reader.categories is None else list(reader.categories)
-    return render_digest_email(digest, categories=categories, language=reader.language)
+    return render_digest_email(
+        digest,
+        categories=categories,
+        language=reader.language,
+        boosts=_own_order(digest, reader),
+    )
+
+
+def _own_order(digest: Digest, reader: Reader) -> dict[int, float]:
+    """A subscriber's boosts on the digest's stories (``sending.ordering``), so the
+    preview shows their own order of stories as the send does; none (today's
+    order) for a language and category set."""
+    if reader.subscriber is None:
+        return {}
+    bucket = ordering.buckets([reader.subscriber.id]).get(reader.subscriber.id)
+    if not bucket:
+        return {}
+    stories = ordering.digest_stories(digest.id)
+    received = (
+        {f.category_id for f in stories.values()}
+        if reader.categories is None
+        else {c.id for c in reader.categories}
+    )
+    return dict(ordering.boosts(bucket, stories, frozenset(received)))
 
 
 def _message(rendered: RenderedEmail, to: str) -> recipient.DigestEmail:
@@ -100,6 +124,7 @@ def preview(digest: Digest, reader: Reader) -> Preview:
         preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
         feedback_url=links.feedback_url,
+        reader_token=links.reader_token,
     )
     html_bytes = len(html.encode())
     if rendered.chart_cid:

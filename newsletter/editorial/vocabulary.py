@@ -44,9 +44,10 @@ FULL_SECTION = _("Read this section in full")
 HIGHLIGHTS = _("Today's highlights")
 FOLLOW_UP = _("Follow-up")
 # Each story's 👍/👎 links (newsletter/web/feedback.py).
-YOUR_TAKE = _("Your take on these stories")
 MORE_LIKE_THIS = _("More like this")
 LESS_LIKE_THIS = _("Less like this")
+# The text part's one link per story, to a page offering both.
+YOUR_TAKE = _("Your take 👍/👎")
 
 
 def more_stories(count: int) -> str:

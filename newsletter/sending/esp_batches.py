@@ -13,6 +13,7 @@ from newsletter.sending import recipient
 from newsletter.sending.rendering import (
     FEEDBACK_SLOT,
     PREFERENCES_URL,
+    READER_TOKEN,
     UNSUBSCRIBE_URL,
     RenderedEmail,
 )
@@ -59,14 +60,23 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
     tokens = {
         PREFERENCES_URL: field.format("preferences_url"),
         UNSUBSCRIBE_URL: field.format("unsubscribe_url"),
+        READER_TOKEN: field.format("reader_token"),
     }
     text, html = rendered.text, rendered.html
     for placeholder, token in tokens.items():
         text, html = text.replace(placeholder, token), html.replace(placeholder, token)
-    # Each story's 👍/👎 link is one more merge field per reader.
-    votes = sorted({(int(m[1]), m[2].lower()) for m in FEEDBACK_SLOT.finditer(html)})
-    html = FEEDBACK_SLOT.sub(
-        lambda m: field.format(f"vote_{m[1]}_{m[2].lower()}"), html
+    # Each story's 👍/👎 link (HTML) and its one link (text) is one more merge field
+    # per reader.
+    votes = sorted(
+        {(int(m[1]), m[2].lower()) for m in FEEDBACK_SLOT.finditer(html + text)}
+    )
+
+    def merge_field(m) -> str:
+        return field.format(f"vote_{m[1]}_{m[2].lower()}")
+
+    text, html = (
+        FEEDBACK_SLOT.sub(merge_field, text),
+        FEEDBACK_SLOT.sub(merge_field, html),
     )
     message = AnymailMessage(
         subject=rendered.subject,
@@ -87,6 +97,7 @@ def batch_message(rendered: RenderedEmail, rows: list[Delivery], *, connection):
         message.merge_data[row.subscriber.email] = {
             "preferences_url": links.preferences_url,
             "unsubscribe_url": links.unsubscribe_url,
+            "reader_token": links.reader_token,
             **{
                 f"vote_{story}_{vote}": links.feedback_url(story, vote)
                 for story, vote in votes

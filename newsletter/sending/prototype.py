@@ -25,6 +25,8 @@ from newsletter.sending.rendering import (
     FEEDBACK_SLOT,
     LINK_ALLOWANCE,
     PREFERENCES_URL,
+    READER_TOKEN,
+    READER_TOKEN_ALLOWANCE,
     UNSUBSCRIBE_URL,
     RenderedEmail,
 )
@@ -38,11 +40,14 @@ _SLOTS = {
     (UNSUBSCRIBE_URL, "plain"): ("unsubscribe_url", False),
     (PREFERENCES_URL, "html"): ("preferences_url", True),
     (UNSUBSCRIBE_URL, "html"): ("unsubscribe_url", True),
+    (READER_TOKEN, "plain"): ("reader_token", False),
+    (READER_TOKEN, "html"): ("reader_token", False),
 }
 # Every substitution point in the serialised body: the two links, and each story's
-# 👍/👎 link (the HTML part only; story ids and votes are plain ASCII).
+# vote links (👍/👎 in the HTML part, one in the text part; story ids, votes and
+# the token are plain URL-safe ASCII, the same unescaped and escaped).
 _PLACEHOLDER = re.compile(
-    rb"__DAI_PREFERENCES_URL__|__DAI_UNSUBSCRIBE_URL__|"
+    rb"__DAI_PREFERENCES_URL__|__DAI_UNSUBSCRIBE_URL__|__DAI_READER_TOKEN__|"
     + FEEDBACK_SLOT.pattern.encode()
 )
 
@@ -127,6 +132,7 @@ class GroupTemplate:
             ),
             message_id="<prototype@invalid>",
             date="Thu, 01 Jan 1970 00:00:00 -0000",
+            reader_token=READER_TOKEN,
         )
         self.subject = proto.subject
         self.from_email = proto.from_email
@@ -136,6 +142,8 @@ class GroupTemplate:
             + rendered.text.count(UNSUBSCRIBE_URL)
             + rendered.html.count(PREFERENCES_URL)
             + rendered.html.count(UNSUBSCRIBE_URL)
+            + rendered.text.count(READER_TOKEN)
+            + rendered.html.count(READER_TOKEN)
             + len(FEEDBACK_SLOT.findall(rendered.text))
             + len(FEEDBACK_SLOT.findall(rendered.html))
         )
@@ -213,6 +221,10 @@ class GroupTemplate:
             values[(name, True)] = str(escape(url)).encode()
         if self._has_votes and not _URL_SAFE_TOKEN.fullmatch(links.feedback_token):
             raise FastPathUnavailable("feedback token is not URL-safe")
+        token = links.reader_token
+        if not _URL_SAFE_TOKEN.fullmatch(token) or len(token) > READER_TOKEN_ALLOWANCE:
+            raise FastPathUnavailable("reader token is not a short URL-safe token")
+        values[("reader_token", False)] = token.encode()
         header = (
             f"To: {to}\n"
             f"Date: {date or _dates.now()}\n"

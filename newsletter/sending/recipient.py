@@ -114,13 +114,17 @@ def build_digest_message(
     links: SubscriberLinks,
     message_id: str,
     date: str | None = None,
+    reader_token: str | None = None,
 ) -> DigestEmail:
-    """The complete message for one recipient: links filled, headers set."""
+    """The complete message for one recipient: links filled, headers set.
+    ``reader_token``: what fills the link to the reader's own page (None: theirs,
+    ``links.reader_token``)."""
     text, html = rendered.personalize(
         preferences_url=links.preferences_url,
         unsubscribe_url=links.unsubscribe_url,
         # No token: the group prototype, whose vote links are stamped in later.
         feedback_url=links.feedback_url if links.feedback_token else None,
+        reader_token=links.reader_token if reader_token is None else reader_token,
     )
     headers = {
         **shared_headers(),

@@ -36,8 +36,14 @@ logger = logging.getLogger(__name__)
 PREFERENCES_URL = "__DAI_PREFERENCES_URL__"
 UNSUBSCRIBE_URL = "__DAI_UNSUBSCRIBE_URL__"
 PLACEHOLDERS = (PREFERENCES_URL, UNSUBSCRIBE_URL)
-# A story's 👍/👎 link for the reader (``subscribers.links.feedback_url``).
-FEEDBACK_SLOT = re.compile(r"__DAI_FEEDBACK_(\d+)_(UP|DOWN)__")
+# The reader's feedback token in the link to their own page of the digest
+# (``newsletter.web.reader_page``); "-" where there is none.
+READER_TOKEN = "__DAI_READER_TOKEN__"
+# Bytes the token may add over its placeholder (a feedback token runs ~85 chars).
+READER_TOKEN_ALLOWANCE = 120
+# A story's 👍/👎 link for the reader (``subscribers.links.feedback_url``): UP and
+# DOWN in the HTML part, ASK (one page offering both) in the text part.
+FEEDBACK_SLOT = re.compile(r"__DAI_FEEDBACK_(\d+)_(UP|DOWN|ASK)__")
 # Bytes a filled-in link may add over its placeholder (signed tokens run ~150 chars).
 LINK_ALLOWANCE = 400
 # 8bit bodies must keep every line under RFC 5322's 998 octets, links included.
@@ -91,19 +97,29 @@ class RenderedEmail:
         preferences_url: str,
         unsubscribe_url: str,
         feedback_url: Callable[[int, str], str] | None = None,
+        reader_token: str = READER_TOKEN,
     ) -> tuple[str, str]:
         """(text, html) for one subscriber, filled without re-rendering;
-        ``feedback_url(story_id, "up" | "down")`` gives each story's vote links."""
-        text = self.text.replace(PREFERENCES_URL, preferences_url).replace(
-            UNSUBSCRIBE_URL, unsubscribe_url
+        ``feedback_url(story_id, "up" | "down" | "ask")`` gives each story's vote
+        links (URL-safe: the same in both parts); ``reader_token`` goes into the link
+        to the reader's own page (URL-safe too)."""
+        text = (
+            self.text.replace(PREFERENCES_URL, preferences_url)
+            .replace(UNSUBSCRIBE_URL, unsubscribe_url)
+            .replace(READER_TOKEN, reader_token)
         )
-        body = self.html.replace(PREFERENCES_URL, escape(preferences_url)).replace(
-            UNSUBSCRIBE_URL, escape(unsubscribe_url)
+        body = (
+            self.html.replace(PREFERENCES_URL, escape(preferences_url))
+            .replace(UNSUBSCRIBE_URL, escape(unsubscribe_url))
+            .replace(READER_TOKEN, escape(reader_token))
         )
-        if feedback_url is not None and "__DAI_FEEDBACK_" in body:
-            body = FEEDBACK_SLOT.sub(
-                lambda m: escape(feedback_url(int(m[1]), m[2].lower())), body
-            )
+        if feedback_url is not None:
+
+            def vote_link(m: re.Match) -> str:
+                return escape(feedback_url(int(m[1]), m[2].lower()))
+
+            text = FEEDBACK_SLOT.sub(vote_link, text)
+            body = FEEDBACK_SLOT.sub(vote_link, body)
         return text, body
 
 
@@ -195,13 +211,21 @@ def _papers_frame(
     return {
         "title": vocabulary.PAPERS_EDITION,
         "chart": _chart_parts(companion, language),
-        "view_url": in_language(absolute_page_url(companion), language),
+        "view_url": reader_page_url(companion, language),
         "sections": sections,
     }
 
 
-def absolute_page_url(digest: Digest) -> str:
-    return f"{settings.SITE_URL}{digest.get_absolute_url()}"
+def reader_page_url(digest: Digest, language: str) -> str:
+    """The email's link to the digest's page as its reader sees it, with their 👍/👎
+    (the token stamped per reader): the public page for a link that no longer
+    names a reader."""
+    url = absolute_url(
+        "newsletter:digest_for_reader", digest.date.isoformat(), READER_TOKEN
+    )
+    if digest.edition != Digest.Edition.NEWS:
+        url += f"?edition={digest.edition}"
+    return in_language(url, language)
 
 
 def _sections(digest: Digest, categories: list[Category] | None) -> list[DigestSection]:
@@ -250,7 +274,7 @@ def _frame(
         if weekly
         else vocabulary.long_date(digest.date)
     )
-    view_url = in_language(absolute_page_url(digest), language)
+    view_url = reader_page_url(digest, language)
     is_offline = any(section_content.written_offline(s, language) for s in sections)
     return {
         "lang": language,
@@ -336,7 +360,8 @@ def _fit_html(
 def _html_size(html: str) -> int:
     """Bytes on the wire once each placeholder holds a real link."""
     links = sum(html.count(p) for p in PLACEHOLDERS) + html.count("__DAI_FEEDBACK_")
-    return len(html.encode()) + links * LINK_ALLOWANCE
+    tokens = html.count(READER_TOKEN) * READER_TOKEN_ALLOWANCE
+    return len(html.encode()) + links * LINK_ALLOWANCE + tokens
 
 
 def _read_or_log(section: DigestSection, language: str) -> SectionContent | None:
@@ -379,6 +404,10 @@ def _section_context(
             source["title"] = paper_label(source["url"])
     urls = {s["number"]: s["href"] for s in sources}
     parts = _parts(content, urls)
+    papers_parts = _papers_parts(content, urls, shown=len(sources))
+    if level is not None:
+        sources = _shortened_sources(sources, content, keep=level[4])
+    reading.mark_votes(content, sources)
     context = {
         "anchor": section.category.slug,
         "emoji": section.category.emoji,
@@ -392,13 +421,12 @@ def _section_context(
         "sources": sources,
         "web_url": f"{view_url}#s{section.id}",
         "more": vocabulary.more_stories(more) if more else "",
-        "stories": reading.vote_lines(content),
         "shortened": level is not None,
         # A Papers section's own parts, its "외 N건" counting papers.
-        **_papers_parts(content, urls, shown=len(sources)),
+        **papers_parts,
     }
     if level is not None:
-        n_items, n_lines, show_impact, show_topics, n_sources = level
+        n_items, n_lines, show_impact, show_topics, _ = level  # sources: above
         context.update(
             events=parts["events"][:n_items],
             excerpts=parts["excerpts"][:n_items],
@@ -406,9 +434,22 @@ def _section_context(
             key_figures=parts["key_figures"][:n_lines],
             impact=parts["impact"] if show_impact else [],
             topics=parts["topics"] if show_topics else [],
-            sources=sources[:n_sources],
         )
     return context
+
+
+def _shortened_sources(
+    sources: list[dict], content: SectionContent, keep: int
+) -> list[dict]:
+    """The first ``keep`` sources, and every story's first source beyond them: a
+    shortened email still names each of its stories once, beside its votes."""
+    numbers = {source["number"] for source in sources}
+    leads = {
+        min(cited)
+        for ref in content.stories
+        if (cited := numbers.intersection(ref.citations))
+    }
+    return [s for i, s in enumerate(sources) if i < keep or s["number"] in leads]
 
 
 @dataclass(frozen=True)
@@ -425,19 +466,22 @@ class _Reading:
     def scores(self) -> dict[int, float]:
         return {story_id: story.score for story_id, story in self.stories.items()}
 
-    def vote_lines(self, content: SectionContent) -> list[dict]:
-        """The section's shown stories, each with its 👍/👎 link placeholders."""
-        return [
-            {
-                "title": highlights.one_line(
-                    highlights.story_title(self.stories[ref.id], self.language)
-                ),
-                "up": f"__DAI_FEEDBACK_{ref.id}_UP__",
-                "down": f"__DAI_FEEDBACK_{ref.id}_DOWN__",
-            }
-            for ref in content.stories
-            if ref.id in self.stories
-        ]
+    def mark_votes(self, content: SectionContent, sources: list[dict]) -> None:
+        """Put each shown story's 👍/👎 on its own source lines, so a story is told
+        once: the links (reader placeholders) beside its first source, the one-link
+        ask for the text part after its last, and ``also`` on its other sources."""
+        by_number = {source["number"]: source for source in sources}
+        for ref in content.stories:
+            numbers = [n for n in sorted(set(ref.citations)) if n in by_number]
+            if ref.id not in self.stories or not numbers:
+                continue
+            by_number[numbers[0]].update(
+                up=f"__DAI_FEEDBACK_{ref.id}_UP__",
+                down=f"__DAI_FEEDBACK_{ref.id}_DOWN__",
+            )
+            by_number[numbers[-1]]["ask"] = f"__DAI_FEEDBACK_{ref.id}_ASK__"
+            for number in numbers[1:]:
+                by_number[number]["also"] = True
 
 
 def _reading(

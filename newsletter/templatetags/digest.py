@@ -34,6 +34,12 @@ def paper_label(url: object) -> str:
 
 
 @register.filter
+def of(mapping: dict, key):
+    """``mapping[key]``, or None: a template's lookup by a variable key."""
+    return mapping.get(key)
+
+
+@register.filter
 def safe_url(url: object) -> str | None:
     """The URL when it is http(s) or mailto; None (no link) for javascript: and the rest."""
     text = str(url or "").strip()

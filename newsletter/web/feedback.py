@@ -2,7 +2,8 @@
 
 Mail scanners fetch every link they find (GET, HEAD), so a vote link only shows a
 page with a button; the POST from that page records the vote, and the page after it
-offers to take it back (POST again). The link is the only credential: the reader's
+offers to take it back (POST again). The plain-text email carries one link per story
+("ask"), whose page offers both votes. The link is the only credential: the reader's
 feedback token and a MAC binding it to the story (subscribers/tokens.py). A forged,
 changed or expired link, an erased or unsubscribed reader, or a story that is gone
 records nothing and the page says so (400 or 410).
@@ -18,13 +19,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from lib.locale import use_language
-from newsletter.models import Feedback, Story
+from newsletter.models import Digest, Feedback, Story
 from newsletter.services import feedback as services
 from newsletter.templatetags.digest import safe_url
+from newsletter.web.reader_links import link_reader, reader_page_path
 from subscribers import tokens
-from subscribers.models import Subscriber
 
 VOTES = {"up": Feedback.Vote.UP, "down": Feedback.Vote.DOWN}
+# The plain-text email's one link per story: a page offering both votes alike.
+ASK = "ask"
 
 
 def _refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
@@ -34,19 +37,13 @@ def _refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
 
 def _reader_and_story(request, token: str, story_id: int, signature: str, vote: str):
     """(subscriber, story), or the page saying why the link records nothing."""
-    found = tokens.read_token(token, tokens.FEEDBACK)
-    if (
-        vote not in VOTES
-        or found is None
-        or not found.key
-        or not tokens.is_story_signature(token, story_id, signature)
+    if (vote not in VOTES and vote != ASK) or not tokens.is_story_signature(
+        token, story_id, signature
     ):
         return _refused(request, "invalid", 400)
-    if found.is_expired:
-        return _refused(request, "expired", 410)
-    subscriber = tokens.subscriber_for(found)
-    if subscriber is None or subscriber.status != Subscriber.Status.ACTIVE:
-        return _refused(request, "not_subscribed", 410)
+    subscriber, refused = link_reader(token)
+    if subscriber is None:
+        return _refused(request, refused, 400 if refused == "invalid" else 410)
     use_language(request, subscriber.reading_language)
     story = services.find_story(story_id)
     if story is None:
@@ -77,12 +74,29 @@ def feedback(
     ctx = {
         "state": state,
         "story": story,
-        "vote": vote,
-        "other": "down" if vote == "up" else "up",
+        "choices": _choices(vote, state),
         "current": services.current_vote(subscriber.id, story),
         "here": request.path,
+        "digest_url": _digest_page(story, token),
     }
     return render(request, "newsletter/feedback.html", ctx)
+
+
+def _digest_page(story: Story, token: str) -> str | None:
+    """The reader's own page of the story's digest, once it is public."""
+    digest = Digest.objects.published().filter(id=story.digest_id).first()
+    return None if digest is None else reader_page_path(digest, token)
+
+
+def _choices(vote: str, state: str) -> list[dict]:
+    """The vote buttons the page offers: the link's own vote first, then (when
+    asking) the other one as a lesser choice; both alike for an "ask" link."""
+    if vote == ASK:
+        return [{"vote": "up"}, {"vote": "down"}]
+    other = "down" if vote == "up" else "up"
+    if state == "confirm":
+        return [{"vote": vote}, {"vote": other, "secondary": True}]
+    return [{"vote": vote}]
 
 
 @never_cache

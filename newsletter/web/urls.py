@@ -1,6 +1,6 @@
 from django.urls import path
 
-from newsletter.web import feedback, views
+from newsletter.web import feedback, reader_page, views
 
 app_name = "newsletter"
 
@@ -10,6 +10,11 @@ urlpatterns = [
     path("archive/rss/", views.archive_rss, name="archive_rss"),
     path("digests/<str:date>/", views.digest_detail, name="digest_detail"),
     path("digests/<str:date>/chart.png", views.digest_chart, name="digest_chart"),
+    path(
+        "digests/<str:date>/reader/<str:token>/",
+        reader_page.digest_for_reader,
+        name="digest_for_reader",
+    ),
     path("language/<str:code>/", views.set_language, name="set_language"),
     path(
         "feedback/<str:token>/<int:story_id>/<str:signature>/<str:vote>/",

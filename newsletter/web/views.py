@@ -7,6 +7,7 @@ key includes the active language), so a send shows up there within that time.
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date as date_type
 from functools import wraps
@@ -75,6 +76,9 @@ class SectionView:
     outlook: list[SafeString] = field(default_factory=list)
     more: list = field(default_factory=list)
     more_label: str = ""
+    # On the reader's own page: source number -> the 👍/👎 of the story it leads
+    # (``reader_page.StoryVote``); empty on the public page.
+    votes: dict = field(default_factory=dict)
 
 
 def build_section(section: DigestSection, language: str | None = None) -> SectionView:
@@ -211,7 +215,7 @@ def _parse_date(value: str) -> date_type:
         raise Http404("no digest for this date") from None
 
 
-def _published_digest(request: HttpRequest, date: str) -> Digest:
+def published_digest(request: HttpRequest, date: str) -> Digest:
     day = _parse_date(date)
     digests = Digest.objects.published().filter(date=day)
     # Without ?edition= the date alone names the news edition, or the only one there is.
@@ -230,7 +234,19 @@ def _published_digest(request: HttpRequest, date: str) -> Digest:
 @only_query(edition=any_value)
 @cache_page(settings.ARCHIVE_CACHE_SECONDS)
 def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
-    digest = _published_digest(request, date)
+    digest = published_digest(request, date)
+    ctx, _ = digest_page(request, digest)
+    return render(request, "newsletter/digest_detail.html", ctx)
+
+
+def digest_page(
+    request: HttpRequest,
+    digest: Digest,
+    page_of: Callable[[Digest], str] = Digest.get_absolute_url,
+) -> tuple[dict, list[tuple[DigestSection, SectionView]]]:
+    """The digest page's context in the active language, and each section's row
+    with what the page shows of it (the public page and the reader's own one);
+    ``page_of`` gives the page of the day's other editions."""
     sections_qs = (
         DigestSection.objects.filter(digest=digest)
         .select_related("category")
@@ -275,19 +291,19 @@ def digest_detail(request: HttpRequest, date: str) -> HttpResponse:
             for h in best
         ],
         "other_editions": [
-            (digest_title(d), keep_language(request, d.get_absolute_url()))
+            (digest_title(d), keep_language(request, page_of(d)))
             for d in other_editions
         ],
         "alternates": alternates(request),
         "language": get_language(),
     }
-    return render(request, "newsletter/digest_detail.html", ctx)
+    return ctx, list(zip(section_rows, sections, strict=True))
 
 
 @require_GET
 @cache_control(public=True, max_age=24 * 3600)
 def digest_chart(request: HttpRequest, date: str) -> HttpResponse:
-    digest = _published_digest(request, date)
+    digest = published_digest(request, date)
     if not digest.chart_png:
         raise Http404("this digest has no chart")
     # Only an explicit ?lang= picks another title: this response is cached publicly

@@ -68,3 +68,44 @@ def vote_links(html: str) -> dict[tuple[int, str], str]:
 
 def path_of(link: str) -> str:
     return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def briefing_day(day: dt.date, stories: list[tuple[str, list[str], float]]):
+    """An approved digest with one LLM briefing section (llm) whose lines never
+    repeat a title, each (title, source URLs, score) one story of those sources
+    (the first one its lead, titled as the story); returns (digest, stories)."""
+    digest = DigestFactory(date=day, category_counts={"llm": len(stories)})
+    stories = sorted(stories, key=lambda s: -s[2])
+    rows, articles, refs = [], [], []
+    for position, (title, urls, score) in enumerate(stories):
+        told = [
+            ArticleFactory(
+                title=title if n == 0 else f"다른 매체 {position}-{n}", url=url
+            )
+            for n, url in enumerate(urls)
+        ]
+        story = Story.objects.create(
+            digest=digest,
+            category=category("llm"),
+            title=title,
+            lead_article=told[0],
+            score=score,
+            position=position,
+        )
+        story.articles.set(told)
+        numbers = list(range(len(articles) + 1, len(articles) + len(told) + 1))
+        rows.append(story)
+        articles += told
+        refs.append({"id": story.id, "citations": numbers})
+    content = {
+        "topics": ["언어모델 경쟁"],
+        "events": [
+            {"text": f"{n}번째 소식의 사건이 있었다.", "citations": ref["citations"]}
+            for n, ref in enumerate(refs, start=1)
+        ],
+        "impact": {},
+        "final_summary": ["경쟁이 이어진다."],
+        "stories": refs,
+    }
+    make_section(digest, category("llm"), articles, content=content)
+    return digest, rows

@@ -246,7 +246,8 @@ def _body_lines(message) -> list[str]:
     return [line for line in lines if not SOURCE_LINE.match(line)]
 
 
-SOURCE_LINE = re.compile(r"^ \[\d+\] .*\((?:https?://|/)\S*\)$")
+# A story's further sources are indented under its first.
+SOURCE_LINE = re.compile(r"^ +\[\d+\] .*\((?:https?://|/)\S*\)$")
 
 
 def _preheader(message) -> str:

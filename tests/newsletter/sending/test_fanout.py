@@ -127,6 +127,10 @@ def test_fast_path_stamps_each_readers_vote_links_as_the_slow_path_does(defaults
             (story.id, vote) for story in stories for vote in ("up", "down")
         }
         assert links.feedback_token in html
+        # The web link is this reader's own page, in both parts.
+        text = [p for p in _flatten(fast) if p[0] == "text/plain"][0][3].decode()
+        page = f"/digests/2026-08-22/reader/{links.feedback_token}/?lang=ko"
+        assert page in html and page in text
 
 
 def test_quoted_printable_parts_refuse_the_fast_path(defaults):
@@ -203,6 +207,10 @@ def test_esp_batch_merges_each_readers_vote_links(defaults, settings):
     links = {merged[r.email][field] for r in readers}
     assert len(links) == 2
     assert all("/feedback/" in link and link.endswith("/down/") for link in links)
+    # The text part's one link per story is merged per reader too.
+    ask = f"vote_{stories[0].id}_ask"
+    assert f"%recipient.{ask}%" in call.body
+    assert all(merged[r.email][ask].endswith("/ask/") for r in readers)
 
 
 def test_fan_out_renders_each_category_set_once(defaults, settings, monkeypatch):

@@ -5,6 +5,7 @@ from newsletter.models import DigestSection, DigestSource
 from newsletter.sending import recipient
 from newsletter.sending.rendering import (
     PREFERENCES_URL,
+    READER_TOKEN,
     UNSUBSCRIBE_URL,
     render_digest_email,
 )
@@ -131,7 +132,9 @@ def test_footer_has_web_preferences_unsubscribe_links_and_postal_address(
 ):
     settings.SENDER_POSTAL_ADDRESS = "Daily AI Insights, 1 Sejong-daero, Seoul"
     rendered = render_digest_email(build_digest(slugs=("llm",)), categories=None)
-    assert 'href="http://127.0.0.1:8000/digests/2026-08-22/?lang=ko"' in rendered.html
+    # The web link is the reader's own page: their token is stamped in per reader.
+    web = f"http://127.0.0.1:8000/digests/2026-08-22/reader/{READER_TOKEN}/?lang=ko"
+    assert f'href="{web}"' in rendered.html and web in rendered.text
     assert (
         f'href="{PREFERENCES_URL}"' in rendered.html
         and f'href="{UNSUBSCRIBE_URL}"' in rendered.html
@@ -141,10 +144,13 @@ def test_footer_has_web_preferences_unsubscribe_links_and_postal_address(
         and "1 Sejong-daero, Seoul" in rendered.text
     )
     text, html = rendered.personalize(
-        preferences_url="https://x.test/p/a&b", unsubscribe_url="https://x.test/u/c"
+        preferences_url="https://x.test/p/a&b",
+        unsubscribe_url="https://x.test/u/c",
+        reader_token="tok:en",
     )
     assert 'href="https://x.test/p/a&amp;b"' in html and "https://x.test/p/a&b" in text
     assert PREFERENCES_URL not in html + text and UNSUBSCRIBE_URL not in html + text
+    assert READER_TOKEN not in html + text and "/reader/tok:en/?lang=ko" in text
 
 
 def test_no_section_for_the_categories_renders_an_empty_notice(defaults):
@@ -165,8 +171,8 @@ def test_largest_profile_stays_under_the_clip_limit_and_links_the_web_version(
     # The web page's own anchor for the section (its id there is s<section id>).
     llm_section = digest.sections.get(category__slug="llm")
     assert (
-        f"http://127.0.0.1:8000/digests/2026-08-22/?lang=ko#s{llm_section.id}"
-        in full.html
+        f"http://127.0.0.1:8000/digests/2026-08-22/reader/{READER_TOKEN}/"
+        f"?lang=ko#s{llm_section.id}" in full.html
     )
     for slug in slugs:
         assert f'id="{slug}"' in full.html
