@@ -283,10 +283,12 @@ def test_stories_are_ranked_and_a_section_shows_five_then_and_n_more(
         f"[EN] {STORIES[0][0]}",
     ]
     assert text.index("오늘의 핵심") < text.index("DeepSeek releases")
-    # Five stories in the email, then "외 3건" linking to the full list on the web.
+    # Five stories in the email, then "외 3건" linking to the full list on the web,
+    # on the reader's own page of the digest (where they can vote on the rest).
     assert "외 3건" in html
-    web = f"/digests/{digest.date:%Y-%m-%d}/?lang=ko#s{section.id}"
-    assert re.search(rf'<a href="[^"]*{re.escape(web)}"[^>]*>외 3건</a>', html)
+    day = re.escape(f"/digests/{digest.date:%Y-%m-%d}/reader/")
+    anchor = re.escape(f"/?lang=ko#s{section.id}")
+    assert re.search(rf'<a href="[^"]*{day}[^/"]+{anchor}"[^>]*>외 3건</a>', html)
     shown = [title for title, _ in STORIES[:3]]
     hidden = [title for title, _ in STORIES[3:]]
     assert all(t in _flat(html) for t in shown)
