@@ -12,6 +12,9 @@ from subscribers.models import Subscriber
 from tests.factories import SubscriberFactory
 from tests.subscribers.conftest import link_from
 
+# The admin's words are asserted in English.
+pytestmark = pytest.mark.usefixtures("english_admin")
+
 CHANGELIST = "admin:subscribers_subscriber_changelist"
 
 
