@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -455,7 +456,7 @@ class Story(models.Model):
         verbose_name_plural = _("stories")
 
     def __str__(self) -> str:
-        return self.title or f"Story {self.pk}"
+        return self.title or gettext("Story %(id)s") % {"id": self.pk}
 
     @property
     def is_left_out(self) -> bool:
@@ -555,7 +556,10 @@ class LLMCall(models.Model):
         verbose_name_plural = _("LLM calls")
 
     def __str__(self) -> str:
-        return f"{self.purpose} {self.model} ({self.prompt_tokens}+{self.completion_tokens})"
+        return (
+            f"{self.get_purpose_display()} {self.model} "
+            f"({self.prompt_tokens}+{self.completion_tokens})"
+        )
 
 
 class WorkerHeartbeat(models.Model):

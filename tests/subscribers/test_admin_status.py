@@ -140,6 +140,7 @@ def test_recorded_consent_makes_an_added_address_active_without_email(
 def test_consent_ticked_without_evidence_is_refused(
     admin_client, categories, mailoutbox
 ):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English words
     response = _add(admin_client, categories, has_consent="on", consent_note=" ")
 
     assert response.status_code == 200
