@@ -109,7 +109,7 @@ def admin_words(admin_class) -> list:
     for item in admin_class.list_filter:
         if isinstance(item, type) and issubclass(item, SimpleListFilter):
             words.append(item.title)
-            words += [label for _, label in item.lookups(item, None, None)]
+            words += [label for _, label in item(None, {}, None, None).lookup_choices]
     words += [title for title, _ in admin_class.fieldsets or () if title]
     return words
 
