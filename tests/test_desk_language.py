@@ -363,3 +363,20 @@ def test_the_korean_model_names_are_the_desks_vocabulary():
     assert names["category"] == "카테고리"
     assert names["delivery"] == "발송"
     assert names["article"] == "기사"
+
+
+def test_a_korean_editor_reads_what_an_action_did_in_korean(staff_client, desk):
+    staff_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ko"
+    subscriber = Subscriber.objects.get(email="kestrel@example.com")
+
+    response = staff_client.post(
+        reverse("admin:subscribers_subscriber_changelist"),
+        {"action": "unsubscribe_selected", "_selected_action": [subscriber.id]},
+        follow=True,
+    )
+
+    page = PageText.of(response.content.decode())
+    assert "구독자 1명의 구독을 해지했습니다." in page
+    assert "선택한 구독자 구독 해지" in page  # the action, as the menu offers it
+    subscriber.refresh_from_db()
+    assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
