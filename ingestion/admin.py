@@ -4,17 +4,19 @@ from django.db.models import Count
 from django.template.defaultfilters import truncatechars
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from ingestion import services
 from ingestion.models import Article, Paper, Source
 
 
 class PausedFilter(admin.SimpleListFilter):
-    title = "paused"
+    title = _("paused")
     parameter_name = "paused"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Paused"), ("no", "Running")]
+        return [("yes", _("Paused")), ("no", pgettext_lazy("source state", "Running"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -25,11 +27,11 @@ class PausedFilter(admin.SimpleListFilter):
 
 
 class DuplicateFilter(admin.SimpleListFilter):
-    title = "duplicate"
+    title = _("duplicate")
     parameter_name = "duplicate"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Duplicates"), ("no", "Originals")]
+        return [("yes", _("Duplicates")), ("no", _("Originals"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -98,7 +100,7 @@ class SourceAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Health",
+            _("Health"),
             {
                 "fields": [
                     "last_status",
@@ -110,7 +112,7 @@ class SourceAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Conditional GET",
+            _("Conditional GET"),
             {
                 "classes": ["collapse"],
                 "fields": ["etag", "last_modified", "created_at"],
@@ -121,21 +123,23 @@ class SourceAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(n_articles=Count("articles"))
 
-    @admin.display(description="health")
+    @admin.display(description=_("health"))
     def health(self, obj: Source) -> str:
         if obj.paused_at:
-            return "⏸ paused"
+            return "⏸ " + gettext("paused")
         if obj.last_status == Source.FetchStatus.ERROR:
-            return "❌ failing"
+            return "❌ " + gettext("failing")
         if obj.last_status == Source.FetchStatus.NEVER:
-            return "· never fetched"
-        return "⚠️ ok, with a note" if obj.last_error else "✅ ok"
+            return "· " + gettext("never fetched")
+        if obj.last_error:
+            return "⚠️ " + gettext("ok, with a note")
+        return "✅ " + gettext("ok")
 
-    @admin.display(description="last error")
+    @admin.display(description=_("last error"))
     def short_error(self, obj: Source) -> str:
         return truncatechars(obj.last_error, 80)
 
-    @admin.display(description="articles", ordering="n_articles")
+    @admin.display(description=_("articles"), ordering="n_articles")
     def article_count(self, obj: Source):
         url = reverse("admin:ingestion_article_changelist")
         return format_html(
@@ -146,19 +150,24 @@ class SourceAdmin(admin.ModelAdmin):
         return request.user.has_perm("ingestion.fetch_source")
 
     @admin.action(
-        description="Resume the selected paused sources", permissions=["change"]
+        description=_("Resume the selected paused sources"), permissions=["change"]
     )
     def resume(self, request, queryset):
         count = services.resume_sources(list(queryset.values_list("id", flat=True)))
-        self.message_user(request, f"Resumed {count} source(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Resumed %(n)s source.", "Resumed %(n)s sources.", count)
+            % {"n": count},
+            messages.SUCCESS,
+        )
 
     @admin.action(
-        description="Fetch the selected sources now", permissions=["fetch_source"]
+        description=_("Fetch the selected sources now"), permissions=["fetch_source"]
     )
     def fetch_now(self, request, queryset):
         report = services.ingest(source_ids=list(queryset.values_list("id", flat=True)))
         level = messages.WARNING if report.sources_failed else messages.SUCCESS
-        self.message_user(request, str(report).split("\n", 1)[0], level)
+        self.message_user(request, report.headline(), level)
         for name, reason in report.errors:
             self.message_user(request, f"{name}: {reason}", messages.ERROR)
 
@@ -243,7 +252,7 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Classification",
+            _("Classification"),
             {
                 "fields": [
                     "category",
@@ -254,7 +263,7 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Text",
+            _("Text"),
             {
                 "fields": [
                     "text",
@@ -265,7 +274,7 @@ class ArticleAdmin(admin.ModelAdmin):
             },
         ),
         (
-            "Identity",
+            _("Identity"),
             {
                 "classes": ["collapse"],
                 "fields": [
@@ -286,13 +295,20 @@ class ArticleAdmin(admin.ModelAdmin):
             services.file_articles([obj.id], category_id=obj.category_id)
 
     @admin.action(
-        description="Mark reviewed (keep the category)", permissions=["change"]
+        description=_("Mark reviewed (keep the category)"), permissions=["change"]
     )
     def mark_reviewed(self, request, queryset):
         n = services.mark_reviewed(list(queryset.values_list("id", flat=True)))
-        self.message_user(request, f"{n} article(s) marked reviewed.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)s article marked reviewed.", "%(n)s articles marked reviewed.", n
+            )
+            % {"n": n},
+            messages.SUCCESS,
+        )
 
-    @admin.display(description="duplicate of", ordering="duplicate_of")
+    @admin.display(description=_("duplicate of"), ordering="duplicate_of")
     def duplicate_of_link(self, obj: Article):
         if obj.duplicate_of_id is None:
             return "—"

@@ -18,7 +18,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from ingestion import aggregators, arxiv, dedup, fetch, papers
 from ingestion.concurrency import HostLimitedPool, host_of
@@ -68,13 +69,27 @@ class IngestReport:
         report.errors = [tuple(e) for e in data.get("errors", [])]
         return report
 
+    def headline(self) -> str:
+        """The report's counts on one line, in the active language (the admin's
+        *fetch now* shows it to the editor)."""
+        return gettext(
+            "sources: %(ok)s ok, %(not_modified)s not modified, %(failed)s failed · "
+            "articles: %(new)s new, %(seen)s already stored, %(duplicates)s "
+            "duplicates · pages failed: %(pages_failed)s"
+        ) % {
+            "ok": self.sources_ok,
+            "not_modified": self.sources_not_modified,
+            "failed": self.sources_failed,
+            "new": self.articles_new,
+            "seen": self.articles_seen,
+            "duplicates": self.duplicates,
+            "pages_failed": self.pages_failed,
+        }
+
     def __str__(self) -> str:
-        line = (
-            f"sources: {self.sources_ok} ok, {self.sources_not_modified} not modified, "
-            f"{self.sources_failed} failed · articles: {self.articles_new} new, "
-            f"{self.articles_seen} already stored, {self.duplicates} duplicates · "
-            f"pages failed: {self.pages_failed}"
-        )
+        # Logs and the commands' output stay in English, whatever the site's language.
+        with translation.override("en"):
+            line = self.headline()
         return "\n".join(
             [line] + [f"  {name}: {reason}" for name, reason in self.errors]
         )

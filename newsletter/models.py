@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,48 +60,51 @@ class Category(models.Model):
     categories, papers among the papers ones."""
 
     class Edition(models.TextChoices):
-        NEWS = "news", "News"
-        PAPERS = "papers", "Papers"
+        NEWS = "news", _("News")
+        PAPERS = "papers", _("Papers")
 
-    slug = models.SlugField(max_length=60, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(
-        max_length=100, help_text="In the digest's default language."
+        _("name"), max_length=100, help_text=_("In the digest's default language.")
     )
     name_en = models.CharField(
-        "name (English)",
+        _("name (English)"),
         max_length=100,
         blank=True,
-        help_text="Shown to English readers; empty: the name above.",
+        help_text=_("Shown to English readers; empty: the name above."),
     )
-    emoji = models.CharField(max_length=16)
+    emoji = models.CharField(_("emoji"), max_length=16)
     description = models.TextField(
-        help_text="What belongs here; used in prompts and rules."
+        _("description"), help_text=_("What belongs here; used in prompts and rules.")
     )
     description_en = models.TextField(
-        "description (English)",
+        _("description (English)"),
         blank=True,
-        help_text="Shown to English readers; empty: the description above.",
+        help_text=_("Shown to English readers; empty: the description above."),
     )
     keywords = models.TextField(
+        _("keywords"),
         blank=True,
-        help_text="Offline classifier: comma- or newline-separated keywords.",
+        help_text=_("Offline classifier: comma- or newline-separated keywords."),
     )
     edition = models.CharField(
-        max_length=10, choices=Edition.choices, default=Edition.NEWS
+        _("edition"), max_length=10, choices=Edition.choices, default=Edition.NEWS
     )
-    position = models.PositiveIntegerField(default=0)
-    color = models.CharField(max_length=7, default="#7f7f7f")
-    is_active = models.BooleanField(default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    color = models.CharField(_("colour"), max_length=7, default="#7f7f7f")
+    is_active = models.BooleanField(_("active"), default=True)
     in_digest = models.BooleanField(
+        _("in the digest"),
         default=True,
-        help_text="Off for catch-alls such as Others: counted, never summarised.",
+        help_text=_("Off for catch-alls such as Others: counted, never summarised."),
     )
 
     objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
 
     def __str__(self) -> str:
         return f"{self.emoji} {self.name}"
@@ -163,44 +167,54 @@ class Digest(models.Model):
         FAILED = "failed", _("Failed")
 
     class Edition(models.TextChoices):
-        NEWS = "news", "News"
-        PAPERS = "papers", "Papers"
+        # Lazy labels, as the statuses: the desk names editions in its own language.
+        NEWS = "news", _("News")
+        PAPERS = "papers", _("Papers")
         # The week's News stories looked back over (newsletter/services/weekly.py).
-        WEEKLY = "weekly", "Weekly"
+        WEEKLY = "weekly", _("Weekly")
 
-    date = models.DateField()
+    date = models.DateField(_("date"))
     edition = models.CharField(
-        max_length=10, choices=Edition.choices, default=Edition.NEWS
+        _("edition"), max_length=10, choices=Edition.choices, default=Edition.NEWS
     )
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.DRAFT
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
-    language = models.CharField(max_length=5, default="ko")
-    window_start = models.DateTimeField(null=True, blank=True)
-    window_end = models.DateTimeField(null=True, blank=True)
-    chart_png = models.BinaryField(blank=True, default=b"")
+    language = models.CharField(_("language"), max_length=5, default="ko")
+    window_start = models.DateTimeField(_("window start"), null=True, blank=True)
+    window_end = models.DateTimeField(_("window end"), null=True, blank=True)
+    chart_png = models.BinaryField(_("chart"), blank=True, default=b"")
     # {category slug: article count} for the whole window, Others included.
-    category_counts = models.JSONField(default=dict, blank=True)
+    category_counts = models.JSONField(
+        _("articles per category"), default=dict, blank=True
+    )
     generated_by = models.CharField(
-        max_length=20, blank=True, help_text="llm, offline or mixed"
+        _("written by"),
+        max_length=20,
+        blank=True,
+        help_text=_("llm, offline or mixed"),
     )
     notes = models.TextField(
-        blank=True, help_text="Shown to editors: fallbacks, budget, flags."
+        _("notes"),
+        blank=True,
+        help_text=_("Shown to editors: fallbacks, budget, flags."),
     )
-    prompt_tokens = models.PositiveIntegerField(default=0)
-    completion_tokens = models.PositiveIntegerField(default=0)
-    llm_calls = models.PositiveIntegerField(default=0)
-    cost_estimate = models.DecimalField(max_digits=10, decimal_places=4, default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), default=0)
+    completion_tokens = models.PositiveIntegerField(_("completion tokens"), default=0)
+    llm_calls = models.PositiveIntegerField(_("LLM calls"), default=0)
+    cost_estimate = models.DecimalField(
+        _("estimated cost"), max_digits=10, decimal_places=4, default=0
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     # The editor's own send time: the scheduler releases the approved digest at its
     # first run from then on (None: its first run after approval).
-    send_at = models.DateTimeField(null=True, blank=True)
+    send_at = models.DateTimeField(_("own send time"), null=True, blank=True)
     # Why the build found nothing to tell (empty when it has sections): the desk shows
     # it, and an empty digest is never approved, sent or published.
-    empty_reason = models.CharField(max_length=300, blank=True)
+    empty_reason = models.CharField(_("why it is empty"), max_length=300, blank=True)
 
     objects = DigestQuerySet.as_manager()
 
@@ -218,6 +232,8 @@ class Digest(models.Model):
 
     class Meta:
         ordering = ["-date", "edition"]
+        verbose_name = _("digest")
+        verbose_name_plural = _("digests")
         # Approving and sending reach every subscriber: granted apart from "change".
         permissions = [
             ("approve_digest", "Can approve a digest for sending"),
@@ -278,39 +294,55 @@ class Digest(models.Model):
 class DigestSection(models.Model):
     class GeneratedBy(models.TextChoices):
         LLM = "llm", "LLM"
-        OFFLINE = "offline", "Offline (extractive, no LLM)"
-        EDITOR = "editor", "Editor"
+        OFFLINE = "offline", _("Offline (extractive, no LLM)")
+        EDITOR = "editor", _("Editor")
 
     digest = models.ForeignKey(
-        Digest, on_delete=models.CASCADE, related_name="sections"
+        Digest,
+        on_delete=models.CASCADE,
+        related_name="sections",
+        verbose_name=_("digest"),
     )
     category = models.ForeignKey(
-        Category, on_delete=models.PROTECT, related_name="sections"
+        Category,
+        on_delete=models.PROTECT,
+        related_name="sections",
+        verbose_name=_("category"),
     )
-    position = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(_("position"), default=0)
     # {"topics": [str], "events": [{"text": str, "citations": [int]}],
     #  "impact": {"economy": str, "politics_society": str, "science_technology": str},
     #  "final_summary": [str]}
-    content = models.JSONField(default=dict, blank=True)
+    content = models.JSONField(_("content"), default=dict, blank=True)
     articles = models.ManyToManyField(
-        "ingestion.Article", through="DigestSource", related_name="digest_sections"
+        "ingestion.Article",
+        through="DigestSource",
+        related_name="digest_sections",
+        verbose_name=_("articles"),
     )
     generated_by = models.CharField(
-        max_length=10, choices=GeneratedBy.choices, default=GeneratedBy.OFFLINE
+        _("written by"),
+        max_length=10,
+        choices=GeneratedBy.choices,
+        default=GeneratedBy.OFFLINE,
     )
-    edited_by_editor = models.BooleanField(default=False)
-    needs_review = models.BooleanField(default=False)
+    edited_by_editor = models.BooleanField(_("edited"), default=False)
+    needs_review = models.BooleanField(_("needs review"), default=False)
     review_notes = models.TextField(
-        blank=True, help_text="Quality and faithfulness flags."
+        _("review notes"),
+        blank=True,
+        help_text=_("Quality and faithfulness flags."),
     )
-    removed_citations = models.PositiveIntegerField(default=0)
+    removed_citations = models.PositiveIntegerField(_("removed citations"), default=0)
     # The section in the digest's other languages, each made from this content:
     # {language: {"of": fingerprint of content, "by": "llm" | "offline",
     #             "content": {...}}}; written and read only by newsletter.editorial.sections.
-    translations = models.JSONField(default=dict, blank=True)
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
+        verbose_name = _("digest section")
+        verbose_name_plural = _("digest sections")
         constraints = [
             models.UniqueConstraint(
                 fields=["digest", "category"], name="one_section_per_category"
@@ -325,13 +357,20 @@ class DigestSource(models.Model):
     """The numbered sources of one section: [n] in the text points at number n."""
 
     section = models.ForeignKey(
-        DigestSection, on_delete=models.CASCADE, related_name="sources"
+        DigestSection,
+        on_delete=models.CASCADE,
+        related_name="sources",
+        verbose_name=_("section"),
     )
-    article = models.ForeignKey("ingestion.Article", on_delete=models.CASCADE)
-    number = models.PositiveIntegerField()
+    article = models.ForeignKey(
+        "ingestion.Article", on_delete=models.CASCADE, verbose_name=_("article")
+    )
+    number = models.PositiveIntegerField(_("number"))
 
     class Meta:
         ordering = ["number"]
+        verbose_name = _("numbered source")
+        verbose_name_plural = _("numbered sources")
         constraints = [
             models.UniqueConstraint(
                 fields=["section", "number"], name="one_source_per_number"
@@ -353,54 +392,71 @@ class Story(models.Model):
     ``earlier``: it is a follow-up when it brings new facts, else it is left out.
     """
 
-    digest = models.ForeignKey(Digest, on_delete=models.CASCADE, related_name="stories")
+    digest = models.ForeignKey(
+        Digest,
+        on_delete=models.CASCADE,
+        related_name="stories",
+        verbose_name=_("digest"),
+    )
     category = models.ForeignKey(
         Category,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="stories",
+        verbose_name=_("category"),
     )
-    title = models.CharField(max_length=1000, blank=True)
-    articles = models.ManyToManyField("ingestion.Article", related_name="stories")
+    title = models.CharField(_("title"), max_length=1000, blank=True)
+    articles = models.ManyToManyField(
+        "ingestion.Article", related_name="stories", verbose_name=_("articles")
+    )
     lead_article = models.ForeignKey(
         "ingestion.Article",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="The article the story is quoted from.",
+        verbose_name=_("lead article"),
+        help_text=_("The article the story is quoted from."),
     )
-    score = models.FloatField(default=0, help_text="Rank score (stories.rank_score).")
-    position = models.PositiveIntegerField(default=0)
+    score = models.FloatField(
+        _("score"), default=0, help_text=_("Rank score (stories.rank_score).")
+    )
+    position = models.PositiveIntegerField(_("position"), default=0)
     earlier = models.ForeignKey(
         "self",
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="later",
-        help_text="A similar story sent in an earlier digest.",
+        verbose_name=_("earlier story"),
+        help_text=_("A similar story sent in an earlier digest."),
     )
-    is_follow_up = models.BooleanField(default=False)
+    is_follow_up = models.BooleanField(_("follow-up"), default=False)
     headlines = models.JSONField(
+        _("headlines"),
         default=dict,
         blank=True,
-        help_text="One line per reader language saying what happened, written from "
-        "the story's sources and checked against them (newsletter/drafting/headlines.py).",
+        help_text=_(
+            "One line per reader language saying what happened, written from the "
+            "story's sources and checked against them (newsletter/drafting/headlines.py)."
+        ),
     )
     new_facts = models.JSONField(
+        _("new facts"),
         default=list,
         blank=True,
-        help_text="Names and numbers the earlier story lacked.",
+        help_text=_("Names and numbers the earlier story lacked."),
     )
-    edited_by_editor = models.BooleanField(default=False)
+    edited_by_editor = models.BooleanField(_("edited"), default=False)
 
     class Meta:
         ordering = ["digest", "position", "id"]
-        verbose_name_plural = "stories"
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
 
     def __str__(self) -> str:
-        return self.title or f"Story {self.pk}"
+        return self.title or gettext("Story %(id)s") % {"id": self.pk}
 
     @property
     def is_left_out(self) -> bool:
@@ -412,30 +468,37 @@ class Delivery(models.Model):
     """The ledger: who got which digest. The single source of truth for sends."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        SKIPPED = "skipped", "Skipped"
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
 
     digest = models.ForeignKey(
-        Digest, on_delete=models.CASCADE, related_name="deliveries"
+        Digest,
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("digest"),
     )
     subscriber = models.ForeignKey(
-        "subscribers.Subscriber", on_delete=models.CASCADE, related_name="deliveries"
+        "subscribers.Subscriber",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        verbose_name=_("subscriber"),
     )
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    esp_message_id = models.CharField(max_length=255, blank=True)
-    error = models.TextField(blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    esp_message_id = models.CharField(_("ESP message id"), max_length=255, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["digest", "subscriber"], name="one_delivery_per_subscriber"
@@ -451,43 +514,52 @@ class Delivery(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.digest} → {self.subscriber_id} ({self.status})"
+        return f"{self.digest} → {self.subscriber_id} ({self.get_status_display()})"
 
 
 class LLMCall(models.Model):
     class Purpose(models.TextChoices):
-        CLASSIFY = "classify", "Classification"
-        SUMMARIZE = "summarize", "Summary"
-        TRANSLATE = "translate", "Translation"
-        HEADLINE = "headline", "Story headlines"
+        CLASSIFY = "classify", _("Classification")
+        SUMMARIZE = "summarize", _("Summary")
+        TRANSLATE = "translate", _("Translation")
+        HEADLINE = "headline", _("Story headlines")
 
-    purpose = models.CharField(max_length=20, choices=Purpose.choices)
-    model = models.CharField(max_length=100)
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    model = models.CharField(_("model"), max_length=100)
     digest = models.ForeignKey(
         Digest,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="llm_call_log",
+        verbose_name=_("digest"),
     )
-    prompt_tokens = models.PositiveIntegerField(default=0)
-    completion_tokens = models.PositiveIntegerField(default=0)
-    latency_ms = models.PositiveIntegerField(default=0)
-    cost_estimate = models.DecimalField(max_digits=10, decimal_places=6, default=0)
-    cache_key = models.CharField(max_length=64, db_index=True)
+    prompt_tokens = models.PositiveIntegerField(_("prompt tokens"), default=0)
+    completion_tokens = models.PositiveIntegerField(_("completion tokens"), default=0)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), default=0)
+    cost_estimate = models.DecimalField(
+        _("estimated cost"), max_digits=10, decimal_places=6, default=0
+    )
+    cache_key = models.CharField(_("cache key"), max_length=64, db_index=True)
     cached = models.BooleanField(
-        default=False, help_text="Answered from the cache: no tokens spent."
+        _("cached"),
+        default=False,
+        help_text=_("Answered from the cache: no tokens spent."),
     )
-    response = models.JSONField(null=True, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    response = models.JSONField(_("response"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "LLM call"
+        verbose_name = _("LLM call")
+        verbose_name_plural = _("LLM calls")
 
     def __str__(self) -> str:
-        return f"{self.purpose} {self.model} ({self.prompt_tokens}+{self.completion_tokens})"
+        return (
+            f"{self.get_purpose_display()} {self.model} "
+            f"({self.prompt_tokens}+{self.completion_tokens})"
+        )
 
 
 class WorkerHeartbeat(models.Model):
@@ -496,6 +568,10 @@ class WorkerHeartbeat(models.Model):
 
     worker = models.CharField(max_length=255, unique=True)
     seen_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("worker heartbeat")
+        verbose_name_plural = _("worker heartbeats")
 
     def __str__(self) -> str:
         return f"{self.worker} at {self.seen_at:%Y-%m-%d %H:%M:%S}"
@@ -533,6 +609,8 @@ class DayRun(models.Model):
 
     class Meta:
         ordering = ["-day"]
+        verbose_name = _("daily run")
+        verbose_name_plural = _("daily runs")
 
     def __str__(self) -> str:
         return f"daily run {self.day:%Y-%m-%d}: {self.step} (attempt {self.attempt})"
@@ -569,6 +647,8 @@ class DigestEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
+        verbose_name = _("digest event")
+        verbose_name_plural = _("digest events")
 
     def __str__(self) -> str:
         return f"{self.digest} {self.action} by {self.actor_name or 'the scheduler'}"
@@ -597,7 +677,8 @@ class Feedback(models.Model):
     voted_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "feedback"
+        verbose_name = _("reader vote")
+        verbose_name_plural = _("reader votes")
         constraints = [
             models.UniqueConstraint(
                 fields=["subscriber", "story"], name="one_vote_per_reader_and_story"
@@ -619,6 +700,8 @@ class StoryClick(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("story click count")
+        verbose_name_plural = _("story click counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["story", "day"], name="one_click_count_per_story_and_day"
@@ -635,6 +718,10 @@ class MergedStory(models.Model):
 
     merged_id = models.PositiveIntegerField(unique=True)
     into = models.ForeignKey(Story, on_delete=models.CASCADE, related_name="merged")
+
+    class Meta:
+        verbose_name = _("merged story")
+        verbose_name_plural = _("merged stories")
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.into_id}"

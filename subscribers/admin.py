@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 from subscribers import services
 from subscribers.admin_import import SubscriberCsvMixin
@@ -17,16 +19,20 @@ class SubscriberAddForm(forms.ModelForm):
 
     has_consent = forms.BooleanField(
         required=False,
-        label="The person has already agreed to receive the digest",
-        help_text="Unticked: they get the confirmation email and stay pending until "
-        "they confirm.",
+        label=_("The person has already agreed to receive the digest"),
+        help_text=_(
+            "Unticked: they get the confirmation email and stay pending until they "
+            "confirm."
+        ),
     )
     consent_note = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        label="Evidence of consent",
-        help_text="Where, when and how they agreed (e.g. paper form at the "
-        "2026-05-02 meetup). Kept with the subscriber.",
+        label=_("Evidence of consent"),
+        help_text=_(
+            "Where, when and how they agreed (e.g. paper form at the 2026-05-02 "
+            "meetup). Kept with the subscriber."
+        ),
     )
 
     class Meta:
@@ -37,12 +43,14 @@ class SubscriberAddForm(forms.ModelForm):
         try:
             return services.normalize_email(self.cleaned_data["email"])
         except ValueError:
-            raise forms.ValidationError("Enter a valid email address.") from None
+            raise forms.ValidationError(
+                gettext("Enter a valid email address.")
+            ) from None
 
     def clean(self):
         data = super().clean()
         if data.get("has_consent") and not (data.get("consent_note") or "").strip():
-            self.add_error("consent_note", "Say where and when they agreed.")
+            self.add_error("consent_note", gettext("Say where and when they agreed."))
         if not data.get("has_consent"):
             data["consent_note"] = ""
         return data
@@ -107,11 +115,19 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
         return request.user.has_perm("subscribers.erase_subscriber")
 
     @admin.action(
-        description="Unsubscribe the selected subscribers", permissions=["change"]
+        description=_("Unsubscribe the selected subscribers"), permissions=["change"]
     )
     def unsubscribe_selected(self, request, queryset):
         changed = sum(services.unsubscribe(s.id, reason="admin") for s in queryset)
-        self.message_user(request, f"{changed} subscriber(s) unsubscribed.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(n)s subscriber unsubscribed.",
+                "%(n)s subscribers unsubscribed.",
+                changed,
+            )
+            % {"n": changed},
+        )
 
     # Django's own delete (the button, "delete selected") erases as the action does:
     # the delivery history survives only as anonymous counts and the address is
@@ -124,21 +140,33 @@ class SubscriberAdmin(SubscriberCsvMixin, admin.ModelAdmin):
             services.delete_subscriber(subscriber_id)
 
     @admin.action(
-        description="Erase the selected subscribers (keeps anonymous delivery counts)",
+        description=_(
+            "Erase the selected subscribers (keeps anonymous delivery counts)"
+        ),
         permissions=["erase_subscriber"],
     )
     def erase_selected(self, request, queryset):
         erased = sum(services.delete_subscriber(s.id) for s in queryset)
-        self.message_user(request, f"{erased} subscriber(s) erased.")
+        self.message_user(
+            request,
+            ngettext("%(n)s subscriber erased.", "%(n)s subscribers erased.", erased)
+            % {"n": erased},
+        )
 
     @admin.action(
-        description="Lift suppression (bounced, complained, ESP or admin "
-        "unsubscribe): the address may sign up again",
+        description=_(
+            "Lift suppression (bounced, complained, ESP or admin unsubscribe): the "
+            "address may sign up again"
+        ),
         permissions=["lift_suppression"],
     )
     def lift_suppression(self, request, queryset):
         lifted = sum(services.lift_suppression(s.id) for s in queryset)
-        self.message_user(request, f"{lifted} suppression(s) lifted.")
+        self.message_user(
+            request,
+            ngettext("%(n)s suppression lifted.", "%(n)s suppressions lifted.", lifted)
+            % {"n": lifted},
+        )
 
     def has_lift_suppression_permission(self, request) -> bool:
         return request.user.has_perm(f"{self.opts.app_label}.lift_suppression")

@@ -18,7 +18,10 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from subscribers import (
     csv_format,
@@ -45,24 +48,48 @@ def can_import(user) -> bool:
     )
 
 
+def upload_limits() -> str:
+    return gettext("UTF-8 or Korean CP949, comma or semicolon, up to %(mb)s MB.") % {
+        "mb": MAX_UPLOAD_MB
+    }
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text=f"UTF-8 or Korean CP949, comma or semicolon, up to {MAX_UPLOAD_MB} MB.",
+        label=_("CSV file"),
+        help_text=lazy(upload_limits, str)(),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_MB * 1024 * 1024:
             raise forms.ValidationError(
-                f"The file is larger than {MAX_UPLOAD_MB} MB; split it in parts."
+                gettext("The file is larger than %(mb)s MB; split it in parts.")
+                % {"mb": MAX_UPLOAD_MB}
             )
         return upload
 
 
+# What each field a column can feed is called on the columns page.
+FIELD_LABELS = {
+    import_formats.EMAIL: _("email"),
+    import_formats.NAME: _("name"),
+    import_formats.FIRST_NAME: _("first name"),
+    import_formats.LAST_NAME: _("last name"),
+    import_formats.LANGUAGE: _("language"),
+    import_formats.FREQUENCY: _("frequency"),
+    import_formats.CATEGORIES: _("categories"),
+    import_formats.CONSENTED: _("consented"),
+    import_formats.STATUS: _("status"),
+    import_formats.SUBSCRIBED: _("subscribed"),
+    import_formats.DISABLED: _("email disabled"),
+    import_formats.CONFIRMED_AT: _("confirmed at"),
+    import_formats.UNSUBSCRIBED_AT: _("unsubscribed at"),
+    import_formats.CLEANED_AT: _("cleaned at"),
+}
 FIELD_CHOICES = [
-    (import_formats.IGNORE, "— ignore —"),
-    *((name, name.replace("_", " ")) for name in import_formats.FIELDS),
+    (import_formats.IGNORE, _("— ignore —")),
+    *((name, FIELD_LABELS[name]) for name in import_formats.FIELDS),
 ]
 
 
@@ -74,7 +101,7 @@ class ColumnsForm(forms.Form):
         self.header = header
         for n, name in enumerate(header):
             self.fields[f"column_{n}"] = forms.ChoiceField(
-                label=name or f"column {n + 1}",
+                label=name or gettext("column %(n)s") % {"n": n + 1},
                 choices=FIELD_CHOICES,
                 initial=mapping.get(name, import_formats.IGNORE),
                 required=False,  # a column left out is ignored
@@ -153,7 +180,7 @@ class SubscriberCsvMixin:
         return actions
 
     @admin.action(
-        description="Invite the selected pending subscribers to confirm",
+        description=_("Invite the selected pending subscribers to confirm"),
         permissions=["change"],
     )
     def invite_selected(self, request, queryset):
@@ -165,12 +192,15 @@ class SubscriberCsvMixin:
         queued = invites.invite(pending)
         self.message_user(
             request,
-            f"{queued} invitation(s) to confirm queued, sent in chunks; "
-            f"{queryset.count() - queued} selected subscriber(s) not invited "
-            "(not pending, or invited too often lately).",
+            gettext(
+                "%(queued)s invitation(s) to confirm queued, sent in chunks; "
+                "%(left)s selected subscriber(s) not invited (not pending, or "
+                "invited too often lately)."
+            )
+            % {"queued": queued, "left": queryset.count() - queued},
         )
 
-    @admin.action(description="Export selected as CSV", permissions=["view"])
+    @admin.action(description=_("Export selected as CSV"), permissions=["view"])
     def export_selected_csv(self, request, queryset):
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
 
@@ -212,7 +242,7 @@ class SubscriberCsvMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import subscribers: 1. the file",
+            "title": gettext("Import subscribers: 1. the file"),
             "form": form,
         }
         status = 400 if request.method == "POST" else 200
@@ -247,7 +277,7 @@ class SubscriberCsvMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "Import subscribers: 2. the columns",
+            "title": gettext("Import subscribers: 2. the columns"),
             "job": job,
             "source": import_report.source_label(job.source_format),
             "form": form,
@@ -315,21 +345,31 @@ class SubscriberImportAdmin(admin.ModelAdmin):
     def has_module_permission(self, request) -> bool:
         return super().has_module_permission(request) or can_import(request.user)
 
-    @admin.display(description="progress")
+    @admin.display(description=_("progress"))
     def progress(self, job: SubscriberImport) -> str:
         if job.status == SubscriberImport.Status.MAPPING:
             url = reverse("admin:subscribers_subscriber_import_columns", args=[job.id])
-            return format_html('<a href="{}">choose the columns</a>', url)
+            return format_html(
+                '<a href="{}">{}</a>', url, gettext("choose the columns")
+            )
         if job.status == SubscriberImport.Status.PENDING:
-            return "waiting to start"
+            return gettext("waiting to start")
         share = job.processed_rows * 100 // job.total_rows if job.total_rows else 100
-        figure = f"{job.processed_rows:,} / {job.total_rows:,} rows ({share}%)"
+        figure = {
+            "done": f"{job.processed_rows:,}",
+            "total": f"{job.total_rows:,}",
+            "share": share,
+        }
         if job.status == SubscriberImport.Status.RUNNING and share == 100:
-            return figure + ", writing the changes"
-        busy = {job.Status.RUNNING, job.Status.PREVIEWING}
-        return figure + (" checked" if job.status in busy else "")
+            return (
+                gettext("%(done)s / %(total)s rows (%(share)s%%), writing the changes")
+                % figure
+            )
+        if job.status in {job.Status.RUNNING, job.Status.PREVIEWING}:
+            return gettext("%(done)s / %(total)s rows (%(share)s%%) checked") % figure
+        return gettext("%(done)s / %(total)s rows (%(share)s%%)") % figure
 
-    @admin.display(description="read as")
+    @admin.display(description=_("read as"))
     def source(self, job: SubscriberImport) -> str:
         return import_report.source_label(job.source_format)
 
@@ -340,25 +380,28 @@ class SubscriberImportAdmin(admin.ModelAdmin):
             job.preview if job.status == SubscriberImport.Status.PREVIEWED else {}
         )
 
-    @admin.display(description="result")
+    @admin.display(description=_("result"))
     def summary(self, job: SubscriberImport) -> str:
         report = self._report(job)
         if not report:
             return job.error or "—"
         text = import_report.summary(report)
         if job.status == SubscriberImport.Status.PREVIEWED:
-            return "Preview, nothing changed yet: " + text
+            return gettext("Preview, nothing changed yet: %(summary)s") % {
+                "summary": text
+            }
         if report.get("pending") and not report.get("invited"):
             url = reverse("admin:subscribers_subscriber_changelist")
             return format_html(
-                '{} (<a href="{}?status__exact=pending">pending subscribers</a>: '
-                "select them, then “Invite”)",
+                '{} (<a href="{}?status__exact=pending">{}</a>: {})',
                 text,
                 url,
+                gettext("pending subscribers"),
+                gettext("select them, then “Invite”"),
             )
         return text
 
-    @admin.display(description="line by line")
+    @admin.display(description=_("line by line"))
     def report_lines(self, job: SubscriberImport) -> str:
         lines = self._report(job).get("lines", [])
         if not lines:
@@ -369,13 +412,17 @@ class SubscriberImportAdmin(admin.ModelAdmin):
             ((e[2], e[0], e[1], e[2], e[3]) for e in lines[:REPORT_LINES]),
         )
         more = (
-            f"… and {len(lines) - REPORT_LINES:,} more lines"
+            gettext("… and %(n)s more lines") % {"n": f"{len(lines) - REPORT_LINES:,}"}
             if len(lines) > REPORT_LINES
             else ""
         )
         return format_html(
-            '<table id="import-report"><thead><tr><th>line</th><th>email</th>'
-            "<th>outcome</th><th>detail</th></tr></thead><tbody>{}</tbody></table>{}",
+            '<table id="import-report"><thead><tr><th>{}</th><th>{}</th>'
+            "<th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>{}",
+            gettext("line"),
+            gettext("email"),
+            gettext("outcome"),
+            gettext("detail"),
             rows,
             more,
         )

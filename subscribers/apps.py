@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.core.checks import Tags, register
+from django.utils.translation import gettext_lazy as _
 
 
 class SubscribersConfig(AppConfig):
     name = "subscribers"
+    verbose_name = _("Subscribers")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:

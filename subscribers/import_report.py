@@ -1,25 +1,39 @@
 """The import report in words: one home for what the command prints and the admin
-shows, so both say the same thing."""
+shows, so both say the same thing (the admin in the editor's language, the command
+in English)."""
+
+from django.utils.translation import gettext
 
 from subscribers import import_formats as formats
 
 
 def source_label(format_key: str) -> str:
     fmt = formats.BY_KEY.get(format_key)
-    return f"{fmt.label} export" if fmt else "CSV read with your column mapping"
+    if fmt is None:
+        return gettext("CSV read with your column mapping")
+    return gettext("%(tool)s export") % {"tool": fmt.label}
 
 
 def summary(report: dict) -> str:
-    counts = (
-        f"{report['created']:,} created, {report['updated']:,} updated, "
-        f"{report['unchanged']:,} unchanged, {report['held']:,} held (never "
-        f"emailed), {report['rejected']:,} rejected"
-    )
+    counts = gettext(
+        "%(created)s created, %(updated)s updated, %(unchanged)s unchanged, "
+        "%(held)s held (never emailed), %(rejected)s rejected"
+    ) % {
+        name: f"{report[name]:,}"
+        for name in ("created", "updated", "unchanged", "held", "rejected")
+    }
     pending = report.get("pending", 0)
-    if report.get("invited"):
-        return f"{counts}; {report['invited']:,} invitations to confirm queued"
+    invited = report.get("invited", 0)
+    if invited:
+        return gettext("%(counts)s; %(n)s invitations to confirm queued") % {
+            "counts": counts,
+            "n": f"{invited:,}",
+        }
     if pending:
-        return f"{counts}; {pending:,} pending: not emailed until invited"
+        return gettext("%(counts)s; %(n)s pending: not emailed until invited") % {
+            "counts": counts,
+            "n": f"{pending:,}",
+        }
     return counts
 
 

@@ -4,7 +4,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from newsletter.models import Delivery
 
 
 def new_token_key() -> str:
@@ -32,11 +35,11 @@ class SubscriberQuerySet(models.QuerySet):
 
 class Subscriber(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending confirmation"
-        ACTIVE = "active", "Active"
-        UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
-        BOUNCED = "bounced", "Bounced"
-        COMPLAINED = "complained", "Complained"
+        PENDING = "pending", _("Pending confirmation")
+        ACTIVE = "active", _("Active")
+        UNSUBSCRIBED = "unsubscribed", _("Unsubscribed")
+        BOUNCED = "bounced", _("Bounced")
+        COMPLAINED = "complained", _("Complained")
 
     class Frequency(models.TextChoices):
         # Lazy labels: the sign-up and preferences pages speak the reader's language.
@@ -47,31 +50,39 @@ class Subscriber(models.Model):
     # Never mailed again without a fresh confirmation.
     SUPPRESSED = frozenset({Status.UNSUBSCRIBED, Status.BOUNCED, Status.COMPLAINED})
 
-    email = models.EmailField(max_length=254)
+    email = models.EmailField(_("email address"), max_length=254)
     # Optional; greetings use it when set.
-    name = models.CharField(max_length=200, blank=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
     )
     # Empty means every category that is in the digest.
     categories = models.ManyToManyField(
-        "newsletter.Category", blank=True, related_name="subscribers"
+        "newsletter.Category",
+        blank=True,
+        related_name="subscribers",
+        verbose_name=_("categories"),
     )
-    language = models.CharField(max_length=5, default="ko")
+    language = models.CharField(_("language"), max_length=5, default="ko")
     # Which editions reach them: the daily News (and Papers) email, the weekly one, or both.
     frequency = models.CharField(
-        max_length=10, choices=Frequency.choices, default=Frequency.DAILY
+        _("how often"),
+        max_length=10,
+        choices=Frequency.choices,
+        default=Frequency.DAILY,
     )
-    is_paused = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
-    confirmed_at = models.DateTimeField(null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(null=True, blank=True)
-    soft_bounces = models.PositiveIntegerField(default=0)
-    last_bounce_at = models.DateTimeField(null=True, blank=True)
+    is_paused = models.BooleanField(_("paused"), default=False)
+    created_at = models.DateTimeField(_("signed up"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    soft_bounces = models.PositiveIntegerField(_("soft bounces"), default=0)
+    last_bounce_at = models.DateTimeField(_("last bounce"), null=True, blank=True)
     # Why the address stopped receiving: user, one-click, bounce, complaint, esp,
     # admin, import (the tool a list came from said so), or lifted (an admin lifted
     # a suppression; a new sign-up may follow).
-    unsubscribe_reason = models.CharField(max_length=20, blank=True)
+    unsubscribe_reason = models.CharField(
+        _("why it stopped"), max_length=20, blank=True
+    )
     # What links in emails carry instead of the id and address: random, so a link says
     # nothing about whom it belongs to, and an erased row's links die with it.
     token_key = models.CharField(
@@ -79,10 +90,12 @@ class Subscriber(models.Model):
     )
     # Why an address an editor added was active without a confirmation email: the
     # editor's note on the person's own consent, who recorded it and when.
-    consent_evidence = models.TextField(blank=True, editable=False)
+    consent_evidence = models.TextField(
+        _("evidence of consent"), blank=True, editable=False
+    )
     # Where an imported row's status came from: the tool, file, line and the column
     # that proved consent (or said the person left), and when it was imported.
-    import_evidence = models.TextField(blank=True)
+    import_evidence = models.TextField(_("import record"), blank=True)
 
     # Stops the person chose themselves: only these may they undo with one click.
     SELF_UNSUBSCRIBE_REASONS = frozenset({"user", "one-click"})
@@ -96,6 +109,8 @@ class Subscriber(models.Model):
 
     class Meta:
         ordering = ["email"]
+        verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
         # Erasure removes the person and their delivery history for good.
         constraints = [
             models.UniqueConstraint(Lower("email"), name="unique_subscriber_email_ci"),
@@ -148,11 +163,17 @@ class DeletedDeliveryCount(models.Model):
         "newsletter.Digest",
         on_delete=models.CASCADE,
         related_name="deleted_delivery_counts",
+        verbose_name=_("digest"),
     )
-    status = models.CharField(max_length=10)
-    count = models.PositiveIntegerField(default=0)
+    # A Delivery status, named as the deliveries' own list names it.
+    status = models.CharField(
+        _("status"), max_length=10, choices=Delivery.Status.choices
+    )
+    count = models.PositiveIntegerField(_("count"), default=0)
 
     class Meta:
+        verbose_name = _("deleted delivery count")
+        verbose_name_plural = _("deleted delivery counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["digest", "status"], name="one_deleted_count_per_status"
@@ -160,27 +181,34 @@ class DeletedDeliveryCount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.digest}: {self.count} {self.status} (erased subscribers)"
+        return gettext("%(digest)s: %(count)s %(status)s (erased subscribers)") % {
+            "digest": self.digest,
+            "count": self.count,
+            "status": self.get_status_display(),
+        }
 
 
 class TrackingEvent(models.Model):
     """ESP webhook events already applied; ESPs retry, so each is handled once."""
 
     # "<esp>:<event id>": ids are only unique within one ESP.
-    event_id = models.CharField(max_length=255, unique=True)
-    event_type = models.CharField(max_length=20)
+    event_id = models.CharField(_("event id"), max_length=255, unique=True)
+    event_type = models.CharField(_("event type"), max_length=20)
     subscriber = models.ForeignKey(
         Subscriber,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="tracking_events",
+        verbose_name=_("subscriber"),
     )
-    occurred_at = models.DateTimeField(null=True, blank=True)
-    received_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(_("occurred at"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
 
     class Meta:
         ordering = ["-received_at"]
+        verbose_name = _("tracking event")
+        verbose_name_plural = _("tracking events")
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"
@@ -199,6 +227,8 @@ class RateCount(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("rate count")
+        verbose_name_plural = _("rate counts")
         constraints = [
             models.UniqueConstraint(
                 fields=["key", "window_start"], name="one_rate_count_per_window"
@@ -218,6 +248,10 @@ class ErasedAddress(models.Model):
     digest = models.CharField(max_length=64, unique=True)
     erased_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("erased address")
+        verbose_name_plural = _("erased addresses")
+
     def __str__(self) -> str:
         return f"erased address {self.digest[:12]}…"
 
@@ -230,30 +264,30 @@ class SubscriberImport(models.Model):
     """
 
     class Status(models.TextChoices):
-        MAPPING = "mapping", "Choose the columns"
-        PREVIEWING = "previewing", "Preparing the preview"
-        PREVIEWED = "previewed", "Preview ready: not applied"
-        PENDING = "pending", "Waiting"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        MAPPING = "mapping", _("Choose the columns")
+        PREVIEWING = "previewing", _("Preparing the preview")
+        PREVIEWED = "previewed", _("Preview ready: not applied")
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
-    file_name = models.CharField(max_length=255)
+    file_name = models.CharField(_("file name"), max_length=255)
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.MAPPING
+        _("status"), max_length=10, choices=Status.choices, default=Status.MAPPING
     )
     # The tool whose export this is (subscribers.import_formats), or "custom".
-    source_format = models.CharField(max_length=20, blank=True)
+    source_format = models.CharField(_("format"), max_length=20, blank=True)
     # Source column → field, as detected or as the editor chose it.
-    mapping = models.JSONField(default=dict, blank=True)
+    mapping = models.JSONField(_("columns"), default=dict, blank=True)
     # The dry run's report; applying must produce exactly this one.
-    preview = models.JSONField(default=dict, blank=True)
-    total_rows = models.PositiveIntegerField(default=0)
-    processed_rows = models.PositiveIntegerField(default=0)
+    preview = models.JSONField(_("preview"), default=dict, blank=True)
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
     # {"rows", "created", "updated", "unchanged", "held", "rejected", "pending",
     #  "invited": int, "lines": [[line, email, outcome, detail], ...]}
-    report = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
     data = models.BinaryField(default=bytes, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -261,13 +295,16 @@ class SubscriberImport(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("uploaded by"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("subscriber import")
+        verbose_name_plural = _("subscriber imports")
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
@@ -288,6 +325,10 @@ class SpentLink(models.Model):
     token_hash = models.CharField(max_length=64, unique=True)
     spent_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("used link")
+        verbose_name_plural = _("used links")
+
     def __str__(self) -> str:
         return f"{self.token_hash[:12]}… spent {self.spent_at}"
 
@@ -299,43 +340,47 @@ class SubscriberEmail(models.Model):
     """
 
     class Kind(models.TextChoices):
-        CONFIRM = "confirm", "Confirmation"
-        WELCOME = "welcome", "Welcome"
-        MANAGE = "manage", "Manage (signed up again while active)"
+        CONFIRM = "confirm", _("Confirmation")
+        WELCOME = "welcome", _("Welcome")
+        MANAGE = "manage", _("Manage (signed up again while active)")
         # Asked for from a link: a fresh preferences link, or the short-lived access link.
-        PREFERENCES_LINK = "preferences-link", "Fresh preferences link"
-        MANAGE_LINK = "manage-link", "Access link (export, erase)"
+        PREFERENCES_LINK = "preferences-link", _("Fresh preferences link")
+        MANAGE_LINK = "manage-link", _("Access link (export, erase)")
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENDING = "sending", "Being sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Waiting to be sent")
+        SENDING = "sending", _("Being sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
         # Not needed any more when its turn came: the address was held, or the
         # confirmation was no longer needed.
-        SKIPPED = "skipped", "Not sent"
+        SKIPPED = "skipped", _("Not sent")
 
     OPEN_STATUSES = (Status.PENDING, Status.SENDING)
 
     # Erasing the person erases what was queued for them.
     subscriber = models.ForeignKey(
-        Subscriber, on_delete=models.CASCADE, related_name="outbox"
+        Subscriber,
+        on_delete=models.CASCADE,
+        related_name="outbox",
+        verbose_name=_("subscriber"),
     )
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=1000, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
     # Not sent before this: an invitation's place in its chunk, or a retry's backoff.
-    due_at = models.DateTimeField(default=timezone.now)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), default=timezone.now)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "subscription email"
+        verbose_name = _("subscription email")
+        verbose_name_plural = _("subscription emails")
         # The sweeper's scan of what is still to send (outbox.due_ids, stale claims).
         indexes = [
             models.Index(
@@ -346,4 +391,7 @@ class SubscriberEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to subscriber #{self.subscriber_id}"
+        return gettext("%(kind)s to subscriber #%(id)s") % {
+            "kind": self.get_kind_display(),
+            "id": self.subscriber_id,
+        }

@@ -48,6 +48,15 @@ def _isolated_var_dir(settings, tmp_path):
 
 
 @pytest.fixture
+def english_admin(client):
+    """The test client asks for English: tests that assert the desk's words in
+    English use it (the site's default language is Korean; tests/test_desk_language.py
+    walks the desk in both)."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+@pytest.fixture
 def defaults(db):
     from newsletter import services
 

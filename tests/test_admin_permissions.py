@@ -47,6 +47,9 @@ from tests.factories import (
     make_section,
 )
 
+# The admin's words are asserted in English.
+pytestmark = pytest.mark.usefixtures("english_admin")
+
 
 @pytest.fixture
 def rows(defaults):

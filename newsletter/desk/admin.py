@@ -4,8 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from ingestion.models import Article
 from newsletter import export, services
@@ -63,11 +63,11 @@ class CategoryAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="articles", ordering="n_articles")
+    @admin.display(description=_("articles"), ordering="n_articles")
     def article_count(self, obj):
         return obj.n_articles
 
-    @admin.display(description="to review", ordering="n_review")
+    @admin.display(description=_("to review"), ordering="n_review")
     def review_count(self, obj):
         url = reverse("admin:ingestion_article_changelist")
         return format_html(
@@ -132,24 +132,27 @@ class DigestSectionAdmin(FrozenSectionMixin, admin.ModelAdmin):
             except SectionContentError:
                 pass
         if papers:
-            return [*self.fieldsets, ("Papers", {"fields": PAPER_FIELDS})]
+            return [*self.fieldsets, (_("Papers"), {"fields": PAPER_FIELDS})]
         if excerpts:
-            return [*self.fieldsets, ("Excerpts", {"fields": EXCERPT_FIELDS})]
-        return [*self.fieldsets, ("Briefing", {"fields": BRIEFING_FIELDS})]
+            return [*self.fieldsets, (_("Excerpts"), {"fields": EXCERPT_FIELDS})]
+        return [*self.fieldsets, (_("Briefing"), {"fields": BRIEFING_FIELDS})]
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         form = context.get("adminform") and context["adminform"].form
         if getattr(form, "content_error", "") and request.method == "GET":
             messages.error(
                 request,
-                "This section's stored content is malformed: "
-                f"{form.content_error}. The fields below start empty; "
-                "saving them replaces the stored content.",
+                gettext(
+                    "This section's stored content is malformed: %(error)s. The "
+                    "fields below start empty; saving them replaces the stored "
+                    "content."
+                )
+                % {"error": form.content_error},
             )
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.action(
-        description="Regenerate from sources (drops edits)", permissions=["change"]
+        description=_("Regenerate from sources (drops edits)"), permissions=["change"]
     )
     def regenerate(self, request, queryset):
         for section in queryset:
@@ -157,7 +160,7 @@ class DigestSectionAdmin(FrozenSectionMixin, admin.ModelAdmin):
                 services.regenerate_section(section.id, actor=request.user)
             except ValueError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
-        self.message_user(request, "Regenerated.", messages.SUCCESS)
+        self.message_user(request, gettext("Regenerated."), messages.SUCCESS)
 
 
 class DigestSectionInline(admin.TabularInline):
@@ -177,8 +180,9 @@ class DigestSectionInline(admin.TabularInline):
     @admin.display(description="")
     def edit_link(self, obj):
         return format_html(
-            '<a href="{}">edit</a>',
+            '<a href="{}">{}</a>',
             reverse("admin:newsletter_digestsection_change", args=[obj.id]),
+            gettext("edit"),
         )
 
 
@@ -236,15 +240,15 @@ class DigestAdmin(
             )
         )
 
-    @admin.display(description="sections", ordering="n_sections")
+    @admin.display(description=_("sections"), ordering="n_sections")
     def section_count(self, obj):
         return obj.n_sections
 
-    @admin.display(description="sent")
+    @admin.display(description=_("sent"))
     def delivery_summary(self, obj):
         return f"{obj.n_sent} / {obj.n_deliveries}"
 
-    @admin.display(description="chart")
+    @admin.display(description=_("chart"))
     def chart(self, obj):
         if not obj.chart_png:
             return "—"
@@ -252,10 +256,12 @@ class DigestAdmin(
         # A width attribute, not a style one: the Content-Security-Policy allows no
         # inline styles.
         return format_html(
-            '<img src="{}" alt="category distribution" width="480">', url
+            '<img src="{}" alt="{}" width="480">',
+            url,
+            gettext("Category distribution chart"),
         )
 
-    @admin.display(description="articles per category")
+    @admin.display(description=_("articles per category"))
     def counts(self, obj):
         return format_html_join(
             ", ", "{}: {}", sorted((obj.category_counts or {}).items())
@@ -288,19 +294,23 @@ class DigestAdmin(
     def send_now(self, request, queryset):
         return DigestSendingMixin.send_now(self, request, queryset)
 
-    @admin.action(description="Rebuild (keeps edited sections)", permissions=["change"])
+    @admin.action(
+        description=_("Rebuild (keeps edited sections)"), permissions=["change"]
+    )
     def rebuild(self, request, queryset):
         for digest in queryset:
             services.rebuild_digest(digest.id, actor=request.user)
-        self.message_user(request, "Rebuilt.", messages.SUCCESS)
+        self.message_user(request, gettext("Rebuilt."), messages.SUCCESS)
 
     @admin.action(
-        description="Export Markdown + chart to var/digests", permissions=["change"]
+        description=_("Export Markdown + chart to var/digests"), permissions=["change"]
     )
     def export_markdown(self, request, queryset):
         for digest in queryset:
             path = export.export_digest(digest, settings.VAR_DIR / "digests")
-            self.message_user(request, f"Wrote {path}", messages.SUCCESS)
+            self.message_user(
+                request, gettext("Wrote %(path)s") % {"path": path}, messages.SUCCESS
+            )
 
 
 @admin.register(Delivery)
@@ -360,8 +370,8 @@ class StoryForm(forms.ModelForm):
         queryset=Article.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Split off",
-        help_text="Move these articles to a new story of the same digest.",
+        label=_("Split off"),
+        help_text=_("Move these articles to a new story of the same digest."),
     )
 
     class Meta:
@@ -404,17 +414,17 @@ class StoryAdmin(admin.ModelAdmin):
             .annotate(n_articles=Count("articles"))
         )
 
-    @admin.display(description="sources", ordering="n_articles")
+    @admin.display(description=_("sources"), ordering="n_articles")
     def source_count(self, obj):
         return obj.n_articles
 
-    @admin.display(description="continuity")
+    @admin.display(description=_("continuity"))
     def continuity(self, obj):
         if obj.is_follow_up:
-            return "follow-up"
-        return "left out (sent this week)" if obj.is_left_out else ""
+            return gettext("follow-up")
+        return gettext("left out (sent this week)") if obj.is_left_out else ""
 
-    @admin.display(description="articles")
+    @admin.display(description=_("articles"))
     def article_list(self, obj):
         return (
             format_html_join(
@@ -436,15 +446,24 @@ class StoryAdmin(admin.ModelAdmin):
             new = services.split_story(form.instance, chosen)
             self.message_user(
                 request,
-                f"{len(chosen)} article(s) moved to story {new.pk}.",
+                ngettext(
+                    "%(n)s article moved to story %(story)s.",
+                    "%(n)s articles moved to story %(story)s.",
+                    len(chosen),
+                )
+                % {"n": len(chosen), "story": new.pk},
                 messages.SUCCESS,
             )
 
-    @admin.action(description="Merge selected stories", permissions=["change"])
+    @admin.action(description=_("Merge selected stories"), permissions=["change"])
     def merge(self, request, queryset):
         try:
             merged = services.merge_stories(list(queryset))
         except ValueError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return
-        self.message_user(request, f"Merged into story {merged.pk}.", messages.SUCCESS)
+        self.message_user(
+            request,
+            gettext("Merged into story %(story)s.") % {"story": merged.pk},
+            messages.SUCCESS,
+        )

@@ -6,10 +6,11 @@ The fields hold a section of either kind; what is saved goes through
 
 from django import forms
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from newsletter.desk import test_sends
-from newsletter.editorial import sections
+from newsletter.editorial import sections, vocabulary
 from newsletter.editorial.sections import SectionContentError
 from newsletter.models import DigestSection
 
@@ -38,9 +39,13 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-def _textarea(rows: int, help_text: str = "") -> forms.CharField:
+def _textarea(label, rows: int, help_text="") -> forms.CharField:
+    # Labelled with the headings readers see in the email, in the editor's language.
     return forms.CharField(
-        widget=forms.Textarea(attrs={"rows": rows}), required=False, help_text=help_text
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        required=False,
+        help_text=help_text,
     )
 
 
@@ -71,23 +76,31 @@ def _paper(line: str) -> dict:
 
 
 class DigestSectionForm(forms.ModelForm):
-    topics = _textarea(4, "One topic per line.")
-    events = _textarea(6, "One event per line; cite sources as [1], [2] …")
+    topics = _textarea(vocabulary.TOPICS, 4, _("One topic per line."))
+    events = _textarea(
+        vocabulary.EVENTS, 6, _("One event per line; cite sources as [1], [2] …")
+    )
     excerpts = _textarea(
-        8, "One excerpt per line: publisher | YYYY-MM-DD | text with [1] …"
+        vocabulary.EXCERPTS,
+        8,
+        _("One excerpt per line: publisher | YYYY-MM-DD | text with [1] …"),
     )
-    key_figures = _textarea(4, "One figure per line, cited as [1] …")
-    economy = _textarea(2)
-    politics_society = _textarea(2)
-    science_technology = _textarea(2)
-    final_summary = _textarea(4, "One sentence per line.")
+    key_figures = _textarea(
+        vocabulary.KEY_FIGURES, 4, _("One figure per line, cited as [1] …")
+    )
+    economy = _textarea(vocabulary.IMPACT_AREAS["economy"], 2)
+    politics_society = _textarea(vocabulary.IMPACT_AREAS["politics_society"], 2)
+    science_technology = _textarea(vocabulary.IMPACT_AREAS["science_technology"], 2)
+    final_summary = _textarea(vocabulary.FINAL_SUMMARY, 4, _("One sentence per line."))
     # A Papers section (sections.PAPERS); "topics" is shared.
-    trends = _textarea(3, "One keyword or trend per line.")
+    trends = _textarea(vocabulary.PAPER_TRENDS, 3, _("One keyword or trend per line."))
     papers = _textarea(
-        6, "One line per paper, cited as [1] …; a title before it as: title | text"
+        vocabulary.PAPER_KEY_POINTS,
+        6,
+        _("One line per paper, cited as [1] …; a title before it as: title | text"),
     )
-    fields = _textarea(3, "One field per line.")
-    outlook = _textarea(3, "One sentence per line.")
+    fields = _textarea(vocabulary.PAPER_FIELDS, 3, _("One field per line."))
+    outlook = _textarea(vocabulary.PAPER_OUTLOOK, 3, _("One sentence per line."))
 
     class Meta:
         model = DigestSection
@@ -188,8 +201,14 @@ class DigestSectionForm(forms.ModelForm):
         if result.dropped:
             unknown = sorted({str(n) for n in result.dropped})
             raise forms.ValidationError(
-                f"[{', '.join(unknown)}] is not a source of this section "
-                f"(sources: {', '.join(map(str, valid)) or 'none'})."
+                gettext(
+                    "[%(unknown)s] is not a source of this section (sources: "
+                    "%(sources)s)."
+                )
+                % {
+                    "unknown": ", ".join(unknown),
+                    "sources": ", ".join(map(str, valid)) or gettext("none"),
+                }
             )
         self.content = result.content
         return cleaned

@@ -3,6 +3,7 @@ written again, stories merged or split. A frozen digest (sending or sent) refuse
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext
 
 from ingestion.models import Article
 from newsletter import audit, llm
@@ -13,12 +14,20 @@ from newsletter.services import bilingual
 from newsletter.services.build import _save_section, _source_groups, _told_by_story
 
 
+def frozen_message(digest: Digest) -> str:
+    """Why a sending or sent digest refuses a change, in the editor's language."""
+    return gettext("%(digest)s is already %(status)s: it cannot change.") % {
+        "digest": digest,
+        "status": digest.get_status_display(),
+    }
+
+
 def edit_section(section: DigestSection, content: dict, *, actor=None) -> list[str]:
     """An editor's text for a section (normalised by the form's check): saved, the
     other languages follow it or keep what an editor wrote in them (``bilingual``),
     and the edit is in the digest's history. Returns notes for the editors."""
     if section.digest.is_frozen:
-        raise ValueError(f"{section.digest} is already {section.digest.status}")
+        raise ValueError(frozen_message(section.digest))
     sections.save_content(section, content)
     section.edited_by_editor = True
     section.generated_by = DigestSection.GeneratedBy.EDITOR
@@ -40,7 +49,7 @@ def regenerate_section(section_id: int, *, actor=None) -> DigestSection:
         id=section_id
     )
     if section.digest.is_frozen:
-        raise ValueError(f"{section.digest} is already {section.digest.status}")
+        raise ValueError(frozen_message(section.digest))
     if section.digest.edition == Digest.Edition.PAPERS:
         members = _own_sources(section)
         draft = papers.draft_section(
@@ -101,9 +110,9 @@ def merge_stories(chosen: list[Story]) -> Story:
     """An editor's merge: the articles of `chosen` (one digest's) become the first's,
     the best ranked; the others are deleted. Kept on rebuild."""
     if len({story.digest_id for story in chosen}) != 1:
-        raise ValueError("Stories of different digests cannot be merged.")
+        raise ValueError(gettext("Stories of different digests cannot be merged."))
     if chosen[0].digest.is_frozen:
-        raise ValueError(f"{chosen[0].digest} is already {chosen[0].digest.status}")
+        raise ValueError(frozen_message(chosen[0].digest))
     chosen = sorted(chosen, key=lambda s: (-s.score, s.position, s.id))
     keep, rest = chosen[0], chosen[1:]
     for story in rest:
@@ -127,7 +136,7 @@ def split_story(story: Story, articles: list[Article]) -> Story:
     """An editor's split: `articles` leave `story` for a new story of the same digest,
     ranked just after it. Both are kept on rebuild."""
     if story.digest.is_frozen:
-        raise ValueError(f"{story.digest} is already {story.digest.status}")
+        raise ValueError(frozen_message(story.digest))
     articles = sorted(articles, key=lambda a: (stories.published_at(a), a.id))
     new = Story.objects.create(
         digest=story.digest,

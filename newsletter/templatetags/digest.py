@@ -10,6 +10,7 @@ from collections.abc import Callable
 from django import template
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from newsletter.drafting import papers
 from newsletter.editorial import excerpts, sections
@@ -22,9 +23,11 @@ _SAFE_SCHEME = re.compile(r"^(?:https?://|mailto:)", re.IGNORECASE)
 @register.filter
 def credited(article) -> str:
     """Who published an article, and the aggregator it was found through if any:
-    "Kestrel Labs · via Hacker News"."""
+    "Kestrel Labs · via Hacker News" ("Kestrel Labs · Hacker News 경유")."""
     name, via = excerpts.publisher(article), excerpts.via(article)
-    return f"{name} · via {via}" if via else name
+    if not via:
+        return name
+    return gettext("%(name)s · via %(via)s") % {"name": name, "via": via}
 
 
 @register.filter

@@ -5,7 +5,8 @@ from ingestion.models import Article, Source
 
 from .conftest import rss
 
-pytestmark = pytest.mark.django_db
+# The admin's words are asserted in English.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english_admin")]
 
 
 @pytest.fixture

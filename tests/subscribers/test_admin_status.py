@@ -12,6 +12,9 @@ from subscribers.models import Subscriber
 from tests.factories import SubscriberFactory
 from tests.subscribers.conftest import link_from
 
+# The admin's words are asserted in English.
+pytestmark = pytest.mark.usefixtures("english_admin")
+
 CHANGELIST = "admin:subscribers_subscriber_changelist"
 
 
@@ -137,6 +140,7 @@ def test_recorded_consent_makes_an_added_address_active_without_email(
 def test_consent_ticked_without_evidence_is_refused(
     admin_client, categories, mailoutbox
 ):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English words
     response = _add(admin_client, categories, has_consent="on", consent_note=" ")
 
     assert response.status_code == 200

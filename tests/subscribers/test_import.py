@@ -379,6 +379,7 @@ def staff(*codenames: str) -> User:
     return user
 
 
+@pytest.mark.usefixtures("english_admin")  # asserts the English words
 def test_editor_with_permissions_imports_through_the_admin(
     client, categories, django_capture_on_commit_callbacks, mailoutbox
 ):
@@ -455,6 +456,7 @@ def test_export_action_downloads_the_selected_subscribers(client, categories):
     assert lines[1].startswith("alice@example.com,,ko,active,yes,")
 
 
+@pytest.mark.usefixtures("english_admin")  # asserts the English words
 def test_an_import_waiting_for_its_worker_shows_and_reloads_its_page(
     client, categories
 ):

@@ -11,6 +11,9 @@ from django.urls import reverse
 from subscribers.models import Subscriber, SubscriberImport
 from tests.factories import SubscriberFactory
 
+# The admin's words are asserted in English.
+pytestmark = pytest.mark.usefixtures("english_admin")
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "imports"
 IMPORT_URL = "/admin/subscribers/subscriber/import/"
 CHANGELIST = "/admin/subscribers/subscriber/"

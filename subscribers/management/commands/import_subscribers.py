@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from subscribers import import_formats, import_report, import_runs, imports
 
@@ -36,7 +37,13 @@ class Command(BaseCommand):
             "rate-limited chunks (otherwise they stay pending and get nothing).",
         )
 
-    def handle(self, *args, file: Path, column, dry_run, invite, **options):
+    def handle(self, *args, **options):
+        # The command speaks English, as its help does; the admin shows the same
+        # report in the editor's language.
+        with translation.override("en"):
+            self._import(**options)
+
+    def _import(self, *, file: Path, column, dry_run, invite, **options):
         try:
             data = file.read_bytes()
         except OSError as exc:

@@ -4,9 +4,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def english_admin(client):
+def _english(english_admin):
     """The desk's words are asserted in English; Korean has tests of its own."""
-    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
 
 
 @pytest.fixture

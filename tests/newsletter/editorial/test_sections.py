@@ -233,6 +233,7 @@ MALFORMED = {"topics": "one string", "events": [3], "impact": ["x"]}
 
 
 def test_admin_says_the_stored_content_is_malformed(admin_client, defaults):
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # asserts the English words
     section = make_section(
         DigestFactory(),
         Category.objects.get(slug="llm"),
