@@ -14,6 +14,7 @@ reads the page's own text and skips the cells, read-only values and text areas t
 show them.
 """
 
+import datetime as dt
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -380,3 +381,18 @@ def test_a_korean_editor_reads_what_an_action_did_in_korean(staff_client, desk):
     assert "선택한 구독자 구독 해지" in page  # the action, as the menu offers it
     subscriber.refresh_from_db()
     assert subscriber.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_a_sent_digest_opens_under_a_korean_title(client, admin_user):
+    # Django's own Korean titles a read-only page "뷰 다이제스트"; the desk says
+    # what the page is for.
+    from newsletter.models import Digest
+
+    digest = Digest.objects.create(date=dt.date(2026, 8, 22), status=Digest.Status.SENT)
+    client.force_login(admin_user)
+    page = client.get(
+        f"/admin/newsletter/digest/{digest.pk}/change/",
+        HTTP_ACCEPT_LANGUAGE="ko",
+    ).content.decode()
+    assert "<h1>다이제스트 보기</h1>" in page
+    assert "뷰 다이제스트" not in page

@@ -213,6 +213,8 @@ class ScoreParts:
 
     publishers: float
     freshness: float
+    # What freshness is multiplied by in the score: the desk shows the sum as it is.
+    recency_weight: float = RECENCY_WEIGHT
 
 
 def score_parts(score: float) -> ScoreParts:

@@ -115,6 +115,7 @@ def test_the_review_desk_shows_scores_and_real_publishers(
     page = client.get(f"/admin/newsletter/digest/{digest.id}/change/").content.decode()
 
     assert "Stories, best first" in page
-    assert "score 2.005 = publishers 2.00 + recency 0.50" in page
+    # The sum as it is made: freshness (0-1) times its weight.
+    assert "score 2.005 = publishers 2.00 + recency 0.50 × 0.009" in page
     # Each source is credited to its site, the aggregator only where it was found.
     assert "Kestrel Labs · via Hacker News" in page
