@@ -41,6 +41,22 @@ class DuplicateFilter(admin.SimpleListFilter):
         return queryset
 
 
+class PaperFilter(admin.SimpleListFilter):
+    """News articles or arXiv papers: the desk's front page links each edition's
+    review queue through it."""
+
+    title = _("kind")
+    parameter_name = "paper"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("News articles")), ("yes", _("Papers"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(paper__isnull=self.value() == "no")
+        return queryset
+
+
 # Editors paste feed and article addresses; a bare host means https, as browsers do.
 URL_FIELDS = {models.URLField: {"assume_scheme": "https"}}
 
@@ -212,6 +228,7 @@ class ArticleAdmin(admin.ModelAdmin):
         "source",
         "category",
         "needs_review",
+        PaperFilter,
         "extraction_status",
         DuplicateFilter,
         "classified_by",

@@ -5,9 +5,12 @@ template tag (`templatetags/desk.py`) shows each part only to users who may view
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
@@ -93,9 +96,34 @@ def stuck_work() -> list[day_runs.Stuck]:
     return day_runs.stuck_work()
 
 
-def review_queue_count() -> int:
-    """Articles whose category waits for an editor."""
-    return Article.objects.originals().filter(needs_review=True).count()
+@dataclass(frozen=True)
+class ReviewQueue:
+    """The articles or the papers whose category waits for an editor, among those
+    the next digest can still use, and the article list showing exactly them."""
+
+    papers: bool
+    count: int
+    url: str
+
+
+def review_queues() -> list[ReviewQueue]:
+    """News articles, then papers, flagged and first seen within the digest window:
+    an older one's digest has gone out, so a count of every flag ever raised would
+    only grow (a day's Papers alone raise dozens)."""
+    since = timezone.now() - dt.timedelta(hours=settings.DIGEST_WINDOW_HOURS)
+    flagged = Article.objects.originals().filter(
+        needs_review=True, first_seen_at__gte=since
+    )
+    base = reverse("admin:ingestion_article_changelist")
+    query = {"needs_review__exact": 1, "first_seen_at__gte": since.isoformat()}
+    return [
+        ReviewQueue(
+            papers,
+            flagged.filter(paper__isnull=not papers).count(),
+            f"{base}?{urlencode({**query, 'paper': 'yes' if papers else 'no'})}",
+        )
+        for papers in (False, True)
+    ]
 
 
 def flagged_sections() -> list[DigestSection]:

@@ -23,7 +23,7 @@ def editors_desk(context) -> dict:
         parts["next_run"] = desk.next_daily_run()
         parts["show_next_run"] = True
     if can("ingestion.view_article"):
-        parts["review_queue"] = desk.review_queue_count()
+        parts["review_queues"] = desk.review_queues()
         parts["show_review_queue"] = True
     if can("newsletter.view_digestsection") and can("newsletter.view_digest"):
         parts["flagged"] = desk.flagged_sections()

@@ -1,5 +1,8 @@
 """What an editor does in the admin: review, edit, approve, send."""
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -154,6 +157,34 @@ def test_category_list_counts_articles_and_review_queue(editor_client, defaults)
         in page.content.decode()
     )
     assert DigestSection.objects.count() == 0
+
+
+def test_the_front_page_counts_only_flags_the_next_digest_can_use(editor_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ingestion.models import Article, Paper
+
+    llm = Category.objects.get(slug="llm")
+    vision = Category.objects.get(slug="papers-vision")
+    ArticleFactory(category=llm, needs_review=True, title="Fresh LLM story")
+    for n in range(2):
+        paper = ArticleFactory(category=vision, needs_review=True)
+        Paper.objects.create(article=paper, arxiv_id=f"2608.0000{n}")
+    # Flagged three days ago: its digest went out; it no longer waits for anyone.
+    old = ArticleFactory(category=llm, needs_review=True, title="Old LLM story")
+    Article.objects.filter(pk=old.pk).update(
+        first_seen_at=timezone.now() - dt.timedelta(days=3)
+    )
+
+    page = editor_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="ko").content.decode()
+
+    assert "카테고리가 필요한 기사 1건" in page
+    assert "카테고리가 필요한 논문 2건" in page
+    link = re.search(r'href="([^"]+)">카테고리가 필요한 기사', page).group(1)
+    listed = editor_client.get(html.unescape(link)).content.decode()
+    assert "Fresh LLM story" in listed and "Old LLM story" not in listed
 
 
 def test_editor_files_an_article_from_the_review_queue_and_it_stays_filed(
