@@ -612,7 +612,6 @@ def _sort_claimed(
     """
     received = Category.objects.received_ids([row.subscriber_id for row in rows])
     buckets = ordering.buckets([row.subscriber_id for row in rows])
-    orders: dict[tuple, tuple] = {}
     digests: dict[int, _EmailState] = {}
     work: list[tuple[Delivery, _Group]] = []
     for row in rows:
@@ -641,19 +640,42 @@ def _sort_claimed(
             continue
         key |= mine & state.carried
         language = subscriber.reading_language
-        memo = (row.digest_id, key, language, buckets.get(subscriber.id, ()))
-        if memo not in orders:
-            orders[memo] = _reader_order(state, key, language, memo[-1])
-        order, boosts = orders[memo]
+        bucket = buckets.get(subscriber.id, ())
+        order, boosts = _reader_order(row.digest_id, state, key, language, bucket)
         group = _Group(row.digest_id, key, language, state.version, order, boosts)
         work.append((row, group))
     return work
 
 
+# (digest, version, sections, language, bucket) -> (order, boosts), kept per process:
+# a send has a few hundred of them, met again in thousands of chunks.
+_orders_seen: OrderedDict = OrderedDict()
+_ORDERS_KEPT = 4096
+
+
 def _reader_order(
+    digest_id: int,
+    state: _EmailState,
+    key: frozenset[int],
+    language: str,
+    bucket: ordering.Bucket,
+) -> tuple[tuple, ordering.Boosts]:
+    """(order, boosts) of a reader with this bucket; ((), ()) for today's order.
+    Worked out once per version of the digest: the version covers the stories."""
+    if not bucket:
+        return (), ()
+    memo = (digest_id, state.version, key, language, bucket)
+    if memo in _orders_seen:
+        return _orders_seen[memo]
+    found = _orders_seen[memo] = _work_out_order(state, key, language, bucket)
+    if len(_orders_seen) > _ORDERS_KEPT:
+        _orders_seen.popitem(last=False)
+    return found
+
+
+def _work_out_order(
     state: _EmailState, key: frozenset[int], language: str, bucket: ordering.Bucket
 ) -> tuple[tuple, ordering.Boosts]:
-    """(order, boosts) of a reader with this bucket; ((), ()) for today's order."""
     boosts = ordering.boosts(bucket, state.stories, key)
     if not boosts:
         return (), ()
