@@ -27,8 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from django.db import connection
-
+from lib.id_queries import rows_for_ids
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import stories as story_rules
 from newsletter.editorial.sections import SectionContent, SectionContentError
@@ -92,31 +91,17 @@ def preference_bucket(votes: Iterable[tuple[int, Sequence[str]]]) -> Bucket:
 
 def buckets(subscriber_ids: Sequence[int]) -> dict[int, Bucket]:
     """Each reader's bucket (readers without votes are absent): one query."""
-    ids = sorted(set(subscriber_ids))
-    if not ids:
-        return {}
-    votes: dict[int, list[tuple[int, list[str]]]] = defaultdict(list)
-    with connection.cursor() as cursor:
-        cursor.execute(_votes_sql(len(ids)), ids)
-        for subscriber_id, vote, features in cursor.fetchall():
-            votes[subscriber_id].append((vote, _features(features)))
+    votes: dict[int, list[tuple[int, Sequence[str]]]] = defaultdict(list)
+    for subscriber_id, vote, features in rows_for_ids(_votes, subscriber_ids):
+        votes[subscriber_id].append((vote, _features(features)))
     found = {reader: preference_bucket(pairs) for reader, pairs in votes.items()}
     return {reader: bucket for reader, bucket in found.items() if bucket}
 
 
-@lru_cache(maxsize=64)
-def _votes_sql(count: int) -> str:
-    """The votes query for ``count`` readers, compiled once per process: it runs
-    for every claimed chunk of a send, and compiling it through the ORM each time
-    cost more than running it."""
-    sql, params = (
-        Feedback.objects.filter(subscriber_id__in=range(1, count + 1))
-        .values_list("subscriber_id", "vote", "features")
-        .query.sql_with_params()
+def _votes(subscriber_ids):
+    return Feedback.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+        "subscriber_id", "vote", "features"
     )
-    if len(params) != count:  # the IN list is the query's only parameter
-        raise AssertionError(f"votes query has {len(params)} parameters, not {count}")
-    return sql
 
 
 @lru_cache(maxsize=4096)
