@@ -27,6 +27,7 @@ sweeper queues a send's pending rows again once none of its rows moved for that 
 (``stalled_sends``), and the claim makes a second task for the same rows a no-op.
 """
 
+import dataclasses
 import hashlib
 import logging
 import smtplib
@@ -452,15 +453,32 @@ class _Templates:
             boosts=dict(group.boosts),
             reads=self._reads_for(group),
         )
-        try:
-            template: object = prototype.GroupTemplate(rendered)
-        except prototype.FastPathUnavailable as exc:
-            logger.info("digest %s: slow path for a group (%s)", digest.id, exc)
-            template = None
-        self._items[group] = (rendered, template)
+        kept = self._items[group] = (rendered, self._template(group, rendered))
         if len(self._items) > self.size:
             self._items.popitem(last=False)
-        return rendered, template
+        return kept
+
+    def _template(
+        self, group: _Group, rendered: RenderedEmail
+    ) -> prototype.GroupTemplate | None:
+        """The group's serialised message: made from its today's-order group's,
+        when that is kept, for a reader's own order (only the subject, text and HTML
+        differ); else serialised, keeping its parts for the orders to come."""
+        today = (
+            self._items.get(dataclasses.replace(group, order=()))
+            if group.order
+            else None
+        )
+        if today is not None and today[1] is not None:
+            try:
+                return today[1].for_order(rendered)
+            except prototype.FastPathUnavailable as exc:
+                logger.debug("group serialised anew (%s)", exc)
+        try:
+            return prototype.GroupTemplate(rendered, orders=not group.order)
+        except prototype.FastPathUnavailable as exc:
+            logger.info("slow path for a group (%s)", exc)
+            return None
 
 
 _templates = _Templates()

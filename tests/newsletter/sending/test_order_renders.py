@@ -9,7 +9,7 @@ import pytest
 from newsletter import services
 from newsletter.editorial import sections
 from newsletter.models import Feedback, Story
-from newsletter.sending import ledger, ordering
+from newsletter.sending import ledger, ordering, prototype, recipient
 from newsletter.sending.rendering import render_digest_email
 from subscribers.links import subscriber_links
 from tests.factories import ArticleFactory, DigestFactory, make_section
@@ -87,6 +87,15 @@ def test_a_reader_with_a_preference_gets_what_a_full_render_of_their_order_gives
     day, sink, monkeypatch, language
 ):
     monkeypatch.setattr(ledger, "_templates", ledger._Templates())
+    # The reader's message is made from today's serialised one (``for_order``):
+    # counted, so this test knows it checks that path and not a fresh serialising.
+    derived = []
+    for_order = prototype.GroupTemplate.for_order
+    monkeypatch.setattr(
+        prototype.GroupTemplate,
+        "for_order",
+        lambda self, rendered: derived.append(1) or for_order(self, rendered),
+    )
     # Readers of today's order come first, so the fan-out has rendered it and kept
     # what it read and built before it meets the reader's own order.
     for n in range(3):
@@ -118,9 +127,46 @@ def test_a_reader_with_a_preference_gets_what_a_full_render_of_their_order_gives
         feedback_url=links.feedback_url,
     )
 
+    assert derived == [1]
     assert received["fan@example.com"] == (alone.subject, text, html)
     # The order is the reader's own: gamma's story (cited [3]) passes beta's ([2]),
     # where the readers of today's order keep beta's first.
     today = received["plain0@example.com"][1]
     assert today.index("[2]") < today.index("[3]")
     assert text.index("[3]") < text.index("[2]")
+
+
+def test_a_message_made_for_another_order_is_the_one_serialising_it_gives(day):
+    """Subject (long enough to fold, Korean), text and HTML go where today's were;
+    every header and part parses back as a message serialised anew."""
+    stories = ordering.digest_stories(day.id)
+    last = max(stories, key=lambda i: -stories[i].score)
+    today = render_digest_email(day, categories=None, language="ko")
+    other = render_digest_email(day, categories=None, language="ko", boosts={last: 5.0})
+    assert other.subject != today.subject and other.html != today.html
+    links = subscriber_links(reader("reader@example.com"))
+    made = prototype.GroupTemplate(today, orders=True).for_order(other)
+    fresh = prototype.GroupTemplate(other)
+
+    def parsed(template):
+        raw = (
+            template.message(
+                to="reader@example.com",
+                links=links,
+                message_id="<one@example.com>",
+                date="Sat, 22 Aug 2026 07:00:00 -0000",
+            )
+            .message()
+            .as_bytes()
+        )
+        message = prototype.parse(raw)
+        parts = [
+            (part.get_content_type(), part.get_payload(decode=True))
+            for part in message.walk()
+            if not part.is_multipart()
+        ]
+        headers = [(k, v) for k, v in message.items() if k != "Content-Type"]
+        return raw.partition(b"\n\n")[0].count(b"\n"), headers, parts
+
+    assert parsed(made) == parsed(fresh)
+    assert recipient.subject_header(other.subject) in made._head
