@@ -445,13 +445,16 @@ class _Templates:
         if group in self._items:
             self._items.move_to_end(group)
             return self._items[group]
-        categories = list(Category.objects.filter(id__in=group.categories))
+        reads = self._reads_for(group)
+        key = ("categories", group.categories)
+        if key not in reads:
+            reads[key] = list(Category.objects.filter(id__in=group.categories))
         rendered = render_digest_email(
             digest,
-            categories=categories,
+            categories=reads[key],
             language=group.language,
             boosts=dict(group.boosts),
-            reads=self._reads_for(group),
+            reads=reads,
         )
         kept = self._items[group] = (rendered, self._template(group, rendered))
         if len(self._items) > self.size:

@@ -147,6 +147,12 @@ def subject_header(subject: str) -> bytes:
     """The Subject header's lines as a digest message with ``subject`` is
     serialised (encoded and folded by ``DigestEmail``), so a serialised message can
     take another subject (``prototype.GroupTemplate.for_order``)."""
+    return _subject_header(subject, settings.DEFAULT_CHARSET)
+
+
+@lru_cache(maxsize=512)
+def _subject_header(subject: str, charset: str) -> bytes:
+    # A day's readers' orders lead with a few dozen headlines: each serialised once.
     message = DigestEmail(
         subject=subject,
         body="",
