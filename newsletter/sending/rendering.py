@@ -276,7 +276,7 @@ def _frame(
         "empty_notice": not sections,
         "highlights_title": vocabulary.highlights_title(weekly),
         "reading": _reading(told, boosts, language),
-        **_first_screen(sections, language, boosts, told[0]),
+        **_first_screen(sections, language, boosts, told),
     }
 
 
@@ -284,11 +284,14 @@ def _first_screen(
     sections: list[DigestSection],
     language: str,
     boosts: Mapping[int, float],
-    stories: dict[int, Story],
+    told: tuple[dict[int, Story], dict],
 ) -> dict:
     """The highlights block (the reader's best stories, each linking to its
     section), the subject's headline and the inbox preheader (``highlights``)."""
-    screen = highlights.first_screen(sections, language, boosts=boosts, read=stories)
+    stories, refs = told
+    screen = highlights.first_screen(
+        sections, language, boosts=boosts, read=stories, told=refs
+    )
     lines = [
         {
             "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
