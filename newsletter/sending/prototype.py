@@ -167,7 +167,12 @@ class GroupTemplate:
             body, _placeholders(rendered), html_start
         )
         self._has_votes = any(isinstance(slot[0], int) for slot in self._slots)
-        self._around = _Around.of(mime, self._head, body, rendered) if orders else None
+        self._around = None
+        if orders:
+            try:
+                self._around = _Around.of(mime, self._head, body, rendered)
+            except FastPathUnavailable:
+                pass  # this group still stamps; its readers' orders serialise anew
 
     def for_order(self, rendered: RenderedEmail) -> "GroupTemplate":
         """The template of ``rendered``, this group's email in another order of its
