@@ -168,11 +168,20 @@ class GroupTemplate:
         )
         self._has_votes = any(isinstance(slot[0], int) for slot in self._slots)
         self._around = None
+        # The bytes after the last placeholder's segment: kept apart, so the
+        # templates of a group's orders share one copy of what follows the HTML
+        # (the chart, base64): hundreds of templates stamped in turn stay small.
+        self._tail = b""
         if orders:
             try:
                 self._around = _Around.of(mime, self._head, body, rendered)
             except FastPathUnavailable:
                 pass  # this group still stamps; its readers' orders serialise anew
+            else:
+                after = self._around.after
+                if after and self._segments[-1].endswith(after):
+                    self._segments[-1] = self._segments[-1][: -len(after)]
+                    self._tail = after
 
     def for_order(self, rendered: RenderedEmail) -> "GroupTemplate":
         """The template of ``rendered``, this group's email in another order of its
@@ -185,7 +194,7 @@ class GroupTemplate:
         around.check(self.rendered, rendered)
         subject = recipient.subject_header(rendered.subject)
         text, html = rendered.text.encode(), rendered.html.encode()
-        body = b"".join((around.before_text, text, around.between, html, around.after))
+        body = b"".join((around.before_text, text, around.between, html))
         derived = object.__new__(GroupTemplate)
         derived.rendered = rendered
         derived.subject = rendered.subject
@@ -197,6 +206,7 @@ class GroupTemplate:
         )
         derived._has_votes = any(isinstance(slot[0], int) for slot in derived._slots)
         derived._around = None
+        derived._tail = around.after
         return derived
 
     @staticmethod
@@ -264,6 +274,7 @@ class GroupTemplate:
                 value = values[slot] = links.feedback_url(*slot).encode()
             pieces.append(value)
         pieces.append(segments[-1])
+        pieces.append(self._tail)
         return PreEncodedEmail(
             b"".join(pieces), subject=self.subject, from_email=self.from_email, to=[to]
         )
