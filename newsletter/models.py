@@ -9,6 +9,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lib.id_queries import rows_for_ids
+
 
 def received_category_ids(
     chosen: Iterable[int], offered: Iterable[int]
@@ -20,6 +22,13 @@ def received_category_ids(
     """
     offered = frozenset(offered)
     return (offered & frozenset(chosen)) or offered
+
+
+def _choices(subscriber_ids):
+    """(subscriber id, category id) of the subscribers' chosen categories."""
+    return Category.subscribers.through.objects.filter(
+        subscriber_id__in=subscriber_ids
+    ).values_list("subscriber_id", "category_id")
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -37,10 +46,7 @@ class CategoryQuerySet(models.QuerySet):
         """For each subscriber, `received_category_ids`; two queries for any number."""
         offered = self.offered_ids()
         chosen: dict[int, set[int]] = defaultdict(set)
-        rows = self.model.subscribers.through.objects.filter(
-            subscriber_id__in=subscriber_ids
-        ).values_list("subscriber_id", "category_id")
-        for subscriber_id, category_id in rows:
+        for subscriber_id, category_id in rows_for_ids(_choices, subscriber_ids):
             chosen[subscriber_id].add(category_id)
         return {
             subscriber_id: received_category_ids(chosen.get(subscriber_id, ()), offered)

@@ -52,10 +52,11 @@ def first_screen(
     *,
     boosts: Mapping[int, float] | None = None,
     read: Mapping[int, Story] | None = None,
+    told: Mapping[int, Sequence] | None = None,
 ) -> FirstScreen:
     """The highlights, the subject's headline and the preheader for one reader
     (``boosts``: the reader's preference per story, ``sending.ordering``)."""
-    shown = highlights(sections, language, boosts=boosts, read=read)
+    shown = highlights(sections, language, boosts=boosts, read=read, told=told)
     titles = [h.title for h in shown] or _paper_titles(sections, language)
     titles = [shorten_at_word(one_line(t), HEADLINE_CHARS) for t in titles]
     return FirstScreen(
@@ -101,26 +102,25 @@ def highlights(
     limit: int | None = HIGHLIGHTS,
     boosts: Mapping[int, float] | None = None,
     read: Mapping[int, Story] | None = None,
+    told: Mapping[int, Sequence] | None = None,
 ) -> list[Highlight]:
     """The `limit` best stories told in `sections` (None: all of them), best first,
     each ranked by its score plus the reader's boost for it. ``read``: those
-    stories already read, with their articles (by id); else they are read here."""
+    stories already read, with their articles (by id); else they are read here.
+    ``told``: each section's stories as written (by section id), already read."""
     boosts = boosts or {}
-    told: dict[int, tuple[DigestSection, bool]] = {}
+    found: dict[int, tuple[DigestSection, bool]] = {}
     for section in sections:
-        try:
-            content = section_content.read(section)
-        except SectionContentError:
-            continue  # the renderer logs it; a broken section has no stories to show
-        for story in content.stories:
-            told.setdefault(story.id, (section, story.follow_up))
-    if not told:
+        refs = _stories_told(section, told)
+        for story in refs:
+            found.setdefault(story.id, (section, story.follow_up))
+    if not found:
         return []
     ranked = sorted(
         (
-            [read[i] for i in told if i in read]
+            [read[i] for i in found if i in read]
             if read is not None
-            else Story.objects.filter(id__in=told).prefetch_related("articles")
+            else Story.objects.filter(id__in=found).prefetch_related("articles")
         ),
         key=lambda s: (
             *stories.reader_key(
@@ -133,7 +133,7 @@ def highlights(
     result = []
     for story in ranked:
         title = story_title(story, language)
-        section, follow_up = told[story.id]
+        section, follow_up = found[story.id]
         in_language = stories.is_in_language(title, language)
         result.append(
             Highlight(
@@ -147,6 +147,17 @@ def highlights(
     # Stories the reader can read lead; the rank decides within each group.
     result.sort(key=lambda h: not h.in_language)
     return result if limit is None else result[:limit]
+
+
+def _stories_told(section: DigestSection, told: Mapping[int, Sequence] | None):
+    """The section's stories as written; none when its content is malformed (the
+    renderer logs it; a broken section has no stories to show)."""
+    if told is not None:
+        return told.get(section.id, ())
+    try:
+        return section_content.read(section).stories
+    except SectionContentError:
+        return ()
 
 
 def story_title(story: Story, language: str) -> str:

@@ -27,6 +27,7 @@ sweeper queues a send's pending rows again once none of its rows moved for that 
 (``stalled_sends``), and the claim makes a second task for the same rows a no-op.
 """
 
+import dataclasses
 import hashlib
 import logging
 import smtplib
@@ -444,23 +445,43 @@ class _Templates:
         if group in self._items:
             self._items.move_to_end(group)
             return self._items[group]
-        categories = list(Category.objects.filter(id__in=group.categories))
+        reads = self._reads_for(group)
+        key = ("categories", group.categories)
+        if key not in reads:
+            reads[key] = list(Category.objects.filter(id__in=group.categories))
         rendered = render_digest_email(
             digest,
-            categories=categories,
+            categories=reads[key],
             language=group.language,
             boosts=dict(group.boosts),
-            reads=self._reads_for(group),
+            reads=reads,
         )
-        try:
-            template: object = prototype.GroupTemplate(rendered)
-        except prototype.FastPathUnavailable as exc:
-            logger.info("digest %s: slow path for a group (%s)", digest.id, exc)
-            template = None
-        self._items[group] = (rendered, template)
+        kept = self._items[group] = (rendered, self._template(group, rendered))
         if len(self._items) > self.size:
             self._items.popitem(last=False)
-        return rendered, template
+        return kept
+
+    def _template(
+        self, group: _Group, rendered: RenderedEmail
+    ) -> prototype.GroupTemplate | None:
+        """The group's serialised message: made from its today's-order group's,
+        when that is kept, for a reader's own order (only the subject, text and HTML
+        differ); else serialised, keeping its parts for the orders to come."""
+        today = (
+            self._items.get(dataclasses.replace(group, order=()))
+            if group.order
+            else None
+        )
+        if today is not None and today[1] is not None:
+            try:
+                return today[1].for_order(rendered)
+            except prototype.FastPathUnavailable as exc:
+                logger.debug("group serialised anew (%s)", exc)
+        try:
+            return prototype.GroupTemplate(rendered, orders=not group.order)
+        except prototype.FastPathUnavailable as exc:
+            logger.info("slow path for a group (%s)", exc)
+            return None
 
 
 _templates = _Templates()
@@ -612,7 +633,6 @@ def _sort_claimed(
     """
     received = Category.objects.received_ids([row.subscriber_id for row in rows])
     buckets = ordering.buckets([row.subscriber_id for row in rows])
-    orders: dict[tuple, tuple] = {}
     digests: dict[int, _EmailState] = {}
     work: list[tuple[Delivery, _Group]] = []
     for row in rows:
@@ -641,19 +661,42 @@ def _sort_claimed(
             continue
         key |= mine & state.carried
         language = subscriber.reading_language
-        memo = (row.digest_id, key, language, buckets.get(subscriber.id, ()))
-        if memo not in orders:
-            orders[memo] = _reader_order(state, key, language, memo[-1])
-        order, boosts = orders[memo]
+        bucket = buckets.get(subscriber.id, ())
+        order, boosts = _reader_order(row.digest_id, state, key, language, bucket)
         group = _Group(row.digest_id, key, language, state.version, order, boosts)
         work.append((row, group))
     return work
 
 
+# (digest, version, sections, language, bucket) -> (order, boosts), kept per process:
+# a send has a few hundred of them, met again in thousands of chunks.
+_orders_seen: OrderedDict = OrderedDict()
+_ORDERS_KEPT = 4096
+
+
 def _reader_order(
+    digest_id: int,
+    state: _EmailState,
+    key: frozenset[int],
+    language: str,
+    bucket: ordering.Bucket,
+) -> tuple[tuple, ordering.Boosts]:
+    """(order, boosts) of a reader with this bucket; ((), ()) for today's order.
+    Worked out once per version of the digest: the version covers the stories."""
+    if not bucket:
+        return (), ()
+    memo = (digest_id, state.version, key, language, bucket)
+    if memo in _orders_seen:
+        return _orders_seen[memo]
+    found = _orders_seen[memo] = _work_out_order(state, key, language, bucket)
+    if len(_orders_seen) > _ORDERS_KEPT:
+        _orders_seen.popitem(last=False)
+    return found
+
+
+def _work_out_order(
     state: _EmailState, key: frozenset[int], language: str, bucket: ordering.Bucket
 ) -> tuple[tuple, ordering.Boosts]:
-    """(order, boosts) of a reader with this bucket; ((), ()) for today's order."""
     boosts = ordering.boosts(bucket, state.stories, key)
     if not boosts:
         return (), ()

@@ -21,10 +21,13 @@ no story of their sections has) shares the email of everyone with their language
 and categories.
 """
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
+from lib.id_queries import rows_for_ids
 from newsletter.editorial import sections as section_content
 from newsletter.editorial import stories as story_rules
 from newsletter.editorial.sections import SectionContent, SectionContentError
@@ -88,14 +91,30 @@ def preference_bucket(votes: Iterable[tuple[int, Sequence[str]]]) -> Bucket:
 
 def buckets(subscriber_ids: Sequence[int]) -> dict[int, Bucket]:
     """Each reader's bucket (readers without votes are absent): one query."""
-    votes: dict[int, list[tuple[int, list[str]]]] = defaultdict(list)
-    rows = Feedback.objects.filter(subscriber_id__in=subscriber_ids).values_list(
-        "subscriber_id", "vote", "features"
-    )
-    for subscriber_id, vote, features in rows:
-        votes[subscriber_id].append((vote, features or []))
+    votes: dict[int, list[tuple[int, Sequence[str]]]] = defaultdict(list)
+    for subscriber_id, vote, features in rows_for_ids(_votes, subscriber_ids):
+        votes[subscriber_id].append((vote, _features(features)))
     found = {reader: preference_bucket(pairs) for reader, pairs in votes.items()}
     return {reader: bucket for reader, bucket in found.items() if bucket}
+
+
+def _votes(subscriber_ids):
+    return Feedback.objects.filter(subscriber_id__in=subscriber_ids).values_list(
+        "subscriber_id", "vote", "features"
+    )
+
+
+@lru_cache(maxsize=4096)
+def _decoded(raw: str) -> tuple[str, ...]:
+    return tuple(json.loads(raw) or ())
+
+
+def _features(raw) -> Sequence[str]:
+    """A vote's stored features as the database returns them: JSON text (a few
+    dozen distinct values in a day's votes, so decoded once each) or a list."""
+    if isinstance(raw, str):
+        return _decoded(raw)
+    return raw or ()
 
 
 def digest_stories(digest_id: int) -> dict[int, StoryFacts]:

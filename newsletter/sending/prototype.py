@@ -11,8 +11,10 @@ Substitution is only safe where the bytes on the wire equal the text: parts sent
 prototype is checked, and ``FastPathUnavailable`` sends the caller to the slow path.
 """
 
+import dataclasses
 import re
 import time
+from dataclasses import dataclass
 from email import policy
 from email.utils import formatdate
 
@@ -52,6 +54,8 @@ _PLACEHOLDER = re.compile(
 )
 
 _URL_SAFE_TOKEN = re.compile(r"[A-Za-z0-9_:-]+")
+# RFC 5322's line limit, past which Django sends a part quoted-printable.
+MAX_LINE_OCTETS = 998
 
 
 class FastPathUnavailable(Exception):
@@ -118,9 +122,14 @@ def accepts_pre_encoded(connection) -> bool:
 
 
 class GroupTemplate:
-    """One category set's message, serialised once, stamped per recipient."""
+    """One category set's message, serialised once, stamped per recipient.
 
-    def __init__(self, rendered: RenderedEmail):
+    ``orders=True`` keeps the serialised message around its text and HTML parts, so
+    that ``for_order`` makes the template of the same group in another reader's
+    order of stories (``sending.ordering``) without serialising again.
+    """
+
+    def __init__(self, rendered: RenderedEmail, *, orders: bool = False):
         self.rendered = rendered
         proto = recipient.build_digest_message(
             rendered,
@@ -137,16 +146,6 @@ class GroupTemplate:
         self.subject = proto.subject
         self.from_email = proto.from_email
         mime = proto.message()
-        expected = (
-            rendered.text.count(PREFERENCES_URL)
-            + rendered.text.count(UNSUBSCRIBE_URL)
-            + rendered.html.count(PREFERENCES_URL)
-            + rendered.html.count(UNSUBSCRIBE_URL)
-            + rendered.text.count(READER_TOKEN)
-            + rendered.html.count(READER_TOKEN)
-            + len(FEEDBACK_SLOT.findall(rendered.text))
-            + len(FEEDBACK_SLOT.findall(rendered.html))
-        )
         for part in mime.walk():
             if part.get_content_maintype() == "text" and part.get(
                 "Content-Transfer-Encoding", "7bit"
@@ -170,8 +169,51 @@ class GroupTemplate:
             raise FastPathUnavailable(
                 "no text/html part after the alternative boundary"
             )
-        self._segments, self._slots = self._split(body, expected, html_start)
+        self._segments, self._slots = self._split(
+            body, _placeholders(rendered), html_start
+        )
         self._has_votes = any(isinstance(slot[0], int) for slot in self._slots)
+        self._around = None
+        # The bytes after the last placeholder's segment: kept apart, so the
+        # templates of a group's orders share one copy of what follows the HTML
+        # (the chart, base64): hundreds of templates stamped in turn stay small.
+        self._tail = b""
+        if orders:
+            try:
+                self._around = _Around.of(mime, self._head, body, rendered)
+            except FastPathUnavailable:
+                pass  # this group still stamps; its readers' orders serialise anew
+            else:
+                after = self._around.after
+                if after and self._segments[-1].endswith(after):
+                    self._segments[-1] = self._segments[-1][: -len(after)]
+                    self._tail = after
+
+    def for_order(self, rendered: RenderedEmail) -> "GroupTemplate":
+        """The template of ``rendered``, this group's email in another order of its
+        stories: the same message but for the subject, the text and the HTML, which
+        go where this one's are. FastPathUnavailable when this template kept no
+        parts, or the other render would not serialise the same way around them."""
+        around = self._around
+        if around is None:
+            raise FastPathUnavailable("this template keeps no parts for other orders")
+        around.check(self.rendered, rendered)
+        subject = recipient.subject_header(rendered.subject)
+        text, html = rendered.text.encode(), rendered.html.encode()
+        body = b"".join((around.before_text, text, around.between, html))
+        derived = object.__new__(GroupTemplate)
+        derived.rendered = rendered
+        derived.subject = rendered.subject
+        derived.from_email = self.from_email
+        derived._head = around.head.replace(around.subject, subject, 1)
+        html_start = len(around.before_text) + len(text) + len(around.between)
+        derived._segments, derived._slots = self._split(
+            body, _placeholders(rendered), html_start
+        )
+        derived._has_votes = any(isinstance(slot[0], int) for slot in derived._slots)
+        derived._around = None
+        derived._tail = around.after
+        return derived
 
     @staticmethod
     def _split(body: bytes, expected: int, html_start: int) -> tuple[list, list]:
@@ -242,9 +284,84 @@ class GroupTemplate:
                 value = values[slot] = links.feedback_url(*slot).encode()
             pieces.append(value)
         pieces.append(segments[-1])
+        pieces.append(self._tail)
         return PreEncodedEmail(
             b"".join(pieces), subject=self.subject, from_email=self.from_email, to=[to]
         )
+
+
+def _placeholders(rendered: RenderedEmail) -> int:
+    """How many link placeholders the message's two parts hold."""
+    return (
+        rendered.text.count(PREFERENCES_URL)
+        + rendered.text.count(UNSUBSCRIBE_URL)
+        + rendered.html.count(PREFERENCES_URL)
+        + rendered.html.count(UNSUBSCRIBE_URL)
+        + rendered.text.count(READER_TOKEN)
+        + rendered.html.count(READER_TOKEN)
+        + len(FEEDBACK_SLOT.findall(rendered.text))
+        + len(FEEDBACK_SLOT.findall(rendered.html))
+    )
+
+
+@dataclass(frozen=True)
+class _Around:
+    """A serialised message cut around its text and HTML parts' content, and what
+    decides how another text and HTML would serialise in their place."""
+
+    head: bytes
+    subject: bytes  # the Subject header's lines in ``head``
+    before_text: bytes
+    between: bytes
+    after: bytes
+    boundaries: tuple[bytes, ...]
+    ascii_text: bool
+    ascii_html: bool
+
+    @classmethod
+    def of(cls, mime, head: bytes, body: bytes, rendered: RenderedEmail) -> "_Around":
+        text, html = rendered.text.encode(), rendered.html.encode()
+        subject = recipient.subject_header(rendered.subject)
+        if body.count(text) != 1 or body.count(html) != 1 or head.count(subject) != 1:
+            raise FastPathUnavailable("the parts are not serialised as written")
+        start = body.index(text)
+        middle = body.index(html, start + len(text))
+        return cls(
+            head=head,
+            subject=subject,
+            before_text=body[:start],
+            between=body[start + len(text) : middle],
+            after=body[middle + len(html) :],
+            boundaries=tuple(
+                f"--{p.get_boundary()}".encode()
+                for p in mime.walk()
+                if p.is_multipart()
+            ),
+            ascii_text=rendered.text.isascii(),
+            ascii_html=rendered.html.isascii(),
+        )
+
+    def check(self, kept: RenderedEmail, other: RenderedEmail) -> None:
+        """FastPathUnavailable unless ``other`` differs from ``kept`` only in its
+        subject, text and HTML, and these serialise as written: Django picks 7bit
+        for ASCII and 8bit otherwise, quoted-printable for a line over 998 octets,
+        and a boundary must not appear in the content."""
+        same = dataclasses.replace(
+            other, subject=kept.subject, text=kept.text, html=kept.html
+        )
+        if same != kept:
+            raise FastPathUnavailable("another group's email")
+        for content, was_ascii in (
+            (other.text, self.ascii_text),
+            (other.html, self.ascii_html),
+        ):
+            if content.isascii() != was_ascii or "\r" in content:
+                raise FastPathUnavailable("the part would change its encoding")
+            encoded = content.encode()
+            if any(len(line) > MAX_LINE_OCTETS for line in encoded.split(b"\n")):
+                raise FastPathUnavailable("a line over 998 octets")
+            if any(boundary in encoded for boundary in self.boundaries):
+                raise FastPathUnavailable("a MIME boundary in the content")
 
 
 def parse(raw: bytes):

@@ -145,3 +145,28 @@ def build_digest_message(
         for part in chart_parts(rendered):
             message.attach(part)
     return message
+
+
+def subject_header(subject: str) -> bytes:
+    """The Subject header's lines as a digest message with ``subject`` is
+    serialised (encoded and folded by ``DigestEmail``), so a serialised message can
+    take another subject (``prototype.GroupTemplate.for_order``)."""
+    return _subject_header(subject, settings.DEFAULT_CHARSET)
+
+
+@lru_cache(maxsize=512)
+def _subject_header(subject: str, charset: str) -> bytes:
+    # A day's readers' orders lead with a few dozen headlines: each serialised once.
+    message = DigestEmail(
+        subject=subject,
+        body="",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=["subject@invalid.example"],
+    )
+    head = message.message().as_bytes().partition(b"\n\n")[0]
+    lines = head.split(b"\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith(b"Subject:"))
+    end = start + 1
+    while end < len(lines) and lines[end][:1] in (b" ", b"\t"):
+        end += 1
+    return b"\n".join(lines[start:end]) + b"\n"

@@ -173,7 +173,7 @@ def render_digest_email(
         )
         papers = _papers_frame(companion, papers_sections, language)
         subject = " ".join(render_to_string("emails/digest-subject.txt", base).split())
-        context, html = _fit_html(base, sections, papers)
+        context, html = _fit_html(base, sections, papers, reads)
         text = _wrap_text(render_to_string("emails/digest-body.txt", context))
     sections = sections + papers_sections
     extra_charts = ()
@@ -300,7 +300,7 @@ def _frame(
         "empty_notice": not sections,
         "highlights_title": vocabulary.highlights_title(weekly),
         "reading": _reading(told, boosts, language),
-        **_first_screen(sections, language, boosts, told[0]),
+        **_first_screen(sections, language, boosts, told),
     }
 
 
@@ -308,11 +308,14 @@ def _first_screen(
     sections: list[DigestSection],
     language: str,
     boosts: Mapping[int, float],
-    stories: dict[int, Story],
+    told: tuple[dict[int, Story], dict],
 ) -> dict:
     """The highlights block (the reader's best stories, each linking to its
     section), the subject's headline and the inbox preheader (``highlights``)."""
-    screen = highlights.first_screen(sections, language, boosts=boosts, read=stories)
+    stories, refs = told
+    screen = highlights.first_screen(
+        sections, language, boosts=boosts, read=stories, told=refs
+    )
     lines = [
         {
             "text": f"{vocabulary.FOLLOW_UP} · {h.title}" if h.follow_up else h.title,
@@ -329,15 +332,21 @@ def _first_screen(
 
 
 def _fit_html(
-    base: dict, sections: list[DigestSection], papers: dict | None = None
+    base: dict,
+    sections: list[DigestSection],
+    papers: dict | None = None,
+    reads: dict | None = None,
 ) -> tuple[dict, str]:
     """The first shortening level whose HTML fits EMAIL_HTML_MAX_BYTES."""
+    reads = {} if reads is None else reads
     for level in _LEVELS:
         context = {
             **base,
             "shortened": level is not None,
             "sections": [
-                _section_context(s, level, base["view_url"], base["reading"])
+                _kept_section_context(
+                    reads, s, level, base["view_url"], base["reading"]
+                )
                 for s in sections
             ],
         }
@@ -347,7 +356,9 @@ def _fit_html(
                 "chart_src": papers["chart"]["chart_src"],
                 "chart_alt": papers["chart"]["chart_alt"],
                 "sections": [
-                    _section_context(s, level, papers["view_url"], base["reading"])
+                    _kept_section_context(
+                        reads, s, level, papers["view_url"], base["reading"]
+                    )
                     for s in papers["sections"]
                 ],
             }
@@ -381,11 +392,42 @@ def _read_or_log(section: DigestSection, language: str) -> SectionContent | None
         return None
 
 
-def _section_context(
-    section: DigestSection, level, view_url: str, reading: "_Reading"
+def _kept_section_context(
+    reads: dict, section: DigestSection, level, view_url: str, reading: "_Reading"
 ) -> dict:
+    """``_section_context``, once per section, level, page and order of its stories
+    while the caller keeps ``reads``: a reader's own order moves the stories of a few
+    sections, and every other section reads exactly as in today's order."""
+    content = _read(
+        reads, ("content", section.id, reading.language), _readable, section, reading
+    )
+    ordered = ordering.reorder(content, reading.boosts, reading.scores)
+    key = (
+        "section",
+        section.id,
+        level,
+        view_url,
+        reading.language,
+        tuple(ref.id for ref in ordered.stories),
+    )
+    return _read(
+        reads, key, _section_context, section, level, view_url, reading, ordered
+    )
+
+
+def _section_context(
+    section: DigestSection,
+    level,
+    view_url: str,
+    reading: "_Reading",
+    ordered: SectionContent,
+) -> dict:
+    """What the templates show of a section whose content is ``ordered`` (the
+    reader's language and order: ``_readable``, ``ordering.reorder``)."""
     language = reading.language
-    content, more = _shown_content(section, reading)
+    content, more = section_content.cap_stories(
+        ordered, settings.DIGEST_STORIES_PER_SECTION
+    )
     shown = section_content.shown_sources(content)
     story_of = {n: ref.id for ref in content.stories for n in ref.citations}
     sources = [
@@ -514,11 +556,8 @@ def click_url(story_id: int | None, url: str) -> str:
     return f"{settings.SITE_URL}{path}?to={quote(url, safe='')}"
 
 
-def _shown_content(
-    section: DigestSection, reading: _Reading
-) -> tuple[SectionContent, int]:
-    """The section's content in the reader's language and order, its best stories
-    only, and how many it leaves to the web version."""
+def _readable(section: DigestSection, reading: _Reading) -> SectionContent:
+    """The section's content in the reader's language, in today's order."""
     content = _read_or_log(section, reading.language) or SectionContent(
         kind=section_content.BRIEFING
     )
@@ -526,8 +565,7 @@ def _shown_content(
         # A translation keeps the citations but not the stories list: the section's
         # own list says which of its sources tell which story, in every language.
         content = dataclasses.replace(content, stories=reading.told[section.id])
-    content = ordering.reorder(content, reading.boosts, reading.scores)
-    return section_content.cap_stories(content, settings.DIGEST_STORIES_PER_SECTION)
+    return content
 
 
 def _parts(content: SectionContent, urls: dict[int, str]) -> dict:
