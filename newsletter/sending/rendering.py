@@ -428,22 +428,7 @@ def _section_context(
     content, more = section_content.cap_stories(
         ordered, settings.DIGEST_STORIES_PER_SECTION
     )
-    shown = section_content.shown_sources(content)
-    story_of = {n: ref.id for ref in content.stories for n in ref.citations}
-    sources = [
-        {
-            "number": s.number,
-            "title": s.article.title or s.article.url,
-            "url": s.article.url,
-            "href": click_url(story_of.get(s.number), s.article.url),
-        }
-        for s in section.sources.all()
-        if shown is None or s.number in shown
-    ]
-    if content.is_papers and content.extracted:
-        # Each line carries its paper's title: the list names the paper by its id.
-        for source in sources:
-            source["title"] = paper_label(source["url"])
+    sources = _source_lines(section, content)
     urls = {s["number"]: s["href"] for s in sources}
     parts = _parts(content, urls)
     papers_parts = _papers_parts(content, urls, shown=len(sources))
@@ -478,6 +463,28 @@ def _section_context(
             topics=parts["topics"] if show_topics else [],
         )
     return context
+
+
+def _source_lines(section: DigestSection, content: SectionContent) -> list[dict]:
+    """The section's sources its shown stories cite, each linked through the click
+    counter of its story."""
+    shown = section_content.shown_sources(content)
+    story_of = {n: ref.id for ref in content.stories for n in ref.citations}
+    sources = [
+        {
+            "number": s.number,
+            "title": s.article.title or s.article.url,
+            "url": s.article.url,
+            "href": click_url(story_of.get(s.number), s.article.url),
+        }
+        for s in section.sources.all()
+        if shown is None or s.number in shown
+    ]
+    if content.is_papers and content.extracted:
+        # Each line carries its paper's title: the list names the paper by its id.
+        for source in sources:
+            source["title"] = paper_label(source["url"])
+    return sources
 
 
 def _shortened_sources(
