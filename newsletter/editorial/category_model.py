@@ -25,7 +25,7 @@ import math
 from functools import cache
 from pathlib import Path
 
-from newsletter.editorial.relevance import VOCABULARY_SIZE, features
+from newsletter.editorial.relevance import feature_vectorizer, features
 
 MODEL_PATH = Path(__file__).resolve().parent / "data" / "category_model.json"
 # Regularisation of the fit (scikit-learn's C): chosen by cross-validation on the
@@ -67,16 +67,9 @@ def probabilities(title: str, body: str, model: dict | None = None) -> dict[str,
 def train(items: list[tuple[str, str, str]], *, c: float = FIT_C) -> dict:
     """A model (the JSON stored at MODEL_PATH) fitted on (title, text, category slug)
     items. scikit-learn is imported here only: serving never loads it."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(
-        analyzer=lambda pair: features(*pair),
-        binary=True,
-        min_df=2,
-        max_features=VOCABULARY_SIZE,
-        norm="l2",
-    )
+    vectorizer = feature_vectorizer()
     matrix = vectorizer.fit_transform([(title, body) for title, body, _ in items])
     fitted = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
     fitted.fit(matrix, [slug for _, _, slug in items])

@@ -52,6 +52,21 @@ def features(title: str, body: str) -> list[str]:
     return words + pairs
 
 
+def feature_vectorizer():
+    """The scikit-learn vectorizer both learned models (relevance, category) fit:
+    ``features`` weighted by idf, binary, l2-normed, as their stored JSON is scored.
+    Imported at fitting only: serving never loads scikit-learn."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer=lambda pair: features(*pair),
+        binary=True,
+        min_df=2,
+        max_features=VOCABULARY_SIZE,
+        norm="l2",
+    )
+
+
 @cache
 def _model() -> dict:
     with MODEL_PATH.open(encoding="utf-8") as handle:
@@ -102,16 +117,9 @@ def train(items: list[tuple[str, str, bool]], *, threshold: float = 0.6) -> dict
 
     scikit-learn is imported here only: serving never loads it.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    vectorizer = TfidfVectorizer(
-        analyzer=lambda pair: features(*pair),
-        binary=True,
-        min_df=2,
-        max_features=VOCABULARY_SIZE,
-        norm="l2",
-    )
+    vectorizer = feature_vectorizer()
     matrix = vectorizer.fit_transform([(title, body) for title, body, _ in items])
     labels = [int(is_ai) for _, _, is_ai in items]
     fitted = LogisticRegression(C=8.0, class_weight="balanced", max_iter=2000)
