@@ -13,6 +13,10 @@ quarter; the figures are the shipped model's on the held-out rows:
 - category accuracy of the held-out AI items as the offline classifier files them
   (keyword rules plus the category model, newsletter.editorial.category_model),
   relevance gate included (an AI item gated out counts as wrong);
+- the same category accuracy against the second reader's categories
+  (``labelled_set.second_readings``), on the rows both readers agree on, and counting
+  any category either reader gave or accepted; and how often the two readers agree,
+  the ceiling a single reader's labels put on the figure;
 - the Papers rows filed by the papers rules: none may land in AI Alignment on a
   non-AI sense of "alignment".
 """
@@ -24,7 +28,7 @@ import sys
 from collections import Counter
 from dataclasses import dataclass
 
-from bench.labelled_set import Item, load_items
+from bench.labelled_set import Item, load_items, second_readings
 
 
 @dataclass
@@ -177,19 +181,48 @@ def keyword_figures(items: list[Item]) -> Figures:
     return figures
 
 
-def category_figures(items: list[Item], edition: str) -> tuple[int, int, Counter]:
-    """(correct, total, confusion) of the offline rules on ``items`` with a category."""
+def category_figures(
+    items: list[Item], edition: str
+) -> tuple[int, int, Counter, dict[str, str]]:
+    """(correct, total, confusion, category filed by item id) of the offline rules on
+    ``items`` with a category."""
     from bench.classifier import default_categories
     from newsletter.drafting.classify import RuleClassifier
 
     categories = [c for c in default_categories(edition) if c.edition == edition]
     rules = RuleClassifier(categories, papers=edition == "papers")
     confusion: Counter = Counter()
+    filed = {}
     for item in items:
-        predicted = rules.label(_article(item)).category.slug
+        predicted = filed[item.id] = rules.label(_article(item)).category.slug
         confusion[(item.category, predicted, item.title)] += 1
     correct = sum(n for (t, p, _), n in confusion.items() if t == p)
-    return correct, sum(confusion.values()), confusion
+    return correct, sum(confusion.values()), confusion, filed
+
+
+def second_reader_lines(items: list[Item], filed: dict[str, str]) -> list[str]:
+    """The held-out category figures against the second reader, and the readers'
+    own agreement on the same rows."""
+    second = second_readings()
+    read = [i for i in items if i.id in second]
+    both = [i for i in read if second[i.id].category == i.category]
+    accepted = [
+        i
+        for i in read
+        if filed[i.id] == i.category or second[i.id].accepts(filed[i.id])
+    ]
+
+    def share(hits: int, total: int) -> str:
+        return f"{hits / total:.3f} ({hits}/{total})" if total else "n/a"
+
+    return [
+        "the two readers agree (held-out AI news): " + share(len(both), len(read)),
+        "category accuracy against the second reader: "
+        + share(sum(filed[i.id] == second[i.id].category for i in read), len(read)),
+        "category accuracy where both readers agree: "
+        + share(sum(filed[i.id] == i.category for i in both), len(both)),
+        "category either reader gave or accepted: " + share(len(accepted), len(read)),
+    ]
 
 
 def report(items: list[Item]) -> None:
@@ -215,12 +248,14 @@ def report(items: list[Item]) -> None:
     kept_out = sum(1 for i in confusers if i not in misses)
     print(f"confusers kept out (held out): {kept_out}/{len(confusers)}")
     scored = [i for i in news if i.is_ai and i.category]
-    correct, total, confusion = category_figures(scored, "news")
+    correct, total, confusion, filed = category_figures(scored, "news")
     print(
         f"category accuracy (held-out AI news): {correct / total:.3f} ({correct}/{total})"
     )
+    for line in second_reader_lines(scored, filed):
+        print(f"  {line}")
     papers = [i for i in items if i.edition == "papers" and i.category]
-    p_correct, p_total, p_confusion = category_figures(papers, "papers")
+    p_correct, p_total, p_confusion, _ = category_figures(papers, "papers")
     wrongly_aligned = [
         title
         for (t, p, title), _n in p_confusion.items()

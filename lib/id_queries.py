@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterable
 from django.db import connection
 from django.db.models import QuerySet
 
-# A function of the ids giving a ``values_list`` queryset whose only parameters are
-# those ids (``filter(x__in=ids)``): the compiled SQL is kept per function and count.
+# A function of the ids giving a queryset whose only parameters are those ids
+# (``filter(x__in=ids)``): the compiled SQL is kept per function and count.
 Build = Callable[[Iterable[int]], QuerySet]
 
 _compiled: dict[tuple[Build, int], str] = {}
+_models: dict[Build, type] = {}
 
 
 def rows_for_ids(build: Build, ids: Iterable[int]) -> list[tuple]:
@@ -38,3 +39,14 @@ def _sql(build: Build, count: int) -> str:
             )
         _compiled[key] = sql
     return _compiled[key]
+
+
+def instances_for_ids(build: Build, ids: Iterable[int]) -> list:
+    """The model instances of ``build(ids)``, a queryset of one model (its own
+    columns, ``only``/``defer`` honoured as deferred fields; no ``select_related``),
+    for the distinct ids, through the SQL compiled once per count."""
+    ids = sorted(set(ids))
+    if not ids:
+        return []
+    model = _models.get(build) or _models.setdefault(build, build([1]).model)
+    return list(model._base_manager.raw(_sql(build, len(ids)), ids))

@@ -26,7 +26,9 @@ class SubscriberLinks:
     one_click_url: str
     # Signed once per email; each story's 👍/👎 link adds its own MAC (tokens.py).
     feedback_token: str = ""
-    # A story's MAC, computed for its 👍 link and reused for its 👎 one.
+    # A story's MAC, computed for its 👍 link and reused for its 👎 one; and under
+    # the key None, every vote link's common start (the site and the token): a
+    # fan-out email holds dozens of vote links, and the settings are read once.
     _signatures: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -36,11 +38,16 @@ class SubscriberLinks:
         return self.feedback_token or "-"
 
     def feedback_url(self, story_id: int, vote: str) -> str:
-        signature = self._signatures.get(story_id)
+        known = self._signatures
+        signature = known.get(story_id)
         if signature is None:
-            signature = tokens.story_signature(self.feedback_token, story_id)
-            self._signatures[story_id] = signature
-        return feedback_url(self.feedback_token, story_id, vote, signature=signature)
+            signature = known[story_id] = tokens.story_signature(
+                self.feedback_token, story_id
+            )
+        start = known.get(None)
+        if start is None:
+            start = known[None] = f"{_feedback_start()}{self.feedback_token}/"
+        return f"{start}{story_id}/{signature}/{vote}/"
 
 
 @lru_cache(maxsize=32)
@@ -69,16 +76,11 @@ def _feedback_prefix(site_url: str, urlconf: str, prefix: str) -> str:
     return before
 
 
-def feedback_url(
-    token: str, story_id: int, vote: str, *, signature: str | None = None
-) -> str:
-    """A story's 👍 (vote "up") or 👎 ("down") link for the reader of `token`, or
-    its page offering both ("ask", the plain-text email's one link per story)."""
-    before = _feedback_prefix(
+def _feedback_start() -> str:
+    """The absolute URL of every 👍/👎 link up to the reader's token."""
+    return _feedback_prefix(
         settings.SITE_URL, settings.ROOT_URLCONF, get_script_prefix()
     )
-    signature = signature or tokens.story_signature(token, story_id)
-    return f"{before}{token}/{story_id}/{signature}/{vote}/"
 
 
 def confirm_url(subscriber: Subscriber) -> str:

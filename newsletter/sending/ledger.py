@@ -46,6 +46,7 @@ from django.db.models import Count, F, Max, Min, Q, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 
+from lib.id_queries import instances_for_ids
 from newsletter.models import (
     Category,
     Delivery,
@@ -584,17 +585,35 @@ def _claim(delivery_ids: list[int]) -> list[Delivery]:
     if not claimed:
         return []
     # The stamp tells our rows from ones another worker claimed in the same instant.
-    rows = list(
-        Delivery.objects.filter(
-            id__in=delivery_ids, status=Delivery.Status.SENDING, claimed_at=stamp
-        )
-        .select_related("subscriber", "digest")
-        # Not the chart, per row: it is saved only with the digest, which moves
-        # ``updated_at`` (in the fingerprint), and read only when a group renders.
-        .defer("digest__chart_png")
-        .order_by("id")
-    )
+    rows = [
+        row
+        for row in instances_for_ids(_deliveries, delivery_ids)
+        if row.status == Delivery.Status.SENDING and row.claimed_at == stamp
+    ]
+    # Three queries compiled once, not one joined query compiled per chunk: each
+    # chunk's digest is read once, not once per row.
+    readers = instances_for_ids(_subscribers, [row.subscriber_id for row in rows])
+    digests = instances_for_ids(_digests, [row.digest_id for row in rows])
+    readers_by_id = {reader.id: reader for reader in readers}
+    digests_by_id = {digest.id: digest for digest in digests}
+    for row in rows:
+        row.subscriber = readers_by_id[row.subscriber_id]
+        row.digest = digests_by_id[row.digest_id]
     return rows
+
+
+def _deliveries(ids):
+    return Delivery.objects.filter(id__in=ids).order_by("id")
+
+
+def _subscribers(ids):
+    return Subscriber.objects.filter(id__in=ids)
+
+
+def _digests(ids):
+    # Not the chart, per chunk: it is saved only with the digest, which moves
+    # ``updated_at`` (in the fingerprint), and read only when a group renders.
+    return Digest.objects.filter(id__in=ids).defer("chart_png")
 
 
 def send_deliveries(delivery_ids: list[int], *, finish: bool = True) -> SendReport:

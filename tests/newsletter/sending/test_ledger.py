@@ -434,3 +434,33 @@ def test_a_reader_whose_only_choice_was_retired_gets_every_section(sink, people)
     carol = sink.by_recipient()["carol@example.com"][0].message
     html = _parts(carol)["text/html"].get_content()
     assert "🧠 LLM" in html and "🌞 Multimodal" in html
+
+
+def test_a_chunk_costs_the_same_queries_for_ten_readers_as_for_twenty(
+    defaults, settings, mailoutbox
+):
+    """Claiming, sorting and sending a chunk reads its readers and digest together:
+    no query per reader (a field the claim left unread would cost one each)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.EMAIL_SEND_CHUNK = 20
+    digest = build_digest(slugs=("llm",))
+    for n in range(30):
+        reader(f"reader{n:02d}@example.com", "llm")
+    plan = ledger.open_send(digest.id)
+    assert [len(ids) for ids in plan.chunks] == [20, 10]
+
+    counted = []
+    for ids in reversed(plan.chunks):  # ten readers first: renders happen there
+        ledger.send_deliveries(ids[:1], finish=False)  # warm the group's render
+        with CaptureQueriesContext(connection) as queries:
+            report = ledger.send_deliveries(ids[1:], finish=False)
+        assert report.sent == len(ids) - 1
+        counted.append(len(queries))
+
+    assert counted[0] == counted[1]
+    assert len(mailoutbox) == 30
+    assert {m.to[0] for m in mailoutbox} == {
+        f"reader{n:02d}@example.com" for n in range(30)
+    }
