@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.classifier relevance            # held-out figures
     .venv/bin/python -m bench.classifier relevance --train    # refit, store, then figures
+    .venv/bin/python -m bench.classifier relevance --train-categories  # the category model
     .venv/bin/python -m bench.classifier relevance --cross-validate
 
 The labelled set is ``bench.labelled_set`` (tests/data/labels/relevance.csv). The
@@ -59,7 +60,7 @@ class Figures:
 
 def fit(items: list[Item]) -> dict:
     """Refit and store the relevance and category models on the training rows."""
-    from newsletter.editorial import category_model, relevance
+    from newsletter.editorial import relevance
 
     training = [i for i in items if not i.held_out]
     # A paper of an AI listing is AI by its listing and never reaches the model; its
@@ -70,20 +71,44 @@ def fit(items: list[Item]) -> dict:
     ]
     model = relevance.train([(i.title, i.text, i.is_ai) for i in judged])
     relevance.save(model)
-    category_model.save(category_model.train(_category_rows(training)))
+    fit_categories(items)
     return model
 
 
-def _category_rows(items: list[Item]) -> list[tuple[str, str, str]]:
-    """(title, opening, category) of the AI News items with a category, read as the
-    classifier reads an article."""
+def fit_categories(items: list[Item]) -> None:
+    """Refit and store the category model alone on the training rows."""
+    from newsletter.editorial import category_model
+
+    training = [i for i in items if not i.held_out]
+    category_model.save(category_model.train(_both_readers(_category_rows(training))))
+
+
+def _category_rows(items: list[Item]) -> list[tuple[str, str, str, str]]:
+    """(title, opening, category, id) of the AI News items with a category, read as
+    the classifier reads an article."""
     from newsletter.drafting.classify import _title_and_body
 
     return [
-        (*_title_and_body(_article(i)), i.category)
+        (*_title_and_body(_article(i)), i.category, i.id)
         for i in items
         if i.edition == "news" and i.is_ai and i.category
     ]
+
+
+def _both_readers(rows) -> list[tuple[str, str, str]]:
+    """Each row as (title, opening, category) once per reader: twice with one
+    category where the two readers agree, once with each where they differ. The
+    model learns that either category fits (5-fold on the training rows, C=8, rules
+    plus the model, taught by both readers rather than the first alone: 0.756 ->
+    0.779 against the first reader's categories, 0.694 -> 0.717 against the
+    second's)."""
+    second = second_readings()
+    taught = []
+    for title, body, category, item_id in rows:
+        taught.append((title, body, category))
+        other = second.get(item_id)
+        taught.append((title, body, other.category if other else category))
+    return taught
 
 
 def cross_validate(items: list[Item], folds: int = 5) -> None:
@@ -111,7 +136,8 @@ def cross_validate(items: list[Item], folds: int = 5) -> None:
     splits = StratifiedKFold(folds, shuffle=True, random_state=0)
     for fit_rows, test_rows in splits.split(rows, [r[2] for r in rows]):
         for c in (2.0, 8.0, 32.0):
-            model = category_model.train([rows[k] for k in fit_rows], c=c)
+            taught = _both_readers([rows[k] for k in fit_rows])
+            model = category_model.train(taught, c=c)
             for k in test_rows:
                 probs = category_model.probabilities(*rows[k][:2], model=model)
                 for weight in WEIGHTS:
@@ -284,6 +310,9 @@ def main(argv: list[str]) -> None:
     if "--train" in argv:
         model = fit(items)
         print(f"stored {len(model['words'])} weighted words")
+    elif "--train-categories" in argv:
+        fit_categories(items)
+        print("stored the category model")
     report(items)
 
 

@@ -7,7 +7,8 @@ open frontier AI" is business although it says "accelerate", a startup backing
 multinomial logistic regression over the same features as the relevance model
 (newsletter.editorial.relevance.features: the title's words, the opening's words and
 pairs) to the rules' own. It is trained on the AI News rows of the labelled set
-``tests/data/labels/relevance.csv`` outside its held-out quarter, and stored as
+``tests/data/labels/relevance.csv`` outside its held-out quarter, each with the
+category of both its readers (``categories_second_reader.csv``), and stored as
 ``newsletter/editorial/data/category_model.json``: per word its idf and one weight
 per category.
 

@@ -216,8 +216,8 @@ STORIES = [
         "A small LLM chatbot runs on a smartwatch.",
     ),
     (
-        "Parliament hearing questions LLM use in courts",
-        "Judges asked about chatbot drafting of rulings.",
+        "Mistral's LLM doubles its context window",
+        "The language model now reads 256,000 tokens of a prompt at once.",
     ),
     (
         "A language model learns chess from commentary alone",
