@@ -457,9 +457,37 @@ def quotable_sentences(article: Article) -> list[str]:
     if is_discussion(article):
         return []
     title = clean_text(article.title).lower()
-    sentences = split_sentences(prompts.article_body(article))[: LEAD_SENTENCES * 2]
+    body = without_examples(prompts.article_body(article))
+    sentences = split_sentences(body)[: LEAD_SENTENCES * 2]
     kept = [s for s in sentences if junk_reason(s) is None and s.lower() != title]
     return kept[:LEAD_SENTENCES]
+
+
+# A line that labels what follows as a sample: "After (/debuzz, colleague mode):",
+# "Example output:", "Prompt:", "예시:". The paragraph after it shows what a product
+# writes or is asked, not what the article states ("The backoff caps at 2 seconds"
+# in a README's before/after demo is no fact of the story).
+_EXAMPLE_LABEL = re.compile(
+    r"(?:before|after|example|examples|sample|output|input|prompt|response|"
+    r"transcript|user|assistant|예시|예문|입력|출력)\b"
+    # a short label only: a word or two more, or a parenthesis ("After months of
+    # testing, we found:" introduces the article's own words)
+    r"(?:\s*\([^()\n]{0,40}\))?(?:\s+[\w-]+){0,3}\s*:",
+    re.IGNORECASE,
+)
+
+
+def without_examples(text: str) -> str:
+    """``text`` without the paragraph each example label introduces."""
+    kept: list[str] = []
+    skip_next = False
+    for paragraph in (text or "").split("\n"):
+        if skip_next and paragraph.strip():
+            skip_next = False
+            continue
+        skip_next = skip_next or bool(_EXAMPLE_LABEL.fullmatch(paragraph.strip()))
+        kept.append(paragraph)
+    return "\n".join(kept)
 
 
 # --- attribution -------------------------------------------------------------------
