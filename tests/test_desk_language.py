@@ -351,6 +351,18 @@ def test_an_english_editor_reads_it_in_english(staff_client, desk):
         assert HANGUL.findall(text) == [], url
 
 
+def test_every_desk_page_names_the_product_in_the_editors_language(staff_client):
+    for language, header in (
+        ("ko", "Daily AI Insights 데스크"),
+        ("en", "Daily AI Insights desk"),
+    ):
+        staff_client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+        page = staff_client.get("/admin/").content.decode()
+        assert f'<a href="/admin/">{header}</a>' in page
+        assert "<title>" in page and header in page.split("</title>")[0]
+        assert "Django" not in page.split("<body", 1)[1]
+
+
 def test_the_korean_model_names_are_the_desks_vocabulary():
     """One word per thing, as the emails and the front page already say it."""
     with translation.override("ko"):

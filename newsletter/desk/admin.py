@@ -30,6 +30,10 @@ from newsletter.models import (
     Story,
 )
 
+# Every desk page names the product, in the editor's language ("Django 관리" before).
+admin.site.site_header = _("Daily AI Insights desk")
+admin.site.site_title = _("Daily AI Insights desk")
+
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):

@@ -457,7 +457,7 @@ def quotable_sentences(article: Article) -> list[str]:
     if is_discussion(article):
         return []
     title = clean_text(article.title).lower()
-    body = without_examples(prompts.article_body(article))
+    body = stated_text(prompts.article_body(article))
     sentences = split_sentences(body)[: LEAD_SENTENCES * 2]
     kept = [s for s in sentences if junk_reason(s) is None and s.lower() != title]
     return kept[:LEAD_SENTENCES]
@@ -477,15 +477,29 @@ _EXAMPLE_LABEL = re.compile(
 )
 
 
-def without_examples(text: str) -> str:
-    """``text`` without the paragraph each example label introduces."""
+# A heading after which a page is a manual (a README's "Install", "Usage"): how to run
+# the thing, not what is new about it ("With no text argument it translates …").
+_MANUAL_HEADING = re.compile(
+    r"#*\s*(?:install|installation|installing|setup|set ?up|usage|how to use|"
+    r"requirements|prerequisites|getting started|quick ?start|configuration|"
+    r"development|contributing|license|faq|설치|사용법|설치 방법|사용 방법)\s*:?",
+    re.IGNORECASE,
+)
+
+
+def stated_text(text: str) -> str:
+    """What the article itself states: ``text`` up to a manual's heading, without
+    the paragraph each example label introduces."""
     kept: list[str] = []
     skip_next = False
     for paragraph in (text or "").split("\n"):
-        if skip_next and paragraph.strip():
+        line = paragraph.strip()
+        if _MANUAL_HEADING.fullmatch(line):
+            break
+        if skip_next and line:
             skip_next = False
             continue
-        skip_next = skip_next or bool(_EXAMPLE_LABEL.fullmatch(paragraph.strip()))
+        skip_next = skip_next or bool(_EXAMPLE_LABEL.fullmatch(line))
         kept.append(paragraph)
     return "\n".join(kept)
 

@@ -615,7 +615,8 @@ def test_articles_without_a_quotable_sentence_give_titles_only():
 
 def test_a_before_and_after_demo_is_not_quoted_as_what_the_article_states():
     """A README's sample output ("After (colleague mode):") is what the product
-    writes, not a fact of the story: neither an excerpt nor a key figure."""
+    writes, and its "Usage" how to run it, not facts of the story: neither an
+    excerpt nor a key figure."""
     readme = _article(
         "Claudette: Make Claude stop talking like a BuzzFeed article",
         "Claudette is a Claude Code skill that rewrites Claude's last response in "
@@ -625,11 +626,15 @@ def test_a_before_and_after_demo_is_not_quoted_as_what_the_article_states():
         "After (/debuzz, colleague mode):\n"
         "The backoff caps at 2 seconds, which is too low for mobile networks.\n"
         "After months of testing, we found:\n"
-        "The skill cut the length of Claude's answers by 40 percent.",
+        "The skill cut the length of Claude's answers by 40 percent.\n"
+        "Usage\n"
+        "With no text argument it translates Claude's previous reply.",
         url="https://github.com/adnanakil/nobuzz/blob/main/README.md",
     )
     quoted = excerpts.quotable_sentences(readme)
     assert not any("backoff" in s or "load-bearing" in s for s in quoted)
+    # After the manual's heading the page tells how to run it, not what is new.
+    assert not any("no text argument" in s for s in quoted)
     assert "The skill cut the length of Claude's answers by 40 percent." in quoted
     content = excerpts.excerpt_content([readme], language="en")
     figures = [figure["text"] for figure in content["key_figures"]]
