@@ -604,7 +604,11 @@ def story_excerpt_content(
 ) -> dict:
     """The section's content told per story: one excerpt each, in the stories' order,
     quoted from its first quotable article and citing all its sources. Key figures
-    and impact lines come from the articles quoted."""
+    and impact lines come from the articles quoted.
+
+    A story none of whose pages has a quotable sentence gets no excerpt: its title,
+    in the section's sources, tells it, rather than the title again dressed as a
+    quote ("munderdiffl.in (Aug 22): Munder Difflin – Agent harness …")."""
     quoted: list[tuple[int, Article]] = []
     sentences: dict[int, list[str]] = {}
     items = []
@@ -612,6 +616,8 @@ def story_excerpt_content(
         number, sentence = _story_sentence(group, articles, sentences)
         article = articles[number - 1]
         quoted.append((number, article))
+        if sentence is None:
+            continue
         item = {
             "text": sentence,
             "publisher": publisher(article),
@@ -637,17 +643,16 @@ def story_excerpt_content(
 
 def _story_sentence(
     group: StoryGroup, articles: list[Article], sentences: dict[int, list[str]]
-) -> tuple[int, str]:
+) -> tuple[int, str | None]:
     """(source number, sentence): the most central lead sentence of the story's first
-    article that has one; its title when none has (a story is never left unsaid)."""
+    article that has one; (its first source, None) when none has."""
     for number in group.numbers:
         article = articles[number - 1]
         sentences[number] = quotable_sentences(article)
         picks = _select([(number, article)], {number: sentences[number]})
         if picks:
             return picks[0]
-    number = group.numbers[0]
-    return number, clean_text(articles[number - 1].title)
+    return group.numbers[0], None
 
 
 def _is_korean(article: Article) -> bool:

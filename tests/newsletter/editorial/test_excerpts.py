@@ -453,9 +453,10 @@ def test_the_sentence_that_says_what_is_new_is_preferred_over_background():
     }
 
 
-def test_a_story_is_told_by_its_title_rather_than_by_a_background_sentence():
+def test_a_story_without_a_sentence_about_it_is_told_by_its_source_line_alone():
     # A model's API page: its quotable sentences say how the API works, none of
-    # them names the model or says what happened.
+    # them names the model or says what happened. The title is not repeated as a
+    # quote: the section's source line already shows it.
     article = _article(
         "DeepSeek-v4-flash-vision-exp",
         "Supported image formats: JPEG, PNG, GIF, and WebP.\n"
@@ -467,7 +468,8 @@ def test_a_story_is_told_by_its_title_rather_than_by_a_background_sentence():
     )
     group = excerpts.StoryGroup(story_id=1, numbers=(1,))
     content = excerpts.story_excerpt_content([article], [group], language="en")
-    assert [e["text"] for e in content["excerpts"]] == ["DeepSeek-v4-flash-vision-exp"]
+    assert content["excerpts"] == []
+    assert content["topics"] == ["DeepSeek-v4-flash-vision-exp"]
     # A sentence naming the story, or saying what happened, is still quoted.
     assert excerpts.is_about_the_story(
         "DeepSeek's vision model reads charts.", "DeepSeek-v4-flash-vision-exp"
