@@ -20,8 +20,9 @@ carrying their publisher and date (target 100%), quotes whose speaker is an aggr
 ("Hacker News (8월 21일): …"; target 0), impact lines whose article has fewer than
 MIN_IMPACT_HITS different keywords of the area (target 0), key figures and how many are
 whole clauses (``whole_clause``: a capitalised sentence with a stop, a number with a
-unit after its subject; target all), stories told by their title alone (no sentence of
-theirs could be quoted; not counted as junk); then the classifier's top-1 accuracy on the hand
+unit after its subject; target all), stories told by their source line alone (no
+sentence of theirs could be quoted, so the section quotes nothing of them; an older
+content that quoted such a story's title counts here too, not as junk); then the classifier's top-1 accuracy on the hand
 labels (bench/classifier.py).
 
 ``--save FILE`` writes the demo day's section contents as JSON; ``--judge FILE`` judges
@@ -98,9 +99,14 @@ class Tally:
         self, content: dict, articles: list | None = None, titles=()
     ) -> None:
         """Count one section's content; `articles` (its sources) check impact lines;
-        an excerpt that is one of `titles` is a story told by its headline alone."""
+        a story without an excerpt, or whose excerpt is one of `titles`, is told by
+        its headline alone."""
         self.sections += 1
         self._titles = {t.strip() for t in titles}
+        quoted = {item.get("story") for item in content["excerpts"]}
+        self.headlines += sum(
+            1 for story in content.get("stories", []) if story.get("id") not in quoted
+        )
         for figure in content["key_figures"]:
             self.key_figures += 1
             if not whole_clause(figure["text"]):
