@@ -96,17 +96,16 @@ class Tally:
         )
 
     def add_content(
-        self, content: dict, articles: list | None = None, titles=()
+        self, content: dict, articles: list | None = None, titles=(), stories: int = 0
     ) -> None:
         """Count one section's content; `articles` (its sources) check impact lines;
-        a story without an excerpt, or whose excerpt is one of `titles`, is told by
-        its headline alone."""
+        a story without an excerpt (of the section's `stories`, else of its stored
+        "stories"), or whose excerpt is one of `titles`, is told by its headline
+        alone."""
         self.sections += 1
         self._titles = {t.strip() for t in titles}
-        quoted = {item.get("story") for item in content["excerpts"]}
-        self.headlines += sum(
-            1 for story in content.get("stories", []) if story.get("id") not in quoted
-        )
+        told = stories or len(content.get("stories", []))
+        self.headlines += max(told - len(content["excerpts"]), 0)
         for figure in content["key_figures"]:
             self.key_figures += 1
             if not whole_clause(figure["text"]):
@@ -235,7 +234,14 @@ def demo_day_contents(language: str = "ko") -> list[dict]:
         told = [excerpts.StoryGroup(None, n) for n in numbers]
         content = excerpts.story_excerpt_content(ordered, told, language=language)
         titles = [a.title for a in ordered]
-        contents.append({"category": slug, "content": content, "titles": titles})
+        contents.append(
+            {
+                "category": slug,
+                "content": content,
+                "titles": titles,
+                "stories": len(told),
+            }
+        )
     return contents
 
 
@@ -362,7 +368,11 @@ def print_table(rows: dict[str, Tally], accuracy: float | None) -> None:
 def judge(contents: list[dict]) -> Tally:
     tally = Tally()
     for section in contents:
-        tally.add_content(section["content"], titles=section.get("titles", ()))
+        tally.add_content(
+            section["content"],
+            titles=section.get("titles", ()),
+            stories=section.get("stories", 0),
+        )
     return tally
 
 
