@@ -39,6 +39,22 @@ def require_service(name: str, host: str, port: int) -> None:
     pytest.skip(message)
 
 
+def pytest_runtest_setup(item):
+    """A test marked ``postgres`` skips on a laptop whose tests run on SQLite (with
+    the marker's reason); in CI the database is PostgreSQL or the run fails."""
+    if item.get_closest_marker("postgres") is None:
+        return
+    from django.conf import settings
+
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return
+    if IN_CI:
+        pytest.fail("CI=true but the tests are not running on PostgreSQL")
+    pytest.skip(
+        "needs PostgreSQL (set DATABASE_URL or run `make test` with one on 5432)"
+    )
+
+
 @pytest.fixture(autouse=True)
 def _isolated_var_dir(settings, tmp_path):
     """Outbox and exports of each test go to its own temporary directory."""
