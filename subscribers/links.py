@@ -6,7 +6,7 @@ token goes, then each link is a join of strings, so a fan-out pays for signing o
 """
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.urls import get_script_prefix, reverse
@@ -26,9 +26,7 @@ class SubscriberLinks:
     one_click_url: str
     # Signed once per email; each story's 👍/👎 link adds its own MAC (tokens.py).
     feedback_token: str = ""
-    # A story's MAC, computed for its 👍 link and reused for its 👎 one; and under
-    # the key None, every vote link's common start (the site and the token): a
-    # fan-out email holds dozens of vote links, and the settings are read once.
+    # A story's MAC, computed for its 👍 link and reused for its 👎 one.
     _signatures: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -38,16 +36,19 @@ class SubscriberLinks:
         return self.feedback_token or "-"
 
     def feedback_url(self, story_id: int, vote: str) -> str:
-        known = self._signatures
-        signature = known.get(story_id)
+        """A story's 👍 (vote "up") or 👎 ("down") link for this reader, or its page
+        offering both ("ask", the plain-text email's one link per story)."""
+        signature = self._signatures.get(story_id)
         if signature is None:
-            signature = known[story_id] = tokens.story_signature(
-                self.feedback_token, story_id
-            )
-        start = known.get(None)
-        if start is None:
-            start = known[None] = f"{_feedback_start()}{self.feedback_token}/"
-        return f"{start}{story_id}/{signature}/{vote}/"
+            signature = tokens.story_signature(self.feedback_token, story_id)
+            self._signatures[story_id] = signature
+        return f"{self._vote_start}{story_id}/{signature}/{vote}/"
+
+    @cached_property
+    def _vote_start(self) -> str:
+        """Every vote link's common start, the site's and the reader's token: an
+        email holds dozens of vote links, and the settings are read once."""
+        return f"{_feedback_start()}{self.feedback_token}/"
 
 
 @lru_cache(maxsize=32)

@@ -58,6 +58,8 @@ _PROBE = object()
 
 @lru_cache(maxsize=4)
 def _companion_query(vendor: str) -> tuple[str, list]:
+    """The query's SQL for this database vendor, and its parameters with _PROBE
+    where the day goes."""
     probe = datetime.date(1999, 12, 31)
     query = (
         Digest.objects.filter(
