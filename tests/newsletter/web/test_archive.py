@@ -278,6 +278,10 @@ def test_papers_edition_has_its_own_page(client, defaults, source):
     give_a_section(papers_digest)
     news = client.get("/digests/2024-11-09/").content.decode()
     assert "/digests/2024-11-09/?edition=papers" in news
+    # The link says what it is, in the reader's language.
+    assert "같은 날의 다른 호:" in news
+    english = client.get("/digests/2024-11-09/?lang=en").content.decode()
+    assert "The same day's other edition:" in english.replace("&#x27;", "'")
     papers = client.get("/digests/2024-11-09/?edition=papers").content.decode()
     assert "/digests/2024-11-09/chart.png?lang=ko&amp;edition=papers" in papers
     assert (
