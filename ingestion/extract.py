@@ -21,7 +21,7 @@ import lxml.html
 # extract a page.
 from django.conf import settings
 
-from ingestion.feeds import defuse_tags, plain_text
+from ingestion.feeds import defuse_tags, plain_text, repaired
 from lib.script import HANGUL_LETTER
 
 logger = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def extract_article(
     if result is None:
         return None
     # Stored as plain text that no later reader can take for markup.
-    result.text = defuse_tags(result.text[:max_chars]).strip()
+    result.text = defuse_tags(repaired(result.text[:max_chars])).strip()
     result.title = plain_text(result.title)[:1000]
     result.canonical_url = _canonical_url(tree, base_url=url)
     result.site_name = plain_text(_meta(tree, "og:site_name"))[:200]

@@ -16,6 +16,7 @@ from html import unescape
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import ftfy
 import nh3
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,25 @@ def sanitize_html(html: str) -> str:
     )
 
 
+# What UTF-8 read as Windows-1252 or Latin-1 leaves: a lead byte's letter (Â, Ã, â …)
+# before a continuation byte's ("£" became "Â£", "é" "Ã©", "’" "â€™"). Only text
+# holding one is handed to ftfy, whose check costs milliseconds on a Korean page.
+_MOJIBAKE = re.compile(
+    "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e"
+    "\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201a\u201c-\u201e\u2020-\u2022"
+    "\u2026\u2030\u2039\u203a\u20ac\u2122]"
+)
+
+
+def repaired(text: str) -> str:
+    """``text`` with mojibake undone, as a page or feed that double-encoded its UTF-8
+    shows it ("wanted Â£12 per month" -> "wanted £12 per month"). Only the encoding
+    is fixed (ftfy's fix_encoding): quotes, dashes and widths stay as written."""
+    if not text or not _MOJIBAKE.search(text):
+        return text
+    return ftfy.fix_encoding(text)
+
+
 def html_to_text(html: str) -> str:
     """Readable plain text from (sanitised) HTML, paragraphs kept as blank lines.
 
@@ -120,7 +140,7 @@ def html_to_text(html: str) -> str:
     stays, but never shaped as a tag: see ``defuse_tags``.
     """
     text = _BLOCK_END.sub("\n\n", html)
-    text = defuse_tags(unescape(_TAG.sub(" ", text)))
+    text = defuse_tags(repaired(unescape(_TAG.sub(" ", text))))
     lines = (_SPACE.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 
@@ -140,7 +160,7 @@ def plain_text(value: object) -> str:
         if stripped == text:
             break
         text = stripped
-    return _SPACE.sub(" ", defuse_tags(text).replace("\n", " ")).strip()
+    return _SPACE.sub(" ", defuse_tags(repaired(text)).replace("\n", " ")).strip()
 
 
 def defuse_tags(text: str) -> str:

@@ -91,3 +91,23 @@ def test_newspaper_takes_over_when_trafilatura_finds_nothing():
     article = extract_article(page, url="https://example.com/budget")
     assert article.extractor == "newspaper"
     assert "Point 7." in article.text
+
+
+def test_a_page_that_double_encoded_its_utf8_is_stored_as_its_author_wrote_it():
+    """Mojibake ("Â£12", "CafÃ©", "â€™") is undone; real accents, curly quotes,
+    dashes and Korean stay exactly as written."""
+    from ingestion.feeds import html_to_text, plain_text
+
+    broken = "All the app store versions wanted Â£12 per month at the CafÃ© â€™s door."
+    page = article_page(
+        "The weights tracker â€“ one-shotted",
+        [broken + " It is a long enough paragraph to be the article's body text."] * 6,
+    )
+    article = extract_article(page, url="https://example.com/tracker")
+    assert "wanted £12 per month at the Café ’s door." in article.text
+    assert "Â" not in article.text and "â€" not in article.text
+    assert article.title == "The weights tracker – one-shotted"
+    kept = "São Paulo’s “naïve” résumé — 국내 스타트업이 '하늘-2'를 공개했다 … ÂLPHA"
+    assert html_to_text(f"<p>{kept}</p>") == kept
+    assert plain_text(kept) == kept
+    assert plain_text("Grok â€œ4.6â€\x9d") == "Grok “4.6”"
